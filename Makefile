@@ -1,0 +1,85 @@
+# Roster's two commands for a fresh machine are `make run` and `make test` (see README.md).
+# Every install step below is idempotent: it is skipped when the right version is present.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+CARGO_LEPTOS_VERSION := 0.3.10
+# The wasm-bindgen CLI must equal the wasm-bindgen crate in Cargo.lock.
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3 }' Cargo.lock)
+# wasm-opt (npm binaryen) and Playwright live in end2end/node_modules.
+export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# Installing cargo-leptos with its own LTO release profile takes 20+ minutes on 2 cores.
+FAST_INSTALL := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+# What cargo-leptos sets for debug builds; the same flags let tests reuse its artifacts.
+DEBUG_ENV := RUSTFLAGS="--cfg erase_components"
+SSR := --no-default-features --features ssr
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
+FREE_PORT := python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+PG_BIN = $(shell dirname "$$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)")
+
+.PHONY: run dev test tools browser-tools postgres-tools lint test-rust test-postgres test-e2e clean
+
+## make run: build in release mode and serve Roster on SQLite at http://127.0.0.1:3000.
+run: tools
+	cargo leptos build --release
+	@if [ -z "$${ROSTER_DEMO+set}" ] && ! grep -qs '^ROSTER_DEMO=' .env; then export ROSTER_DEMO=1; fi; \
+	  LEPTOS_SITE_ROOT=target/site exec target/release/roster
+
+## make dev: rebuild and restart on every change (debug build).
+dev: tools
+	ROSTER_DEMO=$${ROSTER_DEMO:-1} cargo leptos watch
+
+## make test: lint, Rust tests on SQLite and PostgreSQL, then Playwright in Chromium.
+test: tools browser-tools postgres-tools lint test-rust test-postgres test-e2e
+	@echo "All checks passed."
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
+	@cargo leptos --version 2>/dev/null | grep -qF "$(CARGO_LEPTOS_VERSION)" || \
+	  $(FAST_INSTALL) cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION) --features no_downloads
+	@wasm-bindgen --version 2>/dev/null | grep -qF "$(WASM_BINDGEN_VERSION)" || \
+	  $(FAST_INSTALL) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+	@[ -x end2end/node_modules/.bin/wasm-opt ] && [ -x end2end/node_modules/.bin/playwright ] || \
+	  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+
+browser-tools:
+	@command -v chromium >/dev/null || ($(AS_ROOT) apt-get update && $(AS_ROOT) apt-get install -y chromium)
+
+postgres-tools:
+	@[ -x "$(PG_BIN)/initdb" ] || ($(AS_ROOT) apt-get update && $(AS_ROOT) apt-get install -y postgresql)
+	@if [ "$$(id -u)" = 0 ] && ! id pgtest >/dev/null 2>&1; then useradd -r -M -s /bin/bash pgtest; fi
+
+lint:
+	cargo fmt --check
+	$(DEBUG_ENV) cargo clippy --all-targets $(SSR) -- -D warnings
+	$(DEBUG_ENV) cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+test-rust:
+	$(DEBUG_ENV) cargo test $(SSR)
+
+# A throwaway PostgreSQL cluster on a free port, run as a non-root user and always stopped.
+test-postgres:
+	@dir=$$(mktemp -d /tmp/roster-pg.XXXXXX); port=$$($(FREE_PORT)); \
+	  run() { if [ "$$(id -u)" = 0 ]; then su pgtest -c "$$1"; else bash -c "$$1"; fi; }; \
+	  [ "$$(id -u)" = 0 ] && chown pgtest "$$dir"; \
+	  run "$(PG_BIN)/initdb -D $$dir/data -U postgres --auth=trust -E UTF8 >/dev/null"; \
+	  run "$(PG_BIN)/pg_ctl -D $$dir/data -l $$dir/server.log -o '-c listen_addresses=127.0.0.1 -p $$port -k $$dir -c fsync=off -c max_connections=300' -w start >/dev/null"; \
+	  trap 'run "$(PG_BIN)/pg_ctl -D $$dir/data -m fast stop >/dev/null"; rm -rf "$$dir"' EXIT; \
+	  echo "PostgreSQL on port $$port"; \
+	  ROSTER_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$$port/postgres $(DEBUG_ENV) cargo test $(SSR)
+
+# Playwright against a debug build (debug server with debug WASM) on a temporary database.
+test-e2e:
+	cargo leptos build
+	@dir=$$(mktemp -d /tmp/roster-e2e.XXXXXX); port=$$($(FREE_PORT)); \
+	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/e2e.db ROSTER_DEMO=0 LEPTOS_SITE_ROOT=target/site \
+	    target/debug/roster > $$dir/server.log 2>&1 & pid=$$!; \
+	  trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
+	  cd end2end && BASE_URL=http://127.0.0.1:$$port npx playwright test || { echo "--- server log"; tail -n 50 $$dir/server.log; exit 1; }
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules end2end/test-results

@@ -1,0 +1,48 @@
+import { expect, Page, TestInfo } from "@playwright/test";
+
+export const PASSWORD = "Tangerine-Glacier-42-Otter";
+
+/** A value no other test (or earlier run) uses. */
+export function unique(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+}
+
+export function uniqueEmail(who: string): string {
+  return `${unique(who)}@example.com`;
+}
+
+/** Waits until the WASM has hydrated the page, so clicks reach Leptos handlers. */
+export async function hydrated(page: Page): Promise<void> {
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+}
+
+/** Saves a full-page screenshot under test-results/screenshots/<project>/<name>.png. */
+export async function screenshot(page: Page, info: TestInfo, name: string): Promise<void> {
+  await page.screenshot({
+    path: `test-results/screenshots/${info.project.name}/${name}.png`,
+    fullPage: true,
+  });
+}
+
+export const isPhone = (info: TestInfo) => info.project.name === "phone";
+
+/** Signs up a new company through the form and lands on its users table. */
+export async function signUp(page: Page, company: string, name: string, email: string): Promise<void> {
+  await page.goto("/signup");
+  await hydrated(page);
+  await page.getByLabel("Company name").fill(company);
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create company" }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await hydrated(page);
+}
+
+/** Opens the main navigation: behind "Menu" on a phone, always visible on a desktop. */
+export async function openNavigation(page: Page, info: TestInfo): Promise<void> {
+  if (isPhone(info)) {
+    await page.getByRole("button", { name: "Menu" }).click();
+  }
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+}

@@ -1,0 +1,75 @@
+//! The HTML shell, the root component and the routes.
+
+use crate::{
+    api::auth::get_me,
+    components::layout::AppShell,
+    error::AppError,
+    model::Me,
+    pages::{
+        coming_soon::{AccountsPage, RolesPage, SettingsPage, TeamsPage},
+        login::LoginPage,
+        not_found::NotFound,
+        profile::ProfilePage,
+        signup::SignupPage,
+        users::UsersPage,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::{
+    components::{ParentRoute, Redirect, Route, Router, Routes},
+    path,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options=options.clone() />
+                <HashedStylesheet options id="leptos" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The signed-in user, loaded once per page load and shared by every component.
+#[derive(Clone, Copy)]
+pub struct MeResource(pub Resource<Result<Option<Me>, AppError>>);
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Blocking: the server knows whether someone is signed in before it sends the first byte,
+    // so a signed-out visitor gets a real redirect to /login.
+    let me = Resource::new_blocking(|| (), |_| get_me());
+    provide_context(MeResource(me));
+
+    view! {
+        <Title formatter=|text: String| format!("{text} · Roster") />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/signup") view=SignupPage />
+                <ParentRoute path=path!("") view=AppShell>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/users" /> } />
+                    <Route path=path!("/users") view=UsersPage />
+                    <Route path=path!("/teams") view=TeamsPage />
+                    <Route path=path!("/roles") view=RolesPage />
+                    <Route path=path!("/accounts") view=AccountsPage />
+                    <Route path=path!("/settings") view=SettingsPage />
+                    <Route path=path!("/profile") view=ProfilePage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

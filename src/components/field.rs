@@ -1,0 +1,87 @@
+//! Labelled form fields that show the server's error for them, and the form-level alert.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// A labelled input. When the server's last answer was an error for this field, the input is
+/// marked invalid and the message is tied to it with `aria-describedby`.
+#[component]
+pub fn Field(
+    /// The visible label, which is also the input's accessible name.
+    label: &'static str,
+    /// The form field name, matching the server function's argument.
+    name: &'static str,
+    /// The input type.
+    #[prop(default = "text")]
+    kind: &'static str,
+    /// The `autocomplete` token, so browsers and password managers fill the right thing.
+    #[prop(optional)]
+    autocomplete: Option<&'static str>,
+    /// A short hint shown under the field.
+    #[prop(optional)]
+    hint: Option<&'static str>,
+    /// Minimum length the browser checks before sending (the server checks again).
+    #[prop(optional)]
+    minlength: Option<u32>,
+    /// Maximum length the browser lets the user type.
+    #[prop(optional)]
+    maxlength: Option<u32>,
+    /// The server's last error for the form.
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let error_id = format!("{id}-error");
+    let hint_id = format!("{id}-hint");
+    let message = Memo::new(move |_| {
+        error
+            .get()
+            .filter(|e| e.field_name() == Some(name))
+            .map(|e| e.to_string())
+    });
+    let described_by = {
+        let (error_id, hint_id) = (error_id.clone(), hint_id.clone());
+        move || {
+            let mut ids = Vec::new();
+            if hint.is_some() {
+                ids.push(hint_id.clone());
+            }
+            if message.get().is_some() {
+                ids.push(error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <input
+                id=id
+                name=name
+                type=kind
+                autocomplete=autocomplete
+                minlength=minlength
+                maxlength=maxlength
+                required=true
+                aria-invalid=move || message.get().map(|_| "true")
+                aria-describedby=described_by
+            />
+            {hint.map(|text| view! { <p class="hint" id=hint_id>{text}</p> })}
+            <p class="field-error" id=error_id>
+                {move || message.get()}
+            </p>
+        </div>
+    }
+}
+
+/// Announces the form's errors that belong to no single field.
+#[component]
+pub fn FormAlert(
+    /// The server's last error for the form.
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <div class="form-alert" role="alert">
+            {move || error.get().filter(|e| e.field_name().is_none()).map(|e| e.to_string())}
+        </div>
+    }
+}

@@ -1,0 +1,123 @@
+//! The frame of every signed-in page: header with the company and the user menu, the main
+//! navigation (behind a "Menu" button on narrow screens) and the page itself.
+
+use super::{notice::ErrorNotice, urlencode, user_menu::UserMenu};
+use crate::{
+    app::MeResource,
+    model::{Me, Permission},
+};
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Outlet, Redirect, A},
+    hooks::use_location,
+};
+
+/// Renders the page for a signed-in user, or sends the visitor to sign in and come back.
+#[component]
+pub fn AppShell() -> impl IntoView {
+    let me = expect_context::<MeResource>().0;
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! { <Frame me /> }.into_any(),
+                    Ok(None) => {
+                        let next = location.pathname.get_untracked();
+                        let path = format!("/login?next={}", urlencode(&next));
+                        view! { <Redirect path /> }.into_any()
+                    }
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(me: Me) -> impl IntoView {
+    let nav_open = RwSignal::new(false);
+    let links = nav_links(&me);
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <button
+                type="button"
+                class="menu-button"
+                aria-controls="main-nav"
+                aria-expanded=move || nav_open.get().to_string()
+                on:click=move |_| nav_open.update(|open| *open = !*open)
+            >
+                <span class="menu-icon" aria-hidden="true"></span>
+                "Menu"
+            </button>
+            <a class="brand" href="/users">"Roster"</a>
+            <span class="company-name">{me.company_name.clone()}</span>
+            <UserMenu me=me.clone() />
+        </header>
+        <div class="frame">
+            <nav id="main-nav" aria-label="Main" class:open=move || nav_open.get()>
+                <ul>
+                    {links
+                        .into_iter()
+                        .map(|(href, label)| {
+                            view! {
+                                <li>
+                                    <A href=href on:click=move |_| nav_open.set(false)>
+                                        {label}
+                                    </A>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <main id="main" tabindex="-1">
+                <Outlet />
+            </main>
+        </div>
+    }
+}
+
+/// The pages this user may open; navigation never shows a link that would only refuse.
+fn nav_links(me: &Me) -> Vec<(&'static str, &'static str)> {
+    [
+        ("/users", "Users", Some(Permission::ViewUsers)),
+        ("/teams", "Teams", Some(Permission::ViewUsers)),
+        ("/roles", "Roles", Some(Permission::ManageRoles)),
+        ("/accounts", "Accounts", Some(Permission::ManageAccounts)),
+        ("/settings", "Settings", Some(Permission::ManageSettings)),
+        ("/profile", "Profile", None),
+    ]
+    .into_iter()
+    .filter(|(_, _, needs)| needs.is_none_or(|p| me.can(p)))
+    .map(|(href, label, _)| (href, label))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::UserId;
+
+    fn me(permissions: Vec<Permission>) -> Me {
+        Me {
+            id: UserId(1),
+            name: "Ada".into(),
+            email: "ada@example.com".into(),
+            company_name: "Acme".into(),
+            role_name: "Member".into(),
+            permissions,
+        }
+    }
+
+    #[test]
+    fn a_member_sees_only_the_profile_link() {
+        assert_eq!(nav_links(&me(vec![])), vec![("/profile", "Profile")]);
+    }
+
+    #[test]
+    fn an_admin_sees_every_link() {
+        assert_eq!(nav_links(&me(Permission::ALL.to_vec())).len(), 6);
+    }
+}

@@ -1,0 +1,89 @@
+use roster::server::{config::Config, db, router, state::AppState};
+use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    dotenvy::dotenv().ok();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
+        )
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            eprintln!("Roster could not start: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
+    let leptos_options = router::leptos_options(&site_root, config.addr);
+    let db = db::connect_and_migrate(&config.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    if config.demo {
+        if let Some(owner) = db::demo::seed_if_empty(&db).await.map_err(|e| e.to_string())? {
+            println!();
+            println!("  Created the demo company \"Acme\". Sign in at {}/login as", config.public_url);
+            println!("    email:    {}", owner.email);
+            println!("    password: {}", owner.password);
+            println!("  The password is shown only this once.");
+            println!();
+        }
+    }
+    spawn_session_sweeper(db.clone(), config.session_idle);
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    tracing::info!("Roster is serving {} (listening on {})", config.public_url, config.addr);
+    let app = router::build(AppState {
+        leptos_options,
+        db,
+        config: Arc::new(config),
+    });
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    tracing::info!("Roster stopped");
+    Ok(())
+}
+
+/// Deletes expired sessions now and then; expiry itself is checked on every request.
+fn spawn_session_sweeper(db: db::Db, idle: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(error) = db::sessions::delete_expired(&db, db::now_ms(), idle.as_millis() as i64).await {
+                tracing::warn!(%error, "could not sweep expired sessions");
+            }
+        }
+    });
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight, then exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,84 @@
+use super::{Permission, UserId};
+use serde::{Deserialize, Serialize};
+
+/// Where a user stands. Stored by [`UserStatus::key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UserStatus {
+    PendingEmail,
+    PendingApproval,
+    Active,
+    Deactivated,
+}
+
+impl UserStatus {
+    pub const ALL: [UserStatus; 4] = [
+        UserStatus::PendingEmail,
+        UserStatus::PendingApproval,
+        UserStatus::Active,
+        UserStatus::Deactivated,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            UserStatus::PendingEmail => "pending_email",
+            UserStatus::PendingApproval => "pending_approval",
+            UserStatus::Active => "active",
+            UserStatus::Deactivated => "deactivated",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<UserStatus> {
+        UserStatus::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// Shown in tables, always as text so status never depends on colour alone.
+    pub fn label(self) -> &'static str {
+        match self {
+            UserStatus::PendingEmail => "Pending email validation",
+            UserStatus::PendingApproval => "Pending approval",
+            UserStatus::Active => "Active",
+            UserStatus::Deactivated => "Deactivated",
+        }
+    }
+}
+
+/// The signed-in person, as the browser needs to know them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub company_name: String,
+    pub role_name: String,
+    pub permissions: Vec<Permission>,
+}
+
+impl Me {
+    pub fn can(&self, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
+    }
+}
+
+/// One row of the users table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    /// The role on the company's root account, or the roles held in sub-accounts.
+    pub role: String,
+    pub teams: Vec<String>,
+    pub status: UserStatus,
+    /// Unix milliseconds.
+    pub last_seen_at: Option<i64>,
+}
+
+/// A page of the users table. `now` (Unix ms, server clock) makes relative times render the
+/// same on the server and in the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserPage {
+    pub users: Vec<UserRow>,
+    /// Cursor for the next page, when there is one.
+    pub next: Option<String>,
+    pub now: i64,
+}

@@ -1,0 +1,171 @@
+//! Validated values. Each `parse` runs in the browser for quick feedback and again on the
+//! server, which never trusts the browser.
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+/// An email address, trimmed and lower-cased: the email is the login, so `Ada@X.com` and
+/// `ada@x.com` are the same person.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(input: &str) -> Result<Email, AppError> {
+        let email = input.trim().to_lowercase();
+        let invalid = || AppError::field("email", "Enter an email address like name@example.com.");
+        if email.is_empty() {
+            return Err(AppError::field("email", "Enter your email address."));
+        }
+        if email.len() > Self::MAX_LEN || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(invalid());
+        }
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@')
+            && domain
+                .split('.')
+                .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+        if local.is_empty() || local.len() > 64 || !domain_ok {
+            return Err(invalid());
+        }
+        Ok(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A trimmed, non-empty name of at most `max` characters, for people, companies and teams.
+fn parse_name(input: &str, field: &str, what: &str, max: usize) -> Result<String, AppError> {
+    let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(AppError::field(field, format!("Enter {what}.")));
+    }
+    if name.chars().count() > max {
+        return Err(AppError::field(
+            field,
+            format!("Keep {what} to {max} characters or fewer."),
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::field(field, format!("Remove control characters from {what}.")));
+    }
+    Ok(name)
+}
+
+/// A person's display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(input: &str) -> Result<PersonName, AppError> {
+        parse_name(input, "name", "your name", 100).map(PersonName)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A company's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompanyName(String);
+
+impl CompanyName {
+    pub fn parse(input: &str) -> Result<CompanyName, AppError> {
+        parse_name(input, "company_name", "the company name", 100).map(CompanyName)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password that passed the length rule. The server also refuses common passwords
+/// (see `server::password`), which needs a word list too big for the browser.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPassword(String);
+
+impl NewPassword {
+    pub const MIN_LEN: usize = 8;
+    pub const MAX_LEN: usize = 128;
+
+    pub fn parse(input: &str) -> Result<NewPassword, AppError> {
+        let len = input.chars().count();
+        if len < Self::MIN_LEN {
+            return Err(AppError::field(
+                "password",
+                format!("Use at least {} characters for your password.", Self::MIN_LEN),
+            ));
+        }
+        if len > Self::MAX_LEN {
+            return Err(AppError::field(
+                "password",
+                format!("Use at most {} characters for your password.", Self::MAX_LEN),
+            ));
+        }
+        Ok(NewPassword(input.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+// Never print a password, not even in a debug log.
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lower_cased() {
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused_with_a_field_error() {
+        for bad in ["", "ada", "ada@", "@x.com", "ada@x", "a da@x.com", "ada@x..com", "ada@-x.com", "a@b@c.com"] {
+            let err = Email::parse(bad).unwrap_err();
+            assert_eq!(err.field_name(), Some("email"), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn names_collapse_whitespace_and_refuse_empty_or_overlong_input() {
+        assert_eq!(PersonName::parse("  Ada   Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert!(PersonName::parse("   ").is_err());
+        assert!(CompanyName::parse(&"x".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn passwords_must_be_between_8_and_128_characters() {
+        assert!(NewPassword::parse("short").is_err());
+        assert!(NewPassword::parse(&"a".repeat(8)).is_ok());
+        assert!(NewPassword::parse(&"é".repeat(128)).is_ok());
+        assert!(NewPassword::parse(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn a_password_never_appears_in_debug_output() {
+        let p = NewPassword::parse("hunter2hunter2").unwrap();
+        assert!(!format!("{p:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,47 @@
+use crate::{
+    api::auth::SignIn,
+    app::MeResource,
+    components::field::{Field, FormAlert},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Redirect, hooks::use_query_map};
+
+/// `/login`: email and password. Someone already signed in goes straight to their users.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let me = expect_context::<MeResource>().0;
+    let action = ServerAction::<SignIn>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let next = use_query_map().read_untracked().get("next").unwrap_or_default();
+    view! {
+        <Title text="Sign in" />
+        <Suspense>
+            {move || Suspend::new(async move {
+                matches!(me.await, Ok(Some(_))).then(|| view! { <Redirect path="/users" /> })
+            })}
+        </Suspense>
+        <main class="auth-page" id="main">
+            <div class="auth-card">
+                <p class="auth-brand">"Roster"</p>
+                <h1>"Sign in"</h1>
+                <ActionForm action>
+                    <FormAlert error />
+                    <Field label="Email" name="email" kind="email" autocomplete="username" error />
+                    <Field
+                        label="Password"
+                        name="password"
+                        kind="password"
+                        autocomplete="current-password"
+                        error
+                    />
+                    <input type="hidden" name="next" value=next />
+                    <button type="submit" class="primary wide" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+                <p class="auth-switch">"New to Roster? " <a href="/signup">"Create a company"</a></p>
+            </div>
+        </main>
+    }
+}

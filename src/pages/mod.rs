@@ -1,0 +1,8 @@
+//! One component per route.
+
+pub mod coming_soon;
+pub mod login;
+pub mod not_found;
+pub mod profile;
+pub mod signup;
+pub mod users;

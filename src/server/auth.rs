@@ -1,0 +1,254 @@
+//! Who is calling and what they may do.
+//!
+//! A session cookie resolves to a [`CurrentUser`]; `CurrentUser::require::<P>()` is the only
+//! way to get a [`Can<P>`], and the data functions that need permission `P` take a `&Can<P>`.
+//! Forgetting the check therefore does not compile, and the capability carries the company
+//! that scopes every query.
+
+use super::{
+    config::Config,
+    db::{self, sessions::SessionRow},
+    state::AppState,
+    token,
+};
+use crate::{
+    error::AppError,
+    model::{CompanyId, Me, Permission, SessionId, UserId},
+};
+use axum::extract::ConnectInfo;
+use http::{header, request::Parts, HeaderMap};
+use leptos::prelude::use_context;
+use std::{marker::PhantomData, net::SocketAddr, sync::Arc};
+
+/// Permission markers: one type per [`Permission`], so a capability names what it allows.
+pub mod perm {
+    use crate::model::Permission;
+
+    /// Ties a marker type to its permission.
+    pub trait Marker {
+        const PERMISSION: Permission;
+    }
+
+    macro_rules! markers {
+        ($($name:ident),*) => {$(
+            #[derive(Debug)]
+            pub struct $name;
+            impl Marker for $name {
+                const PERMISSION: Permission = Permission::$name;
+            }
+        )*};
+    }
+
+    markers!(
+        ViewUsers,
+        ManageUsers,
+        ManageInvitations,
+        ManageRoles,
+        ManageTeams,
+        ManageAccounts,
+        ViewAuditLog,
+        ManageSettings
+    );
+}
+
+/// Proof that `actor` holds permission `P` in `company`. Only [`CurrentUser::require`] makes one.
+#[derive(Debug)]
+pub struct Can<P> {
+    company: CompanyId,
+    actor: UserId,
+    _permission: PhantomData<P>,
+}
+
+impl<P> Can<P> {
+    pub fn company(&self) -> CompanyId {
+        self.company
+    }
+
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
+}
+
+/// The signed-in user of this request.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub session_id: SessionId,
+    pub id: UserId,
+    pub company_id: CompanyId,
+    pub name: String,
+    pub email: String,
+    pub company_name: String,
+    pub role_name: String,
+    pub permissions: Vec<Permission>,
+}
+
+impl CurrentUser {
+    /// A capability for `P`, or `Forbidden`.
+    pub fn require<P: perm::Marker>(&self) -> Result<Can<P>, AppError> {
+        if self.permissions.contains(&P::PERMISSION) {
+            Ok(Can {
+                company: self.company_id,
+                actor: self.id,
+                _permission: PhantomData,
+            })
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn me(&self) -> Me {
+        Me {
+            id: self.id,
+            name: self.name.clone(),
+            email: self.email.clone(),
+            company_name: self.company_name.clone(),
+            role_name: self.role_name.clone(),
+            permissions: self.permissions.clone(),
+        }
+    }
+
+    fn from_row(row: SessionRow) -> CurrentUser {
+        let (session_id, id, company_id) = row.ids();
+        CurrentUser {
+            session_id,
+            id,
+            company_id,
+            permissions: Permission::parse_list(&row.permissions),
+            name: row.name,
+            email: row.email,
+            company_name: row.company_name,
+            role_name: row.role_name,
+        }
+    }
+}
+
+/// Remembers the request's session lookup, so a page render and the server functions it calls
+/// hit the database once. Provided fresh for every request.
+#[derive(Clone, Default)]
+pub struct SessionCache(Arc<tokio::sync::OnceCell<Option<CurrentUser>>>);
+
+/// The application state, from the Leptos context of this request.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the Leptos context");
+        AppError::Internal
+    })
+}
+
+pub fn request_parts() -> Result<Parts, AppError> {
+    use_context::<Parts>().ok_or(AppError::Internal)
+}
+
+/// The signed-in user, or `Unauthenticated`.
+pub async fn current_user() -> Result<CurrentUser, AppError> {
+    optional_user().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in user, if any.
+pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
+    let state = state()?;
+    let parts = request_parts()?;
+    let cache = use_context::<SessionCache>().unwrap_or_default();
+    cache
+        .0
+        .get_or_try_init(|| async {
+            match session_token(&parts.headers, &state.config) {
+                Some(token) => resolve(&state, &token, db::now_ms()).await,
+                None => Ok(None),
+            }
+        })
+        .await
+        .cloned()
+}
+
+/// Looks a session token up, ending it if it has expired (idle or absolute).
+pub async fn resolve(state: &AppState, token: &str, now: i64) -> Result<Option<CurrentUser>, AppError> {
+    let Some(row) = db::sessions::find(&state.db, &token::hash(token)).await? else {
+        return Ok(None);
+    };
+    let (session_id, user_id, _) = row.ids();
+    let idle_ms = state.config.session_idle.as_millis() as i64;
+    if row.expires_at <= now || row.session_last_seen_at + idle_ms <= now {
+        db::sessions::delete(&state.db, session_id).await?;
+        return Ok(None);
+    }
+    // Writing on every request would make reads contend for SQLite's one writer.
+    if now - row.session_last_seen_at > 60_000 {
+        db::sessions::touch(&state.db, session_id, user_id, now).await?;
+    }
+    Ok(Some(CurrentUser::from_row(row)))
+}
+
+/// The session token from the request's cookies.
+pub fn session_token(headers: &HeaderMap, config: &Config) -> Option<String> {
+    let name = config.session_cookie_name();
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_string())
+}
+
+/// The `Set-Cookie` value carrying a new session token.
+pub fn session_cookie(config: &Config, token: &str) -> String {
+    build_cookie(config, token.to_string(), config.session_max.as_secs() as i64)
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn cleared_session_cookie(config: &Config) -> String {
+    build_cookie(config, String::new(), 0)
+}
+
+fn build_cookie(config: &Config, value: String, max_age_secs: i64) -> String {
+    cookie::Cookie::build((config.session_cookie_name(), value))
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .path("/")
+        .secure(config.secure_cookies)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build()
+        .to_string()
+}
+
+/// The client's address as the server saw it ("" when unknown).
+pub fn client_ip(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_default()
+}
+
+/// Sends the session cookie with this response.
+pub fn set_cookie(value: &str) {
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(value),
+    ) {
+        response.append_header(header::SET_COOKIE, value);
+    }
+}
+
+/// The User-Agent header, or "".
+pub fn user_agent(parts: &Parts) -> String {
+    parts
+        .headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Sets the HTTP status of a server function's response from its error, so programs calling
+/// the API see 401, 403, 422 ... and not a blanket 500.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(error.status());
+        }
+    }
+    result
+}

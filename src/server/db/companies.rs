@@ -1,0 +1,153 @@
+//! Companies and what every company starts with: a root account, the built-in roles and an
+//! owner.
+
+use super::{is_unique_violation, now_ms, Db};
+use crate::{
+    error::AppError,
+    model::{AccountId, BuiltinRole, CompanyId, CompanyName, Email, Permission, PersonName, RoleId, UserId},
+};
+use sqlx::{Any, Transaction};
+
+/// The first person of a new company.
+pub struct NewOwner<'a> {
+    pub name: &'a PersonName,
+    pub email: &'a Email,
+    pub password_hash: Option<String>,
+}
+
+/// What a new company was created with.
+#[derive(Debug, Clone, Copy)]
+pub struct CreatedCompany {
+    pub company_id: CompanyId,
+    pub owner_id: UserId,
+    pub root_account: AccountId,
+    pub owner_role: RoleId,
+    pub admin_role: RoleId,
+    pub member_role: RoleId,
+}
+
+/// Creates a company with its root account, built-in roles and active owner, in one
+/// transaction. A taken email is a field error and leaves nothing behind.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn create_with_owner(
+    db: &Db,
+    name: &CompanyName,
+    owner: NewOwner<'_>,
+) -> Result<CreatedCompany, AppError> {
+    let mut tx = db.begin().await?;
+    let now = now_ms();
+    let company_id = CompanyId(
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO companies (name, code, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(name.as_str())
+        .bind(company_code())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?,
+    );
+    let root_account = AccountId(
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO accounts (company_id, parent_id, name, created_at) VALUES ($1, NULL, $2, $3) RETURNING id",
+        )
+        .bind(company_id.0)
+        .bind(name.as_str())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?,
+    );
+    let mut role_ids = Vec::with_capacity(BuiltinRole::ALL.len());
+    for role in BuiltinRole::ALL {
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO roles (company_id, name, builtin, permissions, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(company_id.0)
+        .bind(role.name())
+        .bind(role.key())
+        .bind(Permission::join(role.permissions()))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        role_ids.push(RoleId(id));
+    }
+    let owner_id = insert_user(&mut tx, company_id, owner.name, owner.email, owner.password_hash.as_deref(), "active", now)
+        .await?;
+    assign_role(&mut tx, owner_id, root_account, role_ids[0]).await?;
+    sqlx::query("UPDATE companies SET owner_id = $1 WHERE id = $2")
+        .bind(owner_id.0)
+        .bind(company_id.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO audit_events (company_id, actor_id, actor_name, action, target_user_id, target_label, created_at)
+         VALUES ($1, $2, $3, 'company.created', $2, $4, $5)",
+    )
+    .bind(company_id.0)
+    .bind(owner_id.0)
+    .bind(owner.name.as_str())
+    .bind(name.as_str())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(CreatedCompany {
+        company_id,
+        owner_id,
+        root_account,
+        owner_role: role_ids[0],
+        admin_role: role_ids[1],
+        member_role: role_ids[2],
+    })
+}
+
+/// Inserts a user; a taken email becomes a field error the form can show.
+pub async fn insert_user(
+    tx: &mut Transaction<'_, Any>,
+    company_id: CompanyId,
+    name: &PersonName,
+    email: &Email,
+    password_hash: Option<&str>,
+    status: &str,
+    now: i64,
+) -> Result<UserId, AppError> {
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(company_id.0)
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(status)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .map(UserId)
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            AppError::field("email", "An account with this email already exists. Sign in instead.")
+        } else {
+            e.into()
+        }
+    })
+}
+
+pub async fn assign_role(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    account: AccountId,
+    role: RoleId,
+) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)")
+        .bind(user.0)
+        .bind(account.0)
+        .bind(role.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A short random code for the company's join link.
+fn company_code() -> String {
+    super::super::token::generate()[..12].to_string()
+}

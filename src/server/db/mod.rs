@@ -1,0 +1,140 @@
+//! All SQL lives here, one file per aggregate. One code path serves SQLite and PostgreSQL
+//! through sqlx's Any driver: times are BIGINT Unix milliseconds, flags 0/1 integers, and
+//! placeholders `$1, $2` (see the README's architecture section for why).
+
+pub mod companies;
+pub mod demo;
+pub mod sessions;
+pub mod throttle;
+pub mod users;
+
+use sqlx::{any::AnyPoolOptions, Executor};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub type Db = sqlx::AnyPool;
+
+/// Which database a URL names; the two migration folders hold the same steps in each dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("DATABASE_URL must start with sqlite:// or postgres://, not '{0}'")]
+    UnknownScheme(String),
+    #[error("could not create the folder for the SQLite file: {0}")]
+    Folder(#[from] std::io::Error),
+    #[error("could not connect to the database: {0}")]
+    Connect(#[from] sqlx::Error),
+    #[error("could not apply the migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+/// Connects to `url` and applies the migrations of its dialect.
+pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of(url).ok_or_else(|| DbSetupError::UnknownScheme(url.to_string()))?;
+    let url = match backend {
+        Backend::Sqlite => sqlite_url(url)?,
+        Backend::Postgres => url.to_string(),
+    };
+    let db = AnyPoolOptions::new()
+        .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the one writer; NORMAL sync is safe with WAL.
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await?;
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&db).await?,
+        Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&db).await?,
+    }
+    Ok(db)
+}
+
+/// Makes sure the SQLite file can be created: its folder exists and the mode allows creation.
+fn sqlite_url(url: &str) -> Result<String, std::io::Error> {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if !path.is_empty() && path != ":memory:" {
+        if let Some(parent) = std::path::Path::new(path).parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent)?;
+            }
+        }
+    }
+    Ok(if url.contains("mode=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}
+
+/// Now, in Unix milliseconds: the one time format of the schema.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// True when `error` is a unique-constraint violation (on either database).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    error
+        .as_database_error()
+        .is_some_and(|e| e.is_unique_violation())
+}
+
+/// `$first, $first+1, ...` placeholders for an `IN (...)` list of `count` values.
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        let dir = std::env::temp_dir().join(format!("roster-url-{}", std::process::id()));
+        let url = format!("sqlite://{}/x.db", dir.display());
+        assert_eq!(sqlite_url(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert!(dir.exists());
+        assert_eq!(sqlite_url("sqlite::memory:?mode=memory").unwrap(), "sqlite::memory:?mode=memory");
+    }
+
+    #[test]
+    fn placeholders_are_numbered_from_the_first() {
+        assert_eq!(placeholders(2, 3), "$2, $3, $4");
+    }
+}

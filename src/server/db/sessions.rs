@@ -1,0 +1,122 @@
+//! Sessions: one row per signed-in device, found by the hash of the cookie's token.
+
+use super::Db;
+use crate::model::{CompanyId, SessionId, UserId};
+
+/// A session joined with its active user, company and the role on the company's root account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub session_id: i64,
+    pub session_last_seen_at: i64,
+    pub expires_at: i64,
+    pub user_id: i64,
+    pub company_id: i64,
+    pub name: String,
+    pub email: String,
+    pub company_name: String,
+    pub role_name: String,
+    pub permissions: String,
+}
+
+impl SessionRow {
+    pub fn ids(&self) -> (SessionId, UserId, CompanyId) {
+        (SessionId(self.session_id), UserId(self.user_id), CompanyId(self.company_id))
+    }
+}
+
+/// What is stored about a new session.
+pub struct NewSession<'a> {
+    pub user_id: UserId,
+    pub token_hash: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+    pub ip: &'a str,
+    pub user_agent: &'a str,
+}
+
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>(
+        "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
+         VALUES ($1, $2, $3, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(s.user_id.0)
+    .bind(s.token_hash)
+    .bind(s.now)
+    .bind(s.expires_at)
+    .bind(s.ip)
+    .bind(truncate(s.user_agent, 512))
+    .fetch_one(db)
+    .await
+    .map(SessionId)
+}
+
+/// The session with this token hash, if its user is active. Expiry is judged by the caller,
+/// which knows the configured timeouts.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn find(db: &Db, token_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+    sqlx::query_as::<_, SessionRow>(
+        "SELECT s.id AS session_id, s.last_seen_at AS session_last_seen_at, s.expires_at,
+                u.id AS user_id, u.company_id, u.name, u.email, c.name AS company_name,
+                COALESCE(r.name, '') AS role_name, COALESCE(r.permissions, '') AS permissions
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id AND u.status = 'active'
+         JOIN companies c ON c.id = u.company_id
+         LEFT JOIN accounts a ON a.company_id = u.company_id AND a.parent_id IS NULL
+         LEFT JOIN role_assignments ra ON ra.user_id = u.id AND ra.account_id = a.id
+         LEFT JOIN roles r ON r.id = ra.role_id
+         WHERE s.token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(db)
+    .await
+}
+
+/// Records activity on the session and the user's "last seen".
+pub async fn touch(db: &Db, session: SessionId, user: UserId, now: i64) -> Result<(), sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(session.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
+}
+
+pub async fn delete(db: &Db, session: SessionId) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(session.0)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+pub async fn delete_by_token_hash(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Removes sessions past their absolute end or idle longer than `idle_ms`.
+pub async fn delete_expired(db: &Db, now: i64, idle_ms: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
+        .bind(now)
+        .bind(now - idle_ms)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}

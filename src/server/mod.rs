@@ -1,0 +1,11 @@
+//! Everything that runs only on the server.
+
+pub mod auth;
+pub mod config;
+pub mod csrf;
+pub mod db;
+pub mod password;
+pub mod router;
+pub mod signin;
+pub mod state;
+pub mod token;

@@ -1,0 +1,76 @@
+//! The HTTP application: Leptos pages and server functions, static files, and the layers
+//! around them. `main` and the integration tests both build it here.
+
+use super::{auth::SessionCache, csrf, state::AppState};
+use crate::app::{shell, App};
+use axum::{middleware, Router};
+use http::{header, HeaderValue};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use std::{net::SocketAddr, path::Path};
+use tower_http::{compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeaderLayer};
+
+/// Leptos options for serving the site built by cargo-leptos under `site_root`. File hashing
+/// is on when cargo-leptos left its hash file next to the binary (release builds), which
+/// lets `/pkg` be cached for a year.
+pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
+    let hashed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt")))
+        .is_some_and(|p| p.exists());
+    LeptosOptions::builder()
+        .output_name("roster")
+        .site_root(site_root)
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .hash_files(hashed)
+        .env(if cfg!(debug_assertions) {
+            leptos::config::Env::DEV
+        } else {
+            leptos::config::Env::PROD
+        })
+        .build()
+}
+
+pub fn build(state: AppState) -> Router {
+    let options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            provide_context(SessionCache::default());
+        }
+    };
+    let pkg_cache = HeaderValue::from_static(if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    });
+    let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let pkg = tower::ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, pkg_cache))
+        .service(ServeDir::new(pkg_dir));
+    Router::new()
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .nest_service("/pkg", pkg)
+        .fallback(file_and_error_handler_with_context(context, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_foreign_origin))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

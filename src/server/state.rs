@@ -1,0 +1,12 @@
+use super::{config::Config, db::Db};
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// What every request can reach: passed to axum as state and to server functions as Leptos
+/// context. No globals, so each test builds its own.
+#[derive(Clone, axum::extract::FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: Db,
+    pub config: Arc<Config>,
+}

@@ -1,0 +1,202 @@
+//! Who may call what. The refusal harness calls every server function as a signed-out
+//! visitor, as a user of another company and as the least privileged role, and expects a
+//! refusal (or nothing of the other company's data). A server function missing from the
+//! harness fails `every_server_function_is_covered_by_the_harness`, so later work must add
+//! its functions here.
+
+mod common;
+
+use common::{email, TestApp};
+use http::StatusCode;
+
+/// Server functions anyone may call: they create or end a session, or say who is signed in.
+const PUBLIC: &[&str] = &["/api/auth/me", "/api/auth/signup", "/api/auth/signin", "/api/auth/signout"];
+
+/// Each protected server function with arguments that aim at company A's data.
+struct Protected {
+    endpoint: &'static str,
+    args: fn(&Fixture) -> Vec<(&'static str, String)>,
+}
+
+const PROTECTED: &[Protected] = &[Protected {
+    endpoint: "users/list",
+    args: |_| vec![],
+}];
+
+/// Company A (with an owner and a member) and company B (with its owner).
+struct Fixture {
+    a_owner_email: String,
+    a_member_cookie: String,
+    b_owner_cookie: String,
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let a_owner_email = email("a-owner");
+    app.sign_up("Company A", "Alice A", &a_owner_email).await;
+    let member = email("a-member");
+    app.add_user(&a_owner_email, "Mel Member", &member, "member").await;
+    let a_member_cookie = app.session_of(&member).await;
+    let b_owner_cookie = app.sign_up("Company B", "Bob B", &email("b-owner")).await;
+    Fixture {
+        a_owner_email,
+        a_member_cookie,
+        b_owner_cookie,
+    }
+}
+
+#[tokio::test]
+async fn every_server_function_is_covered_by_the_harness() {
+    let _app = TestApp::spawn().await; // builds the router, which registers the functions
+    let mut missing = Vec::new();
+    for (path, _) in server_fn::axum::server_fn_paths() {
+        let covered =
+            PUBLIC.contains(&path) || PROTECTED.iter().any(|p| path == format!("/api/{}", p.endpoint));
+        if !covered {
+            missing.push(path);
+        }
+    }
+    assert!(missing.is_empty(), "add these server functions to the refusal harness: {missing:?}");
+}
+
+#[tokio::test]
+async fn protected_server_functions_refuse_signed_out_callers() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    for p in PROTECTED {
+        let args = (p.args)(&f);
+        let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = app.call(p.endpoint, &form, None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{} answered {}", p.endpoint, r.body);
+        assert_eq!(r.json(), serde_json::json!("Unauthenticated"));
+    }
+}
+
+#[tokio::test]
+async fn protected_server_functions_refuse_the_least_privileged_role() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    for p in PROTECTED {
+        let args = (p.args)(&f);
+        let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = app.call(p.endpoint, &form, Some(&f.a_member_cookie)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{} answered {}", p.endpoint, r.body);
+        assert_eq!(r.json(), serde_json::json!("Forbidden"));
+    }
+}
+
+#[tokio::test]
+async fn protected_server_functions_never_reach_another_companys_data() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    for p in PROTECTED {
+        let args = (p.args)(&f);
+        let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = app.call(p.endpoint, &form, Some(&f.b_owner_cookie)).await;
+        assert!(
+            !r.body.contains(&f.a_owner_email) && !r.body.contains("Company A"),
+            "{} leaked company A's data to company B: {}",
+            p.endpoint,
+            r.body
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_owner_sees_themselves_as_owner_in_the_users_list() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    let cookie = app.sign_up("Initech", "Peter Gibbons", &owner).await;
+    let page = app.call("users/list", &[], Some(&cookie)).await.json();
+    let users = page["users"].as_array().unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0]["email"], owner.as_str());
+    assert_eq!(users[0]["role"], "Owner");
+    assert_eq!(users[0]["status"], "Active");
+}
+
+#[tokio::test]
+async fn the_users_list_of_one_company_is_invisible_to_another() {
+    let app = TestApp::spawn().await;
+    let a_owner = email("a");
+    let a = app.sign_up("Company A", "Alice", &a_owner).await;
+    app.add_user(&a_owner, "Mel", &email("mel"), "member").await;
+    let b_owner = email("b");
+    let b = app.sign_up("Company B", "Bob", &b_owner).await;
+
+    let a_page = app.call("users/list", &[], Some(&a)).await.json();
+    let b_page = app.call("users/list", &[], Some(&b)).await.json();
+    let emails = |page: &serde_json::Value| -> Vec<String> {
+        page["users"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(emails(&a_page).len(), 2);
+    assert_eq!(emails(&b_page), vec![b_owner]);
+}
+
+#[tokio::test]
+async fn the_users_list_pages_by_cursor_without_gaps_or_repeats() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    let cookie = app.sign_up("Initech", "Aaron Owner", &owner).await;
+    // 120 users, some sharing a name, so the cursor must break ties by id.
+    let company: i64 = sqlx::query_scalar("SELECT id FROM companies").fetch_one(&app.state.db).await.unwrap();
+    for i in 0..120 {
+        app.sql(&format!(
+            "INSERT INTO users (company_id, email, name, status, created_at, updated_at)
+             VALUES ({company}, 'u{i}@example.com', 'Person {}', 'active', 0, 0)",
+            i % 40
+        ))
+        .await;
+    }
+    let mut seen = Vec::new();
+    let mut after = String::new();
+    loop {
+        let page = app.call("users/list", &[("after", &after)], Some(&cookie)).await.json();
+        for u in page["users"].as_array().unwrap() {
+            seen.push(u["email"].as_str().unwrap().to_string());
+        }
+        match page["next"].as_str() {
+            Some(next) => after = next.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 121);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 121, "no user appears twice");
+}
+
+#[tokio::test]
+async fn a_forged_cursor_is_a_clear_error() {
+    let app = TestApp::spawn().await;
+    let cookie = app.sign_up("Initech", "Peter", &email("owner")).await;
+    let r = app.call("users/list", &[("after", "not-a-cursor")], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_signed_out_visitor_is_sent_to_sign_in_with_a_way_back() {
+    let app = TestApp::spawn().await;
+    let r = app.request("GET", "/users", &[], None, None).await;
+    assert_eq!(r.status, StatusCode::FOUND, "{}", r.body);
+    assert_eq!(r.headers["location"], "/login?next=/users");
+}
+
+#[tokio::test]
+async fn the_users_page_is_rendered_on_the_server_for_the_owner() {
+    let app = TestApp::spawn().await;
+    let cookie = app.sign_up("Initech", "Peter Gibbons", &email("owner")).await;
+    let r = app.request("GET", "/users", &[], Some(&cookie), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("<table"), "a real table");
+    assert!(r.body.contains("Peter Gibbons"));
+    assert!(r.body.contains("Initech"));
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_404() {
+    let app = TestApp::spawn().await;
+    let r = app.request("GET", "/no-such-page", &[], None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("Page not found"));
+}

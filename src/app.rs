@@ -18,7 +18,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -49,8 +49,8 @@ pub struct MeResource(pub Resource<Result<Option<Me>, AppError>>);
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Blocking: the server knows whether someone is signed in before it sends the first byte,
-    // so a signed-out visitor gets a real redirect to /login.
+    // Blocking, and signed-in pages render in Async mode: the server knows whether someone is
+    // signed in before it sends the first byte, so a signed-out visitor gets a real redirect.
     let me = Resource::new_blocking(|| (), |_| get_me());
     provide_context(MeResource(me));
 
@@ -60,7 +60,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/signup") view=SignupPage />
-                <ParentRoute path=path!("") view=AppShell>
+                <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/") view=|| view! { <Redirect path="/users" /> } />
                     <Route path=path!("/users") view=UsersPage />
                     <Route path=path!("/teams") view=TeamsPage />

@@ -1,7 +1,7 @@
 use crate::{
     api::users::list_users,
     components::{notice::ErrorNotice, time::RelativeTime, urlencode},
-    model::{UserPage, UserRow, UserStatus},
+    model::{UserPage, UserRow},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -90,7 +90,7 @@ fn UserTableRow(user: UserRow, now: i64) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::model::UserStatus;
 
     #[test]
     fn every_status_has_a_text_label() {

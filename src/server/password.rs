@@ -9,9 +9,18 @@ use argon2::{
 use std::sync::LazyLock;
 
 /// Refuses passwords found in zxcvbn's lists of common passwords, names and words, or
-/// guessable in under a million tries.
-pub fn check_strength(password: &NewPassword, user_inputs: &[&str]) -> Result<(), AppError> {
-    let estimate = zxcvbn::zxcvbn(password.as_str(), user_inputs);
+/// guessable in under a million tries. `about_user` (email, name, company) counts as known to
+/// an attacker, whole and in its parts.
+pub fn check_strength(password: &NewPassword, about_user: &[&str]) -> Result<(), AppError> {
+    let mut known: Vec<&str> = Vec::new();
+    for text in about_user {
+        known.push(text);
+        if let Some((local, _)) = text.split_once('@') {
+            known.push(local);
+        }
+        known.extend(text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2));
+    }
+    let estimate = zxcvbn::zxcvbn(password.as_str(), &known);
     if estimate.score() < zxcvbn::Score::Two {
         return Err(AppError::field(
             "password",

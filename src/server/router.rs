@@ -57,7 +57,7 @@ pub fn build(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .nest_service("/pkg", pkg)
-        .fallback(file_and_error_handler_with_context(context, shell))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_foreign_origin))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

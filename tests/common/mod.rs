@@ -114,9 +114,11 @@ impl TestApp {
             .uri(path)
             .header(header::HOST, "127.0.0.1:3000")
             .header(header::USER_AGENT, "roster-tests");
-        if method == "POST" {
-            builder = builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        }
+        builder = if method == "POST" {
+            builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        } else {
+            builder.header(header::ACCEPT, "text/html")
+        };
         if let Some(cookie) = cookie {
             builder = builder.header(header::COOKIE, cookie);
         }

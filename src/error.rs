@@ -27,10 +27,7 @@ pub enum AppError {
     AccountUnavailable(String),
     /// 422: an input is invalid; `field` names the form field when there is one.
     #[error("{message}")]
-    Invalid {
-        field: Option<String>,
-        message: String,
-    },
+    Invalid { field: Option<String>, message: String },
     /// 404
     #[error("{0} was not found.")]
     NotFound(String),

@@ -25,7 +25,10 @@ pub fn hydrate() {
     });
     leptos::mount::hydrate_body(app::App);
     // Lets end-to-end tests wait until the page is interactive.
-    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
         let _ = body.set_attribute("data-hydrated", "");
     }
 }

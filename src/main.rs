@@ -30,7 +30,10 @@ async fn run() -> Result<(), String> {
     if config.demo {
         if let Some(owner) = db::demo::seed_if_empty(&db).await.map_err(|e| e.to_string())? {
             println!();
-            println!("  Created the demo company \"Acme\". Sign in at {}/login as", config.public_url);
+            println!(
+                "  Created the demo company \"Acme\". Sign in at {}/login as",
+                config.public_url
+            );
             println!("    email:    {}", owner.email);
             println!("    password: {}", owner.password);
             println!("  The password is shown only this once.");
@@ -41,7 +44,11 @@ async fn run() -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
-    tracing::info!("Roster is serving {} (listening on {})", config.public_url, config.addr);
+    tracing::info!(
+        "Roster is serving {} (listening on {})",
+        config.public_url,
+        config.addr
+    );
     let app = router::build(AppState {
         leptos_options,
         db,
@@ -61,7 +68,8 @@ fn spawn_session_sweeper(db: db::Db, idle: Duration) {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {
             tick.tick().await;
-            if let Err(error) = db::sessions::delete_expired(&db, db::now_ms(), idle.as_millis() as i64).await {
+            if let Err(error) = db::sessions::delete_expired(&db, db::now_ms(), idle.as_millis() as i64).await
+            {
                 tracing::warn!(%error, "could not sweep expired sessions");
             }
         }

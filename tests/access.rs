@@ -10,7 +10,12 @@ use common::{email, TestApp};
 use http::StatusCode;
 
 /// Server functions anyone may call: they create or end a session, or say who is signed in.
-const PUBLIC: &[&str] = &["/api/auth/me", "/api/auth/signup", "/api/auth/signin", "/api/auth/signout"];
+const PUBLIC: &[&str] = &[
+    "/api/auth/me",
+    "/api/auth/signup",
+    "/api/auth/signin",
+    "/api/auth/signout",
+];
 
 /// Each protected server function with arguments that aim at company A's data.
 struct Protected {
@@ -34,7 +39,8 @@ async fn fixture(app: &TestApp) -> Fixture {
     let a_owner_email = email("a-owner");
     app.sign_up("Company A", "Alice A", &a_owner_email).await;
     let member = email("a-member");
-    app.add_user(&a_owner_email, "Mel Member", &member, "member").await;
+    app.add_user(&a_owner_email, "Mel Member", &member, "member")
+        .await;
     let a_member_cookie = app.session_of(&member).await;
     let b_owner_cookie = app.sign_up("Company B", "Bob B", &email("b-owner")).await;
     Fixture {
@@ -55,7 +61,10 @@ async fn every_server_function_is_covered_by_the_harness() {
             missing.push(path);
         }
     }
-    assert!(missing.is_empty(), "add these server functions to the refusal harness: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "add these server functions to the refusal harness: {missing:?}"
+    );
 }
 
 #[tokio::test]
@@ -66,7 +75,13 @@ async fn protected_server_functions_refuse_signed_out_callers() {
         let args = (p.args)(&f);
         let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let r = app.call(p.endpoint, &form, None).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{} answered {}", p.endpoint, r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "{} answered {}",
+            p.endpoint,
+            r.body
+        );
         assert_eq!(r.json(), serde_json::json!("Unauthenticated"));
     }
 }
@@ -79,7 +94,13 @@ async fn protected_server_functions_refuse_the_least_privileged_role() {
         let args = (p.args)(&f);
         let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let r = app.call(p.endpoint, &form, Some(&f.a_member_cookie)).await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{} answered {}", p.endpoint, r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "{} answered {}",
+            p.endpoint,
+            r.body
+        );
         assert_eq!(r.json(), serde_json::json!("Forbidden"));
     }
 }
@@ -126,7 +147,12 @@ async fn the_users_list_of_one_company_is_invisible_to_another() {
     let a_page = app.call("users/list", &[], Some(&a)).await.json();
     let b_page = app.call("users/list", &[], Some(&b)).await.json();
     let emails = |page: &serde_json::Value| -> Vec<String> {
-        page["users"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap().to_string()).collect()
+        page["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap().to_string())
+            .collect()
     };
     assert_eq!(emails(&a_page).len(), 2);
     assert_eq!(emails(&b_page), vec![b_owner]);
@@ -138,7 +164,10 @@ async fn the_users_list_pages_by_cursor_without_gaps_or_repeats() {
     let owner = email("owner");
     let cookie = app.sign_up("Initech", "Aaron Owner", &owner).await;
     // 120 users, some sharing a name, so the cursor must break ties by id.
-    let company: i64 = sqlx::query_scalar("SELECT id FROM companies").fetch_one(&app.state.db).await.unwrap();
+    let company: i64 = sqlx::query_scalar("SELECT id FROM companies")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
     for i in 0..120 {
         app.sql(&format!(
             "INSERT INTO users (company_id, email, name, status, created_at, updated_at)
@@ -150,7 +179,10 @@ async fn the_users_list_pages_by_cursor_without_gaps_or_repeats() {
     let mut seen = Vec::new();
     let mut after = String::new();
     loop {
-        let page = app.call("users/list", &[("after", &after)], Some(&cookie)).await.json();
+        let page = app
+            .call("users/list", &[("after", &after)], Some(&cookie))
+            .await
+            .json();
         for u in page["users"].as_array().unwrap() {
             seen.push(u["email"].as_str().unwrap().to_string());
         }
@@ -170,7 +202,9 @@ async fn the_users_list_pages_by_cursor_without_gaps_or_repeats() {
 async fn a_forged_cursor_is_a_clear_error() {
     let app = TestApp::spawn().await;
     let cookie = app.sign_up("Initech", "Peter", &email("owner")).await;
-    let r = app.call("users/list", &[("after", "not-a-cursor")], Some(&cookie)).await;
+    let r = app
+        .call("users/list", &[("after", "not-a-cursor")], Some(&cookie))
+        .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 

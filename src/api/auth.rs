@@ -28,7 +28,10 @@ pub async fn sign_up(
                 email: &email,
                 password: &password,
             };
-            let client = signin::Client { ip: &ip, user_agent: &user_agent };
+            let client = signin::Client {
+                ip: &ip,
+                user_agent: &user_agent,
+            };
             let token = signin::sign_up(&state, form, client).await?;
             auth::set_cookie(&auth::session_cookie(&state.config, &token));
             leptos_axum::redirect("/users");
@@ -47,7 +50,10 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
             let state = auth::state()?;
             let parts = auth::request_parts()?;
             let (ip, user_agent) = (auth::client_ip(&parts), auth::user_agent(&parts));
-            let client = signin::Client { ip: &ip, user_agent: &user_agent };
+            let client = signin::Client {
+                ip: &ip,
+                user_agent: &user_agent,
+            };
             let token = signin::sign_in(&state, &email, &password, client).await?;
             // A fresh token at every sign-in; any session this browser had is ended.
             if let Some(old) = auth::session_token(&parts.headers, &state.config) {

@@ -60,7 +60,10 @@ fn parse_name(input: &str, field: &str, what: &str, max: usize) -> Result<String
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(AppError::field(field, format!("Remove control characters from {what}.")));
+        return Err(AppError::field(
+            field,
+            format!("Remove control characters from {what}."),
+        ));
     }
     Ok(name)
 }
@@ -137,12 +140,25 @@ mod tests {
 
     #[test]
     fn email_is_trimmed_and_lower_cased() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused_with_a_field_error() {
-        for bad in ["", "ada", "ada@", "@x.com", "ada@x", "a da@x.com", "ada@x..com", "ada@-x.com", "a@b@c.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.com",
+            "ada@x",
+            "a da@x.com",
+            "ada@x..com",
+            "ada@-x.com",
+            "a@b@c.com",
+        ] {
             let err = Email::parse(bad).unwrap_err();
             assert_eq!(err.field_name(), Some("email"), "{bad:?} should be refused");
         }
@@ -150,7 +166,10 @@ mod tests {
 
     #[test]
     fn names_collapse_whitespace_and_refuse_empty_or_overlong_input() {
-        assert_eq!(PersonName::parse("  Ada   Lovelace ").unwrap().as_str(), "Ada Lovelace");
+        assert_eq!(
+            PersonName::parse("  Ada   Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
         assert!(PersonName::parse("   ").is_err());
         assert!(CompanyName::parse(&"x".repeat(101)).is_err());
     }

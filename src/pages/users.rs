@@ -71,7 +71,11 @@ fn UsersTable(
 
 #[component]
 fn UserTableRow(user: UserRow, now: i64) -> impl IntoView {
-    let teams = if user.teams.is_empty() { "—".to_string() } else { user.teams.join(", ") };
+    let teams = if user.teams.is_empty() {
+        "—".to_string()
+    } else {
+        user.teams.join(", ")
+    };
     view! {
         <tr>
             <th scope="row" data-label="Name">{user.name}</th>

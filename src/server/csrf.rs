@@ -22,7 +22,11 @@ pub async fn refuse_foreign_origin(State(state): State<AppState>, request: Reque
 /// True unless the request carries evidence of coming from another site: an `Origin` that is
 /// neither this host nor the public URL, or `Sec-Fetch-Site` saying cross-site.
 pub fn is_same_origin(headers: &HeaderMap, public_url: &str) -> bool {
-    let text = |name| headers.get(name).and_then(|v: &http::HeaderValue| v.to_str().ok());
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &http::HeaderValue| v.to_str().ok())
+    };
     match text(header::ORIGIN) {
         Some(origin) => {
             let Ok(origin) = url::Url::parse(origin) else {
@@ -39,7 +43,10 @@ pub fn is_same_origin(headers: &HeaderMap, public_url: &str) -> bool {
                 url::Url::parse(public_url).is_ok_and(|public| public.origin() == origin.origin());
             host_matches || public_matches
         }
-        None => !matches!(text(http::HeaderName::from_static("sec-fetch-site")), Some("cross-site" | "same-site")),
+        None => !matches!(
+            text(http::HeaderName::from_static("sec-fetch-site")),
+            Some("cross-site" | "same-site")
+        ),
     }
 }
 
@@ -59,20 +66,41 @@ mod tests {
 
     #[test]
     fn an_origin_matching_the_host_or_the_public_url_passes() {
-        assert!(is_same_origin(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]), PUBLIC));
-        assert!(is_same_origin(&headers(&[("origin", "https://roster.example.com"), ("host", "10.0.0.5:3000")]), PUBLIC));
+        assert!(is_same_origin(
+            &headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]),
+            PUBLIC
+        ));
+        assert!(is_same_origin(
+            &headers(&[
+                ("origin", "https://roster.example.com"),
+                ("host", "10.0.0.5:3000")
+            ]),
+            PUBLIC
+        ));
     }
 
     #[test]
     fn a_foreign_or_opaque_origin_is_refused() {
-        assert!(!is_same_origin(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]), PUBLIC));
-        assert!(!is_same_origin(&headers(&[("origin", "http://127.0.0.1:4000"), ("host", "127.0.0.1:3000")]), PUBLIC));
-        assert!(!is_same_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]), PUBLIC));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]),
+            PUBLIC
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "http://127.0.0.1:4000"), ("host", "127.0.0.1:3000")]),
+            PUBLIC
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "null"), ("host", "127.0.0.1:3000")]),
+            PUBLIC
+        ));
     }
 
     #[test]
     fn no_origin_passes_unless_fetch_metadata_says_cross_site() {
         assert!(is_same_origin(&headers(&[("host", "127.0.0.1:3000")]), PUBLIC));
-        assert!(!is_same_origin(&headers(&[("sec-fetch-site", "cross-site")]), PUBLIC));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            PUBLIC
+        ));
     }
 }

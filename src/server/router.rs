@@ -49,7 +49,10 @@ pub fn build(state: AppState) -> Router {
     });
     let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     let pkg = tower::ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, pkg_cache))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            pkg_cache,
+        ))
         .service(ServeDir::new(pkg_dir));
     Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -58,7 +61,10 @@ pub fn build(state: AppState) -> Router {
         })
         .nest_service("/pkg", pkg)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::refuse_foreign_origin))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            csrf::refuse_foreign_origin,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

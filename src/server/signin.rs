@@ -69,9 +69,14 @@ pub async fn sign_in(
     let account_key = format!("email:{email}");
     let ip_key = format!("ip:{}", client.ip);
     if state.config.login_throttle {
-        for (key, free) in [(&account_key, FREE_FAILURES_PER_ACCOUNT), (&ip_key, FREE_FAILURES_PER_IP)] {
+        for (key, free) in [
+            (&account_key, FREE_FAILURES_PER_ACCOUNT),
+            (&ip_key, FREE_FAILURES_PER_IP),
+        ] {
             if let Some(secs) = db::throttle::retry_after(&state.db, key, free, now).await? {
-                return Err(AppError::TooManyAttempts { retry_after_secs: secs });
+                return Err(AppError::TooManyAttempts {
+                    retry_after_secs: secs,
+                });
             }
         }
     }

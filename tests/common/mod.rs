@@ -54,8 +54,13 @@ async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
             use sqlx::Executor;
             sqlx::any::install_default_drivers();
             let name = format!("roster_test_{}", roster_token());
-            let admin = sqlx::AnyPool::connect(&base).await.expect("connect to the test PostgreSQL");
-            admin.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+            let admin = sqlx::AnyPool::connect(&base)
+                .await
+                .expect("connect to the test PostgreSQL");
+            admin
+                .execute(format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
             admin.close().await;
             let (prefix, _) = base.rsplit_once('/').expect("a URL ending in /database");
             (format!("{prefix}/{name}"), None)
@@ -84,21 +89,36 @@ impl TestApp {
             ("ROSTER_ADDR".into(), "127.0.0.1:3000".into()),
         ];
         all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let config = Config::from_lookup(|name| all.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
-        let db = db::connect_and_migrate(&config.database_url).await.expect("database");
+        let config =
+            Config::from_lookup(|name| all.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
+        let db = db::connect_and_migrate(&config.database_url)
+            .await
+            .expect("database");
         let state = AppState {
             leptos_options: router::leptos_options("target/site", config.addr),
             db,
             config: Arc::new(config),
         };
-        let router = router::build(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
-        TestApp { state, router, _dir: dir }
+        let router =
+            router::build(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        TestApp {
+            state,
+            router,
+            _dir: dir,
+        }
     }
 
     /// Calls a server function (`/api/<endpoint>`) the way the browser does: a same-origin
     /// form POST, with the session cookie when given.
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
-        self.request("POST", &format!("/api/{endpoint}"), form, cookie, Some("http://127.0.0.1:3000")).await
+        self.request(
+            "POST",
+            &format!("/api/{endpoint}"),
+            form,
+            cookie,
+            Some("http://127.0.0.1:3000"),
+        )
+        .await
     }
 
     pub async fn request(
@@ -126,7 +146,12 @@ impl TestApp {
             builder = builder.header(header::ORIGIN, origin);
         }
         let body = serde_urlencoded::to_string(form).unwrap();
-        let response = self.router.clone().oneshot(builder.body(Body::from(body)).unwrap()).await.unwrap();
+        let response = self
+            .router
+            .clone()
+            .oneshot(builder.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
@@ -142,7 +167,12 @@ impl TestApp {
         let r = self
             .call(
                 "auth/signup",
-                &[("company_name", company), ("name", name), ("email", email), ("password", PASSWORD)],
+                &[
+                    ("company_name", company),
+                    ("name", name),
+                    ("email", email),
+                    ("password", PASSWORD),
+                ],
                 None,
             )
             .await;
@@ -151,7 +181,12 @@ impl TestApp {
     }
 
     pub async fn sign_in(&self, email: &str, password: &str) -> Response {
-        self.call("auth/signin", &[("email", email), ("password", password), ("next", "")], None).await
+        self.call(
+            "auth/signin",
+            &[("email", email), ("password", password), ("next", "")],
+            None,
+        )
+        .await
     }
 
     /// Runs SQL against the test database, for arranging states the UI cannot reach yet.
@@ -160,7 +195,10 @@ impl TestApp {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.state.db).await.unwrap()
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap()
     }
 }
 

@@ -70,8 +70,16 @@ pub async fn create_with_owner(
         .await?;
         role_ids.push(RoleId(id));
     }
-    let owner_id = insert_user(&mut tx, company_id, owner.name, owner.email, owner.password_hash.as_deref(), "active", now)
-        .await?;
+    let owner_id = insert_user(
+        &mut tx,
+        company_id,
+        owner.name,
+        owner.email,
+        owner.password_hash.as_deref(),
+        "active",
+        now,
+    )
+    .await?;
     assign_role(&mut tx, owner_id, root_account, role_ids[0]).await?;
     sqlx::query("UPDATE companies SET owner_id = $1 WHERE id = $2")
         .bind(owner_id.0)
@@ -125,7 +133,10 @@ pub async fn insert_user(
     .map(UserId)
     .map_err(|e| {
         if is_unique_violation(&e) {
-            AppError::field("email", "An account with this email already exists. Sign in instead.")
+            AppError::field(
+                "email",
+                "An account with this email already exists. Sign in instead.",
+            )
         } else {
             e.into()
         }

@@ -16,11 +16,29 @@ const FIRST: [&str; 20] = [
     "Nikolai", "Olga", "Pablo", "Quinn", "Rosa", "Sami", "Tara",
 ];
 const LAST: [&str; 13] = [
-    "Ruiz", "Okafor", "Lindqvist", "Patel", "Moreau", "Haddad", "Kim", "Tanaka", "Silva", "Becker", "Nowak", "Adeyemi",
+    "Ruiz",
+    "Okafor",
+    "Lindqvist",
+    "Patel",
+    "Moreau",
+    "Haddad",
+    "Kim",
+    "Tanaka",
+    "Silva",
+    "Becker",
+    "Nowak",
+    "Adeyemi",
     "Rossi",
 ];
 const TEAMS: [&str; 5] = ["Engineering", "Sales", "Support", "Marketing", "Finance"];
-const TITLES: [&str; 6] = ["Engineer", "Account executive", "Support agent", "Designer", "Analyst", "Manager"];
+const TITLES: [&str; 6] = [
+    "Engineer",
+    "Account executive",
+    "Support agent",
+    "Designer",
+    "Analyst",
+    "Manager",
+];
 
 /// Credentials of the demo owner, printed once at start-up.
 pub struct DemoOwner {
@@ -30,7 +48,9 @@ pub struct DemoOwner {
 
 /// Seeds Acme when the database has no company yet; returns the owner's credentials then.
 pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoOwner>, AppError> {
-    let companies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM companies").fetch_one(db).await?;
+    let companies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM companies")
+        .fetch_one(db)
+        .await?;
     if companies > 0 {
         return Ok(None);
     }
@@ -75,13 +95,14 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoOwner>, AppError> {
     }
     let mut teams = Vec::new();
     for name in TEAMS {
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id")
-                .bind(company)
-                .bind(name)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(company)
+        .bind(name)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
         teams.push(id);
     }
 
@@ -96,7 +117,16 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoOwner>, AppError> {
             7 => UserStatus::Deactivated,
             _ => UserStatus::Active,
         };
-        let user = companies::insert_user(&mut tx, created.company_id, &name, &email, None, status.key(), now).await?;
+        let user = companies::insert_user(
+            &mut tx,
+            created.company_id,
+            &name,
+            &email,
+            None,
+            status.key(),
+            now,
+        )
+        .await?;
         // Spread "last seen" over the past weeks; people who never signed in have none.
         let last_seen = (status == UserStatus::Active || status == UserStatus::Deactivated)
             .then(|| now - ((i as i64 * 7919) % (21 * 24 * 60)) * 60_000);

@@ -107,9 +107,7 @@ pub fn now_ms() -> i64 {
 
 /// True when `error` is a unique-constraint violation (on either database).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
-    error
-        .as_database_error()
-        .is_some_and(|e| e.is_unique_violation())
+    error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
 /// `$first, $first+1, ...` placeholders for an `IN (...)` list of `count` values.
@@ -130,7 +128,10 @@ mod tests {
         let url = format!("sqlite://{}/x.db", dir.display());
         assert_eq!(sqlite_url(&url).unwrap(), format!("{url}?mode=rwc"));
         assert!(dir.exists());
-        assert_eq!(sqlite_url("sqlite::memory:?mode=memory").unwrap(), "sqlite::memory:?mode=memory");
+        assert_eq!(
+            sqlite_url("sqlite::memory:?mode=memory").unwrap(),
+            "sqlite::memory:?mode=memory"
+        );
     }
 
     #[test]

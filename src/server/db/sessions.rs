@@ -20,7 +20,11 @@ pub struct SessionRow {
 
 impl SessionRow {
     pub fn ids(&self) -> (SessionId, UserId, CompanyId) {
-        (SessionId(self.session_id), UserId(self.user_id), CompanyId(self.company_id))
+        (
+            SessionId(self.session_id),
+            UserId(self.user_id),
+            CompanyId(self.company_id),
+        )
     }
 }
 

@@ -62,25 +62,29 @@ pub async fn page(
     limit: i64,
 ) -> Result<(Vec<UserRow>, Option<Cursor>), sqlx::Error> {
     let mut rows: Vec<Row> = match after {
-        None => sqlx::query_as(
-            "SELECT id, name, email, status, last_seen_at FROM users
+        None => {
+            sqlx::query_as(
+                "SELECT id, name, email, status, last_seen_at FROM users
              WHERE company_id = $1 ORDER BY name, id LIMIT $2",
-        )
-        .bind(can.company().0)
-        .bind(limit + 1)
-        .fetch_all(db)
-        .await?,
-        Some(c) => sqlx::query_as(
-            "SELECT id, name, email, status, last_seen_at FROM users
+            )
+            .bind(can.company().0)
+            .bind(limit + 1)
+            .fetch_all(db)
+            .await?
+        }
+        Some(c) => {
+            sqlx::query_as(
+                "SELECT id, name, email, status, last_seen_at FROM users
              WHERE company_id = $1 AND (name > $2 OR (name = $2 AND id > $3))
              ORDER BY name, id LIMIT $4",
-        )
-        .bind(can.company().0)
-        .bind(&c.name)
-        .bind(c.id)
-        .bind(limit + 1)
-        .fetch_all(db)
-        .await?,
+            )
+            .bind(can.company().0)
+            .bind(&c.name)
+            .bind(c.id)
+            .bind(limit + 1)
+            .fetch_all(db)
+            .await?
+        }
     };
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);

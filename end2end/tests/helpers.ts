@@ -41,8 +41,9 @@ export async function signUp(page: Page, company: string, name: string, email: s
 
 /** Opens the main navigation: behind "Menu" on a phone, always visible on a desktop. */
 export async function openNavigation(page: Page, info: TestInfo): Promise<void> {
-  if (isPhone(info)) {
+  const nav = page.getByRole("navigation", { name: "Main" });
+  if (isPhone(info) && !(await nav.isVisible())) {
     await page.getByRole("button", { name: "Menu" }).click();
   }
-  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+  await expect(nav).toBeVisible();
 }

@@ -23,6 +23,14 @@ struct Protected {
     args: fn(&Fixture) -> Vec<(&'static str, String)>,
 }
 
+impl Protected {
+    async fn call(&self, app: &TestApp, f: &Fixture, cookie: Option<&str>) -> common::Response {
+        let args = (self.args)(f);
+        let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.call(self.endpoint, &form, cookie).await
+    }
+}
+
 const PROTECTED: &[Protected] = &[Protected {
     endpoint: "users/list",
     args: |_| vec![],
@@ -72,9 +80,7 @@ async fn protected_server_functions_refuse_signed_out_callers() {
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
     for p in PROTECTED {
-        let args = (p.args)(&f);
-        let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = app.call(p.endpoint, &form, None).await;
+        let r = p.call(&app, &f, None).await;
         assert_eq!(
             r.status,
             StatusCode::UNAUTHORIZED,
@@ -91,9 +97,7 @@ async fn protected_server_functions_refuse_the_least_privileged_role() {
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
     for p in PROTECTED {
-        let args = (p.args)(&f);
-        let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = app.call(p.endpoint, &form, Some(&f.a_member_cookie)).await;
+        let r = p.call(&app, &f, Some(&f.a_member_cookie)).await;
         assert_eq!(
             r.status,
             StatusCode::FORBIDDEN,
@@ -110,9 +114,7 @@ async fn protected_server_functions_never_reach_another_companys_data() {
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
     for p in PROTECTED {
-        let args = (p.args)(&f);
-        let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = app.call(p.endpoint, &form, Some(&f.b_owner_cookie)).await;
+        let r = p.call(&app, &f, Some(&f.b_owner_cookie)).await;
         assert!(
             !r.body.contains(&f.a_owner_email) && !r.body.contains("Company A"),
             "{} leaked company A's data to company B: {}",
@@ -133,6 +135,10 @@ async fn the_owner_sees_themselves_as_owner_in_the_users_list() {
     assert_eq!(users[0]["email"], owner.as_str());
     assert_eq!(users[0]["role"], "Owner");
     assert_eq!(users[0]["status"], "Active");
+    assert!(
+        users[0]["last_seen_at"].as_i64().is_some(),
+        "signing up counts as being seen"
+    );
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ test("a new company's owner signs up, signs out, signs in and sees themselves as
   await expect(me).toContainText("Owner");
   await expect(me).toContainText(email);
   await expect(me).toContainText("Active");
+  await expect(me).toContainText("just now");
   await expect(page.getByRole("banner")).toContainText(company);
   await screenshot(page, info, "users");
 

@@ -21,7 +21,7 @@ pub async fn sign_up(
         async {
             let state = auth::state()?;
             let parts = auth::request_parts()?;
-            let (ip, user_agent) = (auth::client_ip(&parts), auth::user_agent(&parts));
+            let (ip, user_agent) = auth::client_of(&parts);
             let form = signin::SignUp {
                 company_name: &company_name,
                 name: &name,
@@ -49,7 +49,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         async {
             let state = auth::state()?;
             let parts = auth::request_parts()?;
-            let (ip, user_agent) = (auth::client_ip(&parts), auth::user_agent(&parts));
+            let (ip, user_agent) = auth::client_of(&parts);
             let client = signin::Client {
                 ip: &ip,
                 user_agent: &user_agent,

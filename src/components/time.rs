@@ -19,29 +19,24 @@ pub fn relative(now_ms: i64, then_ms: i64) -> String {
     }
 }
 
-/// The exact time in UTC, e.g. "2026-11-22 14:05 UTC".
-pub fn exact_utc(ms: i64) -> String {
+/// (year, month, day, hour, minute, second) in UTC of a Unix-millisecond time.
+fn utc_parts(ms: i64) -> (i64, u32, u32, i64, i64, i64) {
     let secs = ms.div_euclid(1000);
     let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rest / 3600,
-        rest % 3600 / 60
-    )
+    (y, m, d, rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// The exact time in UTC, e.g. "2026-11-22 14:05 UTC".
+pub fn exact_utc(ms: i64) -> String {
+    let (y, m, d, h, min, _) = utc_parts(ms);
+    format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02} UTC")
 }
 
 /// RFC 3339 for `<time datetime>`.
 fn rfc3339(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60
-    )
+    let (y, m, d, h, min, sec) = utc_parts(ms);
+    format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{sec:02}Z")
 }
 
 /// Days since 1970-01-01 to (year, month, day), Howard Hinnant's algorithm.

@@ -232,14 +232,14 @@ pub fn set_cookie(value: &str) {
     }
 }
 
-/// The User-Agent header, or "".
-pub fn user_agent(parts: &Parts) -> String {
-    parts
+/// The client's address and User-Agent, as recorded on a new session.
+pub fn client_of(parts: &Parts) -> (String, String) {
+    let user_agent = parts
         .headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
+        .unwrap_or_default();
+    (client_ip(parts), user_agent.to_string())
 }
 
 /// Sets the HTTP status of a server function's response from its error, so programs calling

@@ -38,9 +38,11 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
 }
 
+/// Stores a new session and counts the sign-in as the user being seen.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>(
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $3, $4, $5, $6) RETURNING id",
     )
@@ -50,9 +52,15 @@ pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error
     .bind(s.expires_at)
     .bind(s.ip)
     .bind(truncate(s.user_agent, 512))
-    .fetch_one(db)
-    .await
-    .map(SessionId)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
+        .bind(s.now)
+        .bind(s.user_id.0)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(SessionId(id))
 }
 
 /// The session with this token hash, if its user is active. Expiry is judged by the caller,

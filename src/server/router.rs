@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages and server functions, static files, and the layers
 //! around them. `main` and the integration tests both build it here.
 
-use super::{auth::SessionCache, csrf, state::AppState};
+use super::{assets, auth::SessionCache, csrf, state::AppState};
 use crate::app::{shell, App};
 use axum::{middleware, Router};
 use http::{header, HeaderValue};
@@ -32,6 +32,16 @@ pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
+fn precompress_in_background(dir: std::path::PathBuf) {
+    tokio::task::spawn_blocking(move || match assets::precompress(&dir) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("precompressed {n} asset files in {}", dir.display()),
+        Err(error) => {
+            tracing::warn!(%error, "could not precompress assets; serving them compressed per request")
+        }
+    });
+}
+
 pub fn build(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
@@ -48,12 +58,19 @@ pub fn build(state: AppState) -> Router {
         "no-cache"
     });
     let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    // Only hashed files may be precompressed: an unhashed file changes under the same name.
+    let serve_pkg = if options.hash_files {
+        precompress_in_background(pkg_dir.clone());
+        ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip()
+    } else {
+        ServeDir::new(pkg_dir)
+    };
     let pkg = tower::ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             pkg_cache,
         ))
-        .service(ServeDir::new(pkg_dir));
+        .service(serve_pkg);
     Router::new()
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();

@@ -21,9 +21,17 @@ PG_BIN = $(shell dirname "$$(command -v initdb 2>/dev/null || ls /usr/lib/postgr
 
 .PHONY: run dev test tools browser-tools postgres-tools lint test-rust test-postgres test-e2e clean
 
-## make run: build in release mode and serve Roster on SQLite at http://127.0.0.1:3000.
-run: tools
+# The release build runs only when a source changed, so a second `make run` starts at once
+# (cargo-leptos would otherwise re-run wasm-bindgen and wasm-opt, ~20 s).
+RELEASE_STAMP := target/release/.roster-built
+SOURCES := $(shell find src style public migrations end2end/package-lock.json -type f 2>/dev/null) Cargo.toml Cargo.lock build.rs
+
+$(RELEASE_STAMP): $(SOURCES)
 	cargo leptos build --release
+	@touch $@
+
+## make run: build in release mode and serve Roster on SQLite at http://127.0.0.1:3000.
+run: tools $(RELEASE_STAMP)
 	@if [ -z "$${ROSTER_DEMO+set}" ] && ! grep -qs '^ROSTER_DEMO=' .env; then export ROSTER_DEMO=1; fi; \
 	  LEPTOS_SITE_ROOT=target/site exec target/release/roster
 

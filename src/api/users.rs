@@ -1,35 +1,65 @@
-use crate::{error::AppError, model::UserPage};
+use crate::{
+    error::AppError,
+    model::{FilterChoices, UserListQuery, UserPage},
+};
 use leptos::prelude::*;
 
-/// Rows per page of the users table.
-pub const PAGE_SIZE: i64 = 50;
-
-/// A page of the caller's company's users, ordered by name, starting after `after` (a cursor
-/// from the previous page).
+/// One page of the users table (or of pending invitations, on the Invited tab) for a view:
+/// tab, search, filters, sort and a cursor from the previous answer.
 #[server(endpoint = "users/list")]
-pub async fn list_users(after: Option<String>) -> Result<UserPage, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db::{self, users::Cursor},
+pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
+    use crate::{
+        model::{UserTab, PAGE_SIZES},
+        server::{
+            auth::{self, perm},
+            db,
+        },
     };
     auth::respond(
         async {
             let user = auth::current_user().await?;
             let can = user.require::<perm::ViewUsers>()?;
             let state = auth::state()?;
-            let after = match after.as_deref().filter(|s| !s.is_empty()) {
-                None => None,
-                Some(text) => Some(
-                    Cursor::decode(text)
-                        .ok_or_else(|| AppError::BadRequest("the page cursor is not valid".into()))?,
-                ),
+            if !PAGE_SIZES.contains(&query.per_page) {
+                return Err(AppError::field("per_page", "Show 25, 50 or 100 rows per page."));
+            }
+            if query.search.chars().count() > 200 {
+                return Err(AppError::field("search", "Search for at most 200 characters."));
+            }
+            let now = db::now_ms();
+            let counts = db::users::tab_counts(&state.db, &can, now).await?;
+            let (users, invitations, prev, next) = if query.tab == UserTab::Invited {
+                let (rows, prev, next) = db::users::pending_invitations(&state.db, &can, &query, now).await?;
+                (Vec::new(), rows, prev, next)
+            } else {
+                let (rows, prev, next) = db::users::page(&state.db, &can, &query).await?;
+                (rows, Vec::new(), prev, next)
             };
-            let (users, next) = db::users::page(&state.db, &can, after.as_ref(), PAGE_SIZE).await?;
             Ok(UserPage {
                 users,
-                next: next.map(|c| c.encode()),
-                now: db::now_ms(),
+                invitations,
+                next,
+                prev,
+                counts,
+                now,
             })
+        }
+        .await,
+    )
+}
+
+/// The company's roles, teams and accounts, for the users table's filters.
+#[server(endpoint = "users/filters")]
+pub async fn user_filter_choices() -> Result<FilterChoices, AppError> {
+    use crate::server::{
+        auth::{self, perm},
+        db,
+    };
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            let can = user.require::<perm::ViewUsers>()?;
+            Ok(db::users::filter_choices(&auth::state()?.db, &can).await?)
         }
         .await,
     )

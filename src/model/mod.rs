@@ -4,9 +4,11 @@
 mod ids;
 mod permission;
 mod user;
+mod user_query;
 mod values;
 
 pub use ids::*;
 pub use permission::*;
 pub use user::*;
+pub use user_query::*;
 pub use values::*;

@@ -71,14 +71,30 @@ pub struct UserRow {
     pub status: UserStatus,
     /// Unix milliseconds.
     pub last_seen_at: Option<i64>,
+    pub created_at: i64,
 }
 
-/// A page of the users table. `now` (Unix ms, server clock) makes relative times render the
-/// same on the server and in the browser.
+/// A pending invitation, as the Invited tab lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRow {
+    pub id: i64,
+    pub email: String,
+    pub invited_by: String,
+    /// Unix ms.
+    pub sent_at: i64,
+    pub expires_at: i64,
+}
+
+/// A page of the users table (or of invitations, on the Invited tab). `now` (Unix ms, server
+/// clock) makes relative times render the same on the server and in the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserPage {
     pub users: Vec<UserRow>,
-    /// Cursor for the next page, when there is one.
+    pub invitations: Vec<InvitationRow>,
+    /// Cursor of the next page, when there is one.
     pub next: Option<String>,
+    /// Cursor of the previous page, when there is one.
+    pub prev: Option<String>,
+    pub counts: super::TabCounts,
     pub now: i64,
 }

@@ -1,27 +1,55 @@
 use crate::{
-    api::users::list_users,
-    components::{notice::ErrorNotice, time::RelativeTime, urlencode},
-    model::{UserPage, UserRow},
+    api::users::{list_users, user_filter_choices},
+    components::{notice::ErrorNotice, time::RelativeTime},
+    model::{Choice, InvitationRow, UserListQuery, UserPage, UserRow, UserSort, UserTab, PAGE_SIZES},
 };
-use leptos::prelude::*;
+use leptos::{ev, prelude::*};
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_query_map};
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+    NavigateOptions,
+};
+use std::time::Duration;
 
-/// `/users`: the company's users, a page at a time.
+/// `/users`: the company's users with tabs, search, filters, sorting and keyset pages. The
+/// whole view lives in the URL.
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let query = use_query_map();
-    let after = Memo::new(move |_| query.read().get("after"));
-    let page = Resource::new(move || after.get(), list_users);
+    let params = use_query_map();
+    let view = Memo::new(move |_| {
+        let params = params.read();
+        UserListQuery::from_params(|name| params.get(name))
+    });
+    let page = Resource::new(move || view.get(), list_users);
+    let navigate = use_navigate();
+    // Filters and sorting add history entries (Back undoes them); typing a search replaces.
+    let go = Callback::new(move |(next, replace): (UserListQuery, bool)| {
+        navigate(
+            &next.href(),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+
     view! {
         <Title text="Users" />
         <div class="page-head">
             <h1>"Users"</h1>
         </div>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                page.await.ok().map(|p| view! { <Tabs view=view.get_untracked() page=p /> })
+            })}
+        </Transition>
+        <Toolbar view go />
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <UsersTable page first=after.get_untracked().is_none() /> }.into_any(),
+                    Ok(p) => view! { <Results view=view.get_untracked() page=p go /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -30,42 +58,251 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UsersTable(
-    /// The rows to show and the cursor of the next page.
-    page: UserPage,
-    /// Whether this is the first page (no "First page" link then).
-    first: bool,
+fn Tabs(view: UserListQuery, page: UserPage) -> impl IntoView {
+    view! {
+        <div class="tabs" role="tablist" aria-label="Users by status">
+            {UserTab::ALL
+                .into_iter()
+                .map(|tab| {
+                    let href = UserListQuery { tab, ..view.first_page() }.href();
+                    let selected = tab == view.tab;
+                    let count = page.counts.of(tab);
+                    view! {
+                        <A href=href attr:role="tab" attr:aria-selected=selected.to_string() attr:class="tab">
+                            {tab.label()}
+                            <span class="count">{count}</span>
+                        </A>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
+}
+
+/// Search and filters. Outside the results' transition, so typing never loses focus.
+#[component]
+fn Toolbar(view: Memo<UserListQuery>, go: Callback<(UserListQuery, bool)>) -> impl IntoView {
+    let choices = Resource::new(|| (), |_| user_filter_choices());
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let on_search = move |e: ev::Event| {
+        let text = event_target_value(&e);
+        if let Some(handle) = pending.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || {
+                let current = view.get_untracked();
+                if current.search != text {
+                    go.run((
+                        UserListQuery {
+                            search: text.clone(),
+                            ..current.first_page()
+                        },
+                        true,
+                    ));
+                }
+            },
+            Duration::from_millis(250),
+        );
+        pending.set_value(handle.ok());
+    };
+    view! {
+        <div class="toolbar">
+            <input
+                type="search"
+                class="search"
+                aria-label="Search users"
+                placeholder="Search by name or email"
+                value=view.get_untracked().search
+                prop:value=move || view.get().search
+                on:input=on_search
+            />
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    choices.await.ok().map(|c| {
+                        view! {
+                            <FilterSelect label="Role" all="All roles" choices=c.roles
+                                selected=Signal::derive(move || view.get().role.map(|r| r.0))
+                                on_pick=move |id| go.run((UserListQuery { role: id.map(crate::model::RoleId), ..view.get_untracked().first_page() }, false))
+                            />
+                            <FilterSelect label="Team" all="All teams" choices=c.teams
+                                selected=Signal::derive(move || view.get().team.map(|t| t.0))
+                                on_pick=move |id| go.run((UserListQuery { team: id.map(crate::model::TeamId), ..view.get_untracked().first_page() }, false))
+                            />
+                            <FilterSelect label="Account" all="All accounts" choices=c.accounts
+                                selected=Signal::derive(move || view.get().account.map(|a| a.0))
+                                on_pick=move |id| go.run((UserListQuery { account: id.map(crate::model::AccountId), ..view.get_untracked().first_page() }, false))
+                            />
+                        }
+                    })
+                })}
+            </Suspense>
+        </div>
+    }
+}
+
+/// A labelled filter list with an "all" choice.
+#[component]
+fn FilterSelect(
+    /// The accessible name, e.g. "Role".
+    label: &'static str,
+    /// The first choice, meaning "no filter".
+    all: &'static str,
+    /// The company's roles, teams or accounts.
+    choices: Vec<Choice>,
+    /// The chosen id.
+    selected: Signal<Option<i64>>,
+    /// Called with the new choice.
+    on_pick: impl Fn(Option<i64>) + 'static,
 ) -> impl IntoView {
+    view! {
+        <select
+            aria-label=label
+            class="filter"
+            on:change=move |e| on_pick(event_target_value(&e).parse().ok())
+            prop:value=move || selected.get().map(|id| id.to_string()).unwrap_or_default()
+        >
+            <option value="" selected=move || selected.get().is_none()>{all}</option>
+            {choices
+                .into_iter()
+                .map(|c| {
+                    let id = c.id;
+                    view! {
+                        <option value=id.to_string() selected=move || selected.get() == Some(id)>
+                            {c.name}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn Results(view: UserListQuery, page: UserPage, go: Callback<(UserListQuery, bool)>) -> impl IntoView {
     let now = page.now;
-    let empty = page.users.is_empty();
-    let next = page.next.clone();
+    let filtered =
+        !view.search.is_empty() || view.role.is_some() || view.team.is_some() || view.account.is_some();
+    let empty = page.users.is_empty() && page.invitations.is_empty();
+    let clear_href = UserListQuery {
+        tab: view.tab,
+        sort: view.sort,
+        desc: view.desc,
+        per_page: view.per_page,
+        ..Default::default()
+    }
+    .href();
+    let table = if view.tab == UserTab::Invited {
+        view! { <InvitationsTable rows=page.invitations now /> }.into_any()
+    } else {
+        view! { <UsersTable view=view.clone() rows=page.users now /> }.into_any()
+    };
+    let prev = page.prev.map(|c| {
+        UserListQuery {
+            after: None,
+            before: Some(c),
+            ..view.clone()
+        }
+        .href()
+    });
+    let next = page.next.map(|c| {
+        UserListQuery {
+            after: Some(c),
+            before: None,
+            ..view.clone()
+        }
+        .href()
+    });
+    let per_page_view = view.clone();
     view! {
         <div class="table-wrap">
-            <table class="data-table">
-                <caption class="visually-hidden">"Users"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Name"</th>
-                        <th scope="col">"Email"</th>
-                        <th scope="col">"Role"</th>
-                        <th scope="col">"Team"</th>
-                        <th scope="col">"Status"</th>
-                        <th scope="col">"Last seen"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    {page.users.into_iter().map(|user| view! { <UserTableRow user now /> }).collect_view()}
-                </tbody>
-            </table>
-            {empty.then(|| view! { <p class="empty">"No users here yet."</p> })}
-        </div>
-        <nav class="pager" aria-label="Pages">
-            {(!first).then(|| view! { <A href="/users">"First page"</A> })}
-            {next.map(|cursor| {
-                let href = format!("/users?after={}", urlencode(&cursor));
-                view! { <A href=href attr:rel="next">"Next"</A> }
+            {table}
+            {empty.then(|| view! {
+                <p class="empty">
+                    {if filtered { "No users match this search and these filters. " } else { "No one here yet. " }}
+                    {filtered.then(|| view! { <A href=clear_href.clone()>"Clear search and filters"</A> })}
+                </p>
             })}
-        </nav>
+        </div>
+        <div class="pager">
+            <label class="per-page">
+                "Rows per page"
+                <select on:change=move |e| {
+                    if let Ok(per_page) = event_target_value(&e).parse() {
+                        go.run((UserListQuery { per_page, ..per_page_view.first_page() }, false));
+                    }
+                }>
+                    {PAGE_SIZES
+                        .into_iter()
+                        .map(|n| view! { <option value=n.to_string() selected=n == view.per_page>{n}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <nav class="pages" aria-label="Pages">
+                {match prev {
+                    Some(href) => view! { <A href=href attr:rel="prev">"Previous"</A> }.into_any(),
+                    None => view! { <span class="disabled" aria-disabled="true">"Previous"</span> }.into_any(),
+                }}
+                {match next {
+                    Some(href) => view! { <A href=href attr:rel="next">"Next"</A> }.into_any(),
+                    None => view! { <span class="disabled" aria-disabled="true">"Next"</span> }.into_any(),
+                }}
+            </nav>
+        </div>
+    }
+}
+
+/// A column header that sorts by its column; a second click reverses the order.
+#[component]
+fn SortHeader(view: UserListQuery, sort: UserSort, label: &'static str) -> impl IntoView {
+    let active = view.sort == sort;
+    // Times read best newest first; text A to Z.
+    let first_desc = matches!(sort, UserSort::LastSeen | UserSort::Created);
+    let desc = if active { !view.desc } else { first_desc };
+    let href = UserListQuery {
+        sort,
+        desc,
+        ..view.first_page()
+    }
+    .href();
+    let aria_sort = match (active, view.desc) {
+        (false, _) => "none",
+        (true, false) => "ascending",
+        (true, true) => "descending",
+    };
+    let arrow = match (active, view.desc) {
+        (false, _) => "",
+        (true, false) => " ↑",
+        (true, true) => " ↓",
+    };
+    view! {
+        <th scope="col" aria-sort=aria_sort>
+            <A href=href attr:class="sort">
+                {label}
+                <span aria-hidden="true">{arrow}</span>
+            </A>
+        </th>
+    }
+}
+
+#[component]
+fn UsersTable(view: UserListQuery, rows: Vec<UserRow>, now: i64) -> impl IntoView {
+    view! {
+        <table class="data-table">
+            <caption class="visually-hidden">"Users"</caption>
+            <thead>
+                <tr>
+                    <SortHeader view=view.clone() sort=UserSort::Name label="Name" />
+                    <SortHeader view=view.clone() sort=UserSort::Email label="Email" />
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Team"</th>
+                    <SortHeader view=view.clone() sort=UserSort::Status label="Status" />
+                    <SortHeader view=view.clone() sort=UserSort::LastSeen label="Last seen" />
+                    <SortHeader view=view sort=UserSort::Created label="Created" />
+                </tr>
+            </thead>
+            <tbody>{rows.into_iter().map(|user| view! { <UserTableRow user now /> }).collect_view()}</tbody>
+        </table>
     }
 }
 
@@ -88,16 +325,41 @@ fn UserTableRow(user: UserRow, now: i64) -> impl IntoView {
             <td data-label="Last seen">
                 <RelativeTime now at=user.last_seen_at />
             </td>
+            <td data-label="Created">
+                <RelativeTime now at=Some(user.created_at) />
+            </td>
         </tr>
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use crate::model::UserStatus;
-
-    #[test]
-    fn every_status_has_a_text_label() {
-        assert!(UserStatus::ALL.iter().all(|s| !s.label().is_empty()));
+#[component]
+fn InvitationsTable(rows: Vec<InvitationRow>, now: i64) -> impl IntoView {
+    view! {
+        <table class="data-table">
+            <caption class="visually-hidden">"Pending invitations"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Invited by"</th>
+                    <th scope="col">"Sent"</th>
+                    <th scope="col">"Expires"</th>
+                    <th scope="col">"Status"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {rows
+                    .into_iter()
+                    .map(|i| view! {
+                        <tr>
+                            <th scope="row" data-label="Email">{i.email}</th>
+                            <td data-label="Invited by">{i.invited_by}</td>
+                            <td data-label="Sent"><RelativeTime now at=Some(i.sent_at) /></td>
+                            <td data-label="Expires"><RelativeTime now at=Some(i.expires_at) /></td>
+                            <td data-label="Status"><span class="status status-pending">"Pending"</span></td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }

@@ -255,3 +255,27 @@ impl TestApp {
 pub fn email(who: &str) -> String {
     format!("{who}.{}@example.com", roster_token())
 }
+
+impl TestApp {
+    /// Lists users for a view given as `(field, value)` pairs of `UserListQuery`, and returns
+    /// the page as JSON (panicking on an error answer).
+    pub async fn list(&self, cookie: &str, view: &[(&str, &str)]) -> serde_json::Value {
+        let r = self.list_raw(cookie, view).await;
+        assert_eq!(r.status, StatusCode::OK, "users/list answered {}", r.body);
+        r.json()
+    }
+
+    pub async fn list_raw(&self, cookie: &str, view: &[(&str, &str)]) -> Response {
+        let keys: Vec<String> = view.iter().map(|(k, _)| format!("query[{k}]")).collect();
+        let mut form: Vec<(&str, &str)> = keys
+            .iter()
+            .map(String::as_str)
+            .zip(view.iter().map(|(_, v)| *v))
+            .collect();
+        // The query needs at least one field to be present at all.
+        if view.is_empty() {
+            form.push(("query[tab]", "all"));
+        }
+        self.call("users/list", &form, Some(cookie)).await
+    }
+}

@@ -3,30 +3,96 @@
 
 use super::{placeholders, Db};
 use crate::{
-    model::{UserId, UserRow, UserStatus},
+    error::AppError,
+    model::{
+        Choice, FilterChoices, InvitationRow, TabCounts, UserId, UserListQuery, UserRow, UserSort,
+        UserStatus, UserTab,
+    },
     server::auth::{perm, Can},
 };
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Where a page starts: after the row with this name and id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cursor {
-    pub name: String,
-    pub id: i64,
+/// A bound SQL value: the list query is assembled from optional parts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+/// Where a page starts or ends: the sort it belongs to and the sort key of the boundary row.
+/// Opaque to clients (hex of JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Cursor {
+    sort: String,
+    desc: bool,
+    key: Vec<Value>,
 }
 
 impl Cursor {
-    pub fn encode(&self) -> String {
-        format!("{}:{}", self.id, self.name)
+    fn encode(&self) -> String {
+        hex::encode(serde_json::to_vec(self).unwrap_or_default())
     }
 
-    pub fn decode(text: &str) -> Option<Cursor> {
-        let (id, name) = text.split_once(':')?;
-        Some(Cursor {
-            id: id.parse().ok()?,
-            name: name.to_string(),
-        })
+    fn decode(text: &str, query: &UserListQuery) -> Result<Cursor, AppError> {
+        let stale =
+            || AppError::BadRequest("this page link is out of date; start again from the first page".into());
+        let cursor: Cursor = hex::decode(text)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(stale)?;
+        let columns = if query.tab == UserTab::Invited {
+            1
+        } else {
+            sort_columns(query.sort).len() + 1
+        };
+        if cursor.sort != query.sort.key() || cursor.desc != query.desc || cursor.key.len() != columns {
+            return Err(stale());
+        }
+        Ok(cursor)
     }
+}
+
+/// The sort key of each order, before the `id` that breaks ties; each has its index.
+fn sort_columns(sort: UserSort) -> &'static [&'static str] {
+    match sort {
+        UserSort::Name => &["u.name"],
+        UserSort::Email => &["u.email"],
+        UserSort::Status => &["u.status", "u.name"],
+        UserSort::LastSeen => &["COALESCE(u.last_seen_at, 0)"],
+        UserSort::Created => &["u.created_at"],
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    name: String,
+    email: String,
+    status: String,
+    last_seen_at: Option<i64>,
+    created_at: i64,
+}
+
+impl Row {
+    fn key(&self, sort: UserSort) -> Vec<Value> {
+        let mut key = match sort {
+            UserSort::Name => vec![Value::Text(self.name.clone())],
+            UserSort::Email => vec![Value::Text(self.email.clone())],
+            UserSort::Status => vec![Value::Text(self.status.clone()), Value::Text(self.name.clone())],
+            UserSort::LastSeen => vec![Value::Int(self.last_seen_at.unwrap_or(0))],
+            UserSort::Created => vec![Value::Int(self.created_at)],
+        };
+        key.push(Value::Int(self.id));
+        key
+    }
+}
+
+/// Adds a value to bind and returns its placeholder.
+fn bind(args: &mut Vec<Value>, value: Value) -> String {
+    args.push(value);
+    format!("${}", args.len())
 }
 
 /// What sign-in needs to know about the user with an email.
@@ -44,57 +110,91 @@ pub async fn find_login(db: &Db, email: &str) -> Result<Option<Login>, sqlx::Err
         .await
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    id: i64,
-    name: String,
-    email: String,
-    status: String,
-    last_seen_at: Option<i64>,
+/// `%term%` for LIKE, with the wildcards of the term itself escaped.
+fn like_pattern(term: &str) -> String {
+    let escaped = term
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
-/// One page of the caller's company's users, ordered by name, and the cursor of the next.
+/// One page of the caller's company's users for `query`, with the cursors around it.
+/// Keyset pagination: each page seeks in the sort's index from the boundary row, never OFFSET.
 #[tracing::instrument(skip(db, can), err(Debug))]
 pub async fn page(
     db: &Db,
     can: &Can<perm::ViewUsers>,
-    after: Option<&Cursor>,
-    limit: i64,
-) -> Result<(Vec<UserRow>, Option<Cursor>), sqlx::Error> {
-    let mut rows: Vec<Row> = match after {
-        None => {
-            sqlx::query_as(
-                "SELECT id, name, email, status, last_seen_at FROM users
-             WHERE company_id = $1 ORDER BY name, id LIMIT $2",
-            )
-            .bind(can.company().0)
-            .bind(limit + 1)
-            .fetch_all(db)
-            .await?
-        }
-        Some(c) => {
-            sqlx::query_as(
-                "SELECT id, name, email, status, last_seen_at FROM users
-             WHERE company_id = $1 AND (name > $2 OR (name = $2 AND id > $3))
-             ORDER BY name, id LIMIT $4",
-            )
-            .bind(can.company().0)
-            .bind(&c.name)
-            .bind(c.id)
-            .bind(limit + 1)
-            .fetch_all(db)
-            .await?
-        }
+    query: &UserListQuery,
+) -> Result<(Vec<UserRow>, Option<String>, Option<String>), AppError> {
+    let per_page = i64::from(query.per_page);
+    let backward = query.before.is_some();
+    let cursor = match query.before.as_deref().or(query.after.as_deref()) {
+        Some(text) => Some(Cursor::decode(text, query)?),
+        None => None,
     };
-    let next = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| Cursor {
-            name: r.name.clone(),
-            id: r.id,
-        })
-    } else {
-        None
-    };
+
+    let mut args = vec![Value::Int(can.company().0)];
+    let mut sql = String::from(
+        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at FROM users u WHERE u.company_id = $1",
+    );
+    if let Some(status) = query.tab.status() {
+        sql += &format!(
+            " AND u.status = {}",
+            bind(&mut args, Value::Text(status.key().into()))
+        );
+    }
+    if !query.search.trim().is_empty() {
+        let p = bind(&mut args, Value::Text(like_pattern(&query.search)));
+        sql += &format!(" AND (LOWER(u.name) LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\')");
+    }
+    if let Some(role) = query.role {
+        let p = bind(&mut args, Value::Int(role.0));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.role_id = {p})"
+        );
+    }
+    if let Some(team) = query.team {
+        let p = bind(&mut args, Value::Int(team.0));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = {p})"
+        );
+    }
+    if let Some(account) = query.account {
+        let p = bind(&mut args, Value::Int(account.0));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.account_id = {p})"
+        );
+    }
+    let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
+    columns.push("u.id");
+    // Walking backwards flips the comparison and the order; the rows are reversed after.
+    let descending = query.desc != backward;
+    if let Some(cursor) = &cursor {
+        let params: Vec<String> = cursor.key.iter().map(|v| bind(&mut args, v.clone())).collect();
+        let op = if descending { "<" } else { ">" };
+        sql += &format!(" AND ({}) {op} ({})", columns.join(", "), params.join(", "));
+    }
+    let direction = if descending { "DESC" } else { "ASC" };
+    let order: Vec<String> = columns.iter().map(|c| format!("{c} {direction}")).collect();
+    sql += &format!(" ORDER BY {} LIMIT {}", order.join(", "), per_page + 1);
+
+    let mut q = sqlx::query_as::<_, Row>(&sql);
+    for arg in args {
+        q = match arg {
+            Value::Int(i) => q.bind(i),
+            Value::Text(t) => q.bind(t),
+        };
+    }
+    let mut rows = q.fetch_all(db).await?;
+    let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| Cursor {
+        sort: query.sort.key().into(),
+        desc: query.desc,
+        key: r.key(query.sort),
+    });
+
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut roles = roles_of(db, &ids).await?;
     let mut teams = teams_of(db, &ids).await?;
@@ -108,9 +208,144 @@ pub async fn page(
             name: r.name,
             email: r.email,
             last_seen_at: r.last_seen_at,
+            created_at: r.created_at,
         })
         .collect();
-    Ok((users, next))
+    Ok((users, prev, next))
+}
+
+/// Trims a fetched page (`per_page + 1` rows, in walking order) to size, puts it in display
+/// order and returns the cursors of the previous and next pages.
+fn settle_page<R>(
+    rows: &mut Vec<R>,
+    per_page: i64,
+    backward: bool,
+    from_cursor: bool,
+    cursor_of: impl Fn(&R) -> Cursor,
+) -> (Option<String>, Option<String>) {
+    let more = rows.len() as i64 > per_page;
+    rows.truncate(per_page as usize);
+    if backward {
+        rows.reverse();
+    }
+    // Coming from a cursor means there are rows on its other side.
+    let (has_prev, has_next) = if backward {
+        (more, true)
+    } else {
+        (from_cursor, more)
+    };
+    let prev = rows.first().filter(|_| has_prev).map(|r| cursor_of(r).encode());
+    let next = rows.last().filter(|_| has_next).map(|r| cursor_of(r).encode());
+    (prev, next)
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationDbRow {
+    id: i64,
+    email: String,
+    invited_by_name: String,
+    sent_at: i64,
+    expires_at: i64,
+}
+
+/// A page of the company's pending, unexpired invitations, newest first.
+pub async fn pending_invitations(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+    now: i64,
+) -> Result<(Vec<InvitationRow>, Option<String>, Option<String>), AppError> {
+    let per_page = i64::from(query.per_page);
+    let backward = query.before.is_some();
+    let boundary = match query.before.as_deref().or(query.after.as_deref()) {
+        None => None,
+        Some(text) => match Cursor::decode(text, query)?.key.first() {
+            Some(Value::Int(id)) => Some(*id),
+            _ => return Err(AppError::BadRequest("this page link is out of date".into())),
+        },
+    };
+    // Newest first is id descending; walking backwards flips it.
+    let (op, direction) = if backward { (">", "ASC") } else { ("<", "DESC") };
+    let sql = format!(
+        "SELECT id, email, invited_by_name, sent_at, expires_at FROM invitations
+         WHERE company_id = $1 AND status = 'pending' AND expires_at > $2 AND id {op} $3
+         ORDER BY id {direction} LIMIT $4"
+    );
+    let mut rows: Vec<InvitationDbRow> = sqlx::query_as(&sql)
+        .bind(can.company().0)
+        .bind(now)
+        .bind(boundary.unwrap_or(if backward { i64::MIN } else { i64::MAX }))
+        .bind(per_page + 1)
+        .fetch_all(db)
+        .await?;
+    let (prev, next) = settle_page(&mut rows, per_page, backward, boundary.is_some(), |r| Cursor {
+        sort: query.sort.key().into(),
+        desc: query.desc,
+        key: vec![Value::Int(r.id)],
+    });
+    let rows = rows
+        .into_iter()
+        .map(|r| InvitationRow {
+            id: r.id,
+            email: r.email,
+            invited_by: r.invited_by_name,
+            sent_at: r.sent_at,
+            expires_at: r.expires_at,
+        })
+        .collect();
+    Ok((rows, prev, next))
+}
+
+/// How many users each tab holds, and pending invitations that have not expired.
+pub async fn tab_counts(db: &Db, can: &Can<perm::ViewUsers>, now: i64) -> Result<TabCounts, sqlx::Error> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT status, COUNT(*) FROM users WHERE company_id = $1 GROUP BY status")
+            .bind(can.company().0)
+            .fetch_all(db)
+            .await?;
+    let of = |status: UserStatus| {
+        rows.iter()
+            .find(|(s, _)| s == status.key())
+            .map_or(0, |(_, n)| *n)
+    };
+    let invited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invitations WHERE company_id = $1 AND status = 'pending' AND expires_at > $2",
+    )
+    .bind(can.company().0)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(TabCounts {
+        all: rows.iter().map(|(_, n)| n).sum(),
+        active: of(UserStatus::Active),
+        deactivated: of(UserStatus::Deactivated),
+        invited,
+        awaiting_approval: of(UserStatus::PendingApproval),
+    })
+}
+
+/// The company's roles, teams and accounts, for the table's filters.
+pub async fn filter_choices(db: &Db, can: &Can<perm::ViewUsers>) -> Result<FilterChoices, sqlx::Error> {
+    let company = can.company().0;
+    let list = |sql: &'static str| async move {
+        sqlx::query_as::<_, (i64, String)>(sql)
+            .bind(company)
+            .fetch_all(db)
+            .await
+            .map(|rows| {
+                rows.into_iter()
+                    .map(|(id, name)| Choice { id, name })
+                    .collect::<Vec<_>>()
+            })
+    };
+    Ok(FilterChoices {
+        roles: list("SELECT id, name FROM roles WHERE company_id = $1 ORDER BY id").await?,
+        teams: list("SELECT id, name FROM teams WHERE company_id = $1 ORDER BY name").await?,
+        accounts: list(
+            "SELECT id, name FROM accounts WHERE company_id = $1 ORDER BY parent_id IS NOT NULL, name",
+        )
+        .await?,
+    })
 }
 
 /// Each user's role for the table: the role on the root account, else "Role (Account)" for
@@ -173,12 +408,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cursor_survives_names_with_colons() {
-        let c = Cursor {
-            name: "Ada: the first".into(),
-            id: 42,
+    fn search_wildcards_in_the_term_are_taken_literally() {
+        assert_eq!(like_pattern(" 50%_Off "), "%50\\%\\_off%");
+    }
+
+    #[test]
+    fn a_cursor_from_another_sort_is_refused() {
+        let by_name = UserListQuery::default();
+        let cursor = Cursor {
+            sort: "name".into(),
+            desc: false,
+            key: vec![Value::Text("Ana".into()), Value::Int(7)],
         };
-        assert_eq!(Cursor::decode(&c.encode()), Some(c));
-        assert_eq!(Cursor::decode("nonsense"), None);
+        assert_eq!(Cursor::decode(&cursor.encode(), &by_name).unwrap(), cursor);
+        let by_email_desc = UserListQuery {
+            sort: UserSort::Email,
+            desc: true,
+            ..UserListQuery::default()
+        };
+        assert!(Cursor::decode(&cursor.encode(), &by_email_desc).is_err());
+        assert!(Cursor::decode("zz-not-hex", &by_name).is_err());
     }
 }

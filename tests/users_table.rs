@@ -1,0 +1,282 @@
+//! The users table: tabs, search, filters, sorting and keyset pagination.
+
+mod common;
+
+use common::{email, TestApp};
+use http::StatusCode;
+use std::collections::HashSet;
+
+const SORTS: [&str; 5] = ["name", "email", "status", "last_seen", "created"];
+
+/// A company whose owner is "Aaron Owner", plus `n` users with repeating names, statuses,
+/// last-seen and created times (ties on purpose: the cursor must break them by id).
+async fn company_with_users(app: &TestApp, n: usize) -> (String, i64) {
+    let owner = email("owner");
+    let cookie = app.sign_up("Initech", "Aaron Owner", &owner).await;
+    let company: i64 = sqlx::query_scalar("SELECT company_id FROM users WHERE email = $1")
+        .bind(&owner)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let statuses = ["active", "deactivated", "pending_approval", "pending_email"];
+    for i in 0..n {
+        let last_seen = if i % 5 == 0 {
+            "NULL".to_string()
+        } else {
+            ((i % 17) * 1000).to_string()
+        };
+        app.sql(&format!(
+            "INSERT INTO users (company_id, email, name, status, last_seen_at, created_at, updated_at)
+             VALUES ({company}, 'user{i:03}@example.com', 'Person {}', '{}', {last_seen}, {}, 0)",
+            i % 40,
+            statuses[i % 4],
+            (i % 23) * 1000
+        ))
+        .await;
+    }
+    (cookie, company)
+}
+
+fn ids(page: &serde_json::Value) -> Vec<i64> {
+    page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_sort_and_direction_visits_each_user_exactly_once_forwards_and_backwards() {
+    let app = TestApp::spawn().await;
+    let (cookie, _) = company_with_users(&app, 236).await; // + the owner = 237
+    for sort in SORTS {
+        for dir in ["false", "true"] {
+            let view = [("sort", sort), ("desc", dir), ("per_page", "25")];
+            // Forwards with "next" ...
+            let mut pages = Vec::new();
+            let mut after: Option<String> = None;
+            let mut before: Option<String>;
+            loop {
+                let mut v = view.to_vec();
+                if let Some(a) = &after {
+                    v.push(("after", a));
+                }
+                let page = app.list(&cookie, &v).await;
+                pages.push(ids(&page));
+                before = page["prev"].as_str().map(str::to_string);
+                match page["next"].as_str() {
+                    Some(next) => after = Some(next.to_string()),
+                    None => break,
+                }
+            }
+            let forwards: Vec<i64> = pages.concat();
+            assert_eq!(forwards.len(), 237, "sort {sort} desc {dir}");
+            assert_eq!(
+                forwards.iter().collect::<HashSet<_>>().len(),
+                237,
+                "sort {sort} desc {dir}: repeats"
+            );
+            // ... and backwards with "prev" from the last page gives the same pages.
+            let mut backwards = vec![pages.last().unwrap().clone()];
+            while let Some(b) = before {
+                let mut v = view.to_vec();
+                v.push(("before", &b));
+                let page = app.list(&cookie, &v).await;
+                backwards.push(ids(&page));
+                before = page["prev"].as_str().map(str::to_string);
+            }
+            backwards.reverse();
+            assert_eq!(backwards, pages, "sort {sort} desc {dir}: backwards differs");
+        }
+    }
+}
+
+#[tokio::test]
+async fn pages_follow_the_sort_order() {
+    let app = TestApp::spawn().await;
+    let (cookie, _) = company_with_users(&app, 60).await;
+    let page = app
+        .list(
+            &cookie,
+            &[("sort", "last_seen"), ("desc", "true"), ("per_page", "100")],
+        )
+        .await;
+    let seen: Vec<i64> = page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["last_seen_at"].as_i64().unwrap_or(0))
+        .collect();
+    assert!(seen.windows(2).all(|w| w[0] >= w[1]), "{seen:?}");
+    let page = app.list(&cookie, &[("sort", "email"), ("per_page", "100")]).await;
+    let emails: Vec<&str> = page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert!(emails.windows(2).all(|w| w[0] <= w[1]), "{emails:?}");
+}
+
+#[tokio::test]
+async fn tabs_filter_by_status_and_count_the_whole_company() {
+    let app = TestApp::spawn().await;
+    let (cookie, _) = company_with_users(&app, 40).await;
+    let page = app
+        .list(&cookie, &[("tab", "deactivated"), ("per_page", "100")])
+        .await;
+    let users = page["users"].as_array().unwrap();
+    assert_eq!(users.len(), 10);
+    assert!(users.iter().all(|u| u["status"] == "Deactivated"));
+    assert_eq!(page["counts"]["all"], 41);
+    assert_eq!(page["counts"]["active"], 11);
+    assert_eq!(page["counts"]["deactivated"], 10);
+    assert_eq!(page["counts"]["awaiting_approval"], 10);
+    let awaiting = app
+        .list(&cookie, &[("tab", "awaiting_approval"), ("per_page", "100")])
+        .await;
+    assert!(awaiting["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|u| u["status"] == "PendingApproval"));
+}
+
+#[tokio::test]
+async fn search_matches_part_of_a_name_or_email_in_any_case() {
+    let app = TestApp::spawn().await;
+    let (cookie, _) = company_with_users(&app, 40).await;
+    let by_name = app.list(&cookie, &[("search", "aARON ow")]).await;
+    assert_eq!(by_name["users"][0]["name"], "Aaron Owner");
+    assert_eq!(by_name["users"].as_array().unwrap().len(), 1);
+    let by_email = app
+        .list(&cookie, &[("search", "USER01"), ("per_page", "100")])
+        .await;
+    assert_eq!(by_email["users"].as_array().unwrap().len(), 10); // user010 .. user019
+}
+
+#[tokio::test]
+async fn search_wildcards_are_taken_literally() {
+    let app = TestApp::spawn().await;
+    let (cookie, _) = company_with_users(&app, 5).await;
+    assert_eq!(
+        app.list(&cookie, &[("search", "%")]).await["users"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        app.list(&cookie, &[("search", "_")]).await["users"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn filters_by_role_team_and_account_combine() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    let cookie = app.sign_up("Initech", "Aaron Owner", &owner).await;
+    let member = app.add_user(&owner, "Mel Member", &email("mel"), "member").await;
+    let admin = app.add_user(&owner, "Ada Admin", &email("ada"), "admin").await;
+    let choices = app.call("users/filters", &[], Some(&cookie)).await.json();
+    let role_id = |name: &str| {
+        choices["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let company: i64 = sqlx::query_scalar("SELECT id FROM companies")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    app.sql(&format!(
+        "INSERT INTO teams (company_id, name, created_at) VALUES ({company}, 'Ops', 0)"
+    ))
+    .await;
+    let team: i64 = sqlx::query_scalar("SELECT id FROM teams")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    app.sql(&format!(
+        "INSERT INTO team_members (team_id, user_id) VALUES ({team}, {member}), ({team}, {admin})"
+    ))
+    .await;
+
+    let member_role = role_id("Member").to_string();
+    let by_role = app.list(&cookie, &[("role", &member_role)]).await;
+    assert_eq!(ids(&by_role), vec![member]);
+    let team_s = team.to_string();
+    let by_team = app.list(&cookie, &[("team", &team_s)]).await;
+    assert_eq!(ids(&by_team), vec![admin, member], "Ada before Mel");
+    let both = app
+        .list(
+            &cookie,
+            &[("team", &team_s), ("role", &role_id("Admin").to_string())],
+        )
+        .await;
+    assert_eq!(ids(&both), vec![admin]);
+    let root = choices["accounts"][0]["id"].as_i64().unwrap().to_string();
+    assert_eq!(ids(&app.list(&cookie, &[("account", &root)]).await).len(), 3);
+}
+
+#[tokio::test]
+async fn the_invited_tab_lists_pending_unexpired_invitations_only() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    let cookie = app.sign_up("Initech", "Aaron Owner", &owner).await;
+    let company: i64 = sqlx::query_scalar("SELECT id FROM companies")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let now = roster::server::db::now_ms();
+    for (i, (status, expires)) in [
+        ("pending", now + 86_400_000),
+        ("pending", now - 1),
+        ("withdrawn", now + 86_400_000),
+    ]
+    .iter()
+    .enumerate()
+    {
+        app.sql(&format!(
+            "INSERT INTO invitations (company_id, email, invited_by_name, token_hash, status, created_at, sent_at, expires_at)
+             VALUES ({company}, 'guest{i}@example.com', 'Aaron Owner', 'hash{i}', '{status}', {now}, {now}, {expires})"
+        ))
+        .await;
+    }
+    let page = app.list(&cookie, &[("tab", "invited")]).await;
+    let invitations = page["invitations"].as_array().unwrap();
+    assert_eq!(invitations.len(), 1);
+    assert_eq!(invitations[0]["email"], "guest0@example.com");
+    assert_eq!(page["counts"]["invited"], 1);
+}
+
+#[tokio::test]
+async fn a_page_size_other_than_25_50_or_100_is_refused() {
+    let app = TestApp::spawn().await;
+    let cookie = app.sign_up("Initech", "Peter", &email("owner")).await;
+    let r = app.list_raw(&cookie, &[("per_page", "100000")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn a_forged_or_foreign_cursor_is_a_clear_error() {
+    let app = TestApp::spawn().await;
+    let (cookie, _) = company_with_users(&app, 30).await;
+    let r = app.list_raw(&cookie, &[("after", "not-a-cursor")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("out of date"), "{}", r.body);
+    // A cursor made for one sort does not work for another.
+    let by_name = app.list(&cookie, &[("per_page", "25")]).await;
+    let next = by_name["next"].as_str().unwrap();
+    let r = app.list_raw(&cookie, &[("sort", "email"), ("after", next)]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}

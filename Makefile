@@ -79,14 +79,15 @@ test-postgres:
 	  echo "PostgreSQL on port $$port"; \
 	  ROSTER_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$$port/postgres $(DEBUG_ENV) cargo test $(SSR)
 
-# Playwright against a debug build (debug server with debug WASM) on a temporary database.
+# Playwright against a debug build (debug server with debug WASM) on a temporary database,
+# with a demo company of 120 people whose owner's one-time password the tests read from the log.
 test-e2e:
 	cargo leptos build
 	@dir=$$(mktemp -d /tmp/roster-e2e.XXXXXX); port=$$($(FREE_PORT)); \
-	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/e2e.db ROSTER_DEMO=0 LEPTOS_SITE_ROOT=target/site \
+	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/e2e.db ROSTER_DEMO=1 ROSTER_DEMO_USERS=120 LEPTOS_SITE_ROOT=target/site \
 	    target/debug/roster > $$dir/server.log 2>&1 & pid=$$!; \
 	  trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
-	  cd end2end && BASE_URL=http://127.0.0.1:$$port npx playwright test || { echo "--- server log"; tail -n 50 $$dir/server.log; exit 1; }
+	  cd end2end && BASE_URL=http://127.0.0.1:$$port ROSTER_LOG=$$dir/server.log npx playwright test || { echo "--- server log"; tail -n 50 $$dir/server.log; exit 1; }
 
 clean:
 	cargo clean

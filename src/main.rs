@@ -28,7 +28,10 @@ async fn run() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     if config.demo {
-        if let Some(owner) = db::demo::seed_if_empty(&db).await.map_err(|e| e.to_string())? {
+        if let Some(owner) = db::demo::seed_if_empty(&db, config.demo_users)
+            .await
+            .map_err(|e| e.to_string())?
+        {
             println!();
             println!(
                 "  Created the demo company \"Acme\". Sign in at {}/login as",

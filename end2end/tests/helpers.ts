@@ -47,3 +47,17 @@ export async function openNavigation(page: Page, info: TestInfo): Promise<void> 
   }
   await expect(nav).toBeVisible();
 }
+
+/** Signs in as the owner of the demo company "Acme" (120 people) that the test server seeds. */
+export async function signInAsDemoOwner(page: Page): Promise<void> {
+  const email = process.env.DEMO_EMAIL;
+  const password = process.env.DEMO_PASSWORD;
+  if (!email || !password) throw new Error("the test server was started without the demo company");
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await hydrated(page);
+}

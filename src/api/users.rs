@@ -29,11 +29,11 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
             let now = db::now_ms();
             let counts = db::users::tab_counts(&state.db, &can, now).await?;
             let (users, invitations, prev, next) = if query.tab == UserTab::Invited {
-                let (rows, prev, next) = db::users::pending_invitations(&state.db, &can, &query, now).await?;
-                (Vec::new(), rows, prev, next)
+                let page = db::users::pending_invitations(&state.db, &can, &query, now).await?;
+                (Vec::new(), page.rows, page.prev, page.next)
             } else {
-                let (rows, prev, next) = db::users::page(&state.db, &can, &query).await?;
-                (rows, Vec::new(), prev, next)
+                let page = db::users::page(&state.db, &can, &query).await?;
+                (page.rows, Vec::new(), page.prev, page.next)
             };
             Ok(UserPage {
                 users,

@@ -117,6 +117,7 @@ fn Toolbar(view: Memo<UserListQuery>, go: Callback<(UserListQuery, bool)>) -> im
                 prop:value=move || view.get().search
                 on:input=on_search
             />
+            <SortSelect view go />
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     choices.await.ok().map(|c| {
@@ -138,6 +139,52 @@ fn Toolbar(view: Memo<UserListQuery>, go: Callback<(UserListQuery, bool)>) -> im
                 })}
             </Suspense>
         </div>
+    }
+}
+
+/// Sorting for narrow screens, where the rows are cards and the column headers are hidden.
+#[component]
+fn SortSelect(view: Memo<UserListQuery>, go: Callback<(UserListQuery, bool)>) -> impl IntoView {
+    const CHOICES: [(UserSort, bool, &str); 10] = [
+        (UserSort::Name, false, "Name, A to Z"),
+        (UserSort::Name, true, "Name, Z to A"),
+        (UserSort::Email, false, "Email, A to Z"),
+        (UserSort::Email, true, "Email, Z to A"),
+        (UserSort::Status, false, "Status"),
+        (UserSort::Status, true, "Status, reversed"),
+        (UserSort::LastSeen, true, "Last seen, newest first"),
+        (UserSort::LastSeen, false, "Last seen, oldest first"),
+        (UserSort::Created, true, "Created, newest first"),
+        (UserSort::Created, false, "Created, oldest first"),
+    ];
+    let value_of =
+        |sort: UserSort, desc: bool| format!("{}:{}", sort.key(), if desc { "desc" } else { "asc" });
+    view! {
+        <select
+            aria-label="Sort by"
+            class="filter narrow-only"
+            prop:value=move || { let v = view.get(); value_of(v.sort, v.desc) }
+            on:change=move |e| {
+                let value = event_target_value(&e);
+                if let Some((sort, dir)) = value.split_once(':') {
+                    if let Some(sort) = UserSort::from_key(sort) {
+                        go.run((UserListQuery { sort, desc: dir == "desc", ..view.get_untracked().first_page() }, false));
+                    }
+                }
+            }
+        >
+            {CHOICES
+                .into_iter()
+                .map(|(sort, desc, label)| {
+                    let value = value_of(sort, desc);
+                    view! {
+                        <option value=value selected=move || { let v = view.get(); v.sort == sort && v.desc == desc }>
+                            {label}
+                        </option>
+                    }
+                })
+                .collect_view()}
+        </select>
     }
 }
 
@@ -276,7 +323,7 @@ fn SortHeader(view: UserListQuery, sort: UserSort, label: &'static str) -> impl 
         (true, true) => " ↓",
     };
     view! {
-        <th scope="col" aria-sort=aria_sort>
+        <th scope="col" role="columnheader" aria-sort=aria_sort>
             <A href=href attr:class="sort">
                 {label}
                 <span aria-hidden="true">{arrow}</span>
@@ -288,20 +335,20 @@ fn SortHeader(view: UserListQuery, sort: UserSort, label: &'static str) -> impl 
 #[component]
 fn UsersTable(view: UserListQuery, rows: Vec<UserRow>, now: i64) -> impl IntoView {
     view! {
-        <table class="data-table">
+        <table class="data-table" role="table">
             <caption class="visually-hidden">"Users"</caption>
-            <thead>
-                <tr>
+            <thead role="rowgroup">
+                <tr role="row">
                     <SortHeader view=view.clone() sort=UserSort::Name label="Name" />
                     <SortHeader view=view.clone() sort=UserSort::Email label="Email" />
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Team"</th>
+                    <th scope="col" role="columnheader">"Role"</th>
+                    <th scope="col" role="columnheader">"Team"</th>
                     <SortHeader view=view.clone() sort=UserSort::Status label="Status" />
                     <SortHeader view=view.clone() sort=UserSort::LastSeen label="Last seen" />
                     <SortHeader view=view sort=UserSort::Created label="Created" />
                 </tr>
             </thead>
-            <tbody>{rows.into_iter().map(|user| view! { <UserTableRow user now /> }).collect_view()}</tbody>
+            <tbody role="rowgroup">{rows.into_iter().map(|user| view! { <UserTableRow user now /> }).collect_view()}</tbody>
         </table>
     }
 }
@@ -314,18 +361,18 @@ fn UserTableRow(user: UserRow, now: i64) -> impl IntoView {
         user.teams.join(", ")
     };
     view! {
-        <tr>
-            <th scope="row" data-label="Name">{user.name}</th>
-            <td data-label="Email">{user.email}</td>
-            <td data-label="Role">{user.role}</td>
-            <td data-label="Team">{teams}</td>
-            <td data-label="Status">
+        <tr role="row">
+            <th scope="row" role="rowheader" data-label="Name">{user.name}</th>
+            <td role="cell" data-label="Email">{user.email}</td>
+            <td role="cell" data-label="Role">{user.role}</td>
+            <td role="cell" data-label="Team">{teams}</td>
+            <td role="cell" data-label="Status">
                 <span class=format!("status status-{}", user.status.key())>{user.status.label()}</span>
             </td>
-            <td data-label="Last seen">
+            <td role="cell" data-label="Last seen">
                 <RelativeTime now at=user.last_seen_at />
             </td>
-            <td data-label="Created">
+            <td role="cell" data-label="Created">
                 <RelativeTime now at=Some(user.created_at) />
             </td>
         </tr>
@@ -335,27 +382,27 @@ fn UserTableRow(user: UserRow, now: i64) -> impl IntoView {
 #[component]
 fn InvitationsTable(rows: Vec<InvitationRow>, now: i64) -> impl IntoView {
     view! {
-        <table class="data-table">
+        <table class="data-table" role="table">
             <caption class="visually-hidden">"Pending invitations"</caption>
-            <thead>
-                <tr>
-                    <th scope="col">"Email"</th>
-                    <th scope="col">"Invited by"</th>
-                    <th scope="col">"Sent"</th>
-                    <th scope="col">"Expires"</th>
-                    <th scope="col">"Status"</th>
+            <thead role="rowgroup">
+                <tr role="row">
+                    <th scope="col" role="columnheader">"Email"</th>
+                    <th scope="col" role="columnheader">"Invited by"</th>
+                    <th scope="col" role="columnheader">"Sent"</th>
+                    <th scope="col" role="columnheader">"Expires"</th>
+                    <th scope="col" role="columnheader">"Status"</th>
                 </tr>
             </thead>
-            <tbody>
+            <tbody role="rowgroup">
                 {rows
                     .into_iter()
                     .map(|i| view! {
-                        <tr>
-                            <th scope="row" data-label="Email">{i.email}</th>
-                            <td data-label="Invited by">{i.invited_by}</td>
-                            <td data-label="Sent"><RelativeTime now at=Some(i.sent_at) /></td>
-                            <td data-label="Expires"><RelativeTime now at=Some(i.expires_at) /></td>
-                            <td data-label="Status"><span class="status status-pending">"Pending"</span></td>
+                        <tr role="row">
+                            <th scope="row" role="rowheader" data-label="Email">{i.email}</th>
+                            <td role="cell" data-label="Invited by">{i.invited_by}</td>
+                            <td role="cell" data-label="Sent"><RelativeTime now at=Some(i.sent_at) /></td>
+                            <td role="cell" data-label="Expires"><RelativeTime now at=Some(i.expires_at) /></td>
+                            <td role="cell" data-label="Status"><span class="status status-pending">"Pending"</span></td>
                         </tr>
                     })
                     .collect_view()}

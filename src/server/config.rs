@@ -10,6 +10,8 @@ pub struct Config {
     pub database_url: String,
     /// `ROSTER_DEMO`: seed the demo company into an empty database.
     pub demo: bool,
+    /// `ROSTER_DEMO_USERS`: how many people the demo company has besides its owner.
+    pub demo_users: usize,
     /// `ROSTER_PUBLIC_URL`: the address people reach Roster at, used in emailed links and as
     /// an accepted `Origin`.
     pub public_url: String,
@@ -57,6 +59,7 @@ impl Config {
             addr,
             database_url: get("DATABASE_URL", "sqlite://data/roster.db"),
             demo: flag(&lookup, "ROSTER_DEMO", false)?,
+            demo_users: number(&lookup, "ROSTER_DEMO_USERS", 40)? as usize,
             secure_cookies: flag(&lookup, "ROSTER_SECURE_COOKIES", https)?,
             public_url,
             session_idle: Duration::from_secs(60 * number(&lookup, "ROSTER_SESSION_IDLE_MINUTES", 12 * 60)?),

@@ -1,5 +1,6 @@
 //! The demo company "Acme" that `make run` puts into an empty database, so there is something
-//! to look at: about 40 people over several roles, teams, accounts and statuses.
+//! to look at: 40 people by default (`ROSTER_DEMO_USERS`) over several roles, teams, accounts
+//! and statuses.
 
 use super::{
     companies::{self, NewOwner},
@@ -47,7 +48,7 @@ pub struct DemoOwner {
 }
 
 /// Seeds Acme when the database has no company yet; returns the owner's credentials then.
-pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoOwner>, AppError> {
+pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, AppError> {
     let companies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM companies")
         .fetch_one(db)
         .await?;
@@ -106,15 +107,16 @@ pub async fn seed_if_empty(db: &Db) -> Result<Option<DemoOwner>, AppError> {
         teams.push(id);
     }
 
-    for i in 0..40usize {
+    for i in 0..people {
         let first = FIRST[i % FIRST.len()];
         let last = LAST[(i * 7 + i / FIRST.len()) % LAST.len()];
         let name = PersonName::parse(&format!("{first} {last}"))?;
         let email = Email::parse(&format!("{}.{}{}@acme.example", first, last, i / FIRST.len()))?;
-        let status = match i % 10 {
-            _ if i >= 38 => UserStatus::PendingEmail,
-            _ if i >= 35 => UserStatus::PendingApproval,
-            7 => UserStatus::Deactivated,
+        // The same mix in every forty people: mostly active, some deactivated or pending.
+        let status = match i % 40 {
+            38.. => UserStatus::PendingEmail,
+            35.. => UserStatus::PendingApproval,
+            k if k % 10 == 7 => UserStatus::Deactivated,
             _ => UserStatus::Active,
         };
         let user = companies::insert_user(

@@ -13,6 +13,13 @@ use crate::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+/// One page of rows with the cursors of the pages before and after it.
+pub struct Paged<T> {
+    pub rows: Vec<T>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
 /// A bound SQL value: the list query is assembled from optional parts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -128,7 +135,7 @@ pub async fn page(
     db: &Db,
     can: &Can<perm::ViewUsers>,
     query: &UserListQuery,
-) -> Result<(Vec<UserRow>, Option<String>, Option<String>), AppError> {
+) -> Result<Paged<UserRow>, AppError> {
     let per_page = i64::from(query.per_page);
     let backward = query.before.is_some();
     let cursor = match query.before.as_deref().or(query.after.as_deref()) {
@@ -211,7 +218,11 @@ pub async fn page(
             created_at: r.created_at,
         })
         .collect();
-    Ok((users, prev, next))
+    Ok(Paged {
+        rows: users,
+        prev,
+        next,
+    })
 }
 
 /// Trims a fetched page (`per_page + 1` rows, in walking order) to size, puts it in display
@@ -254,7 +265,7 @@ pub async fn pending_invitations(
     can: &Can<perm::ViewUsers>,
     query: &UserListQuery,
     now: i64,
-) -> Result<(Vec<InvitationRow>, Option<String>, Option<String>), AppError> {
+) -> Result<Paged<InvitationRow>, AppError> {
     let per_page = i64::from(query.per_page);
     let backward = query.before.is_some();
     let boundary = match query.before.as_deref().or(query.after.as_deref()) {
@@ -293,7 +304,7 @@ pub async fn pending_invitations(
             expires_at: r.expires_at,
         })
         .collect();
-    Ok((rows, prev, next))
+    Ok(Paged { rows, prev, next })
 }
 
 /// How many users each tab holds, and pending invitations that have not expired.

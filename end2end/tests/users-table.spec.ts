@@ -1,0 +1,112 @@
+import { expect, Page, test } from "@playwright/test";
+import { hydrated, isPhone, screenshot, signInAsDemoOwner } from "./helpers";
+
+/** The names in the table's rows, in order. */
+async function names(page: Page): Promise<string[]> {
+  return page.getByRole("rowheader").allTextContents();
+}
+
+/** Sorts by clicking the column header on a wide screen, or with "Sort by" on a phone. */
+async function sortBy(page: Page, phone: boolean, choice: string): Promise<void> {
+  if (phone) {
+    await page.getByLabel("Sort by").selectOption({ label: choice });
+    return;
+  }
+  const header = page.getByRole("columnheader", { name: choice.split(",")[0] });
+  const wanted = choice.endsWith("A to Z") ? "ascending" : "descending";
+  await header.getByRole("link").click();
+  await expect(header).toHaveAttribute("aria-sort", wanted);
+}
+
+test("an admin pages through 120 people with a tab, a sort and a page size, and Back restores each view", async ({
+  page,
+}, info) => {
+  await signInAsDemoOwner(page);
+  await expect(page.getByRole("tab", { name: /^All/ })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("tab", { name: /^All/ })).toContainText("121");
+  await screenshot(page, info, "users-demo");
+
+  await page.getByRole("tab", { name: /^Active/ }).click();
+  await expect(page).toHaveURL(/tab=active/);
+  await page.getByLabel("Rows per page").selectOption("25");
+  await expect(page).toHaveURL(/per=25/);
+  await sortBy(page, isPhone(info), "Email, A to Z");
+  await expect(page).toHaveURL(/sort=email/);
+  await expect(page.getByRole("rowheader")).toHaveCount(25);
+  const first = await names(page);
+  await expect(page.getByRole("cell", { name: "Deactivated" })).toHaveCount(0);
+
+  await page.getByRole("link", { name: "Next" }).click();
+  await expect(page).toHaveURL(/after=/);
+  await expect.poll(() => names(page)).not.toEqual(first);
+  const second = await names(page);
+  expect(second.some((n) => first.includes(n) && second.filter((m) => m === n).length > 1)).toBe(false);
+
+  await page.getByRole("link", { name: "Previous" }).click();
+  await expect.poll(() => names(page)).toEqual(first);
+
+  // Reversing the sort, then Back, brings the ascending view back.
+  await sortBy(page, isPhone(info), "Email, Z to A");
+  await expect(page).toHaveURL(/dir=desc/);
+  await expect.poll(() => names(page)).not.toEqual(first);
+  await page.goBack();
+  await expect(page).not.toHaveURL(/dir=desc/);
+  await expect.poll(() => names(page)).toEqual(first);
+  await screenshot(page, info, "users-sorted");
+});
+
+test("searching and filtering narrow the table, and a copied link reproduces the view", async ({ page }, info) => {
+  await signInAsDemoOwner(page);
+  await page.getByRole("searchbox", { name: "Search users" }).fill("OLIVIA");
+  await expect(page).toHaveURL(/q=OLIVIA/);
+  await expect(page.getByRole("rowheader")).toHaveText(["Olivia Owner"]);
+
+  await page.getByRole("searchbox", { name: "Search users" }).fill("");
+  await expect(page).not.toHaveURL(/q=/);
+  await page.getByLabel("Team").selectOption({ label: "Sales" });
+  await expect(page).toHaveURL(/team=\d+/);
+  await page.getByLabel("Role").selectOption({ label: "Team lead" });
+  await expect(page).toHaveURL(/role=\d+/);
+  const rows = page.getByRole("row").filter({ has: page.getByRole("rowheader") });
+  // The old rows stay until the new page arrives: wait until every row fits both filters.
+  await expect
+    .poll(async () => {
+      const texts = await rows.allTextContents();
+      return texts.length > 0 && texts.every((t) => t.includes("Sales") && t.includes("Team lead"));
+    })
+    .toBe(true);
+  await screenshot(page, info, "users-filtered");
+
+  // The same address in a fresh page shows the same rows and keeps the filters chosen.
+  const url = page.url();
+  const expected = await names(page);
+  const copy = await page.context().newPage();
+  await copy.goto(url);
+  await hydrated(copy);
+  expect(await names(copy)).toEqual(expected);
+  await expect(copy.getByLabel("Team")).toHaveValue(/\d+/);
+  await copy.close();
+});
+
+test("a search that matches nobody says so and offers to clear it", async ({ page }) => {
+  await signInAsDemoOwner(page);
+  await page.getByRole("searchbox", { name: "Search users" }).fill("zzz-nobody");
+  await expect(page.getByText("No users match this search and these filters.")).toBeVisible();
+  await page.getByRole("link", { name: "Clear search and filters" }).click();
+  await expect(page.getByRole("rowheader").first()).toBeVisible();
+});
+
+test("on a phone the rows are cards and the tabs scroll sideways", async ({ page }, info) => {
+  test.skip(!isPhone(info), "phone layout");
+  await signInAsDemoOwner(page);
+  const tabs = page.getByRole("tablist", { name: "Users by status" });
+  const overflow = await tabs.evaluate((el) => getComputedStyle(el).overflowX);
+  expect(overflow).toBe("auto");
+  // A card shows each value with its label, one row per card.
+  await page.getByRole("searchbox", { name: "Search users" }).fill("olivia");
+  const card = page.getByRole("row", { name: /Olivia Owner/ });
+  await expect(card).toBeVisible();
+  const display = await card.evaluate((el) => getComputedStyle(el).display);
+  expect(display).toBe("block");
+  await screenshot(page, info, "users-cards");
+});

@@ -32,8 +32,10 @@ pub fn leptos_options(site_root: &str, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
+/// A detached thread, not a tokio blocking task: shutting down must not wait for it, and a
+/// file it leaves half-written is never served (see `assets::precompress`).
 fn precompress_in_background(dir: std::path::PathBuf) {
-    tokio::task::spawn_blocking(move || match assets::precompress(&dir) {
+    std::thread::spawn(move || match assets::precompress(&dir) {
         Ok(0) => {}
         Ok(n) => tracing::info!("precompressed {n} asset files in {}", dir.display()),
         Err(error) => {
@@ -58,8 +60,9 @@ pub fn build(state: AppState) -> Router {
         "no-cache"
     });
     let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-    // Only hashed files may be precompressed: an unhashed file changes under the same name.
-    let serve_pkg = if options.hash_files {
+    // Only hashed files may be precompressed (an unhashed file changes under the same name),
+    // and only release assets are worth it: debug WASM is large and rebuilt all the time.
+    let serve_pkg = if options.hash_files && options.env == leptos::config::Env::PROD {
         precompress_in_background(pkg_dir.clone());
         ServeDir::new(pkg_dir).precompressed_br().precompressed_gzip()
     } else {

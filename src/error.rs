@@ -31,6 +31,9 @@ pub enum AppError {
     /// 404
     #[error("{0} was not found.")]
     NotFound(String),
+    /// 410: an emailed link was used, has expired, or its account is no longer active.
+    #[error("This link has expired or was already used. Ask an admin of your company for a new one.")]
+    LinkExpired,
     /// 409: the change conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -73,6 +76,7 @@ impl AppError {
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::LinkExpired => StatusCode::GONE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Internal | AppError::Network => StatusCode::INTERNAL_SERVER_ERROR,
         }

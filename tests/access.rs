@@ -10,11 +10,14 @@ use common::{email, TestApp};
 use http::StatusCode;
 
 /// Server functions anyone may call: they create or end a session, or say who is signed in.
+/// (The welcome functions are authorised by the single-use token in the emailed link.)
 const PUBLIC: &[&str] = &[
     "/api/auth/me",
     "/api/auth/signup",
     "/api/auth/signin",
     "/api/auth/signout",
+    "/api/welcome/info",
+    "/api/welcome/finish",
 ];
 
 /// Each protected server function with arguments that aim at company A's data.
@@ -40,11 +43,76 @@ const PROTECTED: &[Protected] = &[
         endpoint: "users/filters",
         args: |_| vec![],
     },
+    Protected {
+        endpoint: "users/get",
+        args: |f| vec![("id", f.a_member_id.to_string())],
+    },
+    Protected {
+        endpoint: "users/create",
+        args: |f| {
+            vec![
+                ("user[name]", "Intruder".into()),
+                ("user[email]", "intruder@example.com".into()),
+                ("user[role]", f.a_member_role.to_string()),
+                ("user[status]", "Active".into()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "users/update",
+        args: |f| {
+            vec![
+                ("edit[id]", f.a_member_id.to_string()),
+                ("edit[version]", "1".into()),
+                ("edit[name]", "Hacked".into()),
+                ("edit[email]", "hacked@example.com".into()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "users/change_role",
+        args: |f| {
+            vec![
+                ("id", f.a_member_id.to_string()),
+                ("role", f.a_admin_role.to_string()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "users/deactivate",
+        args: |f| vec![("id", f.a_member_id.to_string())],
+    },
+    Protected {
+        endpoint: "users/reactivate",
+        args: |f| vec![("id", f.a_member_id.to_string())],
+    },
+    Protected {
+        endpoint: "users/delete",
+        args: |f| {
+            vec![
+                ("id", f.a_member_id.to_string()),
+                ("confirm_email", f.a_member_email.clone()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "users/transfer_ownership",
+        args: |f| {
+            vec![
+                ("to", f.a_member_id.to_string()),
+                ("password", common::PASSWORD.into()),
+            ]
+        },
+    },
 ];
 
 /// Company A (with an owner and a member) and company B (with its owner).
 struct Fixture {
     a_owner_email: String,
+    a_member_id: i64,
+    a_member_email: String,
+    a_member_role: i64,
+    a_admin_role: i64,
     a_member_cookie: String,
     b_owner_cookie: String,
 }
@@ -53,12 +121,17 @@ async fn fixture(app: &TestApp) -> Fixture {
     let a_owner_email = email("a-owner");
     app.sign_up("Company A", "Alice A", &a_owner_email).await;
     let member = email("a-member");
-    app.add_user(&a_owner_email, "Mel Member", &member, "member")
+    let a_member_id = app
+        .add_user(&a_owner_email, "Mel Member", &member, "member")
         .await;
     let a_member_cookie = app.session_of(&member).await;
     let b_owner_cookie = app.sign_up("Company B", "Bob B", &email("b-owner")).await;
     Fixture {
+        a_member_role: app.role_id(&a_owner_email, "member").await,
+        a_admin_role: app.role_id(&a_owner_email, "admin").await,
         a_owner_email,
+        a_member_id,
+        a_member_email: member,
         a_member_cookie,
         b_owner_cookie,
     }
@@ -122,12 +195,32 @@ async fn protected_server_functions_never_reach_another_companys_data() {
     for p in PROTECTED {
         let r = p.call(&app, &f, Some(&f.b_owner_cookie)).await;
         assert!(
-            !r.body.contains(&f.a_owner_email) && !r.body.contains("Company A"),
+            !r.body.contains(&f.a_owner_email)
+                && !r.body.contains(&f.a_member_email)
+                && !r.body.contains("Company A"),
             "{} leaked company A's data to company B: {}",
             p.endpoint,
             r.body
         );
     }
+    // ... and changed nothing of company A.
+    let member: (String, String) = sqlx::query_as("SELECT name, status FROM users WHERE id = $1")
+        .bind(f.a_member_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(member, ("Mel Member".to_string(), "active".to_string()));
+    let a_role: i64 = sqlx::query_scalar("SELECT role_id FROM role_assignments WHERE user_id = $1")
+        .bind(f.a_member_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(a_role, f.a_member_role);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'intruder@example.com'")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 use crate::{
     error::AppError,
-    model::{FilterChoices, UserListQuery, UserPage},
+    model::{FilterChoices, NewUser, RoleId, UserDetails, UserEdit, UserId, UserListQuery, UserPage},
 };
 use leptos::prelude::*;
 
@@ -60,6 +60,155 @@ pub async fn user_filter_choices() -> Result<FilterChoices, AppError> {
             let user = auth::current_user().await?;
             let can = user.require::<perm::ViewUsers>()?;
             Ok(db::users::filter_choices(&auth::state()?.db, &can).await?)
+        }
+        .await,
+    )
+}
+
+/// The caller, as the author of a change: who, in which company, from which address.
+#[cfg(feature = "ssr")]
+async fn manager() -> Result<
+    (
+        crate::server::auth::Can<crate::server::auth::perm::ManageUsers>,
+        crate::server::db::audit::By,
+        crate::server::state::AppState,
+    ),
+    AppError,
+> {
+    use crate::server::{
+        auth::{self, perm},
+        db::audit::By,
+    };
+    let user = auth::current_user().await?;
+    let can = user.require::<perm::ManageUsers>()?;
+    let parts = auth::request_parts()?;
+    let by = By {
+        company: user.company_id,
+        user: user.id,
+        name: user.name.clone(),
+        ip: auth::client_ip(&parts),
+    };
+    Ok((can, by, auth::state()?))
+}
+
+/// One user of the caller's company.
+#[server(endpoint = "users/get")]
+pub async fn get_user(id: UserId) -> Result<UserDetails, AppError> {
+    use crate::server::{
+        auth::{self, perm},
+        db,
+    };
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            let can = user.require::<perm::ViewUsers>()?;
+            db::lifecycle::details(&auth::state()?.db, &can, id).await
+        }
+        .await,
+    )
+}
+
+/// Adds a user; an active one is emailed a link to set a password.
+#[server(endpoint = "users/create")]
+pub async fn create_user(user: NewUser) -> Result<UserId, AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = manager().await?;
+            db::lifecycle::create(&state.db, &can, &by, &user, &state.config.public_url).await
+        }
+        .await,
+    )
+}
+
+/// Saves a user's details, refusing if someone saved them since the form was opened.
+#[server(endpoint = "users/update")]
+pub async fn update_user(edit: UserEdit) -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = manager().await?;
+            db::lifecycle::update(&state.db, &can, &by, &edit).await
+        }
+        .await,
+    )
+}
+
+/// Gives a user another role (never Owner: ownership is transferred).
+#[server(endpoint = "users/change_role")]
+pub async fn change_user_role(id: UserId, role: RoleId) -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = manager().await?;
+            db::lifecycle::change_role(&state.db, &can, &by, id, role).await
+        }
+        .await,
+    )
+}
+
+/// Deactivates a user: sign-in refused, every session ended at once.
+#[server(endpoint = "users/deactivate")]
+pub async fn deactivate_user(id: UserId) -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = manager().await?;
+            db::lifecycle::deactivate(&state.db, &can, &by, id).await
+        }
+        .await,
+    )
+}
+
+/// Reactivates a user and emails them a link to finish.
+#[server(endpoint = "users/reactivate")]
+pub async fn reactivate_user(id: UserId) -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = manager().await?;
+            db::lifecycle::reactivate(&state.db, &can, &by, id, &state.config.public_url).await
+        }
+        .await,
+    )
+}
+
+/// Deletes a user for good; `confirm_email` must be their email.
+#[server(endpoint = "users/delete")]
+pub async fn delete_user(id: UserId, confirm_email: String) -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = manager().await?;
+            db::lifecycle::delete(&state.db, &can, &by, id, &confirm_email).await
+        }
+        .await,
+    )
+}
+
+/// Makes another active user the owner; the caller, who must be the owner and re-enter their
+/// password, becomes an Admin.
+#[server(endpoint = "users/transfer_ownership")]
+pub async fn transfer_ownership(to: UserId, password: String) -> Result<(), AppError> {
+    use crate::server::{auth, db, password as pw};
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            let state = auth::state()?;
+            let stored = db::users::find_login(&state.db, &user.email)
+                .await?
+                .and_then(|l| l.password_hash);
+            if !pw::verify(&password, stored).await {
+                return Err(AppError::field("password", "That is not your current password."));
+            }
+            let parts = auth::request_parts()?;
+            let by = db::audit::By {
+                company: user.company_id,
+                user: user.id,
+                name: user.name.clone(),
+                ip: auth::client_ip(&parts),
+            };
+            db::lifecycle::transfer_ownership(&state.db, &by, to).await
         }
         .await,
     )

@@ -98,3 +98,58 @@ pub struct UserPage {
     pub counts: super::TabCounts,
     pub now: i64,
 }
+
+/// What "Add user" sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub job_title: String,
+    pub role: super::RoleId,
+    pub team: Option<super::TeamId>,
+    /// Active (gets a set-up email) or Deactivated.
+    pub status: UserStatus,
+}
+
+/// What "Edit" sends: the details, and the version the form was opened at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserEdit {
+    pub id: UserId,
+    pub version: i64,
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub job_title: String,
+}
+
+/// One user, as their page and the edit form show them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetails {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub job_title: String,
+    pub status: UserStatus,
+    pub role: String,
+    pub is_owner: bool,
+    pub version: i64,
+    pub last_seen_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// What a set-up or reactivation link page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WelcomeLink {
+    pub name: String,
+    pub email: String,
+    pub company_name: String,
+    /// Reactivated users who kept their password may continue without choosing a new one.
+    pub has_password: bool,
+    pub reactivation: bool,
+}

@@ -96,6 +96,32 @@ impl CompanyName {
     }
 }
 
+/// An optional phone number: digits with the usual separators and an optional leading +.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(input: &str) -> Result<Phone, AppError> {
+        let phone = input.split_whitespace().collect::<Vec<_>>().join(" ");
+        let digits = phone.chars().filter(char::is_ascii_digit).count();
+        let allowed = phone
+            .char_indices()
+            .all(|(i, c)| c.is_ascii_digit() || " -().".contains(c) || (c == '+' && i == 0));
+        if phone.is_empty() || (allowed && (5..=20).contains(&digits)) {
+            Ok(Phone(phone))
+        } else {
+            Err(AppError::field(
+                "phone",
+                "Enter a phone number of 5 to 20 digits, like +44 20 7946 0958.",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A new password that passed the length rule. The server also refuses common passwords
 /// (see `server::password`), which needs a word list too big for the browser.
 #[derive(Clone, PartialEq, Eq)]
@@ -172,6 +198,23 @@ mod tests {
         );
         assert!(PersonName::parse("   ").is_err());
         assert!(CompanyName::parse(&"x".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn phones_are_optional_and_need_5_to_20_digits() {
+        assert_eq!(Phone::parse("").unwrap().as_str(), "");
+        assert_eq!(
+            Phone::parse(" +44 20  7946 0958 ").unwrap().as_str(),
+            "+44 20 7946 0958"
+        );
+        assert!(Phone::parse("(555) 123-4567").is_ok());
+        for bad in ["12", "call me", "555+1234", &"1".repeat(21)] {
+            assert_eq!(
+                Phone::parse(bad).unwrap_err().field_name(),
+                Some("phone"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

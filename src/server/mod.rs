@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod csrf;
 pub mod db;
+pub mod mail;
 pub mod password;
 pub mod router;
 pub mod signin;

@@ -117,7 +117,11 @@ pub async fn end_session_of_token(state: &AppState, old_token: &str) -> Result<(
     Ok(())
 }
 
-async fn start_session(state: &AppState, user_id: UserId, client: &Client<'_>) -> Result<String, AppError> {
+pub async fn start_session(
+    state: &AppState,
+    user_id: UserId,
+    client: &Client<'_>,
+) -> Result<String, AppError> {
     let token = token::generate();
     let now = db::now_ms();
     db::sessions::create(

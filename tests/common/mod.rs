@@ -279,3 +279,17 @@ impl TestApp {
         self.call("users/list", &form, Some(cookie)).await
     }
 }
+
+impl TestApp {
+    /// The id of the built-in role `builtin` ('owner', 'admin', 'member') in the company of `email`.
+    pub async fn role_id(&self, email: &str, builtin: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT r.id FROM roles r JOIN users u ON u.company_id = r.company_id WHERE u.email = $1 AND r.builtin = $2",
+        )
+        .bind(email)
+        .bind(builtin)
+        .fetch_one(&self.state.db)
+        .await
+        .unwrap()
+    }
+}

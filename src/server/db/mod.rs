@@ -2,8 +2,11 @@
 //! through sqlx's Any driver: times are BIGINT Unix milliseconds, flags 0/1 integers, and
 //! placeholders `$1, $2` (see the README's architecture section for why).
 
+pub mod audit;
 pub mod companies;
 pub mod demo;
+pub mod lifecycle;
+pub mod outbox;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

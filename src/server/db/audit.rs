@@ -1,0 +1,49 @@
+//! Audit events: who did what to whom, with before and after, written in the same transaction
+//! as the change so a change that fails leaves no event and an event never lacks its change.
+
+use crate::model::{CompanyId, UserId};
+use sqlx::{Any, Transaction};
+
+/// Who is making a change, and from where.
+#[derive(Debug, Clone)]
+pub struct By {
+    pub company: CompanyId,
+    pub user: UserId,
+    pub name: String,
+    pub ip: String,
+}
+
+/// The user a change is about, as the event remembers them (the label outlives the user).
+pub struct Target<'a> {
+    pub id: UserId,
+    pub label: &'a str,
+}
+
+pub async fn record(
+    tx: &mut Transaction<'_, Any>,
+    by: &By,
+    action: &str,
+    target: Target<'_>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_events
+           (company_id, actor_id, actor_name, action, target_user_id, target_label, before_json, after_json, created_at, ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(by.company.0)
+    .bind(by.user.0)
+    .bind(&by.name)
+    .bind(action)
+    .bind(target.id.0)
+    .bind(target.label)
+    .bind(before.map(|v| v.to_string()))
+    .bind(after.map(|v| v.to_string()))
+    .bind(now)
+    .bind(&by.ip)
+    .execute(&mut **tx)
+    .await
+    .map(|_| ())
+}

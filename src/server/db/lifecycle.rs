@@ -1,0 +1,669 @@
+//! Changing users: add, edit, change role, deactivate, reactivate, delete, transfer ownership.
+//! Each is one transaction that also writes its audit event (and email, when there is one).
+//!
+//! Owner rules hold under concurrency: every change that could touch the owner first writes the
+//! company row (`lock_company`), which takes PostgreSQL's row lock and SQLite's write lock, so
+//! such changes run one after another and each sees the owner as it really is.
+
+use super::{
+    audit::{self, By, Target},
+    is_unique_violation, now_ms, outbox, Db,
+};
+use crate::{
+    error::AppError,
+    model::{
+        CompanyId, Email, NewUser, PersonName, Phone, RoleId, UserDetails, UserEdit, UserId, UserStatus,
+    },
+    server::{
+        auth::{perm, Can},
+        mail, token,
+    },
+};
+use serde_json::json;
+use sqlx::{Any, Transaction};
+
+const OWNER_RULE: &str =
+    "The owner can't be changed this way. Transfer ownership to another active user first.";
+
+/// Serialises owner-sensitive changes of one company and returns its current owner.
+async fn lock_company(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<UserId, AppError> {
+    sqlx::query("UPDATE companies SET owner_id = owner_id WHERE id = $1")
+        .bind(company.0)
+        .execute(&mut **tx)
+        .await?;
+    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
+        .bind(company.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    owner.map(UserId).ok_or(AppError::Internal)
+}
+
+#[derive(sqlx::FromRow)]
+struct Current {
+    name: String,
+    email: String,
+    phone: String,
+    job_title: String,
+    status: String,
+}
+
+/// The user `id` of the caller's company, or NotFound (also for other companies' users, so ids
+/// reveal nothing).
+async fn current(tx: &mut Transaction<'_, Any>, company: CompanyId, id: UserId) -> Result<Current, AppError> {
+    sqlx::query_as(
+        "SELECT name, email, phone, job_title, status FROM users WHERE id = $1 AND company_id = $2",
+    )
+    .bind(id.0)
+    .bind(company.0)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That user".into()))
+}
+
+/// A role of the company that may be given directly (not Owner, which only a transfer gives).
+async fn assignable_role(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    role: RoleId,
+) -> Result<String, AppError> {
+    let row: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT name, builtin FROM roles WHERE id = $1 AND company_id = $2")
+            .bind(role.0)
+            .bind(company.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match row {
+        None => Err(AppError::field("role", "Choose one of your company's roles.")),
+        Some((_, Some(builtin))) if builtin == "owner" => Err(AppError::field(
+            "role",
+            "There is one owner. To make someone the owner, transfer ownership to them.",
+        )),
+        Some((name, _)) => Ok(name),
+    }
+}
+
+async fn root_account(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM accounts WHERE company_id = $1 AND parent_id IS NULL")
+            .bind(company.0)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+/// Gives `user` the role `role` on the root account (replacing the one they had there).
+async fn set_root_role(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    user: UserId,
+    role: i64,
+) -> Result<(), AppError> {
+    let root = root_account(tx, company).await?;
+    let updated =
+        sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2 AND account_id = $3")
+            .bind(role)
+            .bind(user.0)
+            .bind(root)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    if updated == 0 {
+        sqlx::query("INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)")
+            .bind(user.0)
+            .bind(root)
+            .bind(role)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+async fn builtin_role(tx: &mut Transaction<'_, Any>, company: CompanyId, key: &str) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM roles WHERE company_id = $1 AND builtin = $2")
+            .bind(company.0)
+            .bind(key)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+/// Stores a single-use link token for `user` and returns the link.
+async fn issue_link(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    purpose: &str,
+    valid_days: i64,
+    public_url: &str,
+    now: i64,
+) -> Result<String, AppError> {
+    let secret = token::generate();
+    sqlx::query(
+        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(user.0)
+    .bind(purpose)
+    .bind(token::hash(&secret))
+    .bind(now)
+    .bind(now + valid_days * 86_400_000)
+    .execute(&mut **tx)
+    .await?;
+    Ok(format!("{public_url}/welcome/{secret}"))
+}
+
+async fn company_mail_facts(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+) -> Result<(String, i64), AppError> {
+    Ok(
+        sqlx::query_as("SELECT name, invitation_validity_days FROM companies WHERE id = $1")
+            .bind(company.0)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+fn taken_email(e: sqlx::Error) -> AppError {
+    if is_unique_violation(&e) {
+        AppError::field("email", "Someone already uses this email address.")
+    } else {
+        e.into()
+    }
+}
+
+/// Adds a user without a password. An active one gets an email with a set-up link.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn create(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    form: &NewUser,
+    public_url: &str,
+) -> Result<UserId, AppError> {
+    let company = can.company();
+    let name = PersonName::parse(&form.name)?;
+    let email = Email::parse(&form.email)?;
+    let phone = Phone::parse(&form.phone)?;
+    let job_title = form.job_title.trim();
+    if job_title.chars().count() > 100 {
+        return Err(AppError::field(
+            "job_title",
+            "Keep the job title to 100 characters or fewer.",
+        ));
+    }
+    if !matches!(form.status, UserStatus::Active | UserStatus::Deactivated) {
+        return Err(AppError::field(
+            "status",
+            "A new user is either active or deactivated.",
+        ));
+    }
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let role_name = assignable_role(&mut tx, company, form.role).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(company.0)
+    .bind(email.as_str())
+    .bind(name.as_str())
+    .bind(phone.as_str())
+    .bind(job_title)
+    .bind(form.status.key())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(taken_email)?;
+    let user = UserId(id);
+    set_root_role(&mut tx, company, user, form.role.0).await?;
+    if let Some(team) = form.team {
+        let added = sqlx::query(
+            "INSERT INTO team_members (team_id, user_id) SELECT id, $1 FROM teams WHERE id = $2 AND company_id = $3",
+        )
+        .bind(id)
+        .bind(team.0)
+        .bind(company.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if added == 0 {
+            return Err(AppError::field("team", "Choose one of your company's teams."));
+        }
+    }
+    if form.status == UserStatus::Active {
+        let (company_name, days) = company_mail_facts(&mut tx, company).await?;
+        let link = issue_link(&mut tx, user, "setup", days, public_url, now).await?;
+        let message = mail::account_setup(&company_name, &by.name, email.as_str(), &link, days);
+        outbox::queue(&mut tx, company, "account_setup", email.as_str(), &message, now).await?;
+    }
+    let after = json!({ "name": name.as_str(), "email": email.as_str(), "role": role_name, "status": form.status.key() });
+    audit::record(
+        &mut tx,
+        by,
+        "user.created",
+        Target {
+            id: user,
+            label: email.as_str(),
+        },
+        None,
+        Some(after),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Saves new details, unless someone saved the user since `edit.version` was read.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserEdit) -> Result<(), AppError> {
+    let company = can.company();
+    let name = PersonName::parse(&edit.name)?;
+    let email = Email::parse(&edit.email)?;
+    let phone = Phone::parse(&edit.phone)?;
+    let job_title = edit.job_title.trim();
+    if job_title.chars().count() > 100 {
+        return Err(AppError::field(
+            "job_title",
+            "Keep the job title to 100 characters or fewer.",
+        ));
+    }
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let before = current(&mut tx, company, edit.id).await?;
+    let updated = sqlx::query(
+        "UPDATE users SET name = $1, email = $2, phone = $3, job_title = $4, version = version + 1, updated_at = $5
+         WHERE id = $6 AND company_id = $7 AND version = $8",
+    )
+    .bind(name.as_str())
+    .bind(email.as_str())
+    .bind(phone.as_str())
+    .bind(job_title)
+    .bind(now)
+    .bind(edit.id.0)
+    .bind(company.0)
+    .bind(edit.version)
+    .execute(&mut *tx)
+    .await
+    .map_err(taken_email)?
+    .rows_affected();
+    if updated == 0 {
+        return Err(AppError::Conflict(
+            "Someone else saved this user after you opened the form. Reload to see their changes, then edit again."
+                .into(),
+        ));
+    }
+    let before_json = json!({ "name": before.name, "email": before.email, "phone": before.phone, "job_title": before.job_title });
+    let after_json = json!({ "name": name.as_str(), "email": email.as_str(), "phone": phone.as_str(), "job_title": job_title });
+    audit::record(
+        &mut tx,
+        by,
+        "user.updated",
+        Target {
+            id: edit.id,
+            label: email.as_str(),
+        },
+        Some(before_json),
+        Some(after_json),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Gives the user another role on the root account. Not for the owner.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn change_role(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+    role: RoleId,
+) -> Result<(), AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let owner = lock_company(&mut tx, company).await?;
+    let target = current(&mut tx, company, user).await?;
+    if user == owner {
+        return Err(AppError::Conflict(OWNER_RULE.into()));
+    }
+    let role_name = assignable_role(&mut tx, company, role).await?;
+    set_root_role(&mut tx, company, user, role.0).await?;
+    sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        by,
+        "user.role_changed",
+        Target {
+            id: user,
+            label: &target.email,
+        },
+        None,
+        Some(json!({ "role": role_name })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deactivates: sign-in refused and every session ends at once. Not the owner, not oneself.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn deactivate(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+) -> Result<(), AppError> {
+    let company = can.company();
+    if user == can.actor() {
+        return Err(AppError::Conflict("You can't deactivate yourself.".into()));
+    }
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let owner = lock_company(&mut tx, company).await?;
+    let target = current(&mut tx, company, user).await?;
+    if user == owner {
+        return Err(AppError::Conflict(OWNER_RULE.into()));
+    }
+    if target.status == UserStatus::Deactivated.key() {
+        return Err(AppError::Conflict(format!(
+            "{} is already deactivated.",
+            target.name
+        )));
+    }
+    set_status(&mut tx, user, UserStatus::Deactivated, now).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        by,
+        "user.deactivated",
+        Target {
+            id: user,
+            label: &target.email,
+        },
+        Some(json!({ "status": target.status })),
+        Some(json!({ "status": "deactivated" })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Reactivates a deactivated user and emails them a link to sign in again.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn reactivate(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+    public_url: &str,
+) -> Result<(), AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let target = current(&mut tx, company, user).await?;
+    if target.status != UserStatus::Deactivated.key() {
+        return Err(AppError::Conflict(format!("{} is not deactivated.", target.name)));
+    }
+    set_status(&mut tx, user, UserStatus::Active, now).await?;
+    let (company_name, days) = company_mail_facts(&mut tx, company).await?;
+    let link = issue_link(&mut tx, user, "reactivate", days, public_url, now).await?;
+    let message = mail::reactivation(&company_name, &by.name, &target.email, &link, days);
+    outbox::queue(&mut tx, company, "reactivation", &target.email, &message, now).await?;
+    audit::record(
+        &mut tx,
+        by,
+        "user.reactivated",
+        Target {
+            id: user,
+            label: &target.email,
+        },
+        Some(json!({ "status": "deactivated" })),
+        Some(json!({ "status": "active" })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn set_status(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    status: UserStatus,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(status.key())
+        .bind(now)
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Deletes permanently, after the admin typed the user's email. What the user did stays:
+/// audit events and invitations keep their name and email.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn delete(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+    confirm_email: &str,
+) -> Result<(), AppError> {
+    let company = can.company();
+    if user == can.actor() {
+        return Err(AppError::Conflict("You can't delete yourself.".into()));
+    }
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let owner = lock_company(&mut tx, company).await?;
+    let target = current(&mut tx, company, user).await?;
+    if user == owner {
+        return Err(AppError::Conflict(OWNER_RULE.into()));
+    }
+    if !confirm_email.trim().eq_ignore_ascii_case(&target.email) {
+        return Err(AppError::field(
+            "confirm_email",
+            format!("Type {} to confirm.", target.email),
+        ));
+    }
+    let label = format!("{} ({})", target.name, target.email);
+    let before = json!({ "name": target.name, "email": target.email, "status": target.status });
+    audit::record(
+        &mut tx,
+        by,
+        "user.deleted",
+        Target {
+            id: user,
+            label: &label,
+        },
+        Some(before),
+        None,
+        now,
+    )
+    .await?;
+    // Events about the user keep their label; their own actions keep the actor's name.
+    sqlx::query("UPDATE audit_events SET target_label = $1 WHERE target_user_id = $2")
+        .bind(&label)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Makes `to` the owner and the caller an Admin. Only the owner may, for an active user of the
+/// company; racing transfers and demotions run one after another (see `lock_company`).
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppError> {
+    let company = by.company;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let owner = lock_company(&mut tx, company).await?;
+    if owner != by.user {
+        return Err(AppError::Forbidden);
+    }
+    if to == by.user {
+        return Err(AppError::field("to", "You already own the company."));
+    }
+    let target = current(&mut tx, company, to).await?;
+    if target.status != UserStatus::Active.key() {
+        return Err(AppError::field("to", "Ownership can go only to an active user."));
+    }
+    sqlx::query("UPDATE companies SET owner_id = $1 WHERE id = $2 AND owner_id = $3")
+        .bind(to.0)
+        .bind(company.0)
+        .bind(by.user.0)
+        .execute(&mut *tx)
+        .await?;
+    let owner_role = builtin_role(&mut tx, company, "owner").await?;
+    let admin_role = builtin_role(&mut tx, company, "admin").await?;
+    set_root_role(&mut tx, company, to, owner_role).await?;
+    set_root_role(&mut tx, company, by.user, admin_role).await?;
+    audit::record(
+        &mut tx,
+        by,
+        "company.ownership_transferred",
+        Target {
+            id: to,
+            label: &target.email,
+        },
+        Some(json!({ "owner": by.name })),
+        Some(json!({ "owner": target.name })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One user of the caller's company, for their page.
+pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Result<UserDetails, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        name: String,
+        email: String,
+        phone: String,
+        job_title: String,
+        status: String,
+        version: i64,
+        last_seen_at: Option<i64>,
+        created_at: i64,
+        is_owner: i64,
+        role: String,
+    }
+    let row: Row = sqlx::query_as(
+        "SELECT u.name, u.email, u.phone, u.job_title, u.status, u.version, u.last_seen_at, u.created_at,
+                CASE WHEN c.owner_id = u.id THEN 1 ELSE 0 END AS is_owner,
+                COALESCE((SELECT r.name FROM role_assignments ra JOIN roles r ON r.id = ra.role_id
+                          JOIN accounts a ON a.id = ra.account_id
+                          WHERE ra.user_id = u.id AND a.parent_id IS NULL), '') AS role
+         FROM users u JOIN companies c ON c.id = u.company_id
+         WHERE u.id = $1 AND u.company_id = $2",
+    )
+    .bind(user.0)
+    .bind(can.company().0)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That user".into()))?;
+    Ok(UserDetails {
+        id: user,
+        status: UserStatus::from_key(&row.status).unwrap_or(UserStatus::Deactivated),
+        is_owner: row.is_owner == 1,
+        name: row.name,
+        email: row.email,
+        phone: row.phone,
+        job_title: row.job_title,
+        role: row.role,
+        version: row.version,
+        last_seen_at: row.last_seen_at,
+        created_at: row.created_at,
+    })
+}
+
+/// What a set-up or reactivation link shows before it is used.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkInfo {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+    pub company_name: String,
+    pub has_password: i64,
+    pub purpose: String,
+}
+
+/// The unused, unexpired link of an active user with this token.
+pub async fn find_link(db: &Db, secret: &str, now: i64) -> Result<Option<LinkInfo>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id AS user_id, u.name, u.email, c.name AS company_name,
+                CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, t.purpose
+         FROM account_tokens t JOIN users u ON u.id = t.user_id JOIN companies c ON c.id = u.company_id
+         WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2 AND u.status = 'active'
+           AND t.purpose IN ('setup', 'reactivate')",
+    )
+    .bind(token::hash(secret))
+    .bind(now)
+    .fetch_optional(db)
+    .await
+}
+
+/// Uses a link once: sets the password when one is given, and returns the user to sign in.
+/// A second use, an expired link or a deactivated user all get the same answer.
+pub async fn use_link(db: &Db, secret: &str, password_hash: Option<String>) -> Result<UserId, AppError> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let user: Option<i64> = sqlx::query_scalar(
+        "UPDATE account_tokens SET used_at = $1
+         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 AND purpose IN ('setup', 'reactivate')
+           AND user_id IN (SELECT id FROM users WHERE status = 'active')
+         RETURNING user_id",
+    )
+    .bind(now)
+    .bind(token::hash(secret))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user = user.ok_or(AppError::LinkExpired)?;
+    match password_hash {
+        Some(hash) => {
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(hash)
+            .bind(now)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        }
+        None => {
+            let has: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_one(&mut *tx)
+                .await?;
+            if has.is_none() {
+                return Err(AppError::field(
+                    "password",
+                    "Choose a password to finish setting up your account.",
+                ));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(UserId(user))
+}

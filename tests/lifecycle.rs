@@ -1,0 +1,478 @@
+//! Adding, editing, deactivating, reactivating and deleting users; the one-owner rule;
+//! audit events in the same transaction as their change.
+
+mod common;
+
+use common::{email, TestApp, PASSWORD};
+use http::StatusCode;
+
+struct Company {
+    owner_email: String,
+    owner: String,
+}
+
+async fn company(app: &TestApp) -> Company {
+    let owner_email = email("owner");
+    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
+    Company { owner_email, owner }
+}
+
+async fn add(app: &TestApp, c: &Company, name: &str, email: &str, role: &str) -> common::Response {
+    let role = app.role_id(&c.owner_email, role).await.to_string();
+    app.call(
+        "users/create",
+        &[
+            ("user[name]", name),
+            ("user[email]", email),
+            ("user[phone]", "+1 555 0100"),
+            ("user[job_title]", "Analyst"),
+            ("user[role]", &role),
+            ("user[status]", "Active"),
+        ],
+        Some(&c.owner),
+    )
+    .await
+}
+
+/// The set-up link in the last email queued for `to`.
+async fn emailed_link(app: &TestApp, to: &str) -> String {
+    let text: String =
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1 ORDER BY id DESC LIMIT 1")
+            .bind(to)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let start = text.find("/welcome/").expect("a welcome link");
+    text[start + "/welcome/".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn adding_a_user_creates_them_without_a_password_queues_a_setup_email_and_audits_it() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ana = email("ana");
+    let r = add(&app, &c, "Ana Ruiz", &ana, "member").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (status, hash): (String, Option<String>) =
+        sqlx::query_as("SELECT status, password_hash FROM users WHERE email = $1")
+            .bind(&ana)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), hash), ("active", None));
+    let body: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1")
+        .bind(&ana)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert!(body.contains("Olivia Owner added you to Initech"), "{body}");
+    assert!(body.contains("7 days"), "{body}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.created'")
+            .await,
+        1
+    );
+    // The token is stored only hashed.
+    let token = emailed_link(&app, &ana).await;
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM account_tokens WHERE token_hash = '{token}'"
+        ))
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_taken_or_malformed_email_or_a_bad_phone_is_a_field_error_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let taken = add(&app, &c, "Copy Cat", &c.owner_email.to_uppercase(), "member").await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(taken.json()["Invalid"]["field"], "email");
+    let malformed = add(&app, &c, "Bad Email", "not-an-email", "member").await;
+    assert_eq!(malformed.json()["Invalid"]["field"], "email");
+    let role = app.role_id(&c.owner_email, "member").await.to_string();
+    let phone = app
+        .call(
+            "users/create",
+            &[
+                ("user[name]", "P"),
+                ("user[email]", &email("p")),
+                ("user[phone]", "call me"),
+                ("user[role]", &role),
+                ("user[status]", "Active"),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(phone.json()["Invalid"]["field"], "phone");
+    let owner_role = app.role_id(&c.owner_email, "owner").await.to_string();
+    let second_owner = app
+        .call(
+            "users/create",
+            &[
+                ("user[name]", "Q"),
+                ("user[email]", &email("q")),
+                ("user[role]", &owner_role),
+                ("user[status]", "Active"),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(second_owner.json()["Invalid"]["field"], "role");
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.created'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_setup_link_sets_a_password_signs_in_and_works_only_once() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana, "member").await;
+    let token = emailed_link(&app, &ana).await;
+    let info = app.call("welcome/info", &[("token", &token)], None).await.json();
+    assert_eq!(info["email"], ana.as_str());
+    assert_eq!(info["has_password"], false);
+    let no_password = app
+        .call("welcome/finish", &[("token", &token), ("password", "")], None)
+        .await;
+    assert_eq!(no_password.json()["Invalid"]["field"], "password");
+    let r = app
+        .call(
+            "welcome/finish",
+            &[("token", &token), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.session_cookie().is_some());
+    assert_eq!(app.sign_in(&ana, PASSWORD).await.status, StatusCode::OK);
+    let again = app
+        .call(
+            "welcome/finish",
+            &[("token", &token), ("password", "Another-Long-Phrase-9")],
+            None,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::GONE);
+    assert_eq!(
+        app.call("welcome/info", &[("token", "forged")], None)
+            .await
+            .status,
+        StatusCode::GONE
+    );
+}
+
+#[tokio::test]
+async fn an_expired_setup_link_is_refused() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana, "member").await;
+    let token = emailed_link(&app, &ana).await;
+    app.sql("UPDATE account_tokens SET expires_at = 0").await;
+    let r = app
+        .call(
+            "welcome/finish",
+            &[("token", &token), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::GONE);
+}
+
+#[tokio::test]
+async fn saving_over_someone_elses_newer_edit_reports_a_conflict() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana, "member").await;
+    let id = app
+        .count(&format!("SELECT id FROM users WHERE email = '{ana}'"))
+        .await
+        .to_string();
+    let edit = |title: &'static str, version: &'static str| {
+        let id = id.clone();
+        let ana = ana.clone();
+        let owner = c.owner.clone();
+        let app = &app;
+        async move {
+            app.call(
+                "users/update",
+                &[
+                    ("edit[id]", &id),
+                    ("edit[version]", version),
+                    ("edit[name]", "Ana Ruiz"),
+                    ("edit[email]", &ana),
+                    ("edit[job_title]", title),
+                ],
+                Some(&owner),
+            )
+            .await
+        }
+    };
+    assert_eq!(edit("Lead analyst", "1").await.status, StatusCode::OK);
+    let stale = edit("Intern", "1").await;
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(
+        stale.body.contains("Someone else saved this user"),
+        "{}",
+        stale.body
+    );
+    let title: String = sqlx::query_scalar("SELECT job_title FROM users WHERE email = $1")
+        .bind(&ana)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(title, "Lead analyst");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.updated'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn deactivating_ends_every_session_at_once_and_refuses_sign_in_and_reactivating_lets_them_back() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let mel = email("mel");
+    let id = app
+        .add_user(&c.owner_email, "Mel Member", &mel, "member")
+        .await
+        .to_string();
+    let phone = app.session_of(&mel).await;
+    let laptop = app.session_of(&mel).await;
+    assert_eq!(
+        app.call("users/deactivate", &[("id", &id)], Some(&c.owner))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for session in [&phone, &laptop] {
+        assert_eq!(app.call("auth/me", &[], Some(session)).await.body, "null");
+    }
+    assert_eq!(app.sign_in(&mel, PASSWORD).await.status, StatusCode::FORBIDDEN);
+
+    assert_eq!(
+        app.call("users/reactivate", &[("id", &id)], Some(&c.owner))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let subject: String = sqlx::query_scalar("SELECT subject FROM outbox WHERE to_email = $1")
+        .bind(&mel)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(subject, "Finish reactivating your Initech account");
+    // They kept their password, so the link signs them in without a new one.
+    let token = emailed_link(&app, &mel).await;
+    let r = app
+        .call("welcome/finish", &[("token", &token), ("password", "")], None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(app.sign_in(&mel, PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn deleting_needs_the_typed_email_and_keeps_what_the_user_did_attributed() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ada = email("ada");
+    let id = app.add_user(&c.owner_email, "Ada Admin", &ada, "admin").await;
+    let ada_session = app.session_of(&ada).await;
+    // Ada adds someone: an event with Ada as the actor.
+    let role = app.role_id(&c.owner_email, "member").await.to_string();
+    let r = app
+        .call(
+            "users/create",
+            &[
+                ("user[name]", "Bo"),
+                ("user[email]", &email("bo")),
+                ("user[role]", &role),
+                ("user[status]", "Active"),
+            ],
+            Some(&ada_session),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let events_before = app.count("SELECT COUNT(*) FROM audit_events").await;
+    let wrong = app
+        .call(
+            "users/delete",
+            &[("id", &id.to_string()), ("confirm_email", "someone@else.com")],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(wrong.json()["Invalid"]["field"], "confirm_email");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events").await,
+        events_before,
+        "a refused change leaves no event"
+    );
+
+    let r = app
+        .call(
+            "users/delete",
+            &[("id", &id.to_string()), ("confirm_email", &ada.to_uppercase())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM users WHERE id = {id}"))
+            .await,
+        0
+    );
+    assert_eq!(app.call("auth/me", &[], Some(&ada_session)).await.body, "null");
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_events WHERE actor_name = 'Ada Admin' AND action = 'user.created'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM audit_events WHERE action = 'user.deleted' AND target_label = 'Ada Admin ({ada})'")).await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_owner_cannot_be_demoted_deactivated_or_deleted_before_a_transfer() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ada = email("ada");
+    app.add_user(&c.owner_email, "Ada Admin", &ada, "admin").await;
+    let admin = app.session_of(&ada).await;
+    let owner_id = app
+        .count(&format!("SELECT id FROM users WHERE email = '{}'", c.owner_email))
+        .await
+        .to_string();
+    let member_role = app.role_id(&c.owner_email, "member").await.to_string();
+    for (endpoint, args) in [
+        (
+            "users/change_role",
+            vec![("id", owner_id.as_str()), ("role", member_role.as_str())],
+        ),
+        ("users/deactivate", vec![("id", owner_id.as_str())]),
+        (
+            "users/delete",
+            vec![
+                ("id", owner_id.as_str()),
+                ("confirm_email", c.owner_email.as_str()),
+            ],
+        ),
+    ] {
+        let r = app.call(endpoint, &args, Some(&admin)).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{endpoint}: {}", r.body);
+        assert!(r.body.contains("Transfer ownership"), "{endpoint}: {}", r.body);
+    }
+    let me = app.call("auth/me", &[], Some(&c.owner)).await.json();
+    assert_eq!(me["role_name"], "Owner");
+}
+
+#[tokio::test]
+async fn transferring_ownership_needs_the_owners_password_and_an_active_target() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ada = email("ada");
+    let ada_id = app
+        .add_user(&c.owner_email, "Ada Admin", &ada, "admin")
+        .await
+        .to_string();
+    let ada_session = app.session_of(&ada).await;
+    let wrong = app
+        .call(
+            "users/transfer_ownership",
+            &[("to", &ada_id), ("password", "Not-My-Password-1")],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(wrong.json()["Invalid"]["field"], "password");
+    let not_owner = app
+        .call(
+            "users/transfer_ownership",
+            &[("to", &ada_id), ("password", PASSWORD)],
+            Some(&ada_session),
+        )
+        .await;
+    assert_eq!(not_owner.status, StatusCode::FORBIDDEN);
+
+    let r = app
+        .call(
+            "users/transfer_ownership",
+            &[("to", &ada_id), ("password", PASSWORD)],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.call("auth/me", &[], Some(&ada_session)).await.json()["role_name"],
+        "Owner"
+    );
+    assert_eq!(
+        app.call("auth/me", &[], Some(&c.owner)).await.json()["role_name"],
+        "Admin"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM companies WHERE owner_id = {ada_id}"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn racing_transfers_and_a_demotion_leave_exactly_one_owner() {
+    for _ in 0..5 {
+        let app = TestApp::spawn().await;
+        let c = company(&app).await;
+        let (x, y) = (email("x"), email("y"));
+        let x_id = app.add_user(&c.owner_email, "Xia", &x, "admin").await.to_string();
+        let y_id = app
+            .add_user(&c.owner_email, "Yusuf", &y, "admin")
+            .await
+            .to_string();
+        let y_session = app.session_of(&y).await;
+        let member = app.role_id(&c.owner_email, "member").await.to_string();
+        let to_x = [("to", x_id.as_str()), ("password", PASSWORD)];
+        let to_y = [("to", y_id.as_str()), ("password", PASSWORD)];
+        let demote_x = [("id", x_id.as_str()), ("role", member.as_str())];
+        let (a, b, _) = tokio::join!(
+            app.call("users/transfer_ownership", &to_x, Some(&c.owner)),
+            app.call("users/transfer_ownership", &to_y, Some(&c.owner)),
+            app.call("users/change_role", &demote_x, Some(&y_session)),
+        );
+        let transfers_ok = [&a, &b].iter().filter(|r| r.status == StatusCode::OK).count();
+        assert_eq!(
+            transfers_ok, 1,
+            "exactly one transfer wins: {} / {}",
+            a.body, b.body
+        );
+        let owners_by_role = app
+            .count("SELECT COUNT(*) FROM role_assignments ra JOIN roles r ON r.id = ra.role_id WHERE r.builtin = 'owner'")
+            .await;
+        assert_eq!(owners_by_role, 1);
+        let owner_id = app.count("SELECT owner_id FROM companies").await;
+        let owner_role = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM role_assignments ra JOIN roles r ON r.id = ra.role_id WHERE r.builtin = 'owner' AND ra.user_id = {owner_id}"
+            ))
+            .await;
+        assert_eq!(owner_role, 1, "the owner holds the Owner role");
+    }
+}

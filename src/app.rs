@@ -4,7 +4,7 @@ use crate::{
     api::auth::get_me,
     components::layout::AppShell,
     error::AppError,
-    model::Me,
+    model::{Me, Permission},
     pages::{
         coming_soon::{AccountsPage, RolesPage, SettingsPage, TeamsPage},
         login::LoginPage,
@@ -12,6 +12,7 @@ use crate::{
         profile::ProfilePage,
         signup::SignupPage,
         users::UsersPage,
+        welcome::WelcomePage,
     },
 };
 use leptos::prelude::*;
@@ -60,8 +61,9 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/signup") view=SignupPage />
+                <Route path=path!("/welcome/:token") view=WelcomePage />
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/users" /> } />
+                    <Route path=path!("/") view=Home />
                     <Route path=path!("/users") view=UsersPage />
                     <Route path=path!("/teams") view=TeamsPage />
                     <Route path=path!("/roles") view=RolesPage />
@@ -71,5 +73,22 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// `/`: the users table for those who may see it, otherwise one's profile.
+#[component]
+fn Home() -> impl IntoView {
+    let me = expect_context::<MeResource>().0;
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let path = match me.await {
+                    Ok(Some(me)) if me.can(Permission::ViewUsers) => "/users",
+                    _ => "/profile",
+                };
+                view! { <Redirect path /> }
+            })}
+        </Suspense>
     }
 }

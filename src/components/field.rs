@@ -26,16 +26,24 @@ pub fn Field(
     /// Maximum length the browser lets the user type.
     #[prop(optional)]
     maxlength: Option<u32>,
+    /// The field name the server uses in its errors, when it differs from `name`
+    /// (e.g. `name` for the input `user[name]`).
+    #[prop(optional)]
+    error_key: Option<&'static str>,
+    /// Whether the field may be left empty.
+    #[prop(optional)]
+    optional: bool,
     /// The server's last error for the form.
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let error_key = error_key.unwrap_or(name);
+    let id = format!("field-{}", name.replace(['[', ']'], "-"));
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let message = Memo::new(move |_| {
         error
             .get()
-            .filter(|e| e.field_name() == Some(name))
+            .filter(|e| e.field_name() == Some(error_key))
             .map(|e| e.to_string())
     });
     let described_by = {
@@ -61,7 +69,7 @@ pub fn Field(
                 autocomplete=autocomplete
                 minlength=minlength
                 maxlength=maxlength
-                required=true
+                required=!optional
                 aria-invalid=move || message.get().map(|_| "true")
                 aria-describedby=described_by
             />

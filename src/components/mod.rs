@@ -2,8 +2,10 @@
 
 pub mod field;
 pub mod layout;
+pub mod modal;
 pub mod notice;
 pub mod time;
+pub mod toast;
 pub mod user_menu;
 
 /// Percent-encodes a query value (paths and cursors can hold any character).

@@ -109,6 +109,8 @@ pub struct NewUser {
     #[serde(default)]
     pub job_title: String,
     pub role: super::RoleId,
+    /// No team when absent or empty (a form's "No team" choice sends "").
+    #[serde(default, deserialize_with = "empty_as_none")]
     pub team: Option<super::TeamId>,
     /// Active (gets a set-up email) or Deactivated.
     pub status: UserStatus,
@@ -152,4 +154,24 @@ pub struct WelcomeLink {
     /// Reactivated users who kept their password may continue without choosing a new one.
     pub has_password: bool,
     pub reactivation: bool,
+}
+
+/// Reads an optional id that a form may send as "" (none), "12", or a program as 12.
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<super::TeamId>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Number(i64),
+        Text(String),
+    }
+    match Option::<Raw>::deserialize(d)? {
+        None => Ok(None),
+        Some(Raw::Number(n)) => Ok(Some(super::TeamId(n))),
+        Some(Raw::Text(t)) if t.trim().is_empty() => Ok(None),
+        Some(Raw::Text(t)) => t
+            .trim()
+            .parse()
+            .map(|n| Some(super::TeamId(n)))
+            .map_err(serde::de::Error::custom),
+    }
 }

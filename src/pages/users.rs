@@ -1,7 +1,11 @@
+use super::add_user::AddUser;
 use crate::{
     api::users::{list_users, user_filter_choices},
-    components::{notice::ErrorNotice, time::RelativeTime},
-    model::{Choice, InvitationRow, UserListQuery, UserPage, UserRow, UserSort, UserTab, PAGE_SIZES},
+    app::MeResource,
+    components::{notice::ErrorNotice, time::RelativeTime, toast::Toast},
+    model::{
+        Choice, InvitationRow, Permission, UserListQuery, UserPage, UserRow, UserSort, UserTab, PAGE_SIZES,
+    },
 };
 use leptos::{ev, prelude::*};
 use leptos_meta::Title;
@@ -35,17 +39,29 @@ pub fn UsersPage() -> impl IntoView {
         );
     });
 
+    let choices = Resource::new(|| (), |_| user_filter_choices());
+    let me = expect_context::<MeResource>().0;
+    let notice = RwSignal::new(None::<String>);
+    let on_added = Callback::new(move |()| page.refetch());
     view! {
         <Title text="Users" />
         <div class="page-head">
             <h1>"Users"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let can_manage = matches!(me.await, Ok(Some(m)) if m.can(Permission::ManageUsers));
+                    let choices = choices.await.ok()?;
+                    can_manage.then(|| view! { <AddUser choices on_added notice /> })
+                })}
+            </Suspense>
         </div>
+        <Toast notice />
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 page.await.ok().map(|p| view! { <Tabs view=view.get_untracked() page=p /> })
             })}
         </Transition>
-        <Toolbar view go />
+        <Toolbar view go choices />
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
@@ -81,8 +97,11 @@ fn Tabs(view: UserListQuery, page: UserPage) -> impl IntoView {
 
 /// Search and filters. Outside the results' transition, so typing never loses focus.
 #[component]
-fn Toolbar(view: Memo<UserListQuery>, go: Callback<(UserListQuery, bool)>) -> impl IntoView {
-    let choices = Resource::new(|| (), |_| user_filter_choices());
+fn Toolbar(
+    view: Memo<UserListQuery>,
+    go: Callback<(UserListQuery, bool)>,
+    choices: Resource<Result<crate::model::FilterChoices, crate::error::AppError>>,
+) -> impl IntoView {
     let pending = StoredValue::new(None::<TimeoutHandle>);
     let on_search = move |e: ev::Event| {
         let text = event_target_value(&e);

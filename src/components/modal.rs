@@ -1,0 +1,40 @@
+//! A modal dialog on the native `<dialog>` element: the browser gives it the top layer, a
+//! focus trap, Escape to close and focus returned to what opened it.
+
+use leptos::{html, prelude::*};
+
+#[component]
+pub fn Modal(
+    /// Whether the dialog is shown; set to false when the user closes it.
+    open: RwSignal<bool>,
+    /// The dialog's title, which is also its accessible name.
+    title: &'static str,
+    /// The dialog's body.
+    children: ChildrenFn,
+) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    let title_id = format!("dialog-{}", title.to_lowercase().replace(' ', "-"));
+    Effect::new(move |_| {
+        let Some(d) = dialog.get() else { return };
+        match (open.get(), d.open()) {
+            (true, false) => {
+                let _ = d.show_modal();
+            }
+            (false, true) => d.close(),
+            _ => {}
+        }
+    });
+    let labelled_by = title_id.clone();
+    view! {
+        <dialog class="modal" node_ref=dialog aria-labelledby=labelled_by on:close=move |_| open.set(false)>
+            <div class="modal-head">
+                <h2 id=title_id>{title}</h2>
+                <button type="button" class="icon-button" aria-label="Close" on:click=move |_| open.set(false)>
+                    "×"
+                </button>
+            </div>
+            // Rendered only while open, so each opening starts with a fresh form.
+            {move || open.get().then(|| children())}
+        </dialog>
+    }
+}

@@ -1,0 +1,105 @@
+use crate::{
+    api::users::CreateUser,
+    components::{
+        field::{Field, FormAlert},
+        modal::Modal,
+    },
+    model::FilterChoices,
+};
+use leptos::prelude::*;
+
+/// The "Add user" button and its dialog. On success it closes, reports what happened and calls
+/// `on_added` so the table reloads.
+#[component]
+pub fn AddUser(
+    /// The company's roles and teams to choose from.
+    choices: FilterChoices,
+    /// Called after a user was added.
+    on_added: Callback<()>,
+    /// Where to say what happened.
+    notice: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let action = ServerAction::<CreateUser>::new();
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            open.set(false);
+            notice.set(Some(
+                "User added. We emailed them a link to set up their account.".into(),
+            ));
+            on_added.run(());
+        }
+    });
+    let choices = StoredValue::new(choices);
+    view! {
+        <button
+            type="button"
+            class="primary"
+            on:click=move |_| {
+                action.value().set(None);
+                open.set(true);
+            }
+        >
+            "Add user"
+        </button>
+        <Modal open title="Add user">
+            <ActionForm action>
+                <FormAlert error />
+                <Field label="Name" name="user[name]" error_key="name" autocomplete="off" maxlength=100 error />
+                <Field label="Email" name="user[email]" error_key="email" kind="email" autocomplete="off" error />
+                <div class="field-row">
+                    <Field label="Phone" name="user[phone]" error_key="phone" kind="tel" optional=true error />
+                    <Field label="Job title" name="user[job_title]" error_key="job_title" optional=true maxlength=100 error />
+                </div>
+                <div class="field-row">
+                    <div class="field">
+                        <label for="add-user-role">"Role"</label>
+                        <select id="add-user-role" name="user[role]">
+                            {choices
+                                .get_value()
+                                .roles
+                                .into_iter()
+                                // Ownership is transferred, never given to a new user.
+                                .filter(|r| r.name != "Owner")
+                                .map(|r| {
+                                    let member = r.name == "Member";
+                                    view! { <option value=r.id.to_string() selected=member>{r.name}</option> }
+                                })
+                                .collect_view()}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="add-user-team">"Team"</label>
+                        <select id="add-user-team" name="user[team]">
+                            <option value="">"No team"</option>
+                            {choices
+                                .get_value()
+                                .teams
+                                .into_iter()
+                                .map(|t| view! { <option value=t.id.to_string()>{t.name}</option> })
+                                .collect_view()}
+                        </select>
+                    </div>
+                </div>
+                <fieldset class="field">
+                    <legend>"Status"</legend>
+                    <label class="choice">
+                        <input type="radio" name="user[status]" value="Active" checked=true />
+                        "Active: email them a link to set up their account"
+                    </label>
+                    <label class="choice">
+                        <input type="radio" name="user[status]" value="Deactivated" />
+                        "Deactivated: create the account without access"
+                    </label>
+                </fieldset>
+                <div class="modal-actions">
+                    <button type="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class="primary" disabled=move || action.pending().get()>
+                        {move || if action.pending().get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </ActionForm>
+        </Modal>
+    }
+}

@@ -11,6 +11,7 @@ use crate::{
         not_found::NotFound,
         profile::ProfilePage,
         signup::SignupPage,
+        user_detail::UserDetailPage,
         users::UsersPage,
         welcome::WelcomePage,
     },
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/users") view=UsersPage />
+                    <Route path=path!("/users/:id") view=UserDetailPage />
                     <Route path=path!("/teams") view=TeamsPage />
                     <Route path=path!("/roles") view=RolesPage />
                     <Route path=path!("/accounts") view=AccountsPage />

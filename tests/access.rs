@@ -79,6 +79,10 @@ const PROTECTED: &[Protected] = &[
         },
     },
     Protected {
+        endpoint: "users/set_teams",
+        args: |f| vec![("id", f.a_member_id.to_string())],
+    },
+    Protected {
         endpoint: "users/deactivate",
         args: |f| vec![("id", f.a_member_id.to_string())],
     },

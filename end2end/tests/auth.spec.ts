@@ -17,7 +17,7 @@ test("a new company's owner signs up, signs out, signs in and sees themselves as
   await expect(page.getByRole("banner")).toContainText(company);
   await screenshot(page, info, "users");
 
-  await page.getByRole("button", { name: "Hank Scorpio" }).click();
+  await page.getByRole("button", { name: "Hank Scorpio", exact: true }).click();
   await expect(page.getByRole("menu")).toContainText(email);
   await screenshot(page, info, "user-menu");
   await page.getByRole("menuitem", { name: "Sign out" }).click();
@@ -106,7 +106,7 @@ test("sign-up explains what is wrong with each field", async ({ page }, info) =>
 test("the user menu works from the keyboard", async ({ page }, info) => {
   test.skip(isPhone(info), "keyboard navigation is a desktop concern");
   await signUp(page, unique("Vandelay"), "Art Vandelay", uniqueEmail("art"));
-  const button = page.getByRole("button", { name: "Art Vandelay" });
+  const button = page.getByRole("button", { name: "Art Vandelay", exact: true });
   await button.focus();
   await page.keyboard.press("ArrowDown");
   await expect(page.getByRole("menuitem", { name: "Profile" })).toBeFocused();

@@ -1,4 +1,5 @@
-import { expect, Page, TestInfo } from "@playwright/test";
+import { Browser, BrowserContext, expect, Page, TestInfo } from "@playwright/test";
+import { readFileSync } from "node:fs";
 
 export const PASSWORD = "Tangerine-Glacier-42-Otter";
 
@@ -60,4 +61,42 @@ export async function signInAsDemoOwner(page: Page): Promise<void> {
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/users$/);
   await hydrated(page);
+}
+
+/** The link in the last email queued for `to`, as the server logs emails without SMTP. */
+export function emailedLink(to: string): string {
+  const log = readFileSync(process.env.ROSTER_LOG ?? "", "utf8");
+  const at = Math.max(log.lastIndexOf(`email address: ${to}`), log.lastIndexOf(`sign in again as ${to}`));
+  expect(at, `an email to ${to} in the server log`).toBeGreaterThan(-1);
+  const link = /https?:\/\/\S+\/welcome\/[0-9a-f]+/.exec(log.slice(at))?.[0];
+  expect(link).toBeTruthy();
+  return link!;
+}
+
+/** Adds an active user through the "Add user" dialog. */
+export async function addUser(page: Page, name: string, email: string): Promise<void> {
+  await page.getByRole("button", { name: "Add user" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add user" });
+  await dialog.getByLabel("Name").fill(name);
+  await dialog.getByLabel("Email", { exact: true }).fill(email);
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toBeHidden();
+}
+
+/** The user opens their emailed link in their own browser and chooses a password. */
+export async function acceptLink(browser: Browser, email: string): Promise<BrowserContext> {
+  const context = await browser.newContext();
+  const tab = await context.newPage();
+  await tab.goto(emailedLink(email));
+  await hydrated(tab);
+  await tab.getByLabel("Choose a password").fill(PASSWORD);
+  await tab.getByRole("button", { name: "Continue to Roster" }).click();
+  await expect(tab).toHaveURL(/\/profile$/);
+  return context;
+}
+
+/** Opens the row menu "Actions for <name>" and picks `item`. */
+export async function rowAction(page: Page, name: string, item: string): Promise<void> {
+  await page.getByRole("button", { name: `Actions for ${name}` }).click();
+  await page.getByRole("menuitem", { name: item }).click();
 }

@@ -1,6 +1,6 @@
 use crate::{
     error::AppError,
-    model::{FilterChoices, NewUser, RoleId, UserDetails, UserEdit, UserId, UserListQuery, UserPage},
+    model::{FilterChoices, NewUser, RoleId, TeamId, UserDetails, UserEdit, UserId, UserListQuery, UserPage},
 };
 use leptos::prelude::*;
 
@@ -147,6 +147,19 @@ pub async fn change_user_role(id: UserId, role: RoleId) -> Result<(), AppError> 
     )
 }
 
+/// Puts a user in exactly the given teams (none to take them out of every team).
+#[server(endpoint = "users/set_teams")]
+pub async fn set_user_teams(id: UserId, teams: Vec<TeamId>) -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = manager().await?;
+            db::lifecycle::set_teams(&state.db, &can, &by, id, &teams).await
+        }
+        .await,
+    )
+}
+
 /// Deactivates a user: sign-in refused, every session ended at once.
 #[server(endpoint = "users/deactivate")]
 pub async fn deactivate_user(id: UserId) -> Result<(), AppError> {
@@ -208,7 +221,10 @@ pub async fn transfer_ownership(to: UserId, password: String) -> Result<(), AppE
                 name: user.name.clone(),
                 ip: auth::client_ip(&parts),
             };
-            db::lifecycle::transfer_ownership(&state.db, &by, to).await
+            db::lifecycle::transfer_ownership(&state.db, &by, to).await?;
+            // The caller's own role changed: reload so every part of the page sees it.
+            leptos_axum::redirect(&format!("/users/{to}"));
+            Ok(())
         }
         .await,
     )

@@ -30,6 +30,9 @@ pub fn Field(
     /// (e.g. `name` for the input `user[name]`).
     #[prop(optional)]
     error_key: Option<&'static str>,
+    /// The initial value.
+    #[prop(optional, into)]
+    value: Option<String>,
     /// Whether the field may be left empty.
     #[prop(optional)]
     optional: bool,
@@ -69,6 +72,7 @@ pub fn Field(
                 autocomplete=autocomplete
                 minlength=minlength
                 maxlength=maxlength
+                value=value
                 required=!optional
                 aria-invalid=move || message.get().map(|_| "true")
                 aria-describedby=described_by

@@ -2,6 +2,7 @@
 
 pub mod field;
 pub mod layout;
+pub mod menu;
 pub mod modal;
 pub mod notice;
 pub mod time;

@@ -5,8 +5,11 @@ use leptos::{html, prelude::*};
 
 #[component]
 pub fn Modal(
-    /// Whether the dialog is shown; set to false when the user closes it.
-    open: RwSignal<bool>,
+    /// Whether the dialog is shown.
+    #[prop(into)]
+    open: Signal<bool>,
+    /// Called when the user closes it (Escape, the close button, Cancel).
+    on_close: Callback<()>,
     /// The dialog's title, which is also its accessible name.
     title: &'static str,
     /// The dialog's body.
@@ -26,10 +29,10 @@ pub fn Modal(
     });
     let labelled_by = title_id.clone();
     view! {
-        <dialog class="modal" node_ref=dialog aria-labelledby=labelled_by on:close=move |_| open.set(false)>
+        <dialog class="modal" node_ref=dialog aria-labelledby=labelled_by on:close=move |_| on_close.run(())>
             <div class="modal-head">
                 <h2 id=title_id>{title}</h2>
-                <button type="button" class="icon-button" aria-label="Close" on:click=move |_| open.set(false)>
+                <button type="button" class="icon-button" aria-label="Close" on:click=move |_| on_close.run(())>
                     "×"
                 </button>
             </div>

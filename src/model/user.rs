@@ -143,6 +143,8 @@ pub struct UserDetails {
     pub version: i64,
     pub last_seen_at: Option<i64>,
     pub created_at: i64,
+    /// The server's clock, for relative times.
+    pub now: i64,
 }
 
 /// What a set-up or reactivation link page shows.

@@ -43,7 +43,7 @@ pub fn AddUser(
         >
             "Add user"
         </button>
-        <Modal open title="Add user">
+        <Modal open title="Add user" on_close=Callback::new(move |()| open.set(false))>
             <ActionForm action>
                 <FormAlert error />
                 <Field label="Name" name="user[name]" error_key="name" autocomplete="off" maxlength=100 error />

@@ -1,4 +1,7 @@
-use super::add_user::AddUser;
+use super::{
+    add_user::AddUser,
+    user_actions::{RowAction, RowActions, RowDialogs},
+};
 use crate::{
     api::users::{list_users, user_filter_choices},
     app::MeResource,
@@ -43,6 +46,14 @@ pub fn UsersPage() -> impl IntoView {
     let me = expect_context::<MeResource>().0;
     let notice = RwSignal::new(None::<String>);
     let on_added = Callback::new(move |()| page.refetch());
+    let pending = RwSignal::new(None::<(RowAction, UserRow)>);
+    let act = Callback::new(move |choice: (RowAction, UserRow)| pending.set(Some(choice)));
+    let can_manage = Signal::derive(move || {
+        me.get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|m| m.can(Permission::ManageUsers))
+    });
     view! {
         <Title text="Users" />
         <div class="page-head">
@@ -51,7 +62,10 @@ pub fn UsersPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let can_manage = matches!(me.await, Ok(Some(m)) if m.can(Permission::ManageUsers));
                     let choices = choices.await.ok()?;
-                    can_manage.then(|| view! { <AddUser choices on_added notice /> })
+                    can_manage.then(|| view! {
+                        <AddUser choices=choices.clone() on_added notice />
+                        <RowDialogs pending choices notice on_done=on_added />
+                    })
                 })}
             </Suspense>
         </div>
@@ -65,7 +79,10 @@ pub fn UsersPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(p) => view! { <Results view=view.get_untracked() page=p go /> }.into_any(),
+                    Ok(p) => {
+                        let manage = can_manage.get_untracked();
+                        view! { <Results view=view.get_untracked() page=p go manage act /> }.into_any()
+                    }
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -245,7 +262,14 @@ fn FilterSelect(
 }
 
 #[component]
-fn Results(view: UserListQuery, page: UserPage, go: Callback<(UserListQuery, bool)>) -> impl IntoView {
+fn Results(
+    view: UserListQuery,
+    page: UserPage,
+    go: Callback<(UserListQuery, bool)>,
+    /// Whether rows get an actions menu.
+    manage: bool,
+    act: Callback<(RowAction, UserRow)>,
+) -> impl IntoView {
     let now = page.now;
     let filtered =
         !view.search.is_empty() || view.role.is_some() || view.team.is_some() || view.account.is_some();
@@ -261,7 +285,7 @@ fn Results(view: UserListQuery, page: UserPage, go: Callback<(UserListQuery, boo
     let table = if view.tab == UserTab::Invited {
         view! { <InvitationsTable rows=page.invitations now /> }.into_any()
     } else {
-        view! { <UsersTable view=view.clone() rows=page.users now /> }.into_any()
+        view! { <UsersTable view=view.clone() rows=page.users now manage act /> }.into_any()
     };
     let prev = page.prev.map(|c| {
         UserListQuery {
@@ -352,7 +376,13 @@ fn SortHeader(view: UserListQuery, sort: UserSort, label: &'static str) -> impl 
 }
 
 #[component]
-fn UsersTable(view: UserListQuery, rows: Vec<UserRow>, now: i64) -> impl IntoView {
+fn UsersTable(
+    view: UserListQuery,
+    rows: Vec<UserRow>,
+    now: i64,
+    manage: bool,
+    act: Callback<(RowAction, UserRow)>,
+) -> impl IntoView {
     view! {
         <table class="data-table" role="table">
             <caption class="visually-hidden">"Users"</caption>
@@ -365,15 +395,22 @@ fn UsersTable(view: UserListQuery, rows: Vec<UserRow>, now: i64) -> impl IntoVie
                     <SortHeader view=view.clone() sort=UserSort::Status label="Status" />
                     <SortHeader view=view.clone() sort=UserSort::LastSeen label="Last seen" />
                     <SortHeader view=view sort=UserSort::Created label="Created" />
+                    {manage.then(|| view! {
+                        <th scope="col" role="columnheader"><span class="visually-hidden">"Actions"</span></th>
+                    })}
                 </tr>
             </thead>
-            <tbody role="rowgroup">{rows.into_iter().map(|user| view! { <UserTableRow user now /> }).collect_view()}</tbody>
+            <tbody role="rowgroup">{rows.into_iter().map(|user| view! { <UserTableRow user now manage act /> }).collect_view()}</tbody>
         </table>
     }
 }
 
 #[component]
-fn UserTableRow(user: UserRow, now: i64) -> impl IntoView {
+fn UserTableRow(user: UserRow, now: i64, manage: bool, act: Callback<(RowAction, UserRow)>) -> impl IntoView {
+    let actions = manage.then(|| {
+        let user = user.clone();
+        view! { <td role="cell" class="row-actions"><RowActions user act /></td> }
+    });
     let teams = if user.teams.is_empty() {
         "—".to_string()
     } else {
@@ -394,6 +431,7 @@ fn UserTableRow(user: UserRow, now: i64) -> impl IntoView {
             <td role="cell" data-label="Created">
                 <RelativeTime now at=Some(user.created_at) />
             </td>
+            {actions}
         </tr>
     }
 }

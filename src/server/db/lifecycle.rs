@@ -12,7 +12,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        CompanyId, Email, NewUser, PersonName, Phone, RoleId, UserDetails, UserEdit, UserId, UserStatus,
+        CompanyId, Email, NewUser, PersonName, Phone, RoleId, TeamId, UserDetails, UserEdit, UserId,
+        UserStatus,
     },
     server::{
         auth::{perm, Can},
@@ -353,6 +354,57 @@ pub async fn change_role(
     Ok(())
 }
 
+/// Puts the user in exactly these teams of the company.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn set_teams(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+    teams: &[TeamId],
+) -> Result<(), AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let target = current(&mut tx, company, user).await?;
+    let mut names = Vec::with_capacity(teams.len());
+    for team in teams {
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
+                .bind(team.0)
+                .bind(company.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        names.push(name.ok_or_else(|| AppError::field("teams", "Choose among your company's teams."))?);
+    }
+    sqlx::query("DELETE FROM team_members WHERE user_id = $1")
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+    for team in teams {
+        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(team.0)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    audit::record(
+        &mut tx,
+        by,
+        "user.teams_changed",
+        Target {
+            id: user,
+            label: &target.email,
+        },
+        None,
+        Some(json!({ "teams": names })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Deactivates: sign-in refused and every session ends at once. Not the owner, not oneself.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn deactivate(
@@ -595,6 +647,7 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
         version: row.version,
         last_seen_at: row.last_seen_at,
         created_at: row.created_at,
+        now: now_ms(),
     })
 }
 

@@ -476,3 +476,81 @@ async fn racing_transfers_and_a_demotion_leave_exactly_one_owner() {
         assert_eq!(owner_role, 1, "the owner holds the Owner role");
     }
 }
+
+#[tokio::test]
+async fn teams_are_set_exactly_and_only_from_the_users_own_company() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let mel = app
+        .add_user(&c.owner_email, "Mel", &email("mel"), "member")
+        .await
+        .to_string();
+    let company: i64 = sqlx::query_scalar("SELECT company_id FROM users WHERE email = $1")
+        .bind(&c.owner_email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    app.sql(&format!("INSERT INTO teams (company_id, name, created_at) VALUES ({company}, 'Ops', 0), ({company}, 'Sales', 0)")).await;
+    let other = company_of_other(&app).await;
+    let [ops, sales]: [i64; 2] = [
+        app.count("SELECT id FROM teams WHERE name = 'Ops'").await,
+        app.count("SELECT id FROM teams WHERE name = 'Sales'").await,
+    ];
+    let (ops, sales) = (ops.to_string(), sales.to_string());
+    let r = app
+        .call(
+            "users/set_teams",
+            &[("id", &mel), ("teams[0]", &ops), ("teams[1]", &sales)],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM team_members WHERE user_id = {mel}"
+        ))
+        .await,
+        2
+    );
+    let foreign = app
+        .call(
+            "users/set_teams",
+            &[("id", &mel), ("teams[0]", &other.to_string())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(foreign.json()["Invalid"]["field"], "teams");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM team_members WHERE user_id = {mel}"
+        ))
+        .await,
+        2,
+        "nothing half-written"
+    );
+    let none = app.call("users/set_teams", &[("id", &mel)], Some(&c.owner)).await;
+    assert_eq!(none.status, StatusCode::OK, "{}", none.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM team_members WHERE user_id = {mel}"
+        ))
+        .await,
+        0
+    );
+}
+
+/// A team of another company.
+async fn company_of_other(app: &TestApp) -> i64 {
+    let owner = email("other");
+    app.sign_up("Initrode", "Bill", &owner).await;
+    let company: i64 = sqlx::query_scalar("SELECT company_id FROM users WHERE email = $1")
+        .bind(&owner)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    app.sql(&format!(
+        "INSERT INTO teams (company_id, name, created_at) VALUES ({company}, 'Theirs', 0)"
+    ))
+    .await;
+    app.count("SELECT id FROM teams WHERE name = 'Theirs'").await
+}

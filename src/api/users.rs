@@ -149,7 +149,7 @@ pub async fn change_user_role(id: UserId, role: RoleId) -> Result<(), AppError> 
 
 /// Puts a user in exactly the given teams (none to take them out of every team).
 #[server(endpoint = "users/set_teams")]
-pub async fn set_user_teams(id: UserId, teams: Vec<TeamId>) -> Result<(), AppError> {
+pub async fn set_user_teams(id: UserId, #[server(default)] teams: Vec<TeamId>) -> Result<(), AppError> {
     use crate::server::{auth, db};
     auth::respond(
         async {

@@ -418,7 +418,9 @@ fn UserTableRow(user: UserRow, now: i64, manage: bool, act: Callback<(RowAction,
     };
     view! {
         <tr role="row">
-            <th scope="row" role="rowheader" data-label="Name">{user.name}</th>
+            <th scope="row" role="rowheader" data-label="Name">
+                <A href=format!("/users/{}", user.id) attr:class="row-link">{user.name}</A>
+            </th>
             <td role="cell" data-label="Email">{user.email}</td>
             <td role="cell" data-label="Role">{user.role}</td>
             <td role="cell" data-label="Team">{teams}</td>

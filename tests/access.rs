@@ -293,3 +293,14 @@ async fn an_unknown_page_is_a_404() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("Page not found"));
 }
+
+#[tokio::test]
+async fn a_malformed_server_function_call_is_a_400_not_a_500() {
+    let app = TestApp::spawn().await;
+    let cookie = app.sign_up("Initech", "Peter", &email("owner")).await;
+    let r = app
+        .call("users/list", &[("query[per_page]", "lots")], Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.json()["BadRequest"].is_string());
+}

@@ -2,7 +2,10 @@
 //! around them. `main` and the integration tests both build it here.
 
 use super::{assets, auth::SessionCache, csrf, state::AppState};
-use crate::app::{shell, App};
+use crate::{
+    app::{shell, App},
+    error::AppError,
+};
 use axum::{middleware, Router};
 use http::{header, HeaderValue};
 use leptos::{config::LeptosOptions, prelude::provide_context};
@@ -44,6 +47,29 @@ fn precompress_in_background(dir: std::path::PathBuf) {
     });
 }
 
+/// Server functions that fail before they run (arguments that do not parse, a missing
+/// argument) are answered 500 by server_fn; give them the status their `AppError` stands for.
+async fn status_from_error(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    use axum::body::Body;
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !api || response.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few bytes of JSON; anything larger is passed on as it was read.
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return axum::response::Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    axum::response::Response::from_parts(parts, Body::from(bytes))
+}
+
 pub fn build(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let routes = generate_route_list(App);
@@ -81,6 +107,7 @@ pub fn build(state: AppState) -> Router {
         })
         .nest_service("/pkg", pkg)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn(status_from_error))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             csrf::refuse_foreign_origin,

@@ -64,6 +64,30 @@ pub fn RowActions(
     }
 }
 
+/// A dialog's footer: Cancel, and the button that carries out the action.
+#[component]
+fn DialogActions(
+    /// The confirming button's text.
+    label: &'static str,
+    /// Its style: "primary", or "danger" for what cannot be taken back lightly.
+    class: &'static str,
+    /// Whether confirming is not possible now (while sending, or until the input is right).
+    disabled: Signal<bool>,
+    /// Closes the dialog without doing anything.
+    on_cancel: Callback<()>,
+    /// Carries out the action.
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="modal-actions">
+            <button type="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+            <button type="button" class=class disabled=move || disabled.get() on:click=move |_| on_confirm.run(())>
+                {label}
+            </button>
+        </div>
+    }
+}
+
 /// Runs `done` whenever `succeeded` (an action's latest result) turns true.
 fn on_success(succeeded: impl Fn() -> bool + 'static, done: impl Fn() + 'static) {
     Effect::new(move |_| {
@@ -158,15 +182,11 @@ pub fn RowDialogs(
                             </select>
                         </div>
                         <p class="summary">{move || format!("Change the role of {} to {}.", name(), role_name())}</p>
-                        <div class="modal-actions">
-                            <button type="button" on:click=move |_| pending.set(None)>"Cancel"</button>
-                            <button type="button" class="primary" disabled=move || change_role.pending().get()
-                                on:click=move |_| if let Some(role) = chosen.get_untracked() {
+                        <DialogActions label="Confirm" class="primary" on_cancel=close
+                            disabled=Signal::derive(move || change_role.pending().get())
+                            on_confirm=Callback::new(move |()| { if let Some(role) = chosen.get_untracked() {
                                     change_role.dispatch(ChangeUserRole { id: user.id, role: RoleId(role) });
-                                }>
-                                "Confirm"
-                            </button>
-                        </div>
+                                } }) />
                     </div>
                 })
             }}
@@ -198,16 +218,10 @@ pub fn RowDialogs(
                                 }
                             }).collect_view()}
                         </fieldset>
-                        <div class="modal-actions">
-                            <button type="button" on:click=move |_| pending.set(None)>"Cancel"</button>
-                            <button type="button" class="primary" disabled=move || set_teams.pending().get()
-                                on:click=move |_| {
-                                    let teams = checked.get_untracked().into_iter().map(TeamId).collect();
-                                    set_teams.dispatch(SetUserTeams { id: user.id, teams });
-                                }>
-                                "Confirm"
-                            </button>
-                        </div>
+                        <DialogActions label="Confirm" class="primary" on_cancel=close
+                            disabled=Signal::derive(move || set_teams.pending().get())
+                            on_confirm=Callback::new(move |()| { let teams = checked.get_untracked().into_iter().map(TeamId).collect();
+                                    set_teams.dispatch(SetUserTeams { id: user.id, teams }); }) />
                     </div>
                 })
             }}
@@ -220,13 +234,9 @@ pub fn RowDialogs(
                     <div class="dialog-body">
                         <FormAlert error />
                         <p>{format!("{} will be signed out everywhere at once and can't sign in until reactivated. Their data stays.", user.name)}</p>
-                        <div class="modal-actions">
-                            <button type="button" on:click=move |_| pending.set(None)>"Cancel"</button>
-                            <button type="button" class="danger" disabled=move || deactivate.pending().get()
-                                on:click=move |_| { deactivate.dispatch(DeactivateUser { id: user.id }); }>
-                                "Deactivate"
-                            </button>
-                        </div>
+                        <DialogActions label="Deactivate" class="danger" on_cancel=close
+                            disabled=Signal::derive(move || deactivate.pending().get())
+                            on_confirm=Callback::new(move |()| { deactivate.dispatch(DeactivateUser { id: user.id }); }) />
                     </div>
                 })
             }}
@@ -239,13 +249,9 @@ pub fn RowDialogs(
                     <div class="dialog-body">
                         <FormAlert error />
                         <p>{format!("{} will be active again. We'll email {} a link to finish reactivating their account.", user.name, user.email)}</p>
-                        <div class="modal-actions">
-                            <button type="button" on:click=move |_| pending.set(None)>"Cancel"</button>
-                            <button type="button" class="primary" disabled=move || reactivate.pending().get()
-                                on:click=move |_| { reactivate.dispatch(ReactivateUser { id: user.id }); }>
-                                "Reactivate"
-                            </button>
-                        </div>
+                        <DialogActions label="Reactivate" class="primary" on_cancel=close
+                            disabled=Signal::derive(move || reactivate.pending().get())
+                            on_confirm=Callback::new(move |()| { reactivate.dispatch(ReactivateUser { id: user.id }); }) />
                     </div>
                 })
             }}
@@ -265,13 +271,9 @@ pub fn RowDialogs(
                             <label for="confirm-delete">{format!("Type {} to confirm", user.email)}</label>
                             <input id="confirm-delete" type="text" autocomplete="off" on:input=move |e| typed.set(event_target_value(&e)) />
                         </div>
-                        <div class="modal-actions">
-                            <button type="button" on:click=move |_| pending.set(None)>"Cancel"</button>
-                            <button type="button" class="danger" disabled=move || !matches() || delete.pending().get()
-                                on:click=move |_| { delete.dispatch(DeleteUser { id: user.id, confirm_email: typed.get_untracked() }); }>
-                                "Delete user"
-                            </button>
-                        </div>
+                        <DialogActions label="Delete user" class="danger" on_cancel=close
+                            disabled=Signal::derive(move || !matches() || delete.pending().get())
+                            on_confirm=Callback::new(move |()| { delete.dispatch(DeleteUser { id: user.id, confirm_email: typed.get_untracked() }); }) />
                     </div>
                 })
             }}

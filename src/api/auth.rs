@@ -41,7 +41,7 @@ pub async fn sign_up(
     )
 }
 
-/// Signs in with email and password, then goes to `next` (a path inside Roster) or `/users`.
+/// Signs in with email and password, then goes to `next` (a path inside Roster) or home.
 #[server(endpoint = "auth/signin")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::server::{auth, signin};
@@ -91,7 +91,8 @@ pub fn safe_next(next: Option<&str>) -> String {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
             path.to_string()
         }
-        _ => "/users".to_string(),
+        // Home sends each person to the first page their role allows.
+        _ => "/".to_string(),
     }
 }
 
@@ -102,9 +103,9 @@ mod tests {
     #[test]
     fn next_only_leads_inside_roster() {
         assert_eq!(safe_next(Some("/users?tab=active")), "/users?tab=active");
-        assert_eq!(safe_next(Some("https://evil.example")), "/users");
-        assert_eq!(safe_next(Some("//evil.example")), "/users");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/users");
-        assert_eq!(safe_next(None), "/users");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
     }
 }

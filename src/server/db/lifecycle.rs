@@ -172,6 +172,32 @@ fn taken_email(e: sqlx::Error) -> AppError {
     }
 }
 
+/// A user's details as the add and edit forms send them, each checked.
+struct Details {
+    name: PersonName,
+    email: Email,
+    phone: Phone,
+    job_title: String,
+}
+
+impl Details {
+    fn parse(name: &str, email: &str, phone: &str, job_title: &str) -> Result<Details, AppError> {
+        let job_title = job_title.trim().to_string();
+        if job_title.chars().count() > 100 {
+            return Err(AppError::field(
+                "job_title",
+                "Keep the job title to 100 characters or fewer.",
+            ));
+        }
+        Ok(Details {
+            name: PersonName::parse(name)?,
+            email: Email::parse(email)?,
+            phone: Phone::parse(phone)?,
+            job_title,
+        })
+    }
+}
+
 /// Adds a user without a password. An active one gets an email with a set-up link.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(
@@ -182,16 +208,13 @@ pub async fn create(
     public_url: &str,
 ) -> Result<UserId, AppError> {
     let company = can.company();
-    let name = PersonName::parse(&form.name)?;
-    let email = Email::parse(&form.email)?;
-    let phone = Phone::parse(&form.phone)?;
-    let job_title = form.job_title.trim();
-    if job_title.chars().count() > 100 {
-        return Err(AppError::field(
-            "job_title",
-            "Keep the job title to 100 characters or fewer.",
-        ));
-    }
+    let Details {
+        name,
+        email,
+        phone,
+        job_title,
+    } = Details::parse(&form.name, &form.email, &form.phone, &form.job_title)?;
+    let job_title = job_title.as_str();
     if !matches!(form.status, UserStatus::Active | UserStatus::Deactivated) {
         return Err(AppError::field(
             "status",
@@ -259,16 +282,13 @@ pub async fn create(
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserEdit) -> Result<(), AppError> {
     let company = can.company();
-    let name = PersonName::parse(&edit.name)?;
-    let email = Email::parse(&edit.email)?;
-    let phone = Phone::parse(&edit.phone)?;
-    let job_title = edit.job_title.trim();
-    if job_title.chars().count() > 100 {
-        return Err(AppError::field(
-            "job_title",
-            "Keep the job title to 100 characters or fewer.",
-        ));
-    }
+    let Details {
+        name,
+        email,
+        phone,
+        job_title,
+    } = Details::parse(&edit.name, &edit.email, &edit.phone, &edit.job_title)?;
+    let job_title = job_title.as_str();
     let now = now_ms();
     let mut tx = db.begin().await?;
     let before = current(&mut tx, company, edit.id).await?;

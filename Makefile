@@ -43,15 +43,20 @@ dev: tools
 test: tools browser-tools postgres-tools lint test-rust test-postgres test-e2e
 	@echo "All checks passed."
 
-tools:
+# end2end's npm packages: Playwright, the wasm-opt of release builds, and the SMTP server the
+# Rust mail tests send to. Installed again only when package-lock.json changes.
+NODE_STAMP := end2end/node_modules/.roster-installed
+$(NODE_STAMP): end2end/package-lock.json
+	cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	@touch $@
+
+tools: $(NODE_STAMP)
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
 	@cargo leptos --version 2>/dev/null | grep -qF "$(CARGO_LEPTOS_VERSION)" || \
 	  $(FAST_INSTALL) cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION) --features no_downloads
 	@wasm-bindgen --version 2>/dev/null | grep -qF "$(WASM_BINDGEN_VERSION)" || \
 	  $(FAST_INSTALL) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
-	@[ -x end2end/node_modules/.bin/wasm-opt ] && [ -x end2end/node_modules/.bin/playwright ] || \
-	  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 
 browser-tools:
 	@command -v chromium >/dev/null || ($(AS_ROOT) apt-get update && $(AS_ROOT) apt-get install -y chromium)
@@ -65,11 +70,11 @@ lint:
 	$(DEBUG_ENV) cargo clippy --all-targets $(SSR) -- -D warnings
 	$(DEBUG_ENV) cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
-test-rust:
+test-rust: $(NODE_STAMP)
 	$(DEBUG_ENV) cargo test $(SSR)
 
 # A throwaway PostgreSQL cluster on a free port, run as a non-root user and always stopped.
-test-postgres:
+test-postgres: $(NODE_STAMP)
 	@dir=$$(mktemp -d /tmp/roster-pg.XXXXXX); port=$$($(FREE_PORT)); \
 	  run() { if [ "$$(id -u)" = 0 ]; then su pgtest -c "$$1"; else bash -c "$$1"; fi; }; \
 	  [ "$$(id -u)" = 0 ] && chown pgtest "$$dir"; \

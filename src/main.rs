@@ -1,4 +1,4 @@
-use roster::server::{config::Config, db, router, state::AppState};
+use roster::server::{config::Config, db, mailer::Mailer, router, state::AppState};
 use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
 
 #[tokio::main]
@@ -46,6 +46,8 @@ async fn run() -> Result<(), String> {
         }
     }
     spawn_session_sweeper(db.clone(), config.session_idle);
+    let (mailer, mail_worker) =
+        Mailer::start(db.clone(), &config).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -58,11 +60,15 @@ async fn run() -> Result<(), String> {
         leptos_options,
         db,
         config: Arc::new(config),
+        mailer,
     });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
+    if let Some(worker) = mail_worker {
+        worker.stop().await;
+    }
     tracing::info!("Roster stopped");
     Ok(())
 }

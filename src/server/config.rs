@@ -23,6 +23,12 @@ pub struct Config {
     pub session_max: Duration,
     /// `ROSTER_LOGIN_THROTTLE`: slow down and lock repeated failed sign-ins.
     pub login_throttle: bool,
+    /// `ROSTER_SMTP_URL`: the SMTP server that delivers the outbox (`smtp://host:port`,
+    /// `smtps://user:pass@host`, `smtp://host?tls=required`). Without it emails stay in the
+    /// outbox, logged with their links. May hold a password: never log it.
+    pub smtp_url: Option<String>,
+    /// `ROSTER_MAIL_FROM`: the sender of every email.
+    pub mail_from: lettre::message::Mailbox,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +61,8 @@ impl Config {
             message: format!("'{public_url}' is not a URL: {e}"),
         })?;
         let https = public_url.starts_with("https://");
+        let smtp_url = smtp_url(&lookup)?;
+        let mail_from = mail_from(&lookup, &public_url)?;
         Ok(Config {
             addr,
             database_url: get("DATABASE_URL", "sqlite://data/roster.db"),
@@ -65,6 +73,8 @@ impl Config {
             session_idle: Duration::from_secs(60 * number(&lookup, "ROSTER_SESSION_IDLE_MINUTES", 12 * 60)?),
             session_max: Duration::from_secs(3600 * number(&lookup, "ROSTER_SESSION_MAX_HOURS", 30 * 24)?),
             login_throttle: flag(&lookup, "ROSTER_LOGIN_THROTTLE", true)?,
+            smtp_url,
+            mail_from,
         })
     }
 
@@ -76,6 +86,61 @@ impl Config {
             "roster_session"
         }
     }
+}
+
+/// `ROSTER_SMTP_URL`, checked the way the mailer will read it; empty means unset.
+fn smtp_url(lookup: &impl Fn(&str) -> Option<String>) -> Result<Option<String>, ConfigError> {
+    const NAME: &str = "ROSTER_SMTP_URL";
+    let Some(text) = lookup(NAME)
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(None);
+    };
+    // The message never repeats the URL, which may carry a password.
+    let error = |message: String| ConfigError { name: NAME, message };
+    let url = url::Url::parse(&text).map_err(|e| error(format!("not a URL like smtp://host:port ({e})")))?;
+    if !matches!(url.scheme(), "smtp" | "smtps") {
+        return Err(error(format!(
+            "the scheme must be smtp or smtps, not '{}'",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(error("names no host, as in smtp://host:port".into()));
+    }
+    lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&text)
+        .map_err(|e| error(format!("not usable for SMTP: {e}")))?;
+    Ok(Some(text))
+}
+
+/// `ROSTER_MAIL_FROM`, by default `Roster <roster@host>` with the host of the public URL
+/// (`localhost` when that is an IP address, which is no mail domain).
+fn mail_from(
+    lookup: &impl Fn(&str) -> Option<String>,
+    public_url: &str,
+) -> Result<lettre::message::Mailbox, ConfigError> {
+    const NAME: &str = "ROSTER_MAIL_FROM";
+    let text = match lookup(NAME)
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+    {
+        Some(text) => text,
+        None => {
+            let host = match url::Url::parse(public_url)
+                .ok()
+                .and_then(|u| u.host().map(|h| h.to_owned()))
+            {
+                Some(url::Host::Domain(domain)) => domain,
+                _ => "localhost".to_string(),
+            };
+            format!("Roster <roster@{host}>")
+        }
+    };
+    text.parse().map_err(|e| ConfigError {
+        name: NAME,
+        message: format!("'{text}' is not a mailbox like 'Roster <roster@example.com>' ({e})"),
+    })
 }
 
 fn flag(
@@ -128,6 +193,8 @@ mod tests {
         assert!(!c.secure_cookies);
         assert!(c.login_throttle);
         assert_eq!(c.session_cookie_name(), "roster_session");
+        assert_eq!(c.smtp_url, None);
+        assert_eq!(c.mail_from.to_string(), "Roster <roster@localhost>");
     }
 
     #[test]
@@ -143,5 +210,53 @@ mod tests {
         let err = config(&[("ROSTER_DEMO", "maybe")]).unwrap_err();
         assert!(err.to_string().starts_with("ROSTER_DEMO"));
         assert!(config(&[("ROSTER_ADDR", "nowhere")]).is_err());
+    }
+
+    #[test]
+    fn an_smtp_url_is_kept_when_it_names_an_smtp_server() {
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtps://user:secret@mail.example.com",
+            "smtp://user:secret@mail.example.com:587?tls=required",
+        ] {
+            assert_eq!(
+                config(&[("ROSTER_SMTP_URL", url)]).unwrap().smtp_url.as_deref(),
+                Some(url)
+            );
+        }
+        assert_eq!(config(&[("ROSTER_SMTP_URL", " ")]).unwrap().smtp_url, None);
+    }
+
+    #[test]
+    fn a_bad_smtp_url_is_refused_without_showing_its_password() {
+        for url in [
+            "mail.example.com",
+            "http://mail.example.com",
+            "smtp://",
+            "smtp://user:secret@mail.example.com?tls=sometimes",
+        ] {
+            let err = config(&[("ROSTER_SMTP_URL", url)]).unwrap_err().to_string();
+            assert!(err.starts_with("ROSTER_SMTP_URL: "), "{url}: {err}");
+            assert!(!err.contains("secret"), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_sender_comes_from_the_public_host_unless_set() {
+        let c = config(&[("ROSTER_PUBLIC_URL", "https://roster.example.com")]).unwrap();
+        assert_eq!(c.mail_from.to_string(), "Roster <roster@roster.example.com>");
+        let c = config(&[("ROSTER_MAIL_FROM", "Acme People <people@acme.example>")]).unwrap();
+        assert_eq!(c.mail_from.email.to_string(), "people@acme.example");
+        assert_eq!(c.mail_from.name.as_deref(), Some("Acme People"));
+        let c = config(&[("ROSTER_MAIL_FROM", "people@acme.example")]).unwrap();
+        assert_eq!(c.mail_from.to_string(), "people@acme.example");
+    }
+
+    #[test]
+    fn a_sender_that_is_no_mailbox_is_refused() {
+        for from in ["Roster", "Roster <roster>", "roster@", "<@example.com>"] {
+            let err = config(&[("ROSTER_MAIL_FROM", from)]).unwrap_err().to_string();
+            assert!(err.starts_with("ROSTER_MAIL_FROM: "), "{from}: {err}");
+        }
     }
 }

@@ -6,6 +6,7 @@ pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod mail;
+pub mod mailer;
 pub mod password;
 pub mod router;
 pub mod signin;

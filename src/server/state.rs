@@ -1,4 +1,4 @@
-use super::{config::Config, db::Db};
+use super::{config::Config, db::Db, mailer::Mailer};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
@@ -9,4 +9,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: Arc<Config>,
+    /// Wake it after committing a transaction that queued mail in the outbox.
+    pub mailer: Mailer,
 }

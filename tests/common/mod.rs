@@ -4,17 +4,28 @@
 
 #![allow(dead_code)] // each test file uses its own part of the harness
 
+pub mod smtp;
+
 use axum::{body::Body, extract::connect_info::MockConnectInfo, Router};
 use http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
-use roster::server::{config::Config, db, router, state::AppState};
+use roster::server::{
+    config::Config,
+    db,
+    mailer::{Mailer, MailerWorker},
+    router,
+    state::AppState,
+};
 use std::{net::SocketAddr, sync::Arc};
 use tower::ServiceExt;
 
 pub struct TestApp {
     pub state: AppState,
     router: Router,
-    _dir: Option<tempfile::TempDir>,
+    /// The SQLite file's folder, shared by every app on the same database.
+    dir: Option<Arc<tempfile::TempDir>>,
+    /// The outbox's delivery worker, when `ROSTER_SMTP_URL` is set; stops with the app.
+    _mail_worker: Option<MailerWorker>,
 }
 
 pub struct Response {
@@ -84,6 +95,18 @@ impl TestApp {
     /// A Roster with extra environment settings, e.g. `("ROSTER_SECURE_COOKIES", "1")`.
     pub async fn spawn_with(vars: &[(&str, &str)]) -> TestApp {
         let (url, dir) = fresh_database().await;
+        TestApp::spawn_on(url, dir.map(Arc::new), vars).await
+    }
+
+    // --- Several apps on one database (the mail tests' restarts and rival workers) ---
+
+    /// Another Roster on this app's database, as a second instance or a restart would be,
+    /// with its own settings. It keeps the SQLite folder alive after this app is dropped.
+    pub async fn spawn_sharing_database(&self, vars: &[(&str, &str)]) -> TestApp {
+        TestApp::spawn_on(self.state.config.database_url.clone(), self.dir.clone(), vars).await
+    }
+
+    async fn spawn_on(url: String, dir: Option<Arc<tempfile::TempDir>>, vars: &[(&str, &str)]) -> TestApp {
         let mut all: Vec<(String, String)> = vec![
             ("DATABASE_URL".into(), url),
             ("ROSTER_ADDR".into(), "127.0.0.1:3000".into()),
@@ -94,19 +117,24 @@ impl TestApp {
         let db = db::connect_and_migrate(&config.database_url)
             .await
             .expect("database");
+        let (mailer, mail_worker) = Mailer::start(db.clone(), &config).expect("mailer");
         let state = AppState {
             leptos_options: router::leptos_options("target/site", config.addr),
             db,
             config: Arc::new(config),
+            mailer,
         };
         let router =
             router::build(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
         TestApp {
             state,
             router,
-            _dir: dir,
+            dir,
+            _mail_worker: mail_worker,
         }
     }
+
+    // --- end of the several-apps block ---
 
     /// Calls a server function (`/api/<endpoint>`) the way the browser does: a same-origin
     /// form POST, with the session cookie when given.

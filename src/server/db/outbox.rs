@@ -1,7 +1,15 @@
 //! The durable outbox: every email is a row written in the transaction of the change that
-//! causes it. Sending by SMTP arrives with the invitations work; until then (and whenever no
-//! SMTP server is configured) emails stay here and are logged with their links.
+//! causes it, and logged with its links. The mailer (`server::mailer`) delivers the rows by
+//! SMTP when `ROSTER_SMTP_URL` is set; without it they stay here, unsent.
+//!
+//! A row is pending while `sent_at` and `failed_at` are NULL, and due once `next_attempt_at`
+//! has passed. A worker claims a due row before sending it by bumping `attempts` from the
+//! value it read and moving `next_attempt_at` past a lease, so however many workers share
+//! the database, each attempt belongs to one of them; a worker that dies mid-send leaves the
+//! row to be retried when the lease ends. `attempts` counts every attempt, the successful
+//! one included.
 
+use super::Db;
 use crate::{model::CompanyId, server::mail::Message};
 use sqlx::{Any, Transaction};
 
@@ -27,5 +35,102 @@ pub async fn queue(
     .execute(&mut **tx)
     .await?;
     tracing::info!(kind, to, subject = %message.subject, "email queued in the outbox:\n{}", message.text);
+    Ok(())
+}
+
+/// A pending message, as a worker reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Pending {
+    pub id: i64,
+    pub kind: String,
+    pub to_email: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub created_at: i64,
+    /// Attempts so far: the version a claim must match.
+    pub attempts: i64,
+}
+
+/// Up to `limit` pending messages due at `now`, longest waiting first.
+#[tracing::instrument(skip(db), err(Debug))]
+pub async fn due(db: &Db, now: i64, limit: i64) -> Result<Vec<Pending>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, kind, to_email, subject, text_body, html_body, created_at, attempts FROM outbox
+         WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1
+         ORDER BY next_attempt_at, id LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Takes `message` for one attempt, if it is still pending, due and unchanged since it was
+/// read: counts the attempt and keeps other workers off it until `lease_until`. False when
+/// another worker got there first.
+#[tracing::instrument(skip(db, message), fields(id = message.id), err(Debug))]
+pub async fn claim(db: &Db, message: &Pending, now: i64, lease_until: i64) -> Result<bool, sqlx::Error> {
+    let claimed = sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1
+         WHERE id = $2 AND attempts = $3 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $4",
+    )
+    .bind(lease_until)
+    .bind(message.id)
+    .bind(message.attempts)
+    .bind(now)
+    .execute(db)
+    .await?
+    .rows_affected();
+    Ok(claimed == 1)
+}
+
+/// Records the delivery of the attempt `attempt` (the value of `attempts` after its claim).
+#[tracing::instrument(skip(db), err(Debug))]
+pub async fn mark_sent(db: &Db, id: i64, attempt: i64, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE outbox SET sent_at = $1 WHERE id = $2 AND attempts = $3 AND sent_at IS NULL")
+        .bind(now)
+        .bind(id)
+        .bind(attempt)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// What happens after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterFailure {
+    /// Try again at this time (Unix ms).
+    RetryAt(i64),
+    /// Give up: no more attempts.
+    GiveUp,
+}
+
+/// Records why the attempt `attempt` failed, and when to retry or that the message is given
+/// up. Does nothing when the row has moved on (another worker's attempt after a lost lease).
+#[tracing::instrument(skip(db), err(Debug))]
+pub async fn record_failure(
+    db: &Db,
+    id: i64,
+    attempt: i64,
+    error: &str,
+    then: AfterFailure,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let (next_attempt_at, failed_at) = match then {
+        AfterFailure::RetryAt(at) => (at, None),
+        AfterFailure::GiveUp => (now, Some(now)),
+    };
+    sqlx::query(
+        "UPDATE outbox SET last_error = $1, next_attempt_at = $2, failed_at = $3
+         WHERE id = $4 AND attempts = $5 AND sent_at IS NULL",
+    )
+    .bind(error)
+    .bind(next_attempt_at)
+    .bind(failed_at)
+    .bind(id)
+    .bind(attempt)
+    .execute(db)
+    .await?;
     Ok(())
 }

@@ -1,0 +1,61 @@
+// An SMTP server for tests: accepts every message and prints it, nothing else.
+//
+//   node end2end/smtp-sink.mjs <port>      (0: any free port)
+//
+// Listens on 127.0.0.1 without authentication or TLS. Prints `listening <port>` once ready,
+// then one JSON line per message received, before answering the client:
+//   {"from": envelope sender, "to": [envelope recipients], "raw": the RFC 5322 message,
+//    "subject", "text", "html": the message decoded by mailparser}
+// Exits when its standard input closes, so it dies with the test process that started it.
+
+import { SMTPServer } from "smtp-server";
+import { simpleParser } from "mailparser";
+
+const port = Number(process.argv[2] ?? 0);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`usage: node smtp-sink.mjs <port>, not '${process.argv[2]}'`);
+  process.exit(2);
+}
+
+const server = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ["STARTTLS", "AUTH"],
+  // No DNS in tests: the client's name is not looked up.
+  disableReverseLookup: true,
+  logger: false,
+  onData(stream, session, callback) {
+    const chunks = [];
+    stream.on("data", (chunk) => chunks.push(chunk));
+    stream.on("end", async () => {
+      try {
+        const raw = Buffer.concat(chunks).toString("utf8");
+        const parsed = await simpleParser(raw);
+        const line = JSON.stringify({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : null,
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          subject: parsed.subject ?? null,
+          text: parsed.text ?? null,
+          html: parsed.html || null,
+        });
+        process.stdout.write(line + "\n");
+        callback();
+      } catch (error) {
+        callback(error);
+      }
+    });
+  },
+});
+
+server.on("error", (error) => {
+  console.error(`smtp-sink: ${error.message}`);
+  process.exit(1);
+});
+
+server.listen(port, "127.0.0.1", () => {
+  process.stdout.write(`listening ${server.server.address().port}\n`);
+});
+
+process.stdin.on("end", () => process.exit(0));
+process.stdin.on("error", () => process.exit(0));
+process.stdin.resume();

@@ -1,0 +1,334 @@
+//! Delivers the outbox by SMTP. A background worker sends every pending row (`db::outbox`)
+//! whose time has come: at start-up (so mail queued before a crash or a restart goes out), when
+//! woken after a transaction that queued mail commits, and every few seconds (for retries and
+//! for mail queued by another instance). A failed attempt is retried after 30 s, 2 min,
+//! 10 min, then hourly; after `MAX_ATTEMPTS` the message is given up (`failed_at`).
+//!
+//! Any number of workers (one per instance) can share a database: each attempt is claimed
+//! in the database first, so a message goes out once. Delivery is at least once, not exactly
+//! once: a process that dies after the SMTP server accepted a message but before recording
+//! it sends the message again when the claim's lease ends.
+
+use super::{
+    config::Config,
+    db::{now_ms, outbox, Db},
+};
+use lettre::{
+    message::{Mailbox, MultiPart},
+    AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
+};
+use std::{sync::Arc, time::Duration};
+use tokio::sync::{watch, Notify};
+
+/// How often the worker looks for due mail without being woken.
+pub const POLL: Duration = Duration::from_secs(5);
+/// How long a claimed message is kept from other workers while one sends it: well above
+/// `SEND_TIMEOUT`, so it ends only for a worker that died.
+pub const LEASE: Duration = Duration::from_secs(5 * 60);
+/// The longest one attempt may take, from connecting to the server's answer.
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(2 * 60);
+/// Attempts before a message is given up: about six hours of retries.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// Messages read per query.
+const BATCH: i64 = 50;
+
+/// The wait before the next attempt, after `attempts` failed ones.
+pub fn retry_delay(attempts: i64) -> Duration {
+    match attempts {
+        ..=1 => Duration::from_secs(30),
+        2 => Duration::from_secs(2 * 60),
+        3 => Duration::from_secs(10 * 60),
+        _ => Duration::from_secs(60 * 60),
+    }
+}
+
+/// The handle the rest of the server keeps (in `AppState`): `wake` after committing a
+/// transaction that queued mail. Without a worker (no `ROSTER_SMTP_URL`) waking does nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Mailer {
+    wake: Arc<Notify>,
+}
+
+impl Mailer {
+    /// Starts the delivery worker on the current Tokio runtime when `config.smtp_url` is set,
+    /// and returns the handle with the worker (None without SMTP: mail stays in the outbox).
+    /// Fails only on an SMTP URL that `Config` would have refused.
+    pub fn start(
+        db: Db,
+        config: &Config,
+    ) -> Result<(Mailer, Option<MailerWorker>), lettre::transport::smtp::Error> {
+        let mailer = Mailer::default();
+        let Some(url) = &config.smtp_url else {
+            tracing::info!("ROSTER_SMTP_URL is not set: emails stay in the outbox, unsent");
+            return Ok((mailer, None));
+        };
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
+            .timeout(Some(SEND_TIMEOUT))
+            .build();
+        let delivery = Delivery {
+            db,
+            transport,
+            from: config.mail_from.clone(),
+        };
+        let (stop, stopped) = watch::channel(false);
+        let server = server_of(url);
+        let task = tokio::spawn(delivery.run(mailer.wake.clone(), stopped, server));
+        Ok((
+            mailer,
+            Some(MailerWorker {
+                stop,
+                task: Some(task),
+            }),
+        ))
+    }
+
+    /// Asks the worker to look for due mail now (a wake while it is busy is kept for later).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+}
+
+/// The running worker. `stop` lets the message in flight finish; dropping it aborts the
+/// worker at once (a message cut off mid-send is retried when its lease ends).
+#[derive(Debug)]
+pub struct MailerWorker {
+    stop: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl MailerWorker {
+    /// Stops after the message in flight, if any.
+    pub async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for MailerWorker {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// `host:port` of an SMTP URL, for the log: never the URL, which may hold a password.
+fn server_of(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| {
+            let port = u.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!("{}://{}{port}", u.scheme(), u.host_str().unwrap_or_default())
+        })
+        .unwrap_or_default()
+}
+
+struct Delivery {
+    db: Db,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// Why an attempt failed, and whether trying again could help.
+struct Failure {
+    error: String,
+    permanent: bool,
+}
+
+impl Delivery {
+    async fn run(self, wake: Arc<Notify>, mut stopped: watch::Receiver<bool>, server: String) {
+        tracing::info!(%server, from = %self.from, "delivering the outbox by SMTP");
+        loop {
+            self.deliver_due(&stopped).await;
+            if *stopped.borrow() {
+                break;
+            }
+            tokio::select! {
+                () = wake.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+                _ = stopped.changed() => break,
+            }
+        }
+        tracing::info!("outbox delivery stopped");
+    }
+
+    /// Sends due messages until none is left or `stopped` is set.
+    async fn deliver_due(&self, stopped: &watch::Receiver<bool>) {
+        loop {
+            let batch = match outbox::due(&self.db, now_ms(), BATCH).await {
+                Ok(batch) => batch,
+                Err(error) => {
+                    tracing::warn!(%error, "could not read the outbox");
+                    return;
+                }
+            };
+            let full = batch.len() as i64 == BATCH;
+            for message in batch {
+                if *stopped.borrow() {
+                    return;
+                }
+                if let Err(error) = self.attempt(message).await {
+                    tracing::warn!(%error, "could not update the outbox");
+                    return;
+                }
+            }
+            if !full {
+                return;
+            }
+        }
+    }
+
+    /// One attempt at one message, if this worker wins its claim.
+    async fn attempt(&self, message: outbox::Pending) -> Result<(), sqlx::Error> {
+        let now = now_ms();
+        if !outbox::claim(&self.db, &message, now, now + LEASE.as_millis() as i64).await? {
+            tracing::debug!(id = message.id, "another worker took this email");
+            return Ok(());
+        }
+        let attempt = message.attempts + 1;
+        let (id, kind, to) = (message.id, message.kind.as_str(), message.to_email.as_str());
+        match self.send(&message).await {
+            Ok(()) => {
+                outbox::mark_sent(&self.db, id, attempt, now_ms()).await?;
+                tracing::info!(id, kind, to, attempt, "email sent");
+            }
+            Err(Failure { error, permanent }) => {
+                let now = now_ms();
+                if permanent || attempt >= MAX_ATTEMPTS {
+                    outbox::record_failure(&self.db, id, attempt, &error, outbox::AfterFailure::GiveUp, now)
+                        .await?;
+                    tracing::error!(id, kind, to, attempt, %error, "email not sent, and given up");
+                } else {
+                    let delay = retry_delay(attempt);
+                    let then = outbox::AfterFailure::RetryAt(now + delay.as_millis() as i64);
+                    outbox::record_failure(&self.db, id, attempt, &error, then, now).await?;
+                    tracing::warn!(id, kind, to, attempt, %error, retry_in = ?delay, "email not sent; will retry");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn send(&self, message: &outbox::Pending) -> Result<(), Failure> {
+        let email = compose(&self.from, message).map_err(|error| Failure {
+            error,
+            permanent: true,
+        })?;
+        let temporary = |error: String| Failure {
+            error,
+            permanent: false,
+        };
+        match tokio::time::timeout(SEND_TIMEOUT, self.transport.send(email)).await {
+            Ok(Ok(_response)) => Ok(()),
+            Ok(Err(error)) => Err(temporary(truncate(error.to_string()))),
+            Err(_) => Err(temporary(format!("no answer within {SEND_TIMEOUT:?}"))),
+        }
+    }
+}
+
+/// The email of an outbox row: text and HTML alternatives, from `from` to its recipient.
+/// Its Message-ID is the row's, the same for every attempt, so a receiver can recognise a
+/// message that arrives twice. An error is permanent (the row itself is unusable).
+pub fn compose(from: &Mailbox, message: &outbox::Pending) -> Result<lettre::Message, String> {
+    let to: Mailbox = message
+        .to_email
+        .parse()
+        .map_err(|e| format!("'{}' is not a mailbox: {e}", message.to_email))?;
+    lettre::Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(&message.subject)
+        .message_id(Some(format!(
+            "<roster.outbox.{}.{}@{}>",
+            message.id,
+            message.created_at,
+            from.email.domain()
+        )))
+        .multipart(MultiPart::alternative_plain_html(
+            message.text_body.clone(),
+            message.html_body.clone(),
+        ))
+        .map_err(|e| format!("cannot build the email: {e}"))
+}
+
+/// Keeps a stored error message to a sensible length.
+fn truncate(mut error: String) -> String {
+    const MAX: usize = 1000;
+    if error.len() > MAX {
+        let mut end = MAX;
+        while !error.is_char_boundary(end) {
+            end -= 1;
+        }
+        error.truncate(end);
+        error.push('…');
+    }
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(to: &str) -> outbox::Pending {
+        outbox::Pending {
+            id: 1,
+            kind: "account_setup".into(),
+            to_email: to.into(),
+            subject: "Set up your Acme account on Roster".into(),
+            text_body: "Hello\n\nSet your password: https://r.example/welcome/abc\n".into(),
+            html_body: "<p>Hello</p><p><a href=\"https://r.example/welcome/abc\">Set</a></p>".into(),
+            created_at: 1_700_000_000_000,
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn retries_wait_longer_each_time_up_to_an_hour() {
+        let waits: Vec<u64> = (1..=6).map(|n| retry_delay(n).as_secs()).collect();
+        assert_eq!(waits, [30, 120, 600, 3600, 3600, 3600]);
+        let total: u64 = (1..MAX_ATTEMPTS).map(|n| retry_delay(n).as_secs()).sum();
+        assert!((5 * 3600..7 * 3600).contains(&total), "{total} s of retries");
+    }
+
+    #[test]
+    fn an_email_has_sender_recipient_subject_and_text_and_html_alternatives() {
+        let from: Mailbox = "Roster <roster@r.example>".parse().unwrap();
+        let raw =
+            String::from_utf8(compose(&from, &pending("ana@acme.example")).unwrap().formatted()).unwrap();
+        assert!(raw.contains("From: Roster <roster@r.example>\r\n"), "{raw}");
+        assert!(raw.contains("To: ana@acme.example\r\n"), "{raw}");
+        assert!(
+            raw.contains("Subject: Set up your Acme account on Roster\r\n"),
+            "{raw}"
+        );
+        assert!(
+            raw.contains("Message-ID: <roster.outbox.1.1700000000000@r.example>\r\n"),
+            "{raw}"
+        );
+        assert!(raw.contains("Content-Type: multipart/alternative;"), "{raw}");
+        assert!(raw.contains("Content-Type: text/plain; charset=utf-8"), "{raw}");
+        assert!(raw.contains("Content-Type: text/html; charset=utf-8"), "{raw}");
+    }
+
+    #[test]
+    fn an_unusable_recipient_is_an_error_to_give_up_on() {
+        let from: Mailbox = "roster@r.example".parse().unwrap();
+        assert!(compose(&from, &pending("not an address")).is_err());
+    }
+
+    #[test]
+    fn the_log_names_the_smtp_server_without_its_password() {
+        assert_eq!(
+            server_of("smtps://ana:secret@mail.example.com"),
+            "smtps://mail.example.com"
+        );
+        assert_eq!(server_of("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
+    }
+
+    #[test]
+    fn long_errors_are_cut() {
+        assert_eq!(truncate("short".into()), "short");
+        assert_eq!(truncate("é".repeat(600)).chars().count(), 501);
+    }
+}

@@ -1,0 +1,299 @@
+//! Delivery of the outbox by SMTP to a real SMTP server (`end2end/smtp-sink.mjs`): what is
+//! sent, retries and giving up, restarts, and rival workers on one database.
+
+mod common;
+
+use common::{
+    email,
+    smtp::{closed_port, SmtpSink, MAIL_TIMEOUT},
+    TestApp,
+};
+use http::StatusCode;
+use roster::server::mailer::MAX_ATTEMPTS;
+use std::time::{Duration, Instant};
+
+struct Company {
+    owner_email: String,
+    owner: String,
+}
+
+async fn company(app: &TestApp) -> Company {
+    let owner_email = email("owner");
+    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
+    Company { owner_email, owner }
+}
+
+/// Adds an active member, which queues an `account_setup` email to them, and wakes the mailer
+/// the way the server functions do once the change is committed.
+async fn add(app: &TestApp, c: &Company, name: &str, email: &str) {
+    let role = app.role_id(&c.owner_email, "member").await.to_string();
+    let r = app
+        .call(
+            "users/create",
+            &[
+                ("user[name]", name),
+                ("user[email]", email),
+                ("user[role]", &role),
+                ("user[status]", "Active"),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    app.state.mailer.wake();
+}
+
+/// The delivery columns of the outbox row of the email to `to`.
+#[derive(Debug, sqlx::FromRow)]
+struct Row {
+    attempts: i64,
+    next_attempt_at: i64,
+    sent_at: Option<i64>,
+    failed_at: Option<i64>,
+    last_error: Option<String>,
+}
+
+async fn row(app: &TestApp, to: &str) -> Row {
+    sqlx::query_as(
+        "SELECT attempts, next_attempt_at, sent_at, failed_at, last_error FROM outbox WHERE to_email = $1",
+    )
+    .bind(to)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap()
+}
+
+/// Waits until the row of the email to `to` is as `wanted` says.
+async fn row_when(app: &TestApp, to: &str, what: &str, wanted: impl Fn(&Row) -> bool) -> Row {
+    let start = Instant::now();
+    loop {
+        let row = row(app, to).await;
+        if wanted(&row) {
+            return row;
+        }
+        assert!(
+            start.elapsed() < MAIL_TIMEOUT,
+            "waited {MAIL_TIMEOUT:?} for the email to {to} to be {what}: {row:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn now_ms() -> i64 {
+    roster::server::db::now_ms()
+}
+
+#[tokio::test]
+async fn an_added_users_setup_email_is_delivered_by_smtp_and_its_link_works() {
+    let sink = SmtpSink::start();
+    let app = TestApp::spawn_with(&[
+        ("ROSTER_SMTP_URL", &sink.url()),
+        ("ROSTER_MAIL_FROM", "Initech People <people@initech.example>"),
+        ("ROSTER_PUBLIC_URL", "https://roster.initech.example"),
+    ])
+    .await;
+    let c = company(&app).await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana).await;
+
+    let received = sink.wait_for(1).await;
+    assert_eq!(received.len(), 1);
+    let m = &received[0];
+    assert_eq!(m.from.as_deref(), Some("people@initech.example"));
+    assert_eq!(m.to, [ana.as_str()]);
+    assert!(
+        m.raw
+            .contains("From: \"Initech People\" <people@initech.example>\r\n"),
+        "{}",
+        m.raw
+    );
+    assert!(m.raw.contains("Message-ID: <roster.outbox."), "{}", m.raw);
+    assert!(m.raw.contains(&format!("To: {ana}\r\n")), "{}", m.raw);
+    assert_eq!(
+        m.subject.as_deref(),
+        Some("Set up your Initech account on Roster")
+    );
+    assert!(
+        m.raw.contains("Content-Type: multipart/alternative;"),
+        "{}",
+        m.raw
+    );
+    assert!(
+        m.raw.contains("Content-Type: text/plain; charset=utf-8"),
+        "{}",
+        m.raw
+    );
+    assert!(
+        m.raw.contains("Content-Type: text/html; charset=utf-8"),
+        "{}",
+        m.raw
+    );
+
+    let text = m.text.as_deref().expect("a text part");
+    assert!(text.contains("Olivia Owner added you to Initech"), "{text}");
+    let prefix = "https://roster.initech.example/welcome/";
+    let start = text.find(prefix).expect("a set-up link in the text") + prefix.len();
+    let token = text[start..].split_whitespace().next().unwrap();
+    let html = m.html.as_deref().expect("an HTML part");
+    assert!(html.contains(&format!("href=\"{prefix}{token}\"")), "{html}");
+
+    let info = app.call("welcome/info", &[("token", token)], None).await;
+    assert_eq!(info.status, StatusCode::OK, "{}", info.body);
+    let info = info.json();
+    assert_eq!(info["email"], ana.as_str());
+    assert_eq!(info["name"], "Ana Ruiz");
+    assert_eq!(info["company_name"], "Initech");
+
+    let row = row_when(&app, &ana, "sent", |r| r.sent_at.is_some()).await;
+    assert_eq!(row.attempts, 1);
+    assert_eq!((row.failed_at, row.last_error), (None, None));
+}
+
+#[tokio::test]
+async fn mail_queued_while_smtp_was_down_is_sent_once_after_a_restart() {
+    // An instance without SMTP queues the emails; they stay unsent.
+    let first = TestApp::spawn().await;
+    let c = company(&first).await;
+    let mut people: Vec<String> = (0..8).map(|i| email(&format!("p{i}"))).collect();
+    for (i, person) in people.iter().enumerate() {
+        add(&first, &c, &format!("Person {i}"), person).await;
+    }
+    assert_eq!(
+        first
+            .count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND attempts = 0")
+            .await,
+        8
+    );
+
+    // It stops; two instances with SMTP start on the same database at once, and both
+    // workers go through the outbox as they start, without being woken.
+    let sink = SmtpSink::start();
+    let smtp = [("ROSTER_SMTP_URL", sink.url())];
+    let smtp: Vec<(&str, &str)> = smtp.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (second, third) = tokio::join!(
+        first.spawn_sharing_database(&smtp),
+        first.spawn_sharing_database(&smtp)
+    );
+    drop(first);
+    let received = sink.wait_for(8).await;
+    for person in &people {
+        row_when(&second, person, "sent", |r| r.sent_at.is_some()).await;
+    }
+
+    // Mail queued afterwards on one instance goes out too; by the time it has, both
+    // workers are past the old mail, and still nothing was sent twice.
+    let late = email("late");
+    add(&third, &c, "Late Comer", &late).await;
+    second.state.mailer.wake();
+    row_when(&third, &late, "sent", |r| r.sent_at.is_some()).await;
+    let received_after = sink.wait_for(9).await;
+    assert_eq!(received.len(), 8, "{received:#?}");
+    people.push(late);
+    people.sort();
+    let mut recipients: Vec<String> = received_after.iter().flat_map(|m| m.to.clone()).collect();
+    recipients.sort();
+    assert_eq!(recipients, people, "each email exactly once");
+    // Every claim counts an attempt, so a message claimed twice would show 2.
+    assert_eq!(
+        third
+            .count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL AND attempts = 1")
+            .await,
+        9
+    );
+}
+
+#[tokio::test]
+async fn a_failed_send_is_recorded_and_retried_later() {
+    let port = closed_port();
+    let app = TestApp::spawn_with(&[("ROSTER_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
+    let c = company(&app).await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana).await;
+
+    let failed = row_when(&app, &ana, "tried once", |r| r.last_error.is_some()).await;
+    assert_eq!(failed.attempts, 1);
+    assert_eq!((failed.sent_at, failed.failed_at), (None, None));
+    assert!(!failed.last_error.as_deref().unwrap().is_empty());
+    // The first retry waits 30 seconds.
+    let wait = failed.next_attempt_at - now_ms();
+    assert!((20_000..=30_000).contains(&wait), "retry in {wait} ms");
+
+    // The server comes back; once the wait is over (here: made over), the worker retries.
+    let sink = SmtpSink::start_on(port);
+    app.sql(&format!("UPDATE outbox SET next_attempt_at = {}", now_ms()))
+        .await;
+    app.state.mailer.wake();
+    let received = sink.wait_for(1).await;
+    assert_eq!(received[0].to, [ana.as_str()]);
+    let sent = row_when(&app, &ana, "sent", |r| r.sent_at.is_some()).await;
+    assert_eq!(sent.attempts, 2);
+    assert_eq!(sent.failed_at, None);
+    assert_eq!(sink.received().len(), 1);
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_is_given_up_after_its_last_attempt() {
+    let port = closed_port();
+    let app = TestApp::spawn_with(&[("ROSTER_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
+    let c = company(&app).await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana).await;
+    row_when(&app, &ana, "tried once", |r| r.last_error.is_some()).await;
+
+    // As if every retry but the last had failed too, and the last were due.
+    app.sql(&format!(
+        "UPDATE outbox SET attempts = {}, next_attempt_at = 0",
+        MAX_ATTEMPTS - 1
+    ))
+    .await;
+    app.state.mailer.wake();
+    let given_up = row_when(&app, &ana, "given up", |r| r.failed_at.is_some()).await;
+    assert_eq!(given_up.attempts, MAX_ATTEMPTS);
+    assert_eq!(given_up.sent_at, None);
+
+    // When the server is back, later mail goes out, the given-up message does not (the
+    // worker takes due mail oldest first, so it would have come first).
+    let sink = SmtpSink::start_on(port);
+    let bob = email("bob");
+    add(&app, &c, "Bob Stone", &bob).await;
+    row_when(&app, &bob, "sent", |r| r.sent_at.is_some()).await;
+    let received = sink.wait_for(1).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, [bob]);
+    assert_eq!(row(&app, &ana).await.attempts, MAX_ATTEMPTS);
+}
+
+#[tokio::test]
+async fn a_due_message_is_claimed_by_one_worker_only_and_hidden_while_leased() {
+    use roster::server::db::outbox;
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana).await;
+    let now = now_ms();
+    let due = outbox::due(&app.state.db, now, 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    let message = &due[0];
+    assert_eq!((message.to_email.as_str(), message.attempts), (ana.as_str(), 0));
+
+    // Two workers read the same row; the first claim wins, the second finds it changed.
+    let lease = now + 60_000;
+    assert!(outbox::claim(&app.state.db, message, now, lease).await.unwrap());
+    assert!(!outbox::claim(&app.state.db, message, now, lease).await.unwrap());
+    assert!(outbox::due(&app.state.db, now, 10).await.unwrap().is_empty());
+    // When the lease ends (its worker died), the row is due again, for one new claim.
+    let later = outbox::due(&app.state.db, lease, 10).await.unwrap();
+    assert_eq!(later[0].attempts, 1);
+    assert!(outbox::claim(&app.state.db, &later[0], lease, lease + 60_000)
+        .await
+        .unwrap());
+    // The first worker's late report of its attempt changes nothing.
+    outbox::mark_sent(&app.state.db, message.id, 1, now)
+        .await
+        .unwrap();
+    assert_eq!(row(&app, &ana).await.sent_at, None);
+    outbox::mark_sent(&app.state.db, message.id, 2, now)
+        .await
+        .unwrap();
+    assert!(row(&app, &ana).await.sent_at.is_some());
+}

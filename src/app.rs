@@ -6,10 +6,12 @@ use crate::{
     error::AppError,
     model::{Me, Permission},
     pages::{
-        coming_soon::{AccountsPage, RolesPage, SettingsPage, TeamsPage},
+        accept_invite::AcceptInvitePage,
+        coming_soon::{AccountsPage, RolesPage, TeamsPage},
         login::LoginPage,
         not_found::NotFound,
         profile::ProfilePage,
+        settings::SettingsPage,
         signup::SignupPage,
         user_detail::UserDetailPage,
         users::UsersPage,
@@ -63,6 +65,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <Route path=path!("/signup") view=SignupPage />
                 <Route path=path!("/welcome/:token") view=WelcomePage />
+                <Route path=path!("/invite/:token") view=AcceptInvitePage />
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/users") view=UsersPage />

@@ -18,6 +18,8 @@ const PUBLIC: &[&str] = &[
     "/api/auth/signout",
     "/api/welcome/info",
     "/api/welcome/finish",
+    "/api/invitations/info",
+    "/api/invitations/accept",
 ];
 
 /// Each protected server function with arguments that aim at company A's data.
@@ -108,9 +110,43 @@ const PROTECTED: &[Protected] = &[
             ]
         },
     },
+    Protected {
+        endpoint: "invitations/invite",
+        args: |f| {
+            vec![
+                ("invite[addresses][0]", "intruder@example.com".into()),
+                ("invite[role]", f.a_member_role.to_string()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "invitations/resend",
+        args: |f| vec![("ids[0]", f.a_invitation_id.to_string())],
+    },
+    Protected {
+        endpoint: "invitations/withdraw",
+        args: |f| vec![("ids[0]", f.a_invitation_id.to_string())],
+    },
+    Protected {
+        endpoint: "invitations/delete",
+        args: |f| vec![("ids[0]", f.a_invitation_id.to_string())],
+    },
+    Protected {
+        endpoint: "settings/get",
+        args: |_| vec![],
+    },
+    Protected {
+        endpoint: "settings/save",
+        args: |_| {
+            vec![
+                ("settings[company_name]", "Hacked Co".into()),
+                ("settings[invitation_validity_days]", "90".into()),
+            ]
+        },
+    },
 ];
 
-/// Company A (with an owner and a member) and company B (with its owner).
+/// Company A (with an owner, a member and a pending invitation) and company B (with its owner).
 struct Fixture {
     a_owner_email: String,
     a_member_id: i64,
@@ -118,6 +154,7 @@ struct Fixture {
     a_member_role: i64,
     a_admin_role: i64,
     a_member_cookie: String,
+    a_invitation_id: i64,
     b_owner_cookie: String,
 }
 
@@ -130,8 +167,20 @@ async fn fixture(app: &TestApp) -> Fixture {
         .await;
     let a_member_cookie = app.session_of(&member).await;
     let b_owner_cookie = app.sign_up("Company B", "Bob B", &email("b-owner")).await;
+    let a_member_role = app.role_id(&a_owner_email, "member").await;
+    let a_owner_cookie = app.session_of(&a_owner_email).await;
+    let invited = app
+        .invite(&a_owner_cookie, &["a-invitee@example.com"], a_member_role)
+        .await;
+    assert_eq!(
+        invited.json()["invited"],
+        serde_json::json!(["a-invitee@example.com"])
+    );
     Fixture {
-        a_member_role: app.role_id(&a_owner_email, "member").await,
+        a_member_role,
+        a_invitation_id: app
+            .count("SELECT id FROM invitations WHERE email = 'a-invitee@example.com'")
+            .await,
         a_admin_role: app.role_id(&a_owner_email, "admin").await,
         a_owner_email,
         a_member_id,
@@ -224,6 +273,28 @@ async fn protected_server_functions_never_reach_another_companys_data() {
         app.count("SELECT COUNT(*) FROM users WHERE email = 'intruder@example.com'")
             .await,
         0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM invitations WHERE email = 'intruder@example.com'")
+            .await,
+        0
+    );
+    let invitation: (String, i64) = sqlx::query_as("SELECT status, sent_at FROM invitations WHERE id = $1")
+        .bind(f.a_invitation_id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(invitation.0, "pending", "company B withdrew nothing of A");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM companies WHERE name = 'Company A' AND invitation_validity_days = 7")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE to_email = 'a-invitee@example.com'")
+            .await,
+        1,
+        "company B resent nothing of A"
     );
 }
 

@@ -34,22 +34,6 @@ async fn add(app: &TestApp, c: &Company, name: &str, email: &str, role: &str) ->
     .await
 }
 
-/// The set-up link in the last email queued for `to`.
-async fn emailed_link(app: &TestApp, to: &str) -> String {
-    let text: String =
-        sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1 ORDER BY id DESC LIMIT 1")
-            .bind(to)
-            .fetch_one(&app.state.db)
-            .await
-            .unwrap();
-    let start = text.find("/welcome/").expect("a welcome link");
-    text[start + "/welcome/".len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn adding_a_user_creates_them_without_a_password_queues_a_setup_email_and_audits_it() {
     let app = TestApp::spawn().await;
@@ -77,7 +61,7 @@ async fn adding_a_user_creates_them_without_a_password_queues_a_setup_email_and_
         1
     );
     // The token is stored only hashed.
-    let token = emailed_link(&app, &ana).await;
+    let token = app.emailed_token(&ana, "welcome").await;
     assert_eq!(
         app.count(&format!(
             "SELECT COUNT(*) FROM account_tokens WHERE token_hash = '{token}'"
@@ -140,7 +124,7 @@ async fn the_setup_link_sets_a_password_signs_in_and_works_only_once() {
     let c = company(&app).await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana, "member").await;
-    let token = emailed_link(&app, &ana).await;
+    let token = app.emailed_token(&ana, "welcome").await;
     let info = app.call("welcome/info", &[("token", &token)], None).await.json();
     assert_eq!(info["email"], ana.as_str());
     assert_eq!(info["has_password"], false);
@@ -180,7 +164,7 @@ async fn an_expired_setup_link_is_refused() {
     let c = company(&app).await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana, "member").await;
-    let token = emailed_link(&app, &ana).await;
+    let token = app.emailed_token(&ana, "welcome").await;
     app.sql("UPDATE account_tokens SET expires_at = 0").await;
     let r = app
         .call(
@@ -278,7 +262,7 @@ async fn deactivating_ends_every_session_at_once_and_refuses_sign_in_and_reactiv
         .unwrap();
     assert_eq!(subject, "Finish reactivating your Initech account");
     // They kept their password, so the link signs them in without a new one.
-    let token = emailed_link(&app, &mel).await;
+    let token = app.emailed_token(&mel, "welcome").await;
     let r = app
         .call("welcome/finish", &[("token", &token), ("password", "")], None)
         .await;

@@ -63,12 +63,12 @@ export async function signInAsDemoOwner(page: Page): Promise<void> {
   await hydrated(page);
 }
 
-/** The link in the last email queued for `to`, as the server logs emails without SMTP. */
-export function emailedLink(to: string): string {
+/** The `/<path>/<token>` link in the last email queued for `to`, as the server logs emails. */
+export function emailedLink(to: string, path: "welcome" | "invite" = "welcome"): string {
   const log = readFileSync(process.env.ROSTER_LOG ?? "", "utf8");
   const at = Math.max(log.lastIndexOf(`email address: ${to}`), log.lastIndexOf(`sign in again as ${to}`));
   expect(at, `an email to ${to} in the server log`).toBeGreaterThan(-1);
-  const link = /https?:\/\/\S+\/welcome\/[0-9a-f]+/.exec(log.slice(at))?.[0];
+  const link = new RegExp(`https?://\\S+/${path}/[0-9a-f]+`).exec(log.slice(at))?.[0];
   expect(link).toBeTruthy();
   return link!;
 }

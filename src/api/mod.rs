@@ -3,5 +3,31 @@
 //! mounted under `/api/<endpoint>`.
 
 pub mod auth;
+pub mod invitations;
+pub mod settings;
 pub mod users;
 pub mod welcome;
+
+/// The caller, as the author of a change that needs permission `P`: the capability, who they
+/// are and where they call from (for the audit log), and the app state.
+#[cfg(feature = "ssr")]
+async fn author<P: crate::server::auth::perm::Marker>() -> Result<
+    (
+        crate::server::auth::Can<P>,
+        crate::server::db::audit::By,
+        crate::server::state::AppState,
+    ),
+    crate::error::AppError,
+> {
+    use crate::server::{auth, db::audit::By};
+    let user = auth::current_user().await?;
+    let can = user.require::<P>()?;
+    let parts = auth::request_parts()?;
+    let by = By {
+        company: user.company_id,
+        user: user.id,
+        name: user.name.clone(),
+        ip: auth::client_ip(&parts),
+    };
+    Ok((can, by, auth::state()?))
+}

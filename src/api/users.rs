@@ -4,7 +4,7 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// One page of the users table (or of pending invitations, on the Invited tab) for a view:
+/// One page of the users table (or of invitations, on the Invited tab) for a view:
 /// tab, search, filters, sort and a cursor from the previous answer.
 #[server(endpoint = "users/list")]
 pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
@@ -29,7 +29,7 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
             let now = db::now_ms();
             let counts = db::users::tab_counts(&state.db, &can, now).await?;
             let (users, invitations, prev, next) = if query.tab == UserTab::Invited {
-                let page = db::users::pending_invitations(&state.db, &can, &query, now).await?;
+                let page = db::users::invitations(&state.db, &can, &query, now).await?;
                 (Vec::new(), page.rows, page.prev, page.next)
             } else {
                 let page = db::users::page(&state.db, &can, &query).await?;
@@ -65,32 +65,6 @@ pub async fn user_filter_choices() -> Result<FilterChoices, AppError> {
     )
 }
 
-/// The caller, as the author of a change: who, in which company, from which address.
-#[cfg(feature = "ssr")]
-async fn manager() -> Result<
-    (
-        crate::server::auth::Can<crate::server::auth::perm::ManageUsers>,
-        crate::server::db::audit::By,
-        crate::server::state::AppState,
-    ),
-    AppError,
-> {
-    use crate::server::{
-        auth::{self, perm},
-        db::audit::By,
-    };
-    let user = auth::current_user().await?;
-    let can = user.require::<perm::ManageUsers>()?;
-    let parts = auth::request_parts()?;
-    let by = By {
-        company: user.company_id,
-        user: user.id,
-        name: user.name.clone(),
-        ip: auth::client_ip(&parts),
-    };
-    Ok((can, by, auth::state()?))
-}
-
 /// One user of the caller's company.
 #[server(endpoint = "users/get")]
 pub async fn get_user(id: UserId) -> Result<UserDetails, AppError> {
@@ -114,8 +88,10 @@ pub async fn create_user(user: NewUser) -> Result<UserId, AppError> {
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state) = manager().await?;
-            db::lifecycle::create(&state.db, &can, &by, &user, &state.config.public_url).await
+            let (can, by, state) = super::author().await?;
+            let id = db::lifecycle::create(&state.db, &can, &by, &user, &state.config.public_url).await?;
+            state.mailer.wake();
+            Ok(id)
         }
         .await,
     )
@@ -127,7 +103,7 @@ pub async fn update_user(edit: UserEdit) -> Result<(), AppError> {
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state) = manager().await?;
+            let (can, by, state) = super::author().await?;
             db::lifecycle::update(&state.db, &can, &by, &edit).await
         }
         .await,
@@ -140,7 +116,7 @@ pub async fn change_user_role(id: UserId, role: RoleId) -> Result<(), AppError> 
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state) = manager().await?;
+            let (can, by, state) = super::author().await?;
             db::lifecycle::change_role(&state.db, &can, &by, id, role).await
         }
         .await,
@@ -153,7 +129,7 @@ pub async fn set_user_teams(id: UserId, #[server(default)] teams: Vec<TeamId>) -
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state) = manager().await?;
+            let (can, by, state) = super::author().await?;
             db::lifecycle::set_teams(&state.db, &can, &by, id, &teams).await
         }
         .await,
@@ -166,7 +142,7 @@ pub async fn deactivate_user(id: UserId) -> Result<(), AppError> {
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state) = manager().await?;
+            let (can, by, state) = super::author().await?;
             db::lifecycle::deactivate(&state.db, &can, &by, id).await
         }
         .await,
@@ -179,8 +155,10 @@ pub async fn reactivate_user(id: UserId) -> Result<(), AppError> {
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state) = manager().await?;
-            db::lifecycle::reactivate(&state.db, &can, &by, id, &state.config.public_url).await
+            let (can, by, state) = super::author().await?;
+            db::lifecycle::reactivate(&state.db, &can, &by, id, &state.config.public_url).await?;
+            state.mailer.wake();
+            Ok(())
         }
         .await,
     )
@@ -192,7 +170,7 @@ pub async fn delete_user(id: UserId, confirm_email: String) -> Result<(), AppErr
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state) = manager().await?;
+            let (can, by, state) = super::author().await?;
             db::lifecycle::delete(&state.db, &can, &by, id, &confirm_email).await
         }
         .await,

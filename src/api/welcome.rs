@@ -47,16 +47,7 @@ pub async fn finish_welcome(token: String, password: String) -> Result<(), AppEr
                 Some(pw::hash(&new_password).await?)
             };
             let user = db::lifecycle::use_link(&state.db, &token, hash).await?;
-            let parts = auth::request_parts()?;
-            let (ip, user_agent) = auth::client_of(&parts);
-            let client = signin::Client {
-                ip: &ip,
-                user_agent: &user_agent,
-            };
-            let session = signin::start_session(&state, user, &client).await?;
-            auth::set_cookie(&auth::session_cookie(&state.config, &session));
-            leptos_axum::redirect("/");
-            Ok(())
+            signin::sign_in_by_link(&state, user).await
         }
         .await,
     )

@@ -85,6 +85,32 @@ pub fn Field(
     }
 }
 
+/// The field where a person chooses a password, with the rules as its hint.
+#[component]
+pub fn NewPasswordField(
+    #[prop(default = "Password")] label: &'static str,
+    #[prop(default = "At least 8 characters. A few unrelated words make a strong password.")]
+    hint: &'static str,
+    /// Whether it may stay empty (to keep a current password).
+    #[prop(optional)]
+    optional: bool,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    view! {
+        <Field
+            label
+            name="password"
+            kind="password"
+            autocomplete="new-password"
+            hint
+            optional
+            minlength=crate::model::NewPassword::MIN_LEN as u32
+            maxlength=crate::model::NewPassword::MAX_LEN as u32
+            error
+        />
+    }
+}
+
 /// Announces the form's errors that belong to no single field.
 #[component]
 pub fn FormAlert(

@@ -34,9 +34,16 @@ pub fn AppShell() -> impl IntoView {
     }
 }
 
+/// The company's name in the header, which Settings updates after a rename without
+/// reloading the signed-in user (that would rebuild the page the rename came from).
+#[derive(Clone, Copy)]
+pub struct CompanyTitle(pub RwSignal<String>);
+
 #[component]
 fn Frame(me: Me) -> impl IntoView {
     let nav_open = RwSignal::new(false);
+    let company = RwSignal::new(me.company_name.clone());
+    provide_context(CompanyTitle(company));
     let links = nav_links(&me);
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -52,7 +59,7 @@ fn Frame(me: Me) -> impl IntoView {
                 "Menu"
             </button>
             <a class="brand" href="/users">"Roster"</a>
-            <span class="company-name">{me.company_name.clone()}</span>
+            <span class="company-name">{move || company.get()}</span>
             <UserMenu me=me.clone() />
         </header>
         <div class="frame">

@@ -123,3 +123,53 @@ pub fn MenuButton(
         </div>
     }
 }
+
+/// A table row's "⋮" menu named `label` (e.g. "Actions for Ana"): `leading` (links) first,
+/// then one item per action, each closing the menu and calling `act` with itself and `row`.
+#[component]
+pub fn RowMenu<A, R>(
+    /// Prefix of the ids; unique on the page.
+    id: String,
+    /// The button's accessible name.
+    label: String,
+    /// The row the actions are about.
+    row: R,
+    /// The actions and their texts, in order.
+    items: Vec<(A, &'static str)>,
+    act: Callback<(A, R)>,
+    /// Items before the actions, such as a link.
+    #[prop(optional)]
+    leading: Option<ViewFn>,
+) -> impl IntoView
+where
+    A: Copy + Send + Sync + 'static,
+    R: Clone + Send + Sync + 'static,
+{
+    let open = RwSignal::new(false);
+    let row = StoredValue::new(row);
+    let items = StoredValue::new(items);
+    view! {
+        <MenuButton id label class="row-menu-button" open button=|| view! { <span aria-hidden="true">"⋮"</span> }>
+            {leading.as_ref().map(|l| l.run())}
+            {items
+                .get_value()
+                .into_iter()
+                .map(|(action, text)| {
+                    view! {
+                        <button
+                            type="button"
+                            role="menuitem"
+                            tabindex="-1"
+                            on:click=move |_| {
+                                open.set(false);
+                                act.run((action, row.get_value()));
+                            }
+                        >
+                            {text}
+                        </button>
+                    }
+                })
+                .collect_view()}
+        </MenuButton>
+    }
+}

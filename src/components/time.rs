@@ -3,19 +3,38 @@
 
 use leptos::prelude::*;
 
-/// "just now", "5 minutes ago", "yesterday", "3 weeks ago" ...
+/// "just now", "5 minutes ago", "yesterday", "3 weeks ago" ...; ahead: "in 6 days", "tomorrow".
 pub fn relative(now_ms: i64, then_ms: i64) -> String {
-    let secs = (now_ms - then_ms).max(0) / 1000;
-    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    let ahead = then_ms > now_ms;
+    let secs = (now_ms - then_ms).abs() / 1000;
+    // Past times round down ("6 days ago" until the 7th day); times ahead to the nearest unit,
+    // so a link valid for 7 days reads "in 7 days", not "in 6 days", a second after sending.
+    let count = |unit: i64| {
+        if ahead {
+            (secs + unit / 2) / unit
+        } else {
+            secs / unit
+        }
+    };
+    let plural = |unit: i64, name: &str| {
+        let n = count(unit);
+        let s = if n == 1 { "" } else { "s" };
+        if ahead {
+            format!("in {n} {name}{s}")
+        } else {
+            format!("{n} {name}{s} ago")
+        }
+    };
     match secs {
         0..60 => "just now".into(),
-        60..3600 => plural(secs / 60, "minute"),
-        3600..86_400 => plural(secs / 3600, "hour"),
+        60..3600 => plural(60, "minute"),
+        3600..86_400 => plural(3600, "hour"),
+        86_400..172_800 if ahead => "tomorrow".into(),
         86_400..172_800 => "yesterday".into(),
-        172_800..1_209_600 => plural(secs / 86_400, "day"),
-        1_209_600..5_184_000 => plural(secs / 604_800, "week"),
-        5_184_000..31_536_000 => plural(secs / 2_592_000, "month"),
-        _ => plural(secs / 31_536_000, "year"),
+        172_800..1_209_600 => plural(86_400, "day"),
+        1_209_600..5_184_000 => plural(604_800, "week"),
+        5_184_000..31_536_000 => plural(2_592_000, "month"),
+        _ => plural(31_536_000, "year"),
     }
 }
 
@@ -90,6 +109,15 @@ mod tests {
         assert_eq!(relative(now, now - 3 * 1440 * MIN), "3 days ago");
         assert_eq!(relative(now, now - 21 * 1440 * MIN), "3 weeks ago");
         assert_eq!(relative(now, now - 400 * 1440 * MIN), "1 year ago");
+    }
+
+    #[test]
+    fn times_ahead_read_as_in_so_long() {
+        let now = 1_800_000_000_000;
+        assert_eq!(relative(now, now + 7 * 1440 * MIN), "in 7 days");
+        assert_eq!(relative(now, now + 7 * 1440 * MIN - 5_000), "in 7 days");
+        assert_eq!(relative(now, now + 30 * 60 * MIN), "tomorrow");
+        assert_eq!(relative(now, now + 2 * 60 * MIN), "in 2 hours");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use super::{Permission, UserId};
+use super::{InvitationRow, Permission, UserId};
 use serde::{Deserialize, Serialize};
 
 /// Where a user stands. Stored by [`UserStatus::key`].
@@ -72,17 +72,6 @@ pub struct UserRow {
     /// Unix milliseconds.
     pub last_seen_at: Option<i64>,
     pub created_at: i64,
-}
-
-/// A pending invitation, as the Invited tab lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InvitationRow {
-    pub id: i64,
-    pub email: String,
-    pub invited_by: String,
-    /// Unix ms.
-    pub sent_at: i64,
-    pub expires_at: i64,
 }
 
 /// A page of the users table (or of invitations, on the Invited tab). `now` (Unix ms, server
@@ -159,7 +148,9 @@ pub struct WelcomeLink {
 }
 
 /// Reads an optional id that a form may send as "" (none), "12", or a program as 12.
-fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<super::TeamId>, D::Error> {
+pub(super) fn empty_as_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<super::TeamId>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {

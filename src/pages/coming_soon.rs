@@ -57,14 +57,3 @@ pub fn AccountsPage() -> impl IntoView {
         />
     }
 }
-
-#[component]
-pub fn SettingsPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Settings"
-            needs=Permission::ManageSettings
-            coming="Company settings, such as how long invitations stay valid and whether people may ask to join, are coming next."
-        />
-    }
-}

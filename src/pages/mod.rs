@@ -1,10 +1,14 @@
 //! One component per route.
 
+pub mod accept_invite;
 pub mod add_user;
 pub mod coming_soon;
+pub mod invitation_actions;
+pub mod invite_users;
 pub mod login;
 pub mod not_found;
 pub mod profile;
+pub mod settings;
 pub mod signup;
 pub mod user_actions;
 pub mod user_detail;

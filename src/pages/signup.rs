@@ -1,7 +1,6 @@
 use crate::{
     api::auth::SignUp,
-    components::field::{Field, FormAlert},
-    model::NewPassword,
+    components::field::{Field, FormAlert, NewPasswordField},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,16 +22,7 @@ pub fn SignupPage() -> impl IntoView {
                     <Field label="Company name" name="company_name" autocomplete="organization" maxlength=100 error />
                     <Field label="Your name" name="name" autocomplete="name" maxlength=100 error />
                     <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=254 error />
-                    <Field
-                        label="Password"
-                        name="password"
-                        kind="password"
-                        autocomplete="new-password"
-                        hint="At least 8 characters. A few unrelated words make a strong password."
-                        minlength=NewPassword::MIN_LEN as u32
-                        maxlength=NewPassword::MAX_LEN as u32
-                        error
-                    />
+                    <NewPasswordField error />
                     <button type="submit" class="primary wide" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Creating…" } else { "Create company" }}
                     </button>

@@ -2,7 +2,7 @@
 
 use crate::{
     api::users::{ChangeUserRole, DeactivateUser, DeleteUser, ReactivateUser, SetUserTeams},
-    components::{field::FormAlert, menu::MenuButton, modal::Modal},
+    components::{field::FormAlert, menu::RowMenu, modal::Modal},
     model::{FilterChoices, RoleId, TeamId, UserRow, UserStatus},
 };
 use leptos::prelude::*;
@@ -25,48 +25,33 @@ pub fn RowActions(
     /// Called with the chosen action.
     act: Callback<(RowAction, UserRow)>,
 ) -> impl IntoView {
-    let open = RwSignal::new(false);
-    let user = StoredValue::new(user);
-    let item = move |action: RowAction, text: &'static str| {
-        view! {
-            <button
-                type="button"
-                role="menuitem"
-                tabindex="-1"
-                on:click=move |_| {
-                    open.set(false);
-                    act.run((action, user.get_value()));
-                }
-            >
-                {text}
-            </button>
-        }
+    let status_change = if user.status == UserStatus::Deactivated {
+        (RowAction::Reactivate, "Reactivate")
+    } else {
+        (RowAction::Deactivate, "Deactivate")
     };
-    let u = user.get_value();
+    let items = vec![
+        (RowAction::ChangeRole, "Change role"),
+        (RowAction::ChangeTeam, "Change team"),
+        status_change,
+        (RowAction::Delete, "Delete"),
+    ];
+    let edit = format!("/users/{}", user.id);
     view! {
-        <MenuButton
-            id=format!("row-{}", u.id)
-            label=format!("Actions for {}", u.name)
-            class="row-menu-button"
-            open
-            button=|| view! { <span aria-hidden="true">"⋮"</span> }
-        >
-            <a href=format!("/users/{}", user.get_value().id) role="menuitem" tabindex="-1">"Edit"</a>
-            {item(RowAction::ChangeRole, "Change role")}
-            {item(RowAction::ChangeTeam, "Change team")}
-            {if user.get_value().status == UserStatus::Deactivated {
-                item(RowAction::Reactivate, "Reactivate")
-            } else {
-                item(RowAction::Deactivate, "Deactivate")
-            }}
-            {item(RowAction::Delete, "Delete")}
-        </MenuButton>
+        <RowMenu
+            id=format!("row-{}", user.id)
+            label=format!("Actions for {}", user.name)
+            row=user
+            items
+            act
+            leading=ViewFn::from(move || view! { <a href=edit.clone() role="menuitem" tabindex="-1">"Edit"</a> })
+        />
     }
 }
 
 /// A dialog's footer: Cancel, and the button that carries out the action.
 #[component]
-fn DialogActions(
+pub(super) fn DialogActions(
     /// The confirming button's text.
     label: &'static str,
     /// Its style: "primary", or "danger" for what cannot be taken back lightly.

@@ -1,5 +1,7 @@
 use super::{
     add_user::AddUser,
+    invitation_actions::{InvitationAction, InvitationActions, InvitationDialogs},
+    invite_users::InviteUsers,
     user_actions::{RowAction, RowActions, RowDialogs},
 };
 use crate::{
@@ -7,7 +9,8 @@ use crate::{
     app::MeResource,
     components::{notice::ErrorNotice, time::RelativeTime, toast::Toast},
     model::{
-        Choice, InvitationRow, Permission, UserListQuery, UserPage, UserRow, UserSort, UserTab, PAGE_SIZES,
+        Choice, InvitationRow, InvitationStatus, Permission, UserListQuery, UserPage, UserRow, UserSort,
+        UserTab, PAGE_SIZES,
     },
 };
 use leptos::{ev, prelude::*};
@@ -48,26 +51,40 @@ pub fn UsersPage() -> impl IntoView {
     let on_added = Callback::new(move |()| page.refetch());
     let pending = RwSignal::new(None::<(RowAction, UserRow)>);
     let act = Callback::new(move |choice: (RowAction, UserRow)| pending.set(Some(choice)));
-    let can_manage = Signal::derive(move || {
-        me.get()
-            .and_then(Result::ok)
-            .flatten()
-            .is_some_and(|m| m.can(Permission::ManageUsers))
-    });
+    let pending_invitation = RwSignal::new(None::<(InvitationAction, InvitationRow)>);
+    let act_invitation =
+        Callback::new(move |choice: (InvitationAction, InvitationRow)| pending_invitation.set(Some(choice)));
+    let may = move |permission: Permission| {
+        Signal::derive(move || {
+            me.get()
+                .and_then(Result::ok)
+                .flatten()
+                .is_some_and(|m| m.can(permission))
+        })
+    };
+    let (can_manage, can_invite) = (may(Permission::ManageUsers), may(Permission::ManageInvitations));
     view! {
         <Title text="Users" />
         <div class="page-head">
             <h1>"Users"</h1>
+            <div class="page-actions">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let can_manage = matches!(me.await, Ok(Some(m)) if m.can(Permission::ManageUsers));
+                    let me = me.await.ok().flatten()?;
                     let choices = choices.await.ok()?;
-                    can_manage.then(|| view! {
-                        <AddUser choices=choices.clone() on_added notice />
-                        <RowDialogs pending choices notice on_done=on_added />
+                    Some(view! {
+                        {me.can(Permission::ManageInvitations).then(|| view! {
+                            <InviteUsers choices=choices.clone() on_invited=on_added notice />
+                            <InvitationDialogs pending=pending_invitation notice on_done=on_added />
+                        })}
+                        {me.can(Permission::ManageUsers).then(|| view! {
+                            <AddUser choices=choices.clone() on_added notice />
+                            <RowDialogs pending choices notice on_done=on_added />
+                        })}
                     })
                 })}
             </Suspense>
+            </div>
         </div>
         <Toast notice />
         <Transition fallback=|| ()>
@@ -81,7 +98,8 @@ pub fn UsersPage() -> impl IntoView {
                 match page.await {
                     Ok(p) => {
                         let manage = can_manage.get_untracked();
-                        view! { <Results view=view.get_untracked() page=p go manage act /> }.into_any()
+                        let invite = can_invite.get_untracked();
+                        view! { <Results view=view.get_untracked() page=p go manage act invite act_invitation /> }.into_any()
                     }
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
@@ -153,7 +171,10 @@ fn Toolbar(
                 prop:value=move || view.get().search
                 on:input=on_search
             />
-            <SortSelect view go />
+            // Invitations are listed newest first.
+            <Show when=move || view.get().tab != UserTab::Invited>
+                <SortSelect view go />
+            </Show>
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
                     choices.await.ok().map(|c| {
@@ -269,6 +290,9 @@ fn Results(
     /// Whether rows get an actions menu.
     manage: bool,
     act: Callback<(RowAction, UserRow)>,
+    /// Whether invitation rows get an actions menu.
+    invite: bool,
+    act_invitation: Callback<(InvitationAction, InvitationRow)>,
 ) -> impl IntoView {
     let now = page.now;
     let filtered =
@@ -283,7 +307,7 @@ fn Results(
     }
     .href();
     let table = if view.tab == UserTab::Invited {
-        view! { <InvitationsTable rows=page.invitations now /> }.into_any()
+        view! { <InvitationsTable rows=page.invitations now manage=invite act=act_invitation /> }.into_any()
     } else {
         view! { <UsersTable view=view.clone() rows=page.users now manage act /> }.into_any()
     };
@@ -439,30 +463,58 @@ fn UserTableRow(user: UserRow, now: i64, manage: bool, act: Callback<(RowAction,
 }
 
 #[component]
-fn InvitationsTable(rows: Vec<InvitationRow>, now: i64) -> impl IntoView {
+fn InvitationsTable(
+    rows: Vec<InvitationRow>,
+    now: i64,
+    manage: bool,
+    act: Callback<(InvitationAction, InvitationRow)>,
+) -> impl IntoView {
     view! {
         <table class="data-table" role="table">
-            <caption class="visually-hidden">"Pending invitations"</caption>
+            <caption class="visually-hidden">"Invitations"</caption>
             <thead role="rowgroup">
                 <tr role="row">
                     <th scope="col" role="columnheader">"Email"</th>
+                    <th scope="col" role="columnheader">"Role"</th>
+                    <th scope="col" role="columnheader">"Team"</th>
                     <th scope="col" role="columnheader">"Invited by"</th>
                     <th scope="col" role="columnheader">"Sent"</th>
                     <th scope="col" role="columnheader">"Expires"</th>
                     <th scope="col" role="columnheader">"Status"</th>
+                    {manage.then(|| view! {
+                        <th scope="col" role="columnheader"><span class="visually-hidden">"Actions"</span></th>
+                    })}
                 </tr>
             </thead>
             <tbody role="rowgroup">
                 {rows
                     .into_iter()
-                    .map(|i| view! {
-                        <tr role="row">
-                            <th scope="row" role="rowheader" data-label="Email">{i.email}</th>
-                            <td role="cell" data-label="Invited by">{i.invited_by}</td>
-                            <td role="cell" data-label="Sent"><RelativeTime now at=Some(i.sent_at) /></td>
-                            <td role="cell" data-label="Expires"><RelativeTime now at=Some(i.expires_at) /></td>
-                            <td role="cell" data-label="Status"><span class="status status-pending">"Pending"</span></td>
-                        </tr>
+                    .map(|i| {
+                        let actions = manage.then(|| {
+                            let invitation = i.clone();
+                            view! { <td role="cell" class="row-actions"><InvitationActions invitation act /></td> }
+                        });
+                        let teams = if i.teams.is_empty() { "—".to_string() } else { i.teams.join(", ") };
+                        // An accepted invitation no longer expires.
+                        let expires = if i.status == InvitationStatus::Accepted {
+                            view! { <span class="muted">"—"</span> }.into_any()
+                        } else {
+                            view! { <RelativeTime now at=Some(i.expires_at) /> }.into_any()
+                        };
+                        view! {
+                            <tr role="row">
+                                <th scope="row" role="rowheader" data-label="Email">{i.email}</th>
+                                <td role="cell" data-label="Role">{i.role}</td>
+                                <td role="cell" data-label="Team">{teams}</td>
+                                <td role="cell" data-label="Invited by">{i.invited_by}</td>
+                                <td role="cell" data-label="Sent"><RelativeTime now at=Some(i.sent_at) /></td>
+                                <td role="cell" data-label="Expires">{expires}</td>
+                                <td role="cell" data-label="Status">
+                                    <span class=format!("status status-{}", i.status.key())>{i.status.label()}</span>
+                                </td>
+                                {actions}
+                            </tr>
+                        }
                     })
                     .collect_view()}
             </tbody>

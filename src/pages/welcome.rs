@@ -1,10 +1,9 @@
 use crate::{
     api::welcome::{welcome_info, FinishWelcome},
     components::{
-        field::{Field, FormAlert},
+        field::{FormAlert, NewPasswordField},
         notice::ErrorNotice,
     },
-    model::NewPassword,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,17 +43,7 @@ pub fn WelcomePage() -> impl IntoView {
                                     <ActionForm action>
                                         <FormAlert error />
                                         <input type="hidden" name="token" value=token.get_untracked() />
-                                        <Field
-                                            label=label
-                                            name="password"
-                                            kind="password"
-                                            autocomplete="new-password"
-                                            hint=hint
-                                            optional=link.has_password
-                                            minlength=NewPassword::MIN_LEN as u32
-                                            maxlength=NewPassword::MAX_LEN as u32
-                                            error
-                                        />
+                                        <NewPasswordField label hint optional=link.has_password error />
                                         <button type="submit" class="primary wide" disabled=move || action.pending().get()>
                                             "Continue to Roster"
                                         </button>

@@ -50,6 +50,38 @@ pub fn account_setup(company: &str, added_by: &str, email: &str, link: &str, val
     )
 }
 
+/// To an invited person: who invites them where, as what, and until when the link works.
+pub struct Invitation<'a> {
+    pub company: &'a str,
+    pub invited_by: &'a str,
+    pub role: &'a str,
+    pub accounts: &'a [String],
+    pub email: &'a str,
+    pub link: &'a str,
+    /// Unix ms.
+    pub expires_at: i64,
+}
+
+pub fn invitation(i: &Invitation<'_>) -> Message {
+    with_link(
+        format!("{} invited you to {} on Roster", i.invited_by, i.company),
+        &[
+            format!(
+                "{} invited you to join {} on Roster as {}.",
+                i.invited_by, i.company, i.role
+            ),
+            format!("You will have access to: {}.", i.accounts.join(", ")),
+            format!("You will sign in with this email address: {}.", i.email),
+        ],
+        "Accept invitation",
+        i.link,
+        &format!(
+            "The link works once, until {}. If you did not expect this email, ignore it.",
+            crate::components::time::exact_utc(i.expires_at)
+        ),
+    )
+}
+
 /// To a reactivated user: the way back in.
 pub fn reactivation(company: &str, by: &str, email: &str, link: &str, valid_days: i64) -> Message {
     with_link(
@@ -87,5 +119,29 @@ mod tests {
             assert!(m.text.contains(part), "{part}");
         }
         assert!(m.html.contains("Acme &lt;Corp&gt;"), "HTML is escaped");
+    }
+
+    #[test]
+    fn the_invitation_names_company_inviter_role_accounts_login_link_and_expiry() {
+        let m = invitation(&Invitation {
+            company: "Acme",
+            invited_by: "Olivia",
+            role: "Admin",
+            accounts: &["Acme".into(), "Acme EU".into()],
+            email: "bo@x.example",
+            link: "https://r.example/invite/abc",
+            expires_at: 1_795_000_000_000,
+        });
+        assert_eq!(m.subject, "Olivia invited you to Acme on Roster");
+        for part in [
+            "join Acme on Roster as Admin",
+            "Acme, Acme EU",
+            "bo@x.example",
+            "https://r.example/invite/abc",
+            "2026-11-18 11:06 UTC",
+        ] {
+            assert!(m.text.contains(part), "{part}");
+            assert!(m.html.contains(part), "{part}");
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Signing up, in and out. The server functions in `api::auth` are thin wrappers over these.
 
 use super::{
-    auth::CurrentUser,
+    auth::{self, CurrentUser},
     db::{self, companies::NewOwner, sessions::NewSession},
     password,
     state::AppState,
@@ -137,4 +137,19 @@ pub async fn start_session(
     )
     .await?;
     Ok(token)
+}
+
+/// Signs `user` in on the device making this request, after it used an emailed link: a new
+/// session, its cookie, and on to the home page.
+pub async fn sign_in_by_link(state: &AppState, user: UserId) -> Result<(), AppError> {
+    let parts = auth::request_parts()?;
+    let (ip, user_agent) = auth::client_of(&parts);
+    let client = Client {
+        ip: &ip,
+        user_agent: &user_agent,
+    };
+    let session = start_session(state, user, &client).await?;
+    auth::set_cookie(&auth::session_cookie(&state.config, &session));
+    leptos_axum::redirect("/");
+    Ok(())
 }

@@ -321,3 +321,42 @@ impl TestApp {
         .unwrap()
     }
 }
+
+// --- Emailed links and invitations ---
+
+impl TestApp {
+    /// The token of the `/<path>/<token>` link ("welcome", "invite") in the last email queued
+    /// for `to`.
+    pub async fn emailed_token(&self, to: &str, path: &str) -> String {
+        let text: String =
+            sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1 ORDER BY id DESC LIMIT 1")
+                .bind(to)
+                .fetch_one(&self.state.db)
+                .await
+                .unwrap_or_else(|e| panic!("no email to {to}: {e}"));
+        let marker = format!("/{path}/");
+        let start = text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {marker} link in: {text}"));
+        text[start + marker.len()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Invites `addresses` (each one entry of the dialog) with the role `role` (an id).
+    pub async fn invite(&self, cookie: &str, addresses: &[&str], role: i64) -> Response {
+        let keys: Vec<String> = (0..addresses.len())
+            .map(|i| format!("invite[addresses][{i}]"))
+            .collect();
+        let role = role.to_string();
+        let mut form: Vec<(&str, &str)> = keys
+            .iter()
+            .map(String::as_str)
+            .zip(addresses.iter().copied())
+            .collect();
+        form.push(("invite[role]", &role));
+        self.call("invitations/invite", &form, Some(cookie)).await
+    }
+}

@@ -13,9 +13,10 @@ pub struct By {
     pub ip: String,
 }
 
-/// The user a change is about, as the event remembers them (the label outlives the user).
+/// What a change is about, as the event remembers it (the label outlives the user): a user,
+/// or (with no id) an invitation by its email.
 pub struct Target<'a> {
-    pub id: UserId,
+    pub id: Option<UserId>,
     pub label: &'a str,
 }
 
@@ -37,7 +38,7 @@ pub async fn record(
     .bind(by.user.0)
     .bind(&by.name)
     .bind(action)
-    .bind(target.id.0)
+    .bind(target.id.map(|id| id.0))
     .bind(target.label)
     .bind(before.map(|v| v.to_string()))
     .bind(after.map(|v| v.to_string()))

@@ -1,11 +1,19 @@
 //! Companies and what every company starts with: a root account, the built-in roles and an
 //! owner.
 
-use super::{is_unique_violation, now_ms, Db};
+use super::{
+    audit::{self, By, Target},
+    is_unique_violation, now_ms, Db,
+};
 use crate::{
     error::AppError,
-    model::{AccountId, BuiltinRole, CompanyId, CompanyName, Email, Permission, PersonName, RoleId, UserId},
+    model::{
+        AccountId, BuiltinRole, CompanyId, CompanyName, CompanySettings, Email, Permission, PersonName,
+        RoleId, UserId, INVITATION_DAYS,
+    },
+    server::auth::{perm, Can},
 };
+use serde_json::json;
 use sqlx::{Any, Transaction};
 
 /// The first person of a new company.
@@ -161,4 +169,80 @@ pub async fn assign_role(
 /// A short random code for the company's join link.
 fn company_code() -> String {
     super::super::token::generate()[..12].to_string()
+}
+
+/// The company's settings.
+pub async fn settings(db: &Db, can: &Can<perm::ManageSettings>) -> Result<CompanySettings, sqlx::Error> {
+    let (company_name, invitation_validity_days) = settings_in(db, can.company().0).await?;
+    Ok(CompanySettings {
+        company_name,
+        invitation_validity_days,
+    })
+}
+
+/// Saves the company's settings. Links already sent keep the validity they were sent with.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn save_settings(
+    db: &Db,
+    can: &Can<perm::ManageSettings>,
+    by: &By,
+    form: &CompanySettings,
+) -> Result<CompanySettings, AppError> {
+    let name = CompanyName::parse(&form.company_name)?;
+    if !INVITATION_DAYS.contains(&form.invitation_validity_days) {
+        return Err(AppError::field(
+            "invitation_validity_days",
+            format!(
+                "Choose between {} and {} days.",
+                INVITATION_DAYS.start(),
+                INVITATION_DAYS.end()
+            ),
+        ));
+    }
+    let company = can.company().0;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let before = settings_in(&mut *tx, company).await?;
+    sqlx::query("UPDATE companies SET name = $1, invitation_validity_days = $2 WHERE id = $3")
+        .bind(name.as_str())
+        .bind(form.invitation_validity_days)
+        .bind(company)
+        .execute(&mut *tx)
+        .await?;
+    // The root account stands for the company; it follows a rename unless renamed itself.
+    sqlx::query("UPDATE accounts SET name = $1 WHERE company_id = $2 AND parent_id IS NULL AND name = $3")
+        .bind(name.as_str())
+        .bind(company)
+        .bind(&before.0)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        by,
+        "settings.updated",
+        Target {
+            id: None,
+            label: name.as_str(),
+        },
+        Some(json!({ "company_name": before.0, "invitation_validity_days": before.1 })),
+        Some(json!({ "company_name": name.as_str(), "invitation_validity_days": form.invitation_validity_days })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(CompanySettings {
+        company_name: name.as_str().to_string(),
+        invitation_validity_days: form.invitation_validity_days,
+    })
+}
+
+/// The company's name and invitation validity, in or outside a transaction.
+async fn settings_in<'e>(
+    executor: impl sqlx::Executor<'e, Database = Any>,
+    company: i64,
+) -> Result<(String, i64), sqlx::Error> {
+    sqlx::query_as("SELECT name, invitation_validity_days FROM companies WHERE id = $1")
+        .bind(company)
+        .fetch_one(executor)
+        .await
 }

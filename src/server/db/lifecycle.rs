@@ -27,7 +27,10 @@ const OWNER_RULE: &str =
     "The owner can't be changed this way. Transfer ownership to another active user first.";
 
 /// Serialises owner-sensitive changes of one company and returns its current owner.
-async fn lock_company(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<UserId, AppError> {
+pub(super) async fn lock_company(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+) -> Result<UserId, AppError> {
     sqlx::query("UPDATE companies SET owner_id = owner_id WHERE id = $1")
         .bind(company.0)
         .execute(&mut **tx)
@@ -62,7 +65,7 @@ async fn current(tx: &mut Transaction<'_, Any>, company: CompanyId, id: UserId) 
 }
 
 /// A role of the company that may be given directly (not Owner, which only a transfer gives).
-async fn assignable_role(
+pub(super) async fn assignable_role(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     role: RoleId,
@@ -83,7 +86,7 @@ async fn assignable_role(
     }
 }
 
-async fn root_account(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<i64, AppError> {
+pub(super) async fn root_account(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<i64, AppError> {
     Ok(
         sqlx::query_scalar("SELECT id FROM accounts WHERE company_id = $1 AND parent_id IS NULL")
             .bind(company.0)
@@ -93,7 +96,7 @@ async fn root_account(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Resu
 }
 
 /// Gives `user` the role `role` on the root account (replacing the one they had there).
-async fn set_root_role(
+pub(super) async fn set_root_role(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     user: UserId,
@@ -152,7 +155,7 @@ async fn issue_link(
     Ok(format!("{public_url}/welcome/{secret}"))
 }
 
-async fn company_mail_facts(
+pub(super) async fn company_mail_facts(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
 ) -> Result<(String, i64), AppError> {
@@ -164,7 +167,7 @@ async fn company_mail_facts(
     )
 }
 
-fn taken_email(e: sqlx::Error) -> AppError {
+pub(super) fn taken_email(e: sqlx::Error) -> AppError {
     if is_unique_violation(&e) {
         AppError::field("email", "Someone already uses this email address.")
     } else {
@@ -266,7 +269,7 @@ pub async fn create(
         by,
         "user.created",
         Target {
-            id: user,
+            id: Some(user),
             label: email.as_str(),
         },
         None,
@@ -321,7 +324,7 @@ pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserE
         by,
         "user.updated",
         Target {
-            id: edit.id,
+            id: Some(edit.id),
             label: email.as_str(),
         },
         Some(before_json),
@@ -362,7 +365,7 @@ pub async fn change_role(
         by,
         "user.role_changed",
         Target {
-            id: user,
+            id: Some(user),
             label: &target.email,
         },
         None,
@@ -413,7 +416,7 @@ pub async fn set_teams(
         by,
         "user.teams_changed",
         Target {
-            id: user,
+            id: Some(user),
             label: &target.email,
         },
         None,
@@ -460,7 +463,7 @@ pub async fn deactivate(
         by,
         "user.deactivated",
         Target {
-            id: user,
+            id: Some(user),
             label: &target.email,
         },
         Some(json!({ "status": target.status })),
@@ -498,7 +501,7 @@ pub async fn reactivate(
         by,
         "user.reactivated",
         Target {
-            id: user,
+            id: Some(user),
             label: &target.email,
         },
         Some(json!({ "status": "deactivated" })),
@@ -559,7 +562,7 @@ pub async fn delete(
         by,
         "user.deleted",
         Target {
-            id: user,
+            id: Some(user),
             label: &label,
         },
         Some(before),
@@ -614,7 +617,7 @@ pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppE
         by,
         "company.ownership_transferred",
         Target {
-            id: to,
+            id: Some(to),
             label: &target.email,
         },
         Some(json!({ "owner": by.name })),

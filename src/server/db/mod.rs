@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod companies;
 pub mod demo;
+pub mod invitations;
 pub mod lifecycle;
 pub mod outbox;
 pub mod sessions;

@@ -5,8 +5,8 @@ use super::{placeholders, Db};
 use crate::{
     error::AppError,
     model::{
-        Choice, FilterChoices, InvitationRow, TabCounts, UserId, UserListQuery, UserRow, UserSort,
-        UserStatus, UserTab,
+        Choice, FilterChoices, InvitationRow, InvitationStatus, TabCounts, UserId, UserListQuery, UserRow,
+        UserSort, UserStatus, UserTab,
     },
     server::auth::{perm, Can},
 };
@@ -102,6 +102,20 @@ fn bind(args: &mut Vec<Value>, value: Value) -> String {
     format!("${}", args.len())
 }
 
+/// The query `sql` with `args` bound in order.
+fn with_args<'q, R>(
+    sql: &'q str,
+    args: Vec<Value>,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, R, sqlx::any::AnyArguments<'q>>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+{
+    args.into_iter().fold(sqlx::query_as(sql), |q, arg| match arg {
+        Value::Int(i) => q.bind(i),
+        Value::Text(t) => q.bind(t),
+    })
+}
+
 /// What sign-in needs to know about the user with an email.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Login {
@@ -188,14 +202,7 @@ pub async fn page(
     let order: Vec<String> = columns.iter().map(|c| format!("{c} {direction}")).collect();
     sql += &format!(" ORDER BY {} LIMIT {}", order.join(", "), per_page + 1);
 
-    let mut q = sqlx::query_as::<_, Row>(&sql);
-    for arg in args {
-        q = match arg {
-            Value::Int(i) => q.bind(i),
-            Value::Text(t) => q.bind(t),
-        };
-    }
-    let mut rows = q.fetch_all(db).await?;
+    let mut rows: Vec<Row> = with_args(&sql, args).fetch_all(db).await?;
     let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| Cursor {
         sort: query.sort.key().into(),
         desc: query.desc,
@@ -255,12 +262,13 @@ struct InvitationDbRow {
     id: i64,
     email: String,
     invited_by_name: String,
+    status: String,
     sent_at: i64,
     expires_at: i64,
 }
 
-/// A page of the company's pending, unexpired invitations, newest first.
-pub async fn pending_invitations(
+/// A page of the company's invitations, whatever their status, newest first.
+pub async fn invitations(
     db: &Db,
     can: &Can<perm::ViewUsers>,
     query: &UserListQuery,
@@ -275,29 +283,67 @@ pub async fn pending_invitations(
             _ => return Err(AppError::BadRequest("this page link is out of date".into())),
         },
     };
+    let mut args = vec![Value::Int(can.company().0)];
+    let mut sql = String::from(
+        "SELECT i.id, i.email, i.invited_by_name, i.status, i.sent_at, i.expires_at FROM invitations i
+         WHERE i.company_id = $1",
+    );
+    if !query.search.trim().is_empty() {
+        let p = bind(&mut args, Value::Text(like_pattern(&query.search)));
+        sql += &format!(" AND (i.email LIKE {p} ESCAPE '\\' OR LOWER(i.name) LIKE {p} ESCAPE '\\')");
+    }
+    if let Some(role) = query.role {
+        let p = bind(&mut args, Value::Int(role.0));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM invitation_accounts ia WHERE ia.invitation_id = i.id AND ia.role_id = {p})"
+        );
+    }
+    if let Some(team) = query.team {
+        let p = bind(&mut args, Value::Int(team.0));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM invitation_teams it WHERE it.invitation_id = i.id AND it.team_id = {p})"
+        );
+    }
+    if let Some(account) = query.account {
+        let p = bind(&mut args, Value::Int(account.0));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM invitation_accounts ia WHERE ia.invitation_id = i.id AND ia.account_id = {p})"
+        );
+    }
     // Newest first is id descending; walking backwards flips it.
     let (op, direction) = if backward { (">", "ASC") } else { ("<", "DESC") };
-    let sql = format!(
-        "SELECT id, email, invited_by_name, sent_at, expires_at FROM invitations
-         WHERE company_id = $1 AND status = 'pending' AND expires_at > $2 AND id {op} $3
-         ORDER BY id {direction} LIMIT $4"
-    );
-    let mut rows: Vec<InvitationDbRow> = sqlx::query_as(&sql)
-        .bind(can.company().0)
-        .bind(now)
-        .bind(boundary.unwrap_or(if backward { i64::MIN } else { i64::MAX }))
-        .bind(per_page + 1)
-        .fetch_all(db)
-        .await?;
+    if let Some(id) = boundary {
+        sql += &format!(" AND i.id {op} {}", bind(&mut args, Value::Int(id)));
+    }
+    sql += &format!(" ORDER BY i.id {direction} LIMIT {}", per_page + 1);
+    let mut rows: Vec<InvitationDbRow> = with_args(&sql, args).fetch_all(db).await?;
     let (prev, next) = settle_page(&mut rows, per_page, backward, boundary.is_some(), |r| Cursor {
         sort: query.sort.key().into(),
         desc: query.desc,
         key: vec![Value::Int(r.id)],
     });
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut roles = names_of(
+        db,
+        "SELECT ia.invitation_id, r.name FROM invitation_accounts ia JOIN roles r ON r.id = ia.role_id
+         WHERE ia.invitation_id IN ({}) ORDER BY r.name",
+        &ids,
+    )
+    .await?;
+    let mut teams = names_of(
+        db,
+        "SELECT it.invitation_id, t.name FROM invitation_teams it JOIN teams t ON t.id = it.team_id
+         WHERE it.invitation_id IN ({}) ORDER BY t.name",
+        &ids,
+    )
+    .await?;
     let rows = rows
         .into_iter()
         .map(|r| InvitationRow {
             id: r.id,
+            role: roles.remove(&r.id).unwrap_or_default().join(", "),
+            teams: teams.remove(&r.id).unwrap_or_default(),
+            status: InvitationStatus::at(&r.status, r.expires_at, now),
             email: r.email,
             invited_by: r.invited_by_name,
             sent_at: r.sent_at,
@@ -395,21 +441,28 @@ async fn roles_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Er
 }
 
 async fn teams_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, sqlx::Error> {
+    names_of(
+        db,
+        "SELECT tm.user_id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
+         WHERE tm.user_id IN ({}) ORDER BY t.name",
+        ids,
+    )
+    .await
+}
+
+/// Runs `sql`, whose `IN ({})` takes `ids`, and groups the (id, name) rows it returns by id.
+async fn names_of(db: &Db, sql: &str, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!(
-        "SELECT tm.user_id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
-         WHERE tm.user_id IN ({}) ORDER BY t.name",
-        placeholders(1, ids.len())
-    );
+    let sql = sql.replace("{}", &placeholders(1, ids.len()));
     let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
     for id in ids {
         query = query.bind(*id);
     }
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
-    for (user, team) in query.fetch_all(db).await? {
-        out.entry(user).or_default().push(team);
+    for (id, name) in query.fetch_all(db).await? {
+        out.entry(id).or_default().push(name);
     }
     Ok(out)
 }

@@ -1,0 +1,87 @@
+use crate::{
+    api::settings::{get_settings, SaveSettings},
+    components::{
+        field::{Field, FormAlert},
+        layout::CompanyTitle,
+        notice::ErrorNotice,
+        toast::Toast,
+    },
+    model::{CompanySettings, INVITATION_DAYS},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// `/settings`: the company's name and how long emailed links stay valid (manage-settings).
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| get_settings());
+    let save = ServerAction::<SaveSettings>::new();
+    let notice = RwSignal::new(None::<String>);
+    let title = use_context::<CompanyTitle>();
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            notice.set(Some("Settings saved.".into()));
+            if let Some(CompanyTitle(title)) = title {
+                title.set(saved.company_name);
+            }
+        }
+    });
+    view! {
+        <Title text="Settings" />
+        <Toast notice />
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(current) => view! { <SettingsForm current save /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SettingsForm(current: CompanySettings, save: ServerAction<SaveSettings>) -> impl IntoView {
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let days_error = Memo::new(move |_| {
+        error
+            .get()
+            .filter(|e| e.field_name() == Some("invitation_validity_days"))
+            .map(|e| e.to_string())
+    });
+    view! {
+        <h1>"Settings"</h1>
+        <section class="panel" aria-labelledby="company-title">
+            <h2 id="company-title">"Company"</h2>
+            <ActionForm action=save>
+                <FormAlert error />
+                <Field label="Company name" name="settings[company_name]" error_key="company_name"
+                    value=current.company_name maxlength=100 error />
+                <div class="field">
+                    <label for="invitation-days">"Invitation links are valid for (days)"</label>
+                    <input
+                        id="invitation-days"
+                        name="settings[invitation_validity_days]"
+                        type="number"
+                        inputmode="numeric"
+                        required=true
+                        min=INVITATION_DAYS.start().to_string()
+                        max=INVITATION_DAYS.end().to_string()
+                        value=current.invitation_validity_days.to_string()
+                        aria-describedby="invitation-days-hint invitation-days-error"
+                        aria-invalid=move || days_error.get().map(|_| "true")
+                    />
+                    <p class="hint" id="invitation-days-hint">
+                        {format!(
+                            "From {} to {} days. Applies to invitations and set-up links sent from now on.",
+                            INVITATION_DAYS.start(),
+                            INVITATION_DAYS.end()
+                        )}
+                    </p>
+                    <p class="field-error" id="invitation-days-error">{move || days_error.get()}</p>
+                </div>
+                <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,662 @@
+//! Inviting people, and what follows: resend, withdraw, delete, accept. Each call is one
+//! transaction with its audit events and emails, so a failure leaves nothing half-done.
+//!
+//! Invites of one company run one after another (`lock_company`), so two admins inviting the
+//! same address at once create one invitation, and the second is told it is already invited.
+
+use super::{
+    audit::{self, By, Target},
+    lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, taken_email},
+    now_ms, outbox, placeholders, Db,
+};
+use crate::{
+    error::AppError,
+    model::{
+        all_recipients, CompanyId, Email, InvitationLink, InvitationsChanged, InviteForm, InviteOutcome,
+        PersonName, Recipient, SetAside, SetAsideReason, Skipped, UserId, MAX_INVITES,
+    },
+    server::{
+        auth::{perm, Can},
+        mail, token,
+    },
+};
+use serde_json::json;
+use sqlx::{Any, Transaction};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::LazyLock,
+};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Disposable-email domains, from the maintained list of the `mailchecker` crate, in a set
+/// (its own check scans the whole list for every address).
+static DISPOSABLE: LazyLock<HashSet<&'static str>> =
+    LazyLock::new(|| mailchecker::blacklist().into_iter().collect());
+
+/// True when `email`'s domain, or a domain it belongs to, hands out throwaway addresses.
+fn is_disposable(email: &Email) -> bool {
+    let domain = email.as_str().rsplit('@').next().unwrap_or_default();
+    let mut rest = domain;
+    loop {
+        if DISPOSABLE.contains(rest) {
+            return true;
+        }
+        match rest.split_once('.') {
+            Some((_, parent)) if parent.contains('.') => rest = parent,
+            _ => return false,
+        }
+    }
+}
+
+/// A checked address that may be invited.
+struct Candidate {
+    typed: String,
+    email: Email,
+    name: String,
+}
+
+/// Sorts the typed entries into candidates and addresses set aside for their form alone.
+fn screen(addresses: &[String]) -> Result<(Vec<Candidate>, Vec<SetAside>), AppError> {
+    let entries: Vec<String> = addresses.iter().flat_map(|a| all_recipients(a)).collect();
+    if entries.is_empty() {
+        return Err(AppError::field("addresses", "Enter at least one email address."));
+    }
+    if entries.len() > MAX_INVITES {
+        return Err(AppError::field(
+            "addresses",
+            format!(
+                "Invite at most {MAX_INVITES} addresses at a time; this list has {}. Nobody was invited.",
+                entries.len()
+            ),
+        ));
+    }
+    let mut seen = HashSet::new();
+    let (mut candidates, mut set_aside) = (Vec::new(), Vec::new());
+    for typed in entries {
+        let recipient = Recipient::parse(&typed);
+        let reason = match Email::parse(&recipient.address) {
+            Err(_) => SetAsideReason::Malformed,
+            Ok(email) if is_disposable(&email) => SetAsideReason::Disposable,
+            Ok(email) if !seen.insert(email.clone()) => SetAsideReason::Repeated,
+            Ok(email) => {
+                // A name that would not pass as a person's name is left for them to type.
+                let name = PersonName::parse(&recipient.name)
+                    .map(|n| n.as_str().to_string())
+                    .unwrap_or_default();
+                candidates.push(Candidate { typed, email, name });
+                continue;
+            }
+        };
+        set_aside.push(SetAside {
+            address: typed,
+            reason,
+        });
+    }
+    Ok((candidates, set_aside))
+}
+
+/// The subset of `emails` that `sql` finds; its `IN ({})` takes the emails, after `leading`.
+async fn found_among(
+    tx: &mut Transaction<'_, Any>,
+    sql: &str,
+    leading: &[i64],
+    emails: &[&str],
+) -> Result<HashSet<String>, sqlx::Error> {
+    if emails.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = sql.replace("{}", &placeholders(leading.len() + 1, emails.len()));
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
+    for value in leading {
+        query = query.bind(*value);
+    }
+    for email in emails {
+        query = query.bind(*email);
+    }
+    Ok(query.fetch_all(&mut **tx).await?.into_iter().collect())
+}
+
+/// The email is the login, so a user of any company cannot be invited.
+const USERS_AMONG: &str = "SELECT email FROM users WHERE email IN ({})";
+
+/// What every invitation email of a company says about where and as what.
+struct Offer {
+    company_name: String,
+    valid_days: i64,
+    role_name: String,
+    accounts: Vec<String>,
+}
+
+async fn offer(tx: &mut Transaction<'_, Any>, company: CompanyId, role_id: i64) -> Result<Offer, AppError> {
+    let (company_name, valid_days) = company_mail_facts(tx, company).await?;
+    let role_name: String = sqlx::query_scalar("SELECT name FROM roles WHERE id = $1")
+        .bind(role_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let root: String =
+        sqlx::query_scalar("SELECT name FROM accounts WHERE company_id = $1 AND parent_id IS NULL")
+            .bind(company.0)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(Offer {
+        company_name,
+        valid_days,
+        role_name,
+        accounts: vec![root],
+    })
+}
+
+/// A new link: the secret that only the email carries, and when it stops working.
+struct Link {
+    secret: String,
+    expires_at: i64,
+}
+
+impl Link {
+    fn new(offer: &Offer, now: i64) -> Link {
+        Link {
+            secret: token::generate(),
+            expires_at: now + offer.valid_days * DAY_MS,
+        }
+    }
+}
+
+/// Queues the invitation email carrying `link`.
+async fn queue_email(
+    tx: &mut Transaction<'_, Any>,
+    by: &By,
+    email: &str,
+    offer: &Offer,
+    link: &Link,
+    public_url: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let url = format!("{public_url}/invite/{}", link.secret);
+    let message = mail::invitation(&mail::Invitation {
+        company: &offer.company_name,
+        invited_by: &by.name,
+        role: &offer.role_name,
+        accounts: &offer.accounts,
+        email,
+        link: &url,
+        expires_at: link.expires_at,
+    });
+    outbox::queue(tx, by.company, "invitation", email, &message, now).await
+}
+
+/// Invites every address that may be invited, in one transaction, and says why the others
+/// were set aside. More than [`MAX_INVITES`] addresses invite nobody.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn invite(
+    db: &Db,
+    can: &Can<perm::ManageInvitations>,
+    by: &By,
+    form: &InviteForm,
+    public_url: &str,
+) -> Result<InviteOutcome, AppError> {
+    let company = can.company();
+    let (candidates, mut set_aside) = screen(&form.addresses)?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    lock_company(&mut tx, company).await?;
+    assignable_role(&mut tx, company, form.role).await?;
+    if let Some(team) = form.team {
+        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1 AND company_id = $2")
+            .bind(team.0)
+            .bind(company.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if known.is_none() {
+            return Err(AppError::field("team", "Choose one of your company's teams."));
+        }
+    }
+    let emails: Vec<&str> = candidates.iter().map(|c| c.email.as_str()).collect();
+    let users = found_among(&mut tx, USERS_AMONG, &[], &emails).await?;
+    let pending = found_among(
+        &mut tx,
+        "SELECT email FROM invitations
+         WHERE company_id = $1 AND status = 'pending' AND expires_at > $2 AND email IN ({})",
+        &[company.0, now],
+        &emails,
+    )
+    .await?;
+    let mut invite = Vec::new();
+    for c in candidates {
+        let reason = if users.contains(c.email.as_str()) {
+            Some(SetAsideReason::AlreadyUser)
+        } else if pending.contains(c.email.as_str()) {
+            Some(SetAsideReason::AlreadyInvited)
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => set_aside.push(SetAside {
+                address: c.typed,
+                reason,
+            }),
+            None => invite.push(c),
+        }
+    }
+    if !invite.is_empty() {
+        let emails: Vec<&str> = invite.iter().map(|c| c.email.as_str()).collect();
+        // Earlier expired, withdrawn or accepted-then-deleted invitations of these people are
+        // superseded: the list keeps one row per person.
+        let sql = format!(
+            "DELETE FROM invitations WHERE company_id = $1 AND email IN ({})",
+            placeholders(2, emails.len())
+        );
+        let mut query = sqlx::query(&sql).bind(company.0);
+        for email in &emails {
+            query = query.bind(*email);
+        }
+        query.execute(&mut *tx).await?;
+        let root = root_account(&mut tx, company).await?;
+        let offer = offer(&mut tx, company, form.role.0).await?;
+        for c in &invite {
+            let link = Link::new(&offer, now);
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO invitations
+                   (company_id, email, name, invited_by, invited_by_name, token_hash, status, created_at, sent_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8) RETURNING id",
+            )
+            .bind(company.0)
+            .bind(c.email.as_str())
+            .bind(&c.name)
+            .bind(by.user.0)
+            .bind(&by.name)
+            .bind(token::hash(&link.secret))
+            .bind(now)
+            .bind(link.expires_at)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO invitation_accounts (invitation_id, account_id, role_id) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(root)
+            .bind(form.role.0)
+            .execute(&mut *tx)
+            .await?;
+            if let Some(team) = form.team {
+                sqlx::query("INSERT INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(team.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            queue_email(&mut tx, by, c.email.as_str(), &offer, &link, public_url, now).await?;
+            audit::record(
+                &mut tx,
+                by,
+                "invitation.created",
+                Target {
+                    id: None,
+                    label: c.email.as_str(),
+                },
+                None,
+                Some(json!({ "email": c.email.as_str(), "role": offer.role_name, "expires_at": link.expires_at })),
+                now,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(InviteOutcome {
+        invited: invite.into_iter().map(|c| c.email.as_str().to_string()).collect(),
+        set_aside,
+    })
+}
+
+/// The most invitations one bulk action may name.
+const MAX_IDS: usize = 1000;
+
+#[derive(sqlx::FromRow)]
+struct Stored {
+    id: i64,
+    email: String,
+    status: String,
+    expires_at: i64,
+}
+
+/// The named invitations of the company, and an entry for each id it does not hold.
+async fn stored(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    ids: &[i64],
+) -> Result<(Vec<Stored>, Vec<Skipped>), AppError> {
+    if ids.is_empty() {
+        return Err(AppError::BadRequest("choose at least one invitation".into()));
+    }
+    if ids.len() > MAX_IDS {
+        return Err(AppError::BadRequest(format!(
+            "choose at most {MAX_IDS} invitations at a time"
+        )));
+    }
+    let sql = format!(
+        "SELECT id, email, status, expires_at FROM invitations WHERE company_id = $1 AND id IN ({}) ORDER BY id",
+        placeholders(2, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, Stored>(&sql).bind(company.0);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    let rows = query.fetch_all(&mut **tx).await?;
+    let found: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+    let missing = ids
+        .iter()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .filter(|id| !found.contains(id))
+        .map(|id| Skipped {
+            what: format!("Invitation {id}"),
+            reason: "no longer exists".into(),
+        })
+        .collect();
+    Ok((rows, missing))
+}
+
+async fn record(
+    tx: &mut Transaction<'_, Any>,
+    by: &By,
+    action: &str,
+    email: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    audit::record(
+        tx,
+        by,
+        action,
+        Target {
+            id: None,
+            label: email,
+        },
+        None,
+        None,
+        now,
+    )
+    .await
+}
+
+/// Sends the invitations again with new links valid for the company's validity from now; the
+/// old links stop working. Expired and withdrawn invitations are re-invited this way.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn resend(
+    db: &Db,
+    can: &Can<perm::ManageInvitations>,
+    by: &By,
+    ids: &[i64],
+    public_url: &str,
+) -> Result<InvitationsChanged, AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    lock_company(&mut tx, company).await?;
+    let (rows, mut skipped) = stored(&mut tx, company, ids).await?;
+    let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
+    let users = found_among(&mut tx, USERS_AMONG, &[], &emails).await?;
+    let mut offers: HashMap<i64, Offer> = HashMap::new();
+    let mut changed = Vec::new();
+    for row in rows {
+        if row.status == "accepted" {
+            skipped.push(Skipped {
+                what: row.email,
+                reason: "already accepted".into(),
+            });
+            continue;
+        }
+        if users.contains(&row.email) {
+            skipped.push(Skipped {
+                what: row.email,
+                reason: SetAsideReason::AlreadyUser.message().into(),
+            });
+            continue;
+        }
+        let role: Option<i64> = sqlx::query_scalar(
+            "SELECT role_id FROM invitation_accounts WHERE invitation_id = $1 ORDER BY account_id LIMIT 1",
+        )
+        .bind(row.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(role) = role else {
+            skipped.push(Skipped {
+                what: row.email,
+                reason: "its accounts no longer exist; invite them again".into(),
+            });
+            continue;
+        };
+        if let std::collections::hash_map::Entry::Vacant(slot) = offers.entry(role) {
+            slot.insert(offer(&mut tx, company, role).await?);
+        }
+        let offer = &offers[&role];
+        let link = Link::new(offer, now);
+        sqlx::query(
+            "UPDATE invitations SET token_hash = $1, status = 'pending', sent_at = $2, expires_at = $3,
+                    invited_by = $4, invited_by_name = $5
+             WHERE id = $6",
+        )
+        .bind(token::hash(&link.secret))
+        .bind(now)
+        .bind(link.expires_at)
+        .bind(by.user.0)
+        .bind(&by.name)
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await?;
+        queue_email(&mut tx, by, &row.email, offer, &link, public_url, now).await?;
+        let action = if row.status == "pending" && row.expires_at > now {
+            "invitation.resent"
+        } else {
+            "invitation.reinvited"
+        };
+        record(&mut tx, by, action, &row.email, now).await?;
+        changed.push(row.email);
+    }
+    tx.commit().await?;
+    Ok(InvitationsChanged { changed, skipped })
+}
+
+/// How invitations are taken back. Either way their links stop working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// The row stays, as Withdrawn; only pending (or expired) invitations can be withdrawn.
+    Withdraw,
+    /// The row leaves the list.
+    Delete,
+}
+
+/// Withdraws or deletes invitations, saying which were skipped and why.
+#[tracing::instrument(skip(db, can, by, ids), err(Debug))]
+pub async fn remove(
+    db: &Db,
+    can: &Can<perm::ManageInvitations>,
+    by: &By,
+    ids: &[i64],
+    how: Removal,
+) -> Result<InvitationsChanged, AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let (rows, mut skipped) = stored(&mut tx, company, ids).await?;
+    let mut changed = Vec::new();
+    for row in rows {
+        let (refusal, sql, action) = match how {
+            Removal::Withdraw => (
+                match row.status.as_str() {
+                    "accepted" => Some("already accepted"),
+                    "withdrawn" => Some("already withdrawn"),
+                    _ => None,
+                },
+                "UPDATE invitations SET status = 'withdrawn' WHERE id = $1",
+                "invitation.withdrawn",
+            ),
+            Removal::Delete => (
+                None,
+                "DELETE FROM invitations WHERE id = $1",
+                "invitation.deleted",
+            ),
+        };
+        if let Some(reason) = refusal {
+            skipped.push(Skipped {
+                what: row.email,
+                reason: reason.into(),
+            });
+            continue;
+        }
+        sqlx::query(sql).bind(row.id).execute(&mut *tx).await?;
+        record(&mut tx, by, action, &row.email, now).await?;
+        changed.push(row.email);
+    }
+    tx.commit().await?;
+    Ok(InvitationsChanged { changed, skipped })
+}
+
+/// What the page of a pending, unexpired invitation link shows; `None` for any other link.
+pub async fn find(db: &Db, secret: &str, now: i64) -> Result<Option<InvitationLink>, sqlx::Error> {
+    let row: Option<(String, String, String, String)> = sqlx::query_as(
+        "SELECT c.name, i.email, i.name, i.invited_by_name
+         FROM invitations i JOIN companies c ON c.id = i.company_id
+         WHERE i.token_hash = $1 AND i.status = 'pending' AND i.expires_at > $2",
+    )
+    .bind(token::hash(secret))
+    .bind(now)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(company_name, email, name, invited_by)| InvitationLink {
+        company_name,
+        email,
+        name,
+        invited_by,
+    }))
+}
+
+/// Uses an invitation link once: creates the user, active, with the invitation's roles and
+/// teams, and returns them to sign in. Used, withdrawn, expired and unknown links all get
+/// `LinkExpired`.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn accept(
+    db: &Db,
+    secret: &str,
+    name: &PersonName,
+    password_hash: &str,
+    ip: &str,
+) -> Result<UserId, AppError> {
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    // Claiming the row first makes the link single-use even when two tabs race.
+    let claimed: Option<(i64, i64, String)> = sqlx::query_as(
+        "UPDATE invitations SET status = 'accepted', accepted_at = $1
+         WHERE token_hash = $2 AND status = 'pending' AND expires_at > $1
+         RETURNING id, company_id, email",
+    )
+    .bind(now)
+    .bind(token::hash(secret))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (invitation, company, email) = claimed.ok_or(AppError::LinkExpired)?;
+    let user: i64 = sqlx::query_scalar(
+        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, 'active', $4, $5, $5) RETURNING id",
+    )
+    .bind(company)
+    .bind(&email)
+    .bind(name.as_str())
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| match taken_email(e) {
+        AppError::Invalid { .. } => AppError::Conflict(format!(
+            "{email} already has a Roster account. Sign in with it instead."
+        )),
+        other => other,
+    })?;
+    let assigned = sqlx::query(
+        "INSERT INTO role_assignments (user_id, account_id, role_id)
+         SELECT $1, account_id, role_id FROM invitation_accounts WHERE invitation_id = $2",
+    )
+    .bind(user)
+    .bind(invitation)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if assigned == 0 {
+        // Every account of the invitation was deleted since: the least access there is.
+        let company = CompanyId(company);
+        let member: i64 =
+            sqlx::query_scalar("SELECT id FROM roles WHERE company_id = $1 AND builtin = 'member'")
+                .bind(company.0)
+                .fetch_one(&mut *tx)
+                .await?;
+        super::lifecycle::set_root_role(&mut tx, company, UserId(user), member).await?;
+    }
+    sqlx::query(
+        "INSERT INTO team_members (team_id, user_id) SELECT team_id, $1 FROM invitation_teams WHERE invitation_id = $2",
+    )
+    .bind(user)
+    .bind(invitation)
+    .execute(&mut *tx)
+    .await?;
+    let by = By {
+        company: CompanyId(company),
+        user: UserId(user),
+        name: name.as_str().to_string(),
+        ip: ip.to_string(),
+    };
+    audit::record(
+        &mut tx,
+        &by,
+        "invitation.accepted",
+        Target {
+            id: Some(UserId(user)),
+            label: &email,
+        },
+        None,
+        Some(json!({ "name": name.as_str(), "email": email })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(UserId(user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reasons(addresses: &[&str]) -> Vec<(String, SetAsideReason)> {
+        let list: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
+        screen(&list)
+            .unwrap()
+            .1
+            .into_iter()
+            .map(|s| (s.address, s.reason))
+            .collect()
+    }
+
+    #[test]
+    fn malformed_disposable_and_repeated_addresses_are_set_aside_before_the_database() {
+        assert_eq!(
+            reasons(&[
+                "ok@acme.example",
+                "nope",
+                "x@mailinator.com",
+                "OK@acme.example",
+                "y@sub.mailinator.com"
+            ]),
+            [
+                ("nope".to_string(), SetAsideReason::Malformed),
+                ("x@mailinator.com".to_string(), SetAsideReason::Disposable),
+                ("OK@acme.example".to_string(), SetAsideReason::Repeated),
+                ("y@sub.mailinator.com".to_string(), SetAsideReason::Disposable),
+            ]
+        );
+    }
+
+    #[test]
+    fn more_than_the_limit_or_nothing_at_all_is_refused() {
+        let many = vec!["a@acme.example ".repeat(MAX_INVITES + 1)];
+        assert!(screen(&many).is_err());
+        assert!(screen(&[" , ".to_string()]).is_err());
+    }
+}

@@ -1,0 +1,562 @@
+//! Inviting people: what is set aside and why, the single-use expiring link, resend,
+//! withdraw, delete and accept.
+
+mod common;
+
+use common::{email, TestApp, PASSWORD};
+use http::StatusCode;
+use serde_json::{json, Value};
+
+struct Company {
+    owner_email: String,
+    owner: String,
+    member_role: i64,
+    admin_role: i64,
+}
+
+async fn company(app: &TestApp) -> Company {
+    let owner_email = email("owner");
+    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
+    Company {
+        member_role: app.role_id(&owner_email, "member").await,
+        admin_role: app.role_id(&owner_email, "admin").await,
+        owner_email,
+        owner,
+    }
+}
+
+fn set_aside(outcome: &Value) -> Vec<(String, String)> {
+    outcome["set_aside"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["address"].as_str().unwrap().to_string(),
+                s["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+async fn invitation_id(app: &TestApp, to: &str) -> String {
+    let id: i64 = sqlx::query_scalar("SELECT id FROM invitations WHERE email = $1")
+        .bind(to)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    id.to_string()
+}
+
+async fn status_of(app: &TestApp, to: &str) -> String {
+    sqlx::query_scalar("SELECT status FROM invitations WHERE email = $1")
+        .bind(to)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+async fn info(app: &TestApp, token: &str) -> common::Response {
+    app.call("invitations/info", &[("token", token)], None).await
+}
+
+async fn accept(app: &TestApp, token: &str, name: &str) -> common::Response {
+    app.call(
+        "invitations/accept",
+        &[("token", token), ("name", name), ("password", PASSWORD)],
+        None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn every_address_that_cannot_be_invited_is_set_aside_with_its_reason_and_the_rest_are_invited() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let elsewhere = email("elsewhere");
+    app.sign_up("Other Co", "Ella Elsewhere", &elsewhere).await;
+    let pending = email("pending");
+    assert_eq!(
+        app.invite(&c.owner, &[&pending], c.member_role).await.status,
+        StatusCode::OK
+    );
+    let (good, named) = (email("good"), email("named"));
+    let typed_again = good.to_uppercase();
+    let r = app
+        .invite(
+            &c.owner,
+            &[
+                &format!("{good}, not-an-address; throwaway@mailinator.com"),
+                &elsewhere,
+                &pending,
+                &typed_again,
+                &format!("Nina Named <{named}>"),
+            ],
+            c.member_role,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let outcome = r.json();
+    assert_eq!(outcome["invited"], json!([good, named]));
+    assert_eq!(
+        set_aside(&outcome),
+        [
+            ("not-an-address".to_string(), "Malformed".to_string()),
+            ("throwaway@mailinator.com".to_string(), "Disposable".to_string()),
+            (typed_again, "Repeated".to_string()),
+            (elsewhere, "AlreadyUser".to_string()),
+            (pending.clone(), "AlreadyInvited".to_string()),
+        ]
+    );
+    // One invitation each, with its email queued and its audit event, and the typed name kept.
+    for to in [&good, &named, &pending] {
+        assert_eq!(status_of(&app, to).await, "pending");
+        let subject: String = sqlx::query_scalar("SELECT subject FROM outbox WHERE to_email = $1")
+            .bind(to)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(subject, "Olivia Owner invited you to Initech on Roster");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.created'")
+            .await,
+        3
+    );
+    let token = app.emailed_token(&named, "invite").await;
+    let link = info(&app, &token).await.json();
+    assert_eq!(link["name"], "Nina Named");
+    assert_eq!(link["company_name"], "Initech");
+    assert_eq!(link["email"], named.as_str());
+}
+
+#[tokio::test]
+async fn more_than_500_addresses_invite_nobody() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let many: Vec<String> = (0..501).map(|i| format!("p{i}@example.com")).collect();
+    let r = app.invite(&c.owner, &[&many.join("\n")], c.member_role).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["Invalid"]["field"], "addresses");
+    assert!(r.body.contains("at most 500"), "{}", r.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
+
+    let five_hundred: Vec<String> = many[..500].to_vec();
+    let r = app
+        .invite(&c.owner, &[&five_hundred.join(", ")], c.member_role)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 500);
+}
+
+#[tokio::test]
+async fn an_unknown_role_or_team_invites_nobody() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let other = company(&app).await;
+    let r = app.invite(&c.owner, &[&email("x")], other.member_role).await;
+    assert_eq!(r.json()["Invalid"]["field"], "role", "{}", r.body);
+    let owner_role = app.role_id(&c.owner_email, "owner").await;
+    let r = app.invite(&c.owner, &[&email("x")], owner_role).await;
+    assert_eq!(r.json()["Invalid"]["field"], "role", "{}", r.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 0);
+}
+
+#[tokio::test]
+async fn accepting_creates_an_active_user_with_the_invitations_role_and_team_and_signs_them_in() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let company_id: i64 = sqlx::query_scalar("SELECT company_id FROM users WHERE email = $1")
+        .bind(&c.owner_email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    app.sql(&format!(
+        "INSERT INTO teams (company_id, name, created_at) VALUES ({company_id}, 'Support', 0)"
+    ))
+    .await;
+    let team = app
+        .count("SELECT id FROM teams WHERE name = 'Support'")
+        .await
+        .to_string();
+    let bo = email("bo");
+    let admin_role = c.admin_role.to_string();
+    let r = app
+        .call(
+            "invitations/invite",
+            &[
+                ("invite[addresses][0]", bo.as_str()),
+                ("invite[role]", &admin_role),
+                ("invite[team]", &team),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let listed = app.list(&c.owner, &[("tab", "invited")]).await;
+    let row = &listed["invitations"][0];
+    assert_eq!(row["email"], bo.as_str());
+    assert_eq!(row["role"], "Admin");
+    assert_eq!(row["teams"], json!(["Support"]));
+    assert_eq!(row["invited_by"], "Olivia Owner");
+    assert_eq!(row["status"], "Pending");
+    assert_eq!(listed["counts"]["invited"], 1);
+
+    let token = app.emailed_token(&bo, "invite").await;
+    let weak = app
+        .call(
+            "invitations/accept",
+            &[("token", &token), ("name", "Bo"), ("password", "password")],
+            None,
+        )
+        .await;
+    assert_eq!(weak.json()["Invalid"]["field"], "password", "{}", weak.body);
+    assert_eq!(
+        status_of(&app, &bo).await,
+        "pending",
+        "a refused form keeps the link"
+    );
+
+    let r = accept(&app, &token, "Bo Brown").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let cookie = r.session_cookie().expect("accepting signs them in");
+    let me = app.call("auth/me", &[], Some(&cookie)).await.json();
+    assert_eq!(me["email"], bo.as_str());
+    let users = app.list(&c.owner, &[("search", "Bo Brown")]).await;
+    assert_eq!(users["users"][0]["status"], "Active");
+    assert_eq!(users["users"][0]["role"], "Admin");
+    assert_eq!(users["users"][0]["teams"], json!(["Support"]));
+    assert_eq!(status_of(&app, &bo).await, "accepted");
+    assert_eq!(app.sign_in(&bo, PASSWORD).await.status, StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.accepted'")
+            .await,
+        1
+    );
+
+    // Single use: the same link again, or a forged one, gets one answer that reveals nothing.
+    assert_eq!(info(&app, &token).await.status, StatusCode::GONE);
+    assert_eq!(accept(&app, &token, "Bo Again").await.status, StatusCode::GONE);
+    assert_eq!(info(&app, "forged").await.status, StatusCode::GONE);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE name = 'Bo Again'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_link_works_until_its_expiry_and_not_a_moment_after() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let cy = email("cy");
+    app.invite(&c.owner, &[&cy], c.member_role).await;
+    let token = app.emailed_token(&cy, "invite").await;
+    // Seven days by default.
+    let (sent, expires): (i64, i64) =
+        sqlx::query_as("SELECT sent_at, expires_at FROM invitations WHERE email = $1")
+            .bind(&cy)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(expires - sent, 7 * 86_400_000);
+
+    let now = roster::server::db::now_ms();
+    app.sql(&format!("UPDATE invitations SET expires_at = {}", now + 60_000))
+        .await;
+    assert_eq!(info(&app, &token).await.status, StatusCode::OK);
+    app.sql(&format!("UPDATE invitations SET expires_at = {now}"))
+        .await;
+    assert_eq!(info(&app, &token).await.status, StatusCode::GONE);
+    assert_eq!(accept(&app, &token, "Cy").await.status, StatusCode::GONE);
+
+    let listed = app.list(&c.owner, &[("tab", "invited")]).await;
+    assert_eq!(listed["invitations"][0]["status"], "Expired");
+    assert_eq!(
+        listed["counts"]["invited"], 0,
+        "the tab counts pending invitations only"
+    );
+
+    // An expired invitation is re-invited, and a new invite of the address also works.
+    let id = invitation_id(&app, &cy).await;
+    let r = app
+        .call("invitations/resend", &[("ids[0]", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(r.json()["changed"], json!([cy]), "{}", r.body);
+    let fresh = app.emailed_token(&cy, "invite").await;
+    assert_eq!(info(&app, &fresh).await.status, StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.reinvited'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn resending_gives_a_new_link_and_the_old_one_dies() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let di = email("di");
+    app.invite(&c.owner, &[&di], c.member_role).await;
+    let old = app.emailed_token(&di, "invite").await;
+    app.sql("UPDATE invitations SET sent_at = 5, expires_at = expires_at - 1000")
+        .await;
+    let id = invitation_id(&app, &di).await;
+    let r = app
+        .call("invitations/resend", &[("ids[0]", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["changed"], json!([di]));
+    let new = app.emailed_token(&di, "invite").await;
+    assert_ne!(new, old);
+    assert_eq!(info(&app, &old).await.status, StatusCode::GONE);
+    assert_eq!(info(&app, &new).await.status, StatusCode::OK);
+    assert!(app.count("SELECT sent_at FROM invitations").await > 5);
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 2);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 1);
+}
+
+#[tokio::test]
+async fn a_withdrawn_invitation_stays_listed_as_withdrawn_and_its_link_dies() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ed = email("ed");
+    app.invite(&c.owner, &[&ed], c.member_role).await;
+    let token = app.emailed_token(&ed, "invite").await;
+    let id = invitation_id(&app, &ed).await;
+    let r = app
+        .call("invitations/withdraw", &[("ids[0]", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(r.json()["changed"], json!([ed]), "{}", r.body);
+    assert_eq!(info(&app, &token).await.status, StatusCode::GONE);
+    assert_eq!(accept(&app, &token, "Ed").await.status, StatusCode::GONE);
+    let listed = app.list(&c.owner, &[("tab", "invited")]).await;
+    assert_eq!(listed["invitations"][0]["status"], "Withdrawn");
+    // Withdrawing twice changes nothing and says why.
+    let again = app
+        .call("invitations/withdraw", &[("ids[0]", &id)], Some(&c.owner))
+        .await
+        .json();
+    assert_eq!(again["changed"], json!([]));
+    assert_eq!(again["skipped"][0]["reason"], "already withdrawn");
+}
+
+#[tokio::test]
+async fn a_deleted_invitation_leaves_the_list_and_its_link_dies() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let (fay, gus) = (email("fay"), email("gus"));
+    app.invite(&c.owner, &[&fay, &gus], c.member_role).await;
+    let token = app.emailed_token(&fay, "invite").await;
+    let (fay_id, gus_id) = (invitation_id(&app, &fay).await, invitation_id(&app, &gus).await);
+    let r = app
+        .call(
+            "invitations/delete",
+            &[("ids[0]", &fay_id), ("ids[1]", &gus_id), ("ids[2]", "999999")],
+            Some(&c.owner),
+        )
+        .await
+        .json();
+    assert_eq!(r["changed"], json!([fay, gus]));
+    assert_eq!(r["skipped"][0]["reason"], "no longer exists");
+    assert_eq!(info(&app, &token).await.status, StatusCode::GONE);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.deleted'")
+            .await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_users_email_can_be_invited_again() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let hal = email("hal");
+    let id = app.add_user(&c.owner_email, "Hal", &hal, "member").await;
+    let refused = app.invite(&c.owner, &[&hal], c.member_role).await.json();
+    assert_eq!(refused["set_aside"][0]["reason"], "AlreadyUser");
+    let r = app
+        .call(
+            "users/delete",
+            &[("id", &id.to_string()), ("confirm_email", &hal)],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let invited = app.invite(&c.owner, &[&hal], c.member_role).await.json();
+    assert_eq!(invited["invited"], json!([hal]));
+}
+
+#[tokio::test]
+async fn two_admins_inviting_the_same_address_at_once_make_one_invitation() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let admin = email("admin");
+    app.add_user(&c.owner_email, "Ada Admin", &admin, "admin").await;
+    let admin_cookie = app.session_of(&admin).await;
+    for round in 0..5 {
+        let ivy = email(&format!("ivy{round}"));
+        let list = [ivy.as_str()];
+        let (a, b) = tokio::join!(
+            app.invite(&c.owner, &list, c.member_role),
+            app.invite(&admin_cookie, &list, c.member_role)
+        );
+        let invited = [a.json(), b.json()]
+            .iter()
+            .filter(|o| o["invited"] == json!([ivy]))
+            .count();
+        assert_eq!(invited, 1, "{} / {}", a.body, b.body);
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invitations WHERE email = $1")
+            .bind(&ivy)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+}
+
+#[tokio::test]
+async fn an_address_that_got_an_account_meanwhile_cannot_accept_and_keeps_nothing_half_done() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let jo = email("jo");
+    app.invite(&c.owner, &[&jo], c.member_role).await;
+    let token = app.emailed_token(&jo, "invite").await;
+    app.sign_up("Jo's Own Co", "Jo", &jo).await;
+    let r = accept(&app, &token, "Jo Invited").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("already has a Roster account"));
+    assert_eq!(status_of(&app, &jo).await, "pending");
+    let resend = app
+        .call(
+            "invitations/resend",
+            &[("ids[0]", &invitation_id(&app, &jo).await)],
+            Some(&c.owner),
+        )
+        .await
+        .json();
+    assert_eq!(resend["skipped"][0]["reason"], "already has a Roster account");
+}
+
+#[tokio::test]
+async fn another_companys_invitations_cannot_be_listed_or_changed() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let other = company(&app).await;
+    let kim = email("kim");
+    app.invite(&c.owner, &[&kim], c.member_role).await;
+    let token = app.emailed_token(&kim, "invite").await;
+    let id = invitation_id(&app, &kim).await;
+    let listed = app.list(&other.owner, &[("tab", "invited")]).await;
+    assert_eq!(listed["invitations"], json!([]));
+    for endpoint in ["invitations/resend", "invitations/withdraw", "invitations/delete"] {
+        let r = app
+            .call(endpoint, &[("ids[0]", &id)], Some(&other.owner))
+            .await
+            .json();
+        assert_eq!(r["changed"], json!([]), "{endpoint}");
+    }
+    assert_eq!(status_of(&app, &kim).await, "pending");
+    assert_eq!(info(&app, &token).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_invited_tab_searches_and_filters_invitations_and_pages_through_them() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let (lee, max) = (email("lee"), email("max"));
+    app.invite(&c.owner, &[&format!("Lee Lovelace <{lee}>")], c.admin_role)
+        .await;
+    app.invite(&c.owner, &[&max], c.member_role).await;
+    let emails = |page: &Value| -> Vec<String> {
+        page["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["email"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let tab = ("tab", "invited");
+    assert_eq!(
+        emails(&app.list(&c.owner, &[tab]).await),
+        [max.as_str(), lee.as_str()]
+    );
+    assert_eq!(
+        emails(&app.list(&c.owner, &[tab, ("search", "LOVELACE")]).await),
+        [lee.as_str()]
+    );
+    assert_eq!(
+        emails(&app.list(&c.owner, &[tab, ("search", "max.")]).await),
+        [max.as_str()]
+    );
+    let admin = c.admin_role.to_string();
+    assert_eq!(
+        emails(&app.list(&c.owner, &[tab, ("role", &admin)]).await),
+        [lee.as_str()]
+    );
+
+    let first = app.list(&c.owner, &[tab, ("per_page", "25")]).await;
+    assert!(first["next"].is_null());
+    let many: Vec<String> = (0..30).map(|i| email(&format!("bulk{i}"))).collect();
+    app.invite(&c.owner, &[&many.join(" ")], c.member_role).await;
+    let page1 = app.list(&c.owner, &[tab, ("per_page", "25")]).await;
+    let next = page1["next"].as_str().unwrap().to_string();
+    let page2 = app
+        .list(&c.owner, &[tab, ("per_page", "25"), ("after", &next)])
+        .await;
+    let mut seen = emails(&page1);
+    seen.extend(emails(&page2));
+    assert_eq!(seen.len(), 32);
+    assert_eq!(seen.iter().collect::<std::collections::HashSet<_>>().len(), 32);
+}
+
+#[tokio::test]
+async fn the_companys_invitation_validity_sets_how_long_new_links_work() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let save = |name: &'static str, days: &'static str| {
+        let form = [
+            ("settings[company_name]", name),
+            ("settings[invitation_validity_days]", days),
+        ];
+        let cookie = c.owner.clone();
+        let app = &app;
+        async move { app.call("settings/save", &form, Some(&cookie)).await }
+    };
+    for days in ["0", "91"] {
+        let r = save("Initech", days).await;
+        assert_eq!(
+            r.json()["Invalid"]["field"],
+            "invitation_validity_days",
+            "{}",
+            r.body
+        );
+    }
+    assert_eq!(save("  ", "14").await.json()["Invalid"]["field"], "company_name");
+    assert_eq!(save("Initrode", "14").await.status, StatusCode::OK);
+    let settings = app.call("settings/get", &[], Some(&c.owner)).await.json();
+    assert_eq!(
+        settings,
+        json!({ "company_name": "Initrode", "invitation_validity_days": 14 })
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM accounts WHERE name = 'Initrode' AND parent_id IS NULL")
+            .await,
+        1,
+        "the root account follows the company's name"
+    );
+
+    let lu = email("lu");
+    app.invite(&c.owner, &[&lu], c.member_role).await;
+    let (sent, expires): (i64, i64) =
+        sqlx::query_as("SELECT sent_at, expires_at FROM invitations WHERE email = $1")
+            .bind(&lu)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(expires - sent, 14 * 86_400_000);
+    let token = app.emailed_token(&lu, "invite").await;
+    assert_eq!(info(&app, &token).await.json()["company_name"], "Initrode");
+}

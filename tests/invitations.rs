@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{email, TestApp, PASSWORD};
+use common::{email, smtp::SmtpSink, TestApp, PASSWORD};
 use http::StatusCode;
 use serde_json::{json, Value};
 
@@ -559,4 +559,50 @@ async fn the_companys_invitation_validity_sets_how_long_new_links_work() {
     assert_eq!(expires - sent, 14 * 86_400_000);
     let token = app.emailed_token(&lu, "invite").await;
     assert_eq!(info(&app, &token).await.json()["company_name"], "Initrode");
+}
+
+#[tokio::test]
+async fn an_invitation_is_delivered_by_smtp_and_its_link_is_accepted() {
+    let sink = SmtpSink::start();
+    let app = TestApp::spawn_with(&[
+        ("ROSTER_SMTP_URL", &sink.url()),
+        ("ROSTER_PUBLIC_URL", "https://roster.initech.example"),
+    ])
+    .await;
+    let c = company(&app).await;
+    let nia = email("nia");
+    let r = app.invite(&c.owner, &[&nia], c.admin_role).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // The server function woke the worker: no other nudge is needed.
+    let received = sink.wait_for(1).await;
+    let m = &received[0];
+    assert_eq!(m.to, [nia.as_str()]);
+    assert_eq!(
+        m.subject.as_deref(),
+        Some("Olivia Owner invited you to Initech on Roster")
+    );
+    let text = m.text.as_deref().expect("a text part");
+    for part in [
+        "join Initech on Roster as Admin",
+        "You will have access to: Initech.",
+        &format!("sign in with this email address: {nia}"),
+        "The link works once, until ",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    let prefix = "https://roster.initech.example/invite/";
+    let start = text.find(prefix).expect("an invitation link") + prefix.len();
+    let token = text[start..].split_whitespace().next().unwrap();
+    assert!(m
+        .html
+        .as_deref()
+        .unwrap()
+        .contains(&format!("href=\"{prefix}{token}\"")));
+
+    let r = accept(&app, token, "Nia Nakamura").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let users = app.list(&c.owner, &[("search", "Nia Nakamura")]).await;
+    assert_eq!(users["users"][0]["status"], "Active");
+    assert_eq!(users["users"][0]["role"], "Admin");
 }

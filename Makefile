@@ -19,7 +19,7 @@ AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 FREE_PORT := python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 PG_BIN = $(shell dirname "$$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)")
 
-.PHONY: run dev test tools browser-tools postgres-tools lint test-rust test-postgres test-e2e clean
+.PHONY: run dev test tools browser-tools postgres-tools lint test-rust test-postgres test-e2e test-e2e-postgres clean
 
 # The release build runs only when a source changed, so a second `make run` starts at once
 # (cargo-leptos would otherwise re-run wasm-bindgen and wasm-opt, ~20 s).
@@ -40,7 +40,7 @@ dev: tools
 	ROSTER_DEMO=$${ROSTER_DEMO:-1} cargo leptos watch
 
 ## make test: lint, Rust tests on SQLite and PostgreSQL, then Playwright in Chromium.
-test: tools browser-tools postgres-tools lint test-rust test-postgres test-e2e
+test: tools browser-tools postgres-tools lint test-rust test-postgres test-e2e test-e2e-postgres
 	@echo "All checks passed."
 
 # end2end's npm packages: Playwright, the wasm-opt of release builds, and the SMTP server the
@@ -93,6 +93,24 @@ test-e2e:
 	    target/debug/roster > $$dir/server.log 2>&1 & pid=$$!; \
 	  trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
 	  cd end2end && BASE_URL=http://127.0.0.1:$$port ROSTER_LOG=$$dir/server.log npx playwright test || { echo "--- server log"; tail -n 50 $$dir/server.log; exit 1; }
+
+# Live updates across instances: two debug servers on one throwaway PostgreSQL database, and
+# live.spec.ts with its second admin on the second instance (BASE_URL_B). No demo company: the
+# test signs up its own; the first instance's log carries the emailed links.
+test-e2e-postgres: postgres-tools
+	cargo leptos build
+	@dir=$$(mktemp -d /tmp/roster-e2e-pg.XXXXXX); pg=$$($(FREE_PORT)); a=$$($(FREE_PORT)); b=$$($(FREE_PORT)); pids=""; \
+	  run() { if [ "$$(id -u)" = 0 ]; then su pgtest -c "$$1"; else bash -c "$$1"; fi; }; \
+	  [ "$$(id -u)" = 0 ] && chown pgtest "$$dir"; \
+	  run "$(PG_BIN)/initdb -D $$dir/data -U postgres --auth=trust -E UTF8 >/dev/null"; \
+	  run "$(PG_BIN)/pg_ctl -D $$dir/data -l $$dir/postgres.log -o '-c listen_addresses=127.0.0.1 -p $$pg -k $$dir -c fsync=off' -w start >/dev/null"; \
+	  trap 'kill $$pids 2>/dev/null || true; wait $$pids 2>/dev/null || true; run "$(PG_BIN)/pg_ctl -D $$dir/data -m fast stop >/dev/null" || true; rm -rf "$$dir"' EXIT; \
+	  for port in $$a $$b; do \
+	    ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=postgres://postgres@127.0.0.1:$$pg/postgres ROSTER_DEMO=0 LEPTOS_SITE_ROOT=target/site \
+	      target/debug/roster > $$dir/server-$$port.log 2>&1 & pids="$$pids $$!"; \
+	  done; \
+	  cd end2end && BASE_URL=http://127.0.0.1:$$a BASE_URL_B=http://127.0.0.1:$$b ROSTER_LOG=$$dir/server-$$a.log npx playwright test live.spec.ts || \
+	    { for log in $$dir/server-*.log; do echo "--- $$log"; tail -n 30 $$log; done; exit 1; }
 
 clean:
 	cargo clean

@@ -7,12 +7,13 @@ use crate::{
     model::{Me, Permission},
     pages::{
         accept_invite::AcceptInvitePage,
-        coming_soon::{AccountsPage, RolesPage, TeamsPage},
+        coming_soon::{AccountsPage, RolesPage},
         login::LoginPage,
         not_found::NotFound,
         profile::ProfilePage,
         settings::SettingsPage,
         signup::SignupPage,
+        teams::{TeamDetailPage, TeamsPage},
         user_detail::UserDetailPage,
         users::UsersPage,
         welcome::WelcomePage,
@@ -71,6 +72,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view=UsersPage />
                     <Route path=path!("/users/:id") view=UserDetailPage />
                     <Route path=path!("/teams") view=TeamsPage />
+                    <Route path=path!("/teams/:id") view=TeamDetailPage />
                     <Route path=path!("/roles") view=RolesPage />
                     <Route path=path!("/accounts") view=AccountsPage />
                     <Route path=path!("/settings") view=SettingsPage />

@@ -1,4 +1,4 @@
-use roster::server::{config::Config, db, mailer::Mailer, router, state::AppState};
+use roster::server::{config::Config, db, live::Live, mailer::Mailer, router, state::AppState};
 use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
 
 #[tokio::main]
@@ -48,6 +48,7 @@ async fn run() -> Result<(), String> {
     spawn_session_sweeper(db.clone(), config.session_idle);
     let (mailer, mail_worker) =
         Mailer::start(db.clone(), &config).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?;
+    let live = Live::start(&config.database_url, db.clone()).await;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -61,6 +62,7 @@ async fn run() -> Result<(), String> {
         db,
         config: Arc::new(config),
         mailer,
+        live,
     });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

@@ -132,6 +132,33 @@ const PROTECTED: &[Protected] = &[
         args: |f| vec![("ids[0]", f.a_invitation_id.to_string())],
     },
     Protected {
+        endpoint: "users/count",
+        args: |_| vec![("query[tab]", "all".into())],
+    },
+    Protected {
+        endpoint: "users/bulk/preview",
+        args: |f| {
+            vec![
+                ("selection[ids][0]", f.a_member_id.to_string()),
+                ("action[kind]", "change_role".into()),
+                ("action[role]", f.a_admin_role.to_string()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "users/bulk/apply",
+        args: |f| {
+            vec![
+                ("selection[ids][0]", f.a_member_id.to_string()),
+                ("action[kind]", "deactivate".into()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "users/bulk/undo",
+        args: |_| vec![("change", "1".into())],
+    },
+    Protected {
         endpoint: "settings/get",
         args: |_| vec![],
     },
@@ -141,6 +168,44 @@ const PROTECTED: &[Protected] = &[
             vec![
                 ("settings[company_name]", "Hacked Co".into()),
                 ("settings[invitation_validity_days]", "90".into()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "teams/list",
+        args: |_| vec![],
+    },
+    Protected {
+        endpoint: "teams/get",
+        args: |f| vec![("id", f.a_team_id.to_string())],
+    },
+    Protected {
+        endpoint: "teams/create",
+        args: |_| vec![("name", "Intruders".into())],
+    },
+    Protected {
+        endpoint: "teams/rename",
+        args: |f| vec![("id", f.a_team_id.to_string()), ("name", "Hacked".into())],
+    },
+    Protected {
+        endpoint: "teams/delete",
+        args: |f| vec![("id", f.a_team_id.to_string())],
+    },
+    Protected {
+        endpoint: "teams/add_members",
+        args: |f| {
+            vec![
+                ("id", f.a_team_id.to_string()),
+                ("users[0]", f.a_owner_id.to_string()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "teams/remove_members",
+        args: |f| {
+            vec![
+                ("id", f.a_team_id.to_string()),
+                ("users[0]", f.a_member_id.to_string()),
             ]
         },
     },
@@ -156,6 +221,9 @@ struct Fixture {
     a_member_cookie: String,
     a_invitation_id: i64,
     b_owner_cookie: String,
+    a_owner_id: i64,
+    /// Company A's team "A Team", whose one member is the member.
+    a_team_id: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -176,7 +244,24 @@ async fn fixture(app: &TestApp) -> Fixture {
         invited.json()["invited"],
         serde_json::json!(["a-invitee@example.com"])
     );
+    let team = app
+        .call("teams/create", &[("name", "A Team")], Some(&a_owner_cookie))
+        .await;
+    let a_team_id = team.json().as_i64().expect("company A's team");
+    let member_id = a_member_id.to_string();
+    let added = app
+        .call(
+            "teams/add_members",
+            &[("id", &a_team_id.to_string()), ("users[0]", &member_id)],
+            Some(&a_owner_cookie),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
     Fixture {
+        a_owner_id: app
+            .count(&format!("SELECT id FROM users WHERE email = '{a_owner_email}'"))
+            .await,
+        a_team_id,
         a_member_role,
         a_invitation_id: app
             .count("SELECT id FROM invitations WHERE email = 'a-invitee@example.com'")
@@ -295,6 +380,18 @@ async fn protected_server_functions_never_reach_another_companys_data() {
             .await,
         1,
         "company B resent nothing of A"
+    );
+    let team: (String, i64) = sqlx::query_as(
+        "SELECT t.name, (SELECT COUNT(*) FROM team_members tm WHERE tm.team_id = t.id) FROM teams t WHERE t.id = $1",
+    )
+    .bind(f.a_team_id)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        team,
+        ("A Team".to_string(), 1),
+        "company B renamed, deleted, joined or emptied no team of A"
     );
 }
 

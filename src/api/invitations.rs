@@ -1,11 +1,28 @@
 //! Inviting people and managing invitations (manage-invitations), and accepting one from its
 //! emailed link (the link's token is the caller's proof, so that needs no session).
 
+#[cfg(feature = "ssr")]
+use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{InvitationLink, InvitationsChanged, InviteForm, InviteOutcome},
 };
 use leptos::prelude::*;
+
+/// Tells open pages that the invitations `ids` changed, when any did.
+#[cfg(feature = "ssr")]
+fn publish_changed<P>(
+    state: &crate::server::state::AppState,
+    can: &crate::server::auth::Can<P>,
+    ids: &[i64],
+    changed: &InvitationsChanged,
+) {
+    if !changed.changed.is_empty() {
+        state
+            .live
+            .publish(can.company(), LiveEvent::invitations(ids.iter().copied()));
+    }
+}
 
 /// Invites every address that may be invited and says why the others were set aside.
 #[server(endpoint = "invitations/invite")]
@@ -17,6 +34,11 @@ pub async fn invite_users(invite: InviteForm) -> Result<InviteOutcome, AppError>
             let outcome =
                 db::invitations::invite(&state.db, &can, &by, &invite, &state.config.public_url).await?;
             state.mailer.wake();
+            if !outcome.invited.is_empty() {
+                state
+                    .live
+                    .publish(can.company(), LiveEvent::everything(LiveKind::Invitations));
+            }
             Ok(outcome)
         }
         .await,
@@ -33,6 +55,7 @@ pub async fn resend_invitations(#[server(default)] ids: Vec<i64>) -> Result<Invi
             let changed =
                 db::invitations::resend(&state.db, &can, &by, &ids, &state.config.public_url).await?;
             state.mailer.wake();
+            publish_changed(&state, &can, &ids, &changed);
             Ok(changed)
         }
         .await,
@@ -46,7 +69,11 @@ pub async fn withdraw_invitations(#[server(default)] ids: Vec<i64>) -> Result<In
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::invitations::remove(&state.db, &can, &by, &ids, db::invitations::Removal::Withdraw).await
+            let changed =
+                db::invitations::remove(&state.db, &can, &by, &ids, db::invitations::Removal::Withdraw)
+                    .await?;
+            publish_changed(&state, &can, &ids, &changed);
+            Ok(changed)
         }
         .await,
     )
@@ -59,7 +86,10 @@ pub async fn delete_invitations(#[server(default)] ids: Vec<i64>) -> Result<Invi
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::invitations::remove(&state.db, &can, &by, &ids, db::invitations::Removal::Delete).await
+            let changed =
+                db::invitations::remove(&state.db, &can, &by, &ids, db::invitations::Removal::Delete).await?;
+            publish_changed(&state, &can, &ids, &changed);
+            Ok(changed)
         }
         .await,
     )
@@ -99,7 +129,11 @@ pub async fn accept_invitation(token: String, name: String, password: String) ->
             pw::check_strength(&new_password, &[&link.email, name.as_str(), &link.company_name])?;
             let hash = pw::hash(&new_password).await?;
             let ip = auth::client_ip(&auth::request_parts()?);
-            let user = db::invitations::accept(&state.db, &token, &name, &hash, &ip).await?;
+            let (company, user) = db::invitations::accept(&state.db, &token, &name, &hash, &ip).await?;
+            state.live.publish(company, LiveEvent::user(user));
+            state
+                .live
+                .publish(company, LiveEvent::everything(LiveKind::Invitations));
             signin::sign_in_by_link(&state, user).await
         }
         .await,

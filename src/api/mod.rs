@@ -3,8 +3,10 @@
 //! mounted under `/api/<endpoint>`.
 
 pub mod auth;
+pub mod bulk;
 pub mod invitations;
 pub mod settings;
+pub mod teams;
 pub mod users;
 pub mod welcome;
 

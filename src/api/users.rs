@@ -1,3 +1,5 @@
+#[cfg(feature = "ssr")]
+use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{FilterChoices, NewUser, RoleId, TeamId, UserDetails, UserEdit, UserId, UserListQuery, UserPage},
@@ -91,6 +93,7 @@ pub async fn create_user(user: NewUser) -> Result<UserId, AppError> {
             let (can, by, state) = super::author().await?;
             let id = db::lifecycle::create(&state.db, &can, &by, &user, &state.config.public_url).await?;
             state.mailer.wake();
+            state.live.publish(can.company(), LiveEvent::user(id));
             Ok(id)
         }
         .await,
@@ -104,7 +107,9 @@ pub async fn update_user(edit: UserEdit) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::update(&state.db, &can, &by, &edit).await
+            db::lifecycle::update(&state.db, &can, &by, &edit).await?;
+            state.live.publish(can.company(), LiveEvent::user(edit.id));
+            Ok(())
         }
         .await,
     )
@@ -117,7 +122,9 @@ pub async fn change_user_role(id: UserId, role: RoleId) -> Result<(), AppError> 
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::change_role(&state.db, &can, &by, id, role).await
+            db::lifecycle::change_role(&state.db, &can, &by, id, role).await?;
+            state.live.publish(can.company(), LiveEvent::user(id));
+            Ok(())
         }
         .await,
     )
@@ -130,7 +137,13 @@ pub async fn set_user_teams(id: UserId, #[server(default)] teams: Vec<TeamId>) -
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::set_teams(&state.db, &can, &by, id, &teams).await
+            db::lifecycle::set_teams(&state.db, &can, &by, id, &teams).await?;
+            state.live.publish(can.company(), LiveEvent::user(id));
+            // Teams the user left are not known here; their member counts changed too.
+            state
+                .live
+                .publish(can.company(), LiveEvent::everything(LiveKind::Teams));
+            Ok(())
         }
         .await,
     )
@@ -143,7 +156,9 @@ pub async fn deactivate_user(id: UserId) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::deactivate(&state.db, &can, &by, id).await
+            db::lifecycle::deactivate(&state.db, &can, &by, id).await?;
+            state.live.publish(can.company(), LiveEvent::user(id));
+            Ok(())
         }
         .await,
     )
@@ -158,6 +173,7 @@ pub async fn reactivate_user(id: UserId) -> Result<(), AppError> {
             let (can, by, state) = super::author().await?;
             db::lifecycle::reactivate(&state.db, &can, &by, id, &state.config.public_url).await?;
             state.mailer.wake();
+            state.live.publish(can.company(), LiveEvent::user(id));
             Ok(())
         }
         .await,
@@ -171,7 +187,9 @@ pub async fn delete_user(id: UserId, confirm_email: String) -> Result<(), AppErr
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::delete(&state.db, &can, &by, id, &confirm_email).await
+            db::lifecycle::delete(&state.db, &can, &by, id, &confirm_email).await?;
+            state.live.publish(can.company(), LiveEvent::user(id));
+            Ok(())
         }
         .await,
     )
@@ -200,6 +218,9 @@ pub async fn transfer_ownership(to: UserId, password: String) -> Result<(), AppE
                 ip: auth::client_ip(&parts),
             };
             db::lifecycle::transfer_ownership(&state.db, &by, to).await?;
+            state
+                .live
+                .publish(user.company_id, LiveEvent::users([user.id, to]));
             // The caller's own role changed: reload so every part of the page sees it.
             leptos_axum::redirect(&format!("/users/{to}"));
             Ok(())

@@ -2,6 +2,7 @@
 
 pub mod field;
 pub mod layout;
+pub mod live;
 pub mod menu;
 pub mod modal;
 pub mod notice;

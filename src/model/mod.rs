@@ -1,18 +1,24 @@
 //! Types shared by the browser and the server: ids, validated values, permissions and the
 //! shapes server functions return.
 
+mod bulk;
 mod ids;
 mod invitation;
+mod live;
 mod permission;
 mod settings;
+mod team;
 mod user;
 mod user_query;
 mod values;
 
+pub use bulk::*;
 pub use ids::*;
 pub use invitation::*;
+pub use live::*;
 pub use permission::*;
 pub use settings::*;
+pub use team::*;
 pub use user::*;
 pub use user_query::*;
 pub use values::*;

@@ -96,6 +96,22 @@ impl CompanyName {
     }
 }
 
+/// A team's name: 1 to 60 characters, unique in its company.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamName(String);
+
+impl TeamName {
+    pub const MAX_LEN: usize = 60;
+
+    pub fn parse(input: &str) -> Result<TeamName, AppError> {
+        parse_name(input, "name", "the team name", Self::MAX_LEN).map(TeamName)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An optional phone number: digits with the usual separators and an optional leading +.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phone(String);
@@ -198,6 +214,17 @@ mod tests {
         );
         assert!(PersonName::parse("   ").is_err());
         assert!(CompanyName::parse(&"x".repeat(101)).is_err());
+    }
+
+    #[test]
+    fn team_names_have_1_to_60_characters() {
+        assert_eq!(
+            TeamName::parse("  Night   shift ").unwrap().as_str(),
+            "Night shift"
+        );
+        assert_eq!(TeamName::parse("").unwrap_err().field_name(), Some("name"));
+        assert!(TeamName::parse(&"é".repeat(60)).is_ok());
+        assert!(TeamName::parse(&"x".repeat(61)).is_err());
     }
 
     #[test]

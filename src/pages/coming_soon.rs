@@ -26,17 +26,6 @@ fn ComingSoon(title: &'static str, needs: Permission, coming: &'static str) -> i
 }
 
 #[component]
-pub fn TeamsPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Teams"
-            needs=Permission::ViewUsers
-            coming="Creating, renaming and deleting teams, and adding or removing their members, is coming next. Until then, each user's teams show in the users table."
-        />
-    }
-}
-
-#[component]
 pub fn RolesPage() -> impl IntoView {
     view! {
         <ComingSoon

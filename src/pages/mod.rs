@@ -2,14 +2,17 @@
 
 pub mod accept_invite;
 pub mod add_user;
+pub mod bulk;
 pub mod coming_soon;
 pub mod invitation_actions;
 pub mod invite_users;
 pub mod login;
 pub mod not_found;
 pub mod profile;
+pub mod selection;
 pub mod settings;
 pub mod signup;
+pub mod teams;
 pub mod user_actions;
 pub mod user_detail;
 pub mod users;

@@ -1,9 +1,9 @@
 //! The actions menu of each row of the users table, and the dialogs it opens.
 
 use crate::{
-    api::users::{ChangeUserRole, DeactivateUser, DeleteUser, ReactivateUser, SetUserTeams},
+    api::users::{DeactivateUser, DeleteUser, ReactivateUser},
     components::{field::FormAlert, menu::RowMenu, modal::Modal},
-    model::{FilterChoices, RoleId, TeamId, UserRow, UserStatus},
+    model::{UserRow, UserStatus},
 };
 use leptos::prelude::*;
 
@@ -87,43 +87,28 @@ fn on_success(succeeded: impl Fn() -> bool + 'static, done: impl Fn() + 'static)
 pub fn RowDialogs(
     /// The action asked for and its user; `None` when no dialog is open.
     pending: RwSignal<Option<(RowAction, UserRow)>>,
-    /// The company's roles and teams.
-    choices: FilterChoices,
     /// Where to say what happened.
     notice: RwSignal<Option<String>>,
     /// Called after a change, so the table reloads.
     on_done: Callback<()>,
 ) -> impl IntoView {
-    let change_role = ServerAction::<ChangeUserRole>::new();
-    let set_teams = ServerAction::<SetUserTeams>::new();
     let deactivate = ServerAction::<DeactivateUser>::new();
     let reactivate = ServerAction::<ReactivateUser>::new();
     let delete = ServerAction::<DeleteUser>::new();
     // A fresh dialog shows no error from an earlier one.
     Effect::new(move |_| {
         if pending.get().is_some() {
-            change_role.value().set(None);
-            set_teams.value().set(None);
             deactivate.value().set(None);
             reactivate.value().set(None);
             delete.value().set(None);
         }
     });
     let target = move || pending.get_untracked().map(|(_, u)| u);
-    let name = move || target().map(|u| u.name).unwrap_or_default();
     let finish = move |message: String| {
         pending.set(None);
         notice.set(Some(message));
         on_done.run(());
     };
-    on_success(
-        move || matches!(change_role.value().get(), Some(Ok(_))),
-        move || finish("Role changed.".into()),
-    );
-    on_success(
-        move || matches!(set_teams.value().get(), Some(Ok(_))),
-        move || finish("Teams changed.".into()),
-    );
     on_success(
         move || matches!(deactivate.value().get(), Some(Ok(_))),
         move || finish("User deactivated and signed out everywhere.".into()),
@@ -140,77 +125,8 @@ pub fn RowDialogs(
     let is =
         move |kind: RowAction| Signal::derive(move || matches!(pending.get(), Some((k, _)) if k == kind));
     let close = Callback::new(move |()| pending.set(None));
-    let choices = StoredValue::new(choices);
 
     view! {
-        <Modal open=is(RowAction::ChangeRole) title="Change role" on_close=close>
-            {move || {
-                let user = target()?;
-                let roles: Vec<_> = choices.get_value().roles.into_iter().filter(|r| r.name != "Owner").collect();
-                let initial = roles.iter().find(|r| r.name == user.role).or(roles.first()).map(|r| r.id);
-                let chosen = RwSignal::new(initial);
-                let role_name = {
-                    let roles = roles.clone();
-                    move || chosen.get().and_then(|id| roles.iter().find(|r| r.id == id)).map(|r| r.name.clone()).unwrap_or_default()
-                };
-                let error = Signal::derive(move || change_role.value().get().and_then(Result::err));
-                Some(view! {
-                    <div class="dialog-body">
-                        <FormAlert error />
-                        <div class="field">
-                            <label for="change-role">"Role"</label>
-                            <select id="change-role" on:change=move |e| chosen.set(event_target_value(&e).parse().ok())>
-                                {roles.into_iter().map(|r| {
-                                    let selected = Some(r.id) == initial;
-                                    view! { <option value=r.id.to_string() selected=selected>{r.name}</option> }
-                                }).collect_view()}
-                            </select>
-                        </div>
-                        <p class="summary">{move || format!("Change the role of {} to {}.", name(), role_name())}</p>
-                        <DialogActions label="Confirm" class="primary" on_cancel=close
-                            disabled=Signal::derive(move || change_role.pending().get())
-                            on_confirm=Callback::new(move |()| { if let Some(role) = chosen.get_untracked() {
-                                    change_role.dispatch(ChangeUserRole { id: user.id, role: RoleId(role) });
-                                } }) />
-                    </div>
-                })
-            }}
-        </Modal>
-        <Modal open=is(RowAction::ChangeTeam) title="Change team" on_close=close>
-            {move || {
-                let user = target()?;
-                let teams = choices.get_value().teams;
-                let checked = RwSignal::new(
-                    teams.iter().filter(|t| user.teams.contains(&t.name)).map(|t| t.id).collect::<Vec<i64>>(),
-                );
-                let error = Signal::derive(move || set_teams.value().get().and_then(Result::err));
-                Some(view! {
-                    <div class="dialog-body">
-                        <FormAlert error />
-                        <fieldset class="field">
-                            <legend>{format!("Teams of {}", user.name)}</legend>
-                            {teams.into_iter().map(|t| {
-                                let id = t.id;
-                                view! {
-                                    <label class="choice">
-                                        <input type="checkbox" prop:checked=move || checked.get().contains(&id)
-                                            on:change=move |e| {
-                                                let on = event_target_checked(&e);
-                                                checked.update(|c| { c.retain(|x| *x != id); if on { c.push(id); } });
-                                            } />
-                                        {t.name}
-                                    </label>
-                                }
-                            }).collect_view()}
-                        </fieldset>
-                        <DialogActions label="Confirm" class="primary" on_cancel=close
-                            disabled=Signal::derive(move || set_teams.pending().get())
-                            on_confirm=Callback::new(move |()| { let teams = checked.get_untracked().into_iter().map(TeamId).collect();
-                                    set_teams.dispatch(SetUserTeams { id: user.id, teams }); }) />
-                    </div>
-                })
-            }}
-        </Modal>
         <Modal open=is(RowAction::Deactivate) title="Deactivate user" on_close=close>
             {move || {
                 let user = target()?;

@@ -1,7 +1,9 @@
 use super::{
     add_user::AddUser,
+    bulk::{ActionBar, BulkDialog, BulkDialogs, BulkRequest, UndoToast},
     invitation_actions::{InvitationAction, InvitationActions, InvitationDialogs},
     invite_users::InviteUsers,
+    selection::{PageCheckbox, Picker, RowCheckbox, SelectAllBanner},
     user_actions::{RowAction, RowActions, RowDialogs},
 };
 use crate::{
@@ -9,8 +11,8 @@ use crate::{
     app::MeResource,
     components::{notice::ErrorNotice, time::RelativeTime, toast::Toast},
     model::{
-        Choice, InvitationRow, InvitationStatus, Permission, UserListQuery, UserPage, UserRow, UserSort,
-        UserTab, PAGE_SIZES,
+        BulkOutcome, Choice, InvitationRow, InvitationStatus, Permission, Selection, UserListQuery, UserPage,
+        UserRow, UserSort, UserTab, PAGE_SIZES,
     },
 };
 use leptos::{ev, prelude::*};
@@ -32,6 +34,11 @@ pub fn UsersPage() -> impl IntoView {
         UserListQuery::from_params(|name| params.get(name))
     });
     let page = Resource::new(move || view.get(), list_users);
+    // --- Live updates (components::live): another admin's change refetches rows and tab counts.
+    use crate::components::live::{use_live_updates, LiveIndicator};
+    let live = use_live_updates(&crate::model::LiveKind::ALL);
+    Effect::watch(move || live.changes.get(), move |_, _, _| page.refetch(), false);
+    // --- end of live updates
     let navigate = use_navigate();
     // Filters and sorting add history entries (Back undoes them); typing a search replaces.
     let go = Callback::new(move |(next, replace): (UserListQuery, bool)| {
@@ -50,7 +57,42 @@ pub fn UsersPage() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let on_added = Callback::new(move |()| page.refetch());
     let pending = RwSignal::new(None::<(RowAction, UserRow)>);
-    let act = Callback::new(move |choice: (RowAction, UserRow)| pending.set(Some(choice)));
+    let picker = Picker::default();
+    let bulk = RwSignal::new(None::<BulkRequest>);
+    let last_change = RwSignal::new(None::<BulkOutcome>);
+    // A new filter starts a new selection; paging keeps it.
+    let filter = Memo::new(move |_| {
+        let v = view.get();
+        (v.tab, v.search, v.role, v.team, v.account)
+    });
+    Effect::watch(move || filter.get(), move |_, _, _| picker.clear(), false);
+    let open_bulk = Callback::new(move |dialog: BulkDialog| {
+        bulk.set(Some(BulkRequest {
+            dialog,
+            selection: picker.selection(&view.get_untracked()),
+            one: picker.one(),
+            teams: Vec::new(),
+        }))
+    });
+    let on_bulk_done = Callback::new(move |outcome: BulkOutcome| {
+        picker.clear();
+        last_change.set(Some(outcome));
+        page.refetch();
+    });
+    // A row's Change role and Change team open the bulk dialogs for that one person.
+    let act = Callback::new(move |(action, user): (RowAction, UserRow)| {
+        let dialog = match action {
+            RowAction::ChangeRole => BulkDialog::Role,
+            RowAction::ChangeTeam => BulkDialog::Team,
+            _ => return pending.set(Some((action, user))),
+        };
+        bulk.set(Some(BulkRequest {
+            dialog,
+            selection: Selection::of(vec![user.id]),
+            one: Some(user.name),
+            teams: user.teams,
+        }));
+    });
     let pending_invitation = RwSignal::new(None::<(InvitationAction, InvitationRow)>);
     let act_invitation =
         Callback::new(move |choice: (InvitationAction, InvitationRow)| pending_invitation.set(Some(choice)));
@@ -67,6 +109,7 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Users" />
         <div class="page-head">
             <h1>"Users"</h1>
+            <LiveIndicator live />
             <div class="page-actions">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -79,7 +122,9 @@ pub fn UsersPage() -> impl IntoView {
                         })}
                         {me.can(Permission::ManageUsers).then(|| view! {
                             <AddUser choices=choices.clone() on_added notice />
-                            <RowDialogs pending choices notice on_done=on_added />
+                            <RowDialogs pending notice on_done=on_added />
+                            <BulkDialogs request=bulk choices on_done=on_bulk_done />
+                            <UndoToast last=last_change notice on_undone=on_added />
                         })}
                     })
                 })}
@@ -93,13 +138,16 @@ pub fn UsersPage() -> impl IntoView {
             })}
         </Transition>
         <Toolbar view go choices />
+        <Show when=move || { can_manage.get() && view.get().tab != UserTab::Invited && picker.count() > 0 }>
+            <ActionBar count=Signal::derive(move || picker.count()) open=open_bulk clear=Callback::new(move |()| picker.clear()) />
+        </Show>
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(p) => {
-                        let manage = can_manage.get_untracked();
+                        let picker = can_manage.get_untracked().then_some(picker);
                         let invite = can_invite.get_untracked();
-                        view! { <Results view=view.get_untracked() page=p go manage act invite act_invitation /> }.into_any()
+                        view! { <Results view=view.get_untracked() page=p go picker act invite act_invitation /> }.into_any()
                     }
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
@@ -287,8 +335,8 @@ fn Results(
     view: UserListQuery,
     page: UserPage,
     go: Callback<(UserListQuery, bool)>,
-    /// Whether rows get an actions menu.
-    manage: bool,
+    /// The selection, when the viewer may change users (rows get checkboxes and a menu).
+    picker: Option<Picker>,
     act: Callback<(RowAction, UserRow)>,
     /// Whether invitation rows get an actions menu.
     invite: bool,
@@ -309,7 +357,13 @@ fn Results(
     let table = if view.tab == UserTab::Invited {
         view! { <InvitationsTable rows=page.invitations now manage=invite act=act_invitation /> }.into_any()
     } else {
-        view! { <UsersTable view=view.clone() rows=page.users now manage act /> }.into_any()
+        let more = page.next.is_some() || page.prev.is_some();
+        let rows = StoredValue::new(page.users);
+        view! {
+            {picker.map(|picker| view! { <SelectAllBanner picker rows view=view.clone() more /> })}
+            <UsersTable view=view.clone() rows now picker act />
+        }
+        .into_any()
     };
     let prev = page.prev.map(|c| {
         UserListQuery {
@@ -402,9 +456,10 @@ fn SortHeader(view: UserListQuery, sort: UserSort, label: &'static str) -> impl 
 #[component]
 fn UsersTable(
     view: UserListQuery,
-    rows: Vec<UserRow>,
+    rows: StoredValue<Vec<UserRow>>,
     now: i64,
-    manage: bool,
+    /// The selection, when the viewer may change users.
+    picker: Option<Picker>,
     act: Callback<(RowAction, UserRow)>,
 ) -> impl IntoView {
     view! {
@@ -412,6 +467,9 @@ fn UsersTable(
             <caption class="visually-hidden">"Users"</caption>
             <thead role="rowgroup">
                 <tr role="row">
+                    {picker.map(|picker| view! {
+                        <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows /></th>
+                    })}
                     <SortHeader view=view.clone() sort=UserSort::Name label="Name" />
                     <SortHeader view=view.clone() sort=UserSort::Email label="Email" />
                     <th scope="col" role="columnheader">"Role"</th>
@@ -419,19 +477,37 @@ fn UsersTable(
                     <SortHeader view=view.clone() sort=UserSort::Status label="Status" />
                     <SortHeader view=view.clone() sort=UserSort::LastSeen label="Last seen" />
                     <SortHeader view=view sort=UserSort::Created label="Created" />
-                    {manage.then(|| view! {
+                    {picker.map(|_| view! {
                         <th scope="col" role="columnheader"><span class="visually-hidden">"Actions"</span></th>
                     })}
                 </tr>
             </thead>
-            <tbody role="rowgroup">{rows.into_iter().map(|user| view! { <UserTableRow user now manage act /> }).collect_view()}</tbody>
+            <tbody role="rowgroup">
+                {rows
+                    .get_value()
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, user)| view! { <UserTableRow user index rows now picker act /> })
+                    .collect_view()}
+            </tbody>
         </table>
     }
 }
 
 #[component]
-fn UserTableRow(user: UserRow, now: i64, manage: bool, act: Callback<(RowAction, UserRow)>) -> impl IntoView {
-    let actions = manage.then(|| {
+fn UserTableRow(
+    user: UserRow,
+    /// The row's place on the page, for shift-click ranges.
+    index: usize,
+    rows: StoredValue<Vec<UserRow>>,
+    now: i64,
+    picker: Option<Picker>,
+    act: Callback<(RowAction, UserRow)>,
+) -> impl IntoView {
+    let check = picker.map(|picker| {
+        view! { <td role="cell" class="check-cell"><RowCheckbox picker rows index /></td> }
+    });
+    let actions = picker.map(|_| {
         let user = user.clone();
         view! { <td role="cell" class="row-actions"><RowActions user act /></td> }
     });
@@ -442,6 +518,7 @@ fn UserTableRow(user: UserRow, now: i64, manage: bool, act: Callback<(RowAction,
     };
     view! {
         <tr role="row">
+            {check}
             <th scope="row" role="rowheader" data-label="Name">
                 <A href=format!("/users/{}", user.id) attr:class="row-link">{user.name}</A>
             </th>

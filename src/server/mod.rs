@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod csrf;
 pub mod db;
+pub mod live;
 pub mod mail;
 pub mod mailer;
 pub mod password;

@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages and server functions, static files, and the layers
 //! around them. `main` and the integration tests both build it here.
 
-use super::{assets, auth::SessionCache, csrf, state::AppState};
+use super::{assets, auth::SessionCache, csrf, live, state::AppState};
 use crate::{
     app::{shell, App},
     error::AppError,
@@ -101,6 +101,8 @@ pub fn build(state: AppState) -> Router {
         ))
         .service(serve_pkg);
     Router::new()
+        // Server-sent events; CompressionLayer's default predicate leaves text/event-stream alone.
+        .route(crate::model::LIVE_PATH, axum::routing::get(live::stream))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

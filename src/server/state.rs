@@ -1,4 +1,4 @@
-use super::{config::Config, db::Db, mailer::Mailer};
+use super::{config::Config, db::Db, live::Live, mailer::Mailer};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
@@ -11,4 +11,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Wake it after committing a transaction that queued mail in the outbox.
     pub mailer: Mailer,
+    /// Live updates: `live.publish(company, LiveEvent::users(ids))` after a change commits.
+    pub live: Live,
 }

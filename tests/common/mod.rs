@@ -12,6 +12,7 @@ use http_body_util::BodyExt;
 use roster::server::{
     config::Config,
     db,
+    live::Live,
     mailer::{Mailer, MailerWorker},
     router,
     state::AppState,
@@ -118,11 +119,13 @@ impl TestApp {
             .await
             .expect("database");
         let (mailer, mail_worker) = Mailer::start(db.clone(), &config).expect("mailer");
+        let live = Live::start(&config.database_url, db.clone()).await;
         let state = AppState {
             leptos_options: router::leptos_options("target/site", config.addr),
             db,
             config: Arc::new(config),
             mailer,
+            live,
         };
         let router =
             router::build(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
@@ -188,6 +191,22 @@ impl TestApp {
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
+    }
+
+    /// A `GET` whose body is left unread, for streams (`/api/live`) that do not end.
+    pub async fn open(&self, path: &str, headers: &[(&str, &str)]) -> axum::response::Response {
+        let mut builder = Request::builder()
+            .method("GET")
+            .uri(path)
+            .header(header::HOST, "127.0.0.1:3000");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        self.router
+            .clone()
+            .oneshot(builder.body(Body::empty()).unwrap())
+            .await
+            .unwrap()
     }
 
     /// Signs up a new company and returns the owner's session cookie.

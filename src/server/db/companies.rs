@@ -42,7 +42,7 @@ pub async fn create_with_owner(
     name: &CompanyName,
     owner: NewOwner<'_>,
 ) -> Result<CreatedCompany, AppError> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let now = now_ms();
     let company_id = CompanyId(
         sqlx::query_scalar::<_, i64>(
@@ -201,7 +201,7 @@ pub async fn save_settings(
     }
     let company = can.company().0;
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let before = settings_in(&mut *tx, company).await?;
     sqlx::query("UPDATE companies SET name = $1, invitation_validity_days = $2 WHERE id = $3")
         .bind(name.as_str())

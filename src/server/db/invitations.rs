@@ -198,7 +198,7 @@ pub async fn invite(
     let company = can.company();
     let (candidates, mut set_aside) = screen(&form.addresses)?;
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     lock_company(&mut tx, company).await?;
     assignable_role(&mut tx, company, form.role).await?;
     if let Some(team) = form.team {
@@ -390,7 +390,7 @@ pub async fn resend(
 ) -> Result<InvitationsChanged, AppError> {
     let company = can.company();
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     lock_company(&mut tx, company).await?;
     let (rows, mut skipped) = stored(&mut tx, company, ids).await?;
     let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
@@ -476,7 +476,7 @@ pub async fn remove(
 ) -> Result<InvitationsChanged, AppError> {
     let company = can.company();
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let (rows, mut skipped) = stored(&mut tx, company, ids).await?;
     let mut changed = Vec::new();
     for row in rows {
@@ -531,7 +531,7 @@ pub async fn find(db: &Db, secret: &str, now: i64) -> Result<Option<InvitationLi
 }
 
 /// Uses an invitation link once: creates the user, active, with the invitation's roles and
-/// teams, and returns them to sign in. Used, withdrawn, expired and unknown links all get
+/// teams, and returns them (and their company) to sign in. Used, withdrawn, expired and unknown links all get
 /// `LinkExpired`.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn accept(
@@ -540,9 +540,9 @@ pub async fn accept(
     name: &PersonName,
     password_hash: &str,
     ip: &str,
-) -> Result<UserId, AppError> {
+) -> Result<(CompanyId, UserId), AppError> {
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     // Claiming the row first makes the link single-use even when two tabs race.
     let claimed: Option<(i64, i64, String)> = sqlx::query_as(
         "UPDATE invitations SET status = 'accepted', accepted_at = $1
@@ -617,7 +617,7 @@ pub async fn accept(
     )
     .await?;
     tx.commit().await?;
-    Ok(UserId(user))
+    Ok((CompanyId(company), UserId(user)))
 }
 
 #[cfg(test)]

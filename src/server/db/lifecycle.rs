@@ -225,7 +225,7 @@ pub async fn create(
         ));
     }
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let role_name = assignable_role(&mut tx, company, form.role).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at)
@@ -293,7 +293,7 @@ pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserE
     } = Details::parse(&edit.name, &edit.email, &edit.phone, &edit.job_title)?;
     let job_title = job_title.as_str();
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let before = current(&mut tx, company, edit.id).await?;
     let updated = sqlx::query(
         "UPDATE users SET name = $1, email = $2, phone = $3, job_title = $4, version = version + 1, updated_at = $5
@@ -347,7 +347,7 @@ pub async fn change_role(
 ) -> Result<(), AppError> {
     let company = can.company();
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
     let target = current(&mut tx, company, user).await?;
     if user == owner {
@@ -388,7 +388,7 @@ pub async fn set_teams(
 ) -> Result<(), AppError> {
     let company = can.company();
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let target = current(&mut tx, company, user).await?;
     let mut names = Vec::with_capacity(teams.len());
     for team in teams {
@@ -401,6 +401,12 @@ pub async fn set_teams(
         names.push(name.ok_or_else(|| AppError::field("teams", "Choose among your company's teams."))?);
     }
     sqlx::query("DELETE FROM team_members WHERE user_id = $1")
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await?;
+    // A new version tells a pending bulk undo that this user changed since.
+    sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
         .bind(user.0)
         .execute(&mut *tx)
         .await?;
@@ -441,7 +447,7 @@ pub async fn deactivate(
         return Err(AppError::Conflict("You can't deactivate yourself.".into()));
     }
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
     let target = current(&mut tx, company, user).await?;
     if user == owner {
@@ -486,7 +492,7 @@ pub async fn reactivate(
 ) -> Result<(), AppError> {
     let company = can.company();
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let target = current(&mut tx, company, user).await?;
     if target.status != UserStatus::Deactivated.key() {
         return Err(AppError::Conflict(format!("{} is not deactivated.", target.name)));
@@ -543,7 +549,7 @@ pub async fn delete(
         return Err(AppError::Conflict("You can't delete yourself.".into()));
     }
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
     let target = current(&mut tx, company, user).await?;
     if user == owner {
@@ -590,7 +596,7 @@ pub async fn delete(
 pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppError> {
     let company = by.company;
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
     if owner != by.user {
         return Err(AppError::Forbidden);
@@ -704,7 +710,7 @@ pub async fn find_link(db: &Db, secret: &str, now: i64) -> Result<Option<LinkInf
 /// A second use, an expired link or a deactivated user all get the same answer.
 pub async fn use_link(db: &Db, secret: &str, password_hash: Option<String>) -> Result<UserId, AppError> {
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let user: Option<i64> = sqlx::query_scalar(
         "UPDATE account_tokens SET used_at = $1
          WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 AND purpose IN ('setup', 'reactivate')

@@ -3,12 +3,14 @@
 //! placeholders `$1, $2` (see the README's architecture section for why).
 
 pub mod audit;
+pub mod bulk;
 pub mod companies;
 pub mod demo;
 pub mod invitations;
 pub mod lifecycle;
 pub mod outbox;
 pub mod sessions;
+pub mod teams;
 pub mod throttle;
 pub mod users;
 
@@ -99,6 +101,18 @@ fn sqlite_url(url: &str) -> Result<String, std::io::Error> {
     } else {
         format!("{url}?mode=rwc")
     })
+}
+
+/// A transaction that changes data, holding the write lock from its start. On SQLite (WAL), a
+/// transaction that reads first and writes later fails with "database is locked" when another
+/// writer committed in between, whatever the busy timeout; taking the lock first makes it wait
+/// its turn instead. On PostgreSQL the statement does nothing.
+pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE companies SET id = id WHERE id = -1")
+        .execute(&mut *tx)
+        .await?;
+    Ok(tx)
 }
 
 /// Now, in Unix milliseconds: the one time format of the schema.

@@ -41,7 +41,7 @@ pub struct NewSession<'a> {
 /// Stores a new session and counts the sign-in as the user being seen.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
          VALUES ($1, $2, $3, $3, $4, $5, $6) RETURNING id",
@@ -86,7 +86,7 @@ pub async fn find(db: &Db, token_hash: &str) -> Result<Option<SessionRow>, sqlx:
 
 /// Records activity on the session and the user's "last seen".
 pub async fn touch(db: &Db, session: SessionId, user: UserId, now: i64) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(session.0)

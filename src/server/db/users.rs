@@ -5,8 +5,8 @@ use super::{placeholders, Db};
 use crate::{
     error::AppError,
     model::{
-        Choice, FilterChoices, InvitationRow, InvitationStatus, TabCounts, UserId, UserListQuery, UserRow,
-        UserSort, UserStatus, UserTab,
+        Choice, CompanyId, FilterChoices, InvitationRow, InvitationStatus, TabCounts, UserId, UserListQuery,
+        UserRow, UserSort, UserStatus, UserTab,
     },
     server::auth::{perm, Can},
 };
@@ -23,7 +23,7 @@ pub struct Paged<T> {
 /// A bound SQL value: the list query is assembled from optional parts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-enum Value {
+pub(super) enum Value {
     Int(i64),
     Text(String),
 }
@@ -97,13 +97,13 @@ impl Row {
 }
 
 /// Adds a value to bind and returns its placeholder.
-fn bind(args: &mut Vec<Value>, value: Value) -> String {
+pub(super) fn bind(args: &mut Vec<Value>, value: Value) -> String {
     args.push(value);
     format!("${}", args.len())
 }
 
 /// The query `sql` with `args` bound in order.
-fn with_args<'q, R>(
+pub(super) fn with_args<'q, R>(
     sql: &'q str,
     args: Vec<Value>,
 ) -> sqlx::query::QueryAs<'q, sqlx::Any, R, sqlx::any::AnyArguments<'q>>
@@ -142,6 +142,38 @@ fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The condition on `users u` that selects the users of `company` in the view `query` (tab,
+/// search, filters); its values are appended to `args`. Pages and bulk selections share it.
+pub(super) fn view_filter(company: CompanyId, query: &UserListQuery, args: &mut Vec<Value>) -> String {
+    let mut sql = format!("u.company_id = {}", bind(args, Value::Int(company.0)));
+    if let Some(status) = query.tab.status() {
+        sql += &format!(" AND u.status = {}", bind(args, Value::Text(status.key().into())));
+    }
+    if !query.search.trim().is_empty() {
+        let p = bind(args, Value::Text(like_pattern(&query.search)));
+        sql += &format!(" AND (LOWER(u.name) LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\')");
+    }
+    if let Some(role) = query.role {
+        let p = bind(args, Value::Int(role.0));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.role_id = {p})"
+        );
+    }
+    if let Some(team) = query.team {
+        let p = bind(args, Value::Int(team.0));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = {p})"
+        );
+    }
+    if let Some(account) = query.account {
+        let p = bind(args, Value::Int(account.0));
+        sql += &format!(
+            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.account_id = {p})"
+        );
+    }
+    sql
+}
+
 /// One page of the caller's company's users for `query`, with the cursors around it.
 /// Keyset pagination: each page seeks in the sort's index from the boundary row, never OFFSET.
 #[tracing::instrument(skip(db, can), err(Debug))]
@@ -157,38 +189,11 @@ pub async fn page(
         None => None,
     };
 
-    let mut args = vec![Value::Int(can.company().0)];
-    let mut sql = String::from(
-        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at FROM users u WHERE u.company_id = $1",
+    let mut args = Vec::new();
+    let mut sql = format!(
+        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at FROM users u WHERE {}",
+        view_filter(can.company(), query, &mut args)
     );
-    if let Some(status) = query.tab.status() {
-        sql += &format!(
-            " AND u.status = {}",
-            bind(&mut args, Value::Text(status.key().into()))
-        );
-    }
-    if !query.search.trim().is_empty() {
-        let p = bind(&mut args, Value::Text(like_pattern(&query.search)));
-        sql += &format!(" AND (LOWER(u.name) LIKE {p} ESCAPE '\\' OR u.email LIKE {p} ESCAPE '\\')");
-    }
-    if let Some(role) = query.role {
-        let p = bind(&mut args, Value::Int(role.0));
-        sql += &format!(
-            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.role_id = {p})"
-        );
-    }
-    if let Some(team) = query.team {
-        let p = bind(&mut args, Value::Int(team.0));
-        sql += &format!(
-            " AND EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = {p})"
-        );
-    }
-    if let Some(account) = query.account {
-        let p = bind(&mut args, Value::Int(account.0));
-        sql += &format!(
-            " AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.account_id = {p})"
-        );
-    }
     let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
     columns.push("u.id");
     // Walking backwards flips the comparison and the order; the rows are reversed after.
@@ -351,6 +356,21 @@ pub async fn invitations(
         })
         .collect();
     Ok(Paged { rows, prev, next })
+}
+
+/// How many users the view matches on every page, for "Select all N users matching this view".
+pub async fn count_matching(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+) -> Result<i64, sqlx::Error> {
+    let mut args = Vec::new();
+    let sql = format!(
+        "SELECT COUNT(*) FROM users u WHERE {}",
+        view_filter(can.company(), query, &mut args)
+    );
+    let (count,): (i64,) = with_args(&sql, args).fetch_one(db).await?;
+    Ok(count)
 }
 
 /// How many users each tab holds, and pending invitations that have not expired.

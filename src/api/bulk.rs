@@ -1,0 +1,74 @@
+//! Bulk changes of users (manage-users): preview, apply, undo; and how many users a view
+//! matches, for selecting all of them.
+
+use crate::{
+    error::AppError,
+    model::{BulkAction, BulkOutcome, Selection, UndoOutcome, UserListQuery},
+};
+use leptos::prelude::*;
+
+/// How many users `query` matches on every page.
+#[server(endpoint = "users/count")]
+pub async fn count_users(query: UserListQuery) -> Result<i64, AppError> {
+    use crate::server::{
+        auth::{self, perm},
+        db,
+    };
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            let can = user.require::<perm::ViewUsers>()?;
+            Ok(db::users::count_matching(&auth::state()?.db, &can, &query).await?)
+        }
+        .await,
+    )
+}
+
+/// What `action` would do to `selection`: how many change, and who is skipped and why.
+#[server(endpoint = "users/bulk/preview")]
+pub async fn preview_bulk(selection: Selection, action: BulkAction) -> Result<BulkOutcome, AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, _, state) = super::author().await?;
+            db::bulk::preview(&state.db, &can, &selection, &action).await
+        }
+        .await,
+    )
+}
+
+/// Carries out `action` on `selection` in one transaction.
+#[server(endpoint = "users/bulk/apply")]
+pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<BulkOutcome, AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = super::author().await?;
+            let outcome = db::bulk::apply(
+                &state.db,
+                &can,
+                &by,
+                &selection,
+                &action,
+                &state.config.public_url,
+            )
+            .await?;
+            state.mailer.wake();
+            Ok(outcome)
+        }
+        .await,
+    )
+}
+
+/// Undoes a bulk change for the users not changed since.
+#[server(endpoint = "users/bulk/undo")]
+pub async fn undo_bulk(change: i64) -> Result<UndoOutcome, AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = super::author().await?;
+            db::bulk::undo(&state.db, &can, &by, change).await
+        }
+        .await,
+    )
+}

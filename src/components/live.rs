@@ -1,0 +1,330 @@
+//! Live updates in the browser: [`use_live_updates`] listens to the server-sent events of
+//! `/api/live` and counts the changes a page should refetch for; [`LiveIndicator`] says
+//! whether the page is live.
+//!
+//! ```ignore
+//! let live = use_live_updates(&[LiveKind::Users, LiveKind::Invitations]);
+//! Effect::watch(move || live.changes.get(), move |_, _, _| page.refetch(), false);
+//! view! { <h1>"Users"</h1> <LiveIndicator live /> }
+//! ```
+//!
+//! The stream only ever says *that* something changed (a kind and ids), so the page refetches
+//! through its normal server functions. It runs in the browser only: on the server, and until
+//! the stream is open, the state is [`LiveStatus::Connecting`]. A hand-written `EventSource`
+//! binding (a few lines of web-sys) rather than a new crate keeps the WASM small.
+
+use crate::model::LiveKind;
+use leptos::prelude::*;
+
+/// Where the stream stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveStatus {
+    /// Not open yet (also the server-rendered state), or paused while the tab is hidden.
+    Connecting,
+    /// Open: changes arrive within a second.
+    Live,
+    /// Dropped; retrying with backoff (0.5 s doubling to 15 s).
+    Reconnecting,
+}
+
+/// What [`use_live_updates`] returns (and provides as context to the page's children).
+#[derive(Debug, Clone, Copy)]
+pub struct LiveUpdates {
+    /// True while the stream is open.
+    pub connected: Signal<bool>,
+    /// Goes up by one for each burst of relevant changes (bursts within 100 ms count once),
+    /// and when the stream opens again after a gap, since changes may have been missed then.
+    /// Refetch when it moves; never when it starts (0).
+    pub changes: Signal<u64>,
+    /// The state, for [`LiveIndicator`].
+    pub status: Signal<LiveStatus>,
+}
+
+/// Opens the live stream of the signed-in user's company for as long as the calling
+/// component lives, counting the changes of `kinds`. Reconnects by itself, and pauses while
+/// the tab is hidden (browsers allow few open connections per site).
+pub fn use_live_updates(kinds: &[LiveKind]) -> LiveUpdates {
+    let status = RwSignal::new(LiveStatus::Connecting);
+    let changes = RwSignal::new(0_u64);
+    #[cfg(feature = "hydrate")]
+    browser::start(kinds.to_vec(), status, changes);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = kinds;
+    let live = LiveUpdates {
+        connected: Signal::derive(move || status.get() == LiveStatus::Live),
+        changes: changes.read_only().into(),
+        status: status.read_only().into(),
+    };
+    provide_context(live);
+    live
+}
+
+/// "Live" while changes arrive by themselves, "Reconnecting…" while they do not.
+#[component]
+pub fn LiveIndicator(
+    /// The stream to show, from [`use_live_updates`].
+    live: LiveUpdates,
+) -> impl IntoView {
+    let status = live.status;
+    let text = move || match status.get() {
+        LiveStatus::Connecting => "Connecting…",
+        LiveStatus::Live => "Live",
+        LiveStatus::Reconnecting => "Reconnecting…",
+    };
+    let state = move || match status.get() {
+        LiveStatus::Connecting => "connecting",
+        LiveStatus::Live => "live",
+        LiveStatus::Reconnecting => "reconnecting",
+    };
+    view! {
+        <span class="live-indicator" data-state=state role="status" aria-label=move || format!("Live updates: {}", text())>
+            <span class="live-dot" aria-hidden="true"></span>
+            {text}
+        </span>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::LiveStatus;
+    use crate::model::{LiveEvent, LiveKind, LIVE_CHANGE, LIVE_PATH, LIVE_READY};
+    use leptos::prelude::*;
+    use std::{cell::RefCell, rc::Rc, time::Duration};
+    use wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::{js_sys, Event, EventSource, MessageEvent};
+
+    const FIRST_RETRY: Duration = Duration::from_millis(500);
+    const LAST_RETRY: Duration = Duration::from_secs(15);
+    /// Changes closer together than this make one refetch.
+    const COALESCE: Duration = Duration::from_millis(100);
+
+    /// One `EventSource` and the handlers it calls; closed when dropped.
+    struct Connection {
+        source: EventSource,
+        _ready: Closure<dyn FnMut(MessageEvent)>,
+        _change: Closure<dyn FnMut(MessageEvent)>,
+        _error: Closure<dyn FnMut(Event)>,
+    }
+
+    impl Drop for Connection {
+        fn drop(&mut self) {
+            self.source.close();
+        }
+    }
+
+    struct Client {
+        kinds: Vec<LiveKind>,
+        status: RwSignal<LiveStatus>,
+        changes: RwSignal<u64>,
+        connection: Option<Connection>,
+        /// Handlers of closed connections, dropped only outside their own calls.
+        closed: Vec<Connection>,
+        retry: Option<TimeoutHandle>,
+        bump: Option<TimeoutHandle>,
+        delay: Duration,
+        /// The stream was open before: the next `ready` is a catch-up.
+        was_live: bool,
+        stopped: bool,
+        _visibility: Option<Closure<dyn FnMut(Event)>>,
+    }
+
+    type Shared = Rc<RefCell<Client>>;
+
+    pub fn start(kinds: Vec<LiveKind>, status: RwSignal<LiveStatus>, changes: RwSignal<u64>) {
+        let client = Rc::new(RefCell::new(Client {
+            kinds,
+            status,
+            changes,
+            connection: None,
+            closed: Vec::new(),
+            retry: None,
+            bump: None,
+            delay: FIRST_RETRY,
+            was_live: false,
+            stopped: false,
+            _visibility: None,
+        }));
+        watch_visibility(&client);
+        if !document().hidden() {
+            open(&client);
+        }
+        let stored = StoredValue::new_local(client);
+        on_cleanup(move || {
+            if let Some(client) = stored.try_get_value() {
+                stop(&client);
+            }
+        });
+    }
+
+    fn open(client: &Shared) {
+        // Not called from a connection's own handlers, so their closures may go now.
+        client.borrow_mut().closed.clear();
+        let Ok(source) = EventSource::new(LIVE_PATH) else {
+            return retry_later(client);
+        };
+        let weak = Rc::downgrade(client);
+        let ready = Closure::<dyn FnMut(MessageEvent)>::new({
+            let weak = weak.clone();
+            move |_: MessageEvent| {
+                let Some(client) = weak.upgrade() else { return };
+                let (status, catch_up) = {
+                    let mut c = client.borrow_mut();
+                    c.delay = FIRST_RETRY;
+                    (c.status, std::mem::replace(&mut c.was_live, true))
+                };
+                status.set(LiveStatus::Live);
+                if catch_up {
+                    changed(&client);
+                }
+            }
+        });
+        let change = Closure::<dyn FnMut(MessageEvent)>::new({
+            let weak = weak.clone();
+            move |message: MessageEvent| {
+                let Some(client) = weak.upgrade() else { return };
+                let event = message
+                    .data()
+                    .as_string()
+                    .and_then(|text| serde_json::from_str::<LiveEvent>(&text).ok());
+                let relevant = event.is_some_and(|e| client.borrow().kinds.contains(&e.kind));
+                if relevant {
+                    changed(&client);
+                }
+            }
+        });
+        let error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            let Some(client) = weak.upgrade() else { return };
+            drop_connection(&client);
+            let status = client.borrow().status;
+            status.set(LiveStatus::Reconnecting);
+            retry_later(&client);
+        });
+        let listen = |name: &str, handler: &js_sys::Function| {
+            let _ = source.add_event_listener_with_callback(name, handler);
+        };
+        listen(LIVE_READY, ready.as_ref().unchecked_ref());
+        listen(LIVE_CHANGE, change.as_ref().unchecked_ref());
+        listen("error", error.as_ref().unchecked_ref());
+        client.borrow_mut().connection = Some(Connection {
+            source,
+            _ready: ready,
+            _change: change,
+            _error: error,
+        });
+    }
+
+    /// Closes the current connection, keeping its handlers until it is safe to drop them.
+    fn drop_connection(client: &Shared) {
+        let mut c = client.borrow_mut();
+        if let Some(connection) = c.connection.take() {
+            connection.source.close();
+            c.closed.push(connection);
+        }
+    }
+
+    fn retry_later(client: &Shared) {
+        let delay = {
+            let c = client.borrow();
+            if c.stopped || c.retry.is_some() {
+                return;
+            }
+            c.delay
+        };
+        // Up to a fifth shorter, so that pages do not all come back at the same instant.
+        let jittered = delay.mul_f64(1.0 - js_sys::Math::random() * 0.2);
+        let weak = Rc::downgrade(client);
+        let handle = set_timeout_with_handle(
+            move || {
+                let Some(client) = weak.upgrade() else { return };
+                {
+                    let mut c = client.borrow_mut();
+                    c.retry = None;
+                    c.closed.clear();
+                    if c.stopped || c.connection.is_some() {
+                        return;
+                    }
+                }
+                if !document().hidden() {
+                    open(&client);
+                }
+            },
+            jittered,
+        )
+        .ok();
+        let mut c = client.borrow_mut();
+        c.retry = handle;
+        c.delay = (delay * 2).min(LAST_RETRY);
+    }
+
+    /// Counts a change, once per burst.
+    fn changed(client: &Shared) {
+        if client.borrow().bump.is_some() {
+            return;
+        }
+        let weak = Rc::downgrade(client);
+        let handle = set_timeout_with_handle(
+            move || {
+                let Some(client) = weak.upgrade() else { return };
+                let changes = {
+                    let mut c = client.borrow_mut();
+                    c.bump = None;
+                    c.changes
+                };
+                changes.update(|n| *n += 1);
+            },
+            COALESCE,
+        );
+        match handle {
+            Ok(handle) => client.borrow_mut().bump = Some(handle),
+            Err(_) => {
+                let changes = client.borrow().changes;
+                changes.update(|n| *n += 1);
+            }
+        }
+    }
+
+    /// Closes the stream while the tab is hidden and opens it again (catching up) when shown.
+    fn watch_visibility(client: &Shared) {
+        let weak = Rc::downgrade(client);
+        let handler = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
+            let Some(client) = weak.upgrade() else { return };
+            if client.borrow().stopped {
+                return;
+            }
+            if document().hidden() {
+                drop_connection(&client);
+                let status = client.borrow().status;
+                status.set(LiveStatus::Connecting);
+            } else if client.borrow().connection.is_none() {
+                if let Some(retry) = client.borrow_mut().retry.take() {
+                    retry.clear();
+                }
+                client.borrow_mut().delay = FIRST_RETRY;
+                open(&client);
+            }
+        });
+        let _ =
+            document().add_event_listener_with_callback("visibilitychange", handler.as_ref().unchecked_ref());
+        client.borrow_mut()._visibility = Some(handler);
+    }
+
+    fn stop(client: &Shared) {
+        let visibility = {
+            let mut c = client.borrow_mut();
+            c.stopped = true;
+            if let Some(retry) = c.retry.take() {
+                retry.clear();
+            }
+            if let Some(bump) = c.bump.take() {
+                bump.clear();
+            }
+            c.connection = None;
+            c.closed.clear();
+            c._visibility.take()
+        };
+        if let Some(handler) = visibility {
+            let _ = document()
+                .remove_event_listener_with_callback("visibilitychange", handler.as_ref().unchecked_ref());
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Bulk changes of users: which users (chosen ones, or every user matching a view), what to
+//! do to them, what the server will do and did, and how to undo it.
+
+use super::{RoleId, TeamId, UserId, UserListQuery};
+use serde::{Deserialize, Serialize};
+
+/// The most users one request may name by id; beyond that, select everyone matching a view.
+pub const MAX_SELECTED_IDS: usize = 10_000;
+
+/// Which users a bulk action is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Selection {
+    /// Users chosen one by one (or a page at a time).
+    #[serde(default)]
+    pub ids: Vec<UserId>,
+    /// Every user matching this view of the table, resolved by the server when the action
+    /// runs (so it covers every page and users added since). Wins over `ids` when set.
+    #[serde(default)]
+    pub matching: Option<UserListQuery>,
+}
+
+impl Selection {
+    pub fn of(ids: Vec<UserId>) -> Selection {
+        Selection { ids, matching: None }
+    }
+
+    pub fn matching(view: UserListQuery) -> Selection {
+        Selection {
+            ids: Vec::new(),
+            matching: Some(view.first_page()),
+        }
+    }
+}
+
+/// What a bulk action does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BulkKind {
+    ChangeRole,
+    /// Their teams become exactly the chosen ones.
+    SetTeams,
+    AddToTeams,
+    RemoveFromTeams,
+    Deactivate,
+    Reactivate,
+    Delete,
+}
+
+impl BulkKind {
+    /// Whether the change can be undone (deleting cannot).
+    pub fn undoable(self) -> bool {
+        self != BulkKind::Delete
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkAction {
+    pub kind: BulkKind,
+    /// For ChangeRole.
+    #[serde(default)]
+    pub role: Option<RoleId>,
+    /// For the team changes.
+    #[serde(default)]
+    pub teams: Vec<TeamId>,
+}
+
+/// A user left out of a bulk action, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkSkip {
+    pub name: String,
+    pub reason: String,
+}
+
+/// What a bulk action will do, or did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkOutcome {
+    /// Users changed (or to be changed).
+    pub changed: i64,
+    /// Users selected that already are as asked (nothing to do).
+    pub unchanged: i64,
+    /// Users left out for a reason worth naming (the owner, oneself, ...).
+    pub skipped: Vec<BulkSkip>,
+    /// The undo handle, after an undoable change.
+    pub undo: Option<i64>,
+}
+
+/// What an undo did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UndoOutcome {
+    pub restored: i64,
+    /// Users not restored, with why (most often: changed again since).
+    pub not_restored: Vec<BulkSkip>,
+}
+
+fn users(n: i64) -> String {
+    format!("{n} user{}", if n == 1 { "" } else { "s" })
+}
+
+impl BulkOutcome {
+    /// The dialog's summary before confirming, e.g. "Change the role of 37 users to Admin.
+    /// 1 will be skipped: Ana Ruiz is the owner." `doing` says the change with `{users}` where
+    /// the count goes, or `one`'s name when the selection is that one person.
+    pub fn summary(&self, doing: &str, one: Option<&str>) -> String {
+        let who = match one {
+            Some(name) if self.changed == 1 => name.to_string(),
+            _ => users(self.changed),
+        };
+        let mut text = if self.changed == 0 {
+            "Nobody will be changed.".to_string()
+        } else {
+            format!("{}.", doing.replace("{users}", &who))
+        };
+        if self.unchanged > 0 {
+            let are = if self.unchanged == 1 { "is" } else { "are" };
+            text += &format!(" {} {are} already as asked.", users(self.unchanged));
+        }
+        if !self.skipped.is_empty() {
+            let named: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|s| format!("{} {}", s.name, s.reason))
+                .collect();
+            text += &format!(" {} will be skipped: {}.", self.skipped.len(), named.join("; "));
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_says_how_many_change_and_who_is_skipped_and_why() {
+        let outcome = BulkOutcome {
+            changed: 37,
+            unchanged: 2,
+            skipped: vec![BulkSkip {
+                name: "Ana Ruiz".into(),
+                reason: "is the owner".into(),
+            }],
+            undo: None,
+        };
+        assert_eq!(
+            outcome.summary("Change the role of {users} to Admin", None),
+            "Change the role of 37 users to Admin. 2 users are already as asked. 1 will be skipped: Ana Ruiz is the owner."
+        );
+        let one = BulkOutcome {
+            changed: 1,
+            unchanged: 0,
+            skipped: vec![],
+            undo: None,
+        };
+        assert_eq!(
+            one.summary("Deactivate {users}", Some("Ana Ruiz")),
+            "Deactivate Ana Ruiz."
+        );
+    }
+}

@@ -1,0 +1,95 @@
+//! Live updates: what the server tells open pages when a company's data changed.
+//!
+//! An event names only a kind and ids, never a field value, so it cannot show a viewer more
+//! than their permissions allow: the page refetches through the normal, permission-checked
+//! server functions.
+
+use super::{TeamId, UserId};
+use serde::{Deserialize, Serialize};
+
+/// The server-sent events stream of the caller's company (`GET`, session cookie).
+pub const LIVE_PATH: &str = "/api/live";
+/// Name of the first event of every stream: the subscription is in place.
+pub const LIVE_READY: &str = "ready";
+/// Name of the event that carries a JSON [`LiveEvent`].
+pub const LIVE_CHANGE: &str = "change";
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveKind {
+    Users,
+    Invitations,
+    Teams,
+}
+
+impl LiveKind {
+    pub const ALL: [LiveKind; 3] = [LiveKind::Users, LiveKind::Invitations, LiveKind::Teams];
+}
+
+/// Something of `kind` changed in the subscriber's company. Empty `ids` means "anything of
+/// this kind may have changed: reload it all" (too many ids, or events were missed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveEvent {
+    pub kind: LiveKind,
+    #[serde(default)]
+    pub ids: Vec<i64>,
+}
+
+impl LiveEvent {
+    /// These users changed (were added, edited, deactivated, deleted ...).
+    pub fn users(ids: impl IntoIterator<Item = UserId>) -> LiveEvent {
+        LiveEvent::of(LiveKind::Users, ids.into_iter().map(|id| id.0))
+    }
+
+    /// One user changed.
+    pub fn user(id: UserId) -> LiveEvent {
+        LiveEvent::users([id])
+    }
+
+    /// These invitations (by id) changed.
+    pub fn invitations(ids: impl IntoIterator<Item = i64>) -> LiveEvent {
+        LiveEvent::of(LiveKind::Invitations, ids)
+    }
+
+    /// These teams changed.
+    pub fn teams(ids: impl IntoIterator<Item = TeamId>) -> LiveEvent {
+        LiveEvent::of(LiveKind::Teams, ids.into_iter().map(|id| id.0))
+    }
+
+    /// Anything of `kind` may have changed.
+    pub fn everything(kind: LiveKind) -> LiveEvent {
+        LiveEvent {
+            kind,
+            ids: Vec::new(),
+        }
+    }
+
+    /// True when the event names no ids: reload everything of its kind.
+    pub fn is_everything(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    fn of(kind: LiveKind, ids: impl IntoIterator<Item = i64>) -> LiveEvent {
+        let mut ids: Vec<i64> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        LiveEvent { kind, ids }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_travels_as_its_kind_and_ids_only() {
+        let event = LiveEvent::users([UserId(7), UserId(3), UserId(7)]);
+        let json = serde_json::to_string(&event).unwrap();
+        assert_eq!(json, r#"{"kind":"users","ids":[3,7]}"#);
+        assert_eq!(serde_json::from_str::<LiveEvent>(&json).unwrap(), event);
+        let all: LiveEvent = serde_json::from_str(r#"{"kind":"teams"}"#).unwrap();
+        assert!(all.is_everything());
+        assert_eq!(all, LiveEvent::everything(LiveKind::Teams));
+    }
+}

@@ -1,0 +1,344 @@
+//! Bulk changes in the users table: the action bar over a selection, the dialogs that preview
+//! and confirm a change (also used by a row's Change role and Change team for one user), and
+//! the toast that offers Undo.
+
+use crate::{
+    api::bulk::{preview_bulk, ApplyBulk, UndoBulk},
+    components::{field::FormAlert, modal::Modal},
+    model::{BulkAction, BulkKind, BulkOutcome, FilterChoices, RoleId, Selection, TeamId},
+};
+use leptos::prelude::*;
+use std::time::Duration;
+
+/// Which dialog is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BulkDialog {
+    Role,
+    Team,
+    Deactivate,
+    Reactivate,
+    Delete,
+}
+
+/// A dialog asked for: which, about whom, and the person's name when it is one person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkRequest {
+    pub dialog: BulkDialog,
+    pub selection: Selection,
+    pub one: Option<String>,
+    /// The one person's teams, to start "Change team" from.
+    pub teams: Vec<String>,
+}
+
+/// The sticky bar over a selection: how many are selected and what can be done to them.
+#[component]
+pub fn ActionBar(
+    /// How many users are selected.
+    count: Signal<i64>,
+    /// Opens a dialog for the selection.
+    open: Callback<BulkDialog>,
+    clear: Callback<()>,
+) -> impl IntoView {
+    let button = move |dialog: BulkDialog, text: &'static str, class: &'static str| {
+        view! { <button type="button" class=class on:click=move |_| open.run(dialog)>{text}</button> }
+    };
+    view! {
+        <div class="action-bar" role="region" aria-label="Selected users">
+            <span class="action-count" aria-live="polite">
+                {move || format!("{} selected", count.get())}
+            </span>
+            <div class="action-buttons">
+                {button(BulkDialog::Role, "Change role", "secondary")}
+                {button(BulkDialog::Team, "Change team", "secondary")}
+                {button(BulkDialog::Deactivate, "Deactivate", "secondary")}
+                {button(BulkDialog::Reactivate, "Reactivate", "secondary")}
+                {button(BulkDialog::Delete, "Delete", "secondary danger-text")}
+                <button type="button" class="link-button" on:click=move |_| clear.run(())>"Clear selection"</button>
+            </div>
+        </div>
+    }
+}
+
+/// The dialogs of the bulk changes, one at a time, for the request in `request`.
+#[component]
+pub fn BulkDialogs(
+    request: RwSignal<Option<BulkRequest>>,
+    choices: FilterChoices,
+    /// Called with what a confirmed change did.
+    on_done: Callback<BulkOutcome>,
+) -> impl IntoView {
+    let apply = ServerAction::<ApplyBulk>::new();
+    Effect::new(move |_| {
+        if request.get().is_some() {
+            apply.value().set(None);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(outcome)) = apply.value().get() {
+            request.set(None);
+            on_done.run(outcome);
+        }
+    });
+    let is =
+        move |dialog: BulkDialog| Signal::derive(move || request.get().is_some_and(|r| r.dialog == dialog));
+    let close = Callback::new(move |()| request.set(None));
+    let choices = StoredValue::new(choices);
+    // The dialog body for the open request, with `action` built from the dialog's inputs.
+    let body =
+        move |doing: String, confirm: &'static str, danger: bool, action: Signal<Option<BulkAction>>| {
+            let current = request.get_untracked()?;
+            Some(view! { <Preview request=current doing confirm danger action apply close /> })
+        };
+    view! {
+        <Modal open=is(BulkDialog::Role) title="Change role" on_close=close>
+            {move || {
+                let roles: Vec<_> = choices.get_value().roles.into_iter().filter(|r| r.name != "Owner").collect();
+                let chosen = RwSignal::new(None::<i64>);
+                let action = Signal::derive(move || chosen.get().map(|role| BulkAction {
+                    kind: BulkKind::ChangeRole,
+                    role: Some(RoleId(role)),
+                    teams: Vec::new(),
+                }));
+                let role_name = {
+                    let roles = roles.clone();
+                    move || chosen.get().and_then(|id| roles.iter().find(|r| r.id == id)).map(|r| r.name.clone())
+                };
+                let doing = Signal::derive(move || role_name().map(|n| format!("Change the role of {{users}} to {n}")));
+                view! {
+                    <div class="dialog-body">
+                        <div class="field">
+                            <label for="bulk-role">"Role"</label>
+                            <select id="bulk-role" on:change=move |e| chosen.set(event_target_value(&e).parse().ok())>
+                                <option value="" selected=true disabled=true>"Choose a role"</option>
+                                {roles.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
+                            </select>
+                        </div>
+                        {move || doing.get().and_then(|d| body(d, "Confirm", false, action))}
+                    </div>
+                }
+            }}
+        </Modal>
+        <Modal open=is(BulkDialog::Team) title="Change team" on_close=close>
+            {move || {
+                let teams = choices.get_value().teams;
+                // One person: their teams, to change; many: teams to add.
+                let current = request.get_untracked().filter(|r| r.one.is_some()).map(|r| r.teams);
+                let how = RwSignal::new(if current.is_some() { BulkKind::SetTeams } else { BulkKind::AddToTeams });
+                let checked = RwSignal::new(
+                    teams.iter().filter(|t| current.as_ref().is_some_and(|c| c.contains(&t.name))).map(|t| t.id).collect::<Vec<i64>>(),
+                );
+                let action = Signal::derive(move || {
+                    let teams: Vec<TeamId> = checked.get().into_iter().map(TeamId).collect();
+                    (how.get() == BulkKind::SetTeams || !teams.is_empty()).then(|| BulkAction { kind: how.get(), role: None, teams })
+                });
+                let doing = Signal::derive(move || match how.get() {
+                    BulkKind::SetTeams => "Set the teams of {users}".to_string(),
+                    BulkKind::RemoveFromTeams => "Remove {users} from the chosen teams".to_string(),
+                    _ => "Add {users} to the chosen teams".to_string(),
+                });
+                let radio = move |kind: BulkKind, text: &'static str| view! {
+                    <label class="choice">
+                        <input type="radio" name="bulk-team-how" prop:checked=move || how.get() == kind on:change=move |_| how.set(kind) />
+                        {text}
+                    </label>
+                };
+                view! {
+                    <div class="dialog-body">
+                        <fieldset class="field">
+                            <legend>"How"</legend>
+                            {radio(BulkKind::AddToTeams, "Add to teams")}
+                            {radio(BulkKind::RemoveFromTeams, "Remove from teams")}
+                            {radio(BulkKind::SetTeams, "Set teams (replace their teams)")}
+                        </fieldset>
+                        <fieldset class="field">
+                            <legend>"Teams"</legend>
+                            {teams.into_iter().map(|t| {
+                                let id = t.id;
+                                view! {
+                                    <label class="choice">
+                                        <input type="checkbox" prop:checked=move || checked.get().contains(&id)
+                                            on:change=move |e| {
+                                                let on = event_target_checked(&e);
+                                                checked.update(|c| { c.retain(|x| *x != id); if on { c.push(id); } });
+                                            } />
+                                        {t.name}
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </fieldset>
+                        {move || body(doing.get(), "Confirm", false, action)}
+                    </div>
+                }
+            }}
+        </Modal>
+        <Modal open=is(BulkDialog::Deactivate) title="Deactivate users" on_close=close>
+            {move || view! {
+                <div class="dialog-body">
+                    <p>"They will be signed out everywhere at once and can't sign in until reactivated. Their data stays."</p>
+                    {body("Deactivate {users}".into(), "Deactivate", true, Signal::derive(|| Some(simple(BulkKind::Deactivate))))}
+                </div>
+            }}
+        </Modal>
+        <Modal open=is(BulkDialog::Reactivate) title="Reactivate users" on_close=close>
+            {move || view! {
+                <div class="dialog-body">
+                    <p>"They will be active again, and each gets an email with a link to finish reactivating."</p>
+                    {body("Reactivate {users}".into(), "Reactivate", false, Signal::derive(|| Some(simple(BulkKind::Reactivate))))}
+                </div>
+            }}
+        </Modal>
+        <Modal open=is(BulkDialog::Delete) title="Delete users" on_close=close>
+            {move || view! {
+                <div class="dialog-body">
+                    <p>"Deleting is permanent and can't be undone. What they did stays in the audit log under their names."</p>
+                    {body("Delete {users} permanently".into(), "Delete", true, Signal::derive(|| Some(simple(BulkKind::Delete))))}
+                </div>
+            }}
+        </Modal>
+    }
+}
+
+fn simple(kind: BulkKind) -> BulkAction {
+    BulkAction {
+        kind,
+        role: None,
+        teams: Vec::new(),
+    }
+}
+
+/// The server's preview of the change (how many, who is skipped and why) and the confirm
+/// button, which stays disabled until there is something to change.
+#[component]
+fn Preview(
+    request: BulkRequest,
+    /// The sentence, with `{users}` for the count or the name.
+    doing: String,
+    confirm: &'static str,
+    danger: bool,
+    action: Signal<Option<BulkAction>>,
+    apply: ServerAction<ApplyBulk>,
+    close: Callback<()>,
+) -> impl IntoView {
+    let selection = request.selection.clone();
+    let preview = Resource::new(
+        move || action.get(),
+        move |action| {
+            let selection = selection.clone();
+            async move {
+                match action {
+                    Some(action) => preview_bulk(selection, action).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+        },
+    );
+    let error = Signal::derive(move || apply.value().get().and_then(Result::err));
+    let changes = RwSignal::new(0_i64);
+    let one = request.one.clone();
+    let selection = request.selection;
+    view! {
+        <FormAlert error />
+        <Suspense fallback=|| view! { <p class="summary muted">"Counting…"</p> }>
+            {move || {
+                let (one, doing) = (one.clone(), doing.clone());
+                Suspend::new(async move {
+                    match preview.await {
+                        Ok(Some(outcome)) => {
+                            changes.set(outcome.changed);
+                            view! { <p class="summary" role="status">{outcome.summary(&doing, one.as_deref())}</p> }.into_any()
+                        }
+                        Ok(None) => {
+                            changes.set(0);
+                            ().into_any()
+                        }
+                        Err(error) => {
+                            changes.set(0);
+                            view! { <p class="field-error" role="alert">{error.to_string()}</p> }.into_any()
+                        }
+                    }
+                })
+            }}
+        </Suspense>
+        <div class="modal-actions">
+            <button type="button" on:click=move |_| close.run(())>"Cancel"</button>
+            <button
+                type="button"
+                class=if danger { "danger" } else { "primary" }
+                disabled=move || changes.get() == 0 || apply.pending().get()
+                on:click=move |_| {
+                    if let Some(action) = action.get_untracked() {
+                        apply.dispatch(ApplyBulk { selection: selection.clone(), action });
+                    }
+                }
+            >
+                {confirm}
+            </button>
+        </div>
+    }
+}
+
+/// "37 users changed" with Undo, for as long as the change can be undone in the toast
+/// (15 seconds), then the result of the undo.
+#[component]
+pub fn UndoToast(
+    /// The last confirmed change.
+    last: RwSignal<Option<BulkOutcome>>,
+    /// Where the undo's result is said.
+    notice: RwSignal<Option<String>>,
+    /// Called after an undo, so the table reloads.
+    on_undone: Callback<()>,
+) -> impl IntoView {
+    let undo = ServerAction::<UndoBulk>::new();
+    Effect::new(move |_| {
+        if let Some(outcome) = last.get() {
+            let shown = outcome.clone();
+            set_timeout(
+                move || {
+                    if last.get_untracked().as_ref() == Some(&shown) {
+                        last.set(None);
+                    }
+                },
+                Duration::from_secs(15),
+            );
+        }
+    });
+    Effect::new(move |_| match undo.value().get() {
+        Some(Ok(result)) => {
+            let mut text = format!(
+                "Undone: {} restored.",
+                match result.restored {
+                    1 => "1 user".to_string(),
+                    n => format!("{n} users"),
+                }
+            );
+            for s in &result.not_restored {
+                text += &format!(" Not restored: {} {}.", s.name, s.reason);
+            }
+            notice.set(Some(text));
+            on_undone.run(());
+        }
+        Some(Err(error)) => notice.set(Some(error.to_string())),
+        None => {}
+    });
+    view! {
+        <div class="undo-region" role="status" aria-live="polite">
+            {move || last.get().map(|outcome| {
+                let text = match outcome.changed {
+                    1 => "1 user changed.".to_string(),
+                    n => format!("{n} users changed."),
+                };
+                view! {
+                    <div class="toast undo-toast">
+                        <span>{text}</span>
+                        {outcome.undo.map(|change| view! {
+                            <button type="button" class="toast-action" on:click=move |_| {
+                                last.set(None);
+                                undo.dispatch(UndoBulk { change });
+                            }>"Undo"</button>
+                        })}
+                    </div>
+                }
+            })}
+        </div>
+    }
+}

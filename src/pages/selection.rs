@@ -1,0 +1,188 @@
+//! Choosing users in the table: a checkbox per row, one for the page (with the indeterminate
+//! state), shift-click for a range, and "every user matching this view", which the server
+//! resolves when the action runs.
+
+use crate::{
+    api::bulk::count_users,
+    model::{Selection, UserId, UserListQuery, UserRow},
+};
+use leptos::prelude::*;
+
+/// The selection of the users table. It lives in the page, above the rows, so paging and
+/// reloads keep it.
+#[derive(Debug, Clone, Copy)]
+pub struct Picker {
+    /// Users chosen one by one, with their names (for one-person sentences).
+    pub picked: RwSignal<Vec<(UserId, String)>>,
+    /// `Some(n)`: every one of the n users matching the view is selected.
+    pub all_matching: RwSignal<Option<i64>>,
+    /// The row last clicked on this page, where a shift-click range starts.
+    anchor: RwSignal<Option<usize>>,
+}
+
+impl Default for Picker {
+    fn default() -> Picker {
+        Picker {
+            picked: RwSignal::new(Vec::new()),
+            all_matching: RwSignal::new(None),
+            anchor: RwSignal::new(None),
+        }
+    }
+}
+
+impl Picker {
+    pub fn clear(&self) {
+        self.picked.set(Vec::new());
+        self.all_matching.set(None);
+        self.anchor.set(None);
+    }
+
+    pub fn count(&self) -> i64 {
+        self.all_matching
+            .get()
+            .unwrap_or_else(|| self.picked.with(|p| p.len() as i64))
+    }
+
+    pub fn is_picked(&self, id: UserId) -> bool {
+        self.all_matching.get().is_some() || self.picked.with(|p| p.iter().any(|(x, _)| *x == id))
+    }
+
+    /// The selection for a bulk action in `view`.
+    pub fn selection(&self, view: &UserListQuery) -> Selection {
+        match self.all_matching.get_untracked() {
+            Some(_) => Selection::matching(view.clone()),
+            None => Selection::of(
+                self.picked
+                    .get_untracked()
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The one person selected, when it is one.
+    pub fn one(&self) -> Option<String> {
+        match (
+            self.all_matching.get_untracked(),
+            self.picked.get_untracked().as_slice(),
+        ) {
+            (None, [(_, name)]) => Some(name.clone()),
+            _ => None,
+        }
+    }
+
+    /// Sets rows on or off, keeping the others.
+    fn set(&self, rows: &[UserRow], on: bool) {
+        // Leaving "all matching" keeps what is visible: this page.
+        if self.all_matching.get_untracked().is_some() {
+            self.all_matching.set(None);
+        }
+        self.picked.update(|p| {
+            p.retain(|(id, _)| !rows.iter().any(|r| r.id == *id));
+            if on {
+                p.extend(rows.iter().map(|r| (r.id, r.name.clone())));
+            }
+        });
+    }
+
+    /// A click on row `index`'s checkbox; with shift, the range from the last clicked row.
+    fn click(&self, rows: &[UserRow], index: usize, on: bool, shift: bool) {
+        if self.all_matching.get_untracked().is_some() {
+            // The page stays selected but for this row.
+            self.set(rows, true);
+        }
+        let range = match (shift, self.anchor.get_untracked()) {
+            (true, Some(anchor)) => anchor.min(index)..=anchor.max(index),
+            _ => index..=index,
+        };
+        self.set(&rows[range], on);
+        self.anchor.set(Some(index));
+    }
+}
+
+/// The checkbox of one row.
+#[component]
+pub fn RowCheckbox(picker: Picker, rows: StoredValue<Vec<UserRow>>, index: usize) -> impl IntoView {
+    let row = rows.with_value(|r| r[index].clone());
+    let id = row.id;
+    view! {
+        <input
+            type="checkbox"
+            class="row-check"
+            aria-label=format!("Select {}", row.name)
+            prop:checked=move || picker.is_picked(id)
+            on:click=move |e| {
+                let on = event_target_checked(&e);
+                rows.with_value(|rows| picker.click(rows, index, on, e.shift_key()));
+            }
+        />
+    }
+}
+
+/// The header checkbox: every row of this page, indeterminate when some are selected.
+#[component]
+pub fn PageCheckbox(picker: Picker, rows: StoredValue<Vec<UserRow>>) -> impl IntoView {
+    let state = move || {
+        rows.with_value(|rows| {
+            let n = rows.iter().filter(|r| picker.is_picked(r.id)).count();
+            (!rows.is_empty() && n == rows.len(), n > 0)
+        })
+    };
+    view! {
+        <input
+            type="checkbox"
+            class="row-check"
+            aria-label="Select all on this page"
+            prop:checked=move || state().0
+            prop:indeterminate=move || { let (all, some) = state(); some && !all }
+            on:change=move |e| {
+                let on = event_target_checked(&e);
+                rows.with_value(|rows| picker.set(rows, on));
+            }
+        />
+    }
+}
+
+/// Offered when the whole page is selected and there are more pages: select every user the
+/// view matches.
+#[component]
+pub fn SelectAllBanner(
+    picker: Picker,
+    rows: StoredValue<Vec<UserRow>>,
+    view: UserListQuery,
+    /// Whether the view has other pages.
+    more: bool,
+) -> impl IntoView {
+    let page_selected =
+        move || rows.with_value(|rows| !rows.is_empty() && rows.iter().all(|r| picker.is_picked(r.id)));
+    let view = StoredValue::new(view.first_page());
+    view! {
+        <Show when=move || more && page_selected()>
+            <div class="select-all-banner" role="status">
+                {move || match picker.all_matching.get() {
+                    Some(n) => view! {
+                        <span>{format!("All {n} users matching this view are selected.")}</span>
+                        <button type="button" class="link-button" on:click=move |_| picker.clear()>"Clear selection"</button>
+                    }.into_any(),
+                    None => {
+                        // Counted only when offered.
+                        let total = Resource::new(|| (), move |_| count_users(view.get_value()));
+                        view! {
+                        <span>{rows.with_value(|r| format!("All {} users on this page are selected.", r.len()))}</span>
+                        <Suspense fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                total.await.ok().map(|n| view! {
+                                    <button type="button" class="link-button" on:click=move |_| picker.all_matching.set(Some(n))>
+                                        {format!("Select all {n} users matching this view")}
+                                    </button>
+                                })
+                            })}
+                        </Suspense>
+                    }.into_any()
+                    }
+                }}
+            </div>
+        </Show>
+    }
+}

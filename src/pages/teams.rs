@@ -1,0 +1,589 @@
+//! `/teams`: the company's teams with their member counts; `/teams/<id>`: one team's members.
+//! Everyone with view-users sees them; manage-teams adds the buttons, menus and dialogs.
+
+use super::user_actions::DialogActions;
+use crate::{
+    api::{
+        teams::{
+            get_team, list_teams, AddTeamMembers, CreateTeam, DeleteTeam, RemoveTeamMembers, RenameTeam,
+        },
+        users::list_users,
+    },
+    app::MeResource,
+    components::{
+        field::{Field, FormAlert},
+        menu::RowMenu,
+        modal::Modal,
+        notice::ErrorNotice,
+        toast::Toast,
+        urlencode,
+    },
+    model::{
+        MembersChanged, Permission, TeamId, TeamMember, TeamName, TeamPage, TeamRow, UserId, UserListQuery,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+use std::time::Duration;
+
+/// Whether the signed-in person may change teams.
+async fn may_manage(me: MeResource) -> bool {
+    me.0.await
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.can(Permission::ManageTeams))
+}
+
+/// Runs `done` whenever `succeeded` (an action's latest result) turns true.
+fn on_success(succeeded: impl Fn() -> bool + 'static, done: impl Fn() + 'static) {
+    Effect::new(move |_| {
+        if succeeded() {
+            done();
+        }
+    });
+}
+
+/// What a team row's menu can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TeamAction {
+    Rename,
+    Delete,
+}
+
+/// `/teams`: the list, "New team", and each row's Rename and Delete.
+#[component]
+pub fn TeamsPage() -> impl IntoView {
+    let me = expect_context::<MeResource>();
+    let create = ServerAction::<CreateTeam>::new();
+    let rename = ServerAction::<RenameTeam>::new();
+    let delete = ServerAction::<DeleteTeam>::new();
+    let teams = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                rename.version().get(),
+                delete.version().get(),
+            )
+        },
+        |_| list_teams(),
+    );
+    let notice = RwSignal::new(None::<String>);
+    let creating = RwSignal::new(false);
+    let pending = RwSignal::new(None::<(TeamAction, TeamRow)>);
+    let act = Callback::new(move |choice: (TeamAction, TeamRow)| {
+        rename.value().set(None);
+        delete.value().set(None);
+        pending.set(Some(choice));
+    });
+    let new_team = Callback::new(move |()| {
+        create.value().set(None);
+        creating.set(true);
+    });
+    on_success(
+        move || matches!(create.value().get(), Some(Ok(_))),
+        move || {
+            creating.set(false);
+            notice.set(Some("Team created.".into()));
+        },
+    );
+    on_success(
+        move || matches!(rename.value().get(), Some(Ok(_))),
+        move || {
+            pending.set(None);
+            notice.set(Some("Team renamed.".into()));
+        },
+    );
+    on_success(
+        move || matches!(delete.value().get(), Some(Ok(_))),
+        move || {
+            pending.set(None);
+            notice.set(Some("Team deleted. Its members are still users.".into()));
+        },
+    );
+    view! {
+        <Title text="Teams" />
+        <Toast notice />
+        <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
+            {move || Suspend::new(async move {
+                let manage = may_manage(me).await;
+                match teams.await {
+                    Ok(rows) => view! {
+                        <div class="page-head">
+                            <h1>"Teams"</h1>
+                            {manage.then(|| view! {
+                                <div class="page-actions">
+                                    <button type="button" class="primary" on:click=move |_| new_team.run(())>
+                                        "New team"
+                                    </button>
+                                </div>
+                            })}
+                        </div>
+                        <TeamsTable rows manage act />
+                    }
+                    .into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <NewTeamDialog open=creating create />
+        <TeamDialogs pending rename delete />
+    }
+}
+
+#[component]
+fn TeamsTable(
+    rows: Vec<TeamRow>,
+    /// Whether rows get an actions menu.
+    manage: bool,
+    act: Callback<(TeamAction, TeamRow)>,
+) -> impl IntoView {
+    let empty = rows.is_empty();
+    view! {
+        <div class="table-wrap">
+            <table class="data-table">
+                <caption class="visually-hidden">"Teams"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Members"</th>
+                        {manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {rows
+                        .into_iter()
+                        .map(|team| {
+                            let actions = manage.then(|| {
+                                let team = team.clone();
+                                view! {
+                                    <td class="row-actions">
+                                        <RowMenu
+                                            id=format!("team-{}", team.id)
+                                            label=format!("Actions for {}", team.name)
+                                            row=team
+                                            items=vec![(TeamAction::Rename, "Rename"), (TeamAction::Delete, "Delete")]
+                                            act
+                                        />
+                                    </td>
+                                }
+                            });
+                            view! {
+                                <tr>
+                                    <th scope="row" data-label="Name">
+                                        <A href=format!("/teams/{}", team.id) attr:class="row-link">{team.name}</A>
+                                    </th>
+                                    <td data-label="Members">{team.members}</td>
+                                    {actions}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            {empty.then(|| view! {
+                <p class="empty">
+                    {if manage { "No teams yet. Create the first with New team." } else { "No teams yet." }}
+                </p>
+            })}
+        </div>
+    }
+}
+
+/// The "New team" dialog.
+#[component]
+fn NewTeamDialog(
+    /// Whether it is shown.
+    open: RwSignal<bool>,
+    create: ServerAction<CreateTeam>,
+) -> impl IntoView {
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    view! {
+        <Modal open title="New team" on_close=Callback::new(move |()| open.set(false))>
+            <ActionForm action=create>
+                <FormAlert error />
+                <Field label="Name" name="name" autocomplete="off" maxlength=TeamName::MAX_LEN as u32 error />
+                <div class="modal-actions">
+                    <button type="button" on:click=move |_| open.set(false)>"Cancel"</button>
+                    <button type="submit" class="primary" disabled=move || create.pending().get()>"Create team"</button>
+                </div>
+            </ActionForm>
+        </Modal>
+    }
+}
+
+/// The Rename and Delete dialogs of the team in `pending`.
+#[component]
+fn TeamDialogs(
+    /// The action asked for and its team; `None` when no dialog is open.
+    pending: RwSignal<Option<(TeamAction, TeamRow)>>,
+    rename: ServerAction<RenameTeam>,
+    delete: ServerAction<DeleteTeam>,
+) -> impl IntoView {
+    let is =
+        move |kind: TeamAction| Signal::derive(move || matches!(pending.get(), Some((k, _)) if k == kind));
+    let close = Callback::new(move |()| pending.set(None));
+    let target = move || pending.get_untracked().map(|(_, t)| t);
+    view! {
+        <Modal open=is(TeamAction::Rename) title="Rename team" on_close=close>
+            {move || {
+                let team = target()?;
+                let error = Signal::derive(move || rename.value().get().and_then(Result::err));
+                Some(view! {
+                    <ActionForm action=rename>
+                        <FormAlert error />
+                        <input type="hidden" name="id" value=team.id.to_string() />
+                        <Field label="Name" name="name" autocomplete="off" value=team.name
+                            maxlength=TeamName::MAX_LEN as u32 error />
+                        <div class="modal-actions">
+                            <button type="button" on:click=move |_| close.run(())>"Cancel"</button>
+                            <button type="submit" class="primary" disabled=move || rename.pending().get()>"Rename"</button>
+                        </div>
+                    </ActionForm>
+                })
+            }}
+        </Modal>
+        <Modal open=is(TeamAction::Delete) title="Delete team" on_close=close>
+            {move || {
+                let team = target()?;
+                let error = Signal::derive(move || delete.value().get().and_then(Result::err));
+                let members = match team.members {
+                    0 => "It has no members.".to_string(),
+                    1 => "Its 1 member stays a user of the company; only the membership goes.".to_string(),
+                    n => format!("Its {n} members stay users of the company; only their membership goes."),
+                };
+                Some(view! {
+                    <div class="dialog-body">
+                        <FormAlert error />
+                        <p>{format!("Delete the team {}? {members}", team.name)}</p>
+                        <DialogActions label="Delete team" class="danger" on_cancel=close
+                            disabled=Signal::derive(move || delete.pending().get())
+                            on_confirm=Callback::new(move |()| { delete.dispatch(DeleteTeam { id: team.id }); }) />
+                    </div>
+                })
+            }}
+        </Modal>
+    }
+}
+
+/// `/teams/<id>`: the team's members by name, 50 a page, with Add members and Remove.
+#[component]
+pub fn TeamDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| {
+        params
+            .read()
+            .get("id")
+            .and_then(|v| v.parse::<i64>().ok())
+            .unwrap_or(0)
+    });
+    let cursor = Memo::new(move |_| {
+        let q = query.read();
+        (q.get("after"), q.get("before"))
+    });
+    let add = ServerAction::<AddTeamMembers>::new();
+    let remove = ServerAction::<RemoveTeamMembers>::new();
+    let page = Resource::new(
+        move || {
+            (
+                id.get(),
+                cursor.get(),
+                add.version().get(),
+                remove.version().get(),
+            )
+        },
+        |(id, (after, before), _, _)| get_team(TeamId(id), after, before),
+    );
+    let me = expect_context::<MeResource>();
+    let notice = RwSignal::new(None::<String>);
+    let adding = RwSignal::new(false);
+    let removing = RwSignal::new(String::new());
+    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    on_success(
+        move || matches!(add.value().get(), Some(Ok(_))),
+        move || {
+            adding.set(false);
+            if let Some(Ok(changed)) = add.value().get_untracked() {
+                notice.set(Some(added_message(changed)));
+            }
+        },
+    );
+    on_success(
+        move || matches!(remove.value().get(), Some(Ok(_))),
+        move || {
+            notice.set(Some(format!(
+                "Removed {} from the team.",
+                removing.get_untracked()
+            )))
+        },
+    );
+    let on_add = Callback::new(move |()| {
+        add.value().set(None);
+        adding.set(true);
+    });
+    let on_remove = Callback::new(move |member: TeamMember| {
+        removing.set(member.name);
+        remove.dispatch(RemoveTeamMembers {
+            id: TeamId(id.get_untracked()),
+            users: vec![member.id],
+        });
+    });
+    view! {
+        <Title text="Team" />
+        <p class="back"><A href="/teams">"← Teams"</A></p>
+        <Toast notice />
+        <FormAlert error=remove_error />
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let manage = may_manage(me).await;
+                match page.await {
+                    Ok(p) => view! { <Team page=p manage on_add on_remove /> }.into_any(),
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                }
+            })}
+        </Transition>
+        <Modal open=adding title="Add members" on_close=Callback::new(move |()| adding.set(false))>
+            {move || {
+                let team = page.get_untracked().and_then(Result::ok)?.team;
+                Some(view! { <AddMembers team add on_cancel=Callback::new(move |()| adding.set(false)) /> })
+            }}
+        </Modal>
+    }
+}
+
+fn added_message(changed: MembersChanged) -> String {
+    let added = match changed.changed {
+        1 => "Added 1 person to the team.".to_string(),
+        n => format!("Added {n} people to the team."),
+    };
+    match changed.unchanged {
+        0 => added,
+        1 => format!("{added} 1 was already in it."),
+        n => format!("{added} {n} were already in it."),
+    }
+}
+
+#[component]
+fn Team(
+    page: TeamPage,
+    /// Whether the viewer may add and remove members.
+    manage: bool,
+    on_add: Callback<()>,
+    on_remove: Callback<TeamMember>,
+) -> impl IntoView {
+    let TeamPage {
+        team,
+        members,
+        prev,
+        next,
+    } = page;
+    let users_href = UserListQuery {
+        team: Some(team.id),
+        ..Default::default()
+    }
+    .href();
+    let count = match team.members {
+        1 => "1 member".to_string(),
+        n => format!("{n} members"),
+    };
+    let empty = members.is_empty();
+    let page_href = |key: &str, cursor: String| format!("/teams/{}?{key}={}", team.id, urlencode(&cursor));
+    let prev = prev.map(|c| page_href("before", c));
+    let next = next.map(|c| page_href("after", c));
+    let paged = prev.is_some() || next.is_some();
+    view! {
+        <Title text=team.name.clone() />
+        <div class="page-head">
+            <h1>{team.name.clone()}</h1>
+            {manage.then(|| view! {
+                <div class="page-actions">
+                    <button type="button" class="primary" on:click=move |_| on_add.run(())>"Add members"</button>
+                </div>
+            })}
+        </div>
+        <p class="team-facts">
+            <span>{count}</span>
+            <A href=users_href>"See in the users table"</A>
+        </p>
+        <div class="table-wrap">
+            <table class="data-table">
+                <caption class="visually-hidden">{format!("Members of {}", team.name)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Status"</th>
+                        {manage.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {members
+                        .into_iter()
+                        .map(|m| {
+                            let remove = manage.then(|| {
+                                let member = m.clone();
+                                view! {
+                                    <td class="row-actions">
+                                        <button type="button" class="secondary small" aria-label=format!("Remove {}", m.name)
+                                            on:click=move |_| on_remove.run(member.clone())>
+                                            "Remove"
+                                        </button>
+                                    </td>
+                                }
+                            });
+                            view! {
+                                <tr>
+                                    <th scope="row" data-label="Name">
+                                        <A href=format!("/users/{}", m.id) attr:class="row-link">{m.name.clone()}</A>
+                                    </th>
+                                    <td data-label="Email">{m.email}</td>
+                                    <td data-label="Status">
+                                        <span class=format!("status status-{}", m.status.key())>{m.status.label()}</span>
+                                    </td>
+                                    {remove}
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            {empty.then(|| view! {
+                <p class="empty">
+                    {if manage { "No members yet. Add people with Add members." } else { "No members yet." }}
+                </p>
+            })}
+        </div>
+        {paged.then(|| view! {
+            <div class="pager">
+                <nav class="pages" aria-label="Pages">
+                    {match prev {
+                        Some(href) => view! { <A href=href attr:rel="prev">"Previous"</A> }.into_any(),
+                        None => view! { <span class="disabled" aria-disabled="true">"Previous"</span> }.into_any(),
+                    }}
+                    {match next {
+                        Some(href) => view! { <A href=href attr:rel="next">"Next"</A> }.into_any(),
+                        None => view! { <span class="disabled" aria-disabled="true">"Next"</span> }.into_any(),
+                    }}
+                </nav>
+            </div>
+        })}
+    }
+}
+
+/// How many people the "Add members" search shows at once.
+const SEARCH_ROWS: u32 = 25;
+
+/// The body of "Add members": search the company's users by name or email, tick people (the
+/// ticks survive new searches), add them all at once.
+#[component]
+fn AddMembers(
+    /// The team people are added to.
+    team: TeamRow,
+    add: ServerAction<AddTeamMembers>,
+    /// Closes the dialog.
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let typed = RwSignal::new(String::new());
+    let search = RwSignal::new(String::new());
+    let timer = StoredValue::new(None::<TimeoutHandle>);
+    let on_input = move |e: leptos::ev::Event| {
+        typed.set(event_target_value(&e));
+        if let Some(handle) = timer.get_value() {
+            handle.clear();
+        }
+        let handle = set_timeout_with_handle(
+            move || search.set(typed.get_untracked()),
+            Duration::from_millis(250),
+        );
+        timer.set_value(handle.ok());
+    };
+    let results = Resource::new(
+        move || search.get(),
+        |search| {
+            list_users(UserListQuery {
+                search,
+                per_page: SEARCH_ROWS,
+                ..Default::default()
+            })
+        },
+    );
+    let picked = RwSignal::new(Vec::<(UserId, String)>::new());
+    let error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let team_id = team.id;
+    let team_name = StoredValue::new(team.name);
+    let summary = move || {
+        let names: Vec<String> = picked.get().into_iter().map(|(_, n)| n).collect();
+        match names.len() {
+            0 => "No one chosen yet.".to_string(),
+            1 => format!("1 person chosen: {}.", names[0]),
+            n => format!("{n} people chosen: {}.", names.join(", ")),
+        }
+    };
+    view! {
+        <div class="dialog-body">
+            <FormAlert error />
+            <div class="field">
+                <label for="member-search">"Search users"</label>
+                <input id="member-search" type="search" autocomplete="off" placeholder="Name or email"
+                    on:input=on_input />
+            </div>
+            <Transition fallback=|| view! { <p class="loading">"Searching…"</p> }>
+                {move || Suspend::new(async move {
+                    match results.await {
+                        Ok(found) => {
+                            let more = found.next.is_some();
+                            let empty = found.users.is_empty();
+                            let team = team_name.get_value();
+                            view! {
+                                {(!empty).then(move || view! {
+                                    <div class="pick-list" role="group" aria-label="People">
+                                        {found.users.into_iter().map(|u| {
+                                            let already = u.teams.contains(&team);
+                                            let (id, name) = (u.id, u.name.clone());
+                                            view! {
+                                                <label class="choice pick">
+                                                    <input type="checkbox" disabled=already
+                                                        prop:checked=move || already || picked.get().iter().any(|(p, _)| *p == id)
+                                                        on:change=move |e| {
+                                                            let on = event_target_checked(&e);
+                                                            let name = name.clone();
+                                                            picked.update(|p| {
+                                                                p.retain(|(x, _)| *x != id);
+                                                                if on { p.push((id, name)); }
+                                                            });
+                                                        } />
+                                                    <span class="pick-text">
+                                                        <span class="pick-name">{u.name}</span>
+                                                        <span class="pick-email">{u.email}</span>
+                                                        {already.then(|| view! { <span class="pick-note">"Already a member"</span> })}
+                                                    </span>
+                                                </label>
+                                            }
+                                        }).collect_view()}
+                                    </div>
+                                })}
+                                {empty.then(|| view! { <p class="muted">"No users match this search."</p> })}
+                                {more.then(|| view! {
+                                    <p class="hint">{format!("Showing the first {SEARCH_ROWS} matches. Type more of a name or email to narrow them down.")}</p>
+                                })}
+                            }
+                            .into_any()
+                        }
+                        Err(error) => view! { <p class="field-error">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <p class="summary" aria-live="polite">{summary}</p>
+            <DialogActions label="Add to team" class="primary" on_cancel
+                disabled=Signal::derive(move || picked.get().is_empty() || add.pending().get())
+                on_confirm=Callback::new(move |()| {
+                    let users = picked.get_untracked().into_iter().map(|(id, _)| id).collect();
+                    add.dispatch(AddTeamMembers { id: team_id, users });
+                }) />
+        </div>
+    }
+}

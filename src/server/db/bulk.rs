@@ -1,0 +1,767 @@
+//! Bulk changes of users and their undo, in set-based SQL: a handful of statements whatever
+//! the number of users, never one round trip per user.
+//!
+//! A change first writes one `bulk_change_items` row per user it will change (with their
+//! values before and their version after); every later statement targets "the users of this
+//! change", so they all agree on the set even when it came from a filter. An undo restores
+//! the users whose version is still the one the change left; anyone changed since is left as
+//! they are and named. Changes of one company run one after another (`lock_company`).
+
+use super::{
+    audit::By,
+    lifecycle::{assignable_role, company_mail_facts, lock_company, root_account},
+    now_ms, placeholders,
+    users::{bind, view_filter, Value},
+    Db,
+};
+use crate::{
+    error::AppError,
+    model::{
+        BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Selection, TeamId, UndoOutcome, UserId,
+        UserTab, MAX_SELECTED_IDS,
+    },
+    server::{
+        auth::{perm, Can},
+        mail, token,
+    },
+};
+use sqlx::{Any, Transaction};
+
+/// How long a bulk change can be undone.
+pub const UNDO_WINDOW_MS: i64 = 15 * 60 * 1000;
+/// Undo records are kept this long, then swept.
+const KEEP_MS: i64 = 24 * 3600 * 1000;
+const DAY_MS: i64 = 86_400_000;
+
+/// A SQL string literal of `expr`'s text for JSON: quoted, with `\` and `"` escaped (the
+/// values come from validated names, which hold no control characters).
+fn json_text(expr: &str) -> String {
+    format!("'\"' || REPLACE(REPLACE({expr}, '\\', '\\\\'), '\"', '\\\"') || '\"'")
+}
+
+/// Runs `sql` with `args`, returning nothing.
+async fn exec(tx: &mut Transaction<'_, Any>, sql: &str, args: Vec<Value>) -> Result<u64, sqlx::Error> {
+    let query = args.into_iter().fold(sqlx::query(sql), |q, arg| match arg {
+        Value::Int(i) => q.bind(i),
+        Value::Text(t) => q.bind(t),
+    });
+    Ok(query.execute(&mut **tx).await?.rows_affected())
+}
+
+async fn scalar(tx: &mut Transaction<'_, Any>, sql: &str, args: Vec<Value>) -> Result<i64, sqlx::Error> {
+    let query = args
+        .into_iter()
+        .fold(sqlx::query_scalar(sql), |q, arg| match arg {
+            Value::Int(i) => q.bind(i),
+            Value::Text(t) => q.bind(t),
+        });
+    query.fetch_one(&mut **tx).await
+}
+
+async fn names(
+    tx: &mut Transaction<'_, Any>,
+    sql: &str,
+    args: Vec<Value>,
+) -> Result<Vec<String>, sqlx::Error> {
+    let query = args
+        .into_iter()
+        .fold(sqlx::query_scalar(sql), |q, arg| match arg {
+            Value::Int(i) => q.bind(i),
+            Value::Text(t) => q.bind(t),
+        });
+    query.fetch_all(&mut **tx).await
+}
+
+/// The checked teams of an action, as a SQL list of literal ids (they are numbers).
+async fn team_list(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    action: &BulkAction,
+) -> Result<String, AppError> {
+    let mut ids: Vec<i64> = action.teams.iter().map(|t: &TeamId| t.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() && action.kind != BulkKind::SetTeams {
+        return Err(AppError::field("teams", "Choose at least one team."));
+    }
+    if ids.is_empty() {
+        return Ok("NULL".into());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let known = scalar(
+        tx,
+        &format!("SELECT COUNT(*) FROM teams WHERE company_id = $1 AND id IN ({list})"),
+        vec![Value::Int(company.0)],
+    )
+    .await?;
+    if known != ids.len() as i64 {
+        return Err(AppError::field("teams", "Choose among your company's teams."));
+    }
+    Ok(list)
+}
+
+/// What an action means in SQL for one company, with its checked arguments.
+struct Plan {
+    /// Condition on `users u`: the selected users.
+    selected: String,
+    args: Vec<Value>,
+    /// Condition on `u`: selected users the action leaves out for a named reason, with it.
+    skips: Vec<(String, &'static str)>,
+    /// Condition on `u`: selected users already as asked.
+    unchanged: String,
+    root: i64,
+    role: Option<(i64, String)>,
+    /// Literal team ids for the team actions.
+    teams: String,
+}
+
+impl Plan {
+    /// The users the action changes.
+    fn changing(&self) -> String {
+        let mut sql = format!("({}) AND NOT ({})", self.selected, self.unchanged);
+        for (skip, _) in &self.skips {
+            sql += &format!(" AND NOT ({skip})");
+        }
+        sql
+    }
+}
+
+async fn plan(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
+    selection: &Selection,
+    action: &BulkAction,
+) -> Result<Plan, AppError> {
+    let company = can.company();
+    let mut args = Vec::new();
+    let selected = match &selection.matching {
+        Some(view) if view.tab == UserTab::Invited => {
+            return Err(AppError::BadRequest(
+                "invitations are changed with their own actions".into(),
+            ))
+        }
+        Some(view) => view_filter(company, view, &mut args),
+        None => {
+            if selection.ids.is_empty() {
+                return Err(AppError::BadRequest("choose at least one user".into()));
+            }
+            if selection.ids.len() > MAX_SELECTED_IDS {
+                return Err(AppError::BadRequest(format!(
+                    "choose at most {MAX_SELECTED_IDS} users by hand, or select all users matching the view"
+                )));
+            }
+            let company = bind(&mut args, Value::Int(company.0));
+            let first = args.len() + 1;
+            args.extend(selection.ids.iter().map(|id| Value::Int(id.0)));
+            format!(
+                "u.company_id = {company} AND u.id IN ({})",
+                placeholders(first, selection.ids.len())
+            )
+        }
+    };
+    let owner = lock_company(tx, company).await?.0;
+    let root = root_account(tx, company).await?;
+    let (role, teams) = match action.kind {
+        BulkKind::ChangeRole => {
+            let role = action
+                .role
+                .ok_or_else(|| AppError::field("role", "Choose a role."))?;
+            let name = assignable_role(tx, company, role).await?;
+            (Some((role.0, name)), String::new())
+        }
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
+            (None, team_list(tx, company, action).await?)
+        }
+        _ => (None, String::new()),
+    };
+    let mut skips = Vec::new();
+    if matches!(
+        action.kind,
+        BulkKind::ChangeRole | BulkKind::Deactivate | BulkKind::Delete
+    ) {
+        skips.push((
+            format!("u.id = {owner}"),
+            "is the owner (Transfer ownership to another active user first)",
+        ));
+        if can.actor().0 != owner {
+            skips.push((format!("u.id = {}", can.actor().0), "is you: ask another admin"));
+        }
+    }
+    let unchanged = match action.kind {
+        BulkKind::ChangeRole => format!(
+            "EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.account_id = {root} AND ra.role_id = {})",
+            role.as_ref().map_or(0, |r| r.0)
+        ),
+        BulkKind::AddToTeams => format!(
+            "NOT EXISTS (SELECT 1 FROM teams t WHERE t.id IN ({teams})
+               AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = t.id))"
+        ),
+        BulkKind::RemoveFromTeams => format!(
+            "NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id IN ({teams}))"
+        ),
+        BulkKind::Deactivate => "u.status = 'deactivated'".into(),
+        BulkKind::Reactivate => "u.status <> 'deactivated'".into(),
+        BulkKind::SetTeams | BulkKind::Delete => "1 = 0".into(),
+    };
+    Ok(Plan {
+        selected,
+        args,
+        skips,
+        unchanged,
+        root,
+        role,
+        teams,
+    })
+}
+
+/// How many users the plan changes, leaves as they are, and skips (named).
+async fn outcome(tx: &mut Transaction<'_, Any>, plan: &Plan) -> Result<BulkOutcome, AppError> {
+    let count = |condition: String| format!("SELECT COUNT(*) FROM users u WHERE {condition}");
+    let changed = scalar(tx, &count(plan.changing()), plan.args.clone()).await?;
+    let unchanged = scalar(
+        tx,
+        &count(format!("({}) AND ({})", plan.selected, plan.unchanged)),
+        plan.args.clone(),
+    )
+    .await?;
+    let mut skipped = Vec::new();
+    for (condition, reason) in &plan.skips {
+        let sql = format!(
+            "SELECT u.name FROM users u WHERE ({}) AND ({condition}) ORDER BY u.name",
+            plan.selected
+        );
+        for name in names(tx, &sql, plan.args.clone()).await? {
+            skipped.push(BulkSkip {
+                name,
+                reason: (*reason).into(),
+            });
+        }
+    }
+    Ok(BulkOutcome {
+        changed,
+        unchanged,
+        skipped,
+        undo: None,
+    })
+}
+
+/// What `action` would do to `selection`, without changing anything.
+pub async fn preview(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    selection: &Selection,
+    action: &BulkAction,
+) -> Result<BulkOutcome, AppError> {
+    let mut tx = db.begin().await?;
+    let plan = plan(&mut tx, can, selection, action).await?;
+    let outcome = outcome(&mut tx, &plan).await?;
+    tx.rollback().await?;
+    Ok(outcome)
+}
+
+fn audit_action(kind: BulkKind) -> &'static str {
+    match kind {
+        BulkKind::ChangeRole => "user.role_changed",
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => "user.teams_changed",
+        BulkKind::Deactivate => "user.deactivated",
+        BulkKind::Reactivate => "user.reactivated",
+        BulkKind::Delete => "user.deleted",
+    }
+}
+
+/// The audit events of a bulk change or its undo: one per user, written in one statement.
+struct Events<'a> {
+    action: &'a str,
+    /// SQL over `u` (the user), `i` (their item) and `r` (their role before).
+    before: &'a str,
+    /// A JSON value shared by all.
+    after: Option<String>,
+    /// SQL for the event's label.
+    label: &'a str,
+    /// Only the users being restored by an undo.
+    restoring: bool,
+}
+
+async fn audit_all(
+    tx: &mut Transaction<'_, Any>,
+    by: &By,
+    change: i64,
+    events: Events<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let sql = format!(
+        "INSERT INTO audit_events
+           (company_id, actor_id, actor_name, action, target_user_id, target_label, before_json, after_json, created_at, ip)
+         SELECT $1, $2, $3, $4, u.id, {}, {}, $5, $6, $7
+         FROM bulk_change_items i JOIN users u ON u.id = i.user_id LEFT JOIN roles r ON r.id = i.role_id
+         WHERE i.change_id = $8{}",
+        events.label,
+        events.before,
+        if events.restoring { " AND i.restore = 1" } else { "" }
+    );
+    sqlx::query(&sql)
+        .bind(by.company.0)
+        .bind(by.user.0)
+        .bind(&by.name)
+        .bind(events.action)
+        .bind(events.after)
+        .bind(now)
+        .bind(&by.ip)
+        .bind(change)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Carries out `action` on `selection` in one transaction and returns what changed, what was
+/// skipped and why, and the handle to undo it.
+#[tracing::instrument(skip_all, fields(kind = ?action.kind), err(Debug))]
+pub async fn apply(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    selection: &Selection,
+    action: &BulkAction,
+    public_url: &str,
+) -> Result<BulkOutcome, AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let plan = plan(&mut tx, can, selection, action).await?;
+    let mut outcome = outcome(&mut tx, &plan).await?;
+    if outcome.changed == 0 {
+        return Ok(outcome);
+    }
+    sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
+        .bind(company.0)
+        .bind(now - KEEP_MS)
+        .execute(&mut *tx)
+        .await?;
+    let change: i64 = sqlx::query_scalar(
+        "INSERT INTO bulk_changes (company_id, actor_id, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(company.0)
+    .bind(by.user.0)
+    .bind(serde_json::to_value(action.kind).ok().and_then(|v| v.as_str().map(str::to_string)))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let root = plan.root;
+    let items_sql = format!(
+        "INSERT INTO bulk_change_items (change_id, user_id, version_after, role_id, status)
+         SELECT {change}, u.id, u.version + 1,
+                (SELECT ra.role_id FROM role_assignments ra WHERE ra.user_id = u.id AND ra.account_id = {root}), u.status
+         FROM users u WHERE {}",
+        plan.changing()
+    );
+    exec(&mut tx, &items_sql, plan.args.clone()).await?;
+    let targets = format!("SELECT user_id FROM bulk_change_items WHERE change_id = {change}");
+    let label = if action.kind == BulkKind::Delete {
+        "u.name || ' (' || u.email || ')'"
+    } else {
+        "u.email"
+    };
+    let (before, after) = match action.kind {
+        BulkKind::ChangeRole => (
+            format!(
+                "'{{\"role\":' || COALESCE({}, 'null') || '}}'",
+                json_text("r.name")
+            ),
+            Some(serde_json::json!({ "role": plan.role.as_ref().map(|r| r.1.clone()) }).to_string()),
+        ),
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => (
+            "NULL".to_string(),
+            Some(serde_json::json!({ "teams_change": action.kind, "teams": action.teams }).to_string()),
+        ),
+        BulkKind::Deactivate => (
+            "'{\"status\":\"' || i.status || '\"}'".into(),
+            Some(r#"{"status":"deactivated"}"#.into()),
+        ),
+        BulkKind::Reactivate => (
+            "'{\"status\":\"' || i.status || '\"}'".into(),
+            Some(r#"{"status":"active"}"#.into()),
+        ),
+        BulkKind::Delete => (
+            format!(
+                "'{{\"name\":' || {} || ',\"email\":' || {} || ',\"status\":\"' || u.status || '\"}}'",
+                json_text("u.name"),
+                json_text("u.email")
+            ),
+            None,
+        ),
+    };
+    // Events come first: a deleted user's events keep their label.
+    let events = Events {
+        action: audit_action(action.kind),
+        before: &before,
+        after,
+        label,
+        restoring: false,
+    };
+    audit_all(&mut tx, by, change, events, now).await?;
+    match action.kind {
+        BulkKind::ChangeRole => {
+            let role = plan.role.as_ref().map_or(0, |r| r.0);
+            exec(
+                &mut tx,
+                &format!("UPDATE role_assignments SET role_id = {role} WHERE account_id = {root} AND user_id IN ({targets})"),
+                vec![],
+            )
+            .await?;
+            exec(
+                &mut tx,
+                &format!(
+                    "INSERT INTO role_assignments (user_id, account_id, role_id)
+                     SELECT i.user_id, {root}, {role} FROM bulk_change_items i
+                     WHERE i.change_id = {change} AND i.role_id IS NULL"
+                ),
+                vec![],
+            )
+            .await?;
+        }
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
+            exec(
+                &mut tx,
+                &format!(
+                    "INSERT INTO bulk_change_teams (change_id, user_id, team_id)
+                     SELECT {change}, tm.user_id, tm.team_id FROM team_members tm WHERE tm.user_id IN ({targets})"
+                ),
+                vec![],
+            )
+            .await?;
+            let teams = &plan.teams;
+            if action.kind == BulkKind::SetTeams {
+                exec(
+                    &mut tx,
+                    &format!("DELETE FROM team_members WHERE user_id IN ({targets})"),
+                    vec![],
+                )
+                .await?;
+            }
+            if action.kind == BulkKind::RemoveFromTeams {
+                exec(
+                    &mut tx,
+                    &format!(
+                        "DELETE FROM team_members WHERE user_id IN ({targets}) AND team_id IN ({teams})"
+                    ),
+                    vec![],
+                )
+                .await?;
+            } else {
+                exec(
+                    &mut tx,
+                    &format!(
+                        "INSERT INTO team_members (team_id, user_id)
+                         SELECT t.id, i.user_id FROM bulk_change_items i CROSS JOIN teams t
+                         WHERE i.change_id = {change} AND t.id IN ({teams})
+                         ON CONFLICT DO NOTHING"
+                    ),
+                    vec![],
+                )
+                .await?;
+            }
+        }
+        BulkKind::Deactivate => {
+            exec(
+                &mut tx,
+                &format!("UPDATE users SET status = 'deactivated' WHERE id IN ({targets})"),
+                vec![],
+            )
+            .await?;
+            exec(
+                &mut tx,
+                &format!("DELETE FROM sessions WHERE user_id IN ({targets})"),
+                vec![],
+            )
+            .await?;
+        }
+        BulkKind::Reactivate => {
+            exec(
+                &mut tx,
+                &format!("UPDATE users SET status = 'active' WHERE id IN ({targets})"),
+                vec![],
+            )
+            .await?;
+            send_reactivation_links(&mut tx, by, change, public_url, now).await?;
+        }
+        BulkKind::Delete => {
+            exec(
+                &mut tx,
+                &format!(
+                    "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = audit_events.target_user_id)
+                     WHERE target_user_id IN ({targets})"
+                ),
+                vec![],
+            )
+            .await?;
+            exec(
+                &mut tx,
+                &format!("DELETE FROM users WHERE id IN ({targets})"),
+                vec![],
+            )
+            .await?;
+        }
+    }
+    if action.kind.undoable() {
+        exec(
+            &mut tx,
+            &format!("UPDATE users SET version = version + 1, updated_at = {now} WHERE id IN ({targets})"),
+            vec![],
+        )
+        .await?;
+        outcome.undo = Some(change);
+    } else {
+        sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
+            .bind(change)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Rows for a multi-row `INSERT ... VALUES`, sent in chunks that stay under both databases'
+/// limits on bound values.
+async fn insert_rows(
+    tx: &mut Transaction<'_, Any>,
+    into: &str,
+    rows: Vec<Vec<Value>>,
+) -> Result<(), sqlx::Error> {
+    let Some(width) = rows.first().map(Vec::len) else {
+        return Ok(());
+    };
+    for chunk in rows.chunks(4000 / width) {
+        let groups: Vec<String> = (0..chunk.len())
+            .map(|r| format!("({})", placeholders(r * width + 1, width)))
+            .collect();
+        let sql = format!("INSERT INTO {into} VALUES {}", groups.join(", "));
+        exec(tx, &sql, chunk.concat()).await?;
+    }
+    Ok(())
+}
+
+/// A "finish reactivating" link and email for each user of change `change`.
+async fn send_reactivation_links(
+    tx: &mut Transaction<'_, Any>,
+    by: &By,
+    change: i64,
+    public_url: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let (company_name, days) = company_mail_facts(tx, by.company).await?;
+    let people: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT u.id, u.email FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = $1",
+    )
+    .bind(change)
+    .fetch_all(&mut **tx)
+    .await?;
+    let (mut tokens, mut emails) = (Vec::new(), Vec::new());
+    for (id, email) in people {
+        let secret = token::generate();
+        let link = format!("{public_url}/welcome/{secret}");
+        let message = mail::reactivation(&company_name, &by.name, &email, &link, days);
+        tracing::info!(kind = "reactivation", to = %email, "email queued in the outbox:\n{}", message.text);
+        tokens.push(vec![
+            Value::Int(id),
+            Value::Text("reactivate".into()),
+            Value::Text(token::hash(&secret)),
+            Value::Int(now),
+            Value::Int(now + days * DAY_MS),
+        ]);
+        emails.push(vec![
+            Value::Int(by.company.0),
+            Value::Text("reactivation".into()),
+            Value::Text(email),
+            Value::Text(message.subject),
+            Value::Text(message.text),
+            Value::Text(message.html),
+            Value::Int(now),
+            Value::Int(now),
+        ]);
+    }
+    insert_rows(
+        tx,
+        "account_tokens (user_id, purpose, token_hash, created_at, expires_at)",
+        tokens,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        "outbox (company_id, kind, to_email, subject, text_body, html_body, created_at, next_attempt_at)",
+        emails,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Undoes bulk change `change`: restores the users not changed since, and names the others.
+#[tracing::instrument(skip(db, can, by), err(Debug))]
+pub async fn undo(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    change: i64,
+) -> Result<UndoOutcome, AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    lock_company(&mut tx, company).await?;
+    let found: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT kind, created_at, undone_at FROM bulk_changes WHERE id = $1 AND company_id = $2",
+    )
+    .bind(change)
+    .bind(company.0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (kind, created_at, undone_at) = found.ok_or_else(|| AppError::NotFound("That change".into()))?;
+    let kind: BulkKind =
+        serde_json::from_value(serde_json::Value::String(kind)).map_err(|_| AppError::Internal)?;
+    if undone_at.is_some() {
+        return Err(AppError::Conflict("This change was already undone.".into()));
+    }
+    if now - created_at > UNDO_WINDOW_MS {
+        return Err(AppError::Conflict(
+            "It's too late to undo this change; change the users again instead.".into(),
+        ));
+    }
+    sqlx::query(
+        "UPDATE bulk_change_items SET restore = 1 WHERE change_id = $1
+           AND EXISTS (SELECT 1 FROM users u WHERE u.id = bulk_change_items.user_id AND u.version = bulk_change_items.version_after)",
+    )
+    .bind(change)
+    .execute(&mut *tx)
+    .await?;
+    let changed_since: Vec<String> = sqlx::query_scalar(
+        "SELECT u.name FROM bulk_change_items i JOIN users u ON u.id = i.user_id
+         WHERE i.change_id = $1 AND i.restore = 0 ORDER BY u.name",
+    )
+    .bind(change)
+    .fetch_all(&mut *tx)
+    .await?;
+    let gone: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM bulk_change_items i WHERE i.change_id = $1
+           AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id)",
+    )
+    .bind(change)
+    .fetch_one(&mut *tx)
+    .await?;
+    let targets = format!("SELECT user_id FROM bulk_change_items WHERE change_id = {change} AND restore = 1");
+    let item = |column: &str| {
+        format!(
+            "(SELECT i.{column} FROM bulk_change_items i WHERE i.change_id = {change} AND i.user_id = {{}})"
+        )
+    };
+    match kind {
+        BulkKind::ChangeRole => {
+            let root = root_account(&mut tx, company).await?;
+            let before = item("role_id").replace("{}", "role_assignments.user_id");
+            exec(
+                &mut tx,
+                &format!(
+                    "DELETE FROM role_assignments WHERE account_id = {root} AND user_id IN ({targets})
+                       AND {before} IS NULL"
+                ),
+                vec![],
+            )
+            .await?;
+            exec(
+                &mut tx,
+                &format!("UPDATE role_assignments SET role_id = {before} WHERE account_id = {root} AND user_id IN ({targets})"),
+                vec![],
+            )
+            .await?;
+        }
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
+            exec(
+                &mut tx,
+                &format!("DELETE FROM team_members WHERE user_id IN ({targets})"),
+                vec![],
+            )
+            .await?;
+            exec(
+                &mut tx,
+                &format!(
+                    "INSERT INTO team_members (team_id, user_id)
+                     SELECT t.team_id, t.user_id FROM bulk_change_teams t
+                     WHERE t.change_id = {change} AND t.user_id IN ({targets})"
+                ),
+                vec![],
+            )
+            .await?;
+        }
+        BulkKind::Deactivate | BulkKind::Reactivate => {
+            let before = item("status").replace("{}", "users.id");
+            exec(
+                &mut tx,
+                &format!("UPDATE users SET status = {before} WHERE id IN ({targets})"),
+                vec![],
+            )
+            .await?;
+            if kind == BulkKind::Reactivate {
+                // Deactivated again: their way back in and any session they started since end.
+                exec(
+                    &mut tx,
+                    &format!(
+                        "UPDATE account_tokens SET used_at = {now}
+                         WHERE purpose = 'reactivate' AND used_at IS NULL AND user_id IN ({targets})"
+                    ),
+                    vec![],
+                )
+                .await?;
+                exec(
+                    &mut tx,
+                    &format!("DELETE FROM sessions WHERE user_id IN ({targets})"),
+                    vec![],
+                )
+                .await?;
+            }
+        }
+        BulkKind::Delete => return Err(AppError::Conflict("Deleted users can't be restored.".into())),
+    }
+    let restored = exec(
+        &mut tx,
+        &format!("UPDATE users SET version = version + 1, updated_at = {now} WHERE id IN ({targets})"),
+        vec![],
+    )
+    .await? as i64;
+    let events = Events {
+        action: audit_action(kind),
+        before: "NULL",
+        after: Some(serde_json::json!({ "undo_of": change }).to_string()),
+        label: "u.email",
+        restoring: true,
+    };
+    audit_all(&mut tx, by, change, events, now).await?;
+    sqlx::query("UPDATE bulk_changes SET undone_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(change)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let mut not_restored: Vec<BulkSkip> = changed_since
+        .into_iter()
+        .map(|name| BulkSkip {
+            name,
+            reason: "was changed again since".into(),
+        })
+        .collect();
+    if gone > 0 {
+        not_restored.push(BulkSkip {
+            name: format!("{gone} user{}", if gone == 1 { "" } else { "s" }),
+            reason: "deleted since".into(),
+        });
+    }
+    Ok(UndoOutcome {
+        restored,
+        not_restored,
+    })
+}
+
+/// The ids of the users a change touched, for live updates.
+pub async fn users_of(db: &Db, change: i64) -> Result<Vec<UserId>, sqlx::Error> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM bulk_change_items WHERE change_id = $1")
+        .bind(change)
+        .fetch_all(db)
+        .await?;
+    Ok(ids.into_iter().map(UserId).collect())
+}

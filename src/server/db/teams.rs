@@ -1,0 +1,471 @@
+//! Teams and their members. Reads need view-users, changes manage-teams; every query is scoped
+//! to the capability's company, so another company's team is NotFound and another company's
+//! users are never added. Each change is one transaction with its audit events.
+
+use super::{
+    audit::{self, By, Target},
+    is_unique_violation, now_ms, placeholders, Db,
+};
+use crate::{
+    error::AppError,
+    model::{
+        CompanyId, MembersChanged, TeamId, TeamMember, TeamName, TeamPage, TeamRow, UserId, UserStatus,
+        MAX_MEMBERS_PER_CHANGE, TEAM_PAGE_SIZE,
+    },
+    server::auth::{perm, Can},
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sqlx::{Any, Transaction};
+
+const TAKEN: &str = "A team with this name already exists.";
+
+fn taken_name(e: sqlx::Error) -> AppError {
+    if is_unique_violation(&e) {
+        AppError::field("name", TAKEN)
+    } else {
+        e.into()
+    }
+}
+
+/// The company's teams by name, each with its number of members.
+#[tracing::instrument(skip(db, can), err(Debug))]
+pub async fn list(db: &Db, can: &Can<perm::ViewUsers>) -> Result<Vec<TeamRow>, AppError> {
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT t.id, t.name, COUNT(tm.user_id)
+         FROM teams t LEFT JOIN team_members tm ON tm.team_id = t.id
+         WHERE t.company_id = $1
+         GROUP BY t.id, t.name
+         ORDER BY t.name, t.id",
+    )
+    .bind(can.company().0)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, members)| TeamRow {
+            id: TeamId(id),
+            name,
+            members,
+        })
+        .collect())
+}
+
+/// Where a page of members starts or ends: the (name, id) of its boundary member. Opaque to
+/// clients (hex of JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Cursor {
+    name: String,
+    id: i64,
+}
+
+impl Cursor {
+    fn encode(&self) -> String {
+        hex::encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    fn decode(text: &str) -> Result<Cursor, AppError> {
+        hex::decode(text)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| {
+                AppError::BadRequest("this page link is out of date; start again from the first page".into())
+            })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: i64,
+    name: String,
+    email: String,
+    status: String,
+}
+
+/// The team `id` of the company with one page of its members by (name, id): after the cursor
+/// `after`, or before `before`. Keyset pages, never OFFSET.
+#[tracing::instrument(skip(db, can), err(Debug))]
+pub async fn page(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    id: TeamId,
+    after: Option<&str>,
+    before: Option<&str>,
+) -> Result<TeamPage, AppError> {
+    let company = can.company();
+    let team: (String, i64) = sqlx::query_as(
+        "SELECT t.name, (SELECT COUNT(*) FROM team_members tm WHERE tm.team_id = t.id)
+         FROM teams t WHERE t.id = $1 AND t.company_id = $2",
+    )
+    .bind(id.0)
+    .bind(company.0)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That team".into()))?;
+
+    let backward = before.is_some();
+    let cursor = match before.or(after) {
+        Some(text) => Some(Cursor::decode(text)?),
+        None => None,
+    };
+    let (op, direction) = if backward { ("<", "DESC") } else { (">", "ASC") };
+    let seek = if cursor.is_some() {
+        format!(" AND (u.name, u.id) {op} ($3, $4)")
+    } else {
+        String::new()
+    };
+    let sql = format!(
+        "SELECT u.id, u.name, u.email, u.status
+         FROM team_members tm JOIN users u ON u.id = tm.user_id
+         WHERE tm.team_id = $1 AND u.company_id = $2{seek}
+         ORDER BY u.name {direction}, u.id {direction}
+         LIMIT {}",
+        TEAM_PAGE_SIZE + 1
+    );
+    let mut query = sqlx::query_as::<_, MemberRow>(&sql).bind(id.0).bind(company.0);
+    if let Some(c) = &cursor {
+        query = query.bind(c.name.clone()).bind(c.id);
+    }
+    let mut rows = query.fetch_all(db).await?;
+    let more = rows.len() > TEAM_PAGE_SIZE;
+    rows.truncate(TEAM_PAGE_SIZE);
+    if backward {
+        rows.reverse();
+    }
+    // Coming from a cursor means there are members on its other side.
+    let (has_prev, has_next) = if backward {
+        (more, true)
+    } else {
+        (cursor.is_some(), more)
+    };
+    let cursor_of = |r: &MemberRow| {
+        Cursor {
+            name: r.name.clone(),
+            id: r.id,
+        }
+        .encode()
+    };
+    let prev = rows.first().filter(|_| has_prev).map(cursor_of);
+    let next = rows.last().filter(|_| has_next).map(cursor_of);
+    let members = rows
+        .into_iter()
+        .map(|r| TeamMember {
+            id: UserId(r.id),
+            status: UserStatus::from_key(&r.status).unwrap_or(UserStatus::Deactivated),
+            name: r.name,
+            email: r.email,
+        })
+        .collect();
+    Ok(TeamPage {
+        team: TeamRow {
+            id,
+            name: team.0,
+            members: team.1,
+        },
+        members,
+        prev,
+        next,
+    })
+}
+
+/// Refuses a name another team of the company has, ignoring case ("Sales" and "sales" would
+/// be confusing side by side). The unique index still decides under concurrency.
+async fn check_free(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    name: &TeamName,
+    except: Option<TeamId>,
+) -> Result<(), AppError> {
+    let clash: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM teams WHERE company_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3",
+    )
+    .bind(company.0)
+    .bind(name.as_str())
+    .bind(except.map_or(0, |t| t.0))
+    .fetch_optional(&mut **tx)
+    .await?;
+    match clash {
+        Some(_) => Err(AppError::field("name", TAKEN)),
+        None => Ok(()),
+    }
+}
+
+/// The name of the company's team `id`, or NotFound (also for another company's team).
+async fn team_name(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    id: TeamId,
+) -> Result<String, AppError> {
+    sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
+        .bind(id.0)
+        .bind(company.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That team".into()))
+}
+
+/// Creates a team with no members.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn create(db: &Db, can: &Can<perm::ManageTeams>, by: &By, name: &str) -> Result<TeamId, AppError> {
+    let company = can.company();
+    let name = TeamName::parse(name)?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    check_free(&mut tx, company, &name, None).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(company.0)
+    .bind(name.as_str())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(taken_name)?;
+    audit::record(
+        &mut tx,
+        by,
+        "team.created",
+        Target {
+            id: None,
+            label: name.as_str(),
+        },
+        None,
+        Some(json!({ "name": name.as_str() })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(TeamId(id))
+}
+
+/// Renames the company's team `id`.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn rename(
+    db: &Db,
+    can: &Can<perm::ManageTeams>,
+    by: &By,
+    id: TeamId,
+    name: &str,
+) -> Result<(), AppError> {
+    let company = can.company();
+    let name = TeamName::parse(name)?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let before = team_name(&mut tx, company, id).await?;
+    if before == name.as_str() {
+        return Ok(());
+    }
+    check_free(&mut tx, company, &name, Some(id)).await?;
+    sqlx::query("UPDATE teams SET name = $1 WHERE id = $2 AND company_id = $3")
+        .bind(name.as_str())
+        .bind(id.0)
+        .bind(company.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(taken_name)?;
+    audit::record(
+        &mut tx,
+        by,
+        "team.renamed",
+        Target {
+            id: None,
+            label: name.as_str(),
+        },
+        Some(json!({ "name": before })),
+        Some(json!({ "name": name.as_str() })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes the company's team `id`. Its members stay users; only their membership goes (as do
+/// pending invitations' places in it).
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn delete(db: &Db, can: &Can<perm::ManageTeams>, by: &By, id: TeamId) -> Result<(), AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let name = team_name(&mut tx, company, id).await?;
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE team_id = $1")
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    // The foreign keys cascade to team_members and invitation_teams.
+    sqlx::query("DELETE FROM teams WHERE id = $1 AND company_id = $2")
+        .bind(id.0)
+        .bind(company.0)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        by,
+        "team.deleted",
+        Target {
+            id: None,
+            label: &name,
+        },
+        Some(json!({ "name": name, "members": members })),
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The distinct ids named, refusing an empty or overlong list.
+fn distinct(users: &[UserId]) -> Result<Vec<i64>, AppError> {
+    let mut ids: Vec<i64> = users.iter().map(|u| u.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::field("users", "Choose at least one person."));
+    }
+    if ids.len() > MAX_MEMBERS_PER_CHANGE {
+        return Err(AppError::field(
+            "users",
+            format!("Choose at most {MAX_MEMBERS_PER_CHANGE} people at a time."),
+        ));
+    }
+    Ok(ids)
+}
+
+/// Records one event per user whose membership of `team` changed.
+async fn record_memberships(
+    tx: &mut Transaction<'_, Any>,
+    by: &By,
+    action: &str,
+    team: &str,
+    changed: &[i64],
+    now: i64,
+) -> Result<(), AppError> {
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT id, email FROM users WHERE id IN ({})",
+        placeholders(1, changed.len())
+    );
+    let users: Vec<(i64, String)> = changed
+        .iter()
+        .fold(sqlx::query_as(&sql), |q, id| q.bind(*id))
+        .fetch_all(&mut **tx)
+        .await?;
+    for (user, email) in users {
+        audit::record(
+            tx,
+            by,
+            action,
+            Target {
+                id: Some(UserId(user)),
+                label: &email,
+            },
+            None,
+            Some(json!({ "team": team })),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Adds the named users of the company to the team in one statement; those already in it, and
+/// ids that are not the company's users, are left out.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn add_members(
+    db: &Db,
+    can: &Can<perm::ManageTeams>,
+    by: &By,
+    id: TeamId,
+    users: &[UserId],
+) -> Result<MembersChanged, AppError> {
+    let company = can.company();
+    let ids = distinct(users)?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let team = team_name(&mut tx, company, id).await?;
+    let sql = format!(
+        "INSERT INTO team_members (team_id, user_id)
+         SELECT $1, u.id FROM users u
+         WHERE u.company_id = $2 AND u.id IN ({})
+           AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = $1 AND tm.user_id = u.id)
+         ON CONFLICT DO NOTHING
+         RETURNING user_id",
+        placeholders(3, ids.len())
+    );
+    let added: Vec<i64> = ids
+        .iter()
+        .fold(sqlx::query_scalar(&sql).bind(id.0).bind(company.0), |q, u| {
+            q.bind(*u)
+        })
+        .fetch_all(&mut *tx)
+        .await?;
+    record_memberships(&mut tx, by, "team.member_added", &team, &added, now).await?;
+    tx.commit().await?;
+    Ok(MembersChanged {
+        changed: added.len() as u64,
+        unchanged: (ids.len() - added.len()) as u64,
+    })
+}
+
+/// Takes the named users out of the team in one statement; they stay users. Ids of people not
+/// in the team are ignored.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn remove_members(
+    db: &Db,
+    can: &Can<perm::ManageTeams>,
+    by: &By,
+    id: TeamId,
+    users: &[UserId],
+) -> Result<MembersChanged, AppError> {
+    let company = can.company();
+    let ids = distinct(users)?;
+    let now = now_ms();
+    let mut tx = db.begin().await?;
+    let team = team_name(&mut tx, company, id).await?;
+    let sql = format!(
+        "DELETE FROM team_members
+         WHERE team_id = $1 AND user_id IN ({})
+           AND user_id IN (SELECT id FROM users WHERE company_id = $2)
+         RETURNING user_id",
+        placeholders(3, ids.len())
+    );
+    let removed: Vec<i64> = ids
+        .iter()
+        .fold(sqlx::query_scalar(&sql).bind(id.0).bind(company.0), |q, u| {
+            q.bind(*u)
+        })
+        .fetch_all(&mut *tx)
+        .await?;
+    record_memberships(&mut tx, by, "team.member_removed", &team, &removed, now).await?;
+    tx.commit().await?;
+    Ok(MembersChanged {
+        changed: removed.len() as u64,
+        unchanged: (ids.len() - removed.len()) as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_member_cursor_survives_the_round_trip_and_garbage_is_refused() {
+        let cursor = Cursor {
+            name: "Ana Ruiz".into(),
+            id: 7,
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+        assert!(Cursor::decode("zz-not-hex").is_err());
+    }
+
+    #[test]
+    fn member_lists_are_deduplicated_and_bounded() {
+        assert_eq!(distinct(&[UserId(3), UserId(1), UserId(3)]).unwrap(), vec![1, 3]);
+        assert_eq!(distinct(&[]).unwrap_err().field_name(), Some("users"));
+        let many: Vec<UserId> = (0..=MAX_MEMBERS_PER_CHANGE as i64).map(UserId).collect();
+        assert!(distinct(&many).is_err());
+    }
+}

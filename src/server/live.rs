@@ -1,0 +1,435 @@
+//! Live updates: a hub that tells every open page of a company that something changed, and
+//! the server-sent events stream (`GET /api/live`) the browser listens to.
+//!
+//! Server functions call [`Live::publish`] after their transaction commits. Subscribers of a
+//! company get its events through an in-process `tokio::sync::broadcast` channel. On
+//! PostgreSQL every event also goes out as `NOTIFY roster_live`, and each instance listens on
+//! that channel and feeds the other instances' events into its own subscribers, so admins
+//! served by different instances see each other's changes. Events carry a kind and ids only
+//! (see [`LiveEvent`]): the page refetches through the permission-checked server functions.
+
+use super::{
+    auth::{self, perm, Can},
+    db::{self, Backend, Db},
+    state::AppState,
+    token,
+};
+use crate::{
+    error::AppError,
+    model::{CompanyId, LiveEvent, LiveKind, Permission, LIVE_CHANGE, LIVE_READY},
+};
+use axum::{
+    extract::State,
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse, Response,
+    },
+};
+use http::{header, HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+use tokio::sync::{broadcast, oneshot};
+
+/// The PostgreSQL channel instances announce their events on.
+pub const CHANNEL: &str = "roster_live";
+/// PostgreSQL refuses NOTIFY payloads of 8000 bytes or more; stay well below.
+const MAX_PAYLOAD: usize = 7900;
+/// Events a slow subscriber may fall behind by before it is told to reload everything.
+const CAPACITY: usize = 256;
+/// How often an open stream checks that its session is still valid and still may view users
+/// (it also checks before every event).
+const SESSION_CHECK: Duration = Duration::from_secs(30);
+/// Comments that keep proxies from closing an idle stream.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// The live-update hub of one instance. Cheap to clone; lives in [`AppState`].
+#[derive(Clone)]
+pub struct Live {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// Tells this instance's NOTIFYs from the others'.
+    instance: String,
+    local: Arc<Fanout>,
+    /// The database that NOTIFYs go through, on PostgreSQL.
+    notify: Option<Db>,
+    /// Dropping it stops the listener task.
+    _stop: Option<oneshot::Sender<()>>,
+}
+
+impl Live {
+    /// A hub for this instance alone (SQLite, or tests that need no database).
+    pub fn in_process() -> Live {
+        Live {
+            inner: Arc::new(Inner {
+                instance: token::generate()[..16].to_string(),
+                local: Arc::default(),
+                notify: None,
+                _stop: None,
+            }),
+        }
+    }
+
+    /// The hub for `database_url`: on PostgreSQL it listens for the other instances' events
+    /// (connected before this returns, when the database answers; retried with backoff
+    /// otherwise) and announces its own through `db`. Must run inside a tokio runtime.
+    pub async fn start(database_url: &str, db: Db) -> Live {
+        if Backend::of(database_url) != Some(Backend::Postgres) {
+            return Live::in_process();
+        }
+        let instance = token::generate()[..16].to_string();
+        let local: Arc<Fanout> = Arc::default();
+        let (stop, stopped) = oneshot::channel();
+        let first = match connect(database_url).await {
+            Ok(listener) => Some(listener),
+            Err(error) => {
+                tracing::warn!(%error, "live updates: cannot listen on PostgreSQL yet; retrying");
+                None
+            }
+        };
+        let listening = listen(database_url.to_string(), instance.clone(), local.clone(), first);
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = stopped => {}
+                () = listening => {}
+            }
+        });
+        Live {
+            inner: Arc::new(Inner {
+                instance,
+                local,
+                notify: Some(db),
+                _stop: Some(stop),
+            }),
+        }
+    }
+
+    /// Tells every open page of `company`, on every instance, that `event` happened. Call it
+    /// after the change's transaction has committed. Never fails: a lost event only delays a
+    /// page until its next reload (errors are logged).
+    pub fn publish(&self, company: CompanyId, event: LiveEvent) {
+        tracing::debug!(company = company.0, ?event, "live update");
+        if let Some(db) = &self.inner.notify {
+            let payload = Notice::payload(&self.inner.instance, company, &event);
+            let db = db.clone();
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    runtime.spawn(async move {
+                        // pg_notify returns `void`, which the Any driver cannot decode.
+                        let sent = sqlx::query("SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS n")
+                            .bind(CHANNEL)
+                            .bind(payload)
+                            .execute(&db)
+                            .await;
+                        if let Err(error) = sent {
+                            tracing::warn!(%error, "live updates: NOTIFY failed");
+                        }
+                    });
+                }
+                Err(_) => tracing::warn!("live updates: publish outside a runtime, other instances not told"),
+            }
+        }
+        self.inner.local.send(company, event);
+    }
+
+    /// Events of the company `can` belongs to, as they happen on any instance.
+    pub fn subscribe(&self, can: &Can<perm::ViewUsers>) -> broadcast::Receiver<LiveEvent> {
+        self.inner.local.subscribe(can.company())
+    }
+
+    /// How many streams of `company` are open on this instance.
+    pub fn subscribers(&self, company: CompanyId) -> usize {
+        self.inner.local.subscribers(company)
+    }
+}
+
+/// In-process fan-out: one broadcast channel per company that has an open stream.
+#[derive(Default)]
+struct Fanout(Mutex<HashMap<CompanyId, broadcast::Sender<LiveEvent>>>);
+
+impl Fanout {
+    fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<CompanyId, broadcast::Sender<LiveEvent>>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn send(&self, company: CompanyId, event: LiveEvent) {
+        if let Some(sender) = self.channels().get(&company) {
+            // No receiver left is not an error: nobody is watching.
+            let _ = sender.send(event);
+        }
+    }
+
+    fn subscribe(&self, company: CompanyId) -> broadcast::Receiver<LiveEvent> {
+        let mut channels = self.channels();
+        channels.retain(|_, sender| sender.receiver_count() > 0);
+        channels
+            .entry(company)
+            .or_insert_with(|| broadcast::channel(CAPACITY).0)
+            .subscribe()
+    }
+
+    fn subscribers(&self, company: CompanyId) -> usize {
+        self.channels()
+            .get(&company)
+            .map_or(0, broadcast::Sender::receiver_count)
+    }
+
+    /// Every subscriber reloads everything: events may have been missed.
+    fn catch_up_everyone(&self) {
+        for sender in self.channels().values() {
+            for kind in LiveKind::ALL {
+                let _ = sender.send(LiveEvent::everything(kind));
+            }
+        }
+    }
+}
+
+// --- Across instances: PostgreSQL LISTEN/NOTIFY ---
+
+/// The NOTIFY payload: who sent it, for which company, and the event.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+struct Notice {
+    from: String,
+    company: i64,
+    event: LiveEvent,
+}
+
+impl Notice {
+    /// The JSON payload, under PostgreSQL's limit: too many ids become "reload everything".
+    fn payload(instance: &str, company: CompanyId, event: &LiveEvent) -> String {
+        let mut notice = Notice {
+            from: instance.to_string(),
+            company: company.0,
+            event: event.clone(),
+        };
+        let json = serde_json::to_string(&notice).unwrap_or_default();
+        if json.len() <= MAX_PAYLOAD {
+            return json;
+        }
+        notice.event.ids.clear();
+        serde_json::to_string(&notice).unwrap_or_default()
+    }
+
+    /// Another instance's event, or `None` for this instance's own (already delivered) and
+    /// anything unreadable.
+    fn from_other(payload: &str, instance: &str) -> Option<(CompanyId, LiveEvent)> {
+        match serde_json::from_str::<Notice>(payload) {
+            Ok(notice) if notice.from != instance => Some((CompanyId(notice.company), notice.event)),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!(%error, "live updates: unreadable NOTIFY payload");
+                None
+            }
+        }
+    }
+}
+
+async fn connect(url: &str) -> Result<sqlx::postgres::PgListener, sqlx::Error> {
+    let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
+/// Feeds the other instances' events into `local`, forever: reconnects with backoff (0.5 s
+/// doubling to 30 s) and makes every subscriber catch up after a gap, since NOTIFYs sent
+/// while disconnected are lost.
+async fn listen(
+    url: String,
+    instance: String,
+    local: Arc<Fanout>,
+    mut listener: Option<sqlx::postgres::PgListener>,
+) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let mut current = match listener.take() {
+            Some(current) => current,
+            None => match connect(&url).await {
+                Ok(current) => {
+                    tracing::info!("live updates: listening on PostgreSQL again");
+                    backoff = Duration::from_millis(500);
+                    local.catch_up_everyone();
+                    current
+                }
+                Err(error) => {
+                    tracing::warn!(%error, retry_in = ?backoff, "live updates: cannot listen on PostgreSQL");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(30));
+                    continue;
+                }
+            },
+        };
+        loop {
+            match current.try_recv().await {
+                Ok(Some(notification)) => {
+                    if let Some((company, event)) = Notice::from_other(notification.payload(), &instance) {
+                        local.send(company, event);
+                    }
+                }
+                // The connection dropped and was re-established: events may have been missed.
+                Ok(None) => {
+                    tracing::warn!("live updates: PostgreSQL connection lost and re-established");
+                    local.catch_up_everyone();
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "live updates: lost the PostgreSQL listener");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+// --- The browser's stream ---
+
+/// `GET /api/live`: server-sent events for the caller's company. The session cookie
+/// authenticates it as it does server functions: signed out 401, without view-users 403.
+/// The stream opens with a `ready` event, then sends a `change` event (JSON [`LiveEvent`])
+/// for every change, and a keep-alive comment every 15 s. It ends when the session does
+/// (checked before each event and every 30 s); the browser then reconnects and gets 401.
+pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = auth::session_token(&headers, &state.config) else {
+        return refuse(AppError::Unauthenticated);
+    };
+    let user = match auth::resolve(&state, &token, db::now_ms()).await {
+        Ok(Some(user)) => user,
+        Ok(None) => return refuse(AppError::Unauthenticated),
+        Err(error) => return refuse(error),
+    };
+    let can = match user.require::<perm::ViewUsers>() {
+        Ok(can) => can,
+        Err(error) => return refuse(error),
+    };
+    let feed = Feed {
+        events: state.live.subscribe(&can),
+        pending: VecDeque::from([Event::default().event(LIVE_READY).data("{}")]),
+        check: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_CHECK, SESSION_CHECK),
+        token_hash: token::hash(&token),
+        company: can.company(),
+        state,
+    };
+    let events = futures_util::stream::unfold(feed, |mut feed| async move {
+        let event = feed.next().await?;
+        Some((Ok::<_, std::convert::Infallible>(event), feed))
+    });
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // nginx would otherwise buffer the stream.
+    headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    response
+}
+
+fn refuse(error: AppError) -> Response {
+    (error.status(), axum::Json(error)).into_response()
+}
+
+/// One open stream: its company's events and the session that may see them.
+struct Feed {
+    events: broadcast::Receiver<LiveEvent>,
+    pending: VecDeque<Event>,
+    check: tokio::time::Interval,
+    token_hash: String,
+    company: CompanyId,
+    state: AppState,
+}
+
+impl Feed {
+    /// The next event to send, or `None` to end the stream.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            if let Some(event) = self.pending.pop_front() {
+                return Some(event);
+            }
+            tokio::select! {
+                received = self.events.recv() => {
+                    let events = match received {
+                        Ok(event) => vec![event],
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            LiveKind::ALL.map(LiveEvent::everything).to_vec()
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    };
+                    if !self.still_allowed().await {
+                        return None;
+                    }
+                    self.pending.extend(events.iter().map(|event| {
+                        Event::default()
+                            .event(LIVE_CHANGE)
+                            .data(serde_json::to_string(event).unwrap_or_default())
+                    }));
+                }
+                _ = self.check.tick() => {
+                    if !self.still_allowed().await {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The session is unexpired, its user active, of this company and still allowed to view
+    /// users. Does not count as activity (an open tab must not keep a session alive). A
+    /// database error keeps the stream open: the next check decides.
+    async fn still_allowed(&self) -> bool {
+        let row = match db::sessions::find(&self.state.db, &self.token_hash).await {
+            Ok(row) => row,
+            Err(_) => return true,
+        };
+        let now = db::now_ms();
+        let idle_ms = self.state.config.session_idle.as_millis() as i64;
+        row.is_some_and(|row| {
+            row.expires_at > now
+                && row.session_last_seen_at + idle_ms > now
+                && row.company_id == self.company.0
+                && Permission::parse_list(&row.permissions).contains(&Permission::ViewUsers)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::UserId;
+
+    #[test]
+    fn a_notice_from_this_instance_is_skipped_and_one_from_another_delivered() {
+        let event = LiveEvent::users([UserId(4), UserId(2)]);
+        let payload = Notice::payload("aaaa", CompanyId(9), &event);
+        assert_eq!(Notice::from_other(&payload, "aaaa"), None);
+        assert_eq!(Notice::from_other(&payload, "bbbb"), Some((CompanyId(9), event)));
+        assert_eq!(Notice::from_other("not json", "bbbb"), None);
+    }
+
+    #[test]
+    fn a_notice_with_too_many_ids_asks_to_reload_everything() {
+        let many = LiveEvent::users((1..5_000).map(|i| UserId(i64::MAX - i)));
+        let payload = Notice::payload("aaaa", CompanyId(9), &many);
+        assert!(payload.len() < 8000, "{} bytes", payload.len());
+        let (company, event) = Notice::from_other(&payload, "bbbb").unwrap();
+        assert_eq!(company, CompanyId(9));
+        assert_eq!(event, LiveEvent::everything(LiveKind::Users));
+    }
+
+    #[tokio::test]
+    async fn subscribers_receive_only_their_own_companys_events() {
+        let live = Live::in_process();
+        let mut a = live.inner.local.subscribe(CompanyId(1));
+        let mut b = live.inner.local.subscribe(CompanyId(2));
+        live.publish(CompanyId(1), LiveEvent::user(UserId(10)));
+        live.publish(CompanyId(3), LiveEvent::user(UserId(30)));
+        live.publish(CompanyId(2), LiveEvent::user(UserId(20)));
+        assert_eq!(a.recv().await.unwrap(), LiveEvent::user(UserId(10)));
+        assert_eq!(b.recv().await.unwrap(), LiveEvent::user(UserId(20)));
+        assert!(a.try_recv().is_err() && b.try_recv().is_err());
+        assert_eq!(live.subscribers(CompanyId(1)), 1);
+        drop(a);
+        assert_eq!(live.subscribers(CompanyId(1)), 0);
+    }
+}

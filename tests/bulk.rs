@@ -1,0 +1,468 @@
+//! Bulk changes of users: who is changed and who is skipped, selections resolved on the
+//! server, undo, and racing changes.
+
+mod common;
+
+use common::{email, TestApp};
+use http::StatusCode;
+use serde_json::{json, Value};
+
+struct Company {
+    owner_email: String,
+    owner: String,
+    member_role: i64,
+    admin_role: i64,
+}
+
+async fn company(app: &TestApp) -> Company {
+    let owner_email = email("owner");
+    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
+    Company {
+        member_role: app.role_id(&owner_email, "member").await,
+        admin_role: app.role_id(&owner_email, "admin").await,
+        owner_email,
+        owner,
+    }
+}
+
+/// `count` members named "<prefix> <n>", returning their ids.
+async fn members(app: &TestApp, c: &Company, prefix: &str, count: usize) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for n in 0..count {
+        let who = format!("{prefix} {n:02}");
+        let address = email(&who.to_lowercase().replace(' ', "-"));
+        ids.push(app.add_user(&c.owner_email, &who, &address, "member").await);
+    }
+    ids
+}
+
+fn by_ids(ids: &[i64]) -> Vec<(String, String)> {
+    ids.iter()
+        .enumerate()
+        .map(|(i, id)| (format!("selection[ids][{i}]"), id.to_string()))
+        .collect()
+}
+
+/// Calls `users/bulk/<verb>` with a selection and an action, both as form fields.
+async fn bulk(
+    app: &TestApp,
+    cookie: &str,
+    verb: &str,
+    selection: &[(String, String)],
+    action: &[(&str, String)],
+) -> common::Response {
+    let mut form: Vec<(&str, &str)> = selection.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    // `teams[0]` becomes `action[teams][0]`.
+    let action: Vec<(String, String)> = action
+        .iter()
+        .map(|(k, v)| match k.split_once('[') {
+            Some((field, rest)) => (format!("action[{field}][{rest}"), v.clone()),
+            None => (format!("action[{k}]"), v.clone()),
+        })
+        .collect();
+    form.extend(action.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    app.call(&format!("users/bulk/{verb}"), &form, Some(cookie)).await
+}
+
+fn change_role(role: i64) -> Vec<(&'static str, String)> {
+    vec![("kind", "change_role".into()), ("role", role.to_string())]
+}
+
+async fn role_of(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar(
+        "SELECT r.builtin FROM role_assignments ra JOIN roles r ON r.id = ra.role_id
+         JOIN accounts a ON a.id = ra.account_id WHERE ra.user_id = $1 AND a.parent_id IS NULL",
+    )
+    .bind(id)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap()
+}
+
+async fn owner_id(app: &TestApp, c: &Company) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&c.owner_email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_bulk_role_change_skips_the_owner_and_says_so_before_and_after() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let mut ids = members(&app, &c, "Mel", 3).await;
+    ids.push(owner_id(&app, &c).await);
+    let selection = by_ids(&ids);
+
+    let preview = bulk(&app, &c.owner, "preview", &selection, &change_role(c.admin_role)).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    let expected = json!({ "changed": 3, "unchanged": 0, "skipped": [{ "name": "Olivia Owner", "reason": "is the owner (Transfer ownership to another active user first)" }], "undo": null });
+    assert_eq!(preview.json(), expected);
+    assert_eq!(role_of(&app, ids[0]).await, "member", "a preview changes nothing");
+
+    let done = bulk(&app, &c.owner, "apply", &selection, &change_role(c.admin_role))
+        .await
+        .json();
+    assert_eq!(done["changed"], 3);
+    assert_eq!(done["skipped"][0]["name"], "Olivia Owner");
+    assert!(done["undo"].is_i64());
+    for id in &ids[..3] {
+        assert_eq!(role_of(&app, *id).await, "admin");
+    }
+    assert_eq!(role_of(&app, ids[3]).await, "owner");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.role_changed'")
+            .await,
+        3
+    );
+    let before: String =
+        sqlx::query_scalar("SELECT before_json FROM audit_events WHERE action = 'user.role_changed' LIMIT 1")
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&before).unwrap(),
+        json!({ "role": "Member" })
+    );
+
+    // Asking again changes nobody: they already hold the role.
+    let again = bulk(&app, &c.owner, "apply", &selection, &change_role(c.admin_role))
+        .await
+        .json();
+    assert_eq!(
+        (again["changed"].as_i64(), again["unchanged"].as_i64()),
+        (Some(0), Some(3))
+    );
+}
+
+#[tokio::test]
+async fn selecting_all_matching_a_view_is_resolved_by_the_server_across_pages() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let team: i64 = {
+        app.sql("INSERT INTO teams (company_id, name, created_at) SELECT company_id, 'Night shift', 0 FROM users LIMIT 1").await;
+        app.count("SELECT id FROM teams WHERE name = 'Night shift'").await
+    };
+    let night = members(&app, &c, "Nia", 30).await;
+    members(&app, &c, "Day", 5).await;
+    for id in &night {
+        app.sql(&format!(
+            "INSERT INTO team_members (team_id, user_id) VALUES ({team}, {id})"
+        ))
+        .await;
+    }
+    let selection = vec![
+        ("selection[matching][team]".to_string(), team.to_string()),
+        ("selection[matching][per_page]".to_string(), "25".to_string()),
+    ];
+    let count = app
+        .call(
+            "users/count",
+            &[("query[team]", &team.to_string())],
+            Some(&c.owner),
+        )
+        .await
+        .json();
+    assert_eq!(count, 30);
+    // Someone joins the team after the admin selected "all matching": they are included.
+    let late = members(&app, &c, "Late", 1).await[0];
+    app.sql(&format!(
+        "INSERT INTO team_members (team_id, user_id) VALUES ({team}, {late})"
+    ))
+    .await;
+    let done = bulk(&app, &c.owner, "apply", &selection, &change_role(c.admin_role)).await;
+    assert_eq!(done.json()["changed"], 31, "{}", done.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users u WHERE u.name LIKE 'Day%' AND EXISTS (SELECT 1 FROM role_assignments ra JOIN roles r ON r.id = ra.role_id WHERE ra.user_id = u.id AND r.builtin = 'admin')").await,
+        0,
+        "users outside the view are untouched"
+    );
+}
+
+#[tokio::test]
+async fn undo_restores_the_previous_values_except_for_users_changed_since() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ids = members(&app, &c, "Ula", 3).await;
+    let done = bulk(&app, &c.owner, "apply", &by_ids(&ids), &change_role(c.admin_role))
+        .await
+        .json();
+    let change = done["undo"].as_i64().unwrap().to_string();
+
+    // Someone changes Ula 02 again before the undo.
+    let r = app
+        .call(
+            "users/change_role",
+            &[("id", &ids[2].to_string()), ("role", &c.member_role.to_string())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let admin_role = c.admin_role.to_string();
+    app.call(
+        "users/change_role",
+        &[("id", &ids[2].to_string()), ("role", &admin_role)],
+        Some(&c.owner),
+    )
+    .await;
+
+    let undone = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&c.owner))
+        .await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
+    assert_eq!(
+        undone.json(),
+        json!({ "restored": 2, "not_restored": [{ "name": "Ula 02", "reason": "was changed again since" }] })
+    );
+    assert_eq!(role_of(&app, ids[0]).await, "member");
+    assert_eq!(role_of(&app, ids[1]).await, "member");
+    assert_eq!(role_of(&app, ids[2]).await, "admin", "the later change stays");
+    let twice = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&c.owner))
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn team_changes_in_bulk_add_remove_set_and_undo() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    for name in ["Ops", "Sales"] {
+        app.sql(&format!("INSERT INTO teams (company_id, name, created_at) SELECT company_id, '{name}', 0 FROM users LIMIT 1")).await;
+    }
+    let ops = app
+        .count("SELECT id FROM teams WHERE name = 'Ops'")
+        .await
+        .to_string();
+    let sales = app
+        .count("SELECT id FROM teams WHERE name = 'Sales'")
+        .await
+        .to_string();
+    let ids = members(&app, &c, "Tia", 2).await;
+    let teams_of = |id: i64| {
+        let app = &app;
+        async move {
+            let mut t: Vec<String> = sqlx::query_scalar(
+                "SELECT t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.user_id = $1",
+            )
+            .bind(id)
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+            t.sort();
+            t
+        }
+    };
+    let sel = by_ids(&ids);
+    let add = bulk(
+        &app,
+        &c.owner,
+        "apply",
+        &sel,
+        &[("kind", "add_to_teams".into()), ("teams[0]", ops.clone())],
+    )
+    .await;
+    assert_eq!(add.json()["changed"], 2, "{}", add.body);
+    let set = bulk(
+        &app,
+        &c.owner,
+        "apply",
+        &sel,
+        &[("kind", "set_teams".into()), ("teams[0]", sales.clone())],
+    )
+    .await
+    .json();
+    assert_eq!(teams_of(ids[0]).await, ["Sales"]);
+    let undo = app
+        .call(
+            "users/bulk/undo",
+            &[("change", &set["undo"].to_string())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(undo.json()["restored"], 2, "{}", undo.body);
+    assert_eq!(teams_of(ids[1]).await, ["Ops"]);
+    let remove = bulk(
+        &app,
+        &c.owner,
+        "apply",
+        &sel,
+        &[("kind", "remove_from_teams".into()), ("teams[0]", ops)],
+    )
+    .await
+    .json();
+    assert_eq!(remove["changed"], 2);
+    assert!(teams_of(ids[0]).await.is_empty());
+    let foreign = bulk(
+        &app,
+        &c.owner,
+        "apply",
+        &sel,
+        &[("kind", "add_to_teams".into()), ("teams[0]", "999999".into())],
+    )
+    .await;
+    assert_eq!(foreign.json()["Invalid"]["field"], "teams", "{}", foreign.body);
+}
+
+#[tokio::test]
+async fn bulk_deactivation_ends_sessions_and_reactivation_emails_links_and_both_undo() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ids = members(&app, &c, "Dee", 2).await;
+    let emails: Vec<String> =
+        sqlx::query_scalar("SELECT email FROM users WHERE name LIKE 'Dee%' ORDER BY name")
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap();
+    let session = app.session_of(&emails[0]).await;
+    let mut sel = by_ids(&ids);
+    sel.extend(
+        by_ids(&[owner_id(&app, &c).await])
+            .into_iter()
+            .map(|(_, v)| ("selection[ids][2]".to_string(), v)),
+    );
+    let off = bulk(&app, &c.owner, "apply", &sel, &[("kind", "deactivate".into())])
+        .await
+        .json();
+    assert_eq!(off["changed"], 2);
+    assert!(off["skipped"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("is the owner"));
+    assert_eq!(
+        app.call("auth/me", &[], Some(&session)).await.json(),
+        Value::Null,
+        "signed out at once"
+    );
+
+    let on = bulk(&app, &c.owner, "apply", &sel, &[("kind", "reactivate".into())])
+        .await
+        .json();
+    assert_eq!(
+        (on["changed"].as_i64(), on["unchanged"].as_i64()),
+        (Some(2), Some(1))
+    );
+    for to in &emails {
+        let token = app.emailed_token(to, "welcome").await;
+        let info = app.call("welcome/info", &[("token", &token)], None).await;
+        assert_eq!(info.json()["reactivation"], true, "{}", info.body);
+    }
+    let undo = app
+        .call(
+            "users/bulk/undo",
+            &[("change", &on["undo"].to_string())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(undo.json()["restored"], 2, "{}", undo.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE status = 'deactivated'")
+            .await,
+        2
+    );
+    let token = app.emailed_token(&emails[0], "welcome").await;
+    assert_eq!(
+        app.call("welcome/info", &[("token", &token)], None).await.status,
+        StatusCode::GONE,
+        "undoing the reactivation kills its links"
+    );
+}
+
+#[tokio::test]
+async fn bulk_delete_keeps_the_deleted_users_names_in_the_audit_log_and_cannot_be_undone() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let ids = members(&app, &c, "Gone", 2).await;
+    let done = bulk(
+        &app,
+        &c.owner,
+        "apply",
+        &by_ids(&ids),
+        &[("kind", "delete".into())],
+    )
+    .await
+    .json();
+    assert_eq!(done["changed"], 2);
+    assert_eq!(done["undo"], Value::Null);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE name LIKE 'Gone%'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.deleted' AND target_label LIKE 'Gone 0_ (%'").await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn two_bulk_changes_racing_over_the_same_users_leave_one_consistent_result() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let admin = email("ada");
+    app.add_user(&c.owner_email, "Ada Admin", &admin, "admin").await;
+    let ada = app.session_of(&admin).await;
+    let ids = members(&app, &c, "Rae", 20).await;
+    let sel = by_ids(&ids);
+    let (to_admin, to_member) = (change_role(c.admin_role), change_role(c.member_role));
+    for _ in 0..3 {
+        let (a, b) = tokio::join!(
+            bulk(&app, &c.owner, "apply", &sel, &to_admin),
+            bulk(&app, &ada, "apply", &sel, &to_member)
+        );
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        assert_eq!(b.status, StatusCode::OK, "{}", b.body);
+        let mut roles = Vec::new();
+        for id in &ids {
+            roles.push(role_of(&app, *id).await);
+        }
+        roles.dedup();
+        assert_eq!(
+            roles.len(),
+            1,
+            "all 20 end with the role of whichever ran last: {roles:?}"
+        );
+        let per_user = app
+            .count("SELECT COUNT(*) FROM role_assignments ra JOIN users u ON u.id = ra.user_id WHERE u.name LIKE 'Rae%'")
+            .await;
+        assert_eq!(per_user, 20, "one root assignment each");
+    }
+}
+
+#[tokio::test]
+async fn another_companys_users_are_never_changed_by_id_or_by_view() {
+    let app = TestApp::spawn().await;
+    let c = company(&app).await;
+    let theirs = members(&app, &c, "Them", 2).await;
+    let other = company(&app).await;
+    let by_id = bulk(
+        &app,
+        &other.owner,
+        "apply",
+        &by_ids(&theirs),
+        &change_role(other.admin_role),
+    )
+    .await
+    .json();
+    assert_eq!(by_id["changed"], 0);
+    let everything = vec![("selection[matching][tab]".to_string(), "all".to_string())];
+    let by_view = bulk(
+        &app,
+        &other.owner,
+        "apply",
+        &everything,
+        &[("kind", "deactivate".into())],
+    )
+    .await
+    .json();
+    assert_eq!(by_view["changed"], 0, "only their own owner, who is skipped");
+    for id in theirs {
+        assert_eq!(role_of(&app, id).await, "member");
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE status = 'deactivated'")
+            .await,
+        0
+    );
+}

@@ -1,0 +1,254 @@
+//! Live updates: the server-sent events of `GET /api/live` reach the open pages of the
+//! company that changed, never another's; server functions announce their changes; the stream
+//! needs a session that may view users; on PostgreSQL an instance hears the others' changes.
+
+mod common;
+
+use axum::body::Body;
+use common::{email, TestApp};
+use http::{header, StatusCode};
+use http_body_util::BodyExt;
+use roster::model::{CompanyId, LiveEvent, UserId};
+use std::time::Duration;
+
+/// What a test reads from the stream.
+#[derive(Debug, PartialEq)]
+enum Next {
+    Event {
+        name: String,
+        data: String,
+    },
+    /// Nothing but keep-alives within the wait.
+    Quiet,
+    /// The server ended the stream.
+    End,
+}
+
+/// The body of an open `/api/live` response, read event by event.
+struct LiveStream {
+    body: Body,
+    buffer: String,
+}
+
+impl LiveStream {
+    /// The next event (keep-alive comments skipped), waiting at most `wait`.
+    async fn next_within(&mut self, wait: Duration) -> Next {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut name, mut data) = (String::from("message"), None::<String>);
+                for line in block.lines() {
+                    if let Some(value) = line.strip_prefix("event:") {
+                        name = value.trim().to_string();
+                    } else if let Some(value) = line.strip_prefix("data:") {
+                        data = Some(value.trim().to_string());
+                    }
+                }
+                if let Some(data) = data {
+                    return Next::Event { name, data };
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.body.frame()).await {
+                Err(_) => return Next::Quiet,
+                Ok(None) => return Next::End,
+                Ok(Some(frame)) => {
+                    if let Ok(bytes) = frame.expect("a readable stream").into_data() {
+                        self.buffer.push_str(&String::from_utf8_lossy(&bytes));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn next(&mut self) -> Next {
+        self.next_within(Duration::from_secs(5)).await
+    }
+
+    /// The next event must be a change, with this JSON.
+    async fn expect_change(&mut self, event: &LiveEvent) {
+        assert_eq!(
+            self.next().await,
+            Next::Event {
+                name: "change".into(),
+                data: serde_json::to_string(event).unwrap()
+            }
+        );
+    }
+
+    async fn expect_quiet(&mut self) {
+        assert_eq!(self.next_within(Duration::from_millis(300)).await, Next::Quiet);
+    }
+}
+
+/// Opens the stream as `cookie`'s user (asking for compression, which it must not get) and
+/// reads its `ready` event.
+async fn open_live(app: &TestApp, cookie: &str) -> LiveStream {
+    let response = app
+        .open(
+            "/api/live",
+            &[
+                ("cookie", cookie),
+                ("accept", "text/event-stream"),
+                ("accept-encoding", "gzip, br"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers();
+    assert_eq!(headers[header::CONTENT_TYPE], "text/event-stream");
+    assert!(
+        headers.get(header::CONTENT_ENCODING).is_none(),
+        "a compressed stream would be buffered"
+    );
+    let mut stream = LiveStream {
+        body: response.into_body(),
+        buffer: String::new(),
+    };
+    assert_eq!(
+        stream.next().await,
+        Next::Event {
+            name: "ready".into(),
+            data: "{}".into()
+        }
+    );
+    stream
+}
+
+async fn company_of(app: &TestApp, email: &str) -> CompanyId {
+    CompanyId(
+        sqlx::query_scalar("SELECT company_id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap(),
+    )
+}
+
+/// A company with an owner, an admin and a member: (owner cookie, admin email, member id).
+async fn company(app: &TestApp) -> (String, String, String, i64) {
+    let owner_email = email("owner");
+    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
+    let admin = email("ada");
+    app.add_user(&owner_email, "Ada Admin", &admin, "admin").await;
+    let member = app
+        .add_user(&owner_email, "Tom Member", &email("tom"), "member")
+        .await;
+    (owner, owner_email, admin, member)
+}
+
+#[tokio::test]
+async fn an_event_for_one_company_reaches_its_subscribers_and_never_another_companys() {
+    let app = TestApp::spawn().await;
+    let (a_email, b_email) = (email("alice"), email("bob"));
+    let a = app.sign_up("Initech", "Alice Owner", &a_email).await;
+    let b = app.sign_up("Globex", "Bob Owner", &b_email).await;
+    let (company_a, company_b) = (company_of(&app, &a_email).await, company_of(&app, &b_email).await);
+    let mut first_of_a = open_live(&app, &a).await;
+    let mut second_of_a = open_live(&app, &a).await;
+    let mut of_b = open_live(&app, &b).await;
+    assert_eq!(app.state.live.subscribers(company_a), 2);
+
+    app.state.live.publish(company_a, LiveEvent::user(UserId(1)));
+    app.state.live.publish(company_b, LiveEvent::user(UserId(2)));
+    first_of_a.expect_change(&LiveEvent::user(UserId(1))).await;
+    second_of_a.expect_change(&LiveEvent::user(UserId(1))).await;
+    // B's first event is its own: A's never reached it.
+    of_b.expect_change(&LiveEvent::user(UserId(2))).await;
+    of_b.expect_quiet().await;
+    first_of_a.expect_quiet().await;
+
+    drop((first_of_a, second_of_a));
+    assert_eq!(app.state.live.subscribers(company_a), 0);
+}
+
+#[tokio::test]
+async fn a_change_through_a_server_function_is_announced_with_its_ids() {
+    let app = TestApp::spawn().await;
+    let (owner, owner_email, admin, member) = company(&app).await;
+    let admin = app.session_of(&admin).await;
+    let mut stream = open_live(&app, &admin).await;
+
+    let id = member.to_string();
+    let r = app.call("users/deactivate", &[("id", &id)], Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    stream.expect_change(&LiveEvent::user(UserId(member))).await;
+
+    let role = app.role_id(&owner_email, "member").await;
+    let r = app.invite(&owner, &[&email("gabe")], role).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    stream
+        .expect_change(&LiveEvent::everything(roster::model::LiveKind::Invitations))
+        .await;
+
+    // A refused change announces nothing.
+    let r = app
+        .call("users/deactivate", &[("id", "999999")], Some(&owner))
+        .await;
+    assert_ne!(r.status, StatusCode::OK);
+    stream.expect_quiet().await;
+}
+
+#[tokio::test]
+async fn the_live_stream_needs_a_session_that_may_view_users() {
+    let app = TestApp::spawn().await;
+    let (_, owner_email, _, _) = company(&app).await;
+    let member = email("mia");
+    app.add_user(&owner_email, "Mia Member", &member, "member").await;
+    let member = app.session_of(&member).await;
+
+    let signed_out = app.open("/api/live", &[]).await;
+    assert_eq!(signed_out.status(), StatusCode::UNAUTHORIZED);
+    let unknown = app
+        .open("/api/live", &[("cookie", "roster_session=not-a-session")])
+        .await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    let r = app.open("/api/live", &[("cookie", &member)]).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let body = r.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("Forbidden"), "{body:?}");
+}
+
+#[tokio::test]
+async fn a_stream_ends_when_its_user_is_deactivated() {
+    let app = TestApp::spawn().await;
+    let (owner, _, admin, _) = company(&app).await;
+    let admin_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&admin)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let mut stream = open_live(&app, &app.session_of(&admin).await).await;
+    let id = admin_id.to_string();
+    let r = app.call("users/deactivate", &[("id", &id)], Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(stream.next().await, Next::End);
+}
+
+#[tokio::test]
+async fn a_change_on_one_instance_reaches_a_subscriber_of_another_once() {
+    if !std::env::var("ROSTER_TEST_DATABASE_URL").is_ok_and(|url| url.starts_with("postgres")) {
+        eprintln!("skipped: instances share live updates through PostgreSQL (set ROSTER_TEST_DATABASE_URL)");
+        return;
+    }
+    let one = TestApp::spawn().await;
+    let two = one.spawn_sharing_database(&[]).await;
+    let (owner, _, admin, member) = company(&one).await;
+    let mut on_two = open_live(&two, &two.session_of(&admin).await).await;
+    let mut on_one = open_live(&one, &owner).await;
+
+    let id = member.to_string();
+    let r = one.call("users/deactivate", &[("id", &id)], Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    on_two.expect_change(&LiveEvent::user(UserId(member))).await;
+    on_one.expect_change(&LiveEvent::user(UserId(member))).await;
+    // Each instance delivers an event once: its own NOTIFY comes back to it and is skipped.
+    on_two.expect_quiet().await;
+    on_one.expect_quiet().await;
+
+    // And the other way round.
+    let r = two.call("users/reactivate", &[("id", &id)], Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    on_one.expect_change(&LiveEvent::user(UserId(member))).await;
+    on_two.expect_change(&LiveEvent::user(UserId(member))).await;
+}

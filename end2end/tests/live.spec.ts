@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { emailedLink, hydrated, PASSWORD, rowAction, signUp, unique, uniqueEmail } from "./helpers";
+import { emailedLink, hydrated, PASSWORD, rowAction, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 // `make test-e2e-postgres` runs this file against two Roster instances on one PostgreSQL
 // database: the second admin then uses the instance at BASE_URL_B, so changes must cross
@@ -20,7 +20,7 @@ async function addUserWithRole(page: Page, name: string, email: string, role: st
 test("a change by one admin shows in another admin's open users table without a reload", async ({
   page,
   browser,
-}) => {
+}, info) => {
   test.setTimeout(90_000); // two browsers, three users set up
   await signUp(page, unique("Vance Refrigeration"), "Bob Vance", uniqueEmail("bob"));
   const admin = uniqueEmail("phyllis");
@@ -49,6 +49,7 @@ test("a change by one admin shows in another admin's open users table without a 
   await dialog.getByRole("button", { name: "Deactivate" }).click();
   await expect(dialog).toBeHidden();
   await expect(row).toContainText("Deactivated", { timeout: 5_000 });
+  await screenshot(watcher, info, "users-live");
 
   // A new user appears, and the tab counts follow.
   const creed = unique("Creed Bratton");

@@ -40,7 +40,10 @@ pub async fn preview_bulk(selection: Selection, action: BulkAction) -> Result<Bu
 /// Carries out `action` on `selection` in one transaction.
 #[server(endpoint = "users/bulk/apply")]
 pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<BulkOutcome, AppError> {
-    use crate::server::{auth, db};
+    use crate::{
+        model::{LiveEvent, LiveKind},
+        server::{auth, db},
+    };
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
@@ -54,6 +57,11 @@ pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<Bulk
             )
             .await?;
             state.mailer.wake();
+            if outcome.changed > 0 {
+                state
+                    .live
+                    .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+            }
             Ok(outcome)
         }
         .await,
@@ -63,11 +71,18 @@ pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<Bulk
 /// Undoes a bulk change for the users not changed since.
 #[server(endpoint = "users/bulk/undo")]
 pub async fn undo_bulk(change: i64) -> Result<UndoOutcome, AppError> {
-    use crate::server::{auth, db};
+    use crate::{
+        model::{LiveEvent, LiveKind},
+        server::{auth, db},
+    };
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::bulk::undo(&state.db, &can, &by, change).await
+            let outcome = db::bulk::undo(&state.db, &can, &by, change).await?;
+            state
+                .live
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+            Ok(outcome)
         }
         .await,
     )

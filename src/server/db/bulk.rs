@@ -17,8 +17,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Selection, TeamId, UndoOutcome, UserId,
-        UserTab, MAX_SELECTED_IDS,
+        BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Selection, TeamId, UndoOutcome, UserTab,
+        MAX_SELECTED_IDS,
     },
     server::{
         auth::{perm, Can},
@@ -755,13 +755,4 @@ pub async fn undo(
         restored,
         not_restored,
     })
-}
-
-/// The ids of the users a change touched, for live updates.
-pub async fn users_of(db: &Db, change: i64) -> Result<Vec<UserId>, sqlx::Error> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM bulk_change_items WHERE change_id = $1")
-        .bind(change)
-        .fetch_all(db)
-        .await?;
-    Ok(ids.into_iter().map(UserId).collect())
 }

@@ -210,7 +210,7 @@ pub async fn create(db: &Db, can: &Can<perm::ManageTeams>, by: &By, name: &str) 
     let company = can.company();
     let name = TeamName::parse(name)?;
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     check_free(&mut tx, company, &name, None).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
@@ -250,7 +250,7 @@ pub async fn rename(
     let company = can.company();
     let name = TeamName::parse(name)?;
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let before = team_name(&mut tx, company, id).await?;
     if before == name.as_str() {
         return Ok(());
@@ -286,7 +286,7 @@ pub async fn rename(
 pub async fn delete(db: &Db, can: &Can<perm::ManageTeams>, by: &By, id: TeamId) -> Result<(), AppError> {
     let company = can.company();
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let name = team_name(&mut tx, company, id).await?;
     let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE team_id = $1")
         .bind(id.0)
@@ -384,7 +384,7 @@ pub async fn add_members(
     let company = can.company();
     let ids = distinct(users)?;
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let team = team_name(&mut tx, company, id).await?;
     let sql = format!(
         "INSERT INTO team_members (team_id, user_id)
@@ -423,7 +423,7 @@ pub async fn remove_members(
     let company = can.company();
     let ids = distinct(users)?;
     let now = now_ms();
-    let mut tx = db.begin().await?;
+    let mut tx = super::begin_write(db).await?;
     let team = team_name(&mut tx, company, id).await?;
     let sql = format!(
         "DELETE FROM team_members

@@ -98,3 +98,28 @@ test("resending kills the old link and withdrawing kills the new one", async ({ 
   await expect(withdrawn.getByRole("heading", { name: "This invitation can't be used" })).toBeVisible();
   await withdrawn.context().close();
 });
+
+test("an admin selects several invitations and withdraws them at once", async ({ page }, info) => {
+  await signUp(page, unique("Initrode"), "Bill Lumbergh", uniqueEmail("bill"));
+  const people = [uniqueEmail("milton"), uniqueEmail("peter"), uniqueEmail("samir")];
+  const dialog = await invite(page, people.join("\n"));
+  await dialog.getByRole("button", { name: "Send invitations" }).click();
+  await expect(dialog).toBeHidden();
+  await page.getByRole("tab", { name: /Invited/ }).click();
+  await expect(page.getByRole("rowheader")).toHaveCount(3);
+
+  await page.getByRole("checkbox", { name: `Select ${people[0]}` }).check();
+  await page.getByRole("checkbox", { name: `Select ${people[2]}` }).click({ modifiers: ["Shift"] });
+  const bar = page.getByRole("region", { name: "Selected invitations" });
+  await expect(bar).toContainText("3 selected");
+  await screenshot(page, info, "invitations-selected");
+  await bar.getByRole("button", { name: "Withdraw" }).click();
+  const withdraw = page.getByRole("dialog", { name: "Withdraw invitation" });
+  await expect(withdraw).toContainText("the 3 people invited");
+  await withdraw.getByRole("button", { name: "Withdraw" }).click();
+  await expect(withdraw).toBeHidden();
+  for (const email of people) {
+    await expect(page.getByRole("row", { name: new RegExp(email) })).toContainText("Withdrawn");
+  }
+  await expect(bar).toBeHidden();
+});

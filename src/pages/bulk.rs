@@ -271,7 +271,7 @@ fn Preview(
                     }
                 }
             >
-                {confirm}
+                {move || if apply.pending().get() { "Working…" } else { confirm }}
             </button>
         </div>
     }

@@ -1,7 +1,7 @@
 //! The actions menu of each row of the Invited tab, and the dialogs it opens. The server
 //! functions take many ids, so the bulk bar can use the same ones.
 
-use super::user_actions::DialogActions;
+use super::{selection::Pick, user_actions::DialogActions};
 use crate::{
     api::invitations::{DeleteInvitations, ResendInvitations, WithdrawInvitations},
     components::{field::FormAlert, menu::RowMenu, modal::Modal},
@@ -59,11 +59,12 @@ fn summary(done: &str, result: &InvitationsChanged) -> String {
     text.trim().to_string()
 }
 
-/// The dialogs of the invitation row actions, for the invitation in `pending`.
+/// The dialogs of the invitation actions, for the invitations in `pending` (one from a row's
+/// menu, or many from the selection).
 #[component]
 pub fn InvitationDialogs(
-    /// The action asked for and its invitation; `None` when no dialog is open.
-    pending: RwSignal<Option<(InvitationAction, InvitationRow)>>,
+    /// The action asked for and its invitations (id, email); `None` when no dialog is open.
+    pending: RwSignal<Option<(InvitationAction, Vec<Pick>)>>,
     /// Where to say what happened.
     notice: RwSignal<Option<String>>,
     /// Called after a change, so the table reloads.
@@ -94,52 +95,84 @@ pub fn InvitationDialogs(
         Signal::derive(move || matches!(pending.get(), Some((k, _)) if k == kind))
     };
     let close = Callback::new(move |()| pending.set(None));
-    let target = move || pending.get_untracked().map(|(_, i)| i);
+    let target = move || pending.get_untracked().map(|(_, picks)| picks);
+    // "ana@x.com" for one, "the 5 invitations" for many.
+    let who = |picks: &[Pick]| match picks {
+        [(_, email)] => email.clone(),
+        many => format!("the {} people invited", many.len()),
+    };
+    let ids = |picks: &[Pick]| picks.iter().map(|(id, _)| *id).collect::<Vec<i64>>();
     view! {
         <Modal open=is(InvitationAction::Resend) title="Send the invitation again" on_close=close>
             {move || {
-                let invitation = target()?;
+                let picks = target()?;
                 let error = Signal::derive(move || resend.value().get().and_then(Result::err));
+                let ids = ids(&picks);
                 Some(view! {
                     <div class="dialog-body">
                         <FormAlert error />
-                        <p>{format!("We'll email {} a new link. The link sent before stops working.", invitation.email)}</p>
+                        <p>{format!("We'll email {} a new link. Links sent before stop working.", who(&picks))}</p>
                         <DialogActions label="Send" class="primary" on_cancel=close
                             disabled=Signal::derive(move || resend.pending().get())
-                            on_confirm=Callback::new(move |()| { resend.dispatch(ResendInvitations { ids: vec![invitation.id] }); }) />
+                            on_confirm=Callback::new(move |()| { resend.dispatch(ResendInvitations { ids: ids.clone() }); }) />
                     </div>
                 })
             }}
         </Modal>
         <Modal open=is(InvitationAction::Withdraw) title="Withdraw invitation" on_close=close>
             {move || {
-                let invitation = target()?;
+                let picks = target()?;
                 let error = Signal::derive(move || withdraw.value().get().and_then(Result::err));
+                let ids = ids(&picks);
                 Some(view! {
                     <div class="dialog-body">
                         <FormAlert error />
-                        <p>{format!("The link sent to {} will stop working. The invitation stays in the list as withdrawn.", invitation.email)}</p>
+                        <p>{format!("The links sent to {} will stop working. Withdrawn invitations stay in the list.", who(&picks))}</p>
                         <DialogActions label="Withdraw" class="danger" on_cancel=close
                             disabled=Signal::derive(move || withdraw.pending().get())
-                            on_confirm=Callback::new(move |()| { withdraw.dispatch(WithdrawInvitations { ids: vec![invitation.id] }); }) />
+                            on_confirm=Callback::new(move |()| { withdraw.dispatch(WithdrawInvitations { ids: ids.clone() }); }) />
                     </div>
                 })
             }}
         </Modal>
         <Modal open=is(InvitationAction::Delete) title="Delete invitation" on_close=close>
             {move || {
-                let invitation = target()?;
+                let picks = target()?;
                 let error = Signal::derive(move || delete.value().get().and_then(Result::err));
+                let ids = ids(&picks);
                 Some(view! {
                     <div class="dialog-body">
                         <FormAlert error />
-                        <p>{format!("The invitation of {} will be removed from the list, and its link will stop working.", invitation.email)}</p>
+                        <p>{format!("The invitations of {} will be removed from the list, and their links will stop working.", who(&picks))}</p>
                         <DialogActions label="Delete" class="danger" on_cancel=close
                             disabled=Signal::derive(move || delete.pending().get())
-                            on_confirm=Callback::new(move |()| { delete.dispatch(DeleteInvitations { ids: vec![invitation.id] }); }) />
+                            on_confirm=Callback::new(move |()| { delete.dispatch(DeleteInvitations { ids: ids.clone() }); }) />
                     </div>
                 })
             }}
         </Modal>
+    }
+}
+
+/// The bar over selected invitations.
+#[component]
+pub fn InvitationBar(
+    count: Signal<i64>,
+    open: Callback<InvitationAction>,
+    clear: Callback<()>,
+) -> impl IntoView {
+    let button = move |action: InvitationAction, text: &'static str, class: &'static str| {
+        view! { <button type="button" class=class on:click=move |_| open.run(action)>{text}</button> }
+    };
+    view! {
+        <div class="action-bar" role="region" aria-label="Selected invitations">
+            <span class="action-count" aria-live="polite">{move || format!("{} selected", count.get())}</span>
+            <div class="action-buttons">
+                {button(InvitationAction::Resend, "Resend", "secondary")}
+                {button(InvitationAction::Withdraw, "Withdraw", "secondary")}
+                {button(InvitationAction::Delete, "Delete", "secondary danger-text")}
+                <button type="button" class="link-button" on:click=move |_| clear.run(())>"Clear selection"</button>
+            </div>
+        </div>
     }
 }

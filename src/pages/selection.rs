@@ -4,16 +4,19 @@
 
 use crate::{
     api::bulk::count_users,
-    model::{Selection, UserId, UserListQuery, UserRow},
+    model::{Selection, UserId, UserListQuery},
 };
+
+/// A selectable row: its id and what its checkbox is named after (a name, an email).
+pub type Pick = (i64, String);
 use leptos::prelude::*;
 
-/// The selection of the users table. It lives in the page, above the rows, so paging and
-/// reloads keep it.
+/// The selection of a table (users, or invitations). It lives in the page, above the rows,
+/// so paging and reloads keep it.
 #[derive(Debug, Clone, Copy)]
 pub struct Picker {
-    /// Users chosen one by one, with their names (for one-person sentences).
-    pub picked: RwSignal<Vec<(UserId, String)>>,
+    /// Rows chosen one by one, with their names (for one-person sentences).
+    pub picked: RwSignal<Vec<Pick>>,
     /// `Some(n)`: every one of the n users matching the view is selected.
     pub all_matching: RwSignal<Option<i64>>,
     /// The row last clicked on this page, where a shift-click range starts.
@@ -43,7 +46,7 @@ impl Picker {
             .unwrap_or_else(|| self.picked.with(|p| p.len() as i64))
     }
 
-    pub fn is_picked(&self, id: UserId) -> bool {
+    pub fn is_picked(&self, id: i64) -> bool {
         self.all_matching.get().is_some() || self.picked.with(|p| p.iter().any(|(x, _)| *x == id))
     }
 
@@ -55,7 +58,7 @@ impl Picker {
                 self.picked
                     .get_untracked()
                     .into_iter()
-                    .map(|(id, _)| id)
+                    .map(|(id, _)| UserId(id))
                     .collect(),
             ),
         }
@@ -72,22 +75,27 @@ impl Picker {
         }
     }
 
+    /// The rows chosen one by one.
+    pub fn picks(&self) -> Vec<Pick> {
+        self.picked.get_untracked()
+    }
+
     /// Sets rows on or off, keeping the others.
-    fn set(&self, rows: &[UserRow], on: bool) {
+    fn set(&self, rows: &[Pick], on: bool) {
         // Leaving "all matching" keeps what is visible: this page.
         if self.all_matching.get_untracked().is_some() {
             self.all_matching.set(None);
         }
         self.picked.update(|p| {
-            p.retain(|(id, _)| !rows.iter().any(|r| r.id == *id));
+            p.retain(|(id, _)| !rows.iter().any(|(r, _)| r == id));
             if on {
-                p.extend(rows.iter().map(|r| (r.id, r.name.clone())));
+                p.extend(rows.iter().cloned());
             }
         });
     }
 
     /// A click on row `index`'s checkbox; with shift, the range from the last clicked row.
-    fn click(&self, rows: &[UserRow], index: usize, on: bool, shift: bool) {
+    fn click(&self, rows: &[Pick], index: usize, on: bool, shift: bool) {
         if self.all_matching.get_untracked().is_some() {
             // The page stays selected but for this row.
             self.set(rows, true);
@@ -103,14 +111,13 @@ impl Picker {
 
 /// The checkbox of one row.
 #[component]
-pub fn RowCheckbox(picker: Picker, rows: StoredValue<Vec<UserRow>>, index: usize) -> impl IntoView {
-    let row = rows.with_value(|r| r[index].clone());
-    let id = row.id;
+pub fn RowCheckbox(picker: Picker, rows: StoredValue<Vec<Pick>>, index: usize) -> impl IntoView {
+    let (id, label) = rows.with_value(|r| r[index].clone());
     view! {
         <input
             type="checkbox"
             class="row-check"
-            aria-label=format!("Select {}", row.name)
+            aria-label=format!("Select {label}")
             prop:checked=move || picker.is_picked(id)
             on:click=move |e| {
                 let on = event_target_checked(&e);
@@ -122,10 +129,10 @@ pub fn RowCheckbox(picker: Picker, rows: StoredValue<Vec<UserRow>>, index: usize
 
 /// The header checkbox: every row of this page, indeterminate when some are selected.
 #[component]
-pub fn PageCheckbox(picker: Picker, rows: StoredValue<Vec<UserRow>>) -> impl IntoView {
+pub fn PageCheckbox(picker: Picker, rows: StoredValue<Vec<Pick>>) -> impl IntoView {
     let state = move || {
         rows.with_value(|rows| {
-            let n = rows.iter().filter(|r| picker.is_picked(r.id)).count();
+            let n = rows.iter().filter(|(id, _)| picker.is_picked(*id)).count();
             (!rows.is_empty() && n == rows.len(), n > 0)
         })
     };
@@ -149,13 +156,13 @@ pub fn PageCheckbox(picker: Picker, rows: StoredValue<Vec<UserRow>>) -> impl Int
 #[component]
 pub fn SelectAllBanner(
     picker: Picker,
-    rows: StoredValue<Vec<UserRow>>,
+    rows: StoredValue<Vec<Pick>>,
     view: UserListQuery,
     /// Whether the view has other pages.
     more: bool,
 ) -> impl IntoView {
     let page_selected =
-        move || rows.with_value(|rows| !rows.is_empty() && rows.iter().all(|r| picker.is_picked(r.id)));
+        move || rows.with_value(|rows| !rows.is_empty() && rows.iter().all(|(id, _)| picker.is_picked(*id)));
     let view = StoredValue::new(view.first_page());
     view! {
         <Show when=move || more && page_selected()>

@@ -1,9 +1,9 @@
 use super::{
     add_user::AddUser,
     bulk::{ActionBar, BulkDialog, BulkDialogs, BulkRequest, UndoToast},
-    invitation_actions::{InvitationAction, InvitationActions, InvitationDialogs},
+    invitation_actions::{InvitationAction, InvitationActions, InvitationBar, InvitationDialogs},
     invite_users::InviteUsers,
-    selection::{PageCheckbox, Picker, RowCheckbox, SelectAllBanner},
+    selection::{PageCheckbox, Pick, Picker, RowCheckbox, SelectAllBanner},
     user_actions::{RowAction, RowActions, RowDialogs},
 };
 use crate::{
@@ -58,6 +58,7 @@ pub fn UsersPage() -> impl IntoView {
     let on_added = Callback::new(move |()| page.refetch());
     let pending = RwSignal::new(None::<(RowAction, UserRow)>);
     let picker = Picker::default();
+    let invite_picker = Picker::default();
     let bulk = RwSignal::new(None::<BulkRequest>);
     let last_change = RwSignal::new(None::<BulkOutcome>);
     // A new filter starts a new selection; paging keeps it.
@@ -65,7 +66,14 @@ pub fn UsersPage() -> impl IntoView {
         let v = view.get();
         (v.tab, v.search, v.role, v.team, v.account)
     });
-    Effect::watch(move || filter.get(), move |_, _, _| picker.clear(), false);
+    Effect::watch(
+        move || filter.get(),
+        move |_, _, _| {
+            picker.clear();
+            invite_picker.clear();
+        },
+        false,
+    );
     let open_bulk = Callback::new(move |dialog: BulkDialog| {
         bulk.set(Some(BulkRequest {
             dialog,
@@ -93,9 +101,14 @@ pub fn UsersPage() -> impl IntoView {
             teams: user.teams,
         }));
     });
-    let pending_invitation = RwSignal::new(None::<(InvitationAction, InvitationRow)>);
-    let act_invitation =
-        Callback::new(move |choice: (InvitationAction, InvitationRow)| pending_invitation.set(Some(choice)));
+    let pending_invitation = RwSignal::new(None::<(InvitationAction, Vec<Pick>)>);
+    let act_invitation = Callback::new(move |(action, row): (InvitationAction, InvitationRow)| {
+        pending_invitation.set(Some((action, vec![(row.id, row.email)])))
+    });
+    let on_invitations_done = Callback::new(move |()| {
+        invite_picker.clear();
+        page.refetch();
+    });
     let may = move |permission: Permission| {
         Signal::derive(move || {
             me.get()
@@ -118,7 +131,7 @@ pub fn UsersPage() -> impl IntoView {
                     Some(view! {
                         {me.can(Permission::ManageInvitations).then(|| view! {
                             <InviteUsers choices=choices.clone() on_invited=on_added notice />
-                            <InvitationDialogs pending=pending_invitation notice on_done=on_added />
+                            <InvitationDialogs pending=pending_invitation notice on_done=on_invitations_done />
                         })}
                         {me.can(Permission::ManageUsers).then(|| view! {
                             <AddUser choices=choices.clone() on_added notice />
@@ -141,13 +154,20 @@ pub fn UsersPage() -> impl IntoView {
         <Show when=move || { can_manage.get() && view.get().tab != UserTab::Invited && picker.count() > 0 }>
             <ActionBar count=Signal::derive(move || picker.count()) open=open_bulk clear=Callback::new(move |()| picker.clear()) />
         </Show>
+        <Show when=move || { can_invite.get() && view.get().tab == UserTab::Invited && invite_picker.count() > 0 }>
+            <InvitationBar
+                count=Signal::derive(move || invite_picker.count())
+                open=Callback::new(move |action| pending_invitation.set(Some((action, invite_picker.picks()))))
+                clear=Callback::new(move |()| invite_picker.clear())
+            />
+        </Show>
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(p) => {
                         let picker = can_manage.get_untracked().then_some(picker);
-                        let invite = can_invite.get_untracked();
-                        view! { <Results view=view.get_untracked() page=p go picker act invite act_invitation /> }.into_any()
+                        let invite_picker = can_invite.get_untracked().then_some(invite_picker);
+                        view! { <Results view=view.get_untracked() page=p go picker act invite_picker act_invitation /> }.into_any()
                     }
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
@@ -338,8 +358,8 @@ fn Results(
     /// The selection, when the viewer may change users (rows get checkboxes and a menu).
     picker: Option<Picker>,
     act: Callback<(RowAction, UserRow)>,
-    /// Whether invitation rows get an actions menu.
-    invite: bool,
+    /// The selection of invitations, when the viewer may manage them.
+    invite_picker: Option<Picker>,
     act_invitation: Callback<(InvitationAction, InvitationRow)>,
 ) -> impl IntoView {
     let now = page.now;
@@ -355,13 +375,25 @@ fn Results(
     }
     .href();
     let table = if view.tab == UserTab::Invited {
-        view! { <InvitationsTable rows=page.invitations now manage=invite act=act_invitation /> }.into_any()
+        let picks = StoredValue::new(
+            page.invitations
+                .iter()
+                .map(|i| (i.id, i.email.clone()))
+                .collect::<Vec<_>>(),
+        );
+        view! { <InvitationsTable rows=page.invitations picks now picker=invite_picker act=act_invitation /> }
+            .into_any()
     } else {
         let more = page.next.is_some() || page.prev.is_some();
-        let rows = StoredValue::new(page.users);
+        let picks = StoredValue::new(
+            page.users
+                .iter()
+                .map(|u| (u.id.0, u.name.clone()))
+                .collect::<Vec<_>>(),
+        );
         view! {
-            {picker.map(|picker| view! { <SelectAllBanner picker rows view=view.clone() more /> })}
-            <UsersTable view=view.clone() rows now picker act />
+            {picker.map(|picker| view! { <SelectAllBanner picker rows=picks view=view.clone() more /> })}
+            <UsersTable view=view.clone() rows=page.users picks now picker act />
         }
         .into_any()
     };
@@ -456,7 +488,9 @@ fn SortHeader(view: UserListQuery, sort: UserSort, label: &'static str) -> impl 
 #[component]
 fn UsersTable(
     view: UserListQuery,
-    rows: StoredValue<Vec<UserRow>>,
+    rows: Vec<UserRow>,
+    /// The rows as the selection sees them.
+    picks: StoredValue<Vec<Pick>>,
     now: i64,
     /// The selection, when the viewer may change users.
     picker: Option<Picker>,
@@ -468,7 +502,7 @@ fn UsersTable(
             <thead role="rowgroup">
                 <tr role="row">
                     {picker.map(|picker| view! {
-                        <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows /></th>
+                        <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows=picks /></th>
                     })}
                     <SortHeader view=view.clone() sort=UserSort::Name label="Name" />
                     <SortHeader view=view.clone() sort=UserSort::Email label="Email" />
@@ -484,10 +518,9 @@ fn UsersTable(
             </thead>
             <tbody role="rowgroup">
                 {rows
-                    .get_value()
                     .into_iter()
                     .enumerate()
-                    .map(|(index, user)| view! { <UserTableRow user index rows now picker act /> })
+                    .map(|(index, user)| view! { <UserTableRow user index picks now picker act /> })
                     .collect_view()}
             </tbody>
         </table>
@@ -499,13 +532,13 @@ fn UserTableRow(
     user: UserRow,
     /// The row's place on the page, for shift-click ranges.
     index: usize,
-    rows: StoredValue<Vec<UserRow>>,
+    picks: StoredValue<Vec<Pick>>,
     now: i64,
     picker: Option<Picker>,
     act: Callback<(RowAction, UserRow)>,
 ) -> impl IntoView {
     let check = picker.map(|picker| {
-        view! { <td role="cell" class="check-cell"><RowCheckbox picker rows index /></td> }
+        view! { <td role="cell" class="check-cell"><RowCheckbox picker rows=picks index /></td> }
     });
     let actions = picker.map(|_| {
         let user = user.clone();
@@ -542,8 +575,11 @@ fn UserTableRow(
 #[component]
 fn InvitationsTable(
     rows: Vec<InvitationRow>,
+    /// The rows as the selection sees them (id, email).
+    picks: StoredValue<Vec<Pick>>,
     now: i64,
-    manage: bool,
+    /// The selection, when the viewer may manage invitations (rows get checkboxes and a menu).
+    picker: Option<Picker>,
     act: Callback<(InvitationAction, InvitationRow)>,
 ) -> impl IntoView {
     view! {
@@ -551,6 +587,9 @@ fn InvitationsTable(
             <caption class="visually-hidden">"Invitations"</caption>
             <thead role="rowgroup">
                 <tr role="row">
+                    {picker.map(|picker| view! {
+                        <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows=picks /></th>
+                    })}
                     <th scope="col" role="columnheader">"Email"</th>
                     <th scope="col" role="columnheader">"Role"</th>
                     <th scope="col" role="columnheader">"Team"</th>
@@ -558,7 +597,7 @@ fn InvitationsTable(
                     <th scope="col" role="columnheader">"Sent"</th>
                     <th scope="col" role="columnheader">"Expires"</th>
                     <th scope="col" role="columnheader">"Status"</th>
-                    {manage.then(|| view! {
+                    {picker.map(|_| view! {
                         <th scope="col" role="columnheader"><span class="visually-hidden">"Actions"</span></th>
                     })}
                 </tr>
@@ -566,8 +605,12 @@ fn InvitationsTable(
             <tbody role="rowgroup">
                 {rows
                     .into_iter()
-                    .map(|i| {
-                        let actions = manage.then(|| {
+                    .enumerate()
+                    .map(|(index, i)| {
+                        let check = picker.map(|picker| view! {
+                            <td role="cell" class="check-cell"><RowCheckbox picker rows=picks index /></td>
+                        });
+                        let actions = picker.map(|_| {
                             let invitation = i.clone();
                             view! { <td role="cell" class="row-actions"><InvitationActions invitation act /></td> }
                         });
@@ -580,6 +623,7 @@ fn InvitationsTable(
                         };
                         view! {
                             <tr role="row">
+                                {check}
                                 <th scope="row" role="rowheader" data-label="Email">{i.email}</th>
                                 <td role="cell" data-label="Role">{i.role}</td>
                                 <td role="cell" data-label="Team">{teams}</td>

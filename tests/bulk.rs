@@ -3,27 +3,9 @@
 
 mod common;
 
-use common::{email, TestApp};
+use common::{email, Company, TestApp};
 use http::StatusCode;
 use serde_json::{json, Value};
-
-struct Company {
-    owner_email: String,
-    owner: String,
-    member_role: i64,
-    admin_role: i64,
-}
-
-async fn company(app: &TestApp) -> Company {
-    let owner_email = email("owner");
-    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
-    Company {
-        member_role: app.role_id(&owner_email, "member").await,
-        admin_role: app.role_id(&owner_email, "admin").await,
-        owner_email,
-        owner,
-    }
-}
 
 /// `count` members named "<prefix> <n>", returning their ids.
 async fn members(app: &TestApp, c: &Company, prefix: &str, count: usize) -> Vec<i64> {
@@ -90,7 +72,7 @@ async fn owner_id(app: &TestApp, c: &Company) -> i64 {
 #[tokio::test]
 async fn a_bulk_role_change_skips_the_owner_and_says_so_before_and_after() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let mut ids = members(&app, &c, "Mel", 3).await;
     ids.push(owner_id(&app, &c).await);
     let selection = by_ids(&ids);
@@ -139,7 +121,7 @@ async fn a_bulk_role_change_skips_the_owner_and_says_so_before_and_after() {
 #[tokio::test]
 async fn selecting_all_matching_a_view_is_resolved_by_the_server_across_pages() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let team: i64 = {
         app.sql("INSERT INTO teams (company_id, name, created_at) SELECT company_id, 'Night shift', 0 FROM users LIMIT 1").await;
         app.count("SELECT id FROM teams WHERE name = 'Night shift'").await
@@ -183,7 +165,7 @@ async fn selecting_all_matching_a_view_is_resolved_by_the_server_across_pages() 
 #[tokio::test]
 async fn undo_restores_the_previous_values_except_for_users_changed_since() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ids = members(&app, &c, "Ula", 3).await;
     let done = bulk(&app, &c.owner, "apply", &by_ids(&ids), &change_role(c.admin_role))
         .await
@@ -227,7 +209,7 @@ async fn undo_restores_the_previous_values_except_for_users_changed_since() {
 #[tokio::test]
 async fn team_changes_in_bulk_add_remove_set_and_undo() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     for name in ["Ops", "Sales"] {
         app.sql(&format!("INSERT INTO teams (company_id, name, created_at) SELECT company_id, '{name}', 0 FROM users LIMIT 1")).await;
     }
@@ -308,7 +290,7 @@ async fn team_changes_in_bulk_add_remove_set_and_undo() {
 #[tokio::test]
 async fn bulk_deactivation_ends_sessions_and_reactivation_emails_links_and_both_undo() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ids = members(&app, &c, "Dee", 2).await;
     let emails: Vec<String> =
         sqlx::query_scalar("SELECT email FROM users WHERE name LIKE 'Dee%' ORDER BY name")
@@ -372,7 +354,7 @@ async fn bulk_deactivation_ends_sessions_and_reactivation_emails_links_and_both_
 #[tokio::test]
 async fn bulk_delete_keeps_the_deleted_users_names_in_the_audit_log_and_cannot_be_undone() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ids = members(&app, &c, "Gone", 2).await;
     let done = bulk(
         &app,
@@ -399,7 +381,7 @@ async fn bulk_delete_keeps_the_deleted_users_names_in_the_audit_log_and_cannot_b
 #[tokio::test]
 async fn two_bulk_changes_racing_over_the_same_users_leave_one_consistent_result() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let admin = email("ada");
     app.add_user(&c.owner_email, "Ada Admin", &admin, "admin").await;
     let ada = app.session_of(&admin).await;
@@ -433,9 +415,9 @@ async fn two_bulk_changes_racing_over_the_same_users_leave_one_consistent_result
 #[tokio::test]
 async fn another_companys_users_are_never_changed_by_id_or_by_view() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let theirs = members(&app, &c, "Them", 2).await;
-    let other = company(&app).await;
+    let other = app.company("Initech").await;
     let by_id = bulk(
         &app,
         &other.owner,

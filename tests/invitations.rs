@@ -7,24 +7,6 @@ use common::{email, smtp::SmtpSink, TestApp, PASSWORD};
 use http::StatusCode;
 use serde_json::{json, Value};
 
-struct Company {
-    owner_email: String,
-    owner: String,
-    member_role: i64,
-    admin_role: i64,
-}
-
-async fn company(app: &TestApp) -> Company {
-    let owner_email = email("owner");
-    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
-    Company {
-        member_role: app.role_id(&owner_email, "member").await,
-        admin_role: app.role_id(&owner_email, "admin").await,
-        owner_email,
-        owner,
-    }
-}
-
 fn set_aside(outcome: &Value) -> Vec<(String, String)> {
     outcome["set_aside"]
         .as_array()
@@ -72,7 +54,7 @@ async fn accept(app: &TestApp, token: &str, name: &str) -> common::Response {
 #[tokio::test]
 async fn every_address_that_cannot_be_invited_is_set_aside_with_its_reason_and_the_rest_are_invited() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let elsewhere = email("elsewhere");
     app.sign_up("Other Co", "Ella Elsewhere", &elsewhere).await;
     let pending = email("pending");
@@ -133,7 +115,7 @@ async fn every_address_that_cannot_be_invited_is_set_aside_with_its_reason_and_t
 #[tokio::test]
 async fn more_than_500_addresses_invite_nobody() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let many: Vec<String> = (0..501).map(|i| format!("p{i}@example.com")).collect();
     let r = app.invite(&c.owner, &[&many.join("\n")], c.member_role).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -153,8 +135,8 @@ async fn more_than_500_addresses_invite_nobody() {
 #[tokio::test]
 async fn an_unknown_role_or_team_invites_nobody() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
-    let other = company(&app).await;
+    let c = app.company("Initech").await;
+    let other = app.company("Initech").await;
     let r = app.invite(&c.owner, &[&email("x")], other.member_role).await;
     assert_eq!(r.json()["Invalid"]["field"], "role", "{}", r.body);
     let owner_role = app.role_id(&c.owner_email, "owner").await;
@@ -166,7 +148,7 @@ async fn an_unknown_role_or_team_invites_nobody() {
 #[tokio::test]
 async fn accepting_creates_an_active_user_with_the_invitations_role_and_team_and_signs_them_in() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let company_id: i64 = sqlx::query_scalar("SELECT company_id FROM users WHERE email = $1")
         .bind(&c.owner_email)
         .fetch_one(&app.state.db)
@@ -249,7 +231,7 @@ async fn accepting_creates_an_active_user_with_the_invitations_role_and_team_and
 #[tokio::test]
 async fn a_link_works_until_its_expiry_and_not_a_moment_after() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let cy = email("cy");
     app.invite(&c.owner, &[&cy], c.member_role).await;
     let token = app.emailed_token(&cy, "invite").await;
@@ -296,7 +278,7 @@ async fn a_link_works_until_its_expiry_and_not_a_moment_after() {
 #[tokio::test]
 async fn resending_gives_a_new_link_and_the_old_one_dies() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let di = email("di");
     app.invite(&c.owner, &[&di], c.member_role).await;
     let old = app.emailed_token(&di, "invite").await;
@@ -320,7 +302,7 @@ async fn resending_gives_a_new_link_and_the_old_one_dies() {
 #[tokio::test]
 async fn a_withdrawn_invitation_stays_listed_as_withdrawn_and_its_link_dies() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ed = email("ed");
     app.invite(&c.owner, &[&ed], c.member_role).await;
     let token = app.emailed_token(&ed, "invite").await;
@@ -345,7 +327,7 @@ async fn a_withdrawn_invitation_stays_listed_as_withdrawn_and_its_link_dies() {
 #[tokio::test]
 async fn a_deleted_invitation_leaves_the_list_and_its_link_dies() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let (fay, gus) = (email("fay"), email("gus"));
     app.invite(&c.owner, &[&fay, &gus], c.member_role).await;
     let token = app.emailed_token(&fay, "invite").await;
@@ -372,7 +354,7 @@ async fn a_deleted_invitation_leaves_the_list_and_its_link_dies() {
 #[tokio::test]
 async fn a_deleted_users_email_can_be_invited_again() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let hal = email("hal");
     let id = app.add_user(&c.owner_email, "Hal", &hal, "member").await;
     let refused = app.invite(&c.owner, &[&hal], c.member_role).await.json();
@@ -392,7 +374,7 @@ async fn a_deleted_users_email_can_be_invited_again() {
 #[tokio::test]
 async fn two_admins_inviting_the_same_address_at_once_make_one_invitation() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let admin = email("admin");
     app.add_user(&c.owner_email, "Ada Admin", &admin, "admin").await;
     let admin_cookie = app.session_of(&admin).await;
@@ -420,7 +402,7 @@ async fn two_admins_inviting_the_same_address_at_once_make_one_invitation() {
 #[tokio::test]
 async fn an_address_that_got_an_account_meanwhile_cannot_accept_and_keeps_nothing_half_done() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let jo = email("jo");
     app.invite(&c.owner, &[&jo], c.member_role).await;
     let token = app.emailed_token(&jo, "invite").await;
@@ -443,8 +425,8 @@ async fn an_address_that_got_an_account_meanwhile_cannot_accept_and_keeps_nothin
 #[tokio::test]
 async fn another_companys_invitations_cannot_be_listed_or_changed() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
-    let other = company(&app).await;
+    let c = app.company("Initech").await;
+    let other = app.company("Initech").await;
     let kim = email("kim");
     app.invite(&c.owner, &[&kim], c.member_role).await;
     let token = app.emailed_token(&kim, "invite").await;
@@ -465,7 +447,7 @@ async fn another_companys_invitations_cannot_be_listed_or_changed() {
 #[tokio::test]
 async fn the_invited_tab_searches_and_filters_invitations_and_pages_through_them() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let (lee, max) = (email("lee"), email("max"));
     app.invite(&c.owner, &[&format!("Lee Lovelace <{lee}>")], c.admin_role)
         .await;
@@ -515,7 +497,7 @@ async fn the_invited_tab_searches_and_filters_invitations_and_pages_through_them
 #[tokio::test]
 async fn the_companys_invitation_validity_sets_how_long_new_links_work() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let save = |name: &'static str, days: &'static str| {
         let form = [
             ("settings[company_name]", name),
@@ -569,7 +551,7 @@ async fn an_invitation_is_delivered_by_smtp_and_its_link_is_accepted() {
         ("ROSTER_PUBLIC_URL", "https://roster.initech.example"),
     ])
     .await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let nia = email("nia");
     let r = app.invite(&c.owner, &[&nia], c.admin_role).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -3,19 +3,8 @@
 
 mod common;
 
-use common::{email, TestApp, PASSWORD};
+use common::{email, Company, TestApp, PASSWORD};
 use http::StatusCode;
-
-struct Company {
-    owner_email: String,
-    owner: String,
-}
-
-async fn company(app: &TestApp) -> Company {
-    let owner_email = email("owner");
-    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
-    Company { owner_email, owner }
-}
 
 async fn add(app: &TestApp, c: &Company, name: &str, email: &str, role: &str) -> common::Response {
     let role = app.role_id(&c.owner_email, role).await.to_string();
@@ -37,7 +26,7 @@ async fn add(app: &TestApp, c: &Company, name: &str, email: &str, role: &str) ->
 #[tokio::test]
 async fn adding_a_user_creates_them_without_a_password_queues_a_setup_email_and_audits_it() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ana = email("ana");
     let r = add(&app, &c, "Ana Ruiz", &ana, "member").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -74,7 +63,7 @@ async fn adding_a_user_creates_them_without_a_password_queues_a_setup_email_and_
 #[tokio::test]
 async fn a_taken_or_malformed_email_or_a_bad_phone_is_a_field_error_and_writes_nothing() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let taken = add(&app, &c, "Copy Cat", &c.owner_email.to_uppercase(), "member").await;
     assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(taken.json()["Invalid"]["field"], "email");
@@ -121,7 +110,7 @@ async fn a_taken_or_malformed_email_or_a_bad_phone_is_a_field_error_and_writes_n
 #[tokio::test]
 async fn the_setup_link_sets_a_password_signs_in_and_works_only_once() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana, "member").await;
     let token = app.emailed_token(&ana, "welcome").await;
@@ -161,7 +150,7 @@ async fn the_setup_link_sets_a_password_signs_in_and_works_only_once() {
 #[tokio::test]
 async fn an_expired_setup_link_is_refused() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana, "member").await;
     let token = app.emailed_token(&ana, "welcome").await;
@@ -179,7 +168,7 @@ async fn an_expired_setup_link_is_refused() {
 #[tokio::test]
 async fn saving_over_someone_elses_newer_edit_reports_a_conflict() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana, "member").await;
     let id = app
@@ -230,7 +219,7 @@ async fn saving_over_someone_elses_newer_edit_reports_a_conflict() {
 #[tokio::test]
 async fn deactivating_ends_every_session_at_once_and_refuses_sign_in_and_reactivating_lets_them_back() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let mel = email("mel");
     let id = app
         .add_user(&c.owner_email, "Mel Member", &mel, "member")
@@ -273,7 +262,7 @@ async fn deactivating_ends_every_session_at_once_and_refuses_sign_in_and_reactiv
 #[tokio::test]
 async fn deleting_needs_the_typed_email_and_keeps_what_the_user_did_attributed() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ada = email("ada");
     let id = app.add_user(&c.owner_email, "Ada Admin", &ada, "admin").await;
     let ada_session = app.session_of(&ada).await;
@@ -337,7 +326,7 @@ async fn deleting_needs_the_typed_email_and_keeps_what_the_user_did_attributed()
 #[tokio::test]
 async fn the_owner_cannot_be_demoted_deactivated_or_deleted_before_a_transfer() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ada = email("ada");
     app.add_user(&c.owner_email, "Ada Admin", &ada, "admin").await;
     let admin = app.session_of(&ada).await;
@@ -371,7 +360,7 @@ async fn the_owner_cannot_be_demoted_deactivated_or_deleted_before_a_transfer() 
 #[tokio::test]
 async fn transferring_ownership_needs_the_owners_password_and_an_active_target() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ada = email("ada");
     let ada_id = app
         .add_user(&c.owner_email, "Ada Admin", &ada, "admin")
@@ -424,7 +413,7 @@ async fn transferring_ownership_needs_the_owners_password_and_an_active_target()
 async fn racing_transfers_and_a_demotion_leave_exactly_one_owner() {
     for _ in 0..5 {
         let app = TestApp::spawn().await;
-        let c = company(&app).await;
+        let c = app.company("Initech").await;
         let (x, y) = (email("x"), email("y"));
         let x_id = app.add_user(&c.owner_email, "Xia", &x, "admin").await.to_string();
         let y_id = app
@@ -464,7 +453,7 @@ async fn racing_transfers_and_a_demotion_leave_exactly_one_owner() {
 #[tokio::test]
 async fn teams_are_set_exactly_and_only_from_the_users_own_company() {
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let mel = app
         .add_user(&c.owner_email, "Mel", &email("mel"), "member")
         .await

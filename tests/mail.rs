@@ -6,22 +6,11 @@ mod common;
 use common::{
     email,
     smtp::{closed_port, SmtpSink, MAIL_TIMEOUT},
-    TestApp,
+    Company, TestApp,
 };
 use http::StatusCode;
 use roster::server::mailer::MAX_ATTEMPTS;
 use std::time::{Duration, Instant};
-
-struct Company {
-    owner_email: String,
-    owner: String,
-}
-
-async fn company(app: &TestApp) -> Company {
-    let owner_email = email("owner");
-    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
-    Company { owner_email, owner }
-}
 
 /// Adds an active member, which queues an `account_setup` email to them, and wakes the mailer
 /// the way the server functions do once the change is committed.
@@ -92,7 +81,7 @@ async fn an_added_users_setup_email_is_delivered_by_smtp_and_its_link_works() {
         ("ROSTER_PUBLIC_URL", "https://roster.initech.example"),
     ])
     .await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana).await;
 
@@ -153,7 +142,7 @@ async fn an_added_users_setup_email_is_delivered_by_smtp_and_its_link_works() {
 async fn mail_queued_while_smtp_was_down_is_sent_once_after_a_restart() {
     // An instance without SMTP queues the emails; they stay unsent.
     let first = TestApp::spawn().await;
-    let c = company(&first).await;
+    let c = first.company("Initech").await;
     let mut people: Vec<String> = (0..8).map(|i| email(&format!("p{i}"))).collect();
     for (i, person) in people.iter().enumerate() {
         add(&first, &c, &format!("Person {i}"), person).await;
@@ -206,7 +195,7 @@ async fn mail_queued_while_smtp_was_down_is_sent_once_after_a_restart() {
 async fn a_failed_send_is_recorded_and_retried_later() {
     let port = closed_port();
     let app = TestApp::spawn_with(&[("ROSTER_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana).await;
 
@@ -235,7 +224,7 @@ async fn a_failed_send_is_recorded_and_retried_later() {
 async fn a_message_that_keeps_failing_is_given_up_after_its_last_attempt() {
     let port = closed_port();
     let app = TestApp::spawn_with(&[("ROSTER_SMTP_URL", &format!("smtp://127.0.0.1:{port}"))]).await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana).await;
     row_when(&app, &ana, "tried once", |r| r.last_error.is_some()).await;
@@ -267,7 +256,7 @@ async fn a_message_that_keeps_failing_is_given_up_after_its_last_attempt() {
 async fn a_due_message_is_claimed_by_one_worker_only_and_hidden_while_leased() {
     use roster::server::db::outbox;
     let app = TestApp::spawn().await;
-    let c = company(&app).await;
+    let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana).await;
     let now = now_ms();

@@ -8,17 +8,6 @@ use http::StatusCode;
 use serde_json::{json, Value};
 
 /// A company with its owner signed in.
-struct Company {
-    owner_email: String,
-    owner: String,
-}
-
-async fn company(app: &TestApp, name: &str) -> Company {
-    let owner_email = email("owner");
-    let owner = app.sign_up(name, "Olivia Owner", &owner_email).await;
-    Company { owner_email, owner }
-}
-
 async fn create(app: &TestApp, cookie: &str, name: &str) -> common::Response {
     app.call("teams/create", &[("name", name)], Some(cookie)).await
 }
@@ -100,7 +89,7 @@ async fn memberships(app: &TestApp, team: i64) -> i64 {
 #[tokio::test]
 async fn an_admin_creates_renames_and_deletes_teams_listed_by_name_with_member_counts() {
     let app = TestApp::spawn().await;
-    let c = company(&app, "Initech").await;
+    let c = app.company("Initech").await;
     let support = team(&app, &c.owner, "  Support  ").await;
     let sales = team(&app, &c.owner, "Sales").await;
     let ana = app
@@ -155,8 +144,8 @@ async fn an_admin_creates_renames_and_deletes_teams_listed_by_name_with_member_c
 #[tokio::test]
 async fn a_team_name_is_unique_in_its_company_whatever_the_case_but_free_in_another() {
     let app = TestApp::spawn().await;
-    let a = company(&app, "Company A").await;
-    let b = company(&app, "Company B").await;
+    let a = app.company("Company A").await;
+    let b = app.company("Company B").await;
     team(&app, &a.owner, "Sales").await;
     let support = team(&app, &a.owner, "Support").await;
     let taken = json!({ "Invalid": { "field": "name", "message": "A team with this name already exists." } });
@@ -184,7 +173,7 @@ async fn a_team_name_is_unique_in_its_company_whatever_the_case_but_free_in_anot
 #[tokio::test]
 async fn a_team_name_needs_1_to_60_characters() {
     let app = TestApp::spawn().await;
-    let c = company(&app, "Initech").await;
+    let c = app.company("Initech").await;
     for bad in ["", "   ", &"x".repeat(61)] {
         let r = create(&app, &c.owner, bad).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}: {}", r.body);
@@ -197,7 +186,7 @@ async fn a_team_name_needs_1_to_60_characters() {
 #[tokio::test]
 async fn deleting_a_team_keeps_its_members_as_users_and_in_their_other_teams() {
     let app = TestApp::spawn().await;
-    let c = company(&app, "Initech").await;
+    let c = app.company("Initech").await;
     let night = team(&app, &c.owner, "Night shift").await;
     let day = team(&app, &c.owner, "Day shift").await;
     let ana = app.add_user(&c.owner_email, "Ana", &email("ana"), "member").await;
@@ -224,8 +213,8 @@ async fn deleting_a_team_keeps_its_members_as_users_and_in_their_other_teams() {
 #[tokio::test]
 async fn members_are_added_and_removed_in_bulk_and_other_companies_users_are_ignored() {
     let app = TestApp::spawn().await;
-    let a = company(&app, "Company A").await;
-    let b = company(&app, "Company B").await;
+    let a = app.company("Company A").await;
+    let b = app.company("Company B").await;
     let sales = team(&app, &a.owner, "Sales").await;
     let ana = app.add_user(&a.owner_email, "Ana", &email("ana"), "member").await;
     let bo = app.add_user(&a.owner_email, "Bo", &email("bo"), "member").await;
@@ -313,7 +302,7 @@ async fn members_are_added_and_removed_in_bulk_and_other_companies_users_are_ign
 #[tokio::test]
 async fn the_users_list_filtered_by_team_shows_its_members() {
     let app = TestApp::spawn().await;
-    let c = company(&app, "Initech").await;
+    let c = app.company("Initech").await;
     let sales = team(&app, &c.owner, "Sales").await;
     let ana = app.add_user(&c.owner_email, "Ana", &email("ana"), "member").await;
     app.add_user(&c.owner_email, "Bo", &email("bo"), "member").await;
@@ -328,7 +317,7 @@ async fn the_users_list_filtered_by_team_shows_its_members() {
 #[tokio::test]
 async fn a_teams_members_come_by_name_in_pages_of_50() {
     let app = TestApp::spawn().await;
-    let c = company(&app, "Initech").await;
+    let c = app.company("Initech").await;
     let big = team(&app, &c.owner, "Everyone").await;
     // 120 members, inserted in one statement (hashing 120 passwords would be slow).
     let company: i64 = app.count("SELECT id FROM companies").await;
@@ -392,7 +381,7 @@ async fn a_teams_members_come_by_name_in_pages_of_50() {
 #[tokio::test]
 async fn a_member_can_neither_see_nor_change_teams() {
     let app = TestApp::spawn().await;
-    let c = company(&app, "Initech").await;
+    let c = app.company("Initech").await;
     let sales = team(&app, &c.owner, "Sales").await;
     let mel_email = email("mel");
     let mel = app.add_user(&c.owner_email, "Mel", &mel_email, "member").await;
@@ -415,7 +404,7 @@ async fn a_member_can_neither_see_nor_change_teams() {
 #[tokio::test]
 async fn a_role_that_may_view_users_but_not_manage_teams_sees_teams_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let c = company(&app, "Initech").await;
+    let c = app.company("Initech").await;
     let sales = team(&app, &c.owner, "Sales").await;
     let viewer_email = email("viewer");
     let viewer = app
@@ -447,8 +436,8 @@ async fn a_role_that_may_view_users_but_not_manage_teams_sees_teams_and_changes_
 #[tokio::test]
 async fn another_company_can_neither_see_nor_change_a_team() {
     let app = TestApp::spawn().await;
-    let a = company(&app, "Company A").await;
-    let b = company(&app, "Company B").await;
+    let a = app.company("Company A").await;
+    let b = app.company("Company B").await;
     let sales = team(&app, &a.owner, "Sales").await;
     let ana_email = email("ana");
     let ana = app.add_user(&a.owner_email, "Ana", &ana_email, "member").await;
@@ -486,7 +475,7 @@ async fn another_company_can_neither_see_nor_change_a_team() {
 #[tokio::test]
 async fn the_teams_pages_are_rendered_on_the_server_and_refused_to_a_member() {
     let app = TestApp::spawn().await;
-    let c = company(&app, "Initech").await;
+    let c = app.company("Initech").await;
     let sales = team(&app, &c.owner, "Sales").await;
     let ana = app
         .add_user(&c.owner_email, "Ana Ruiz", &email("ana"), "member")

@@ -379,3 +379,26 @@ impl TestApp {
         self.call("invitations/invite", &form, Some(cookie)).await
     }
 }
+
+// --- A signed-up company ---
+
+/// A company signed up by "Olivia Owner": her email and session, and its built-in roles' ids.
+pub struct Company {
+    pub owner_email: String,
+    pub owner: String,
+    pub member_role: i64,
+    pub admin_role: i64,
+}
+
+impl TestApp {
+    pub async fn company(&self, name: &str) -> Company {
+        let owner_email = email("owner");
+        let owner = self.sign_up(name, "Olivia Owner", &owner_email).await;
+        Company {
+            member_role: self.role_id(&owner_email, "member").await,
+            admin_role: self.role_id(&owner_email, "admin").await,
+            owner_email,
+            owner,
+        }
+    }
+}

@@ -41,20 +41,12 @@ fn json_text(expr: &str) -> String {
 
 /// Runs `sql` with `args`, returning nothing.
 async fn exec(tx: &mut Transaction<'_, Any>, sql: &str, args: Vec<Value>) -> Result<u64, sqlx::Error> {
-    let query = args.into_iter().fold(sqlx::query(sql), |q, arg| match arg {
-        Value::Int(i) => q.bind(i),
-        Value::Text(t) => q.bind(t),
-    });
+    let query = bind_values!(sqlx::query(sql), args);
     Ok(query.execute(&mut **tx).await?.rows_affected())
 }
 
 async fn scalar(tx: &mut Transaction<'_, Any>, sql: &str, args: Vec<Value>) -> Result<i64, sqlx::Error> {
-    let query = args
-        .into_iter()
-        .fold(sqlx::query_scalar(sql), |q, arg| match arg {
-            Value::Int(i) => q.bind(i),
-            Value::Text(t) => q.bind(t),
-        });
+    let query = bind_values!(sqlx::query_scalar(sql), args);
     query.fetch_one(&mut **tx).await
 }
 
@@ -63,12 +55,7 @@ async fn names(
     sql: &str,
     args: Vec<Value>,
 ) -> Result<Vec<String>, sqlx::Error> {
-    let query = args
-        .into_iter()
-        .fold(sqlx::query_scalar(sql), |q, arg| match arg {
-            Value::Int(i) => q.bind(i),
-            Value::Text(t) => q.bind(t),
-        });
+    let query = bind_values!(sqlx::query_scalar(sql), args);
     query.fetch_all(&mut **tx).await
 }
 

@@ -2,6 +2,17 @@
 //! through sqlx's Any driver: times are BIGINT Unix milliseconds, flags 0/1 integers, and
 //! placeholders `$1, $2` (see the README's architecture section for why).
 
+/// Binds `users::Value`s in order to any kind of query (`query`, `query_as`, `query_scalar`),
+/// for SQL assembled from optional parts.
+macro_rules! bind_values {
+    ($query:expr, $args:expr) => {
+        $args.into_iter().fold($query, |q, arg| match arg {
+            $crate::server::db::users::Value::Int(i) => q.bind(i),
+            $crate::server::db::users::Value::Text(t) => q.bind(t),
+        })
+    };
+}
+
 pub mod audit;
 pub mod bulk;
 pub mod companies;

@@ -110,10 +110,7 @@ pub(super) fn with_args<'q, R>(
 where
     R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
 {
-    args.into_iter().fold(sqlx::query_as(sql), |q, arg| match arg {
-        Value::Int(i) => q.bind(i),
-        Value::Text(t) => q.bind(t),
-    })
+    bind_values!(sqlx::query_as(sql), args)
 }
 
 /// What sign-in needs to know about the user with an email.

@@ -4,7 +4,8 @@ import { defineConfig } from "@playwright/test";
 export default defineConfig({
   testDir: "./tests",
   outputDir: "./test-results",
-  timeout: 30_000,
+  // Generous: a 2-core CI machine loads the debug WASM in every new browser context.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
   workers: 2,

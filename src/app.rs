@@ -8,14 +8,17 @@ use crate::{
     pages::{
         accept_invite::AcceptInvitePage,
         coming_soon::{AccountsPage, RolesPage},
+        join::{JoinPage, JoinVerifyPage},
         login::LoginPage,
         not_found::NotFound,
         profile::ProfilePage,
+        reset::{ResetPage, ResetRequestPage},
         settings::SettingsPage,
         signup::SignupPage,
         teams::{TeamDetailPage, TeamsPage},
         user_detail::UserDetailPage,
         users::UsersPage,
+        verify_email::VerifyEmailPage,
         welcome::WelcomePage,
     },
 };
@@ -67,6 +70,11 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/signup") view=SignupPage />
                 <Route path=path!("/welcome/:token") view=WelcomePage />
                 <Route path=path!("/invite/:token") view=AcceptInvitePage />
+                <Route path=path!("/verify-email/:token") view=VerifyEmailPage />
+                <Route path=path!("/reset") view=ResetRequestPage />
+                <Route path=path!("/reset/:token") view=ResetPage />
+                <Route path=path!("/join/verify/:token") view=JoinVerifyPage />
+                <Route path=path!("/join/:code") view=JoinPage />
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/") view=Home />
                     <Route path=path!("/users") view=UsersPage />

@@ -20,6 +20,30 @@ const PUBLIC: &[&str] = &[
     "/api/welcome/finish",
     "/api/invitations/info",
     "/api/invitations/accept",
+    // Password reset and join requests: anonymous by nature; the reset and join answers are
+    // the same for every address, and the links are authorised by their emailed token.
+    "/api/reset/request",
+    "/api/reset/info",
+    "/api/reset/finish",
+    "/api/join/info",
+    "/api/join/request",
+    "/api/join/verify",
+    // Authorised by the token of the emailed link.
+    "/api/profile/verify_email",
+];
+
+/// Server functions every signed-in user may call about themselves (their own profile): they
+/// take no user id, and `tests/profile.rs` proves they change only the caller. Signed out,
+/// they refuse.
+const SELF_SERVICE: &[&str] = &[
+    "profile/get",
+    "profile/save_details",
+    "profile/change_email",
+    "profile/change_password",
+    "profile/save_notifications",
+    "profile/devices",
+    "profile/sign_out_device",
+    "profile/sign_out_other_devices",
 ];
 
 /// Each protected server function with arguments that aim at company A's data.
@@ -172,6 +196,31 @@ const PROTECTED: &[Protected] = &[
         },
     },
     Protected {
+        endpoint: "profile/user_devices",
+        args: |f| vec![("user", f.a_member_id.to_string())],
+    },
+    Protected {
+        endpoint: "profile/end_user_sessions",
+        args: |f| vec![("user", f.a_member_id.to_string())],
+    },
+    Protected {
+        endpoint: "approvals/count",
+        args: |_| vec![],
+    },
+    Protected {
+        endpoint: "approvals/approve",
+        args: |f| {
+            vec![
+                ("approval[selection][ids][0]", f.a_member_id.to_string()),
+                ("approval[role]", f.a_admin_role.to_string()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "approvals/reject",
+        args: |f| vec![("selection[ids][0]", f.a_member_id.to_string())],
+    },
+    Protected {
         endpoint: "teams/list",
         args: |_| vec![],
     },
@@ -280,8 +329,9 @@ async fn every_server_function_is_covered_by_the_harness() {
     let _app = TestApp::spawn().await; // builds the router, which registers the functions
     let mut missing = Vec::new();
     for (path, _) in server_fn::axum::server_fn_paths() {
-        let covered =
-            PUBLIC.contains(&path) || PROTECTED.iter().any(|p| path == format!("/api/{}", p.endpoint));
+        let covered = PUBLIC.contains(&path)
+            || PROTECTED.iter().any(|p| path == format!("/api/{}", p.endpoint))
+            || SELF_SERVICE.iter().any(|e| path == format!("/api/{e}"));
         if !covered {
             missing.push(path);
         }
@@ -307,6 +357,35 @@ async fn protected_server_functions_refuse_signed_out_callers() {
         );
         assert_eq!(r.json(), serde_json::json!("Unauthenticated"));
     }
+}
+
+#[tokio::test]
+async fn self_service_server_functions_refuse_signed_out_callers() {
+    let app = TestApp::spawn().await;
+    for endpoint in SELF_SERVICE {
+        let r = app.call(endpoint, &self_service_args(), None).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "{endpoint} answered {}",
+            r.body
+        );
+        assert_eq!(r.json(), serde_json::json!("Unauthenticated"));
+    }
+}
+
+/// Arguments that satisfy every self-service function (each ignores those it does not take).
+fn self_service_args() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("details[name]", "Intruder"),
+        ("details[locale]", "en"),
+        ("details[time_zone]", "UTC"),
+        ("new_email", "intruder@example.com"),
+        ("current_password", common::PASSWORD),
+        ("new_password", "Marmalade-Canyon-77-Heron"),
+        ("session", "1"),
+        ("prefs[desktop]", "false"),
+    ]
 }
 
 #[tokio::test]

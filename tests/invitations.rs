@@ -519,10 +519,8 @@ async fn the_companys_invitation_validity_sets_how_long_new_links_work() {
     assert_eq!(save("  ", "14").await.json()["Invalid"]["field"], "company_name");
     assert_eq!(save("Initrode", "14").await.status, StatusCode::OK);
     let settings = app.call("settings/get", &[], Some(&c.owner)).await.json();
-    assert_eq!(
-        settings,
-        json!({ "company_name": "Initrode", "invitation_validity_days": 14 })
-    );
+    assert_eq!(settings["company_name"], "Initrode");
+    assert_eq!(settings["invitation_validity_days"], 14);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM accounts WHERE name = 'Initrode' AND parent_id IS NULL")
             .await,

@@ -61,7 +61,7 @@ test("the navigation lists the pages and, on a phone, opens from the Menu button
     await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
     await screenshot(page, info, path);
   }
-  await expect(page.getByRole("main")).toContainText("Bill Lumbergh");
+  await expect(page.getByRole("main").getByLabel("Name", { exact: true })).toHaveValue("Bill Lumbergh");
 });
 
 test("a wrong password gets one clear message that does not say whether the email exists", async ({ page }, info) => {

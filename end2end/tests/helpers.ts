@@ -64,7 +64,7 @@ export async function signInAsDemoOwner(page: Page): Promise<void> {
 }
 
 /** The `/<path>/<token>` link in the last email queued for `to`, as the server logs emails. */
-export function emailedLink(to: string, path: "welcome" | "invite" = "welcome"): string {
+export function emailedLink(to: string, path: "welcome" | "invite" | "verify-email" | "reset" | "join/verify" = "welcome"): string {
   const log = readFileSync(process.env.ROSTER_LOG ?? "", "utf8");
   const at = Math.max(log.lastIndexOf(`email address: ${to}`), log.lastIndexOf(`sign in again as ${to}`));
   expect(at, `an email to ${to} in the server log`).toBeGreaterThan(-1);

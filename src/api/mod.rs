@@ -2,9 +2,13 @@
 //! capability it needs, calls `server::db` or a server service, and maps errors. They are
 //! mounted under `/api/<endpoint>`.
 
+pub mod approvals;
 pub mod auth;
 pub mod bulk;
 pub mod invitations;
+pub mod join;
+pub mod profile;
+pub mod reset;
 pub mod settings;
 pub mod teams;
 pub mod users;

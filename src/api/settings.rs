@@ -13,7 +13,9 @@ pub async fn get_settings() -> Result<CompanySettings, AppError> {
         async {
             let user = auth::current_user().await?;
             let can = user.require::<perm::ManageSettings>()?;
-            Ok(db::companies::settings(&auth::state()?.db, &can).await?)
+            let state = auth::state()?;
+            let settings = db::companies::settings(&state.db, &can).await?;
+            Ok(with_join_link(settings, &state.config.public_url))
         }
         .await,
     )
@@ -26,8 +28,16 @@ pub async fn save_settings(settings: CompanySettings) -> Result<CompanySettings,
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::companies::save_settings(&state.db, &can, &by, &settings).await
+            let saved = db::companies::save_settings(&state.db, &can, &by, &settings).await?;
+            Ok(with_join_link(saved, &state.config.public_url))
         }
         .await,
     )
+}
+
+/// The database answers the company code; the page shows the whole join link.
+#[cfg(feature = "ssr")]
+fn with_join_link(mut settings: CompanySettings, public_url: &str) -> CompanySettings {
+    settings.join_link = format!("{}/join/{}", public_url.trim_end_matches('/'), settings.join_link);
+    settings
 }

@@ -45,6 +45,7 @@ fn Frame(me: Me) -> impl IntoView {
     let company = RwSignal::new(me.company_name.clone());
     provide_context(CompanyTitle(company));
     let links = nav_links(&me);
+    let badge = approvals_badge(&me);
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -72,6 +73,7 @@ fn Frame(me: Me) -> impl IntoView {
                                 <li>
                                     <A href=href on:click=move |_| nav_open.set(false)>
                                         {label}
+                                        {(href == "/users").then(|| view! { <NavBadge count=badge /> })}
                                     </A>
                                 </li>
                             }
@@ -83,6 +85,52 @@ fn Frame(me: Me) -> impl IntoView {
                 <Outlet />
             </main>
         </div>
+    }
+}
+
+/// Bumped after approving or rejecting join requests, so the navigation's count follows.
+#[derive(Clone, Copy)]
+pub struct ApprovalsChanged(pub RwSignal<u32>);
+
+/// The number of people awaiting approval, next to "Users" for those who manage users. Fetched
+/// in the browser only (one `COUNT(*)`), after hydration, on each navigation and after
+/// approvals; the server renders no badge, so the page never waits for it.
+fn approvals_badge(me: &Me) -> RwSignal<i64> {
+    let changed = RwSignal::new(0u32);
+    provide_context(ApprovalsChanged(changed));
+    let location = use_location();
+    let may = me.can(Permission::ManageUsers);
+    let count = RwSignal::new(0i64);
+    Effect::new(move |_| {
+        location.pathname.track();
+        changed.track();
+        if may {
+            leptos::task::spawn_local(async move {
+                if let Ok(n) = crate::api::approvals::awaiting_approval_count().await {
+                    count.set(n);
+                }
+            });
+        }
+    });
+    count
+}
+
+/// The count badge itself; nothing when nobody waits.
+#[component]
+fn NavBadge(
+    /// How many people await approval.
+    count: RwSignal<i64>,
+) -> impl IntoView {
+    move || {
+        let n = count.get();
+        (n > 0).then(|| {
+            view! {
+                <span class="nav-badge">
+                    {n}
+                    <span class="visually-hidden">" awaiting approval"</span>
+                </span>
+            }
+        })
     }
 }
 

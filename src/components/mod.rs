@@ -1,5 +1,6 @@
 //! Reusable pieces of the interface.
 
+pub mod devices;
 pub mod field;
 pub mod layout;
 pub mod live;

@@ -10,4 +10,10 @@ pub struct CompanySettings {
     pub company_name: String,
     /// How many days an invitation (or set-up) link works.
     pub invitation_validity_days: i64,
+    /// Whether people may ask to join through the company's join link.
+    #[serde(default)]
+    pub allow_join_requests: bool,
+    /// The join link, `<public url>/join/<company code>` (shown; saving ignores it).
+    #[serde(default)]
+    pub join_link: String,
 }

@@ -35,6 +35,7 @@ pub fn LoginPage() -> impl IntoView {
                         autocomplete="current-password"
                         error
                     />
+                    <p class="forgot"><a href="/reset">"Forgot password?"</a></p>
                     <input type="hidden" name="next" value=next />
                     <button type="submit" class="primary wide" disabled=move || action.pending().get()>
                         {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}

@@ -2,13 +2,16 @@
 
 pub mod accept_invite;
 pub mod add_user;
+pub mod approvals;
 pub mod bulk;
 pub mod coming_soon;
 pub mod invitation_actions;
 pub mod invite_users;
+pub mod join;
 pub mod login;
 pub mod not_found;
 pub mod profile;
+pub mod reset;
 pub mod selection;
 pub mod settings;
 pub mod signup;
@@ -16,4 +19,5 @@ pub mod teams;
 pub mod user_actions;
 pub mod user_detail;
 pub mod users;
+pub mod verify_email;
 pub mod welcome;

@@ -80,8 +80,43 @@ fn SettingsForm(current: CompanySettings, save: ServerAction<SaveSettings>) -> i
                     </p>
                     <p class="field-error" id="invitation-days-error">{move || days_error.get()}</p>
                 </div>
+                <JoinRequestsField allowed=current.allow_join_requests link=current.join_link />
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// "Allow people to ask to join" and the join link to share, part of the settings form.
+#[component]
+fn JoinRequestsField(
+    /// Whether requests are allowed now.
+    allowed: bool,
+    /// The company's join link.
+    link: String,
+) -> impl IntoView {
+    let on = RwSignal::new(allowed);
+    view! {
+        <div class="field">
+            <label class="choice">
+                <input
+                    type="checkbox"
+                    name="settings[allow_join_requests]"
+                    value="true"
+                    checked=allowed
+                    on:change=move |e| on.set(event_target_checked(&e))
+                    aria-describedby="join-link-hint"
+                />
+                "Allow people to ask to join"
+            </label>
+            <p class="hint" id="join-link-hint">
+                "Anyone with the join link can ask; they confirm their email, then an admin approves them in Users, Awaiting approval."
+            </p>
+            <label for="join-link">"Join link"</label>
+            <input id="join-link" class="join-link" type="text" readonly=true value=link />
+            <Show when=move || !on.get()>
+                <p class="hint">"The link works once requests are allowed and saved."</p>
+            </Show>
+        </div>
     }
 }

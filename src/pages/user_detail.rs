@@ -99,6 +99,7 @@ fn Details(
                 </ActionForm>
             </section>
         })}
+        {can_manage.then(|| view! { <crate::components::devices::UserDevices user=details.id /> })}
         {can_transfer.then(move || view! {
             <section class="panel" aria-labelledby="transfer-title">
                 <h2 id="transfer-title">"Transfer ownership"</h2>

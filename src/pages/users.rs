@@ -151,8 +151,19 @@ pub fn UsersPage() -> impl IntoView {
             })}
         </Transition>
         <Toolbar view go choices />
-        <Show when=move || { can_manage.get() && view.get().tab != UserTab::Invited && picker.count() > 0 }>
+        <Show when=move || { can_manage.get() && !matches!(view.get().tab, UserTab::Invited | UserTab::AwaitingApproval) && picker.count() > 0 }>
             <ActionBar count=Signal::derive(move || picker.count()) open=open_bulk clear=Callback::new(move |()| picker.clear()) />
+        </Show>
+        // The Awaiting approval tab's own bar (pages::approvals).
+        <Show when=move || { can_manage.get() && view.get().tab == UserTab::AwaitingApproval && picker.count() > 0 }>
+            <super::approvals::ApprovalBar
+                count=Signal::derive(move || picker.count())
+                selection=Callback::new(move |()| picker.selection(&view.get_untracked()))
+                choices
+                notice
+                on_done=Callback::new(move |()| { picker.clear(); page.refetch(); })
+                clear=Callback::new(move |()| picker.clear())
+            />
         </Show>
         <Show when=move || { can_invite.get() && view.get().tab == UserTab::Invited && invite_picker.count() > 0 }>
             <InvitationBar

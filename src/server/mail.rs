@@ -96,6 +96,128 @@ pub fn reactivation(company: &str, by: &str, email: &str, link: &str, valid_days
     )
 }
 
+/// A message of a few paragraphs and no link.
+fn plain(subject: String, paragraphs: &[String]) -> Message {
+    let text = format!("{}\n", paragraphs.join("\n\n"));
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5\">{}</body></html>",
+        paragraphs.iter().map(|p| format!("<p>{}</p>", escape(p))).collect::<String>()
+    );
+    Message { subject, text, html }
+}
+
+/// To the new address of an email change: the link that makes it the login.
+pub fn email_change_verify(name: &str, new_email: &str, link: &str) -> Message {
+    with_link(
+        "Confirm your new email address for Roster".to_string(),
+        &[
+            format!("{name}, you asked to sign in to Roster with a new email address."),
+            format!("Once you confirm, you will sign in with this email address: {new_email}."),
+        ],
+        "Confirm new email",
+        link,
+        "The link works once and for 24 hours. Until you use it, your current email stays your login. If you did not ask for this, ignore this email.",
+    )
+}
+
+/// To the old address of an email change: what was asked, so a stranger's change is noticed.
+pub fn email_change_notice(name: &str, old_email: &str, new_email: &str) -> Message {
+    plain(
+        "Your Roster login email is about to change".to_string(),
+        &[
+            format!("{name}, someone signed in as {old_email} asked to sign in to Roster with {new_email} instead."),
+            "The change happens only when the link sent to the new address is used. Until then you keep signing in as before.".to_string(),
+            "If this was not you, change your password from your profile and tell an admin of your company.".to_string(),
+        ],
+    )
+}
+
+/// To an inviter who wants to know: the person they invited has joined.
+pub fn invitee_joined(company: &str, name: &str, email: &str) -> Message {
+    plain(
+        format!("{name} joined {company}"),
+        &[
+            format!("{name} ({email}) accepted your invitation and joined {company} on Roster."),
+            "You get this email because \"Email me when someone I invited joins\" is on in your profile."
+                .to_string(),
+        ],
+    )
+}
+
+/// To someone who asked to reset their password.
+pub fn password_reset(company: &str, email: &str, link: &str) -> Message {
+    with_link(
+        "Reset your Roster password".to_string(),
+        &[
+            format!("Someone asked to reset the password of your {company} account on Roster."),
+            format!("You sign in with this email address: {email}."),
+        ],
+        "Choose a new password",
+        link,
+        "The link works once and for one hour. Using it signs you out everywhere else. \
+         If you did not ask for this, ignore this email: your password stays as it is.",
+    )
+}
+
+/// To someone who asked to join a company: confirm the address.
+pub fn join_verify(company: &str, email: &str, link: &str) -> Message {
+    with_link(
+        format!("Confirm your email to join {company} on Roster"),
+        &[
+            format!("You asked to join {company} on Roster."),
+            format!("Confirm that this is your email address: {email}. Then an admin of {company} reviews your request."),
+        ],
+        "Confirm my email address",
+        link,
+        "The link works once and for 24 hours. If you did not ask to join, ignore this email.",
+    )
+}
+
+/// To an address that already has an account when someone asks to join with it. The join
+/// form answers the same either way, so only the owner of the address learns this.
+pub fn join_already_registered(company: &str, email: &str, public_url: &str) -> Message {
+    with_link(
+        format!("About your request to join {company} on Roster"),
+        &[
+            format!("Someone asked to join {company} on Roster with this email address: {email}."),
+            "This address already has a Roster account, so nothing was created. Sign in, or reset your password from the sign-in page if you forgot it.".to_string(),
+        ],
+        "Sign in",
+        &format!("{public_url}/login"),
+        "If it was not you, ignore this email.",
+    )
+}
+
+/// To a person whose join request an admin approved.
+pub fn join_approved(company: &str, by: &str, email: &str, public_url: &str) -> Message {
+    with_link(
+        format!("Welcome to {company} on Roster"),
+        &[
+            format!("{by} approved your request to join {company} on Roster."),
+            format!("Sign in with this email address: {email}, and the password you chose."),
+        ],
+        "Sign in",
+        &format!("{public_url}/login"),
+        "",
+    )
+}
+
+/// To a person whose join request an admin declined.
+pub fn join_rejected(company: &str, email: &str) -> Message {
+    let text = format!(
+        "Your request to join {company} on Roster was declined, and the request with this email address: {email} was removed.\n\nIf you think this is a mistake, contact someone at {company}.\n"
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5\"><p>{}</p></body></html>",
+        escape(&text)
+    );
+    Message {
+        subject: format!("Your request to join {company} on Roster"),
+        text,
+        html,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

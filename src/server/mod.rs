@@ -8,6 +8,7 @@ pub mod db;
 pub mod live;
 pub mod mail;
 pub mod mailer;
+pub mod onboarding;
 pub mod password;
 pub mod router;
 pub mod signin;

@@ -509,7 +509,7 @@ pub async fn apply(
 
 /// Rows for a multi-row `INSERT ... VALUES`, sent in chunks that stay under both databases'
 /// limits on bound values.
-async fn insert_rows(
+pub(super) async fn insert_rows(
     tx: &mut Transaction<'_, Any>,
     into: &str,
     rows: Vec<Vec<Value>>,

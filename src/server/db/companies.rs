@@ -174,9 +174,17 @@ fn company_code() -> String {
 /// The company's settings.
 pub async fn settings(db: &Db, can: &Can<perm::ManageSettings>) -> Result<CompanySettings, sqlx::Error> {
     let (company_name, invitation_validity_days) = settings_in(db, can.company().0).await?;
+    let (allow, code): (i64, String) =
+        sqlx::query_as("SELECT allow_join_requests, code FROM companies WHERE id = $1")
+            .bind(can.company().0)
+            .fetch_one(db)
+            .await?;
     Ok(CompanySettings {
         company_name,
         invitation_validity_days,
+        allow_join_requests: allow == 1,
+        // The API layer turns the code into the full link (it knows the public URL).
+        join_link: code,
     })
 }
 
@@ -203,10 +211,18 @@ pub async fn save_settings(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let before = settings_in(&mut *tx, company).await?;
-    sqlx::query("UPDATE companies SET name = $1, invitation_validity_days = $2 WHERE id = $3")
-        .bind(name.as_str())
-        .bind(form.invitation_validity_days)
-        .bind(company)
+    let (allowed_before, code): (i64, String) =
+        sqlx::query_as("SELECT allow_join_requests, code FROM companies WHERE id = $1")
+            .bind(company)
+            .fetch_one(&mut *tx)
+            .await?;
+    sqlx::query(
+        "UPDATE companies SET name = $1, invitation_validity_days = $2, allow_join_requests = $3 WHERE id = $4",
+    )
+    .bind(name.as_str())
+    .bind(form.invitation_validity_days)
+    .bind(i64::from(form.allow_join_requests))
+    .bind(company)
         .execute(&mut *tx)
         .await?;
     // The root account stands for the company; it follows a rename unless renamed itself.
@@ -224,8 +240,8 @@ pub async fn save_settings(
             id: None,
             label: name.as_str(),
         },
-        Some(json!({ "company_name": before.0, "invitation_validity_days": before.1 })),
-        Some(json!({ "company_name": name.as_str(), "invitation_validity_days": form.invitation_validity_days })),
+        Some(json!({ "company_name": before.0, "invitation_validity_days": before.1, "allow_join_requests": allowed_before == 1 })),
+        Some(json!({ "company_name": name.as_str(), "invitation_validity_days": form.invitation_validity_days, "allow_join_requests": form.allow_join_requests })),
         now,
     )
     .await?;
@@ -233,6 +249,8 @@ pub async fn save_settings(
     Ok(CompanySettings {
         company_name: name.as_str().to_string(),
         invitation_validity_days: form.invitation_validity_days,
+        allow_join_requests: form.allow_join_requests,
+        join_link: code,
     })
 }
 

@@ -616,6 +616,7 @@ pub async fn accept(
         now,
     )
     .await?;
+    super::profile::queue_invitee_joined(&mut tx, invitation, name.as_str(), &email, now).await?;
     tx.commit().await?;
     Ok((CompanyId(company), UserId(user)))
 }

@@ -1,0 +1,67 @@
+//! The approval queue of join requests (manage-users): how many wait, approve, reject.
+
+use crate::{
+    error::AppError,
+    model::{Approval, Selection},
+};
+use leptos::prelude::*;
+
+/// How many people wait for approval: the navigation's badge.
+#[server(endpoint = "approvals/count")]
+pub async fn awaiting_approval_count() -> Result<i64, AppError> {
+    use crate::server::{
+        auth::{self, perm},
+        db,
+    };
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            let can = user.require::<perm::ManageUsers>()?;
+            Ok(db::joins::awaiting_count(&auth::state()?.db, &can).await?)
+        }
+        .await,
+    )
+}
+
+/// Approves the selected people: active with the chosen role (and team), each emailed.
+/// Answers how many were approved.
+#[server(endpoint = "approvals/approve")]
+pub async fn approve(approval: Approval) -> Result<usize, AppError> {
+    use crate::{
+        model::{LiveEvent, LiveKind},
+        server::{auth, db},
+    };
+    auth::respond(
+        async {
+            let (can, by, state) = super::author::<crate::server::auth::perm::ManageUsers>().await?;
+            let done = db::joins::approve(&state.db, &can, &by, &approval, &state.config.public_url).await?;
+            state.mailer.wake();
+            state
+                .live
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+            Ok(done.len())
+        }
+        .await,
+    )
+}
+
+/// Rejects the selected people: each is emailed and their request removed. Answers how many.
+#[server(endpoint = "approvals/reject")]
+pub async fn reject(selection: Selection) -> Result<usize, AppError> {
+    use crate::{
+        model::{LiveEvent, LiveKind},
+        server::{auth, db},
+    };
+    auth::respond(
+        async {
+            let (can, by, state) = super::author::<crate::server::auth::perm::ManageUsers>().await?;
+            let done = db::joins::reject(&state.db, &can, &by, &selection).await?;
+            state.mailer.wake();
+            state
+                .live
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+            Ok(done.len())
+        }
+        .await,
+    )
+}

@@ -1,0 +1,434 @@
+//! Join requests and their approval. A visitor asks to join through `/join/<company code>`
+//! (when the company allows it), becomes a user with status `pending_email`, confirms the
+//! address with a 24-hour single-use link (`pending_approval`), and an admin approves
+//! (`active`, with a role and maybe a team) or rejects (the user row is removed).
+
+use super::{
+    audit::{self, By, Target},
+    bulk::insert_rows,
+    lifecycle::{assignable_role, root_account},
+    now_ms, outbox, placeholders,
+    users::{bind, view_filter, Value},
+    Db,
+};
+use crate::{
+    error::AppError,
+    model::{
+        Approval, CompanyId, Email, PersonName, Selection, TeamId, UserId, UserTab, JOIN_VERIFY_VALID_HOURS,
+        MAX_SELECTED_IDS,
+    },
+    server::{
+        auth::{perm, Can},
+        mail, token,
+    },
+};
+use sqlx::{Any, Transaction};
+
+const VERIFY_VALID_MS: i64 = JOIN_VERIFY_VALID_HOURS * 3_600_000;
+
+/// The company a join code names.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JoinCompany {
+    pub id: i64,
+    pub name: String,
+    pub allow_join_requests: i64,
+}
+
+pub async fn company_by_code(db: &Db, code: &str) -> Result<Option<JoinCompany>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name, allow_join_requests FROM companies WHERE code = $1")
+        .bind(code)
+        .fetch_optional(db)
+        .await
+}
+
+/// A join request as the form sends it, checked and with the password hashed.
+pub struct Request<'a> {
+    pub name: &'a PersonName,
+    pub email: &'a Email,
+    pub password_hash: &'a str,
+    /// The secret of the confirmation link, drawn whether or not it is used.
+    pub secret: &'a str,
+    pub ip: &'a str,
+}
+
+/// Records a join request for `company`. A new address becomes a `pending_email` user with a
+/// confirmation email; an address that already has an account gets a notice instead (or a
+/// fresh confirmation link, when it is this company's unconfirmed request). Either way the
+/// caller answers the same.
+#[tracing::instrument(skip(db, company, form, public_url), fields(company = company.id), err(Debug))]
+pub async fn request(
+    db: &Db,
+    company: &JoinCompany,
+    form: Request<'_>,
+    public_url: &str,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let public_url = public_url.trim_end_matches('/');
+    let company_id = CompanyId(company.id);
+    let email = form.email.as_str();
+    let mut tx = super::begin_write(db).await?;
+    let existing: Option<(i64, i64, String)> =
+        sqlx::query_as("SELECT id, company_id, status FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let created: Option<i64> =
+        match existing {
+            Some(_) => None,
+            // A request racing this one for the same address makes the insert do nothing.
+            None => sqlx::query_scalar(
+                "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
+                 VALUES ($1, $2, $3, 'pending_email', $4, $5, $5)
+                 ON CONFLICT (email) DO NOTHING RETURNING id",
+            )
+            .bind(company.id)
+            .bind(email)
+            .bind(form.name.as_str())
+            .bind(form.password_hash)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?,
+        };
+    let unconfirmed_here = existing
+        .as_ref()
+        .filter(|(_, c, status)| *c == company.id && status == "pending_email")
+        .map(|(id, _, _)| *id);
+    match created.or(unconfirmed_here) {
+        Some(user) => {
+            sqlx::query(
+                "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at)
+                 VALUES ($1, 'join_verify', $2, $3, $4)",
+            )
+            .bind(user)
+            .bind(token::hash(form.secret))
+            .bind(now)
+            .bind(now + VERIFY_VALID_MS)
+            .execute(&mut *tx)
+            .await?;
+            let link = format!("{public_url}/join/verify/{}", form.secret);
+            let message = mail::join_verify(&company.name, email, &link);
+            outbox::queue(&mut tx, company_id, "join_verify", email, &message, now).await?;
+            if created.is_some() {
+                let by = By {
+                    company: company_id,
+                    user: UserId(user),
+                    name: form.name.as_str().to_string(),
+                    ip: form.ip.to_string(),
+                };
+                let target = Target {
+                    id: Some(UserId(user)),
+                    label: email,
+                };
+                audit::record(&mut tx, &by, "user.join_requested", target, None, None, now).await?;
+            }
+        }
+        None => {
+            let message = mail::join_already_registered(&company.name, email, public_url);
+            outbox::queue(
+                &mut tx,
+                company_id,
+                "join_already_registered",
+                email,
+                &message,
+                now,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Uses a confirmation link once: the user now waits for approval. Returns their company.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn verify(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId, String), AppError> {
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let user: Option<i64> = sqlx::query_scalar(
+        "UPDATE account_tokens SET used_at = $1
+         WHERE token_hash = $2 AND purpose = 'join_verify' AND used_at IS NULL AND expires_at > $1
+           AND user_id IN (SELECT id FROM users WHERE status = 'pending_email')
+         RETURNING user_id",
+    )
+    .bind(now)
+    .bind(token::hash(secret))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let user = user.ok_or(AppError::LinkExpired)?;
+    let (company, name, email): (i64, String, String) = sqlx::query_as(
+        "UPDATE users SET status = 'pending_approval', version = version + 1, updated_at = $1 WHERE id = $2
+         RETURNING company_id, name, email",
+    )
+    .bind(now)
+    .bind(user)
+    .fetch_one(&mut *tx)
+    .await?;
+    let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
+        .bind(company)
+        .fetch_one(&mut *tx)
+        .await?;
+    let by = By {
+        company: CompanyId(company),
+        user: UserId(user),
+        name,
+        ip: ip.to_string(),
+    };
+    let target = Target {
+        id: Some(UserId(user)),
+        label: &email,
+    };
+    let before = serde_json::json!({ "status": "pending_email" });
+    let after = serde_json::json!({ "status": "pending_approval" });
+    audit::record(
+        &mut tx,
+        &by,
+        "user.email_confirmed",
+        target,
+        Some(before),
+        Some(after),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((CompanyId(company), company_name))
+}
+
+/// How many people of the company wait for approval (the navigation's badge).
+pub async fn awaiting_count(db: &Db, can: &Can<perm::ManageUsers>) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE company_id = $1 AND status = 'pending_approval'")
+        .bind(can.company().0)
+        .fetch_one(db)
+        .await
+}
+
+/// The selected users of the company who wait for approval: (id, name, email).
+async fn awaiting(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    selection: &Selection,
+) -> Result<Vec<(i64, String, String)>, AppError> {
+    let mut args = Vec::new();
+    let selected = match &selection.matching {
+        Some(view) if view.tab == UserTab::Invited => {
+            return Err(AppError::BadRequest("invitations are not join requests".into()))
+        }
+        Some(view) => view_filter(company, view, &mut args),
+        None => {
+            if selection.ids.is_empty() {
+                return Err(AppError::BadRequest("choose at least one person".into()));
+            }
+            if selection.ids.len() > MAX_SELECTED_IDS {
+                return Err(AppError::BadRequest(format!(
+                    "choose at most {MAX_SELECTED_IDS} people by hand, or select all matching the view"
+                )));
+            }
+            let company = bind(&mut args, Value::Int(company.0));
+            let first = args.len() + 1;
+            args.extend(selection.ids.iter().map(|id| Value::Int(id.0)));
+            format!(
+                "u.company_id = {company} AND u.id IN ({})",
+                placeholders(first, selection.ids.len())
+            )
+        }
+    };
+    let sql = format!(
+        "SELECT u.id, u.name, u.email FROM users u WHERE ({selected}) AND u.status = 'pending_approval' ORDER BY u.id"
+    );
+    let rows = bind_values!(sqlx::query_as(&sql), args)
+        .fetch_all(&mut **tx)
+        .await?;
+    if rows.is_empty() {
+        return Err(AppError::Conflict(
+            "None of them is waiting for approval any more. Reload to see the current list.".into(),
+        ));
+    }
+    Ok(rows)
+}
+
+/// The ids as a SQL list of literals (they are numbers read from the database).
+fn id_list(rows: &[(i64, String, String)]) -> String {
+    rows.iter()
+        .map(|(id, _, _)| id.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One audit event per user of `list`, in one statement.
+async fn audit_each(
+    tx: &mut Transaction<'_, Any>,
+    by: &By,
+    action: &str,
+    list: &str,
+    after: Option<serde_json::Value>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "INSERT INTO audit_events
+           (company_id, actor_id, actor_name, action, target_user_id, target_label, before_json, after_json, created_at, ip)
+         SELECT $1, $2, $3, $4, u.id, u.email, $5, $6, $7, $8 FROM users u WHERE u.id IN ({list})"
+    ))
+    .bind(by.company.0)
+    .bind(by.user.0)
+    .bind(&by.name)
+    .bind(action)
+    .bind(serde_json::json!({ "status": "pending_approval" }).to_string())
+    .bind(after.map(|a| a.to_string()))
+    .bind(now)
+    .bind(&by.ip)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Queues one email per person, in one statement.
+async fn email_each(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    kind: &str,
+    people: &[(i64, String, String)],
+    message: impl Fn(&str) -> mail::Message,
+    now: i64,
+) -> Result<(), AppError> {
+    let rows = people
+        .iter()
+        .map(|(_, _, email)| {
+            let m = message(email);
+            tracing::info!(kind, to = %email, "email queued in the outbox:\n{}", m.text);
+            vec![
+                Value::Int(company.0),
+                Value::Text(kind.into()),
+                Value::Text(email.clone()),
+                Value::Text(m.subject),
+                Value::Text(m.text),
+                Value::Text(m.html),
+                Value::Int(now),
+                Value::Int(now),
+            ]
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "outbox (company_id, kind, to_email, subject, text_body, html_body, created_at, next_attempt_at)",
+        rows,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Approves the selected people waiting for approval: they become active with `role` on the
+/// root account (and join `team`), and each gets an email. Set-based, one transaction.
+/// Returns whom it approved.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn approve(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    approval: &Approval,
+    public_url: &str,
+) -> Result<Vec<UserId>, AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let role_name = assignable_role(&mut tx, company, approval.role).await?;
+    let team_name = match approval.team {
+        None => None,
+        Some(TeamId(team)) => Some(
+            sqlx::query_scalar::<_, String>("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
+                .bind(team)
+                .bind(company.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| AppError::field("team", "Choose one of your company's teams."))?,
+        ),
+    };
+    let people = awaiting(&mut tx, company, &approval.selection).await?;
+    let list = id_list(&people);
+    let root = root_account(&mut tx, company).await?;
+    sqlx::query(&format!(
+        "UPDATE users SET status = 'active', version = version + 1, updated_at = $1 WHERE id IN ({list})"
+    ))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "DELETE FROM role_assignments WHERE account_id = $1 AND user_id IN ({list})"
+    ))
+    .bind(root)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO role_assignments (user_id, account_id, role_id) SELECT id, $1, $2 FROM users WHERE id IN ({list})"
+    ))
+    .bind(root)
+    .bind(approval.role.0)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(TeamId(team)) = approval.team {
+        sqlx::query(&format!(
+            "INSERT INTO team_members (team_id, user_id) SELECT $1, id FROM users WHERE id IN ({list})
+             ON CONFLICT DO NOTHING"
+        ))
+        .bind(team)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let after = serde_json::json!({ "status": "active", "role": role_name, "team": team_name });
+    audit_each(&mut tx, by, "user.join_approved", &list, Some(after), now).await?;
+    let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
+        .bind(company.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    let public_url = public_url.trim_end_matches('/');
+    email_each(
+        &mut tx,
+        company,
+        "join_approved",
+        &people,
+        |email| mail::join_approved(&company_name, &by.name, email, public_url),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(people.into_iter().map(|(id, _, _)| UserId(id)).collect())
+}
+
+/// Rejects the selected people waiting for approval: each gets an email and their request
+/// (the user row) is removed; the audit events keep their name and email. Returns whom.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn reject(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    selection: &Selection,
+) -> Result<Vec<UserId>, AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let people = awaiting(&mut tx, company, selection).await?;
+    let list = id_list(&people);
+    audit_each(&mut tx, by, "user.join_rejected", &list, None, now).await?;
+    sqlx::query(&format!(
+        "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = target_user_id)
+         WHERE target_user_id IN ({list})"
+    ))
+    .execute(&mut *tx)
+    .await?;
+    let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
+        .bind(company.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    email_each(
+        &mut tx,
+        company,
+        "join_rejected",
+        &people,
+        |email| mail::join_rejected(&company_name, email),
+        now,
+    )
+    .await?;
+    sqlx::query(&format!("DELETE FROM users WHERE id IN ({list})"))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(people.into_iter().map(|(id, _, _)| UserId(id)).collect())
+}

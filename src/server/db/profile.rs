@@ -1,0 +1,575 @@
+//! The signed-in user's own profile: details, email change, password, notification
+//! preferences and devices (sessions). Every function that changes something takes the
+//! caller as `By` and changes only `by.user`: no argument names another user. The admin's
+//! view of someone's devices takes `Can<ManageUsers>`, which scopes it to the admin's company.
+
+use super::{
+    audit::{self, By, Target},
+    is_unique_violation, now_ms, outbox, Db,
+};
+use crate::{
+    error::AppError,
+    model::{
+        describe_user_agent, CompanyId, Device, Devices, Email, NotificationPrefs, PersonName, Phone,
+        Profile, ProfileDetails, SessionId, UserId, COUNTRIES, LANGUAGES, TIME_ZONES,
+    },
+    server::{
+        auth::{perm, Can},
+        mail, token,
+    },
+};
+use serde_json::json;
+use sqlx::{Any, Transaction};
+
+/// How long an email-change link works.
+const EMAIL_CHANGE_MS: i64 = 24 * 3_600_000;
+
+#[derive(sqlx::FromRow)]
+struct ProfileRow {
+    name: String,
+    email: String,
+    phone: String,
+    country: String,
+    locale: String,
+    time_zone: String,
+    notify_desktop: i64,
+    notify_badge: i64,
+    notify_sounds: i64,
+    email_invitee_joined: i64,
+}
+
+const PROFILE_COLUMNS: &str = "name, email, phone, country, locale, time_zone, notify_desktop, notify_badge, notify_sounds, email_invitee_joined";
+
+impl From<ProfileRow> for Profile {
+    fn from(r: ProfileRow) -> Profile {
+        Profile {
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            country: r.country,
+            locale: r.locale,
+            time_zone: r.time_zone,
+            notifications: NotificationPrefs {
+                desktop: r.notify_desktop == 1,
+                badge: r.notify_badge == 1,
+                sounds: r.notify_sounds == 1,
+                invitee_joined_email: r.email_invitee_joined == 1,
+            },
+        }
+    }
+}
+
+async fn read(tx: &mut Transaction<'_, Any>, user: UserId) -> Result<Profile, AppError> {
+    let row: ProfileRow = sqlx::query_as(&format!("SELECT {PROFILE_COLUMNS} FROM users WHERE id = $1"))
+        .bind(user.0)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok(row.into())
+}
+
+/// The caller's profile.
+#[tracing::instrument(skip(db), err(Debug))]
+pub async fn get(db: &Db, user: UserId) -> Result<Profile, AppError> {
+    let mut tx = db.begin().await?;
+    read(&mut tx, user).await
+}
+
+/// Profile details that passed every check.
+pub struct ValidDetails {
+    name: PersonName,
+    phone: Phone,
+    country: String,
+    locale: String,
+    time_zone: String,
+}
+
+impl ValidDetails {
+    pub fn parse(d: &ProfileDetails) -> Result<ValidDetails, AppError> {
+        let country = d.country.trim();
+        if !country.is_empty() && !COUNTRIES.contains(&country) {
+            return Err(AppError::field("country", "Choose a country from the list."));
+        }
+        if !LANGUAGES.iter().any(|(code, _)| *code == d.locale) {
+            return Err(AppError::field("locale", "Choose a language from the list."));
+        }
+        if !TIME_ZONES.contains(&d.time_zone.as_str()) {
+            return Err(AppError::field("time_zone", "Choose a time zone from the list."));
+        }
+        Ok(ValidDetails {
+            name: PersonName::parse(&d.name)?,
+            phone: Phone::parse(&d.phone)?,
+            country: country.to_string(),
+            locale: d.locale.clone(),
+            time_zone: d.time_zone.clone(),
+        })
+    }
+}
+
+/// Saves the caller's details and answers the profile as stored.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn save_details(db: &Db, by: &By, d: &ValidDetails) -> Result<Profile, AppError> {
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let before = read(&mut tx, by.user).await?;
+    sqlx::query(
+        "UPDATE users SET name = $1, phone = $2, country = $3, locale = $4, time_zone = $5,
+                version = version + 1, updated_at = $6 WHERE id = $7",
+    )
+    .bind(d.name.as_str())
+    .bind(d.phone.as_str())
+    .bind(&d.country)
+    .bind(&d.locale)
+    .bind(&d.time_zone)
+    .bind(now)
+    .bind(by.user.0)
+    .execute(&mut *tx)
+    .await?;
+    let after = read(&mut tx, by.user).await?;
+    let details = |p: &Profile| json!({ "name": p.name, "phone": p.phone, "country": p.country, "locale": p.locale, "time_zone": p.time_zone });
+    audit::record(
+        &mut tx,
+        by,
+        "profile.updated",
+        Target {
+            id: Some(by.user),
+            label: &after.email,
+        },
+        Some(details(&before)),
+        Some(details(&after)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// The caller's stored password hash (None when they never set one).
+pub async fn password_hash(db: &Db, user: UserId) -> Result<Option<String>, AppError> {
+    let hash: Option<Option<String>> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user.0)
+        .fetch_optional(db)
+        .await?;
+    hash.ok_or(AppError::Unauthenticated)
+}
+
+/// Asks to change the caller's login to `new_email` (password already checked): a link to the
+/// new address, which makes the change, and a notice to the old one. An earlier pending
+/// request of the caller's stops working.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn request_email_change(
+    db: &Db,
+    by: &By,
+    new_email: &Email,
+    public_url: &str,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let me = read(&mut tx, by.user).await?;
+    if me.email == new_email.as_str() {
+        return Err(AppError::field(
+            "new_email",
+            "This is already your email address.",
+        ));
+    }
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(new_email.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::field(
+            "new_email",
+            "Someone already uses this email address.",
+        ));
+    }
+    sqlx::query(
+        "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'email_change' AND used_at IS NULL",
+    )
+    .bind(by.user.0)
+    .execute(&mut *tx)
+    .await?;
+    let secret = token::generate();
+    sqlx::query(
+        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email)
+         VALUES ($1, 'email_change', $2, $3, $4, $5)",
+    )
+    .bind(by.user.0)
+    .bind(token::hash(&secret))
+    .bind(now)
+    .bind(now + EMAIL_CHANGE_MS)
+    .bind(new_email.as_str())
+    .execute(&mut *tx)
+    .await?;
+    // The notice first: the e2e helper reads the last email naming the new address.
+    let notice = mail::email_change_notice(&me.name, &me.email, new_email.as_str());
+    outbox::queue(
+        &mut tx,
+        by.company,
+        "email_change_notice",
+        &me.email,
+        &notice,
+        now,
+    )
+    .await?;
+    let link = format!("{public_url}/verify-email/{secret}");
+    let verify = mail::email_change_verify(&me.name, new_email.as_str(), &link);
+    outbox::queue(
+        &mut tx,
+        by.company,
+        "email_change_verify",
+        new_email.as_str(),
+        &verify,
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        by,
+        "profile.email_change_requested",
+        Target {
+            id: Some(by.user),
+            label: &me.email,
+        },
+        Some(json!({ "email": me.email })),
+        Some(json!({ "new_email": new_email.as_str() })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Uses an email-change link: the new address becomes the login. Single use, 24 hours, and
+/// only for an active user; refused clearly when the address was taken in the meantime.
+/// Answers the user's company, id and new email.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn verify_email(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId, UserId, String), AppError> {
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let claimed: Option<(i64, Option<String>)> = sqlx::query_as(
+        "UPDATE account_tokens SET used_at = $1
+         WHERE token_hash = $2 AND purpose = 'email_change' AND used_at IS NULL AND expires_at > $1
+         RETURNING user_id, new_email",
+    )
+    .bind(now)
+    .bind(token::hash(secret))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user, Some(new_email))) = claimed else {
+        return Err(AppError::LinkExpired);
+    };
+    let row: Option<(i64, String, String)> =
+        sqlx::query_as("SELECT company_id, name, email FROM users WHERE id = $1 AND status = 'active'")
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (company, name, old_email) = row.ok_or(AppError::LinkExpired)?;
+    let taken_message = || {
+        AppError::Conflict(format!(
+            "{new_email} is now used by another Roster account, so your login stays {old_email}. Choose another address from your profile."
+        ))
+    };
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(&new_email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(taken_message());
+    }
+    sqlx::query("UPDATE users SET email = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(&new_email)
+        .bind(now)
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                taken_message()
+            } else {
+                e.into()
+            }
+        })?;
+    let by = By {
+        company: CompanyId(company),
+        user: UserId(user),
+        name,
+        ip: ip.to_string(),
+    };
+    audit::record(
+        &mut tx,
+        &by,
+        "user.email_changed",
+        Target {
+            id: Some(UserId(user)),
+            label: &new_email,
+        },
+        Some(json!({ "email": old_email })),
+        Some(json!({ "email": new_email })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((CompanyId(company), UserId(user), new_email))
+}
+
+/// Sets the caller's new password hash (current password already checked) and, when
+/// `keep` is given, ends every other session of theirs. Answers how many sessions ended.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn change_password(db: &Db, by: &By, hash: &str, keep: Option<SessionId>) -> Result<u64, AppError> {
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let me = read(&mut tx, by.user).await?;
+    sqlx::query("UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now)
+        .bind(by.user.0)
+        .execute(&mut *tx)
+        .await?;
+    let ended = match keep {
+        Some(keep) => delete_sessions(&mut tx, by.user, None, Some(keep)).await?,
+        None => 0,
+    };
+    audit::record(
+        &mut tx,
+        by,
+        "profile.password_changed",
+        Target {
+            id: Some(by.user),
+            label: &me.email,
+        },
+        None,
+        Some(json!({ "other_sessions_ended": ended })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Saves the caller's notification preferences.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn save_notifications(db: &Db, by: &By, prefs: &NotificationPrefs) -> Result<Profile, AppError> {
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let before = read(&mut tx, by.user).await?;
+    sqlx::query(
+        "UPDATE users SET notify_desktop = $1, notify_badge = $2, notify_sounds = $3, email_invitee_joined = $4,
+                updated_at = $5 WHERE id = $6",
+    )
+    .bind(i64::from(prefs.desktop))
+    .bind(i64::from(prefs.badge))
+    .bind(i64::from(prefs.sounds))
+    .bind(i64::from(prefs.invitee_joined_email))
+    .bind(now)
+    .bind(by.user.0)
+    .execute(&mut *tx)
+    .await?;
+    let after = read(&mut tx, by.user).await?;
+    audit::record(
+        &mut tx,
+        by,
+        "profile.notifications_updated",
+        Target {
+            id: Some(by.user),
+            label: &after.email,
+        },
+        Some(json!(before.notifications)),
+        Some(json!(after.notifications)),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionListRow {
+    id: i64,
+    created_at: i64,
+    last_seen_at: i64,
+    ip: String,
+    user_agent: String,
+}
+
+/// The live sessions of `user` (not past their end, not idle longer than `idle_ms`), most
+/// recently active first.
+async fn list_sessions(db: &Db, user: UserId, current: SessionId, idle_ms: i64) -> Result<Devices, AppError> {
+    let now = now_ms();
+    let rows: Vec<SessionListRow> = sqlx::query_as(
+        "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions
+         WHERE user_id = $1 AND expires_at > $2 AND last_seen_at > $3
+         ORDER BY last_seen_at DESC, id DESC",
+    )
+    .bind(user.0)
+    .bind(now)
+    .bind(now - idle_ms)
+    .fetch_all(db)
+    .await?;
+    let mut devices = rows
+        .into_iter()
+        .map(|r| {
+            let (browser, os) = describe_user_agent(&r.user_agent);
+            Device {
+                id: SessionId(r.id),
+                browser,
+                os,
+                ip: r.ip,
+                signed_in_at: r.created_at,
+                last_active_at: r.last_seen_at,
+                current: r.id == current.0,
+            }
+        })
+        .collect::<Vec<_>>();
+    // This device first, then the most recently active.
+    devices.sort_by_key(|d| !d.current);
+    Ok(Devices { now, devices })
+}
+
+/// The caller's devices; `current` is the session of this request.
+#[tracing::instrument(skip(db), err(Debug))]
+pub async fn devices(db: &Db, user: UserId, current: SessionId, idle_ms: i64) -> Result<Devices, AppError> {
+    list_sessions(db, user, current, idle_ms).await
+}
+
+/// Deletes sessions of `user`: just `only`, or all but `keep`, or all.
+async fn delete_sessions(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    only: Option<SessionId>,
+    keep: Option<SessionId>,
+) -> Result<u64, sqlx::Error> {
+    let result = match (only, keep) {
+        (Some(only), _) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id = $2")
+                .bind(user.0)
+                .bind(only.0)
+                .execute(&mut **tx)
+                .await?
+        }
+        (None, Some(keep)) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                .bind(user.0)
+                .bind(keep.0)
+                .execute(&mut **tx)
+                .await?
+        }
+        (None, None) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut **tx)
+                .await?
+        }
+    };
+    Ok(result.rows_affected())
+}
+
+/// Ends sessions of `user` (`only` one, or all but `keep`, or all) with an audit event;
+/// `label` names the user in the event.
+async fn end_sessions(
+    db: &Db,
+    by: &By,
+    user: UserId,
+    label: &str,
+    only: Option<SessionId>,
+    keep: Option<SessionId>,
+) -> Result<u64, AppError> {
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let ended = delete_sessions(&mut tx, user, only, keep).await?;
+    if only.is_some() && ended == 0 {
+        return Err(AppError::NotFound("That device".into()));
+    }
+    audit::record(
+        &mut tx,
+        by,
+        "sessions.ended",
+        Target {
+            id: Some(user),
+            label,
+        },
+        None,
+        Some(json!({ "session": only.map(|s| s.0), "ended": ended })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Signs the caller out on one of their devices.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn end_my_session(db: &Db, by: &By, email: &str, session: SessionId) -> Result<u64, AppError> {
+    end_sessions(db, by, by.user, email, Some(session), None).await
+}
+
+/// Signs the caller out everywhere but `current`.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn end_my_other_sessions(
+    db: &Db,
+    by: &By,
+    email: &str,
+    current: SessionId,
+) -> Result<u64, AppError> {
+    end_sessions(db, by, by.user, email, None, Some(current)).await
+}
+
+/// The email of `user` in the admin's company, or NotFound (also for other companies' users).
+async fn user_of_company(db: &Db, company: CompanyId, user: UserId) -> Result<String, AppError> {
+    sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND company_id = $2")
+        .bind(user.0)
+        .bind(company.0)
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That user".into()))
+}
+
+/// An admin's view of a user's devices.
+#[tracing::instrument(skip(db, can), err(Debug))]
+pub async fn user_devices(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    user: UserId,
+    current: SessionId,
+    idle_ms: i64,
+) -> Result<Devices, AppError> {
+    user_of_company(db, can.company(), user).await?;
+    list_sessions(db, user, current, idle_ms).await
+}
+
+/// An admin ends one session of a user of their company, or all of them.
+#[tracing::instrument(skip(db, can, by), err(Debug))]
+pub async fn end_user_sessions(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+    session: Option<SessionId>,
+) -> Result<u64, AppError> {
+    let email = user_of_company(db, can.company(), user).await?;
+    end_sessions(db, by, user, &email, session, None).await
+}
+
+/// Inside an invitation's acceptance: tells the inviter that `name` joined, if they are still
+/// an active user and want these emails.
+pub(super) async fn queue_invitee_joined(
+    tx: &mut Transaction<'_, Any>,
+    invitation: i64,
+    name: &str,
+    email: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let inviter: Option<(i64, String, String)> = sqlx::query_as(
+        "SELECT i.company_id, u.email, c.name FROM invitations i
+         JOIN users u ON u.id = i.invited_by AND u.status = 'active' AND u.email_invitee_joined = 1
+         JOIN companies c ON c.id = i.company_id
+         WHERE i.id = $1",
+    )
+    .bind(invitation)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some((company, to, company_name)) = inviter {
+        let message = mail::invitee_joined(&company_name, name, email);
+        outbox::queue(tx, CompanyId(company), "invitee_joined", &to, &message, now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! Password reset: the same answer for every address, a one-hour single-use link, and a new
+//! password that ends every session.
+
+mod common;
+
+use common::{email, TestApp, PASSWORD};
+use http::StatusCode;
+use roster::model::RESET_REQUESTED;
+use std::time::{Duration, Instant};
+
+const NEW_PASSWORD: &str = "Marmalade-Harbour-77-Lynx";
+
+async fn request(app: &TestApp, to: &str) -> common::Response {
+    app.call("reset/request", &[("email", to)], None).await
+}
+
+async fn finish(app: &TestApp, token: &str, password: &str) -> common::Response {
+    app.call("reset/finish", &[("token", token), ("password", password)], None)
+        .await
+}
+
+async fn emails_to(app: &TestApp, to: &str) -> i64 {
+    app.count(&format!(
+        "SELECT COUNT(*) FROM outbox WHERE to_email = '{to}' AND kind = 'password_reset'"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn a_reset_link_sets_a_new_password_once_and_signs_in_afresh() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let milton = email("milton");
+    app.add_user(&c.owner_email, "Milton Waddams", &milton, "member")
+        .await;
+
+    let r = request(&app, &milton).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), serde_json::json!(RESET_REQUESTED));
+    let token = app.emailed_token(&milton, "reset").await;
+    assert_eq!(token.len(), 64, "256 bits, hex");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM account_tokens WHERE token_hash = '{token}'"
+        ))
+        .await,
+        0,
+        "only the hash is stored"
+    );
+
+    let info = app.call("reset/info", &[("token", &token)], None).await;
+    assert_eq!(info.status, StatusCode::OK, "{}", info.body);
+    assert_eq!(info.json()["email"], milton.as_str());
+
+    let weak = finish(&app, &token, "password").await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", weak.body);
+
+    let done = finish(&app, &token, NEW_PASSWORD).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let cookie = done.session_cookie().expect("signed in afresh");
+    let me = app.call("auth/me", &[], Some(&cookie)).await;
+    assert_eq!(me.json()["email"], milton.as_str());
+
+    assert_eq!(
+        app.sign_in(&milton, PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(app.sign_in(&milton, NEW_PASSWORD).await.status, StatusCode::OK);
+
+    let again = finish(&app, &token, "Another-Fine-Password-99").await;
+    assert_eq!(again.status, StatusCode::GONE, "single use: {}", again.body);
+    assert_eq!(
+        app.call("reset/info", &[("token", &token)], None).await.status,
+        StatusCode::GONE
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'user.password_reset' AND target_label = '{milton}'"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_reset_link_works_for_one_hour() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    request(&app, &c.owner_email).await;
+    assert_eq!(
+        app.count("SELECT expires_at - created_at FROM account_tokens WHERE purpose = 'reset'")
+            .await,
+        3_600_000
+    );
+    let token = app.emailed_token(&c.owner_email, "reset").await;
+    app.sql("UPDATE account_tokens SET expires_at = created_at - 1 WHERE purpose = 'reset'")
+        .await;
+    let r = finish(&app, &token, NEW_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
+    assert_eq!(
+        app.sign_in(&c.owner_email, PASSWORD).await.status,
+        StatusCode::OK,
+        "password unchanged"
+    );
+}
+
+#[tokio::test]
+async fn resetting_the_password_ends_every_session_of_the_user() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let phone = app.session_of(&c.owner_email).await;
+    let laptop = c.owner.clone();
+    request(&app, &c.owner_email).await;
+    let token = app.emailed_token(&c.owner_email, "reset").await;
+    let done = finish(&app, &token, NEW_PASSWORD).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    for old in [&phone, &laptop] {
+        let me = app.call("auth/me", &[], Some(old)).await;
+        assert_eq!(
+            me.json(),
+            serde_json::Value::Null,
+            "an old session ended: {}",
+            me.body
+        );
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = '{}'",
+            c.owner_email
+        ))
+        .await,
+        1,
+        "only the new session"
+    );
+}
+
+#[tokio::test]
+async fn deactivated_and_pending_users_cannot_reset_their_way_back_in() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let gone = email("gone");
+    app.add_user(&c.owner_email, "Gone Person", &gone, "member").await;
+    // A link issued while active dies with the deactivation.
+    request(&app, &gone).await;
+    let token = app.emailed_token(&gone, "reset").await;
+    app.sql(&format!(
+        "UPDATE users SET status = 'deactivated' WHERE email = '{gone}'"
+    ))
+    .await;
+    assert_eq!(finish(&app, &token, NEW_PASSWORD).await.status, StatusCode::GONE);
+
+    for status in ["deactivated", "pending_email", "pending_approval"] {
+        app.sql(&format!(
+            "UPDATE users SET status = '{status}' WHERE email = '{gone}'"
+        ))
+        .await;
+        app.sql("DELETE FROM login_throttle").await;
+        let before = emails_to(&app, &gone).await;
+        let r = request(&app, &gone).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.json(), serde_json::json!(RESET_REQUESTED), "the same answer");
+        assert_eq!(
+            emails_to(&app, &gone).await,
+            before,
+            "no link for a {status} user"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_reset_request_answers_the_same_for_known_and_unknown_emails() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let started = Instant::now();
+    let known = request(&app, &c.owner_email).await;
+    let known_took = started.elapsed();
+    let started = Instant::now();
+    let unknown = request(&app, &email("nobody")).await;
+    let unknown_took = started.elapsed();
+    assert_eq!(known.status, unknown.status);
+    assert_eq!(known.body, unknown.body);
+    assert_eq!(known.session_cookie(), None);
+    assert_eq!(unknown.session_cookie(), None);
+    // Both wait for the same floor, well above the work either path does.
+    for took in [known_took, unknown_took] {
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+    }
+    assert_eq!(emails_to(&app, &c.owner_email).await, 1);
+}
+
+#[tokio::test]
+async fn repeated_reset_requests_for_one_address_stop_sending_links() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    for _ in 0..6 {
+        let r = request(&app, &c.owner_email).await;
+        assert_eq!(r.json(), serde_json::json!(RESET_REQUESTED));
+    }
+    // Three free requests and a fourth that starts the wait (1 s, 3 s, ... as for sign-in):
+    // the next ones, 300 ms apart, send nothing but get the same answer.
+    assert_eq!(emails_to(&app, &c.owner_email).await, 4);
+}

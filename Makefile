@@ -19,7 +19,7 @@ AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 FREE_PORT := python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 PG_BIN = $(shell dirname "$$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)")
 
-.PHONY: run dev test tools browser-tools postgres-tools lint test-rust test-postgres test-e2e test-e2e-postgres clean
+.PHONY: run dev test bench tools browser-tools postgres-tools lint test-rust test-postgres test-e2e test-e2e-postgres e2e-two-instances clean
 
 # The release build runs only when a source changed, so a second `make run` starts at once
 # (cargo-leptos would otherwise re-run wasm-bindgen and wasm-opt, ~20 s).
@@ -73,16 +73,9 @@ lint:
 test-rust: $(NODE_STAMP)
 	$(DEBUG_ENV) cargo test $(SSR)
 
-# A throwaway PostgreSQL cluster on a free port, run as a non-root user and always stopped.
-test-postgres: $(NODE_STAMP)
-	@dir=$$(mktemp -d /tmp/roster-pg.XXXXXX); port=$$($(FREE_PORT)); \
-	  run() { if [ "$$(id -u)" = 0 ]; then su pgtest -c "$$1"; else bash -c "$$1"; fi; }; \
-	  [ "$$(id -u)" = 0 ] && chown pgtest "$$dir"; \
-	  run "$(PG_BIN)/initdb -D $$dir/data -U postgres --auth=trust -E UTF8 >/dev/null"; \
-	  run "$(PG_BIN)/pg_ctl -D $$dir/data -l $$dir/server.log -o '-c listen_addresses=127.0.0.1 -p $$port -k $$dir -c fsync=off -c max_connections=300' -w start >/dev/null"; \
-	  trap 'run "$(PG_BIN)/pg_ctl -D $$dir/data -m fast stop >/dev/null"; rm -rf "$$dir"' EXIT; \
-	  echo "PostgreSQL on port $$port"; \
-	  ROSTER_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$$port/postgres $(DEBUG_ENV) cargo test $(SSR)
+# The same tests on a throwaway PostgreSQL cluster (.ci/with-postgres starts and stops it).
+test-postgres: $(NODE_STAMP) postgres-tools
+	.ci/with-postgres ROSTER_TEST_DATABASE_URL $(DEBUG_ENV) cargo test $(SSR)
 
 # Playwright against a debug build (debug server with debug WASM) on a temporary database,
 # with a demo company of 120 people whose owner's one-time password the tests read from the log.
@@ -99,18 +92,22 @@ test-e2e:
 # test signs up its own; the first instance's log carries the emailed links.
 test-e2e-postgres: postgres-tools
 	cargo leptos build
-	@dir=$$(mktemp -d /tmp/roster-e2e-pg.XXXXXX); pg=$$($(FREE_PORT)); a=$$($(FREE_PORT)); b=$$($(FREE_PORT)); pids=""; \
-	  run() { if [ "$$(id -u)" = 0 ]; then su pgtest -c "$$1"; else bash -c "$$1"; fi; }; \
-	  [ "$$(id -u)" = 0 ] && chown pgtest "$$dir"; \
-	  run "$(PG_BIN)/initdb -D $$dir/data -U postgres --auth=trust -E UTF8 >/dev/null"; \
-	  run "$(PG_BIN)/pg_ctl -D $$dir/data -l $$dir/postgres.log -o '-c listen_addresses=127.0.0.1 -p $$pg -k $$dir -c fsync=off' -w start >/dev/null"; \
-	  trap 'kill $$pids 2>/dev/null || true; wait $$pids 2>/dev/null || true; run "$(PG_BIN)/pg_ctl -D $$dir/data -m fast stop >/dev/null" || true; rm -rf "$$dir"' EXIT; \
+	.ci/with-postgres DATABASE_URL $(MAKE) --no-print-directory e2e-two-instances
+
+e2e-two-instances:
+	@dir=$$(mktemp -d /tmp/roster-e2e-pg.XXXXXX); a=$$($(FREE_PORT)); b=$$($(FREE_PORT)); pids=""; \
+	  trap 'kill $$pids 2>/dev/null || true; wait $$pids 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
 	  for port in $$a $$b; do \
-	    ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=postgres://postgres@127.0.0.1:$$pg/postgres ROSTER_DEMO=0 LEPTOS_SITE_ROOT=target/site \
+	    ROSTER_ADDR=127.0.0.1:$$port ROSTER_DEMO=0 LEPTOS_SITE_ROOT=target/site \
 	      target/debug/roster > $$dir/server-$$port.log 2>&1 & pids="$$pids $$!"; \
 	  done; \
 	  cd end2end && BASE_URL=http://127.0.0.1:$$a BASE_URL_B=http://127.0.0.1:$$b ROSTER_LOG=$$dir/server-$$a.log npx playwright test live.spec.ts || \
 	    { for log in $$dir/server-*.log; do echo "--- $$log"; tail -n 30 $$log; done; exit 1; }
+
+## make bench: seed 100,000 users on SQLite and PostgreSQL, measure the release server over
+## HTTP beside the database's floor; prints a table, writes target/bench/results.json.
+bench: tools postgres-tools $(RELEASE_STAMP)
+	PG_FSYNC=on .ci/with-postgres BENCH_PG_URL cargo bench --bench scale $(SSR)
 
 clean:
 	cargo clean

@@ -63,6 +63,7 @@ async fn run() -> Result<(), String> {
         config: Arc::new(config),
         mailer,
         live,
+        counts: Default::default(),
     });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())

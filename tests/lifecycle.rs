@@ -527,3 +527,28 @@ async fn company_of_other(app: &TestApp) -> i64 {
     .await;
     app.count("SELECT id FROM teams WHERE name = 'Theirs'").await
 }
+
+/// The users table's (All, Active, Deactivated) counts as `cookie` sees them.
+async fn tab_counts(app: &TestApp, cookie: &str) -> (i64, i64, i64) {
+    let counts = &app.list(cookie, &[]).await["counts"];
+    let of = |tab: &str| counts[tab].as_i64().unwrap();
+    (of("all"), of("active"), of("deactivated"))
+}
+
+#[tokio::test]
+async fn the_tab_counts_follow_each_change_at_once_though_they_are_kept_between_changes() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    assert_eq!(tab_counts(&app, &c.owner).await, (1, 1, 0));
+    // Asked again with nothing changed: the kept counts.
+    assert_eq!(tab_counts(&app, &c.owner).await, (1, 1, 0));
+
+    let r = add(&app, &c, "Ana Ruiz", &email("ana"), "member").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(tab_counts(&app, &c.owner).await, (2, 2, 0));
+
+    let id = r.json().as_i64().unwrap().to_string();
+    let r = app.call("users/deactivate", &[("id", &id)], Some(&c.owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(tab_counts(&app, &c.owner).await, (2, 1, 1));
+}

@@ -29,7 +29,7 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
                 return Err(AppError::field("search", "Search for at most 200 characters."));
             }
             let now = db::now_ms();
-            let counts = db::users::tab_counts(&state.db, &can, now).await?;
+            let counts = state.counts.get(&state.db, &state.live, &can, now).await?;
             let (users, invitations, prev, next) = if query.tab == UserTab::Invited {
                 let page = db::users::invitations(&state.db, &can, &query, now).await?;
                 (Vec::new(), page.rows, page.prev, page.next)

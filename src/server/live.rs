@@ -29,7 +29,10 @@ use http::{header, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Arc, Mutex, PoisonError},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex, PoisonError,
+    },
     time::Duration,
 };
 use tokio::sync::{broadcast, oneshot};
@@ -142,22 +145,54 @@ impl Live {
         self.inner.local.subscribe(can.company())
     }
 
+    /// Where `company` stands in the changes this instance has heard of: it moves on with
+    /// every event of the company, from any instance, and whenever events may have been
+    /// missed. What was read from the database under one version is current while it stands.
+    pub fn version(&self, company: CompanyId) -> Version {
+        self.inner.local.version(company)
+    }
+
+    /// For a change made behind the server's back (a script, a test's SQL): every page of
+    /// this instance reloads, and nothing read before counts as current.
+    pub fn catch_up(&self) {
+        self.inner.local.catch_up_everyone();
+    }
+
     /// How many streams of `company` are open on this instance.
     pub fn subscribers(&self, company: CompanyId) -> usize {
         self.inner.local.subscribers(company)
     }
 }
 
-/// In-process fan-out: one broadcast channel per company that has an open stream.
+/// See [`Live::version`]: (catch-ups of this instance, events of the company).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version(u64, u64);
+
+/// In-process fan-out: one broadcast channel per company that has an open stream, and each
+/// company's count of events.
 #[derive(Default)]
-struct Fanout(Mutex<HashMap<CompanyId, broadcast::Sender<LiveEvent>>>);
+struct Fanout {
+    channels: Mutex<HashMap<CompanyId, broadcast::Sender<LiveEvent>>>,
+    events: Mutex<HashMap<CompanyId, u64>>,
+    catch_ups: AtomicU64,
+}
 
 impl Fanout {
     fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<CompanyId, broadcast::Sender<LiveEvent>>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        self.channels.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn events(&self) -> std::sync::MutexGuard<'_, HashMap<CompanyId, u64>> {
+        self.events.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn version(&self, company: CompanyId) -> Version {
+        let events = self.events().get(&company).copied().unwrap_or(0);
+        Version(self.catch_ups.load(Ordering::Acquire), events)
     }
 
     fn send(&self, company: CompanyId, event: LiveEvent) {
+        *self.events().entry(company).or_default() += 1;
         if let Some(sender) = self.channels().get(&company) {
             // No receiver left is not an error: nobody is watching.
             let _ = sender.send(event);
@@ -181,6 +216,7 @@ impl Fanout {
 
     /// Every subscriber reloads everything: events may have been missed.
     fn catch_up_everyone(&self) {
+        self.catch_ups.fetch_add(1, Ordering::AcqRel);
         for sender in self.channels().values() {
             for kind in LiveKind::ALL {
                 let _ = sender.send(LiveEvent::everything(kind));

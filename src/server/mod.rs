@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod auth;
 pub mod config;
+pub mod counts;
 pub mod csrf;
 pub mod db;
 pub mod live;

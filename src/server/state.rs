@@ -1,4 +1,4 @@
-use super::{config::Config, db::Db, live::Live, mailer::Mailer};
+use super::{config::Config, counts::TabCountsCache, db::Db, live::Live, mailer::Mailer};
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
@@ -13,4 +13,6 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Live updates: `live.publish(company, LiveEvent::users(ids))` after a change commits.
     pub live: Live,
+    /// The users table's tab counts between changes.
+    pub counts: Arc<TabCountsCache>,
 }

@@ -126,6 +126,7 @@ impl TestApp {
             config: Arc::new(config),
             mailer,
             live,
+            counts: Default::default(),
         };
         let router =
             router::build(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
@@ -239,6 +240,7 @@ impl TestApp {
     /// Runs SQL against the test database, for arranging states the UI cannot reach yet.
     pub async fn sql(&self, sql: &str) {
         sqlx::query(sql).execute(&self.state.db).await.unwrap();
+        self.state.live.catch_up();
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -287,6 +289,7 @@ impl TestApp {
         .execute(&self.state.db)
         .await
         .unwrap();
+        self.state.live.catch_up();
         id
     }
 

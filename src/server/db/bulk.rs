@@ -176,16 +176,16 @@ async fn plan(
     }
     let unchanged = match action.kind {
         BulkKind::ChangeRole => format!(
-            "EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.account_id = {root} AND ra.role_id = {})",
+            "u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.account_id = {root} AND ra.role_id = {})",
             role.as_ref().map_or(0, |r| r.0)
         ),
         BulkKind::AddToTeams => format!(
             "NOT EXISTS (SELECT 1 FROM teams t WHERE t.id IN ({teams})
                AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = t.id))"
         ),
-        BulkKind::RemoveFromTeams => format!(
-            "NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id IN ({teams}))"
-        ),
+        BulkKind::RemoveFromTeams => {
+            format!("u.id NOT IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id IN ({teams}))")
+        }
         BulkKind::Deactivate => "u.status = 'deactivated'".into(),
         BulkKind::Reactivate => "u.status <> 'deactivated'".into(),
         BulkKind::SetTeams | BulkKind::Delete => "1 = 0".into(),

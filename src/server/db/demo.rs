@@ -32,7 +32,8 @@ const LAST: [&str; 13] = [
     "Rossi",
 ];
 const TEAMS: [&str; 5] = ["Engineering", "Sales", "Support", "Marketing", "Finance"];
-const TITLES: [&str; 6] = [
+/// Job titles, also used by `make bench`'s seed.
+pub const TITLES: [&str; 6] = [
     "Engineer",
     "Account executive",
     "Support agent",

@@ -79,8 +79,11 @@ test-postgres: $(NODE_STAMP) postgres-tools
 
 # Playwright against a debug build (debug server with debug WASM) on a temporary database,
 # with a demo company of 120 people whose owner's one-time password the tests read from the log.
+# Debug and release builds share target/site/pkg: after a debug build the release stamp
+# no longer holds (a release server with debug WASM fails to hydrate).
 test-e2e:
 	cargo leptos build
+	rm -f $(RELEASE_STAMP)
 	@dir=$$(mktemp -d /tmp/roster-e2e.XXXXXX); port=$$($(FREE_PORT)); \
 	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/e2e.db ROSTER_DEMO=1 ROSTER_DEMO_USERS=120 LEPTOS_SITE_ROOT=target/site \
 	    target/debug/roster > $$dir/server.log 2>&1 & pid=$$!; \
@@ -92,6 +95,7 @@ test-e2e:
 # test signs up its own; the first instance's log carries the emailed links.
 test-e2e-postgres: postgres-tools
 	cargo leptos build
+	rm -f $(RELEASE_STAMP)
 	.ci/with-postgres DATABASE_URL $(MAKE) --no-print-directory e2e-two-instances
 
 e2e-two-instances:
@@ -106,8 +110,10 @@ e2e-two-instances:
 
 ## make bench: seed 100,000 users on SQLite and PostgreSQL, measure the release server over
 ## HTTP beside the database's floor; prints a table, writes target/bench/results.json.
+# The bench builds in its own target folder: cargo-leptos' build environment differs from a
+# plain cargo build's, and sharing target/release would rebuild every dependency each time.
 bench: tools postgres-tools $(RELEASE_STAMP)
-	PG_FSYNC=on .ci/with-postgres BENCH_PG_URL cargo bench --bench scale $(SSR)
+	PG_FSYNC=on CARGO_TARGET_DIR=target/bench-build .ci/with-postgres BENCH_PG_URL cargo bench --bench scale $(SSR)
 
 clean:
 	cargo clean

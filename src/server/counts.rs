@@ -15,14 +15,16 @@ use super::{
 use crate::model::{CompanyId, TabCounts};
 use std::{
     collections::HashMap,
-    sync::{Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
 const MAX_AGE: Duration = Duration::from_secs(5);
 
+/// Each company's last counts behind its own lock, held while counting: requests that arrive
+/// meanwhile wait for that count instead of all counting at once.
 #[derive(Default)]
-pub struct TabCountsCache(Mutex<HashMap<CompanyId, Entry>>);
+pub struct TabCountsCache(Mutex<HashMap<CompanyId, Arc<tokio::sync::Mutex<Option<Entry>>>>>);
 
 struct Entry {
     version: Version,
@@ -40,27 +42,28 @@ impl TabCountsCache {
         now: i64,
     ) -> Result<TabCounts, sqlx::Error> {
         let company = can.company();
+        let slot = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(company)
+            .or_default()
+            .clone();
+        let mut slot = slot.lock().await;
         // Read before counting: a change committing meanwhile moves the version on, so these
         // counts are never taken for newer than they are.
         let version = live.version(company);
-        if let Some(entry) = self.entries().get(&company) {
+        if let Some(entry) = slot.as_ref() {
             if entry.version == version && entry.at.elapsed() < MAX_AGE {
                 return Ok(entry.counts.clone());
             }
         }
         let counts = db::users::tab_counts(db, can, now).await?;
-        self.entries().insert(
-            company,
-            Entry {
-                version,
-                at: Instant::now(),
-                counts: counts.clone(),
-            },
-        );
+        *slot = Some(Entry {
+            version,
+            at: Instant::now(),
+            counts: counts.clone(),
+        });
         Ok(counts)
-    }
-
-    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<CompanyId, Entry>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

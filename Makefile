@@ -75,7 +75,7 @@ test-rust: $(NODE_STAMP)
 
 # The same tests on a throwaway PostgreSQL cluster (.ci/with-postgres starts and stops it).
 test-postgres: $(NODE_STAMP) postgres-tools
-	.ci/with-postgres ROSTER_TEST_DATABASE_URL $(DEBUG_ENV) cargo test $(SSR)
+	.ci/with-postgres ROSTER_TEST_DATABASE_URL env $(DEBUG_ENV) cargo test $(SSR)
 
 # Playwright against a debug build (debug server with debug WASM) on a temporary database,
 # with a demo company of 120 people whose owner's one-time password the tests read from the log.

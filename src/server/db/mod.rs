@@ -72,10 +72,8 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
         Backend::Sqlite => sqlite_url(url)?,
         Backend::Postgres => url.to_string(),
     };
-    // Each SQLite connection holds its own page cache and statements (7-9 MB under load);
-    // more than four readers gained nothing on two cores in `make bench`.
     let db = AnyPoolOptions::new()
-        .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+        .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

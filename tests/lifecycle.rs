@@ -540,15 +540,33 @@ async fn the_tab_counts_follow_each_change_at_once_though_they_are_kept_between_
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
     assert_eq!(tab_counts(&app, &c.owner).await, (1, 1, 0));
-    // Asked again with nothing changed: the kept counts.
+    // A row written behind the server's back announces nothing: the kept counts stand ...
+    let company = app
+        .count(&format!(
+            "SELECT company_id FROM users WHERE email = '{}'",
+            c.owner_email
+        ))
+        .await;
+    sqlx::query(
+        "INSERT INTO users (company_id, email, name, status, created_at, updated_at)
+         VALUES ($1, $2, 'Quiet Quentin', 'deactivated', 0, 0)",
+    )
+    .bind(company)
+    .bind(email("quentin"))
+    .execute(&app.state.db)
+    .await
+    .unwrap();
     assert_eq!(tab_counts(&app, &c.owner).await, (1, 1, 0));
+    // ... until the company's live version moves on.
+    app.state.live.catch_up();
+    assert_eq!(tab_counts(&app, &c.owner).await, (2, 1, 1));
 
     let r = add(&app, &c, "Ana Ruiz", &email("ana"), "member").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(tab_counts(&app, &c.owner).await, (2, 2, 0));
+    assert_eq!(tab_counts(&app, &c.owner).await, (3, 2, 1));
 
     let id = r.json().as_i64().unwrap().to_string();
     let r = app.call("users/deactivate", &[("id", &id)], Some(&c.owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(tab_counts(&app, &c.owner).await, (2, 1, 1));
+    assert_eq!(tab_counts(&app, &c.owner).await, (3, 1, 2));
 }

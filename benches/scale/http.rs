@@ -8,6 +8,7 @@ use hyper_util::{
     client::legacy::{connect::HttpConnector, Client},
     rt::TokioExecutor,
 };
+use roster::model::{LIVE_CHANGE, LIVE_PATH, LIVE_READY};
 use std::{
     path::Path,
     process::{Child, Command},
@@ -100,24 +101,33 @@ impl Http {
         }
     }
 
-    /// Calls the server function `/api/<endpoint>` with form fields; returns status and body.
-    pub async fn call(
+    /// Posts form fields to the server function `/api/<endpoint>`, as the browser does.
+    async fn post(
         &self,
         endpoint: &str,
         form: &[(String, String)],
         cookie: Option<&str>,
-    ) -> (StatusCode, Bytes) {
+    ) -> http::Response<hyper::body::Incoming> {
         let body = serde_urlencoded::to_string(form).unwrap();
         let mut request = Request::post(format!("{}/api/{endpoint}", self.base))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         if let Some(cookie) = cookie {
             request = request.header(header::COOKIE, cookie);
         }
-        let response = self
-            .client
+        self.client
             .request(request.body(Full::new(Bytes::from(body))).unwrap())
             .await
-            .expect("request");
+            .expect("request")
+    }
+
+    /// Calls the server function `/api/<endpoint>`; returns status and body.
+    pub async fn call(
+        &self,
+        endpoint: &str,
+        form: &[(String, String)],
+        cookie: Option<&str>,
+    ) -> (StatusCode, Bytes) {
+        let response = self.post(endpoint, form, cookie).await;
         let status = response.status();
         (status, response.into_body().collect().await.unwrap().to_bytes())
     }
@@ -153,17 +163,7 @@ impl Http {
     pub async fn sign_in(&self, email: &str, password: &str) -> String {
         let form = [("email", email), ("password", password), ("next", "")]
             .map(|(k, v)| (k.to_string(), v.to_string()));
-        let body = serde_urlencoded::to_string(form).unwrap();
-        let response = self
-            .client
-            .request(
-                Request::post(format!("{}/api/auth/signin", self.base))
-                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Full::new(Bytes::from(body)))
-                    .unwrap(),
-            )
-            .await
-            .unwrap();
+        let response = self.post("auth/signin", &form, None).await;
         assert_eq!(response.status(), StatusCode::OK, "sign-in of {email}");
         response
             .headers()
@@ -183,7 +183,7 @@ impl Http {
         subscribed: tokio::sync::oneshot::Sender<()>,
         arrivals: tokio::sync::mpsc::UnboundedSender<Instant>,
     ) {
-        let request = Request::get(format!("{}/api/live", self.base))
+        let request = Request::get(format!("{}{LIVE_PATH}", self.base))
             .header(header::ACCEPT, "text/event-stream")
             .header(header::COOKIE, cookie)
             .body(Full::new(Bytes::new()))
@@ -200,11 +200,12 @@ impl Http {
             // Events end with a blank line.
             while let Some(end) = pending.find("\n\n") {
                 let event: String = pending.drain(..end + 2).collect();
-                if event.contains("event: ready") {
+                let name = event.lines().find_map(|line| line.strip_prefix("event: "));
+                if name == Some(LIVE_READY) {
                     if let Some(s) = subscribed.take() {
                         let _ = s.send(());
                     }
-                } else if event.contains("event: change") && arrivals.send(now).is_err() {
+                } else if name == Some(LIVE_CHANGE) && arrivals.send(now).is_err() {
                     return;
                 }
             }

@@ -5,7 +5,7 @@
 use roster::{
     model::{CompanyName, Email, NewPassword, Permission, PersonName},
     server::{
-        db::{self, companies, demo::TITLES, Db},
+        db::{self, bulk::insert_rows, companies, demo::TITLES, users::Value, Db},
         password,
     },
 };
@@ -173,27 +173,14 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
     let mut first_ids = Vec::new();
     for start in (0..people).step_by(BATCH) {
         let end = (start + BATCH).min(people);
-        let mut sql = String::from(
-            "INSERT INTO users (company_id, email, name, job_title, status, last_seen_at, created_at, updated_at) VALUES ",
-        );
-        let rows: Vec<String> = (start..end)
-            .map(|i| {
-                let p = (i - start) * 8;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 6,
-                    p + 7,
-                    p + 8
-                )
-            })
+        let rows: Vec<String> = (0..end - start)
+            .map(|r| format!("({})", db::placeholders(r * 8 + 1, 8)))
             .collect();
-        sql += &rows.join(", ");
-        sql += " RETURNING id";
+        let sql = format!(
+            "INSERT INTO users (company_id, email, name, job_title, status, last_seen_at, created_at, updated_at)
+             VALUES {} RETURNING id",
+            rows.join(", ")
+        );
         let mut query = sqlx::query_scalar::<_, i64>(&sql);
         for i in start..end {
             let first = FIRST[i % FIRST.len()];
@@ -237,7 +224,7 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
                 3 => (accounts[1 + i % 199], created.member_role.0),
                 _ => (root, created.member_role.0),
             };
-            assignments.push((*id, account, role));
+            assignments.push(vec![Value::Int(*id), Value::Int(account), Value::Int(role)]);
             memberships.push((teams[i % teams.len()], *id));
             if i % 5 == 0 {
                 memberships.push((teams[(i / 5 + 17) % teams.len()], *id));
@@ -245,14 +232,20 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
         }
         memberships.sort_unstable();
         memberships.dedup();
-        insert_pairs(
+        let memberships = memberships
+            .into_iter()
+            .map(|(team, user)| vec![Value::Int(team), Value::Int(user)])
+            .collect();
+        insert_rows(
             &mut tx,
             "role_assignments (user_id, account_id, role_id)",
-            &assignments,
+            assignments,
         )
-        .await;
-        let pairs: Vec<(i64, i64, i64)> = memberships.into_iter().map(|(t, u)| (t, u, 0)).collect();
-        insert_pairs(&mut tx, "team_members (team_id, user_id)", &pairs).await;
+        .await
+        .unwrap();
+        insert_rows(&mut tx, "team_members (team_id, user_id)", memberships)
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
     // Active Members of the root account (i % 20 >= 3 and i % 10 not in {0, 1, 3}).
@@ -265,25 +258,4 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
         member_role: created.member_role.0,
         some_people,
     }
-}
-
-/// Inserts rows of two or three integers into `table (columns)`: three when the column list
-/// names three, else the first two of each tuple.
-async fn insert_pairs(tx: &mut sqlx::Transaction<'_, sqlx::Any>, table: &str, rows: &[(i64, i64, i64)]) {
-    let width = table.matches(',').count() + 1;
-    let tuples: Vec<String> = (0..rows.len())
-        .map(|r| {
-            let cells: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
-            format!("({})", cells.join(", "))
-        })
-        .collect();
-    let sql = format!("INSERT INTO {table} VALUES {}", tuples.join(", "));
-    let mut query = sqlx::query(&sql);
-    for (a, b, c) in rows {
-        query = query.bind(*a).bind(*b);
-        if width == 3 {
-            query = query.bind(*c);
-        }
-    }
-    query.execute(&mut **tx).await.unwrap();
 }

@@ -47,7 +47,8 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn brotli_best(data: &[u8]) -> io::Result<Vec<u8>> {
+/// Brotli at its strongest (quality 11), as served; also measured by `make bench`.
+pub fn brotli_best(data: &[u8]) -> io::Result<Vec<u8>> {
     let mut out = Vec::new();
     {
         let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
@@ -56,7 +57,8 @@ fn brotli_best(data: &[u8]) -> io::Result<Vec<u8>> {
     Ok(out)
 }
 
-fn gzip_best(data: &[u8]) -> io::Result<Vec<u8>> {
+/// Gzip at its strongest (level 9), as served; also measured by `make bench`.
+pub fn gzip_best(data: &[u8]) -> io::Result<Vec<u8>> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(data)?;
     encoder.finish()

@@ -508,8 +508,8 @@ pub async fn apply(
 }
 
 /// Rows for a multi-row `INSERT ... VALUES`, sent in chunks that stay under both databases'
-/// limits on bound values.
-pub(super) async fn insert_rows(
+/// limits on bound values. Also `make bench`'s seed.
+pub async fn insert_rows(
     tx: &mut Transaction<'_, Any>,
     into: &str,
     rows: Vec<Vec<Value>>,

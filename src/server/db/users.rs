@@ -23,7 +23,7 @@ pub struct Paged<T> {
 /// A bound SQL value: the list query is assembled from optional parts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
-pub(super) enum Value {
+pub enum Value {
     Int(i64),
     Text(String),
 }

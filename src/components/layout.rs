@@ -163,6 +163,7 @@ mod tests {
             company_name: "Acme".into(),
             role_name: "Member".into(),
             permissions,
+            modules: vec![],
         }
     }
 

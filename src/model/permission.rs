@@ -52,6 +52,81 @@ impl Permission {
     pub fn join(list: &[Permission]) -> String {
         list.iter().map(|p| p.key()).collect::<Vec<_>>().join(" ")
     }
+
+    /// What the permission matrix calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::ViewUsers => "View users",
+            Permission::ManageUsers => "Manage users",
+            Permission::ManageInvitations => "Manage invitations",
+            Permission::ManageRoles => "Manage roles",
+            Permission::ManageTeams => "Manage teams",
+            Permission::ManageAccounts => "Manage accounts",
+            Permission::ViewAuditLog => "View audit log",
+            Permission::ManageSettings => "Manage settings",
+        }
+    }
+
+    /// The matrix's group for this permission.
+    pub fn area(self) -> &'static str {
+        match self {
+            Permission::ViewUsers | Permission::ManageUsers | Permission::ManageInvitations => "People",
+            Permission::ManageTeams | Permission::ManageAccounts | Permission::ManageRoles => "Structure",
+            Permission::ViewAuditLog | Permission::ManageSettings => "Company",
+        }
+    }
+
+    /// Whether the permission is about the company as a whole (roles, teams, settings, the
+    /// audit log) rather than the people in some accounts. A company-wide permission counts
+    /// only when held on the root account; the others reach as far as the assignment that
+    /// grants them.
+    pub fn company_wide(self) -> bool {
+        matches!(
+            self,
+            Permission::ManageRoles
+                | Permission::ManageTeams
+                | Permission::ViewAuditLog
+                | Permission::ManageSettings
+        )
+    }
+}
+
+/// A product module (Pricing, Payments ...) of the product Roster serves: Roster keeps who may
+/// use it and the product asks. Kept in `roles.permissions` as `module.<slug>`; which modules
+/// exist is configured (`ROSTER_MODULES`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Module {
+    pub key: String,
+    pub name: String,
+}
+
+impl Module {
+    pub const PREFIX: &'static str = "module.";
+
+    /// The module called `name`, keyed by its lower-case slug ("Sales reports" ->
+    /// "module.sales-reports").
+    pub fn named(name: &str) -> Module {
+        let slug: String = name
+            .trim()
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        Module {
+            key: format!("{}{}", Module::PREFIX, slug.trim_matches('-')),
+            name: name.trim().to_string(),
+        }
+    }
+
+    /// The module keys in a stored permission list.
+    pub fn keys_in(list: &str) -> impl Iterator<Item = &str> {
+        list.split_whitespace().filter(|k| k.starts_with(Module::PREFIX))
+    }
 }
 
 /// The roles every company has. They cannot be deleted or edited.
@@ -89,5 +164,85 @@ impl BuiltinRole {
             BuiltinRole::Owner | BuiltinRole::Admin => &Permission::ALL,
             BuiltinRole::Member => &[],
         }
+    }
+
+    pub fn from_key(key: &str) -> Option<BuiltinRole> {
+        BuiltinRole::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+/// What one role grants: Roster's permissions and the product modules it may use.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grants {
+    pub permissions: Vec<Permission>,
+    /// Module keys (`module.payments`).
+    pub modules: Vec<String>,
+}
+
+impl Grants {
+    /// A role's grants. The built-in roles are defined here, not by their stored list, so
+    /// Owner and Admin keep every module when the configured modules change.
+    pub fn of_role(builtin: Option<&str>, stored: &str, modules: &[Module]) -> Grants {
+        match builtin.and_then(BuiltinRole::from_key) {
+            Some(BuiltinRole::Member) => Grants::default(),
+            Some(role) => Grants {
+                permissions: role.permissions().to_vec(),
+                modules: modules.iter().map(|m| m.key.clone()).collect(),
+            },
+            None => Grants {
+                permissions: Permission::parse_list(stored),
+                modules: Module::keys_in(stored).map(str::to_string).collect(),
+            },
+        }
+    }
+
+    /// The list kept in `roles.permissions`.
+    pub fn stored(&self) -> String {
+        self.permissions
+            .iter()
+            .map(|p| p.key())
+            .chain(self.modules.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn has(&self, permission: Permission) -> bool {
+        self.permissions.contains(&permission)
+    }
+
+    /// Whether everything `other` grants is granted here too: nobody hands out more than
+    /// they hold.
+    pub fn covers(&self, other: &Grants) -> bool {
+        other.permissions.iter().all(|p| self.permissions.contains(p))
+            && other.modules.iter().all(|m| self.modules.contains(m))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_is_keyed_by_its_slug() {
+        assert_eq!(Module::named(" Sales reports ").key, "module.sales-reports");
+        assert_eq!(Module::named("Payments").name, "Payments");
+    }
+
+    #[test]
+    fn built_in_roles_are_defined_in_code_and_custom_ones_by_their_list() {
+        let modules = [Module::named("Pricing"), Module::named("Payments")];
+        let admin = Grants::of_role(Some("admin"), "", &modules);
+        assert!(admin.has(Permission::ManageRoles));
+        assert_eq!(admin.modules, ["module.pricing", "module.payments"]);
+        assert_eq!(
+            Grants::of_role(Some("member"), "users.view module.pricing", &modules),
+            Grants::default()
+        );
+        let billing = Grants::of_role(None, "module.payments users.view nonsense", &modules);
+        assert_eq!(billing.permissions, [Permission::ViewUsers]);
+        assert_eq!(billing.modules, ["module.payments"]);
+        assert_eq!(billing.stored(), "users.view module.payments");
+        assert!(admin.covers(&billing));
+        assert!(!billing.covers(&admin));
     }
 }

@@ -50,7 +50,10 @@ pub struct Me {
     pub email: String,
     pub company_name: String,
     pub role_name: String,
+    /// The permissions held on some account.
     pub permissions: Vec<Permission>,
+    /// The product modules usable on some account (keys).
+    pub modules: Vec<String>,
 }
 
 impl Me {

@@ -6,6 +6,7 @@
 //! that scopes every query.
 
 use super::{
+    access::{Access, Scope},
     config::Config,
     db::{self, sessions::SessionRow},
     state::AppState,
@@ -13,7 +14,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{CompanyId, Me, Permission, SessionId, UserId},
+    model::{AccountId, CompanyId, Me, Permission, SessionId, UserId},
 };
 use axum::extract::ConnectInfo;
 use http::{header, request::Parts, HeaderMap};
@@ -51,11 +52,13 @@ pub mod perm {
     );
 }
 
-/// Proof that `actor` holds permission `P` in `company`. Only [`CurrentUser::require`] makes one.
+/// Proof that `actor` holds permission `P` in `company`, on the accounts of `scope`. Only
+/// [`CurrentUser::require`] makes one.
 #[derive(Debug)]
 pub struct Can<P> {
     company: CompanyId,
     actor: UserId,
+    scope: Scope,
     _permission: PhantomData<P>,
 }
 
@@ -66,6 +69,21 @@ impl<P> Can<P> {
 
     pub fn actor(&self) -> UserId {
         self.actor
+    }
+
+    /// The accounts the permission reaches; every query about users or accounts keeps to it.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// This capability if it reaches the whole company (approving join requests, say, gives
+    /// access on the root account), else `Forbidden`.
+    pub fn whole_company(&self) -> Result<&Can<P>, AppError> {
+        if self.scope.is_all() {
+            Ok(self)
+        } else {
+            Err(AppError::Forbidden)
+        }
     }
 }
 
@@ -78,22 +96,27 @@ pub struct CurrentUser {
     pub name: String,
     pub email: String,
     pub company_name: String,
-    pub role_name: String,
-    pub permissions: Vec<Permission>,
+    /// The session's absolute end.
+    pub expires_at: i64,
+    /// Worked out afresh on each request, so a change of role applies at the next one.
+    pub access: Arc<Access>,
 }
 
 impl CurrentUser {
-    /// A capability for `P`, or `Forbidden`.
+    /// A capability for `P` over the accounts where the user holds it, or `Forbidden`.
     pub fn require<P: perm::Marker>(&self) -> Result<Can<P>, AppError> {
-        if self.permissions.contains(&P::PERMISSION) {
-            Ok(Can {
-                company: self.company_id,
-                actor: self.id,
-                _permission: PhantomData,
-            })
-        } else {
-            Err(AppError::Forbidden)
-        }
+        let scope = self.access.scope(P::PERMISSION).ok_or(AppError::Forbidden)?;
+        Ok(Can {
+            company: self.company_id,
+            actor: self.id,
+            scope,
+            _permission: PhantomData,
+        })
+    }
+
+    /// Whether the user holds `permission` anywhere.
+    pub fn can(&self, permission: Permission) -> bool {
+        self.access.scope(permission).is_some()
     }
 
     pub fn me(&self) -> Me {
@@ -102,22 +125,23 @@ impl CurrentUser {
             name: self.name.clone(),
             email: self.email.clone(),
             company_name: self.company_name.clone(),
-            role_name: self.role_name.clone(),
-            permissions: self.permissions.clone(),
+            role_name: self.access.role_name(),
+            permissions: self.access.permissions(),
+            modules: self.access.modules(),
         }
     }
 
-    fn from_row(row: SessionRow) -> CurrentUser {
+    fn from_row(row: SessionRow, access: Access) -> CurrentUser {
         let (session_id, id, company_id) = row.ids();
         CurrentUser {
             session_id,
             id,
             company_id,
-            permissions: Permission::parse_list(&row.permissions),
             name: row.name,
             email: row.email,
             company_name: row.company_name,
-            role_name: row.role_name,
+            expires_at: row.expires_at,
+            access: Arc::new(access),
         }
     }
 }
@@ -163,20 +187,51 @@ pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
 
 /// Looks a session token up, ending it if it has expired (idle or absolute).
 pub async fn resolve(state: &AppState, token: &str, now: i64) -> Result<Option<CurrentUser>, AppError> {
-    let Some(row) = db::sessions::find(&state.db, &token::hash(token)).await? else {
+    let Some((user, last_seen)) = lookup(state, &token::hash(token)).await? else {
         return Ok(None);
     };
-    let (session_id, user_id, _) = row.ids();
-    let idle_ms = state.config.session_idle.as_millis() as i64;
-    if row.expires_at <= now || row.session_last_seen_at + idle_ms <= now {
-        db::sessions::delete(&state.db, session_id).await?;
+    if expired(state, &user, last_seen, now) {
+        db::sessions::delete(&state.db, user.session_id).await?;
         return Ok(None);
     }
     // Writing on every request would make reads contend for SQLite's one writer.
-    if now - row.session_last_seen_at > 60_000 {
-        db::sessions::touch(&state.db, session_id, user_id, now).await?;
+    if now - last_seen > 60_000 {
+        db::sessions::touch(&state.db, user.session_id, user.id, now).await?;
     }
-    Ok(Some(CurrentUser::from_row(row)))
+    Ok(Some(user))
+}
+
+/// The user of an unexpired session, without counting the look as activity (an open live
+/// stream must not keep a session alive).
+pub async fn peek(state: &AppState, token_hash: &str, now: i64) -> Result<Option<CurrentUser>, AppError> {
+    Ok(lookup(state, token_hash)
+        .await?
+        .filter(|(user, last_seen)| !expired(state, user, *last_seen, now))
+        .map(|(user, _)| user))
+}
+
+/// The session's user with their access worked out, and when the session was last used.
+async fn lookup(state: &AppState, token_hash: &str) -> Result<Option<(CurrentUser, i64)>, AppError> {
+    let Some((row, assignments)) = db::sessions::find(&state.db, token_hash, &state.config.modules).await?
+    else {
+        return Ok(None);
+    };
+    let root = AccountId(row.root_account);
+    let tree = if Access::needs_tree(root, &assignments) {
+        db::sessions::account_tree(&state.db, CompanyId(row.company_id)).await?
+    } else {
+        Vec::new()
+    };
+    let last_seen = row.session_last_seen_at;
+    Ok(Some((
+        CurrentUser::from_row(row, Access::new(root, assignments, &tree)),
+        last_seen,
+    )))
+}
+
+fn expired(state: &AppState, user: &CurrentUser, last_seen: i64, now: i64) -> bool {
+    let idle_ms = state.config.session_idle.as_millis() as i64;
+    user.expires_at <= now || last_seen + idle_ms <= now
 }
 
 /// The session token from the request's cookies.

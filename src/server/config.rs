@@ -29,6 +29,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     /// `ROSTER_MAIL_FROM`: the sender of every email.
     pub mail_from: lettre::message::Mailbox,
+    /// `ROSTER_MODULES`: the product's modules that roles grant, comma-separated.
+    pub modules: Vec<crate::model::Module>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +77,7 @@ impl Config {
             login_throttle: flag(&lookup, "ROSTER_LOGIN_THROTTLE", true)?,
             smtp_url,
             mail_from,
+            modules: modules(&get("ROSTER_MODULES", "Pricing, Payments, Reports, Orders"))?,
         })
     }
 
@@ -86,6 +89,24 @@ impl Config {
             "roster_session"
         }
     }
+}
+
+/// `ROSTER_MODULES`: names separated by commas, each distinct.
+fn modules(list: &str) -> Result<Vec<crate::model::Module>, ConfigError> {
+    let mut modules: Vec<crate::model::Module> = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let module = crate::model::Module::named(name);
+        if module.key.len() <= crate::model::Module::PREFIX.len()
+            || modules.iter().any(|m| m.key == module.key)
+        {
+            return Err(ConfigError {
+                name: "ROSTER_MODULES",
+                message: format!("'{name}' is not a distinct module name"),
+            });
+        }
+        modules.push(module);
+    }
+    Ok(modules)
 }
 
 /// `ROSTER_SMTP_URL`, checked the way the mailer will read it; empty means unset.
@@ -207,6 +228,12 @@ mod tests {
 
     #[test]
     fn a_bad_value_names_the_variable() {
+        assert_eq!(config(&[]).unwrap().modules.len(), 4);
+        assert_eq!(
+            config(&[("ROSTER_MODULES", "Billing, ,Maps")]).unwrap().modules[1].name,
+            "Maps"
+        );
+        assert!(config(&[("ROSTER_MODULES", "Maps, maps")]).is_err());
         let err = config(&[("ROSTER_DEMO", "maybe")]).unwrap_err();
         assert!(err.to_string().starts_with("ROSTER_DEMO"));
         assert!(config(&[("ROSTER_ADDR", "nowhere")]).is_err());

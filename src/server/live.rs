@@ -414,18 +414,12 @@ impl Feed {
     /// users. Does not count as activity (an open tab must not keep a session alive). A
     /// database error keeps the stream open: the next check decides.
     async fn still_allowed(&self) -> bool {
-        let row = match db::sessions::find(&self.state.db, &self.token_hash).await {
-            Ok(row) => row,
-            Err(_) => return true,
-        };
-        let now = db::now_ms();
-        let idle_ms = self.state.config.session_idle.as_millis() as i64;
-        row.is_some_and(|row| {
-            row.expires_at > now
-                && row.session_last_seen_at + idle_ms > now
-                && row.company_id == self.company.0
-                && Permission::parse_list(&row.permissions).contains(&Permission::ViewUsers)
-        })
+        match auth::peek(&self.state, &self.token_hash, db::now_ms()).await {
+            Ok(user) => {
+                user.is_some_and(|user| user.company_id == self.company && user.can(Permission::ViewUsers))
+            }
+            Err(_) => true,
+        }
     }
 }
 

@@ -1,9 +1,12 @@
 //! Sessions: one row per signed-in device, found by the hash of the cookie's token.
 
 use super::Db;
-use crate::model::{CompanyId, SessionId, UserId};
+use crate::{
+    model::{AccountId, CompanyId, Grants, Module, SessionId, UserId},
+    server::access::Assignment,
+};
 
-/// A session joined with its active user, company and the role on the company's root account.
+/// A session joined with its active user and company.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionRow {
     pub session_id: i64,
@@ -14,8 +17,18 @@ pub struct SessionRow {
     pub name: String,
     pub email: String,
     pub company_name: String,
-    pub role_name: String,
-    pub permissions: String,
+    pub root_account: i64,
+}
+
+/// The session's row repeated for each of the user's role assignments.
+#[derive(sqlx::FromRow)]
+struct SessionAssignmentRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    account_id: Option<i64>,
+    role_name: Option<String>,
+    builtin: Option<String>,
+    permissions: Option<String>,
 }
 
 impl SessionRow {
@@ -63,25 +76,57 @@ pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error
     Ok(SessionId(id))
 }
 
-/// The session with this token hash, if its user is active. Expiry is judged by the caller,
-/// which knows the configured timeouts.
+/// The session with this token hash, if its user is active, with the user's role assignments
+/// (in one query). Expiry is judged by the caller, which knows the configured timeouts.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn find(db: &Db, token_hash: &str) -> Result<Option<SessionRow>, sqlx::Error> {
-    sqlx::query_as::<_, SessionRow>(
+pub async fn find(
+    db: &Db,
+    token_hash: &str,
+    modules: &[Module],
+) -> Result<Option<(SessionRow, Vec<Assignment>)>, sqlx::Error> {
+    let rows = sqlx::query_as::<_, SessionAssignmentRow>(
         "SELECT s.id AS session_id, s.last_seen_at AS session_last_seen_at, s.expires_at,
                 u.id AS user_id, u.company_id, u.name, u.email, c.name AS company_name,
-                COALESCE(r.name, '') AS role_name, COALESCE(r.permissions, '') AS permissions
+                root.id AS root_account,
+                ra.account_id, r.name AS role_name, r.builtin, r.permissions
          FROM sessions s
          JOIN users u ON u.id = s.user_id AND u.status = 'active'
          JOIN companies c ON c.id = u.company_id
-         LEFT JOIN accounts a ON a.company_id = u.company_id AND a.parent_id IS NULL
-         LEFT JOIN role_assignments ra ON ra.user_id = u.id AND ra.account_id = a.id
+         JOIN accounts root ON root.company_id = u.company_id AND root.parent_id IS NULL
+         LEFT JOIN role_assignments ra ON ra.user_id = u.id
          LEFT JOIN roles r ON r.id = ra.role_id
          WHERE s.token_hash = $1",
     )
     .bind(token_hash)
-    .fetch_optional(db)
-    .await
+    .fetch_all(db)
+    .await?;
+    let assignments = rows
+        .iter()
+        .filter_map(|row| {
+            Some(Assignment {
+                account: AccountId(row.account_id?),
+                role_name: row.role_name.clone()?,
+                grants: Grants::of_role(row.builtin.as_deref(), row.permissions.as_deref()?, modules),
+            })
+        })
+        .collect();
+    Ok(rows.into_iter().next().map(|row| (row.session, assignments)))
+}
+
+/// Every account of the company with its parent, to lay a user's assignments over.
+pub async fn account_tree(
+    db: &Db,
+    company: CompanyId,
+) -> Result<Vec<(AccountId, Option<AccountId>)>, sqlx::Error> {
+    let rows: Vec<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, parent_id FROM accounts WHERE company_id = $1")
+            .bind(company.0)
+            .fetch_all(db)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, parent)| (AccountId(id), parent.map(AccountId)))
+        .collect())
 }
 
 /// Records activity on the session and the user's "last seen".

@@ -1,0 +1,342 @@
+//! What a user may do where: their role assignments laid over the company's account tree.
+//!
+//! An assignment reaches its account and every account below it; for any account the
+//! assignment nearest to it (itself, else its closest ancestor with one) decides the role
+//! there, so access can be raised or lowered further down the tree.
+
+use crate::model::{AccountId, Grants, Permission};
+use std::{collections::HashMap, sync::Arc};
+
+/// The accounts a capability reaches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every account of the company.
+    All,
+    /// These accounts only (sorted).
+    Only(Arc<[AccountId]>),
+}
+
+impl Scope {
+    pub fn covers(&self, account: AccountId) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Only(accounts) => accounts.binary_search(&account).is_ok(),
+        }
+    }
+
+    pub fn is_all(&self) -> bool {
+        matches!(self, Scope::All)
+    }
+
+    /// An SQL condition (`" AND ..."`, empty for the whole company) keeping the users, named
+    /// by the column `user`, whose access lies inside the scope: they have an assignment and
+    /// none outside. A user with access outside is someone else's to manage.
+    pub fn users_inside(&self, user: &str) -> String {
+        match self {
+            Scope::All => String::new(),
+            Scope::Only(_) => {
+                let list = self.id_list();
+                format!(
+                    " AND EXISTS (SELECT 1 FROM role_assignments sa WHERE sa.user_id = {user})
+                      AND NOT EXISTS (SELECT 1 FROM role_assignments sa WHERE sa.user_id = {user} AND sa.account_id NOT IN ({list}))"
+                )
+            }
+        }
+    }
+
+    /// An SQL condition (`" AND ..."`, empty for the whole company) keeping the accounts,
+    /// named by the column `account`, inside the scope.
+    pub fn accounts_inside(&self, account: &str) -> String {
+        match self {
+            Scope::All => String::new(),
+            Scope::Only(_) => format!(" AND {account} IN ({})", self.id_list()),
+        }
+    }
+
+    /// The ids as SQL literals: numbers from the database, never text from a request.
+    fn id_list(&self) -> String {
+        match self {
+            Scope::All => String::new(),
+            Scope::Only(accounts) => accounts
+                .iter()
+                .map(|a| a.0.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        }
+    }
+}
+
+/// One of the user's role assignments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub account: AccountId,
+    pub role_name: String,
+    pub grants: Grants,
+}
+
+/// Everything a user may do, account by account.
+#[derive(Debug, Clone)]
+pub struct Access {
+    root: AccountId,
+    assignments: Vec<Assignment>,
+    /// For each account of the company, the index of the assignment deciding it; `None` when
+    /// every assignment is on the root account, which then decides every account.
+    nearest: Option<HashMap<AccountId, usize>>,
+}
+
+impl Access {
+    /// Whether the account tree is needed to work out this user's access: only when they have
+    /// an assignment below the root.
+    pub fn needs_tree(root: AccountId, assignments: &[Assignment]) -> bool {
+        assignments.iter().any(|a| a.account != root)
+    }
+
+    /// `tree` holds every account of the company with its parent; it may be empty when
+    /// [`Access::needs_tree`] says so.
+    pub fn new(
+        root: AccountId,
+        assignments: Vec<Assignment>,
+        tree: &[(AccountId, Option<AccountId>)],
+    ) -> Access {
+        if !Access::needs_tree(root, &assignments) {
+            return Access {
+                root,
+                assignments,
+                nearest: None,
+            };
+        }
+        let mut children: HashMap<AccountId, Vec<AccountId>> = HashMap::new();
+        for (id, parent) in tree {
+            if let Some(parent) = parent {
+                children.entry(*parent).or_default().push(*id);
+            }
+        }
+        let own: HashMap<AccountId, usize> = assignments
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.account, i))
+            .collect();
+        let mut nearest = HashMap::with_capacity(tree.len());
+        let mut stack = vec![(root, None::<usize>)];
+        while let Some((account, inherited)) = stack.pop() {
+            let decided = own.get(&account).copied().or(inherited);
+            if let Some(i) = decided {
+                nearest.insert(account, i);
+            }
+            for child in children.get(&account).into_iter().flatten() {
+                stack.push((*child, decided));
+            }
+        }
+        Access {
+            root,
+            assignments,
+            nearest: Some(nearest),
+        }
+    }
+
+    /// The company's root account.
+    pub fn root(&self) -> AccountId {
+        self.root
+    }
+
+    /// What the user holds on the root account (nothing when their access starts lower).
+    pub fn on_root(&self) -> Grants {
+        self.at(self.root).map(|a| a.grants.clone()).unwrap_or_default()
+    }
+
+    /// The assignment deciding the role on `account`, if the user has access there.
+    pub fn at(&self, account: AccountId) -> Option<&Assignment> {
+        match &self.nearest {
+            // Every assignment is on the root (there is at most one): it decides everywhere.
+            None => self.assignments.first(),
+            Some(nearest) => nearest.get(&account).map(|&i| &self.assignments[i]),
+        }
+    }
+
+    /// Where the user holds `permission`: `None` if nowhere. A company-wide permission is
+    /// held on the root account or not at all.
+    pub fn scope(&self, permission: Permission) -> Option<Scope> {
+        let on_root = self.at(self.root).is_some_and(|a| a.grants.has(permission));
+        if permission.company_wide() || self.nearest.is_none() {
+            return on_root.then_some(Scope::All);
+        }
+        let nearest = self.nearest.as_ref()?;
+        let mut accounts: Vec<AccountId> = nearest
+            .iter()
+            .filter(|(_, &i)| self.assignments[i].grants.has(permission))
+            .map(|(&account, _)| account)
+            .collect();
+        if accounts.is_empty() {
+            return None;
+        }
+        // Every account of the company: the same as the whole company, and cheaper to query.
+        if on_root && accounts.len() == nearest.len() && self.reaches_every_account() {
+            return Some(Scope::All);
+        }
+        accounts.sort();
+        Some(Scope::Only(accounts.into()))
+    }
+
+    /// Whether the root has an assignment deciding it, so `nearest` lists every account.
+    fn reaches_every_account(&self) -> bool {
+        self.assignments.iter().any(|a| a.account == self.root)
+    }
+
+    /// Whether the user may use `module` (a key) on `account`, or anywhere when `None`.
+    pub fn may_use(&self, module: &str, account: Option<AccountId>) -> bool {
+        match account {
+            Some(account) => self
+                .at(account)
+                .is_some_and(|a| a.grants.modules.iter().any(|m| m == module)),
+            None => self.modules().iter().any(|m| m == module),
+        }
+    }
+
+    /// The Roster permissions held somewhere, as navigation shows them.
+    pub fn permissions(&self) -> Vec<Permission> {
+        Permission::ALL
+            .into_iter()
+            .filter(|&p| self.scope(p).is_some())
+            .collect()
+    }
+
+    /// The module keys usable on some account.
+    pub fn modules(&self) -> Vec<String> {
+        let mut modules: Vec<String> = Vec::new();
+        for a in &self.assignments {
+            for m in &a.grants.modules {
+                if !modules.contains(m) {
+                    modules.push(m.clone());
+                }
+            }
+        }
+        modules
+    }
+
+    /// The role names, the root's alone when it decides everything.
+    pub fn role_name(&self) -> String {
+        match self.assignments.iter().find(|a| a.account == self.root) {
+            Some(root) if self.assignments.len() == 1 => root.role_name.clone(),
+            _ => {
+                let mut names: Vec<&str> = self.assignments.iter().map(|a| a.role_name.as_str()).collect();
+                names.dedup();
+                names.join(", ")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grants(permissions: &[Permission], modules: &[&str]) -> Grants {
+        Grants {
+            permissions: permissions.to_vec(),
+            modules: modules.iter().map(|m| m.to_string()).collect(),
+        }
+    }
+
+    fn assignment(account: i64, role: &str, g: Grants) -> Assignment {
+        Assignment {
+            account: AccountId(account),
+            role_name: role.into(),
+            grants: g,
+        }
+    }
+
+    /// 1 (root) > 2 > 3 > 4, and 5 beside 2.
+    fn tree() -> Vec<(AccountId, Option<AccountId>)> {
+        [(1, None), (2, Some(1)), (3, Some(2)), (4, Some(3)), (5, Some(1))]
+            .map(|(a, p)| (AccountId(a), p.map(AccountId)))
+            .to_vec()
+    }
+
+    fn admin() -> Grants {
+        grants(&Permission::ALL, &["module.payments"])
+    }
+
+    #[test]
+    fn a_role_on_the_root_reaches_every_account_without_the_tree() {
+        let access = Access::new(AccountId(1), vec![assignment(1, "Admin", admin())], &[]);
+        assert_eq!(access.scope(Permission::ManageUsers), Some(Scope::All));
+        assert_eq!(access.scope(Permission::ManageRoles), Some(Scope::All));
+        assert!(access.may_use("module.payments", Some(AccountId(4))));
+        assert_eq!(access.role_name(), "Admin");
+    }
+
+    #[test]
+    fn the_nearest_assignment_wins_on_a_four_level_tree() {
+        // Member on the root, Admin from level 2 down, lowered to Member again on level 4.
+        let access = Access::new(
+            AccountId(1),
+            vec![
+                assignment(1, "Member", Grants::default()),
+                assignment(2, "Admin", admin()),
+                assignment(4, "Member", Grants::default()),
+            ],
+            &tree(),
+        );
+        assert_eq!(
+            access.scope(Permission::ManageUsers),
+            Some(Scope::Only(vec![AccountId(2), AccountId(3)].into()))
+        );
+        assert_eq!(access.at(AccountId(3)).unwrap().role_name, "Admin");
+        assert_eq!(access.at(AccountId(4)).unwrap().role_name, "Member");
+        assert_eq!(access.at(AccountId(5)).unwrap().role_name, "Member");
+        // Company-wide permissions count only on the root.
+        assert_eq!(access.scope(Permission::ManageRoles), None);
+        assert!(access.may_use("module.payments", Some(AccountId(3))));
+        assert!(!access.may_use("module.payments", Some(AccountId(4))));
+        assert!(access.may_use("module.payments", None));
+    }
+
+    #[test]
+    fn an_assignment_below_the_root_reaches_nothing_above_or_beside_it() {
+        let access = Access::new(AccountId(1), vec![assignment(3, "Admin", admin())], &tree());
+        assert!(access.at(AccountId(1)).is_none());
+        assert!(access.at(AccountId(2)).is_none());
+        assert!(access.at(AccountId(5)).is_none());
+        let scope = access.scope(Permission::ViewUsers).unwrap();
+        assert!(scope.covers(AccountId(3)) && scope.covers(AccountId(4)));
+        assert!(!scope.covers(AccountId(2)));
+        assert_eq!(
+            access.permissions().len(),
+            4,
+            "only the account-scoped permissions"
+        );
+    }
+
+    #[test]
+    fn an_admin_on_the_root_lowered_below_keeps_the_rest_of_the_company() {
+        let access = Access::new(
+            AccountId(1),
+            vec![
+                assignment(1, "Admin", admin()),
+                assignment(2, "Member", Grants::default()),
+            ],
+            &tree(),
+        );
+        let scope = access.scope(Permission::ManageUsers).unwrap();
+        assert_eq!(scope, Scope::Only(vec![AccountId(1), AccountId(5)].into()));
+        assert_eq!(access.scope(Permission::ManageSettings), Some(Scope::All));
+    }
+
+    #[test]
+    fn raising_below_a_root_admin_still_covers_the_whole_company() {
+        let access = Access::new(
+            AccountId(1),
+            vec![assignment(1, "Admin", admin()), assignment(3, "Admin", admin())],
+            &tree(),
+        );
+        assert_eq!(access.scope(Permission::ManageUsers), Some(Scope::All));
+    }
+
+    #[test]
+    fn scope_conditions_name_only_numbers() {
+        let scope = Scope::Only(vec![AccountId(3), AccountId(4)].into());
+        assert!(scope.accounts_inside("a.id").contains("a.id IN (3,4)"));
+        assert!(scope.users_inside("u.id").contains("NOT IN (3,4)"));
+        assert_eq!(Scope::All.users_inside("u.id"), "");
+    }
+}

@@ -7,6 +7,7 @@
 mod common;
 
 use common::{email, TestApp};
+use roster::model::Permission;
 use http::StatusCode;
 
 /// Server functions anyone may call: they create or end a session, or say who is signed in.
@@ -49,6 +50,8 @@ const SELF_SERVICE: &[&str] = &[
 /// Each protected server function with arguments that aim at company A's data.
 struct Protected {
     endpoint: &'static str,
+    /// The permission it requires; `None` for what only the owner may do.
+    needs: Option<Permission>,
     args: fn(&Fixture) -> Vec<(&'static str, String)>,
 }
 
@@ -63,18 +66,22 @@ impl Protected {
 const PROTECTED: &[Protected] = &[
     Protected {
         endpoint: "users/list",
+        needs: Some(Permission::ViewUsers),
         args: |_| vec![("query[tab]", "all".into())],
     },
     Protected {
         endpoint: "users/filters",
+        needs: Some(Permission::ViewUsers),
         args: |_| vec![],
     },
     Protected {
         endpoint: "users/get",
+        needs: Some(Permission::ViewUsers),
         args: |f| vec![("id", f.a_member_id.to_string())],
     },
     Protected {
         endpoint: "users/create",
+        needs: Some(Permission::ManageUsers),
         args: |f| {
             vec![
                 ("user[name]", "Intruder".into()),
@@ -86,6 +93,7 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "users/update",
+        needs: Some(Permission::ManageUsers),
         args: |f| {
             vec![
                 ("edit[id]", f.a_member_id.to_string()),
@@ -97,6 +105,7 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "users/change_role",
+        needs: Some(Permission::ManageUsers),
         args: |f| {
             vec![
                 ("id", f.a_member_id.to_string()),
@@ -106,18 +115,22 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "users/set_teams",
+        needs: Some(Permission::ManageUsers),
         args: |f| vec![("id", f.a_member_id.to_string())],
     },
     Protected {
         endpoint: "users/deactivate",
+        needs: Some(Permission::ManageUsers),
         args: |f| vec![("id", f.a_member_id.to_string())],
     },
     Protected {
         endpoint: "users/reactivate",
+        needs: Some(Permission::ManageUsers),
         args: |f| vec![("id", f.a_member_id.to_string())],
     },
     Protected {
         endpoint: "users/delete",
+        needs: Some(Permission::ManageUsers),
         args: |f| {
             vec![
                 ("id", f.a_member_id.to_string()),
@@ -127,6 +140,7 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "users/transfer_ownership",
+        needs: None,
         args: |f| {
             vec![
                 ("to", f.a_member_id.to_string()),
@@ -136,6 +150,7 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "invitations/invite",
+        needs: Some(Permission::ManageInvitations),
         args: |f| {
             vec![
                 ("invite[addresses][0]", "intruder@example.com".into()),
@@ -145,22 +160,27 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "invitations/resend",
+        needs: Some(Permission::ManageInvitations),
         args: |f| vec![("ids[0]", f.a_invitation_id.to_string())],
     },
     Protected {
         endpoint: "invitations/withdraw",
+        needs: Some(Permission::ManageInvitations),
         args: |f| vec![("ids[0]", f.a_invitation_id.to_string())],
     },
     Protected {
         endpoint: "invitations/delete",
+        needs: Some(Permission::ManageInvitations),
         args: |f| vec![("ids[0]", f.a_invitation_id.to_string())],
     },
     Protected {
         endpoint: "users/count",
+        needs: Some(Permission::ViewUsers),
         args: |_| vec![("query[tab]", "all".into())],
     },
     Protected {
         endpoint: "users/bulk/preview",
+        needs: Some(Permission::ManageUsers),
         args: |f| {
             vec![
                 ("selection[ids][0]", f.a_member_id.to_string()),
@@ -171,6 +191,7 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "users/bulk/apply",
+        needs: Some(Permission::ManageUsers),
         args: |f| {
             vec![
                 ("selection[ids][0]", f.a_member_id.to_string()),
@@ -180,14 +201,17 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "users/bulk/undo",
+        needs: Some(Permission::ManageUsers),
         args: |_| vec![("change", "1".into())],
     },
     Protected {
         endpoint: "settings/get",
+        needs: Some(Permission::ManageSettings),
         args: |_| vec![],
     },
     Protected {
         endpoint: "settings/save",
+        needs: Some(Permission::ManageSettings),
         args: |_| {
             vec![
                 ("settings[company_name]", "Hacked Co".into()),
@@ -197,18 +221,22 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "profile/user_devices",
+        needs: Some(Permission::ManageUsers),
         args: |f| vec![("user", f.a_member_id.to_string())],
     },
     Protected {
         endpoint: "profile/end_user_sessions",
+        needs: Some(Permission::ManageUsers),
         args: |f| vec![("user", f.a_member_id.to_string())],
     },
     Protected {
         endpoint: "approvals/count",
+        needs: Some(Permission::ManageUsers),
         args: |_| vec![],
     },
     Protected {
         endpoint: "approvals/approve",
+        needs: Some(Permission::ManageUsers),
         args: |f| {
             vec![
                 ("approval[selection][ids][0]", f.a_member_id.to_string()),
@@ -218,30 +246,37 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "approvals/reject",
+        needs: Some(Permission::ManageUsers),
         args: |f| vec![("selection[ids][0]", f.a_member_id.to_string())],
     },
     Protected {
         endpoint: "teams/list",
+        needs: Some(Permission::ViewUsers),
         args: |_| vec![],
     },
     Protected {
         endpoint: "teams/get",
+        needs: Some(Permission::ViewUsers),
         args: |f| vec![("id", f.a_team_id.to_string())],
     },
     Protected {
         endpoint: "teams/create",
+        needs: Some(Permission::ManageTeams),
         args: |_| vec![("name", "Intruders".into())],
     },
     Protected {
         endpoint: "teams/rename",
+        needs: Some(Permission::ManageTeams),
         args: |f| vec![("id", f.a_team_id.to_string()), ("name", "Hacked".into())],
     },
     Protected {
         endpoint: "teams/delete",
+        needs: Some(Permission::ManageTeams),
         args: |f| vec![("id", f.a_team_id.to_string())],
     },
     Protected {
         endpoint: "teams/add_members",
+        needs: Some(Permission::ManageTeams),
         args: |f| {
             vec![
                 ("id", f.a_team_id.to_string()),
@@ -251,6 +286,7 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "teams/remove_members",
+        needs: Some(Permission::ManageTeams),
         args: |f| {
             vec![
                 ("id", f.a_team_id.to_string()),

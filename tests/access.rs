@@ -7,8 +7,8 @@
 mod common;
 
 use common::{email, TestApp};
-use roster::model::Permission;
 use http::StatusCode;
+use roster::model::Permission;
 
 /// Server functions anyone may call: they create or end a session, or say who is signed in.
 /// (The welcome functions are authorised by the single-use token in the emailed link.)
@@ -45,6 +45,7 @@ const SELF_SERVICE: &[&str] = &[
     "profile/devices",
     "profile/sign_out_device",
     "profile/sign_out_other_devices",
+    "access/check",
 ];
 
 /// Each protected server function with arguments that aim at company A's data.
@@ -294,6 +295,27 @@ const PROTECTED: &[Protected] = &[
             ]
         },
     },
+    Protected {
+        endpoint: "users/access/grant",
+        needs: Some(Permission::ManageUsers),
+        args: |f| {
+            vec![
+                ("id", f.a_member_id.to_string()),
+                ("role", f.a_member_role.to_string()),
+                ("accounts[0]", f.a_root.to_string()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "users/access/remove",
+        needs: Some(Permission::ManageUsers),
+        args: |f| {
+            vec![
+                ("id", f.a_member_id.to_string()),
+                ("account", f.a_root.to_string()),
+            ]
+        },
+    },
 ];
 
 /// Company A (with an owner, a member and a pending invitation) and company B (with its owner).
@@ -309,6 +331,8 @@ struct Fixture {
     a_owner_id: i64,
     /// Company A's team "A Team", whose one member is the member.
     a_team_id: i64,
+    /// Company A's root account.
+    a_root: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -347,6 +371,7 @@ async fn fixture(app: &TestApp) -> Fixture {
             .count(&format!("SELECT id FROM users WHERE email = '{a_owner_email}'"))
             .await,
         a_team_id,
+        a_root: app.root_account(&a_owner_email).await,
         a_member_role,
         a_invitation_id: app
             .count("SELECT id FROM invitations WHERE email = 'a-invitee@example.com'")
@@ -421,6 +446,7 @@ fn self_service_args() -> Vec<(&'static str, &'static str)> {
         ("new_password", "Marmalade-Canyon-77-Heron"),
         ("session", "1"),
         ("prefs[desktop]", "false"),
+        ("module", "module.payments"),
     ]
 }
 
@@ -438,6 +464,72 @@ async fn protected_server_functions_refuse_the_least_privileged_role() {
             r.body
         );
         assert_eq!(r.json(), serde_json::json!("Forbidden"));
+    }
+}
+
+/// Signs in a new user of company A holding, on the root account, a custom role granting
+/// exactly `permissions`.
+async fn holder_of(app: &TestApp, f: &Fixture, name: &str, permissions: &[Permission]) -> String {
+    let keys = permissions.iter().map(|p| p.key()).collect::<Vec<_>>().join(" ");
+    let role = app.custom_role(&f.a_owner_email, name, &keys).await;
+    let address = email("holder");
+    let user = app.add_user(&f.a_owner_email, name, &address, "member").await;
+    app.place(user, &[(f.a_root, role)]).await;
+    app.session_of(&address).await
+}
+
+#[tokio::test]
+async fn each_protected_server_function_admits_exactly_the_roles_holding_its_permission() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let admin_email = email("a-admin");
+    app.add_user(&f.a_owner_email, "Adam Admin", &admin_email, "admin")
+        .await;
+    let admin = app.session_of(&admin_email).await;
+    let mut only = std::collections::HashMap::new();
+    let mut all_but = std::collections::HashMap::new();
+    for p in Permission::ALL {
+        only.insert(p, holder_of(&app, &f, &format!("Only {}", p.label()), &[p]).await);
+        let rest: Vec<Permission> = Permission::ALL.into_iter().filter(|&q| q != p).collect();
+        all_but.insert(
+            p,
+            holder_of(&app, &f, &format!("All but {}", p.label()), &rest).await,
+        );
+    }
+    let refused =
+        |r: &common::Response| r.status == StatusCode::FORBIDDEN || r.status == StatusCode::UNAUTHORIZED;
+    for p in PROTECTED {
+        let by_admin = p.call(&app, &f, Some(&admin)).await;
+        let Some(needs) = p.needs else {
+            assert_eq!(
+                by_admin.status,
+                StatusCode::FORBIDDEN,
+                "{} is the owner's alone",
+                p.endpoint
+            );
+            continue;
+        };
+        assert!(
+            !refused(&by_admin),
+            "{} refused an admin: {}",
+            p.endpoint,
+            by_admin.body
+        );
+        let holder = p.call(&app, &f, Some(&only[&needs])).await;
+        assert!(
+            !refused(&holder),
+            "{} refused a custom role holding {needs:?}: {}",
+            p.endpoint,
+            holder.body
+        );
+        let lacking = p.call(&app, &f, Some(&all_but[&needs])).await;
+        assert_eq!(
+            lacking.status,
+            StatusCode::FORBIDDEN,
+            "{} admitted a custom role with everything but {needs:?}: {}",
+            p.endpoint,
+            lacking.body
+        );
     }
 }
 

@@ -68,10 +68,21 @@ pub struct InviteForm {
     /// hold several, separated as in [`split_recipients`].
     #[serde(default)]
     pub addresses: Vec<String>,
+    /// The role on the root account when no `accounts` are given.
     pub role: super::RoleId,
+    /// A role per account to give access to.
+    #[serde(default)]
+    pub accounts: Vec<AccountRole>,
     /// No team when absent or empty.
     #[serde(default, deserialize_with = "super::user::empty_as_none")]
     pub team: Option<super::TeamId>,
+}
+
+/// A role in an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRole {
+    pub account: super::AccountId,
+    pub role: super::RoleId,
 }
 
 /// Why an address was not invited.

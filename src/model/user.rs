@@ -101,6 +101,9 @@ pub struct NewUser {
     #[serde(default)]
     pub job_title: String,
     pub role: super::RoleId,
+    /// Where the role applies; the root account when absent.
+    #[serde(default, deserialize_with = "empty_as_none")]
+    pub account: Option<super::AccountId>,
     /// No team when absent or empty (a form's "No team" choice sends "").
     #[serde(default, deserialize_with = "empty_as_none")]
     pub team: Option<super::TeamId>,
@@ -137,6 +140,19 @@ pub struct UserDetails {
     pub created_at: i64,
     /// The server's clock, for relative times.
     pub now: i64,
+    /// "Account and sub-account access": the role held in each account, in tree order.
+    pub access: Vec<AccessRow>,
+}
+
+/// One role assignment: `role` in `account` and every sub-account below it, unless a nearer
+/// assignment says otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRow {
+    pub account: super::AccountId,
+    /// The account's path from the top ("Acme › Sales").
+    pub account_name: String,
+    pub role: super::RoleId,
+    pub role_name: String,
 }
 
 /// What a set-up or reactivation link page shows.
@@ -151,9 +167,9 @@ pub struct WelcomeLink {
 }
 
 /// Reads an optional id that a form may send as "" (none), "12", or a program as 12.
-pub(super) fn empty_as_none<'de, D: serde::Deserializer<'de>>(
+pub(super) fn empty_as_none<'de, D: serde::Deserializer<'de>, T: From<i64>>(
     d: D,
-) -> Result<Option<super::TeamId>, D::Error> {
+) -> Result<Option<T>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Raw {
@@ -162,12 +178,12 @@ pub(super) fn empty_as_none<'de, D: serde::Deserializer<'de>>(
     }
     match Option::<Raw>::deserialize(d)? {
         None => Ok(None),
-        Some(Raw::Number(n)) => Ok(Some(super::TeamId(n))),
+        Some(Raw::Number(n)) => Ok(Some(T::from(n))),
         Some(Raw::Text(t)) if t.trim().is_empty() => Ok(None),
         Some(Raw::Text(t)) => t
             .trim()
             .parse()
-            .map(|n| Some(super::TeamId(n)))
+            .map(|n| Some(T::from(n)))
             .map_err(serde::de::Error::custom),
     }
 }

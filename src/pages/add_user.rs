@@ -52,6 +52,17 @@ pub fn AddUser(
                     <Field label="Phone" name="user[phone]" error_key="phone" kind="tel" optional=true error />
                     <Field label="Job title" name="user[job_title]" error_key="job_title" optional=true maxlength=100 error />
                 </div>
+                <div class="field">
+                    <label for="add-user-account">"Account"</label>
+                    <select id="add-user-account" name="user[account]">
+                        {choices
+                            .get_value()
+                            .accounts
+                            .into_iter()
+                            .map(|a| view! { <option value=a.id.to_string()>{a.name}</option> })
+                            .collect_view()}
+                    </select>
+                </div>
                 <div class="field-row">
                     <div class="field">
                         <label for="add-user-role">"Role"</label>

@@ -5,8 +5,8 @@ use crate::{
     api::invitations::InviteUsers,
     components::modal::Modal,
     model::{
-        all_recipients, split_recipients, Email, FilterChoices, InviteForm, InviteOutcome, Recipient, RoleId,
-        TeamId, MAX_INVITES,
+        all_recipients, split_recipients, AccountId, AccountRole, Choice, Email, FilterChoices, InviteForm,
+        InviteOutcome, Recipient, RoleId, TeamId, MAX_INVITES,
     },
 };
 use leptos::{ev, prelude::*};
@@ -34,7 +34,9 @@ pub fn InviteUsers(
         .find(|r| r.name == "Member")
         .or(roles.first())
         .map(|r| r.id);
-    let role = RwSignal::new(member);
+    let accounts = StoredValue::new(choices.accounts);
+    let first_account = accounts.with_value(|a| a.first().map(|a| a.id));
+    let grants = RwSignal::new(vec![GrantRow::new(0, first_account, member)]);
     let team = RwSignal::new(None::<i64>);
     let action = ServerAction::<InviteUsers>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
@@ -85,11 +87,22 @@ pub fn InviteUsers(
     let send = move || {
         take_all();
         outcome.set(None);
-        if let Some(role) = role.get_untracked() {
+        let chosen: Vec<AccountRole> = grants
+            .get_untracked()
+            .iter()
+            .filter_map(|g| {
+                Some(AccountRole {
+                    account: AccountId(g.account.get_untracked()?),
+                    role: RoleId(g.role.get_untracked()?),
+                })
+            })
+            .collect();
+        if let Some(first) = chosen.first() {
             action.dispatch(InviteUsers {
                 invite: InviteForm {
                     addresses: chips.get_untracked(),
-                    role: RoleId(role),
+                    role: first.role,
+                    accounts: chosen,
                     team: team.get_untracked().map(TeamId),
                 },
             });
@@ -151,18 +164,24 @@ pub fn InviteUsers(
                         }}
                     </p>
                 </div>
+                <fieldset class="grants">
+                    <legend>"Access"</legend>
+                    <p class="hint">"A role in each account; it reaches every sub-account below."</p>
+                    <For each=move || grants.get().into_iter().enumerate() key=|(i, g)| (*i, g.key) let:((index, row))>
+                        <GrantRowView index row roles accounts grants />
+                    </For>
+                    <button
+                        type="button"
+                        class="link-button"
+                        on:click=move |_| grants.update(|g| {
+                            let key = g.iter().map(|r| r.key).max().unwrap_or(0) + 1;
+                            g.push(GrantRow::new(key, None, member));
+                        })
+                    >
+                        "Add another account"
+                    </button>
+                </fieldset>
                 <div class="field-row">
-                    <div class="field">
-                        <label for="invite-role">"Role"</label>
-                        <select id="invite-role" aria-describedby="invite-role-hint"
-                            on:change=move |e| role.set(event_target_value(&e).parse().ok())>
-                            {roles.get_value().into_iter().map(|r| {
-                                let selected = Some(r.id) == member;
-                                view! { <option value=r.id.to_string() selected=selected>{r.name}</option> }
-                            }).collect_view()}
-                        </select>
-                        <p class="hint" id="invite-role-hint">"In the whole company."</p>
-                    </div>
                     <div class="field">
                         <label for="invite-team">"Team"</label>
                         <select id="invite-team" on:change=move |e| team.set(event_target_value(&e).parse().ok())>
@@ -186,6 +205,64 @@ pub fn InviteUsers(
                 </div>
             </div>
         </Modal>
+    }
+}
+
+/// One "role in account" line of the invitation.
+#[derive(Clone, Copy)]
+struct GrantRow {
+    key: usize,
+    account: RwSignal<Option<i64>>,
+    role: RwSignal<Option<i64>>,
+}
+
+impl GrantRow {
+    fn new(key: usize, account: Option<i64>, role: Option<i64>) -> GrantRow {
+        GrantRow {
+            key,
+            account: RwSignal::new(account),
+            role: RwSignal::new(role),
+        }
+    }
+}
+
+#[component]
+fn GrantRowView(
+    index: usize,
+    row: GrantRow,
+    roles: StoredValue<Vec<Choice>>,
+    accounts: StoredValue<Vec<Choice>>,
+    grants: RwSignal<Vec<GrantRow>>,
+) -> impl IntoView {
+    let n = index + 1;
+    let options = |choices: Vec<Choice>, current: Option<i64>| {
+        choices
+            .into_iter()
+            .map(
+                |c| view! { <option value=c.id.to_string() selected=Some(c.id) == current>{c.name}</option> },
+            )
+            .collect_view()
+    };
+    view! {
+        <div class="grant-row">
+            <select aria-label=format!("Account {n}") on:change=move |e| row.account.set(event_target_value(&e).parse().ok())>
+                <option value="">"Choose an account"</option>
+                {options(accounts.get_value(), row.account.get_untracked())}
+            </select>
+            <select aria-label=format!("Role in account {n}") on:change=move |e| row.role.set(event_target_value(&e).parse().ok())>
+                {options(roles.get_value(), row.role.get_untracked())}
+            </select>
+            {(index > 0).then(|| view! {
+                <button
+                    type="button"
+                    class="icon-button"
+                    aria-label=format!("Remove account {n}")
+                    on:click=move |_| grants.update(|g| g.retain(|r| r.key != row.key))
+                >
+                    "×"
+                </button>
+            })}
+        </div>
     }
 }
 

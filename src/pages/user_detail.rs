@@ -1,3 +1,4 @@
+use super::user_access::AccessPanel;
 use crate::{
     api::users::{get_user, TransferOwnership, UpdateUser},
     app::MeResource,
@@ -25,9 +26,10 @@ pub fn UserDetailPage() -> impl IntoView {
             .unwrap_or(0)
     });
     let update = ServerAction::<UpdateUser>::new();
+    let access_changed = RwSignal::new(0u32);
     let user = Resource::new(
-        move || (id.get(), update.version().get()),
-        |(id, _)| get_user(UserId(id)),
+        move || (id.get(), update.version().get(), access_changed.get()),
+        |(id, _, _)| get_user(UserId(id)),
     );
     let me = expect_context::<MeResource>().0;
     let notice = RwSignal::new(None::<String>);
@@ -48,7 +50,14 @@ pub fn UserDetailPage() -> impl IntoView {
                     Ok(details) => {
                         let can_manage = me.as_ref().is_some_and(|m| m.can(Permission::ManageUsers));
                         let i_am_owner = me.as_ref().is_some_and(|m| m.role_name == "Owner" && m.id != details.id);
-                        view! { <Details details can_manage i_am_owner update /> }.into_any()
+                        let is_me = me.as_ref().is_some_and(|m| m.id == details.id);
+                        let access_editable = can_manage && !details.is_owner && !is_me;
+                        let on_change = Callback::new(move |()| access_changed.update(|n| *n += 1));
+                        view! {
+                            <Details details=details.clone() can_manage i_am_owner update />
+                            <AccessPanel details editable=access_editable on_change />
+                        }
+                        .into_any()
                     }
                 }
             })}

@@ -4,7 +4,7 @@
 //! assignment nearest to it (itself, else its closest ancestor with one) decides the role
 //! there, so access can be raised or lowered further down the tree.
 
-use crate::model::{AccountId, Grants, Permission};
+use crate::model::{AccountId, Grants, Module, Permission};
 use std::{collections::HashMap, sync::Arc};
 
 /// The accounts a capability reaches.
@@ -32,13 +32,25 @@ impl Scope {
     /// by the column `user`, whose access lies inside the scope: they have an assignment and
     /// none outside. A user with access outside is someone else's to manage.
     pub fn users_inside(&self, user: &str) -> String {
+        self.linked_inside("role_assignments", "user_id", user)
+    }
+
+    /// The same for invitations, named by the column `invitation`: they grant access only
+    /// inside the scope.
+    pub fn invitations_inside(&self, invitation: &str) -> String {
+        self.linked_inside("invitation_accounts", "invitation_id", invitation)
+    }
+
+    /// Rows whose links in `links` (keyed by `key`, with an `account_id`) exist and all lie
+    /// inside the scope.
+    fn linked_inside(&self, links: &str, key: &str, outer: &str) -> String {
         match self {
             Scope::All => String::new(),
             Scope::Only(_) => {
                 let list = self.id_list();
                 format!(
-                    " AND EXISTS (SELECT 1 FROM role_assignments sa WHERE sa.user_id = {user})
-                      AND NOT EXISTS (SELECT 1 FROM role_assignments sa WHERE sa.user_id = {user} AND sa.account_id NOT IN ({list}))"
+                    " AND EXISTS (SELECT 1 FROM {links} sl WHERE sl.{key} = {outer})
+                      AND NOT EXISTS (SELECT 1 FROM {links} sl WHERE sl.{key} = {outer} AND sl.account_id NOT IN ({list}))"
                 )
             }
         }
@@ -82,6 +94,8 @@ pub struct Access {
     /// For each account of the company, the index of the assignment deciding it; `None` when
     /// every assignment is on the root account, which then decides every account.
     nearest: Option<HashMap<AccountId, usize>>,
+    /// The product modules configured, which the built-in roles grant.
+    modules: Vec<Module>,
 }
 
 impl Access {
@@ -97,12 +111,14 @@ impl Access {
         root: AccountId,
         assignments: Vec<Assignment>,
         tree: &[(AccountId, Option<AccountId>)],
+        modules: Vec<Module>,
     ) -> Access {
         if !Access::needs_tree(root, &assignments) {
             return Access {
                 root,
                 assignments,
                 nearest: None,
+                modules,
             };
         }
         let mut children: HashMap<AccountId, Vec<AccountId>> = HashMap::new();
@@ -131,7 +147,25 @@ impl Access {
             root,
             assignments,
             nearest: Some(nearest),
+            modules,
         }
+    }
+
+    pub fn modules(&self) -> &[Module] {
+        &self.modules
+    }
+
+    /// The assignments deciding some account of `scope`.
+    pub fn deciding<'a>(&'a self, scope: &'a Scope) -> impl Iterator<Item = &'a Assignment> + 'a {
+        self.assignments.iter().enumerate().filter_map(move |(i, a)| {
+            let decides = match (&self.nearest, scope) {
+                (None, _) | (_, Scope::All) => true,
+                (Some(nearest), Scope::Only(accounts)) => {
+                    accounts.iter().any(|account| nearest.get(account) == Some(&i))
+                }
+            };
+            decides.then_some(a)
+        })
     }
 
     /// The company's root account.
@@ -188,7 +222,7 @@ impl Access {
             Some(account) => self
                 .at(account)
                 .is_some_and(|a| a.grants.modules.iter().any(|m| m == module)),
-            None => self.modules().iter().any(|m| m == module),
+            None => self.module_keys().iter().any(|m| m == module),
         }
     }
 
@@ -201,7 +235,7 @@ impl Access {
     }
 
     /// The module keys usable on some account.
-    pub fn modules(&self) -> Vec<String> {
+    pub fn module_keys(&self) -> Vec<String> {
         let mut modules: Vec<String> = Vec::new();
         for a in &self.assignments {
             for m in &a.grants.modules {
@@ -258,7 +292,7 @@ mod tests {
 
     #[test]
     fn a_role_on_the_root_reaches_every_account_without_the_tree() {
-        let access = Access::new(AccountId(1), vec![assignment(1, "Admin", admin())], &[]);
+        let access = Access::new(AccountId(1), vec![assignment(1, "Admin", admin())], &[], vec![]);
         assert_eq!(access.scope(Permission::ManageUsers), Some(Scope::All));
         assert_eq!(access.scope(Permission::ManageRoles), Some(Scope::All));
         assert!(access.may_use("module.payments", Some(AccountId(4))));
@@ -276,6 +310,7 @@ mod tests {
                 assignment(4, "Member", Grants::default()),
             ],
             &tree(),
+            vec![],
         );
         assert_eq!(
             access.scope(Permission::ManageUsers),
@@ -293,7 +328,12 @@ mod tests {
 
     #[test]
     fn an_assignment_below_the_root_reaches_nothing_above_or_beside_it() {
-        let access = Access::new(AccountId(1), vec![assignment(3, "Admin", admin())], &tree());
+        let access = Access::new(
+            AccountId(1),
+            vec![assignment(3, "Admin", admin())],
+            &tree(),
+            vec![],
+        );
         assert!(access.at(AccountId(1)).is_none());
         assert!(access.at(AccountId(2)).is_none());
         assert!(access.at(AccountId(5)).is_none());
@@ -316,6 +356,7 @@ mod tests {
                 assignment(2, "Member", Grants::default()),
             ],
             &tree(),
+            vec![],
         );
         let scope = access.scope(Permission::ManageUsers).unwrap();
         assert_eq!(scope, Scope::Only(vec![AccountId(1), AccountId(5)].into()));
@@ -328,6 +369,7 @@ mod tests {
             AccountId(1),
             vec![assignment(1, "Admin", admin()), assignment(3, "Admin", admin())],
             &tree(),
+            vec![],
         );
         assert_eq!(access.scope(Permission::ManageUsers), Some(Scope::All));
     }

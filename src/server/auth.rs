@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AccountId, CompanyId, Me, Permission, SessionId, UserId},
+    model::{AccountId, CompanyId, Grants, Me, Module, Permission, SessionId, UserId},
 };
 use axum::extract::ConnectInfo;
 use http::{header, request::Parts, HeaderMap};
@@ -59,6 +59,7 @@ pub struct Can<P> {
     company: CompanyId,
     actor: UserId,
     scope: Scope,
+    access: Arc<Access>,
     _permission: PhantomData<P>,
 }
 
@@ -74,6 +75,20 @@ impl<P> Can<P> {
     /// The accounts the permission reaches; every query about users or accounts keeps to it.
     pub fn scope(&self) -> &Scope {
         &self.scope
+    }
+
+    /// Whether the actor may hand out a role granting `grants` on `account` (on every account
+    /// of the scope when `None`): nobody gives more than they hold there.
+    pub fn may_grant(&self, grants: &Grants, account: Option<AccountId>) -> bool {
+        match account {
+            Some(account) => self.access.at(account).is_some_and(|a| a.grants.covers(grants)),
+            None => self.access.deciding(&self.scope).all(|a| a.grants.covers(grants)),
+        }
+    }
+
+    /// The modules configured when the actor's access was worked out.
+    pub fn modules(&self) -> &[Module] {
+        self.access.modules()
     }
 
     /// This capability if it reaches the whole company (approving join requests, say, gives
@@ -110,6 +125,7 @@ impl CurrentUser {
             company: self.company_id,
             actor: self.id,
             scope,
+            access: self.access.clone(),
             _permission: PhantomData,
         })
     }
@@ -127,7 +143,7 @@ impl CurrentUser {
             company_name: self.company_name.clone(),
             role_name: self.access.role_name(),
             permissions: self.access.permissions(),
-            modules: self.access.modules(),
+            modules: self.access.module_keys(),
         }
     }
 
@@ -223,10 +239,8 @@ async fn lookup(state: &AppState, token_hash: &str) -> Result<Option<(CurrentUse
         Vec::new()
     };
     let last_seen = row.session_last_seen_at;
-    Ok(Some((
-        CurrentUser::from_row(row, Access::new(root, assignments, &tree)),
-        last_seen,
-    )))
+    let access = Access::new(root, assignments, &tree, state.config.modules.clone());
+    Ok(Some((CurrentUser::from_row(row, access), last_seen)))
 }
 
 fn expired(state: &AppState, user: &CurrentUser, last_seen: i64, now: i64) -> bool {

@@ -41,6 +41,10 @@ impl TabCountsCache {
         can: &Can<perm::ViewUsers>,
         now: i64,
     ) -> Result<TabCounts, sqlx::Error> {
+        // Kept counts are the whole company's; a scoped caller counts their part afresh.
+        if !can.scope().is_all() {
+            return db::users::tab_counts(db, can, now).await;
+        }
         let company = can.company();
         let slot = self
             .0

@@ -405,3 +405,56 @@ impl TestApp {
         }
     }
 }
+
+// --- Accounts, custom roles and role assignments, arranged directly ---
+
+impl TestApp {
+    /// The root account of the company of `email`.
+    pub async fn root_account(&self, email: &str) -> i64 {
+        self.count(&format!(
+            "SELECT a.id FROM accounts a JOIN users u ON u.company_id = a.company_id
+             WHERE u.email = '{email}' AND a.parent_id IS NULL"
+        ))
+        .await
+    }
+
+    /// Adds the account `name` under `parent`, in the parent's company.
+    pub async fn sub_account(&self, parent: i64, name: &str) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO accounts (company_id, parent_id, name, created_at)
+             SELECT company_id, id, $2, 0 FROM accounts WHERE id = $1 RETURNING id",
+        )
+        .bind(parent)
+        .bind(name)
+        .fetch_one(&self.state.db)
+        .await
+        .unwrap()
+    }
+
+    /// Adds a custom role to the company of `email` granting `permissions` (stored keys such
+    /// as "users.view module.payments").
+    pub async fn custom_role(&self, email: &str, name: &str, permissions: &str) -> i64 {
+        sqlx::query_scalar(
+            "INSERT INTO roles (company_id, name, builtin, permissions, created_at)
+             SELECT company_id, $2, NULL, $3, 0 FROM users WHERE email = $1 RETURNING id",
+        )
+        .bind(email)
+        .bind(name)
+        .bind(permissions)
+        .fetch_one(&self.state.db)
+        .await
+        .unwrap()
+    }
+
+    /// Replaces every assignment of `user` with these (account, role) pairs.
+    pub async fn place(&self, user: i64, assignments: &[(i64, i64)]) {
+        self.sql(&format!("DELETE FROM role_assignments WHERE user_id = {user}"))
+            .await;
+        for (account, role) in assignments {
+            self.sql(&format!(
+                "INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ({user}, {account}, {role})"
+            ))
+            .await;
+        }
+    }
+}

@@ -9,7 +9,7 @@
 
 use super::{
     audit::By,
-    lifecycle::{assignable_role, company_mail_facts, lock_company, root_account},
+    lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, SEVERAL_ROLES},
     now_ms, placeholders,
     users::{bind, view_filter, Value},
     Db,
@@ -127,7 +127,7 @@ async fn plan(
                 "invitations are changed with their own actions".into(),
             ))
         }
-        Some(view) => view_filter(company, view, &mut args),
+        Some(view) => view_filter(company, can.scope(), view, &mut args),
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one user".into()));
@@ -141,8 +141,9 @@ async fn plan(
             let first = args.len() + 1;
             args.extend(selection.ids.iter().map(|id| Value::Int(id.0)));
             format!(
-                "u.company_id = {company} AND u.id IN ({})",
-                placeholders(first, selection.ids.len())
+                "u.company_id = {company} AND u.id IN ({}){}",
+                placeholders(first, selection.ids.len()),
+                can.scope().users_inside("u.id")
             )
         }
     };
@@ -153,7 +154,7 @@ async fn plan(
             let role = action
                 .role
                 .ok_or_else(|| AppError::field("role", "Choose a role."))?;
-            let name = assignable_role(tx, company, role).await?;
+            let name = assignable_role(tx, can, role, None).await?;
             (Some((role.0, name)), String::new())
         }
         BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
@@ -174,11 +175,22 @@ async fn plan(
             skips.push((format!("u.id = {}", can.actor().0), "is you: ask another admin"));
         }
     }
+    if action.kind == BulkKind::ChangeRole {
+        skips.push((
+            "u.id IN (SELECT ra.user_id FROM role_assignments ra GROUP BY ra.user_id HAVING COUNT(DISTINCT ra.role_id) > 1)"
+                .into(),
+            SEVERAL_ROLES,
+        ));
+    }
     let unchanged = match action.kind {
-        BulkKind::ChangeRole => format!(
-            "u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.account_id = {root} AND ra.role_id = {})",
-            role.as_ref().map_or(0, |r| r.0)
-        ),
+        // Already holding the role wherever they have access.
+        BulkKind::ChangeRole => {
+            let role = role.as_ref().map_or(0, |r| r.0);
+            format!(
+                "u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = {role})
+                 AND u.id NOT IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id <> {role})"
+            )
+        }
         BulkKind::AddToTeams => format!(
             "NOT EXISTS (SELECT 1 FROM teams t WHERE t.id IN ({teams})
                AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = t.id))"
@@ -337,7 +349,7 @@ pub async fn apply(
     let items_sql = format!(
         "INSERT INTO bulk_change_items (change_id, user_id, version_after, role_id, status)
          SELECT {change}, u.id, u.version + 1,
-                (SELECT ra.role_id FROM role_assignments ra WHERE ra.user_id = u.id AND ra.account_id = {root}), u.status
+                (SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = u.id), u.status
          FROM users u WHERE {}",
         plan.changing()
     );
@@ -391,7 +403,7 @@ pub async fn apply(
             let role = plan.role.as_ref().map_or(0, |r| r.0);
             exec(
                 &mut tx,
-                &format!("UPDATE role_assignments SET role_id = {role} WHERE account_id = {root} AND user_id IN ({targets})"),
+                &format!("UPDATE role_assignments SET role_id = {role} WHERE user_id IN ({targets})"),
                 vec![],
             )
             .await?;
@@ -653,7 +665,7 @@ pub async fn undo(
             .await?;
             exec(
                 &mut tx,
-                &format!("UPDATE role_assignments SET role_id = {before} WHERE account_id = {root} AND user_id IN ({targets})"),
+                &format!("UPDATE role_assignments SET role_id = {before} WHERE user_id IN ({targets}) AND {before} IS NOT NULL"),
                 vec![],
             )
             .await?;

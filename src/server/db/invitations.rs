@@ -5,6 +5,7 @@
 //! same address at once create one invitation, and the second is told it is already invited.
 
 use super::{
+    assignments::in_company,
     audit::{self, By, Target},
     lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, taken_email},
     now_ms, outbox, placeholders, Db,
@@ -12,10 +13,12 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        all_recipients, CompanyId, Email, InvitationLink, InvitationsChanged, InviteForm, InviteOutcome,
-        PersonName, Recipient, SetAside, SetAsideReason, Skipped, UserId, MAX_INVITES,
+        all_recipients, AccountId, AccountRole, CompanyId, Email, InvitationLink, InvitationsChanged,
+        InviteForm, InviteOutcome, PersonName, Recipient, SetAside, SetAsideReason, Skipped, UserId,
+        MAX_INVITES,
     },
     server::{
+        access::Scope,
         auth::{perm, Can},
         mail, token,
     },
@@ -128,23 +131,77 @@ struct Offer {
     accounts: Vec<String>,
 }
 
-async fn offer(tx: &mut Transaction<'_, Any>, company: CompanyId, role_id: i64) -> Result<Offer, AppError> {
+/// The offer of an invitation granting `grants` (account, role), in the order given.
+async fn offer(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    grants: &[(i64, i64)],
+) -> Result<Offer, AppError> {
     let (company_name, valid_days) = company_mail_facts(tx, company).await?;
-    let role_name: String = sqlx::query_scalar("SELECT name FROM roles WHERE id = $1")
-        .bind(role_id)
-        .fetch_one(&mut **tx)
-        .await?;
-    let root: String =
-        sqlx::query_scalar("SELECT name FROM accounts WHERE company_id = $1 AND parent_id IS NULL")
-            .bind(company.0)
-            .fetch_one(&mut **tx)
-            .await?;
+    let mut roles: Vec<String> = Vec::new();
+    let mut accounts = Vec::new();
+    for (account, role) in grants {
+        let (account_name, role_name): (String, String) =
+            sqlx::query_as("SELECT a.name, r.name FROM accounts a JOIN roles r ON r.id = $2 WHERE a.id = $1")
+                .bind(account)
+                .bind(role)
+                .fetch_one(&mut **tx)
+                .await?;
+        if !roles.contains(&role_name) {
+            roles.push(role_name);
+        }
+        accounts.push(account_name);
+    }
     Ok(Offer {
         company_name,
         valid_days,
-        role_name,
-        accounts: vec![root],
+        role_name: roles.join(", "),
+        accounts,
     })
+}
+
+/// The (account, role) pairs an invitation grants.
+async fn grants_of(tx: &mut Transaction<'_, Any>, invitation: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT account_id, role_id FROM invitation_accounts WHERE invitation_id = $1 ORDER BY account_id",
+    )
+    .bind(invitation)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// The (account, role) pairs the form asks for, checked: accounts of the company inside the
+/// caller's scope, each once, with roles the caller may hand out there. No accounts means the
+/// form's role on the root account.
+async fn requested_grants(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageInvitations>,
+    form: &InviteForm,
+) -> Result<Vec<(i64, i64)>, AppError> {
+    let company = can.company();
+    let requested = if form.accounts.is_empty() {
+        vec![AccountRole {
+            account: AccountId(root_account(tx, company).await?),
+            role: form.role,
+        }]
+    } else {
+        form.accounts.clone()
+    };
+    if requested.len() > super::assignments::MAX_ACCOUNTS {
+        return Err(AppError::field("accounts", "Choose at most 100 accounts."));
+    }
+    let mut grants: Vec<(i64, i64)> = Vec::with_capacity(requested.len());
+    for AccountRole { account, role } in requested {
+        if !can.scope().covers(account) || !in_company(&mut **tx, company, account).await? {
+            return Err(AppError::field("accounts", "Choose accounts you manage."));
+        }
+        if grants.iter().any(|(a, _)| *a == account.0) {
+            return Err(AppError::field("accounts", "Choose each account once."));
+        }
+        assignable_role(tx, can, role, Some(account)).await?;
+        grants.push((account.0, role.0));
+    }
+    Ok(grants)
 }
 
 /// A new link: the secret that only the email carries, and when it stops working.
@@ -200,7 +257,7 @@ pub async fn invite(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     lock_company(&mut tx, company).await?;
-    assignable_role(&mut tx, company, form.role).await?;
+    let grants = requested_grants(&mut tx, can, form).await?;
     if let Some(team) = form.team {
         let known: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1 AND company_id = $2")
             .bind(team.0)
@@ -251,8 +308,7 @@ pub async fn invite(
             query = query.bind(*email);
         }
         query.execute(&mut *tx).await?;
-        let root = root_account(&mut tx, company).await?;
-        let offer = offer(&mut tx, company, form.role.0).await?;
+        let offer = offer(&mut tx, company, &grants).await?;
         for c in &invite {
             let link = Link::new(&offer, now);
             let id: i64 = sqlx::query_scalar(
@@ -270,14 +326,16 @@ pub async fn invite(
             .bind(link.expires_at)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO invitation_accounts (invitation_id, account_id, role_id) VALUES ($1, $2, $3)",
-            )
-            .bind(id)
-            .bind(root)
-            .bind(form.role.0)
-            .execute(&mut *tx)
-            .await?;
+            for (account, role) in &grants {
+                sqlx::query(
+                    "INSERT INTO invitation_accounts (invitation_id, account_id, role_id) VALUES ($1, $2, $3)",
+                )
+                .bind(id)
+                .bind(account)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+            }
             if let Some(team) = form.team {
                 sqlx::query("INSERT INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2)")
                     .bind(id)
@@ -320,9 +378,12 @@ struct Stored {
 }
 
 /// The named invitations of the company, and an entry for each id it does not hold.
+/// The invitations `ids` of the company that grant access only inside `scope`; the others are
+/// skipped as if they did not exist.
 async fn stored(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
+    scope: &Scope,
     ids: &[i64],
 ) -> Result<(Vec<Stored>, Vec<Skipped>), AppError> {
     if ids.is_empty() {
@@ -334,8 +395,9 @@ async fn stored(
         )));
     }
     let sql = format!(
-        "SELECT id, email, status, expires_at FROM invitations WHERE company_id = $1 AND id IN ({}) ORDER BY id",
-        placeholders(2, ids.len())
+        "SELECT id, email, status, expires_at FROM invitations WHERE company_id = $1 AND id IN ({}){} ORDER BY id",
+        placeholders(2, ids.len()),
+        scope.invitations_inside("invitations.id")
     );
     let mut query = sqlx::query_as::<_, Stored>(&sql).bind(company.0);
     for id in ids {
@@ -392,10 +454,10 @@ pub async fn resend(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     lock_company(&mut tx, company).await?;
-    let (rows, mut skipped) = stored(&mut tx, company, ids).await?;
+    let (rows, mut skipped) = stored(&mut tx, company, can.scope(), ids).await?;
     let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
     let users = found_among(&mut tx, USERS_AMONG, &[], &emails).await?;
-    let mut offers: HashMap<i64, Offer> = HashMap::new();
+    let mut offers: HashMap<Vec<(i64, i64)>, Offer> = HashMap::new();
     let mut changed = Vec::new();
     for row in rows {
         if row.status == "accepted" {
@@ -412,23 +474,19 @@ pub async fn resend(
             });
             continue;
         }
-        let role: Option<i64> = sqlx::query_scalar(
-            "SELECT role_id FROM invitation_accounts WHERE invitation_id = $1 ORDER BY account_id LIMIT 1",
-        )
-        .bind(row.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(role) = role else {
+        let grants = grants_of(&mut tx, row.id).await?;
+        if grants.is_empty() {
             skipped.push(Skipped {
                 what: row.email,
                 reason: "its accounts no longer exist; invite them again".into(),
             });
             continue;
-        };
-        if let std::collections::hash_map::Entry::Vacant(slot) = offers.entry(role) {
-            slot.insert(offer(&mut tx, company, role).await?);
         }
-        let offer = &offers[&role];
+        if !offers.contains_key(&grants) {
+            let made = offer(&mut tx, company, &grants).await?;
+            offers.insert(grants.clone(), made);
+        }
+        let offer = &offers[&grants];
         let link = Link::new(offer, now);
         sqlx::query(
             "UPDATE invitations SET token_hash = $1, status = 'pending', sent_at = $2, expires_at = $3,
@@ -477,7 +535,7 @@ pub async fn remove(
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let (rows, mut skipped) = stored(&mut tx, company, ids).await?;
+    let (rows, mut skipped) = stored(&mut tx, company, can.scope(), ids).await?;
     let mut changed = Vec::new();
     for row in rows {
         let (refusal, sql, action) = match how {

@@ -14,10 +14,11 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        Approval, CompanyId, Email, PersonName, Selection, TeamId, UserId, UserTab, JOIN_VERIFY_VALID_HOURS,
-        MAX_SELECTED_IDS,
+        AccountId, Approval, CompanyId, Email, PersonName, Selection, TeamId, UserId, UserTab,
+        JOIN_VERIFY_VALID_HOURS, MAX_SELECTED_IDS,
     },
     server::{
+        access::Scope,
         auth::{perm, Can},
         mail, token,
     },
@@ -195,6 +196,10 @@ pub async fn verify(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId, Strin
 
 /// How many people of the company wait for approval (the navigation's badge).
 pub async fn awaiting_count(db: &Db, can: &Can<perm::ManageUsers>) -> Result<i64, sqlx::Error> {
+    // Join requests are answered by those who manage the whole company.
+    if !can.scope().is_all() {
+        return Ok(0);
+    }
     sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE company_id = $1 AND status = 'pending_approval'")
         .bind(can.company().0)
         .fetch_one(db)
@@ -212,7 +217,7 @@ async fn awaiting(
         Some(view) if view.tab == UserTab::Invited => {
             return Err(AppError::BadRequest("invitations are not join requests".into()))
         }
-        Some(view) => view_filter(company, view, &mut args),
+        Some(view) => view_filter(company, &Scope::All, view, &mut args),
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one person".into()));
@@ -326,10 +331,13 @@ pub async fn approve(
     approval: &Approval,
     public_url: &str,
 ) -> Result<Vec<UserId>, AppError> {
+    // Approval gives access on the root account: only for those who manage the whole company.
+    let can = can.whole_company()?;
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let role_name = assignable_role(&mut tx, company, approval.role).await?;
+    let root = root_account(&mut tx, company).await?;
+    let role_name = assignable_role(&mut tx, can, approval.role, Some(AccountId(root))).await?;
     let team_name = match approval.team {
         None => None,
         Some(TeamId(team)) => Some(
@@ -343,7 +351,6 @@ pub async fn approve(
     };
     let people = awaiting(&mut tx, company, &approval.selection).await?;
     let list = id_list(&people);
-    let root = root_account(&mut tx, company).await?;
     sqlx::query(&format!(
         "UPDATE users SET status = 'active', version = version + 1, updated_at = $1 WHERE id IN ({list})"
     ))
@@ -401,7 +408,7 @@ pub async fn reject(
     by: &By,
     selection: &Selection,
 ) -> Result<Vec<UserId>, AppError> {
-    let company = can.company();
+    let company = can.whole_company()?.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let people = awaiting(&mut tx, company, selection).await?;

@@ -12,16 +12,21 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        CompanyId, Email, NewUser, PersonName, Phone, RoleId, TeamId, UserDetails, UserEdit, UserId,
-        UserStatus,
+        AccountId, CompanyId, Email, Grants, NewUser, PersonName, Phone, RoleId, TeamId, UserDetails,
+        UserEdit, UserId, UserStatus,
     },
     server::{
+        access::Scope,
         auth::{perm, Can},
         mail, token,
     },
 };
 use serde_json::json;
 use sqlx::{Any, Transaction};
+
+/// Why "change role" leaves someone out.
+pub(super) const SEVERAL_ROLES: &str =
+    "has different roles in several accounts: change them account by account on their page";
 
 const OWNER_RULE: &str =
     "The owner can't be changed this way. Transfer ownership to another active user first.";
@@ -43,20 +48,26 @@ pub(super) async fn lock_company(
 }
 
 #[derive(sqlx::FromRow)]
-struct Current {
-    name: String,
-    email: String,
+pub(super) struct Current {
+    pub name: String,
+    pub email: String,
     phone: String,
     job_title: String,
     status: String,
 }
 
-/// The user `id` of the caller's company, or NotFound (also for other companies' users, so ids
-/// reveal nothing).
-async fn current(tx: &mut Transaction<'_, Any>, company: CompanyId, id: UserId) -> Result<Current, AppError> {
-    sqlx::query_as(
-        "SELECT name, email, phone, job_title, status FROM users WHERE id = $1 AND company_id = $2",
-    )
+/// The user `id` of the caller's company inside their `scope`, or NotFound (also for other
+/// companies' users and users outside the scope, so ids reveal nothing).
+pub(super) async fn current(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    scope: &Scope,
+    id: UserId,
+) -> Result<Current, AppError> {
+    sqlx::query_as(&format!(
+        "SELECT name, email, phone, job_title, status FROM users WHERE id = $1 AND company_id = $2{}",
+        scope.users_inside("id")
+    ))
     .bind(id.0)
     .bind(company.0)
     .fetch_optional(&mut **tx)
@@ -65,24 +76,37 @@ async fn current(tx: &mut Transaction<'_, Any>, company: CompanyId, id: UserId) 
 }
 
 /// A role of the company that may be given directly (not Owner, which only a transfer gives).
-pub(super) async fn assignable_role(
+pub(super) async fn assignable_role<P>(
     tx: &mut Transaction<'_, Any>,
-    company: CompanyId,
+    can: &Can<P>,
     role: RoleId,
+    account: Option<AccountId>,
 ) -> Result<String, AppError> {
-    let row: Option<(String, Option<String>)> =
-        sqlx::query_as("SELECT name, builtin FROM roles WHERE id = $1 AND company_id = $2")
+    let row: Option<(String, Option<String>, String)> =
+        sqlx::query_as("SELECT name, builtin, permissions FROM roles WHERE id = $1 AND company_id = $2")
             .bind(role.0)
-            .bind(company.0)
+            .bind(can.company().0)
             .fetch_optional(&mut **tx)
             .await?;
     match row {
         None => Err(AppError::field("role", "Choose one of your company's roles.")),
-        Some((_, Some(builtin))) if builtin == "owner" => Err(AppError::field(
+        Some((_, Some(builtin), _)) if builtin == "owner" => Err(AppError::field(
             "role",
             "There is one owner. To make someone the owner, transfer ownership to them.",
         )),
-        Some((name, _)) => Ok(name),
+        Some((name, builtin, stored)) => {
+            if can.may_grant(
+                &Grants::of_role(builtin.as_deref(), &stored, can.modules()),
+                account,
+            ) {
+                Ok(name)
+            } else {
+                Err(AppError::field(
+                    "role",
+                    format!("You can't give the role {name}: it allows more than you may do there."),
+                ))
+            }
+        }
     }
 }
 
@@ -226,7 +250,14 @@ pub async fn create(
     }
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let role_name = assignable_role(&mut tx, company, form.role).await?;
+    let account = match form.account {
+        Some(account) => account,
+        None => AccountId(root_account(&mut tx, company).await?),
+    };
+    if !can.scope().covers(account) || !super::assignments::in_company(&mut *tx, company, account).await? {
+        return Err(AppError::field("account", "Choose an account you manage."));
+    }
+    let role_name = assignable_role(&mut tx, can, form.role, Some(account)).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -242,7 +273,7 @@ pub async fn create(
     .await
     .map_err(taken_email)?;
     let user = UserId(id);
-    set_root_role(&mut tx, company, user, form.role.0).await?;
+    super::companies::assign_role(&mut tx, user, account, form.role).await?;
     if let Some(team) = form.team {
         let added = sqlx::query(
             "INSERT INTO team_members (team_id, user_id) SELECT id, $1 FROM teams WHERE id = $2 AND company_id = $3",
@@ -294,7 +325,7 @@ pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserE
     let job_title = job_title.as_str();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let before = current(&mut tx, company, edit.id).await?;
+    let before = current(&mut tx, company, can.scope(), edit.id).await?;
     let updated = sqlx::query(
         "UPDATE users SET name = $1, email = $2, phone = $3, job_title = $4, version = version + 1, updated_at = $5
          WHERE id = $6 AND company_id = $7 AND version = $8",
@@ -336,7 +367,9 @@ pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserE
     Ok(())
 }
 
-/// Gives the user another role on the root account. Not for the owner.
+/// Gives the user `role` in every account they have access to (on the root account when they
+/// have none). Not for the owner, nor for someone holding different roles in several accounts:
+/// those are changed account by account on their page.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn change_role(
     db: &Db,
@@ -349,12 +382,27 @@ pub async fn change_role(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
-    let target = current(&mut tx, company, user).await?;
+    let target = current(&mut tx, company, can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
-    let role_name = assignable_role(&mut tx, company, role).await?;
-    set_root_role(&mut tx, company, user, role.0).await?;
+    let role_name = assignable_role(&mut tx, can, role, None).await?;
+    let roles: Vec<i64> =
+        sqlx::query_scalar("SELECT DISTINCT role_id FROM role_assignments WHERE user_id = $1")
+            .bind(user.0)
+            .fetch_all(&mut *tx)
+            .await?;
+    match roles.len() {
+        0 => set_root_role(&mut tx, company, user, role.0).await?,
+        1 => {
+            sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2")
+                .bind(role.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        _ => return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name))),
+    }
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user.0)
@@ -389,7 +437,7 @@ pub async fn set_teams(
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let target = current(&mut tx, company, user).await?;
+    let target = current(&mut tx, company, can.scope(), user).await?;
     let mut names = Vec::with_capacity(teams.len());
     for team in teams {
         let name: Option<String> =
@@ -449,7 +497,7 @@ pub async fn deactivate(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
-    let target = current(&mut tx, company, user).await?;
+    let target = current(&mut tx, company, can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
@@ -493,7 +541,7 @@ pub async fn reactivate(
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let target = current(&mut tx, company, user).await?;
+    let target = current(&mut tx, company, can.scope(), user).await?;
     if target.status != UserStatus::Deactivated.key() {
         return Err(AppError::Conflict(format!("{} is not deactivated.", target.name)));
     }
@@ -551,7 +599,7 @@ pub async fn delete(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
-    let target = current(&mut tx, company, user).await?;
+    let target = current(&mut tx, company, can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
@@ -604,7 +652,7 @@ pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppE
     if to == by.user {
         return Err(AppError::field("to", "You already own the company."));
     }
-    let target = current(&mut tx, company, to).await?;
+    let target = current(&mut tx, company, &Scope::All, to).await?;
     if target.status != UserStatus::Active.key() {
         return Err(AppError::field("to", "Ownership can go only to an active user."));
     }
@@ -648,22 +696,20 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
         last_seen_at: Option<i64>,
         created_at: i64,
         is_owner: i64,
-        role: String,
     }
-    let row: Row = sqlx::query_as(
+    let row: Row = sqlx::query_as(&format!(
         "SELECT u.name, u.email, u.phone, u.job_title, u.status, u.version, u.last_seen_at, u.created_at,
-                CASE WHEN c.owner_id = u.id THEN 1 ELSE 0 END AS is_owner,
-                COALESCE((SELECT r.name FROM role_assignments ra JOIN roles r ON r.id = ra.role_id
-                          JOIN accounts a ON a.id = ra.account_id
-                          WHERE ra.user_id = u.id AND a.parent_id IS NULL), '') AS role
+                CASE WHEN c.owner_id = u.id THEN 1 ELSE 0 END AS is_owner
          FROM users u JOIN companies c ON c.id = u.company_id
-         WHERE u.id = $1 AND u.company_id = $2",
-    )
+         WHERE u.id = $1 AND u.company_id = $2{}",
+        can.scope().users_inside("u.id")
+    ))
     .bind(user.0)
     .bind(can.company().0)
     .fetch_optional(db)
     .await?
     .ok_or_else(|| AppError::NotFound("That user".into()))?;
+    let access = super::assignments::of_user(db, can.company(), user).await?;
     Ok(UserDetails {
         id: user,
         status: UserStatus::from_key(&row.status).unwrap_or(UserStatus::Deactivated),
@@ -672,7 +718,8 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
         email: row.email,
         phone: row.phone,
         job_title: row.job_title,
-        role: row.role,
+        role: super::assignments::summary(&access),
+        access,
         version: row.version,
         last_seen_at: row.last_seen_at,
         created_at: row.created_at,

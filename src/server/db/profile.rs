@@ -514,13 +514,17 @@ pub async fn end_my_other_sessions(
 }
 
 /// The email of `user` in the admin's company, or NotFound (also for other companies' users).
-async fn user_of_company(db: &Db, company: CompanyId, user: UserId) -> Result<String, AppError> {
-    sqlx::query_scalar("SELECT email FROM users WHERE id = $1 AND company_id = $2")
-        .bind(user.0)
-        .bind(company.0)
-        .fetch_optional(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("That user".into()))
+/// The email of `user`, if they are of the caller's company and inside their scope.
+async fn user_of_company(db: &Db, can: &Can<perm::ManageUsers>, user: UserId) -> Result<String, AppError> {
+    sqlx::query_scalar(&format!(
+        "SELECT email FROM users WHERE id = $1 AND company_id = $2{}",
+        can.scope().users_inside("users.id")
+    ))
+    .bind(user.0)
+    .bind(can.company().0)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That user".into()))
 }
 
 /// An admin's view of a user's devices.
@@ -532,7 +536,7 @@ pub async fn user_devices(
     current: SessionId,
     idle_ms: i64,
 ) -> Result<Devices, AppError> {
-    user_of_company(db, can.company(), user).await?;
+    user_of_company(db, can, user).await?;
     list_sessions(db, user, current, idle_ms).await
 }
 
@@ -545,7 +549,7 @@ pub async fn end_user_sessions(
     user: UserId,
     session: Option<SessionId>,
 ) -> Result<u64, AppError> {
-    let email = user_of_company(db, can.company(), user).await?;
+    let email = user_of_company(db, can, user).await?;
     end_sessions(db, by, user, &email, session, None).await
 }
 

@@ -31,13 +31,15 @@ fn taken_name(e: sqlx::Error) -> AppError {
 /// The company's teams by name, each with its number of members.
 #[tracing::instrument(skip(db, can), err(Debug))]
 pub async fn list(db: &Db, can: &Can<perm::ViewUsers>) -> Result<Vec<TeamRow>, AppError> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+    // Every team shows, but a scoped caller counts only the members they can see.
+    let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
         "SELECT t.id, t.name, COUNT(tm.user_id)
-         FROM teams t LEFT JOIN team_members tm ON tm.team_id = t.id
+         FROM teams t LEFT JOIN team_members tm ON tm.team_id = t.id{}
          WHERE t.company_id = $1
          GROUP BY t.id, t.name
          ORDER BY t.name, t.id",
-    )
+        visible_members(can)
+    ))
     .bind(can.company().0)
     .fetch_all(db)
     .await?;
@@ -49,6 +51,14 @@ pub async fn list(db: &Db, can: &Can<perm::ViewUsers>) -> Result<Vec<TeamRow>, A
             members,
         })
         .collect())
+}
+
+/// A condition on `team_members tm` keeping the members inside the caller's scope.
+fn visible_members(can: &Can<perm::ViewUsers>) -> String {
+    match can.scope().users_inside("tm.user_id") {
+        inside if inside.is_empty() => inside,
+        inside => format!(" AND tm.user_id IN (SELECT u.id FROM users u WHERE 1 = 1{inside})"),
+    }
 }
 
 /// Where a page of members starts or ends: the (name, id) of its boundary member. Opaque to
@@ -93,10 +103,11 @@ pub async fn page(
     before: Option<&str>,
 ) -> Result<TeamPage, AppError> {
     let company = can.company();
-    let team: (String, i64) = sqlx::query_as(
-        "SELECT t.name, (SELECT COUNT(*) FROM team_members tm WHERE tm.team_id = t.id)
+    let team: (String, i64) = sqlx::query_as(&format!(
+        "SELECT t.name, (SELECT COUNT(*) FROM team_members tm WHERE tm.team_id = t.id{})
          FROM teams t WHERE t.id = $1 AND t.company_id = $2",
-    )
+        visible_members(can)
+    ))
     .bind(id.0)
     .bind(company.0)
     .fetch_optional(db)
@@ -109,6 +120,7 @@ pub async fn page(
         None => None,
     };
     let (op, direction) = if backward { ("<", "DESC") } else { (">", "ASC") };
+    let scope = can.scope().users_inside("u.id");
     let seek = if cursor.is_some() {
         format!(" AND (u.name, u.id) {op} ($3, $4)")
     } else {
@@ -117,7 +129,7 @@ pub async fn page(
     let sql = format!(
         "SELECT u.id, u.name, u.email, u.status
          FROM team_members tm JOIN users u ON u.id = tm.user_id
-         WHERE tm.team_id = $1 AND u.company_id = $2{seek}
+         WHERE tm.team_id = $1 AND u.company_id = $2{scope}{seek}
          ORDER BY u.name {direction}, u.id {direction}
          LIMIT {}",
         TEAM_PAGE_SIZE + 1

@@ -5,10 +5,13 @@ use super::{placeholders, Db};
 use crate::{
     error::AppError,
     model::{
-        Choice, CompanyId, FilterChoices, InvitationRow, InvitationStatus, TabCounts, UserId, UserListQuery,
-        UserRow, UserSort, UserStatus, UserTab,
+        AccountId, Choice, CompanyId, FilterChoices, InvitationRow, InvitationStatus, TabCounts, UserId,
+        UserListQuery, UserRow, UserSort, UserStatus, UserTab,
     },
-    server::auth::{perm, Can},
+    server::{
+        access::Scope,
+        auth::{perm, Can},
+    },
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -143,8 +146,15 @@ fn like_pattern(term: &str) -> String {
 /// search, filters); its values are appended to `args`. Pages and bulk selections share it.
 /// Filters are `u.id IN (subquery)`, not correlated `EXISTS`: the database reads the role's,
 /// team's or account's users once from their index instead of probing once per user.
-pub(super) fn view_filter(company: CompanyId, query: &UserListQuery, args: &mut Vec<Value>) -> String {
+/// Only users inside the caller's `scope` are ever matched.
+pub(super) fn view_filter(
+    company: CompanyId,
+    scope: &Scope,
+    query: &UserListQuery,
+    args: &mut Vec<Value>,
+) -> String {
     let mut sql = format!("u.company_id = {}", bind(args, Value::Int(company.0)));
+    sql += &scope.users_inside("u.id");
     if let Some(status) = query.tab.status() {
         sql += &format!(" AND u.status = {}", bind(args, Value::Text(status.key().into())));
     }
@@ -186,7 +196,7 @@ pub async fn page(
     let mut args = Vec::new();
     let mut sql = format!(
         "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at FROM users u WHERE {}",
-        view_filter(can.company(), query, &mut args)
+        view_filter(can.company(), can.scope(), query, &mut args)
     );
     let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
     columns.push("u.id");
@@ -287,6 +297,7 @@ pub async fn invitations(
         "SELECT i.id, i.email, i.invited_by_name, i.status, i.sent_at, i.expires_at FROM invitations i
          WHERE i.company_id = $1",
     );
+    sql += &can.scope().invitations_inside("i.id");
     if !query.search.trim().is_empty() {
         let p = bind(&mut args, Value::Text(like_pattern(&query.search)));
         sql += &format!(" AND (i.email LIKE {p} ESCAPE '\\' OR LOWER(i.name) LIKE {p} ESCAPE '\\')");
@@ -361,7 +372,7 @@ pub async fn count_matching(
     let mut args = Vec::new();
     let sql = format!(
         "SELECT COUNT(*) FROM users u WHERE {}",
-        view_filter(can.company(), query, &mut args)
+        view_filter(can.company(), can.scope(), query, &mut args)
     );
     let (count,): (i64,) = with_args(&sql, args).fetch_one(db).await?;
     Ok(count)
@@ -369,19 +380,23 @@ pub async fn count_matching(
 
 /// How many users each tab holds, and pending invitations that have not expired.
 pub async fn tab_counts(db: &Db, can: &Can<perm::ViewUsers>, now: i64) -> Result<TabCounts, sqlx::Error> {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT status, COUNT(*) FROM users WHERE company_id = $1 GROUP BY status")
-            .bind(can.company().0)
-            .fetch_all(db)
-            .await?;
+    let scope = can.scope();
+    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT status, COUNT(*) FROM users u WHERE company_id = $1{} GROUP BY status",
+        scope.users_inside("u.id")
+    ))
+    .bind(can.company().0)
+    .fetch_all(db)
+    .await?;
     let of = |status: UserStatus| {
         rows.iter()
             .find(|(s, _)| s == status.key())
             .map_or(0, |(_, n)| *n)
     };
-    let invited: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM invitations WHERE company_id = $1 AND status = 'pending' AND expires_at > $2",
-    )
+    let invited: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM invitations i WHERE company_id = $1 AND status = 'pending' AND expires_at > $2{}",
+        scope.invitations_inside("i.id")
+    ))
     .bind(can.company().0)
     .bind(now)
     .fetch_one(db)
@@ -412,11 +427,46 @@ pub async fn filter_choices(db: &Db, can: &Can<perm::ViewUsers>) -> Result<Filte
     Ok(FilterChoices {
         roles: list("SELECT id, name FROM roles WHERE company_id = $1 ORDER BY id").await?,
         teams: list("SELECT id, name FROM teams WHERE company_id = $1 ORDER BY name").await?,
-        accounts: list(
-            "SELECT id, name FROM accounts WHERE company_id = $1 ORDER BY parent_id IS NOT NULL, name",
-        )
-        .await?,
+        accounts: account_choices(db, can.company(), can.scope()).await?,
     })
+}
+
+/// The accounts inside `scope`, each named by its path from the top ("Acme › Sales › EMEA"),
+/// in tree order: for filters and for choosing where to give access.
+pub async fn account_choices(db: &Db, company: CompanyId, scope: &Scope) -> Result<Vec<Choice>, sqlx::Error> {
+    let rows: Vec<(i64, Option<i64>, String)> =
+        sqlx::query_as("SELECT id, parent_id, name FROM accounts WHERE company_id = $1")
+            .bind(company.0)
+            .fetch_all(db)
+            .await?;
+    let by_id: HashMap<i64, (Option<i64>, &str)> =
+        rows.iter().map(|(id, p, n)| (*id, (*p, n.as_str()))).collect();
+    let path = |mut id: i64| {
+        let mut names = Vec::new();
+        // Bounded by the number of accounts, so a damaged tree cannot loop forever.
+        while let Some((parent, name)) = by_id.get(&id).filter(|_| names.len() <= rows.len()) {
+            names.push(*name);
+            match parent {
+                Some(p) => id = *p,
+                None => break,
+            }
+        }
+        names.reverse();
+        names
+    };
+    let mut choices: Vec<(Vec<&str>, i64)> = rows
+        .iter()
+        .filter(|(id, _, _)| scope.covers(AccountId(*id)))
+        .map(|(id, _, _)| (path(*id), *id))
+        .collect();
+    choices.sort();
+    Ok(choices
+        .into_iter()
+        .map(|(names, id)| Choice {
+            id,
+            name: names.join(" › "),
+        })
+        .collect())
 }
 
 /// Each user's role for the table: the role on the root account, else "Role (Account)" for

@@ -1,0 +1,68 @@
+//! "Account and sub-account access": a user's role per account, and the question the host
+//! product asks about its modules.
+
+#[cfg(feature = "ssr")]
+use crate::model::LiveEvent;
+use crate::{
+    error::AppError,
+    model::{AccountId, RoleId, UserId},
+};
+use leptos::prelude::*;
+
+/// Gives a user `role` on each of `accounts` (replacing the role they had on any of them).
+#[server(endpoint = "users/access/grant")]
+pub async fn grant_access(
+    id: UserId,
+    role: RoleId,
+    #[server(default)] accounts: Vec<AccountId>,
+) -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = super::author().await?;
+            db::assignments::grant(&state.db, &can, &by, id, role, &accounts).await?;
+            state.live.publish(can.company(), LiveEvent::user(id));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Removes a user's access to one account; they keep at least one.
+#[server(endpoint = "users/access/remove")]
+pub async fn remove_access(id: UserId, account: AccountId) -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = super::author().await?;
+            db::assignments::remove(&state.db, &can, &by, id, account).await?;
+            state.live.publish(can.company(), LiveEvent::user(id));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Whether the signed-in user may use the product module `module` (its key, such as
+/// `module.payments`) on `account`, or on some account when none is given. The host product
+/// asks this before showing a module; the answer follows role changes at once.
+#[server(endpoint = "access/check")]
+pub async fn may_use_module(
+    module: String,
+    #[server(default)] account: Option<AccountId>,
+) -> Result<bool, AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            if let Some(account) = account {
+                // Another company's account is simply unknown.
+                if !db::assignments::in_company(&auth::state()?.db, user.company_id, account).await? {
+                    return Err(AppError::NotFound("That account".into()));
+                }
+            }
+            Ok(user.access.may_use(&module, account))
+        }
+        .await,
+    )
+}

@@ -1,0 +1,252 @@
+//! "Account and sub-account access" on a user's page: the role they hold in each account,
+//! changed per row, removed with the row's trash button, or given in more accounts at once.
+
+use super::user_actions::DialogActions;
+use crate::{
+    api::{
+        access::{GrantAccess, RemoveAccess},
+        users::user_filter_choices,
+    },
+    components::{field::FormAlert, modal::Modal},
+    model::{AccessRow, AccountId, Choice, RoleId, UserDetails},
+};
+use leptos::prelude::*;
+
+#[component]
+pub fn AccessPanel(
+    details: UserDetails,
+    /// Whether the viewer may change this user's access (not their own, not the owner's).
+    editable: bool,
+    /// Called after a change, so the page reloads the user.
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let grant = ServerAction::<GrantAccess>::new();
+    let remove = ServerAction::<RemoveAccess>::new();
+    let adding = RwSignal::new(false);
+    // While the dialog is open, it shows its own error.
+    let error = Signal::derive(move || {
+        if adding.get() {
+            return None;
+        }
+        grant
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| remove.value().get().and_then(Result::err))
+    });
+    Effect::new(move |_| {
+        if matches!(grant.value().get(), Some(Ok(()))) || matches!(remove.value().get(), Some(Ok(()))) {
+            adding.set(false);
+            on_change.run(());
+        }
+    });
+    let choices = Resource::new(
+        move || editable,
+        |editable| async move {
+            if editable {
+                user_filter_choices().await.ok()
+            } else {
+                None
+            }
+        },
+    );
+    let id = details.id;
+    let rows = details.access;
+    view! {
+        <section class="panel" aria-labelledby="access-title">
+            <h2 id="access-title">"Account and sub-account access"</h2>
+            <p class="muted">
+                "A role reaches its account and every sub-account below it. Where two apply, the one nearest to the account decides."
+            </p>
+            <FormAlert error />
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || {
+                    let rows = rows.clone();
+                    Suspend::new(async move {
+                        let choices = choices.await;
+                        let roles: Vec<Choice> = choices
+                            .as_ref()
+                            .map(|c| c.roles.iter().filter(|r| r.name != "Owner").cloned().collect())
+                            .unwrap_or_default();
+                        let accounts: Vec<Choice> = choices.map(|c| c.accounts).unwrap_or_default();
+                        let single = rows.len() == 1;
+                        let roles = StoredValue::new(roles);
+                        view! {
+                            <table class="access-table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Account"</th>
+                                        <th scope="col">"Role"</th>
+                                        {editable.then(|| view! { <th scope="col"><span class="visually-hidden">"Remove"</span></th> })}
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {rows
+                                        .into_iter()
+                                        .map(|row| view! { <AccessRowView row editable single roles grant remove id /> })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                            {editable.then(|| view! {
+                                <button type="button" on:click=move |_| adding.set(true)>
+                                    "Assign with another role to more accounts"
+                                </button>
+                                <AssignDialog open=adding roles accounts grant id />
+                            })}
+                        }
+                    })
+                }}
+            </Suspense>
+        </section>
+    }
+}
+
+/// One assignment: the account, its role (a select when editable) and the trash button.
+#[component]
+fn AccessRowView(
+    row: AccessRow,
+    editable: bool,
+    /// Whether this is the user's only assignment, which cannot be removed.
+    single: bool,
+    roles: StoredValue<Vec<Choice>>,
+    grant: ServerAction<GrantAccess>,
+    remove: ServerAction<RemoveAccess>,
+    id: crate::model::UserId,
+) -> impl IntoView {
+    let AccessRow {
+        account,
+        account_name,
+        role,
+        role_name,
+    } = row;
+    let change = move |ev| {
+        if let Ok(role) = event_target_value(&ev).parse::<i64>() {
+            grant.dispatch(GrantAccess {
+                id,
+                role: RoleId(role),
+                accounts: vec![account],
+            });
+        }
+    };
+    let select_label = format!("Role in {account_name}");
+    let remove_label = format!("Remove access to {account_name}");
+    view! {
+        <tr>
+            <td>{account_name.clone()}</td>
+            <td>
+                {if editable {
+                    view! {
+                        <select aria-label=select_label on:change=change disabled=move || grant.pending().get()>
+                            {roles
+                                .get_value()
+                                .into_iter()
+                                .map(|r| view! { <option value=r.id.to_string() selected=r.id == role.0>{r.name}</option> })
+                                .collect_view()}
+                        </select>
+                    }
+                    .into_any()
+                } else {
+                    view! { <span>{role_name}</span> }.into_any()
+                }}
+            </td>
+            {editable.then(|| view! {
+                <td class="row-end">
+                    <button
+                        type="button"
+                        class="icon-button danger-text"
+                        aria-label=remove_label.clone()
+                        title=if single { "Everyone keeps access to at least one account".to_string() } else { remove_label }
+                        disabled=move || single || remove.pending().get()
+                        on:click=move |_| { remove.dispatch(RemoveAccess { id, account }); }
+                    >
+                        <span aria-hidden="true">"🗑"</span>
+                    </button>
+                </td>
+            })}
+        </tr>
+    }
+}
+
+/// "Assign with another role to more accounts": a role, then the accounts it applies to.
+#[component]
+fn AssignDialog(
+    open: RwSignal<bool>,
+    roles: StoredValue<Vec<Choice>>,
+    accounts: Vec<Choice>,
+    grant: ServerAction<GrantAccess>,
+    id: crate::model::UserId,
+) -> impl IntoView {
+    let close = Callback::new(move |()| open.set(false));
+    let accounts = StoredValue::new(accounts);
+    // A fresh dialog shows no error from an earlier change.
+    Effect::new(move |_| {
+        if open.get() {
+            grant.value().set(None);
+        }
+    });
+    view! {
+        <Modal open title="Assign to more accounts" on_close=close>
+            {move || {
+                let role = RwSignal::new(None::<i64>);
+                let chosen = RwSignal::new(Vec::<AccountId>::new());
+                let error = Signal::derive(move || grant.value().get().and_then(Result::err));
+                view! {
+                    <div class="dialog-body">
+                        <FormAlert error />
+                        <div class="field">
+                            <label for="assign-role">"Role"</label>
+                            <select id="assign-role" on:change=move |e| role.set(event_target_value(&e).parse().ok())>
+                                <option value="">"Choose a role"</option>
+                                {roles
+                                    .get_value()
+                                    .into_iter()
+                                    .map(|r| view! { <option value=r.id.to_string()>{r.name}</option> })
+                                    .collect_view()}
+                            </select>
+                        </div>
+                        <fieldset class="checklist">
+                            <legend>"Accounts"</legend>
+                            {accounts
+                                .get_value()
+                                .into_iter()
+                                .map(|a| {
+                                    let account = AccountId(a.id);
+                                    view! {
+                                        <label class="check">
+                                            <input
+                                                type="checkbox"
+                                                on:change=move |e| {
+                                                    let on = event_target_checked(&e);
+                                                    chosen.update(|c| {
+                                                        c.retain(|x| *x != account);
+                                                        if on {
+                                                            c.push(account);
+                                                        }
+                                                    });
+                                                }
+                                            />
+                                            {a.name}
+                                        </label>
+                                    }
+                                })
+                                .collect_view()}
+                        </fieldset>
+                        <DialogActions
+                            label="Assign"
+                            class="primary"
+                            on_cancel=close
+                            disabled=Signal::derive(move || {
+                                role.get().is_none() || chosen.get().is_empty() || grant.pending().get()
+                            })
+                            on_confirm=Callback::new(move |()| {
+                                if let Some(r) = role.get_untracked() {
+                                    grant.dispatch(GrantAccess { id, role: RoleId(r), accounts: chosen.get_untracked() });
+                                }
+                            })
+                        />
+                    </div>
+                }
+            }}
+        </Modal>
+    }
+}

@@ -1,0 +1,263 @@
+//! A user's role assignments: which role they hold in which account ("Account and sub-account
+//! access"). Each change is one transaction with its audit event; the caller may only touch
+//! users and accounts inside their scope and hand out roles no stronger than their own there.
+
+use super::{
+    audit::{self, By, Target},
+    lifecycle::{assignable_role, current, lock_company},
+    now_ms,
+    users::account_choices,
+    Db,
+};
+use crate::{
+    error::AppError,
+    model::{AccessRow, AccountId, CompanyId, RoleId, UserId},
+    server::{
+        access::Scope,
+        auth::{perm, Can},
+    },
+};
+use serde_json::json;
+use sqlx::{Any, Transaction};
+use std::collections::HashMap;
+
+/// At most this many accounts in one "assign to more accounts".
+pub const MAX_ACCOUNTS: usize = 100;
+
+/// The user's assignments in tree order, each account named by its path.
+pub async fn of_user(db: &Db, company: CompanyId, user: UserId) -> Result<Vec<AccessRow>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT ra.account_id, ra.role_id, r.name FROM role_assignments ra JOIN roles r ON r.id = ra.role_id
+         WHERE ra.user_id = $1",
+    )
+    .bind(user.0)
+    .fetch_all(db)
+    .await?;
+    let paths = account_choices(db, company, &Scope::All).await?;
+    let order: HashMap<i64, usize> = paths.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let mut access: Vec<AccessRow> = rows
+        .into_iter()
+        .map(|(account, role, role_name)| AccessRow {
+            account: AccountId(account),
+            account_name: order
+                .get(&account)
+                .map(|&i| paths[i].name.clone())
+                .unwrap_or_default(),
+            role: RoleId(role),
+            role_name,
+        })
+        .collect();
+    access.sort_by_key(|row| order.get(&row.account.0).copied());
+    Ok(access)
+}
+
+/// Whether `account` is one of `company`'s.
+pub async fn in_company<'e>(
+    db: impl sqlx::Executor<'e, Database = Any>,
+    company: CompanyId,
+    account: AccountId,
+) -> Result<bool, sqlx::Error> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1 AND company_id = $2")
+        .bind(account.0)
+        .bind(company.0)
+        .fetch_optional(db)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The role shown for a user: the root account's alone when it is their only assignment,
+/// else "Role (Account)" for each. `access` is in tree order, so the root comes first.
+pub fn summary(access: &[AccessRow]) -> String {
+    match access {
+        [only] if !only.account_name.contains('›') => only.role_name.clone(),
+        _ => access
+            .iter()
+            .map(|row| format!("{} ({})", row.role_name, row.account_name))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+/// Gives `user` the role `role` on each of `accounts` (replacing the role they had there).
+#[tracing::instrument(skip(db, can, by), err(Debug))]
+pub async fn grant(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+    role: RoleId,
+    accounts: &[AccountId],
+) -> Result<(), AppError> {
+    if accounts.is_empty() {
+        return Err(AppError::field("accounts", "Choose at least one account."));
+    }
+    if accounts.len() > MAX_ACCOUNTS {
+        return Err(AppError::field(
+            "accounts",
+            format!("Choose at most {MAX_ACCOUNTS} accounts at once."),
+        ));
+    }
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let email = changeable(&mut tx, can, user).await?;
+    let mut role_name = String::new();
+    for &account in accounts {
+        in_scope(&mut tx, can, account).await?;
+        role_name = assignable_role(&mut tx, can, role, Some(account)).await?;
+        sqlx::query(
+            "INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)
+             ON CONFLICT (user_id, account_id) DO UPDATE SET role_id = excluded.role_id",
+        )
+        .bind(user.0)
+        .bind(account.0)
+        .bind(role.0)
+        .execute(&mut *tx)
+        .await?;
+    }
+    let ids: Vec<i64> = accounts.iter().map(|a| a.0).collect();
+    finish(
+        &mut tx,
+        by,
+        (user, &email),
+        "user.access_granted",
+        json!({ "role": role_name, "accounts": ids }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Takes away `user`'s assignment on `account`. Everyone keeps at least one.
+#[tracing::instrument(skip(db, can, by), err(Debug))]
+pub async fn remove(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+    account: AccountId,
+) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let email = changeable(&mut tx, can, user).await?;
+    in_scope(&mut tx, can, account).await?;
+    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM role_assignments WHERE user_id = $1")
+        .bind(user.0)
+        .fetch_one(&mut *tx)
+        .await?;
+    let removed = sqlx::query("DELETE FROM role_assignments WHERE user_id = $1 AND account_id = $2")
+        .bind(user.0)
+        .bind(account.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if removed == 0 {
+        return Err(AppError::NotFound("That access".into()));
+    }
+    if held <= 1 {
+        return Err(AppError::Conflict(
+            "Everyone keeps access to at least one account: give them access elsewhere first.".into(),
+        ));
+    }
+    finish(
+        &mut tx,
+        by,
+        (user, &email),
+        "user.access_removed",
+        json!({ "account": account.0 }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The email of `user` if the caller may change their access: inside the caller's scope, not
+/// the owner (who holds everything everywhere) and not the caller (who could lock themselves
+/// out). Serialised with other owner-sensitive changes.
+async fn changeable(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
+    user: UserId,
+) -> Result<String, AppError> {
+    let owner = lock_company(tx, can.company()).await?;
+    let target = current(tx, can.company(), can.scope(), user).await?;
+    if user == owner {
+        return Err(AppError::Conflict(
+            "The owner has every permission in every account; their access can't be changed.".into(),
+        ));
+    }
+    if user == can.actor() {
+        return Err(AppError::Conflict(
+            "You can't change your own access: ask another admin.".into(),
+        ));
+    }
+    Ok(target.email)
+}
+
+/// NotFound unless `account` is the company's and inside the caller's scope.
+async fn in_scope(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
+    account: AccountId,
+) -> Result<(), AppError> {
+    if can.scope().covers(account) && in_company(&mut **tx, can.company(), account).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound("That account".into()))
+    }
+}
+
+/// Bumps the user's version (an open edit form or a bulk undo sees the change) and records it.
+async fn finish(
+    tx: &mut Transaction<'_, Any>,
+    by: &By,
+    (user, email): (UserId, &str),
+    action: &str,
+    after: serde_json::Value,
+    now: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
+    audit::record(
+        tx,
+        by,
+        action,
+        Target {
+            id: Some(user),
+            label: email,
+        },
+        None,
+        Some(after),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(account: &str, role: &str) -> AccessRow {
+        AccessRow {
+            account: AccountId(1),
+            account_name: account.into(),
+            role: RoleId(1),
+            role_name: role.into(),
+        }
+    }
+
+    #[test]
+    fn the_summary_names_accounts_only_below_the_root() {
+        assert_eq!(summary(&[row("Acme", "Admin")]), "Admin");
+        assert_eq!(
+            summary(&[row("Acme", "Member"), row("Acme › Sales", "Admin")]),
+            "Member (Acme), Admin (Acme › Sales)"
+        );
+        assert_eq!(summary(&[]), "");
+    }
+}

@@ -16,8 +16,9 @@ mod seed;
 
 use crate::http::{Http, Server};
 use roster::{
-    model::{CompanyId, Permission, SessionId, TeamId, UserId, UserListQuery, UserSort},
+    model::{AccountId, CompanyId, Grants, SessionId, TeamId, UserId, UserListQuery, UserSort},
     server::{
+        access::{Access, Assignment},
         assets,
         auth::{perm, Can, CurrentUser},
         db::{self, Db},
@@ -275,11 +276,19 @@ async fn deep_cursor(http: &Http, cookie: &str) -> String {
 
 /// The admin as the server sees them, for calling the data functions directly (the floor).
 async fn caller(db: &Db, email: &str) -> CurrentUser {
-    let (id, company): (i64, i64) = sqlx::query_as("SELECT id, company_id FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_one(db)
-        .await
-        .unwrap();
+    let (id, company, root): (i64, i64, i64) = sqlx::query_as(
+        "SELECT u.id, u.company_id, a.id FROM users u JOIN accounts a ON a.company_id = u.company_id AND a.parent_id IS NULL
+         WHERE u.email = $1",
+    )
+    .bind(email)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let admin = Assignment {
+        account: AccountId(root),
+        role_name: "Admin".into(),
+        grants: Grants::of_role(Some("admin"), "", &[]),
+    };
     CurrentUser {
         session_id: SessionId(0),
         id: UserId(id),
@@ -287,8 +296,8 @@ async fn caller(db: &Db, email: &str) -> CurrentUser {
         name: "Adam Admin".into(),
         email: email.into(),
         company_name: "Globex".into(),
-        role_name: "Admin".into(),
-        permissions: Permission::ALL.to_vec(),
+        expires_at: i64::MAX,
+        access: Arc::new(Access::new(AccountId(root), vec![admin], &[], vec![])),
     }
 }
 

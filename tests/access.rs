@@ -294,6 +294,42 @@ const PROTECTED: &[Protected] = &[
             ]
         },
     },
+    Protected {
+        endpoint: "roles/list",
+        needs: Some(Permission::ManageRoles),
+        args: |_| vec![],
+    },
+    Protected {
+        endpoint: "roles/create",
+        needs: Some(Permission::ManageRoles),
+        args: |_| {
+            vec![
+                ("name", "Intruders".into()),
+                ("permissions[0]", "ManageSettings".into()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "roles/update",
+        needs: Some(Permission::ManageRoles),
+        args: |f| {
+            vec![
+                ("id", f.a_member_role.to_string()),
+                ("name", "Hacked".into()),
+                ("permissions[0]", "ManageSettings".into()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "roles/delete",
+        needs: Some(Permission::ManageRoles),
+        args: |f| {
+            vec![
+                ("id", f.a_member_role.to_string()),
+                ("move_to", f.a_admin_role.to_string()),
+            ]
+        },
+    },
 ];
 
 /// Company A (with an owner, a member and a pending invitation) and company B (with its owner).
@@ -507,6 +543,20 @@ async fn protected_server_functions_never_reach_another_companys_data() {
         team,
         ("A Team".to_string(), 1),
         "company B renamed, deleted, joined or emptied no team of A"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM roles WHERE company_id = (SELECT company_id FROM roles WHERE id = {}) AND name IN ('Owner', 'Admin', 'Member')",
+            f.a_member_role
+        ))
+        .await,
+        3,
+        "company B renamed or deleted no role of A"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM roles WHERE name = 'Intruders'")
+            .await,
+        0
     );
 }
 

@@ -554,9 +554,13 @@ async fn protected_server_functions_never_reach_another_companys_data() {
         "company B renamed or deleted no role of A"
     );
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM roles WHERE name = 'Intruders'")
-            .await,
-        0
+        app.count(&format!(
+            "SELECT COUNT(*) FROM roles WHERE name = 'Intruders' AND company_id = (SELECT company_id FROM roles WHERE id = {})",
+            f.a_member_role
+        ))
+        .await,
+        0,
+        "company B made no role in A"
     );
 }
 

@@ -425,3 +425,32 @@ async fn a_member_may_not_see_or_change_roles() {
     let r = delete(&app, &cookie, c.member_role, None).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 }
+
+#[tokio::test]
+async fn the_roles_page_lists_the_roles_for_a_manager_and_refuses_a_member() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    role(&app, &c.owner, "Billing", &["ViewUsers"], &["module.payments"]).await;
+    let r = app.request("GET", "/roles", &[], Some(&c.owner), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for text in [
+        "<h1>Roles</h1>",
+        "New role",
+        "Built-in",
+        "Billing",
+        "View users, Modules: Payments",
+        "aria-label=\"Edit Billing\"",
+        "aria-label=\"Delete Billing\"",
+        "1 user",
+    ] {
+        assert!(r.body.contains(text), "{text} missing from the page");
+    }
+    assert!(!r.body.contains("Edit Admin"), "built-ins have no Edit");
+
+    let mel = email("mel");
+    app.add_user(&c.owner_email, "Mel", &mel, "member").await;
+    let cookie = app.session_of(&mel).await;
+    let r = app.request("GET", "/roles", &[], Some(&cookie), None).await;
+    assert!(r.body.contains("You don't have access"), "{}", r.body);
+    assert!(!r.body.contains("Billing"));
+}

@@ -307,12 +307,48 @@ const PROTECTED: &[Protected] = &[
         },
     },
     Protected {
+        endpoint: "roles/list",
+        needs: Some(Permission::ManageRoles),
+        args: |_| vec![],
+    },
+    Protected {
+        endpoint: "roles/create",
+        needs: Some(Permission::ManageRoles),
+        args: |_| {
+            vec![
+                ("name", "Intruders".into()),
+                ("permissions[0]", "ManageSettings".into()),
+            ]
+        },
+    },
+    Protected {
         endpoint: "users/access/remove",
         needs: Some(Permission::ManageUsers),
         args: |f| {
             vec![
                 ("id", f.a_member_id.to_string()),
                 ("account", f.a_root.to_string()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "roles/update",
+        needs: Some(Permission::ManageRoles),
+        args: |f| {
+            vec![
+                ("id", f.a_member_role.to_string()),
+                ("name", "Hacked".into()),
+                ("permissions[0]", "ManageSettings".into()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "roles/delete",
+        needs: Some(Permission::ManageRoles),
+        args: |f| {
+            vec![
+                ("id", f.a_member_role.to_string()),
+                ("move_to", f.a_admin_role.to_string()),
             ]
         },
     },
@@ -599,6 +635,24 @@ async fn protected_server_functions_never_reach_another_companys_data() {
         team,
         ("A Team".to_string(), 1),
         "company B renamed, deleted, joined or emptied no team of A"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM roles WHERE company_id = (SELECT company_id FROM roles WHERE id = {}) AND name IN ('Owner', 'Admin', 'Member')",
+            f.a_member_role
+        ))
+        .await,
+        3,
+        "company B renamed or deleted no role of A"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM roles WHERE name = 'Intruders' AND company_id = (SELECT company_id FROM roles WHERE id = {})",
+            f.a_member_role
+        ))
+        .await,
+        0,
+        "company B made no role in A"
     );
 }
 

@@ -10,6 +10,7 @@ pub mod invitations;
 pub mod join;
 pub mod profile;
 pub mod reset;
+pub mod roles;
 pub mod settings;
 pub mod teams;
 pub mod users;

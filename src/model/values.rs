@@ -112,6 +112,22 @@ impl TeamName {
     }
 }
 
+/// A role's name: 1 to 60 characters, unique in its company whatever the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleName(String);
+
+impl RoleName {
+    pub const MAX_LEN: usize = 60;
+
+    pub fn parse(input: &str) -> Result<RoleName, AppError> {
+        parse_name(input, "name", "the role name", Self::MAX_LEN).map(RoleName)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// An optional phone number: digits with the usual separators and an optional leading +.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phone(String);

@@ -26,17 +26,6 @@ fn ComingSoon(title: &'static str, needs: Permission, coming: &'static str) -> i
 }
 
 #[component]
-pub fn RolesPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Roles"
-            needs=Permission::ManageRoles
-            coming="Custom roles with a permission matrix are coming next. Every company has the built-in roles Owner, Admin and Member."
-        />
-    }
-}
-
-#[component]
 pub fn AccountsPage() -> impl IntoView {
     view! {
         <ComingSoon

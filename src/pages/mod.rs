@@ -12,6 +12,7 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod reset;
+pub mod roles;
 pub mod selection;
 pub mod settings;
 pub mod signup;

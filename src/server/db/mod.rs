@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod outbox;
 pub mod profile;
 pub mod reset;
+pub mod roles;
 pub mod sessions;
 pub mod teams;
 pub mod throttle;

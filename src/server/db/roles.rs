@@ -1,0 +1,445 @@
+//! Roles and their permission matrix (manage-roles). Every query is scoped to the capability's
+//! company. The built-in roles are defined in code and cannot be edited or deleted; custom
+//! roles keep their grants in `roles.permissions`. Nobody hands out more than they hold on
+//! the root account. Each change is one transaction with its audit event.
+
+use super::{
+    audit::{self, By, Target},
+    is_unique_violation, now_ms, Db,
+};
+use crate::{
+    error::AppError,
+    model::{BuiltinRole, CompanyId, Grants, Module, RoleId, RoleName, RoleRow},
+    server::auth::{perm, Can},
+};
+use serde_json::json;
+use sqlx::{Any, Transaction};
+
+/// What bounds the grants of a role being written: what the caller holds on the root account
+/// and the configured product modules.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits<'a> {
+    pub held: &'a Grants,
+    pub modules: &'a [Module],
+}
+
+fn taken(name: &str) -> AppError {
+    AppError::field("name", format!("A role called {name} already exists."))
+}
+
+/// The company's roles: built-ins first (Owner, Admin, Member), then custom roles by name,
+/// each with its grants and how many users and invitations hold it.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn list(
+    db: &Db,
+    can: &Can<perm::ManageRoles>,
+    modules: &[Module],
+) -> Result<Vec<RoleRow>, AppError> {
+    let rows: Vec<(i64, String, Option<String>, String, i64, i64)> = sqlx::query_as(
+        "SELECT r.id, r.name, r.builtin, r.permissions,
+                (SELECT COUNT(DISTINCT ra.user_id) FROM role_assignments ra WHERE ra.role_id = r.id),
+                (SELECT COUNT(DISTINCT ia.invitation_id) FROM invitation_accounts ia WHERE ia.role_id = r.id)
+         FROM roles r
+         WHERE r.company_id = $1
+         ORDER BY CASE r.builtin WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'member' THEN 2 ELSE 3 END,
+                  LOWER(r.name), r.id",
+    )
+    .bind(can.company().0)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, builtin, stored, holders, invitations)| {
+            let mut grants = Grants::of_role(builtin.as_deref(), &stored, modules);
+            // A module no longer configured is not shown (nor offered again).
+            grants.modules.retain(|k| modules.iter().any(|m| &m.key == k));
+            RoleRow {
+                id: RoleId(id),
+                name,
+                builtin: builtin.as_deref().and_then(BuiltinRole::from_key),
+                grants,
+                holders,
+                invitations,
+            }
+        })
+        .collect())
+}
+
+/// Refuses module keys that are not configured, and grants the caller does not hold, naming
+/// what is missing. Answers the grants tidied (no repeats, catalogue order).
+fn check_grants(grants: &Grants, limits: Limits<'_>) -> Result<Grants, AppError> {
+    let unknown: Vec<&str> = grants
+        .modules
+        .iter()
+        .filter(|k| !limits.modules.iter().any(|m| &m.key == *k))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        return Err(AppError::field(
+            "permissions",
+            format!("There is no product module {}.", unknown.join(", ")),
+        ));
+    }
+    let tidy = Grants {
+        permissions: crate::model::Permission::ALL
+            .into_iter()
+            .filter(|p| grants.permissions.contains(p))
+            .collect(),
+        modules: limits
+            .modules
+            .iter()
+            .filter(|m| grants.modules.contains(&m.key))
+            .map(|m| m.key.clone())
+            .collect(),
+    };
+    let missing: Vec<&str> = tidy
+        .permissions
+        .iter()
+        .filter(|p| !limits.held.has(**p))
+        .map(|p| p.label())
+        .chain(
+            limits
+                .modules
+                .iter()
+                .filter(|m| tidy.modules.contains(&m.key) && !limits.held.modules.contains(&m.key))
+                .map(|m| m.name.as_str()),
+        )
+        .collect();
+    if !missing.is_empty() {
+        return Err(AppError::field(
+            "permissions",
+            format!(
+                "You can't give a permission you don't have: {}.",
+                missing.join(", ")
+            ),
+        ));
+    }
+    debug_assert!(limits.held.covers(&tidy));
+    Ok(tidy)
+}
+
+/// Refuses a name another role of the company has, ignoring case. The unique index still
+/// decides under concurrency.
+async fn check_free(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    name: &RoleName,
+    except: Option<RoleId>,
+) -> Result<(), AppError> {
+    let clash: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM roles WHERE company_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3",
+    )
+    .bind(company.0)
+    .bind(name.as_str())
+    .bind(except.map_or(0, |r| r.0))
+    .fetch_optional(&mut **tx)
+    .await?;
+    match clash {
+        Some(_) => Err(taken(name.as_str())),
+        None => Ok(()),
+    }
+}
+
+/// A role of the company as stored: name, built-in kind and permission list.
+struct Stored {
+    name: String,
+    builtin: Option<String>,
+    permissions: String,
+}
+
+/// The company's role `id`, or NotFound (also for another company's role).
+async fn stored(tx: &mut Transaction<'_, Any>, company: CompanyId, id: RoleId) -> Result<Stored, AppError> {
+    let row: Option<(String, Option<String>, String)> =
+        sqlx::query_as("SELECT name, builtin, permissions FROM roles WHERE id = $1 AND company_id = $2")
+            .bind(id.0)
+            .bind(company.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (name, builtin, permissions) = row.ok_or_else(|| AppError::NotFound("That role".into()))?;
+    Ok(Stored {
+        name,
+        builtin,
+        permissions,
+    })
+}
+
+/// Creates a custom role granting `grants`.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn create(
+    db: &Db,
+    can: &Can<perm::ManageRoles>,
+    by: &By,
+    limits: Limits<'_>,
+    name: &str,
+    grants: &Grants,
+) -> Result<RoleId, AppError> {
+    let company = can.company();
+    let name = RoleName::parse(name)?;
+    let grants = check_grants(grants, limits)?;
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    check_free(&mut tx, company, &name, None).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO roles (company_id, name, builtin, permissions, created_at)
+         VALUES ($1, $2, NULL, $3, $4) RETURNING id",
+    )
+    .bind(company.0)
+    .bind(name.as_str())
+    .bind(grants.stored())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            taken(name.as_str())
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        &mut tx,
+        by,
+        "role.created",
+        Target {
+            id: None,
+            label: name.as_str(),
+        },
+        None,
+        Some(json!({ "name": name.as_str(), "permissions": grants.stored() })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(RoleId(id))
+}
+
+/// Renames the custom role `id` and sets its grants. Built-in roles cannot be edited.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn update(
+    db: &Db,
+    can: &Can<perm::ManageRoles>,
+    by: &By,
+    limits: Limits<'_>,
+    id: RoleId,
+    name: &str,
+    grants: &Grants,
+) -> Result<(), AppError> {
+    let company = can.company();
+    let name = RoleName::parse(name)?;
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let before = stored(&mut tx, company, id).await?;
+    if before.builtin.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{} is a built-in role: it cannot be edited.",
+            before.name
+        )));
+    }
+    let grants = check_grants(grants, limits)?;
+    check_free(&mut tx, company, &name, Some(id)).await?;
+    let permissions = grants.stored();
+    if before.name == name.as_str() && before.permissions == permissions {
+        return Ok(());
+    }
+    sqlx::query("UPDATE roles SET name = $1, permissions = $2 WHERE id = $3 AND company_id = $4")
+        .bind(name.as_str())
+        .bind(&permissions)
+        .bind(id.0)
+        .bind(company.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                taken(name.as_str())
+            } else {
+                e.into()
+            }
+        })?;
+    audit::record(
+        &mut tx,
+        by,
+        "role.updated",
+        Target {
+            id: None,
+            label: name.as_str(),
+        },
+        Some(json!({ "name": before.name, "permissions": before.permissions })),
+        Some(json!({ "name": name.as_str(), "permissions": permissions })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes the custom role `id`. Its holders and its invitations' places move to `move_to`
+/// (another role of the company, not Owner, that the caller could grant) in the same
+/// transaction; a role that nobody holds needs no `move_to`.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn delete(
+    db: &Db,
+    can: &Can<perm::ManageRoles>,
+    by: &By,
+    limits: Limits<'_>,
+    id: RoleId,
+    move_to: Option<RoleId>,
+) -> Result<(), AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let role = stored(&mut tx, company, id).await?;
+    if role.builtin.is_some() {
+        return Err(AppError::Conflict(format!(
+            "{} is a built-in role: it cannot be deleted.",
+            role.name
+        )));
+    }
+    let holders: i64 =
+        sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM role_assignments WHERE role_id = $1")
+            .bind(id.0)
+            .fetch_one(&mut *tx)
+            .await?;
+    let invitations: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT invitation_id) FROM invitation_accounts WHERE role_id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    let target = match move_to {
+        Some(to) if to != id => Some((to, move_target(&mut tx, company, to, limits).await?)),
+        Some(_) => {
+            return Err(AppError::field(
+                "move_to",
+                "Choose another role for its users to move to.",
+            ))
+        }
+        None if holders + invitations > 0 => {
+            return Err(AppError::field("move_to", "Choose the role its users move to."))
+        }
+        None => None,
+    };
+    if let Some((to, _)) = target {
+        // A new version tells a pending bulk undo that these users changed since.
+        sqlx::query(
+            "UPDATE users SET version = version + 1, updated_at = $1
+             WHERE company_id = $2 AND id IN (SELECT user_id FROM role_assignments WHERE role_id = $3)",
+        )
+        .bind(now)
+        .bind(company.0)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE role_id = $2")
+            .bind(to.0)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE invitation_accounts SET role_id = $1 WHERE role_id = $2")
+            .bind(to.0)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query("DELETE FROM roles WHERE id = $1 AND company_id = $2")
+        .bind(id.0)
+        .bind(company.0)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        by,
+        "role.deleted",
+        Target {
+            id: None,
+            label: &role.name,
+        },
+        Some(json!({
+            "name": role.name,
+            "permissions": role.permissions,
+            "holders": holders,
+            "invitations": invitations,
+        })),
+        target.map(|(_, name)| json!({ "moved_to": name })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The name of the role holders move to: the company's, not Owner, and within what the
+/// caller may grant.
+async fn move_target(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    to: RoleId,
+    limits: Limits<'_>,
+) -> Result<String, AppError> {
+    let target = stored(tx, company, to).await.map_err(|e| match e {
+        AppError::NotFound(_) => AppError::field("move_to", "Choose one of your company's roles."),
+        e => e,
+    })?;
+    if target.builtin.as_deref() == Some(BuiltinRole::Owner.key()) {
+        return Err(AppError::field(
+            "move_to",
+            "Nobody can be moved to Owner: a company has one owner.",
+        ));
+    }
+    let grants = Grants::of_role(target.builtin.as_deref(), &target.permissions, limits.modules);
+    if !limits.held.covers(&grants) {
+        return Err(AppError::field(
+            "move_to",
+            format!(
+                "You can't move people to {}: it grants more than you have.",
+                target.name
+            ),
+        ));
+    }
+    Ok(target.name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Permission;
+
+    #[test]
+    fn grants_are_tidied_and_bounded_by_what_the_caller_holds() {
+        let modules = [Module::named("Pricing"), Module::named("Payments")];
+        let held = Grants {
+            permissions: vec![Permission::ViewUsers, Permission::ManageRoles],
+            modules: vec!["module.pricing".into()],
+        };
+        let limits = Limits {
+            held: &held,
+            modules: &modules,
+        };
+        let asked = Grants {
+            permissions: vec![
+                Permission::ManageRoles,
+                Permission::ViewUsers,
+                Permission::ViewUsers,
+            ],
+            modules: vec!["module.pricing".into()],
+        };
+        let tidy = check_grants(&asked, limits).unwrap();
+        assert_eq!(tidy.permissions, [Permission::ViewUsers, Permission::ManageRoles]);
+
+        let too_much = Grants {
+            permissions: vec![Permission::ManageSettings],
+            modules: vec!["module.payments".into()],
+        };
+        assert_eq!(
+            check_grants(&too_much, limits).unwrap_err().to_string(),
+            "You can't give a permission you don't have: Manage settings, Payments."
+        );
+        let unknown = Grants {
+            permissions: vec![],
+            modules: vec!["module.nope".into()],
+        };
+        assert_eq!(
+            check_grants(&unknown, limits).unwrap_err().field_name(),
+            Some("permissions")
+        );
+    }
+}

@@ -7,8 +7,8 @@
 mod common;
 
 use common::{email, TestApp};
-use roster::model::Permission;
 use http::StatusCode;
+use roster::model::Permission;
 
 /// Server functions anyone may call: they create or end a session, or say who is signed in.
 /// (The welcome functions are authorised by the single-use token in the emailed link.)

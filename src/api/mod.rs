@@ -2,6 +2,7 @@
 //! capability it needs, calls `server::db` or a server service, and maps errors. They are
 //! mounted under `/api/<endpoint>`.
 
+pub mod accounts;
 pub mod approvals;
 pub mod auth;
 pub mod bulk;

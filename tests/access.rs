@@ -285,6 +285,41 @@ const PROTECTED: &[Protected] = &[
         },
     },
     Protected {
+        endpoint: "accounts/tree",
+        needs: Some(Permission::ManageAccounts),
+        args: |_| vec![],
+    },
+    Protected {
+        endpoint: "accounts/create",
+        needs: Some(Permission::ManageAccounts),
+        args: |f| {
+            vec![
+                ("parent", f.a_root_account.to_string()),
+                ("name", "Intruders".into()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "accounts/rename",
+        needs: Some(Permission::ManageAccounts),
+        args: |f| vec![("id", f.a_sub_account.to_string()), ("name", "Hacked".into())],
+    },
+    Protected {
+        endpoint: "accounts/move",
+        needs: Some(Permission::ManageAccounts),
+        args: |f| {
+            vec![
+                ("id", f.a_sub_account.to_string()),
+                ("parent", f.a_sub_account.to_string()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "accounts/delete",
+        needs: Some(Permission::ManageAccounts),
+        args: |f| vec![("id", f.a_sub_account.to_string())],
+    },
+    Protected {
         endpoint: "teams/remove_members",
         needs: Some(Permission::ManageTeams),
         args: |f| {
@@ -309,6 +344,9 @@ struct Fixture {
     a_owner_id: i64,
     /// Company A's team "A Team", whose one member is the member.
     a_team_id: i64,
+    /// Company A's root account, and its sub-account "A Branch" (empty).
+    a_root_account: i64,
+    a_sub_account: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -342,7 +380,23 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let a_root_account = app
+        .count(&format!(
+            "SELECT a.id FROM accounts a JOIN users u ON u.company_id = a.company_id
+             WHERE u.email = '{a_owner_email}' AND a.parent_id IS NULL"
+        ))
+        .await;
+    let branch = app
+        .call(
+            "accounts/create",
+            &[("parent", &a_root_account.to_string()), ("name", "A Branch")],
+            Some(&a_owner_cookie),
+        )
+        .await;
+    let a_sub_account = branch.json().as_i64().expect("company A's sub-account");
     Fixture {
+        a_root_account,
+        a_sub_account,
         a_owner_id: app
             .count(&format!("SELECT id FROM users WHERE email = '{a_owner_email}'"))
             .await,
@@ -507,6 +561,21 @@ async fn protected_server_functions_never_reach_another_companys_data() {
         team,
         ("A Team".to_string(), 1),
         "company B renamed, deleted, joined or emptied no team of A"
+    );
+    let accounts: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT a.name, a.parent_id FROM accounts a JOIN companies c ON c.id = a.company_id
+         WHERE c.name = 'Company A' ORDER BY a.id",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        accounts,
+        [
+            ("Company A".to_string(), None),
+            ("A Branch".to_string(), Some(f.a_root_account))
+        ],
+        "company B created, renamed, moved or deleted no account of A"
     );
 }
 

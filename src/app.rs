@@ -7,7 +7,8 @@ use crate::{
     model::{Me, Permission},
     pages::{
         accept_invite::AcceptInvitePage,
-        coming_soon::{AccountsPage, RolesPage},
+        accounts::AccountsPage,
+        coming_soon::RolesPage,
         join::{JoinPage, JoinVerifyPage},
         login::LoginPage,
         not_found::NotFound,

@@ -35,14 +35,3 @@ pub fn RolesPage() -> impl IntoView {
         />
     }
 }
-
-#[component]
-pub fn AccountsPage() -> impl IntoView {
-    view! {
-        <ComingSoon
-            title="Accounts"
-            needs=Permission::ManageAccounts
-            coming="The tree of accounts and sub-accounts, and a role per account for each user, is coming next."
-        />
-    }
-}

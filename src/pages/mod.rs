@@ -1,6 +1,7 @@
 //! One component per route.
 
 pub mod accept_invite;
+pub mod accounts;
 pub mod add_user;
 pub mod approvals;
 pub mod bulk;

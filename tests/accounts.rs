@@ -433,3 +433,33 @@ async fn a_member_may_not_see_or_change_accounts() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_accounts_page_shows_the_tree_as_nested_lists_and_refuses_a_member() {
+    let app = TestApp::spawn().await;
+    let w = world(&app).await;
+    let r = app.request("GET", "/accounts", &[], Some(&w.c.owner), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    for text in [
+        "<h1>Accounts</h1>",
+        "Company",
+        "aria-label=\"Add sub-account to Initech\"",
+        "aria-label=\"Move Berlin\"",
+        "aria-label=\"Delete Germany\"",
+    ] {
+        assert!(r.body.contains(text), "{text} missing from the page");
+    }
+    assert!(!r.body.contains("Move Initech") && !r.body.contains("Delete Initech"));
+    assert!(
+        r.body.contains("<li><div class=\"account-row\">"),
+        "list items hold the rows"
+    );
+
+    let member = email("member");
+    app.add_user(&w.c.owner_email, "Mo Member", &member, "member")
+        .await;
+    let cookie = app.session_of(&member).await;
+    let r = app.request("GET", "/accounts", &[], Some(&cookie), None).await;
+    assert!(r.body.contains("You don&#x27;t have access") || r.body.contains("You don't have access"));
+    assert!(!r.body.contains("Germany"));
+}

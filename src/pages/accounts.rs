@@ -191,9 +191,8 @@ fn AccountDialogs(
     mv: ServerAction<MoveAccount>,
     delete: ServerAction<DeleteAccount>,
 ) -> impl IntoView {
-    let is = move |kind: AccountAction| {
-        Signal::derive(move || matches!(pending.get(), Some((k, _)) if k == kind))
-    };
+    let is =
+        move |kind: AccountAction| Signal::derive(move || matches!(pending.get(), Some((k, _)) if k == kind));
     let close = Callback::new(move |()| pending.set(None));
     let target = move || pending.get_untracked().map(|(_, a)| a);
     view! {

@@ -7,7 +7,7 @@ use crate::{
     model::{Me, Permission},
     pages::{
         accept_invite::AcceptInvitePage,
-        coming_soon::AccountsPage,
+        accounts::AccountsPage,
         join::{JoinPage, JoinVerifyPage},
         login::LoginPage,
         not_found::NotFound,

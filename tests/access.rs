@@ -286,6 +286,41 @@ const PROTECTED: &[Protected] = &[
         },
     },
     Protected {
+        endpoint: "accounts/tree",
+        needs: Some(Permission::ManageAccounts),
+        args: |_| vec![],
+    },
+    Protected {
+        endpoint: "accounts/create",
+        needs: Some(Permission::ManageAccounts),
+        args: |f| {
+            vec![
+                ("parent", f.a_root_account.to_string()),
+                ("name", "Intruders".into()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "accounts/rename",
+        needs: Some(Permission::ManageAccounts),
+        args: |f| vec![("id", f.a_sub_account.to_string()), ("name", "Hacked".into())],
+    },
+    Protected {
+        endpoint: "accounts/move",
+        needs: Some(Permission::ManageAccounts),
+        args: |f| {
+            vec![
+                ("id", f.a_sub_account.to_string()),
+                ("parent", f.a_sub_account.to_string()),
+            ]
+        },
+    },
+    Protected {
+        endpoint: "accounts/delete",
+        needs: Some(Permission::ManageAccounts),
+        args: |f| vec![("id", f.a_sub_account.to_string())],
+    },
+    Protected {
         endpoint: "teams/remove_members",
         needs: Some(Permission::ManageTeams),
         args: |f| {
@@ -302,7 +337,7 @@ const PROTECTED: &[Protected] = &[
             vec![
                 ("id", f.a_member_id.to_string()),
                 ("role", f.a_member_role.to_string()),
-                ("accounts[0]", f.a_root.to_string()),
+                ("accounts[0]", f.a_root_account.to_string()),
             ]
         },
     },
@@ -327,7 +362,7 @@ const PROTECTED: &[Protected] = &[
         args: |f| {
             vec![
                 ("id", f.a_member_id.to_string()),
-                ("account", f.a_root.to_string()),
+                ("account", f.a_root_account.to_string()),
             ]
         },
     },
@@ -367,8 +402,9 @@ struct Fixture {
     a_owner_id: i64,
     /// Company A's team "A Team", whose one member is the member.
     a_team_id: i64,
-    /// Company A's root account.
-    a_root: i64,
+    /// Company A's root account, and its sub-account "A Branch" (empty).
+    a_root_account: i64,
+    a_sub_account: i64,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -402,12 +438,22 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let a_root_account = app.root_account(&a_owner_email).await;
+    let branch = app
+        .call(
+            "accounts/create",
+            &[("parent", &a_root_account.to_string()), ("name", "A Branch")],
+            Some(&a_owner_cookie),
+        )
+        .await;
+    let a_sub_account = branch.json().as_i64().expect("company A's sub-account");
     Fixture {
+        a_root_account,
+        a_sub_account,
         a_owner_id: app
             .count(&format!("SELECT id FROM users WHERE email = '{a_owner_email}'"))
             .await,
         a_team_id,
-        a_root: app.root_account(&a_owner_email).await,
         a_member_role,
         a_invitation_id: app
             .count("SELECT id FROM invitations WHERE email = 'a-invitee@example.com'")
@@ -510,7 +556,7 @@ async fn holder_of(app: &TestApp, f: &Fixture, name: &str, permissions: &[Permis
     let role = app.custom_role(&f.a_owner_email, name, &keys).await;
     let address = email("holder");
     let user = app.add_user(&f.a_owner_email, name, &address, "member").await;
-    app.place(user, &[(f.a_root, role)]).await;
+    app.place(user, &[(f.a_root_account, role)]).await;
     app.session_of(&address).await
 }
 
@@ -653,6 +699,21 @@ async fn protected_server_functions_never_reach_another_companys_data() {
         .await,
         0,
         "company B made no role in A"
+    );
+    let accounts: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT a.name, a.parent_id FROM accounts a JOIN companies c ON c.id = a.company_id
+         WHERE c.name = 'Company A' ORDER BY a.id",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        accounts,
+        [
+            ("Company A".to_string(), None),
+            ("A Branch".to_string(), Some(f.a_root_account))
+        ],
+        "company B created, renamed, moved or deleted no account of A"
     );
 }
 

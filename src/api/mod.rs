@@ -3,6 +3,7 @@
 //! mounted under `/api/<endpoint>`.
 
 pub mod access;
+pub mod accounts;
 pub mod approvals;
 pub mod auth;
 pub mod bulk;

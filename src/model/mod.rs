@@ -1,6 +1,7 @@
 //! Types shared by the browser and the server: ids, validated values, permissions and the
 //! shapes server functions return.
 
+mod account;
 mod bulk;
 mod ids;
 mod invitation;
@@ -15,6 +16,7 @@ mod user;
 mod user_query;
 mod values;
 
+pub use account::*;
 pub use bulk::*;
 pub use ids::*;
 pub use invitation::*;

@@ -48,7 +48,7 @@ impl std::fmt::Display for Email {
 }
 
 /// A trimmed, non-empty name of at most `max` characters, for people, companies and teams.
-fn parse_name(input: &str, field: &str, what: &str, max: usize) -> Result<String, AppError> {
+pub(super) fn parse_name(input: &str, field: &str, what: &str, max: usize) -> Result<String, AppError> {
     let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
         return Err(AppError::field(field, format!("Enter {what}.")));

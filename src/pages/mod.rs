@@ -1,10 +1,10 @@
 //! One component per route.
 
 pub mod accept_invite;
+pub mod accounts;
 pub mod add_user;
 pub mod approvals;
 pub mod bulk;
-pub mod coming_soon;
 pub mod invitation_actions;
 pub mod invite_users;
 pub mod join;

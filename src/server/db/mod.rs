@@ -13,6 +13,7 @@ macro_rules! bind_values {
     };
 }
 
+pub mod accounts;
 pub mod assignments;
 pub mod audit;
 pub mod bulk;

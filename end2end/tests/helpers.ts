@@ -83,15 +83,16 @@ export async function addUser(page: Page, name: string, email: string): Promise<
   await expect(dialog).toBeHidden();
 }
 
-/** The user opens their emailed link in their own browser and chooses a password. */
-export async function acceptLink(browser: Browser, email: string): Promise<BrowserContext> {
+/** The user opens their emailed link in their own browser and chooses a password; they land
+ * on the first page their role allows (`landing`). */
+export async function acceptLink(browser: Browser, email: string, landing = /\/profile$/): Promise<BrowserContext> {
   const context = await browser.newContext();
   const tab = await context.newPage();
   await tab.goto(emailedLink(email));
   await hydrated(tab);
   await tab.getByLabel("Choose a password").fill(PASSWORD);
   await tab.getByRole("button", { name: "Continue to Roster" }).click();
-  await expect(tab).toHaveURL(/\/profile$/);
+  await expect(tab).toHaveURL(landing);
   return context;
 }
 

@@ -126,17 +126,19 @@ async fn check_free(
     name: &RoleName,
     except: Option<RoleId>,
 ) -> Result<(), AppError> {
-    let clash: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM roles WHERE company_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3",
-    )
-    .bind(company.0)
-    .bind(name.as_str())
-    .bind(except.map_or(0, |r| r.0))
-    .fetch_optional(&mut **tx)
-    .await?;
-    match clash {
-        Some(_) => Err(taken(name.as_str())),
-        None => Ok(()),
+    if super::name_taken(tx, "roles", company, name.as_str(), except.map(|r| r.0)).await? {
+        Err(taken(name.as_str()))
+    } else {
+        Ok(())
+    }
+}
+
+/// A unique-index violation is the name taken by a concurrent save.
+fn taken_if_unique(e: sqlx::Error, name: &str) -> AppError {
+    if is_unique_violation(&e) {
+        taken(name)
+    } else {
+        e.into()
     }
 }
 
@@ -189,13 +191,7 @@ pub async fn create(
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            taken(name.as_str())
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(|e| taken_if_unique(e, name.as_str()))?;
     audit::record(
         &mut tx,
         by,
@@ -248,13 +244,7 @@ pub async fn update(
         .bind(company.0)
         .execute(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                taken(name.as_str())
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(|e| taken_if_unique(e, name.as_str()))?;
     audit::record(
         &mut tx,
         by,

@@ -188,17 +188,10 @@ async fn check_free(
     name: &TeamName,
     except: Option<TeamId>,
 ) -> Result<(), AppError> {
-    let clash: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM teams WHERE company_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3",
-    )
-    .bind(company.0)
-    .bind(name.as_str())
-    .bind(except.map_or(0, |t| t.0))
-    .fetch_optional(&mut **tx)
-    .await?;
-    match clash {
-        Some(_) => Err(AppError::field("name", TAKEN)),
-        None => Ok(()),
+    if super::name_taken(tx, "teams", company, name.as_str(), except.map(|t| t.0)).await? {
+        Err(AppError::field("name", TAKEN))
+    } else {
+        Ok(())
     }
 }
 

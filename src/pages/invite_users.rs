@@ -245,11 +245,11 @@ fn GrantRowView(
     };
     view! {
         <div class="grant-row">
-            <select aria-label=format!("Account {n}") on:change=move |e| row.account.set(event_target_value(&e).parse().ok())>
+            <select class="inline-select" aria-label=format!("Account {n}") on:change=move |e| row.account.set(event_target_value(&e).parse().ok())>
                 <option value="">"Choose an account"</option>
                 {options(accounts.get_value(), row.account.get_untracked())}
             </select>
-            <select aria-label=format!("Role in account {n}") on:change=move |e| row.role.set(event_target_value(&e).parse().ok())>
+            <select class="inline-select" aria-label=format!("Role in account {n}") on:change=move |e| row.role.set(event_target_value(&e).parse().ok())>
                 {options(roles.get_value(), row.role.get_untracked())}
             </select>
             {(index > 0).then(|| view! {

@@ -88,7 +88,7 @@ pub fn AccessPanel(
                                 </tbody>
                             </table>
                             {editable.then(|| view! {
-                                <button type="button" on:click=move |_| adding.set(true)>
+                                <button type="button" class="secondary small" on:click=move |_| adding.set(true)>
                                     "Assign with another role to more accounts"
                                 </button>
                                 <AssignDialog open=adding roles accounts grant id />
@@ -136,7 +136,7 @@ fn AccessRowView(
             <td>
                 {if editable {
                     view! {
-                        <select aria-label=select_label on:change=change disabled=move || grant.pending().get()>
+                        <select class="inline-select" aria-label=select_label on:change=change disabled=move || grant.pending().get()>
                             {roles
                                 .get_value()
                                 .into_iter()
@@ -159,7 +159,7 @@ fn AccessRowView(
                         disabled=move || single || remove.pending().get()
                         on:click=move |_| { remove.dispatch(RemoveAccess { id, account }); }
                     >
-                        <span aria-hidden="true">"🗑"</span>
+                        <TrashIcon />
                     </button>
                 </td>
             })}
@@ -248,5 +248,16 @@ fn AssignDialog(
                 }
             }}
         </Modal>
+    }
+}
+
+/// A trash can, drawn so it looks the same on every system (emoji fonts vary).
+#[component]
+fn TrashIcon() -> impl IntoView {
+    view! {
+        <svg aria-hidden="true" width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor"
+            stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+            <path d="M3 6h18M8 6V4h8v2M19 6l-1 14H6L5 6M10 11v6M14 11v6" />
+        </svg>
     }
 }

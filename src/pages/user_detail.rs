@@ -53,11 +53,7 @@ pub fn UserDetailPage() -> impl IntoView {
                         let is_me = me.as_ref().is_some_and(|m| m.id == details.id);
                         let access_editable = can_manage && !details.is_owner && !is_me;
                         let on_change = Callback::new(move |()| access_changed.update(|n| *n += 1));
-                        view! {
-                            <Details details=details.clone() can_manage i_am_owner update />
-                            <AccessPanel details editable=access_editable on_change />
-                        }
-                        .into_any()
+                        view! { <Details details can_manage i_am_owner update access_editable on_change /> }.into_any()
                     }
                 }
             })}
@@ -73,6 +69,10 @@ fn Details(
     /// Whether the viewer owns the company (and this is someone else).
     i_am_owner: bool,
     update: ServerAction<UpdateUser>,
+    /// Whether the viewer may change this user's access per account.
+    access_editable: bool,
+    /// Called after an access change, so the page reloads the user.
+    on_change: Callback<()>,
 ) -> impl IntoView {
     let error = Signal::derive(move || update.value().get().and_then(Result::err));
     let transfer = ServerAction::<TransferOwnership>::new();
@@ -91,6 +91,7 @@ fn Details(
             <dd><span class=format!("status status-{}", details.status.key())>{details.status.label()}</span></dd>
             <dt>"Last seen"</dt><dd><RelativeTime now=details.now at=details.last_seen_at /></dd>
         </dl>
+        <AccessPanel details=details.clone() editable=access_editable on_change />
         {can_manage.then(move || view! {
             <section class="panel" aria-labelledby="edit-title">
                 <h2 id="edit-title">"Edit details"</h2>

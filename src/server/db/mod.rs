@@ -153,6 +153,27 @@ pub fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// Whether another row of `table` (`teams`, `roles`) in `company` is called `name`, ignoring
+/// case ("Sales" and "sales" side by side would confuse). Each table's unique index still
+/// decides under concurrency.
+pub(crate) async fn name_taken(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    table: &'static str,
+    company: crate::model::CompanyId,
+    name: &str,
+    except: Option<i64>,
+) -> Result<bool, sqlx::Error> {
+    let clash: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT id FROM {table} WHERE company_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3"
+    ))
+    .bind(company.0)
+    .bind(name)
+    .bind(except.unwrap_or(0))
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(clash.is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,25 +194,4 @@ mod tests {
     fn placeholders_are_numbered_from_the_first() {
         assert_eq!(placeholders(2, 3), "$2, $3, $4");
     }
-}
-
-/// Whether another row of `table` (`teams`, `roles`) in `company` is called `name`, ignoring
-/// case ("Sales" and "sales" side by side would confuse). Each table's unique index still
-/// decides under concurrency.
-pub(crate) async fn name_taken(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    table: &'static str,
-    company: crate::model::CompanyId,
-    name: &str,
-    except: Option<i64>,
-) -> Result<bool, sqlx::Error> {
-    let clash: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM {table} WHERE company_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3"
-    ))
-    .bind(company.0)
-    .bind(name)
-    .bind(except.unwrap_or(0))
-    .fetch_optional(&mut **tx)
-    .await?;
-    Ok(clash.is_some())
 }

@@ -8,22 +8,9 @@ use crate::{
 #[cfg(feature = "ssr")]
 use crate::{
     model::{Grants, LiveEvent, LiveKind},
-    server::{
-        auth::{perm, Can},
-        db::audit::By,
-        state::AppState,
-    },
+    server::auth::perm,
 };
 use leptos::prelude::*;
-
-/// The caller as the author of a change of roles, with what they hold on the root account (a
-/// role may grant no more than that).
-#[cfg(feature = "ssr")]
-async fn author() -> Result<(Can<perm::ManageRoles>, By, AppState, Grants), AppError> {
-    let (can, by, state) = super::author::<perm::ManageRoles>().await?;
-    let held = crate::server::auth::current_user().await?.access.on_root();
-    Ok((can, by, state, held))
-}
 
 /// The company's roles (built-ins first) with their holders, the permissions grouped by area,
 /// the configured product modules, and what the caller may grant.
@@ -33,13 +20,13 @@ pub async fn list_roles() -> Result<RolesOverview, AppError> {
     use crate::{model::PermissionArea, server::auth};
     auth::respond(
         async {
-            let (can, _, state, held) = author().await?;
-            let roles = db::roles::list(&state.db, &can, &state.config.modules).await?;
+            let (can, _, state) = super::author::<perm::ManageRoles>().await?;
+            let roles = db::roles::list(&state.db, &can).await?;
             Ok(RolesOverview {
                 roles,
                 areas: PermissionArea::catalogue(),
-                modules: state.config.modules.to_vec(),
-                grantable: held,
+                modules: can.modules().to_vec(),
+                grantable: can.on_root(),
             })
         }
         .await,
@@ -56,13 +43,9 @@ pub async fn create_role(
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state, held) = author().await?;
-            let limits = db::roles::Limits {
-                held: &held,
-                modules: &state.config.modules,
-            };
+            let (can, by, state) = super::author::<perm::ManageRoles>().await?;
             let grants = Grants { permissions, modules };
-            let id = db::roles::create(&state.db, &can, &by, limits, &name, &grants).await?;
+            let id = db::roles::create(&state.db, &can, &by, &name, &grants).await?;
             state
                 .live
                 .publish(can.company(), LiveEvent::everything(LiveKind::Users));
@@ -83,13 +66,9 @@ pub async fn update_role(
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state, held) = author().await?;
-            let limits = db::roles::Limits {
-                held: &held,
-                modules: &state.config.modules,
-            };
+            let (can, by, state) = super::author::<perm::ManageRoles>().await?;
             let grants = Grants { permissions, modules };
-            db::roles::update(&state.db, &can, &by, limits, id, &name, &grants).await?;
+            db::roles::update(&state.db, &can, &by, id, &name, &grants).await?;
             // The users table names roles.
             state
                 .live
@@ -106,12 +85,8 @@ pub async fn delete_role(id: RoleId, #[server(default)] move_to: Option<RoleId>)
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (can, by, state, held) = author().await?;
-            let limits = db::roles::Limits {
-                held: &held,
-                modules: &state.config.modules,
-            };
-            db::roles::delete(&state.db, &can, &by, limits, id, move_to).await?;
+            let (can, by, state) = super::author::<perm::ManageRoles>().await?;
+            db::roles::delete(&state.db, &can, &by, id, move_to).await?;
             state
                 .live
                 .publish(can.company(), LiveEvent::everything(LiveKind::Users));

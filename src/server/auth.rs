@@ -86,6 +86,11 @@ impl<P> Can<P> {
         }
     }
 
+    /// What the actor holds on the root account.
+    pub fn on_root(&self) -> Grants {
+        self.access.on_root()
+    }
+
     /// The modules configured when the actor's access was worked out.
     pub fn modules(&self) -> &[Module] {
         self.access.modules()

@@ -16,11 +16,20 @@ use serde_json::json;
 use sqlx::{Any, Transaction};
 
 /// What bounds the grants of a role being written: what the caller holds on the root account
-/// and the configured product modules.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits<'a> {
-    pub held: &'a Grants,
-    pub modules: &'a [Module],
+/// and the configured product modules, both known to the capability.
+#[derive(Debug, Clone)]
+struct Limits<'a> {
+    held: Grants,
+    modules: &'a [Module],
+}
+
+impl<'a> Limits<'a> {
+    fn of(can: &'a Can<perm::ManageRoles>) -> Limits<'a> {
+        Limits {
+            held: can.on_root(),
+            modules: can.modules(),
+        }
+    }
 }
 
 fn taken(name: &str) -> AppError {
@@ -30,11 +39,8 @@ fn taken(name: &str) -> AppError {
 /// The company's roles: built-ins first (Owner, Admin, Member), then custom roles by name,
 /// each with its grants and how many users and invitations hold it.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn list(
-    db: &Db,
-    can: &Can<perm::ManageRoles>,
-    modules: &[Module],
-) -> Result<Vec<RoleRow>, AppError> {
+pub async fn list(db: &Db, can: &Can<perm::ManageRoles>) -> Result<Vec<RoleRow>, AppError> {
+    let modules = can.modules();
     let rows: Vec<(i64, String, Option<String>, String, i64, i64)> = sqlx::query_as(
         "SELECT r.id, r.name, r.builtin, r.permissions,
                 (SELECT COUNT(DISTINCT ra.user_id) FROM role_assignments ra WHERE ra.role_id = r.id),
@@ -67,7 +73,7 @@ pub async fn list(
 
 /// Refuses module keys that are not configured, and grants the caller does not hold, naming
 /// what is missing. Answers the grants tidied (no repeats, catalogue order).
-fn check_grants(grants: &Grants, limits: Limits<'_>) -> Result<Grants, AppError> {
+fn check_grants(grants: &Grants, limits: &Limits<'_>) -> Result<Grants, AppError> {
     let unknown: Vec<&str> = grants
         .modules
         .iter()
@@ -171,13 +177,12 @@ pub async fn create(
     db: &Db,
     can: &Can<perm::ManageRoles>,
     by: &By,
-    limits: Limits<'_>,
     name: &str,
     grants: &Grants,
 ) -> Result<RoleId, AppError> {
     let company = can.company();
     let name = RoleName::parse(name)?;
-    let grants = check_grants(grants, limits)?;
+    let grants = check_grants(grants, &Limits::of(can))?;
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     check_free(&mut tx, company, &name, None).await?;
@@ -215,7 +220,6 @@ pub async fn update(
     db: &Db,
     can: &Can<perm::ManageRoles>,
     by: &By,
-    limits: Limits<'_>,
     id: RoleId,
     name: &str,
     grants: &Grants,
@@ -231,7 +235,7 @@ pub async fn update(
             before.name
         )));
     }
-    let grants = check_grants(grants, limits)?;
+    let grants = check_grants(grants, &Limits::of(can))?;
     check_free(&mut tx, company, &name, Some(id)).await?;
     let permissions = grants.stored();
     if before.name == name.as_str() && before.permissions == permissions {
@@ -270,7 +274,6 @@ pub async fn delete(
     db: &Db,
     can: &Can<perm::ManageRoles>,
     by: &By,
-    limits: Limits<'_>,
     id: RoleId,
     move_to: Option<RoleId>,
 ) -> Result<(), AppError> {
@@ -296,7 +299,7 @@ pub async fn delete(
     .fetch_one(&mut *tx)
     .await?;
     let target = match move_to {
-        Some(to) if to != id => Some((to, move_target(&mut tx, company, to, limits).await?)),
+        Some(to) if to != id => Some((to, move_target(&mut tx, company, to, &Limits::of(can)).await?)),
         Some(_) => {
             return Err(AppError::field(
                 "move_to",
@@ -363,7 +366,7 @@ async fn move_target(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     to: RoleId,
-    limits: Limits<'_>,
+    limits: &Limits<'_>,
 ) -> Result<String, AppError> {
     let target = stored(tx, company, to).await.map_err(|e| match e {
         AppError::NotFound(_) => AppError::field("move_to", "Choose one of your company's roles."),
@@ -401,7 +404,7 @@ mod tests {
             modules: vec!["module.pricing".into()],
         };
         let limits = Limits {
-            held: &held,
+            held,
             modules: &modules,
         };
         let asked = Grants {
@@ -412,7 +415,7 @@ mod tests {
             ],
             modules: vec!["module.pricing".into()],
         };
-        let tidy = check_grants(&asked, limits).unwrap();
+        let tidy = check_grants(&asked, &limits).unwrap();
         assert_eq!(tidy.permissions, [Permission::ViewUsers, Permission::ManageRoles]);
 
         let too_much = Grants {
@@ -420,7 +423,7 @@ mod tests {
             modules: vec!["module.payments".into()],
         };
         assert_eq!(
-            check_grants(&too_much, limits).unwrap_err().to_string(),
+            check_grants(&too_much, &limits).unwrap_err().to_string(),
             "You can't give a permission you don't have: Manage settings, Payments."
         );
         let unknown = Grants {
@@ -428,7 +431,7 @@ mod tests {
             modules: vec!["module.nope".into()],
         };
         assert_eq!(
-            check_grants(&unknown, limits).unwrap_err().field_name(),
+            check_grants(&unknown, &limits).unwrap_err().field_name(),
             Some("permissions")
         );
     }

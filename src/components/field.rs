@@ -123,3 +123,31 @@ pub fn FormAlert(
         </div>
     }
 }
+
+/// The inside of a rename dialog's form: the id, the Name field holding the current name, and
+/// Cancel / Rename. Each page wraps it in the `ActionForm` of its own rename action.
+#[component]
+pub fn RenameFields(
+    /// The id of what is renamed (the form's `id`).
+    id: i64,
+    /// Its current name.
+    name: String,
+    /// The longest name allowed.
+    max_len: usize,
+    /// The server's last error for the form.
+    error: Signal<Option<AppError>>,
+    /// While the rename is being sent.
+    pending: Signal<bool>,
+    /// Closes the dialog.
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <FormAlert error />
+        <input type="hidden" name="id" value=id.to_string() />
+        <Field label="Name" name="name" autocomplete="off" value=name maxlength=max_len as u32 error />
+        <div class="modal-actions">
+            <button type="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+            <button type="submit" class="primary" disabled=move || pending.get()>"Rename"</button>
+        </div>
+    }
+}

@@ -7,7 +7,7 @@ use crate::{
     api::accounts::{account_tree, CreateAccount, DeleteAccount, MoveAccount, RenameAccount},
     app::MeResource,
     components::{
-        field::{Field, FormAlert},
+        field::{Field, FormAlert, RenameFields},
         modal::Modal,
         notice::{ErrorNotice, NoAccess},
         toast::Toast,
@@ -223,14 +223,8 @@ fn AccountDialogs(
                 let error = Signal::derive(move || rename.value().get().and_then(Result::err));
                 Some(view! {
                     <ActionForm action=rename>
-                        <FormAlert error />
-                        <input type="hidden" name="id" value=account.id.to_string() />
-                        <Field label="Name" name="name" autocomplete="off" value=account.name
-                            maxlength=AccountName::MAX_LEN as u32 error />
-                        <div class="modal-actions">
-                            <button type="button" on:click=move |_| close.run(())>"Cancel"</button>
-                            <button type="submit" class="primary" disabled=move || rename.pending().get()>"Rename"</button>
-                        </div>
+                        <RenameFields id=account.id.0 name=account.name max_len=AccountName::MAX_LEN error
+                            pending=rename.pending().into() on_cancel=close />
                     </ActionForm>
                 })
             }}

@@ -11,7 +11,7 @@ use crate::{
     },
     app::MeResource,
     components::{
-        field::{Field, FormAlert},
+        field::{Field, FormAlert, RenameFields},
         menu::RowMenu,
         modal::Modal,
         notice::ErrorNotice,
@@ -234,14 +234,8 @@ fn TeamDialogs(
                 let error = Signal::derive(move || rename.value().get().and_then(Result::err));
                 Some(view! {
                     <ActionForm action=rename>
-                        <FormAlert error />
-                        <input type="hidden" name="id" value=team.id.to_string() />
-                        <Field label="Name" name="name" autocomplete="off" value=team.name
-                            maxlength=TeamName::MAX_LEN as u32 error />
-                        <div class="modal-actions">
-                            <button type="button" on:click=move |_| close.run(())>"Cancel"</button>
-                            <button type="submit" class="primary" disabled=move || rename.pending().get()>"Rename"</button>
-                        </div>
+                        <RenameFields id=team.id.0 name=team.name max_len=TeamName::MAX_LEN error
+                            pending=rename.pending().into() on_cancel=close />
                     </ActionForm>
                 })
             }}

@@ -745,14 +745,7 @@ async fn the_users_list_of_one_company_is_invisible_to_another() {
 
     let a_page = app.list(&a, &[]).await;
     let b_page = app.list(&b, &[]).await;
-    let emails = |page: &serde_json::Value| -> Vec<String> {
-        page["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| u["email"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let emails = TestApp::listed_emails;
     assert_eq!(emails(&a_page).len(), 2);
     assert_eq!(emails(&b_page), vec![b_owner]);
 }

@@ -74,22 +74,11 @@ fn row(name: &str, depth: i64, users: i64, within: i64) -> (String, i64, i64, i6
     (name.to_string(), depth, users, within)
 }
 
-async fn root_of(app: &TestApp, owner_email: &str) -> i64 {
-    app.count(&format!(
-        "SELECT a.id FROM accounts a JOIN users u ON u.company_id = a.company_id
-         WHERE u.email = '{owner_email}' AND a.parent_id IS NULL"
-    ))
-    .await
-}
-
 /// Adds a user whose only role is `role_id` on `account`.
 async fn user_on(app: &TestApp, c: &Company, name: &str, account: i64, role_id: i64) -> (i64, String) {
     let address = email("user");
     let id = app.add_user(&c.owner_email, name, &address, "member").await;
-    app.sql(&format!(
-        "UPDATE role_assignments SET account_id = {account}, role_id = {role_id} WHERE user_id = {id}"
-    ))
-    .await;
+    app.place(id, &[(account, role_id)]).await;
     (id, address)
 }
 
@@ -113,7 +102,7 @@ struct World {
 
 async fn world(app: &TestApp) -> World {
     let c = app.company("Initech").await;
-    let root = root_of(app, &c.owner_email).await;
+    let root = app.root_account(&c.owner_email).await;
     let europe = account(app, &c.owner, root, "Europe").await;
     let germany = account(app, &c.owner, europe, "Germany").await;
     let berlin = account(app, &c.owner, germany, "  Berlin ").await;

@@ -75,21 +75,12 @@ async fn reseller(app: &TestApp) -> Reseller {
     }
 }
 
-fn emails(page: &serde_json::Value) -> Vec<String> {
-    page["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["email"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 async fn a_scoped_admin_lists_only_the_users_whose_access_lies_inside_their_account() {
     let app = TestApp::spawn().await;
     let r = reseller(&app).await;
     let page = app.list(&r.rita, &[]).await;
-    let listed = emails(&page);
+    let listed = TestApp::listed_emails(&page);
     assert!(listed.contains(&r.carl_email), "{listed:?}");
     for outside in [&r.bea_email, &r.otto_email, &r.max_email, &r.owner_email] {
         assert!(!listed.contains(outside), "{outside} leaked: {listed:?}");
@@ -97,7 +88,7 @@ async fn a_scoped_admin_lists_only_the_users_whose_access_lies_inside_their_acco
     assert_eq!(page["counts"]["all"], 2, "Rita and Carl: {}", page["counts"]);
     // Searching does not reach past the scope either.
     let found = app.list(&r.rita, &[("search", "Bea")]).await;
-    assert!(emails(&found).is_empty());
+    assert!(TestApp::listed_emails(&found).is_empty());
     // The account filter offers only Customer A, named by its path.
     let filters = app.call("users/filters", &[], Some(&r.rita)).await.json();
     let accounts: Vec<&str> = filters["accounts"]
@@ -273,7 +264,7 @@ async fn the_nearest_assignment_decides_on_a_four_level_tree() {
         .await;
     app.place(deep, &[(team_a, r.member_role)]).await;
     // Her access changed: it applies at her next request, no sign-out needed.
-    let listed = emails(&app.list(&r.rita, &[]).await);
+    let listed = TestApp::listed_emails(&app.list(&r.rita, &[]).await);
     assert!(listed.contains(&r.carl_email));
     assert!(
         !listed.contains(&deep_email),
@@ -288,7 +279,7 @@ async fn the_nearest_assignment_decides_on_a_four_level_tree() {
         &[(r.customer_a, r.member_role), (team_a, r.admin_role)],
     )
     .await;
-    let listed = emails(&app.list(&r.rita, &[]).await);
+    let listed = TestApp::listed_emails(&app.list(&r.rita, &[]).await);
     assert_eq!(listed, [deep_email], "now only Team A");
     // An owner-like Admin on the root, lowered on the Reseller, loses the customers.
     let ada_email = email("ada");
@@ -296,7 +287,7 @@ async fn the_nearest_assignment_decides_on_a_four_level_tree() {
     app.place(ada, &[(r.root, r.admin_role), (r.reseller, r.member_role)])
         .await;
     let ada_cookie = app.session_of(&ada_email).await;
-    let listed = emails(&app.list(&ada_cookie, &[("per_page", "100")]).await);
+    let listed = TestApp::listed_emails(&app.list(&ada_cookie, &[("per_page", "100")]).await);
     assert!(listed.contains(&r.otto_email));
     assert!(
         !listed.contains(&r.carl_email) && !listed.contains(&r.bea_email),

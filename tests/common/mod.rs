@@ -315,6 +315,16 @@ impl TestApp {
         r.json()
     }
 
+    /// The emails of the users on a page answered by `list`.
+    pub fn listed_emails(page: &serde_json::Value) -> Vec<String> {
+        page["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     pub async fn list_raw(&self, cookie: &str, view: &[(&str, &str)]) -> Response {
         let keys: Vec<String> = view.iter().map(|(k, _)| format!("query[{k}]")).collect();
         let mut form: Vec<(&str, &str)> = keys

@@ -176,8 +176,10 @@ async fn plan(
         }
     }
     if action.kind == BulkKind::ChangeRole {
+        // Probes each selected user's few assignments by the primary key, not the whole table.
         skips.push((
-            "u.id IN (SELECT ra.user_id FROM role_assignments ra GROUP BY ra.user_id HAVING COUNT(DISTINCT ra.role_id) > 1)"
+            "EXISTS (SELECT 1 FROM role_assignments a JOIN role_assignments b ON b.user_id = a.user_id
+                     WHERE a.user_id = u.id AND b.role_id <> a.role_id)"
                 .into(),
             SEVERAL_ROLES,
         ));
@@ -188,7 +190,7 @@ async fn plan(
             let role = role.as_ref().map_or(0, |r| r.0);
             format!(
                 "u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = {role})
-                 AND u.id NOT IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id <> {role})"
+                 AND NOT EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.role_id <> {role})"
             )
         }
         BulkKind::AddToTeams => format!(

@@ -297,7 +297,7 @@ async fn caller(db: &Db, email: &str) -> CurrentUser {
         email: email.into(),
         company_name: "Globex".into(),
         expires_at: i64::MAX,
-        access: Arc::new(Access::new(AccountId(root), vec![admin], &[], vec![])),
+        access: Arc::new(Access::new(AccountId(root), vec![admin], &[], Arc::from([]))),
     }
 }
 

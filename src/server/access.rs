@@ -94,8 +94,9 @@ pub struct Access {
     /// For each account of the company, the index of the assignment deciding it; `None` when
     /// every assignment is on the root account, which then decides every account.
     nearest: Option<HashMap<AccountId, usize>>,
-    /// The product modules configured, which the built-in roles grant.
-    modules: Vec<Module>,
+    /// The product modules configured, which the built-in roles grant (shared with the config,
+    /// not copied per request).
+    modules: Arc<[Module]>,
 }
 
 impl Access {
@@ -111,7 +112,7 @@ impl Access {
         root: AccountId,
         assignments: Vec<Assignment>,
         tree: &[(AccountId, Option<AccountId>)],
-        modules: Vec<Module>,
+        modules: Arc<[Module]>,
     ) -> Access {
         if !Access::needs_tree(root, &assignments) {
             return Access {
@@ -203,17 +204,13 @@ impl Access {
         if accounts.is_empty() {
             return None;
         }
-        // Every account of the company: the same as the whole company, and cheaper to query.
-        if on_root && accounts.len() == nearest.len() && self.reaches_every_account() {
+        // Held on the root, the root is decided, so `nearest` lists every account: when all
+        // of them grant it, that is the whole company, and cheaper to query.
+        if on_root && accounts.len() == nearest.len() {
             return Some(Scope::All);
         }
         accounts.sort();
         Some(Scope::Only(accounts.into()))
-    }
-
-    /// Whether the root has an assignment deciding it, so `nearest` lists every account.
-    fn reaches_every_account(&self) -> bool {
-        self.assignments.iter().any(|a| a.account == self.root)
     }
 
     /// Whether the user may use `module` (a key) on `account`, or anywhere when `None`.
@@ -292,7 +289,12 @@ mod tests {
 
     #[test]
     fn a_role_on_the_root_reaches_every_account_without_the_tree() {
-        let access = Access::new(AccountId(1), vec![assignment(1, "Admin", admin())], &[], vec![]);
+        let access = Access::new(
+            AccountId(1),
+            vec![assignment(1, "Admin", admin())],
+            &[],
+            Arc::from([]),
+        );
         assert_eq!(access.scope(Permission::ManageUsers), Some(Scope::All));
         assert_eq!(access.scope(Permission::ManageRoles), Some(Scope::All));
         assert!(access.may_use("module.payments", Some(AccountId(4))));
@@ -310,7 +312,7 @@ mod tests {
                 assignment(4, "Member", Grants::default()),
             ],
             &tree(),
-            vec![],
+            Arc::from([]),
         );
         assert_eq!(
             access.scope(Permission::ManageUsers),
@@ -332,7 +334,7 @@ mod tests {
             AccountId(1),
             vec![assignment(3, "Admin", admin())],
             &tree(),
-            vec![],
+            Arc::from([]),
         );
         assert!(access.at(AccountId(1)).is_none());
         assert!(access.at(AccountId(2)).is_none());
@@ -356,7 +358,7 @@ mod tests {
                 assignment(2, "Member", Grants::default()),
             ],
             &tree(),
-            vec![],
+            Arc::from([]),
         );
         let scope = access.scope(Permission::ManageUsers).unwrap();
         assert_eq!(scope, Scope::Only(vec![AccountId(1), AccountId(5)].into()));
@@ -369,7 +371,7 @@ mod tests {
             AccountId(1),
             vec![assignment(1, "Admin", admin()), assignment(3, "Admin", admin())],
             &tree(),
-            vec![],
+            Arc::from([]),
         );
         assert_eq!(access.scope(Permission::ManageUsers), Some(Scope::All));
     }

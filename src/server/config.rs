@@ -30,7 +30,7 @@ pub struct Config {
     /// `ROSTER_MAIL_FROM`: the sender of every email.
     pub mail_from: lettre::message::Mailbox,
     /// `ROSTER_MODULES`: the product's modules that roles grant, comma-separated.
-    pub modules: Vec<crate::model::Module>,
+    pub modules: std::sync::Arc<[crate::model::Module]>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +77,7 @@ impl Config {
             login_throttle: flag(&lookup, "ROSTER_LOGIN_THROTTLE", true)?,
             smtp_url,
             mail_from,
-            modules: modules(&get("ROSTER_MODULES", "Pricing, Payments, Reports, Orders"))?,
+            modules: modules(&get("ROSTER_MODULES", "Pricing, Payments, Reports, Orders"))?.into(),
         })
     }
 

@@ -24,8 +24,13 @@ use std::collections::HashMap;
 /// At most this many accounts in one "assign to more accounts".
 pub const MAX_ACCOUNTS: usize = 100;
 
-/// The user's assignments in tree order, each account named by its path.
-pub async fn of_user(db: &Db, company: CompanyId, user: UserId) -> Result<Vec<AccessRow>, sqlx::Error> {
+/// The user's assignments in tree order, each account named by its path, and their
+/// [`summary`].
+pub async fn of_user(
+    db: &Db,
+    company: CompanyId,
+    user: UserId,
+) -> Result<(Vec<AccessRow>, String), sqlx::Error> {
     let rows: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT ra.account_id, ra.role_id, r.name FROM role_assignments ra JOIN roles r ON r.id = ra.role_id
          WHERE ra.user_id = $1",
@@ -48,7 +53,26 @@ pub async fn of_user(db: &Db, company: CompanyId, user: UserId) -> Result<Vec<Ac
         })
         .collect();
     access.sort_by_key(|row| order.get(&row.account.0).copied());
-    Ok(access)
+    // Every path starts with the root's name, so the root sorts first.
+    let root = paths.first().map(|c| AccountId(c.id));
+    let line = summary(access.iter().map(|row| {
+        (
+            Some(row.account) == root,
+            row.account_name.as_str(),
+            row.role_name.as_str(),
+        )
+    }));
+    Ok((access, line))
+}
+
+/// Whether `account` is one of the caller's company's and inside the capability's scope:
+/// where they may give access.
+pub(super) async fn reachable<P>(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<P>,
+    account: AccountId,
+) -> Result<bool, sqlx::Error> {
+    Ok(can.scope().covers(account) && in_company(&mut **tx, can.company(), account).await?)
 }
 
 /// Whether `account` is one of `company`'s.
@@ -65,14 +89,16 @@ pub async fn in_company<'e>(
     Ok(found.is_some())
 }
 
-/// The role shown for a user: the root account's alone when it is their only assignment,
-/// else "Role (Account)" for each. `access` is in tree order, so the root comes first.
-pub fn summary(access: &[AccessRow]) -> String {
-    match access {
-        [only] if !only.account_name.contains('›') => only.role_name.clone(),
-        _ => access
+/// A user's roles in one line, as the users table and a user's page show them: the role
+/// alone when their one assignment is on the root account, else "Role (Account)" for each.
+/// Takes (on the root?, account label, role name) in display order.
+pub fn summary<'a>(assignments: impl IntoIterator<Item = (bool, &'a str, &'a str)>) -> String {
+    let assignments: Vec<_> = assignments.into_iter().collect();
+    match assignments.as_slice() {
+        [(true, _, role)] => role.to_string(),
+        _ => assignments
             .iter()
-            .map(|row| format!("{} ({})", row.role_name, row.account_name))
+            .map(|(_, account, role)| format!("{role} ({account})"))
             .collect::<Vec<_>>()
             .join(", "),
     }
@@ -201,7 +227,7 @@ async fn in_scope(
     can: &Can<perm::ManageUsers>,
     account: AccountId,
 ) -> Result<(), AppError> {
-    if can.scope().covers(account) && in_company(&mut **tx, can.company(), account).await? {
+    if reachable(tx, can, account).await? {
         Ok(())
     } else {
         Err(AppError::NotFound("That account".into()))
@@ -242,22 +268,14 @@ async fn finish(
 mod tests {
     use super::*;
 
-    fn row(account: &str, role: &str) -> AccessRow {
-        AccessRow {
-            account: AccountId(1),
-            account_name: account.into(),
-            role: RoleId(1),
-            role_name: role.into(),
-        }
-    }
-
     #[test]
     fn the_summary_names_accounts_only_below_the_root() {
-        assert_eq!(summary(&[row("Acme", "Admin")]), "Admin");
+        assert_eq!(summary([(true, "Acme", "Admin")]), "Admin");
+        assert_eq!(summary([(false, "Sales", "Admin")]), "Admin (Sales)");
         assert_eq!(
-            summary(&[row("Acme", "Member"), row("Acme › Sales", "Admin")]),
+            summary([(true, "Acme", "Member"), (false, "Acme › Sales", "Admin")]),
             "Member (Acme), Admin (Acme › Sales)"
         );
-        assert_eq!(summary(&[]), "");
+        assert_eq!(summary([]), "");
     }
 }

@@ -5,7 +5,7 @@
 //! same address at once create one invitation, and the second is told it is already invited.
 
 use super::{
-    assignments::in_company,
+    assignments::{reachable, MAX_ACCOUNTS},
     audit::{self, By, Target},
     lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, taken_email},
     now_ms, outbox, placeholders, Db,
@@ -187,12 +187,15 @@ async fn requested_grants(
     } else {
         form.accounts.clone()
     };
-    if requested.len() > super::assignments::MAX_ACCOUNTS {
-        return Err(AppError::field("accounts", "Choose at most 100 accounts."));
+    if requested.len() > MAX_ACCOUNTS {
+        return Err(AppError::field(
+            "accounts",
+            format!("Choose at most {MAX_ACCOUNTS} accounts."),
+        ));
     }
     let mut grants: Vec<(i64, i64)> = Vec::with_capacity(requested.len());
     for AccountRole { account, role } in requested {
-        if !can.scope().covers(account) || !in_company(&mut **tx, company, account).await? {
+        if !reachable(tx, can, account).await? {
             return Err(AppError::field("accounts", "Choose accounts you manage."));
         }
         if grants.iter().any(|(a, _)| *a == account.0) {

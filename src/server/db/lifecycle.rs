@@ -254,7 +254,7 @@ pub async fn create(
         Some(account) => account,
         None => AccountId(root_account(&mut tx, company).await?),
     };
-    if !can.scope().covers(account) || !super::assignments::in_company(&mut *tx, company, account).await? {
+    if !super::assignments::reachable(&mut tx, can, account).await? {
         return Err(AppError::field("account", "Choose an account you manage."));
     }
     let role_name = assignable_role(&mut tx, can, form.role, Some(account)).await?;
@@ -709,7 +709,7 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
     .fetch_optional(db)
     .await?
     .ok_or_else(|| AppError::NotFound("That user".into()))?;
-    let access = super::assignments::of_user(db, can.company(), user).await?;
+    let (access, role) = super::assignments::of_user(db, can.company(), user).await?;
     Ok(UserDetails {
         id: user,
         status: UserStatus::from_key(&row.status).unwrap_or(UserStatus::Deactivated),
@@ -718,7 +718,7 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
         email: row.email,
         phone: row.phone,
         job_title: row.job_title,
-        role: super::assignments::summary(&access),
+        role,
         access,
         version: row.version,
         last_seen_at: row.last_seen_at,

@@ -469,8 +469,8 @@ pub async fn account_choices(db: &Db, company: CompanyId, scope: &Scope) -> Resu
         .collect())
 }
 
-/// Each user's role for the table: the role on the root account, else "Role (Account)" for
-/// each sub-account they can reach.
+/// Each user's roles for the table, in one line ([`super::assignments::summary`]); accounts
+/// are named without their path to keep the column short.
 async fn roles_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -481,27 +481,25 @@ async fn roles_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Er
          JOIN roles r ON r.id = ra.role_id
          JOIN accounts a ON a.id = ra.account_id
          WHERE ra.user_id IN ({})
-         ORDER BY a.name",
+         ORDER BY a.parent_id IS NOT NULL, a.name",
         placeholders(1, ids.len())
     );
     let mut query = sqlx::query_as::<_, (i64, String, String, i64)>(&sql);
     for id in ids {
         query = query.bind(*id);
     }
-    // A role on the root account covers every sub-account, so it alone is shown.
-    let mut root: HashMap<i64, String> = HashMap::new();
-    let mut sub: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut held: HashMap<i64, Vec<(bool, String, String)>> = HashMap::new();
     for (user, role, account, is_root) in query.fetch_all(db).await? {
-        if is_root == 1 {
-            root.insert(user, role);
-        } else {
-            sub.entry(user).or_default().push(format!("{role} ({account})"));
-        }
+        held.entry(user).or_default().push((is_root == 1, account, role));
     }
-    for (user, roles) in sub {
-        root.entry(user).or_insert_with(|| roles.join(", "));
-    }
-    Ok(root)
+    Ok(held
+        .into_iter()
+        .map(|(user, rows)| {
+            let line =
+                super::assignments::summary(rows.iter().map(|(root, a, r)| (*root, a.as_str(), r.as_str())));
+            (user, line)
+        })
+        .collect())
 }
 
 async fn teams_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, sqlx::Error> {

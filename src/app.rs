@@ -2,7 +2,7 @@
 
 use crate::{
     api::auth::get_me,
-    components::layout::AppShell,
+    components::{layout::AppShell, title::page_title},
     error::AppError,
     model::{Me, Permission},
     pages::{
@@ -64,7 +64,8 @@ pub fn App() -> impl IntoView {
     provide_context(MeResource(me));
 
     view! {
-        <Title formatter=|text: String| format!("{text} · Roster") />
+        // Every page's <Title> passes through this formatter, which escapes it (see title.rs).
+        <Title formatter=page_title />
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/login") view=LoginPage />

@@ -8,6 +8,7 @@ pub mod menu;
 pub mod modal;
 pub mod notice;
 pub mod time;
+pub mod title;
 pub mod toast;
 pub mod user_menu;
 

@@ -21,6 +21,7 @@ pub mod companies;
 pub mod demo;
 pub mod invitations;
 pub mod joins;
+pub mod known_devices;
 pub mod lifecycle;
 pub mod outbox;
 pub mod profile;

@@ -261,49 +261,215 @@ async fn a_deactivated_user_cannot_sign_in_and_their_sessions_stop_working() {
     assert_ne!(app.call("auth/me", &[], Some(&cookie)).await.body, "null");
 }
 
+/// Client addresses of the lockout tests: an attacker, the user at home, someone else.
+const ATTACKER: &str = "203.0.113.66";
+const HOME: &str = "198.51.100.7";
+const ELSEWHERE: &str = "2001:db8::5";
+
+/// `n` wrong passwords for `email` from `ip`, each after the wait the one before caused is
+/// over (the throttle's clock moved back 16 minutes, past even a lock), so every one counts.
+async fn fail_sign_ins(app: &TestApp, ip: &str, email: &str, n: usize) {
+    for i in 0..n {
+        if i > 0 {
+            app.sql("UPDATE login_throttle SET last_failure_at = last_failure_at - 960000")
+                .await;
+        }
+        let r = app.sign_in_from(ip, email, "Wrong-Password-123", None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "failure {i}: {}", r.body);
+    }
+}
+
+/// The wait a 429 answer asks for, in seconds.
+fn retry_after(r: &common::Response) -> u64 {
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    r.json()["TooManyAttempts"]["retry_after_secs"].as_u64().unwrap()
+}
+
 #[tokio::test]
-async fn repeated_failures_lock_the_account_even_for_the_right_password() {
+async fn repeated_failures_lock_the_failing_address_out_of_the_account_even_for_the_right_password() {
     let app = TestApp::spawn().await;
     let owner = email("owner");
     app.sign_up("Initech", "Peter", &owner).await;
     for _ in 0..4 {
         app.sign_in(&owner, "Wrong-Password-123").await;
     }
-    let r = app.sign_in(&owner, PASSWORD).await;
-    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
-    assert!(r.json()["TooManyAttempts"]["retry_after_secs"].as_u64().unwrap() >= 1);
+    // Past the free failures the address waits ...
+    assert!(retry_after(&app.sign_in(&owner, PASSWORD).await) >= 1);
+    // ... and after seven it is locked out of this account for a quarter of an hour.
+    fail_sign_ins(&app, ATTACKER, &owner, 7).await;
+    assert!(retry_after(&app.sign_in_from(ATTACKER, &owner, PASSWORD, None).await) > 14 * 60);
     // An unknown email is throttled the same way, so the lock reveals nothing either.
     let nobody = email("nobody");
-    for _ in 0..4 {
-        app.sign_in(&nobody, "Wrong-Password-123").await;
-    }
+    fail_sign_ins(&app, ATTACKER, &nobody, 7).await;
+    assert!(retry_after(&app.sign_in_from(ATTACKER, &nobody, PASSWORD, None).await) > 14 * 60);
+}
+
+#[tokio::test]
+async fn a_lock_ends_with_time_and_success_clears_the_counts_of_the_account_and_the_address() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    app.sign_up("Initech", "Peter", &owner).await;
+    fail_sign_ins(&app, HOME, &owner, 7).await;
     assert_eq!(
-        app.sign_in(&nobody, "Wrong-Password-123").await.status,
+        app.sign_in_from(HOME, &owner, PASSWORD, None).await.status,
         StatusCode::TOO_MANY_REQUESTS
+    );
+    // Move the last failure 16 minutes into the past: the 15-minute lock is over.
+    app.sql("UPDATE login_throttle SET last_failure_at = last_failure_at - 960000")
+        .await;
+    assert_eq!(
+        app.sign_in_from(HOME, &owner, PASSWORD, None).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM login_throttle WHERE key LIKE 'email:{owner}%'"
+        ))
+        .await,
+        0
     );
 }
 
 #[tokio::test]
-async fn a_lock_ends_with_time_and_success_clears_the_account_count() {
+async fn nine_failures_from_one_address_leave_the_right_password_from_another_address_working() {
     let app = TestApp::spawn().await;
     let owner = email("owner");
     app.sign_up("Initech", "Peter", &owner).await;
-    for _ in 0..4 {
-        app.sign_in(&owner, "Wrong-Password-123").await;
+    fail_sign_ins(&app, ATTACKER, &owner, 9).await;
+    let r = app.sign_in_from(HOME, &owner, PASSWORD, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.session_cookie().is_some());
+}
+
+#[tokio::test]
+async fn a_known_device_gets_in_with_the_right_password_even_from_the_attacking_address() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    app.sign_up("Initech", "Peter", &owner).await;
+    let device = app
+        .sign_in_from(HOME, &owner, PASSWORD, None)
+        .await
+        .device_cookie()
+        .expect("a sign-in sets a known-device cookie");
+    fail_sign_ins(&app, ATTACKER, &owner, 9).await;
+    for ip in [ATTACKER, HOME] {
+        let r = app.sign_in_from(ip, &owner, PASSWORD, Some(&device)).await;
+        assert_eq!(r.status, StatusCode::OK, "from {ip}: {}", r.body);
+        // The device is known already: no second one.
+        assert!(r.device_cookie().is_none());
     }
-    // Move the last failure 2 s into the past: the 1 s wait after the 4th failure is over.
-    app.sql(&format!(
-        "UPDATE login_throttle SET last_failure_at = {}",
-        roster::server::db::now_ms() - 2_000
-    ))
-    .await;
-    assert_eq!(app.sign_in(&owner, PASSWORD).await.status, StatusCode::OK);
+    // Without the cookie the attacking address is still locked out of the account.
+    assert!(retry_after(&app.sign_in_from(ATTACKER, &owner, PASSWORD, None).await) > 14 * 60);
+    assert_eq!(app.count("SELECT COUNT(*) FROM known_devices").await, 1);
+}
+
+#[tokio::test]
+async fn the_known_device_cookie_is_long_lived_http_only_and_stored_only_as_a_hash() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    app.sign_up("Initech", "Peter", &owner).await;
+    let r = app.sign_in_from(HOME, &owner, PASSWORD, None).await;
+    let set_cookie = r
+        .headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("roster_device="))
+        .expect("a known-device cookie")
+        .to_string();
+    for part in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=31536000"] {
+        assert!(set_cookie.contains(part), "{set_cookie}");
+    }
+    assert!(!set_cookie.contains("Secure"), "{set_cookie}");
+    let token = r.device_cookie().unwrap().split_once('=').unwrap().1.to_string();
+    assert_eq!(token.len(), 64);
+    let stored = format!("SELECT COUNT(*) FROM known_devices WHERE token_hash = '{token}'");
+    assert_eq!(app.count(&stored).await, 0);
+    // Behind TLS it is Secure and host-only, like the session cookie.
+    let secure = TestApp::spawn_with(&[("ROSTER_SECURE_COOKIES", "1")]).await;
+    secure.sign_up("Initech", "Peter", &owner).await;
+    let r = secure.sign_in_from(HOME, &owner, PASSWORD, None).await;
+    let device = r.device_cookie().unwrap();
+    assert!(device.starts_with("__Host-roster_device="), "{device}");
+    let header = r
+        .headers
+        .get_all(http::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("__Host-roster_device="))
+        .unwrap()
+        .to_string();
+    assert!(header.contains("Secure"), "{header}");
+}
+
+#[tokio::test]
+async fn a_forged_or_another_users_device_cookie_gives_no_way_past_the_lock() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    app.sign_up("Initech", "Peter", &owner).await;
+    let member = email("member");
+    app.add_user(&owner, "Milton", &member, "member").await;
+    let members_device = app
+        .sign_in_from(ATTACKER, &member, PASSWORD, None)
+        .await
+        .device_cookie()
+        .expect("a known-device cookie");
+    fail_sign_ins(&app, ATTACKER, &owner, 9).await;
+    let forged = format!("roster_device={}", roster::server::token::generate());
+    for cookie in [members_device.as_str(), forged.as_str()] {
+        let r = app.sign_in_from(ATTACKER, &owner, PASSWORD, Some(cookie)).await;
+        assert!(retry_after(&r) > 14 * 60, "{cookie}");
+    }
+}
+
+#[tokio::test]
+async fn addresses_failing_for_an_account_are_slowed_by_its_count_but_never_locked() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    app.sign_up("Initech", "Peter", &owner).await;
+    fail_sign_ins(&app, ATTACKER, &owner, 9).await;
+    // A fresh address is not slowed by the account's nine failures ...
+    let r = app
+        .sign_in_from(ELSEWHERE, &owner, "Wrong-Password-123", None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    // ... but once failing for the account it waits on the account's count: a delay, no lock.
+    let wait = retry_after(&app.sign_in_from(ELSEWHERE, &owner, PASSWORD, None).await);
+    assert!((1..=30).contains(&wait), "{wait}");
+    app.sql("UPDATE login_throttle SET last_failure_at = last_failure_at - 31000")
+        .await;
+    let r = app.sign_in_from(ELSEWHERE, &owner, PASSWORD, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn an_unknown_email_and_a_known_one_are_throttled_alike() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    app.sign_up("Initech", "Peter", &owner).await;
+    let mut seen = Vec::new();
+    for who in [owner.clone(), email("nobody")] {
+        fail_sign_ins(&app, ATTACKER, &who, 9).await;
+        let mut answers = Vec::new();
+        for ip in [ATTACKER, ELSEWHERE, ELSEWHERE] {
+            let r = app.sign_in_from(ip, &who, "Wrong-Password-123", None).await;
+            // The status, whether a wait was asked and if it is a lock; nothing else differs.
+            let wait = (r.status == StatusCode::TOO_MANY_REQUESTS).then(|| retry_after(&r) > 60);
+            if wait.is_none() {
+                assert_eq!(r.body, app.sign_in(&email("nobody2"), "x").await.body);
+            }
+            answers.push((r.status, wait));
+        }
+        seen.push(answers);
+    }
+    assert_eq!(seen[0], seen[1]);
     assert_eq!(
-        app.count(&format!(
-            "SELECT COUNT(*) FROM login_throttle WHERE key = 'email:{owner}'"
-        ))
-        .await,
-        0
+        seen[0],
+        [
+            (StatusCode::TOO_MANY_REQUESTS, Some(true)),
+            (StatusCode::UNAUTHORIZED, None),
+            (StatusCode::TOO_MANY_REQUESTS, Some(false)),
+        ]
     );
 }
 
@@ -321,6 +487,58 @@ async fn many_failures_from_one_address_slow_down_every_account_tried_from_it() 
         app.sign_in(&owner, PASSWORD).await.status,
         StatusCode::TOO_MANY_REQUESTS
     );
+}
+
+#[tokio::test]
+async fn a_password_reset_lifts_the_locks_of_every_address_on_that_account_only() {
+    let app = TestApp::spawn().await;
+    // An underscore, which LIKE would read as any character: the look-alike keeps its lock.
+    let owner = email("p_g");
+    let lookalike = owner.replacen("p_g", "pxg", 1);
+    app.sign_up("Initech", "Peter", &owner).await;
+    for ip in [HOME, ATTACKER] {
+        fail_sign_ins(&app, ip, &owner, 7).await;
+    }
+    fail_sign_ins(&app, ATTACKER, &lookalike, 7).await;
+    app.call("reset/request", &[("email", &owner)], None).await;
+    let token = app.emailed_token(&owner, "reset").await;
+    let new_password = "Marmalade-Harbour-77-Lynx";
+    let r = app
+        .call(
+            "reset/finish",
+            &[("token", &token), ("password", new_password)],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for ip in [HOME, ATTACKER] {
+        let r = app.sign_in_from(ip, &owner, new_password, None).await;
+        assert_eq!(r.status, StatusCode::OK, "from {ip}: {}", r.body);
+    }
+    let r = app.sign_in_from(ATTACKER, &lookalike, PASSWORD, None).await;
+    assert!(retry_after(&r) > 14 * 60);
+}
+
+#[tokio::test]
+async fn a_known_device_is_not_slowed_by_its_address_failing_for_other_accounts() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    app.sign_up("Initech", "Peter", &owner).await;
+    let device = app
+        .sign_in_from(HOME, &owner, PASSWORD, None)
+        .await
+        .device_cookie()
+        .expect("a known-device cookie");
+    for i in 0..21 {
+        app.sign_in_from(HOME, &email(&format!("guess{i}")), "Wrong-Password-123", None)
+            .await;
+    }
+    assert_eq!(
+        app.sign_in_from(HOME, &owner, PASSWORD, None).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let r = app.sign_in_from(HOME, &owner, PASSWORD, Some(&device)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 #[tokio::test]

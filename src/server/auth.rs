@@ -255,7 +255,15 @@ fn expired(state: &AppState, user: &CurrentUser, last_seen: i64, now: i64) -> bo
 
 /// The session token from the request's cookies.
 pub fn session_token(headers: &HeaderMap, config: &Config) -> Option<String> {
-    let name = config.session_cookie_name();
+    cookie_value(headers, config.session_cookie_name())
+}
+
+/// The known-device token from the request's cookies (see `signin`).
+pub fn device_token(headers: &HeaderMap, config: &Config) -> Option<String> {
+    cookie_value(headers, device_cookie_name(config))
+}
+
+fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -268,16 +276,33 @@ pub fn session_token(headers: &HeaderMap, config: &Config) -> Option<String> {
 
 /// The `Set-Cookie` value carrying a new session token.
 pub fn session_cookie(config: &Config, token: &str) -> String {
-    build_cookie(config, token.to_string(), config.session_max.as_secs() as i64)
+    let max_age = config.session_max.as_secs() as i64;
+    build_cookie(config, config.session_cookie_name(), token.to_string(), max_age)
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn cleared_session_cookie(config: &Config) -> String {
-    build_cookie(config, String::new(), 0)
+    build_cookie(config, config.session_cookie_name(), String::new(), 0)
 }
 
-fn build_cookie(config: &Config, value: String, max_age_secs: i64) -> String {
-    cookie::Cookie::build((config.session_cookie_name(), value))
+/// The `Set-Cookie` value that makes this browser a known device of the account that just
+/// signed in: flagged like the session cookie, and kept for as long as the device is known.
+pub fn device_cookie(config: &Config, token: &str) -> String {
+    let max_age = db::known_devices::LIFETIME.as_secs() as i64;
+    build_cookie(config, device_cookie_name(config), token.to_string(), max_age)
+}
+
+/// Host-only behind TLS, like the session cookie's name.
+fn device_cookie_name(config: &Config) -> &'static str {
+    if config.secure_cookies {
+        "__Host-roster_device"
+    } else {
+        "roster_device"
+    }
+}
+
+fn build_cookie(config: &Config, name: &'static str, value: String, max_age_secs: i64) -> String {
+    cookie::Cookie::build((name, value))
         .http_only(true)
         .same_site(cookie::SameSite::Lax)
         .path("/")
@@ -296,7 +321,7 @@ pub fn client_ip(parts: &Parts) -> String {
         .unwrap_or_default()
 }
 
-/// Sends the session cookie with this response.
+/// Sends a cookie (a `Set-Cookie` value) with this response.
 pub fn set_cookie(value: &str) {
     if let (Some(response), Ok(value)) = (
         use_context::<leptos_axum::ResponseOptions>(),

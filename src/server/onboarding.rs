@@ -88,8 +88,8 @@ pub async fn finish_reset(
     password::check_strength(&new_password, &[&link.email, &link.company_name])?;
     let hash = password::hash(&new_password).await?;
     let reset = db::reset::use_link(&state.db, secret, &hash, ip, now).await?;
-    // A locked-out owner of the address may sign in again at once.
-    db::throttle::clear(&state.db, &format!("email:{}", reset.email)).await?;
+    // A locked-out owner of the address may sign in again at once, from wherever they failed.
+    db::throttle::clear_account(&state.db, &reset.email).await?;
     state
         .live
         .publish(reset.company, crate::model::LiveEvent::user(reset.user));

@@ -2,7 +2,7 @@
 
 use super::{
     auth::{self, CurrentUser},
-    db::{self, companies::NewOwner, sessions::NewSession},
+    db::{self, companies::NewOwner, sessions::NewSession, throttle},
     password,
     state::AppState,
     token,
@@ -18,10 +18,88 @@ pub struct Client<'a> {
     pub user_agent: &'a str,
 }
 
-/// Failed sign-ins allowed before slowing down: per account, and per client address (higher,
-/// because an office shares one address).
+/// Failed sign-ins allowed before slowing down: per account (from one client, and from all
+/// of them together), and per client address (higher, because an office shares one address).
 const FREE_FAILURES_PER_ACCOUNT: i64 = 3;
 const FREE_FAILURES_PER_IP: i64 = 20;
+
+/// The counts one sign-in attempt consults and adds to; the README's "Sign-in throttling"
+/// states the policy. A lock on the account would let anyone lock the real user out, so only
+/// counts fed from the trying client's own address or device can lock:
+/// - per (account, client), locking. The client is the request's known device of this
+///   account if it carries one, else its address.
+/// - per address, locking, for requests without a known device of the account: a known
+///   device's tries stay on its one account and its own count, and a busy shared address
+///   (an office, an attacker next door) must not lock it out.
+/// - per account, soft (waits of at most 30 s), and only for addresses already failing for
+///   the account: failures elsewhere never hold back an address or device that is not.
+struct Throttle {
+    account: String,
+    client: String,
+    /// The address's key; `None` for a known device.
+    address: Option<String>,
+}
+
+impl Throttle {
+    fn new(email: &Email, ip: &str, known_device: Option<i64>) -> Throttle {
+        let email = email.as_str();
+        let address = known_device.is_none().then(|| throttle::address_key(ip));
+        let client = match known_device {
+            Some(id) => format!("device:{id}"),
+            None => throttle::address_key(ip),
+        };
+        Throttle {
+            account: throttle::account_key(email),
+            client: throttle::account_client_key(email, &client),
+            address,
+        }
+    }
+
+    /// Seconds to wait before this attempt may be checked, if any. The same queries run
+    /// whether or not the email has an account.
+    async fn retry_after(&self, db: &db::Db, now: i64) -> Result<Option<u64>, sqlx::Error> {
+        let mut waits = Vec::new();
+        if let Some(on_account) = throttle::failures(db, &self.client, now).await? {
+            let free = FREE_FAILURES_PER_ACCOUNT;
+            waits.push(on_account.retry_after(throttle::wait_after(on_account.count, free), now));
+            if self.address.is_some() {
+                if let Some(all) = throttle::failures(db, &self.account, now).await? {
+                    waits.push(all.retry_after(throttle::soft_wait_after(all.count, free), now));
+                }
+            }
+        }
+        if let Some(address) = &self.address {
+            waits.push(throttle::retry_after(db, address, FREE_FAILURES_PER_IP, now).await?);
+        }
+        Ok(waits.into_iter().flatten().max())
+    }
+
+    async fn record_failure(&self, db: &db::Db, now: i64) -> Result<(), sqlx::Error> {
+        for key in [Some(&self.account), Some(&self.client), self.address.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            throttle::record_failure(db, key, now).await?;
+        }
+        Ok(())
+    }
+
+    /// The right password forgets the account's count and this client's on it; other
+    /// clients' counts on the account stay (an attacking address stays locked), and so does
+    /// the address's count across accounts.
+    async fn forget(&self, db: &db::Db) -> Result<(), sqlx::Error> {
+        throttle::clear(db, &self.account).await?;
+        throttle::clear(db, &self.client).await
+    }
+}
+
+/// A sign-in that let the user in.
+pub struct SignedIn {
+    /// The new session's token.
+    pub session: String,
+    /// A known-device token to give the browser, unless it brought one of this account.
+    pub new_device: Option<String>,
+}
 
 pub struct SignUp<'a> {
     pub company_name: &'a str,
@@ -55,44 +133,54 @@ pub async fn sign_up(state: &AppState, form: SignUp<'_>, client: Client<'_>) -> 
     start_session(state, created.owner_id, &client).await
 }
 
-/// Checks the credentials and starts a session, returning its token. An unknown email and a
-/// wrong password give the same error after the same work; repeated failures are throttled per
-/// account and per client address.
+/// Checks the credentials and starts a session. An unknown email and a wrong password give
+/// the same error after the same work and the same throttling ([`Throttle`]); `device` is
+/// the known-device token the browser sent, if any.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password_text: &str,
+    device: Option<&str>,
     client: Client<'_>,
-) -> Result<String, AppError> {
+) -> Result<SignedIn, AppError> {
     let email = Email::parse(email)?;
     let now = db::now_ms();
-    let account_key = format!("email:{email}");
-    let ip_key = format!("ip:{}", client.ip);
+    let known_device = match device {
+        Some(device) => db::known_devices::find(&state.db, &token::hash(device), email.as_str(), now).await?,
+        None => None,
+    };
+    let throttle = Throttle::new(&email, client.ip, known_device);
     if state.config.login_throttle {
-        for (key, free) in [
-            (&account_key, FREE_FAILURES_PER_ACCOUNT),
-            (&ip_key, FREE_FAILURES_PER_IP),
-        ] {
-            if let Some(secs) = db::throttle::retry_after(&state.db, key, free, now).await? {
-                return Err(AppError::TooManyAttempts {
-                    retry_after_secs: secs,
-                });
-            }
+        if let Some(secs) = throttle.retry_after(&state.db, now).await? {
+            return Err(AppError::TooManyAttempts {
+                retry_after_secs: secs,
+            });
         }
     }
     let login = db::users::find_login(&state.db, email.as_str()).await?;
     let stored_hash = login.as_ref().and_then(|l| l.password_hash.clone());
     if !password::verify(password_text, stored_hash).await {
         if state.config.login_throttle {
-            db::throttle::record_failure(&state.db, &account_key, now).await?;
-            db::throttle::record_failure(&state.db, &ip_key, now).await?;
+            throttle.record_failure(&state.db, now).await?;
         }
         return Err(AppError::BadCredentials);
     }
     let login = login.ok_or(AppError::BadCredentials)?;
-    db::throttle::clear(&state.db, &account_key).await?;
+    throttle.forget(&state.db).await?;
     match UserStatus::from_key(&login.status) {
-        Some(UserStatus::Active) => start_session(state, UserId(login.id), &client).await,
+        Some(UserStatus::Active) => {
+            let user = UserId(login.id);
+            let session = start_session(state, user, &client).await?;
+            let new_device = match known_device {
+                Some(_) => None,
+                None => {
+                    let device = token::generate();
+                    db::known_devices::remember(&state.db, user, &token::hash(&device), now).await?;
+                    Some(device)
+                }
+            };
+            Ok(SignedIn { session, new_device })
+        }
         Some(UserStatus::Deactivated) => Err(AppError::AccountUnavailable(
             "This account is deactivated. Ask an admin of your company to reactivate it.".into(),
         )),

@@ -6,7 +6,11 @@
 
 pub mod smtp;
 
-use axum::{body::Body, extract::connect_info::MockConnectInfo, Router};
+use axum::{
+    body::Body,
+    extract::connect_info::{ConnectInfo, MockConnectInfo},
+    Router,
+};
 use http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use roster::server::{
@@ -47,6 +51,16 @@ impl Response {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .find(|v| v.contains("roster_session=") && !v.contains("roster_session=;"))
+            .map(|v| v.split(';').next().unwrap().to_string())
+    }
+
+    /// The `name=value` of the known-device cookie this response set.
+    pub fn device_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.contains("roster_device=") && !v.contains("roster_device=;"))
             .map(|v| v.split(';').next().unwrap().to_string())
     }
 
@@ -161,6 +175,35 @@ impl TestApp {
         cookie: Option<&str>,
         origin: Option<&str>,
     ) -> Response {
+        self.request_from(None, method, path, form, cookie, origin).await
+    }
+
+    /// Signs in the way the browser at client address `ip` does, sending `cookie` (a
+    /// known-device cookie, say) when given.
+    pub async fn sign_in_from(
+        &self,
+        ip: &str,
+        email: &str,
+        password: &str,
+        cookie: Option<&str>,
+    ) -> Response {
+        let form = [("email", email), ("password", password), ("next", "")];
+        let origin = Some("http://127.0.0.1:3000");
+        self.request_from(Some(ip), "POST", "/api/auth/signin", &form, cookie, origin)
+            .await
+    }
+
+    /// `request` from the client address `ip`; without one the server sees no address (the
+    /// router's `MockConnectInfo` is not what `auth::client_ip` reads).
+    pub async fn request_from(
+        &self,
+        ip: Option<&str>,
+        method: &str,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        origin: Option<&str>,
+    ) -> Response {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
@@ -176,6 +219,10 @@ impl TestApp {
         }
         if let Some(origin) = origin {
             builder = builder.header(header::ORIGIN, origin);
+        }
+        if let Some(ip) = ip {
+            let addr = SocketAddr::new(ip.parse().expect("an IP address"), 40000);
+            builder = builder.extension(ConnectInfo(addr));
         }
         let body = serde_urlencoded::to_string(form).unwrap();
         let response = self

@@ -31,6 +31,10 @@ use leptos_router::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // The CSP's per-response nonce (server/headers.rs). HydrationScripts puts it on its
+    // <script> only (which then carries it twice, harmlessly), HashedStylesheet nowhere: give
+    // it to every element they write, or the policy blocks the module preload and the stylesheet.
+    let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -39,8 +43,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options=options.clone() />
-                <HashedStylesheet options id="leptos" />
+                <HydrationScripts options=options.clone() attr:nonce=nonce.clone() />
+                <HashedStylesheet options id="leptos" attr:nonce=nonce />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <MetaTags />
             </head>

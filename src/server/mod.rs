@@ -7,6 +7,7 @@ pub mod config;
 pub mod counts;
 pub mod csrf;
 pub mod db;
+pub mod headers;
 pub mod live;
 pub mod mail;
 pub mod mailer;

@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages and server functions, static files, and the layers
 //! around them. `main` and the integration tests both build it here.
 
-use super::{assets, auth::SessionCache, csrf, live, state::AppState};
+use super::{assets, auth::SessionCache, csrf, headers, live, state::AppState};
 use crate::{
     app::{shell, App},
     error::AppError,
@@ -78,6 +78,7 @@ pub fn build(state: AppState) -> Router {
         move || {
             provide_context(state.clone());
             provide_context(SessionCache::default());
+            headers::provide_request_nonce();
         }
     };
     let pkg_cache = HeaderValue::from_static(if options.hash_files {
@@ -125,6 +126,10 @@ pub fn build(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
         ))
         .layer(CompressionLayer::new())
         .with_state(state)

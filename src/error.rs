@@ -16,6 +16,10 @@ pub enum AppError {
     /// 403: signed in, but the role does not allow this.
     #[error("You don't have access to this.")]
     Forbidden,
+    /// 403: the caller may do this, but not to this person: they hold as much as the caller
+    /// or more (the hierarchy rule).
+    #[error("{0}")]
+    Outranked(String),
     /// 401: sign-in failed. Deliberately the same for an unknown email and a wrong password.
     #[error("The email or password is incorrect.")]
     BadCredentials,
@@ -71,7 +75,9 @@ impl AppError {
         use http::StatusCode;
         match self {
             AppError::Unauthenticated | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::AccountUnavailable(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Outranked(_) | AppError::AccountUnavailable(_) => {
+                StatusCode::FORBIDDEN
+            }
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,

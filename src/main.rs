@@ -76,7 +76,8 @@ async fn run() -> Result<(), String> {
     Ok(())
 }
 
-/// Deletes expired sessions now and then; expiry itself is checked on every request.
+/// Deletes expired sessions now and then (expiry itself is checked on every request), and
+/// join requests whose address was never confirmed.
 fn spawn_session_sweeper(db: db::Db, idle: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -85,6 +86,9 @@ fn spawn_session_sweeper(db: db::Db, idle: Duration) {
             if let Err(error) = db::sessions::delete_expired(&db, db::now_ms(), idle.as_millis() as i64).await
             {
                 tracing::warn!(%error, "could not sweep expired sessions");
+            }
+            if let Err(error) = db::joins::purge_unconfirmed(&db, db::now_ms()).await {
+                tracing::warn!(%error, "could not purge unconfirmed join requests");
             }
         }
     });

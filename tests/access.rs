@@ -281,7 +281,7 @@ const PROTECTED: &[Protected] = &[
         args: |f| {
             vec![
                 ("id", f.a_team_id.to_string()),
-                ("users[0]", f.a_owner_id.to_string()),
+                ("users[0]", f.a_member_id.to_string()),
             ]
         },
     },
@@ -581,6 +581,12 @@ async fn each_protected_server_function_admits_exactly_the_roles_holding_its_per
     let refused =
         |r: &common::Response| r.status == StatusCode::FORBIDDEN || r.status == StatusCode::UNAUTHORIZED;
     for p in PROTECTED {
+        // An earlier call may have made the member an Admin, whom only the owner may change.
+        app.sql(&format!(
+            "UPDATE role_assignments SET role_id = {} WHERE user_id = {}",
+            f.a_member_role, f.a_member_id
+        ))
+        .await;
         let by_admin = p.call(&app, &f, Some(&admin)).await;
         let Some(needs) = p.needs else {
             assert_eq!(
@@ -597,6 +603,11 @@ async fn each_protected_server_function_admits_exactly_the_roles_holding_its_per
             p.endpoint,
             by_admin.body
         );
+        app.sql(&format!(
+            "UPDATE role_assignments SET role_id = {} WHERE user_id = {}",
+            f.a_member_role, f.a_member_id
+        ))
+        .await;
         let holder = p.call(&app, &f, Some(&only[&needs])).await;
         assert!(
             !refused(&holder),
@@ -786,4 +797,171 @@ async fn a_malformed_server_function_call_is_a_400_not_a_500() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.json()["BadRequest"].is_string());
+}
+
+/// Server functions that act on one person, with arguments aimed at `target`. Each must refuse
+/// a caller who is not above the target (the hierarchy rule) and change nothing.
+type OnAUser = (&'static str, fn(&Fixture, i64) -> Vec<(&'static str, String)>);
+
+const ON_A_USER: &[OnAUser] = &[
+    ("users/update", |_, t| {
+        vec![
+            ("edit[id]", t.to_string()),
+            ("edit[version]", "0".into()),
+            ("edit[name]", "Hacked".into()),
+            ("edit[email]", "hacked@example.com".into()),
+        ]
+    }),
+    ("users/change_role", |f, t| {
+        vec![("id", t.to_string()), ("role", f.a_member_role.to_string())]
+    }),
+    ("users/set_teams", |_, t| vec![("id", t.to_string())]),
+    ("users/deactivate", |_, t| vec![("id", t.to_string())]),
+    ("users/reactivate", |_, t| vec![("id", t.to_string())]),
+    ("users/delete", |_, t| {
+        vec![("id", t.to_string()), ("confirm_email", "whoever".into())]
+    }),
+    ("users/access/grant", |f, t| {
+        vec![
+            ("id", t.to_string()),
+            ("role", f.a_member_role.to_string()),
+            ("accounts[0]", f.a_sub_account.to_string()),
+        ]
+    }),
+    ("users/access/remove", |f, t| {
+        vec![("id", t.to_string()), ("account", f.a_root_account.to_string())]
+    }),
+    ("profile/user_devices", |_, t| vec![("user", t.to_string())]),
+    ("profile/end_user_sessions", |_, t| vec![("user", t.to_string())]),
+    ("teams/add_members", |f, t| {
+        vec![("id", f.a_team_id.to_string()), ("users[0]", t.to_string())]
+    }),
+    ("teams/remove_members", |f, t| {
+        vec![("id", f.a_team_id.to_string()), ("users[0]", t.to_string())]
+    }),
+    ("users/bulk/apply", |_, t| {
+        vec![
+            ("selection[ids][0]", t.to_string()),
+            ("action[kind]", "deactivate".into()),
+        ]
+    }),
+    ("users/bulk/preview", |f, t| {
+        vec![
+            ("selection[ids][0]", t.to_string()),
+            ("action[kind]", "change_role".into()),
+            ("action[role]", f.a_member_role.to_string()),
+        ]
+    }),
+];
+
+/// Functions that take a user id but only read what the caller may already see, or act only
+/// on people who hold nothing yet (join requests awaiting approval), or are the owner's alone.
+const USER_ID_EXEMPT: &[&str] = &[
+    "users/get",
+    "users/transfer_ownership",
+    "approvals/approve",
+    "approvals/reject",
+];
+
+/// Everything about a person a refused call must leave as it was.
+async fn fingerprint(app: &TestApp, user: i64) -> String {
+    let row: (String, String, String, i64) =
+        sqlx::query_as("SELECT name, email, status, version FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let counts = [
+        format!("SELECT COUNT(*) FROM sessions WHERE user_id = {user}"),
+        format!("SELECT COUNT(*) FROM team_members WHERE user_id = {user}"),
+        format!("SELECT COUNT(*) FROM role_assignments WHERE user_id = {user}"),
+        format!("SELECT COALESCE(SUM(role_id * account_id), 0) FROM role_assignments WHERE user_id = {user}"),
+        format!("SELECT COUNT(*) FROM account_tokens WHERE user_id = {user}"),
+    ];
+    let mut out = format!("{row:?}");
+    for sql in counts {
+        out += &format!(" {}", app.count(&sql).await);
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_server_function_taking_a_user_id_is_on_the_hierarchy_axis() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let ids = [f.a_member_id.to_string(), f.a_owner_id.to_string()];
+    // The argument names that carry a user id ("id" only under users/).
+    let user_keys = [
+        "user",
+        "to",
+        "edit[id]",
+        "users[0]",
+        "selection[ids][0]",
+        "approval[selection][ids][0]",
+    ];
+    for p in PROTECTED {
+        let takes_a_user = (p.args)(&f).iter().any(|(key, value)| {
+            ids.contains(value)
+                && (user_keys.contains(key) || (*key == "id" && p.endpoint.starts_with("users/")))
+        });
+        if takes_a_user {
+            assert!(
+                ON_A_USER.iter().any(|(e, _)| *e == p.endpoint) || USER_ID_EXEMPT.contains(&p.endpoint),
+                "{} takes a user id: add it to ON_A_USER (or say why it is exempt)",
+                p.endpoint
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn server_functions_acting_on_a_user_refuse_a_lower_role_against_a_higher_one_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let admin_email = email("a-admin");
+    let admin = app
+        .add_user(&f.a_owner_email, "Adam Admin", &admin_email, "admin")
+        .await;
+    app.session_of(&admin_email).await;
+    let owner_cookie = app.session_of(&f.a_owner_email).await;
+    for target in [admin, f.a_owner_id] {
+        let added = app
+            .call(
+                "teams/add_members",
+                &[
+                    ("id", &f.a_team_id.to_string()),
+                    ("users[0]", &target.to_string()),
+                ],
+                Some(&owner_cookie),
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    }
+    // Everything but the settings: manage users, teams, accounts ... yet less than an Admin.
+    let rest: Vec<Permission> = Permission::ALL
+        .into_iter()
+        .filter(|&p| p != Permission::ManageSettings)
+        .collect();
+    let lower = holder_of(&app, &f, "Almost admin", &rest).await;
+    let admin_cookie = app.session_of(&admin_email).await;
+    for (caller, target, who) in [
+        (&lower, admin, "a lower role on an Admin"),
+        (&lower, f.a_owner_id, "a lower role on the owner"),
+        (&admin_cookie, f.a_owner_id, "an Admin on the owner"),
+    ] {
+        for (endpoint, args) in ON_A_USER {
+            let before = fingerprint(&app, target).await;
+            let args = args(&f, target);
+            let form: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let r = app.call(endpoint, &form, Some(caller)).await;
+            let refused = matches!(r.status, StatusCode::FORBIDDEN | StatusCode::CONFLICT)
+                || (r.status == StatusCode::OK && r.json()["changed"] == 0);
+            assert!(refused, "{endpoint}: {who} answered {} {}", r.status, r.body);
+            assert_eq!(
+                fingerprint(&app, target).await,
+                before,
+                "{endpoint}: {who} changed something"
+            );
+        }
+    }
 }

@@ -86,7 +86,7 @@ async fn every_address_that_cannot_be_invited_is_set_aside_with_its_reason_and_t
             ("not-an-address".to_string(), "Malformed".to_string()),
             ("throwaway@mailinator.com".to_string(), "Disposable".to_string()),
             (typed_again, "Repeated".to_string()),
-            (elsewhere, "AlreadyUser".to_string()),
+            (elsewhere, "Unavailable".to_string()),
             (pending.clone(), "AlreadyInvited".to_string()),
         ]
     );
@@ -419,7 +419,11 @@ async fn an_address_that_got_an_account_meanwhile_cannot_accept_and_keeps_nothin
         )
         .await
         .json();
-    assert_eq!(resend["skipped"][0]["reason"], "already has a Roster account");
+    // The company is not told that the address has an account elsewhere.
+    assert_eq!(
+        resend["skipped"][0]["reason"],
+        "can't be used here: check it, or ask them for another address"
+    );
 }
 
 #[tokio::test]

@@ -108,7 +108,9 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
         async {
             let state = auth::state()?;
             let ip = auth::client_ip(&auth::request_parts()?);
-            let (company, user, email) = db::profile::verify_email(&state.db, &token, &ip).await?;
+            let (company, user, email) =
+                db::profile::verify_email(&state.db, &token, &ip, &state.config.public_url).await?;
+            state.mailer.wake();
             state.live.publish(company, LiveEvent::user(user));
             Ok(email)
         }

@@ -100,16 +100,21 @@ pub async fn create_user(user: NewUser) -> Result<UserId, AppError> {
     )
 }
 
-/// Saves a user's details, refusing if someone saved them since the form was opened.
+/// Saves a user's details, refusing if someone saved them since the form was opened. A new
+/// email waits for confirmation from the new address, which this answers.
 #[server(endpoint = "users/update")]
-pub async fn update_user(edit: UserEdit) -> Result<(), AppError> {
+pub async fn update_user(edit: UserEdit) -> Result<Option<String>, AppError> {
     use crate::server::{auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::update(&state.db, &can, &by, &edit).await?;
+            let pending =
+                db::lifecycle::update(&state.db, &can, &by, &edit, &state.config.public_url).await?;
+            if pending.is_some() {
+                state.mailer.wake();
+            }
             state.live.publish(can.company(), LiveEvent::user(edit.id));
-            Ok(())
+            Ok(pending)
         }
         .await,
     )

@@ -33,10 +33,12 @@ pub fn UserDetailPage() -> impl IntoView {
     );
     let me = expect_context::<MeResource>().0;
     let notice = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        if let Some(Ok(())) = update.value().get() {
-            notice.set(Some("Saved.".into()));
-        }
+    Effect::new(move |_| match update.value().get() {
+        Some(Ok(None)) => notice.set(Some("Saved.".into())),
+        Some(Ok(Some(email))) => notice.set(Some(format!(
+            "Saved. We sent a link to {email}: the login email changes when it is used."
+        ))),
+        _ => {}
     });
     view! {
         <Title text="User" />

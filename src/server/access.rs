@@ -61,6 +61,7 @@ impl Scope {
     pub fn accounts_inside(&self, account: &str) -> String {
         match self {
             Scope::All => String::new(),
+            Scope::Only(accounts) if accounts.is_empty() => " AND 1 = 0".into(),
             Scope::Only(_) => format!(" AND {account} IN ({})", self.id_list()),
         }
     }
@@ -94,6 +95,8 @@ pub struct Access {
     /// For each account of the company, the index of the assignment deciding it; `None` when
     /// every assignment is on the root account, which then decides every account.
     nearest: Option<HashMap<AccountId, usize>>,
+    /// Each account's sub-accounts, kept with `nearest` to walk a subtree.
+    children: HashMap<AccountId, Vec<AccountId>>,
     /// The product modules configured, which the built-in roles grant (shared with the config,
     /// not copied per request).
     modules: Arc<[Module]>,
@@ -119,6 +122,7 @@ impl Access {
                 root,
                 assignments,
                 nearest: None,
+                children: HashMap::new(),
                 modules,
             };
         }
@@ -148,8 +152,50 @@ impl Access {
             root,
             assignments,
             nearest: Some(nearest),
+            children,
             modules,
         }
+    }
+
+    /// The accounts at and below which this user holds more than `grants` everywhere: a
+    /// strict superset when `strict`, at least as much otherwise. Someone holding `grants`
+    /// on one of these accounts holds no more than this user anywhere their access reaches,
+    /// so this user may act on them (the hierarchy rule, see the README's access section).
+    pub fn above(&self, grants: &Grants, strict: bool) -> Scope {
+        let more = |mine: &Grants| mine.covers(grants) && (!strict || !grants.covers(mine));
+        let Some(nearest) = &self.nearest else {
+            let held = self.at(self.root).is_some_and(|a| more(&a.grants));
+            return if held {
+                Scope::All
+            } else {
+                Scope::Only(Arc::from([]))
+            };
+        };
+        // Post-order over the tree: an account qualifies when it and all below it do.
+        let mut good = Vec::new();
+        let mut stack = vec![(self.root, false)];
+        let mut ok: HashMap<AccountId, bool> = HashMap::new();
+        while let Some((account, visited)) = stack.pop() {
+            let children = self.children.get(&account).map(Vec::as_slice).unwrap_or_default();
+            if !visited {
+                stack.push((account, true));
+                stack.extend(children.iter().map(|c| (*c, false)));
+                continue;
+            }
+            let here = nearest
+                .get(&account)
+                .is_some_and(|&i| more(&self.assignments[i].grants))
+                && children.iter().all(|c| ok.get(c).copied().unwrap_or(false));
+            ok.insert(account, here);
+            if here {
+                good.push(account);
+            }
+        }
+        if ok.get(&self.root).copied().unwrap_or(false) {
+            return Scope::All;
+        }
+        good.sort();
+        Scope::Only(good.into())
     }
 
     pub fn modules(&self) -> &[Module] {
@@ -374,6 +420,48 @@ mod tests {
             Arc::from([]),
         );
         assert_eq!(access.scope(Permission::ManageUsers), Some(Scope::All));
+    }
+
+    #[test]
+    fn an_admin_is_above_a_member_but_not_above_another_admin() {
+        let access = Access::new(
+            AccountId(1),
+            vec![assignment(1, "Admin", admin())],
+            &[],
+            Arc::from([]),
+        );
+        assert_eq!(access.above(&Grants::default(), true), Scope::All);
+        assert_eq!(access.above(&admin(), true), Scope::Only(Arc::from([])));
+        assert_eq!(access.above(&admin(), false), Scope::All, "peers, for teams");
+        let user_manager = grants(&[Permission::ViewUsers, Permission::ManageUsers], &[]);
+        assert_eq!(access.above(&user_manager, true), Scope::All);
+    }
+
+    #[test]
+    fn being_above_someone_on_an_account_needs_being_above_them_everywhere_below_it() {
+        // Admin on 2 and 3, lowered to Member on 4: every account the caller manages has 4
+        // below it, where a Member there would be their equal.
+        let access = Access::new(
+            AccountId(1),
+            vec![
+                assignment(2, "Admin", admin()),
+                assignment(4, "Member", Grants::default()),
+            ],
+            &tree(),
+            Arc::from([]),
+        );
+        let member = Grants::default();
+        assert_eq!(access.above(&member, true), Scope::Only(Arc::from([])));
+        let access = Access::new(
+            AccountId(1),
+            vec![assignment(2, "Admin", admin())],
+            &tree(),
+            Arc::from([]),
+        );
+        assert_eq!(
+            access.above(&member, true),
+            Scope::Only(vec![AccountId(2), AccountId(3), AccountId(4)].into())
+        );
     }
 
     #[test]

@@ -86,6 +86,11 @@ impl<P> Can<P> {
         }
     }
 
+    /// Where holders of `grants` are below the actor (see [`Access::above`]).
+    pub fn above(&self, grants: &Grants, strict: bool) -> Scope {
+        self.access.above(grants, strict)
+    }
+
     /// What the actor holds on the root account.
     pub fn on_root(&self) -> Grants {
         self.access.on_root()

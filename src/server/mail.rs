@@ -107,27 +107,37 @@ fn plain(subject: String, paragraphs: &[String]) -> Message {
 }
 
 /// To the new address of an email change: the link that makes it the login.
-pub fn email_change_verify(name: &str, new_email: &str, link: &str) -> Message {
+pub fn email_change_verify(name: &str, new_email: &str, link: &str, asked_by: Option<&str>) -> Message {
+    let asked = match asked_by {
+        None => format!("{name}, you asked to sign in to Roster with a new email address."),
+        Some(admin) => {
+            format!("{admin}, an admin of your company, changed the Roster login of {name} to this address.")
+        }
+    };
     with_link(
         "Confirm your new email address for Roster".to_string(),
         &[
-            format!("{name}, you asked to sign in to Roster with a new email address."),
+            asked,
             format!("Once you confirm, you will sign in with this email address: {new_email}."),
         ],
         "Confirm new email",
         link,
-        "The link works once and for 24 hours. Until you use it, your current email stays your login. If you did not ask for this, ignore this email.",
+        "The link works once and for 24 hours. Until it is used, the current email stays the login. If you did not expect this, ignore this email.",
     )
 }
 
 /// To the old address of an email change: what was asked, so a stranger's change is noticed.
-pub fn email_change_notice(name: &str, old_email: &str, new_email: &str) -> Message {
+pub fn email_change_notice(name: &str, old_email: &str, new_email: &str, asked_by: Option<&str>) -> Message {
+    let who = match asked_by {
+        None => format!("someone signed in as {old_email}"),
+        Some(admin) => format!("{admin}, an admin of your company,"),
+    };
     plain(
         "Your Roster login email is about to change".to_string(),
         &[
-            format!("{name}, someone signed in as {old_email} asked to sign in to Roster with {new_email} instead."),
+            format!("{name}, {who} asked that you sign in to Roster with {new_email} instead of {old_email}."),
             "The change happens only when the link sent to the new address is used. Until then you keep signing in as before.".to_string(),
-            "If this was not you, change your password from your profile and tell an admin of your company.".to_string(),
+            "If you did not expect this, change your password from your profile and tell an admin of your company.".to_string(),
         ],
     )
 }

@@ -4,7 +4,8 @@
 
 use super::{
     audit::{self, By, Target},
-    lifecycle::{assignable_role, current, lock_company},
+    hierarchy::Rank,
+    lifecycle::{assignable_role, below, current, lock_company},
     now_ms,
     users::account_choices,
     Db,
@@ -200,7 +201,8 @@ pub async fn remove(
 
 /// The email of `user` if the caller may change their access: inside the caller's scope, not
 /// the owner (who holds everything everywhere) and not the caller (who could lock themselves
-/// out). Serialised with other owner-sensitive changes.
+/// out), and below the caller (the hierarchy rule). Serialised with other owner-sensitive
+/// changes.
 async fn changeable(
     tx: &mut Transaction<'_, Any>,
     can: &Can<perm::ManageUsers>,
@@ -218,6 +220,7 @@ async fn changeable(
             "You can't change your own access: ask another admin.".into(),
         ));
     }
+    below(tx, can, owner, user, &target.name, Rank::Above).await?;
     Ok(target.email)
 }
 

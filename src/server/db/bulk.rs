@@ -9,6 +9,7 @@
 
 use super::{
     audit::By,
+    hierarchy::{Hierarchy, Rank, OUTRANKED},
     lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, SEVERAL_ROLES},
     now_ms, placeholders,
     users::{bind, view_filter, Value},
@@ -17,8 +18,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Selection, TeamId, UndoOutcome, UserTab,
-        MAX_SELECTED_IDS,
+        BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, Selection, TeamId, UndoOutcome,
+        UserId, UserTab, MAX_SELECTED_IDS,
     },
     server::{
         auth::{perm, Can},
@@ -163,6 +164,7 @@ async fn plan(
         _ => (None, String::new()),
     };
     let mut skips = Vec::new();
+    let hierarchy = Hierarchy::load(tx, can, UserId(owner), rank_for(action.kind)).await?;
     if matches!(
         action.kind,
         BulkKind::ChangeRole | BulkKind::Deactivate | BulkKind::Delete
@@ -174,6 +176,13 @@ async fn plan(
         if can.actor().0 != owner {
             skips.push((format!("u.id = {}", can.actor().0), "is you: ask another admin"));
         }
+        // The owner has their own reason above.
+        skips.push((
+            format!("u.id <> {owner} AND {}", hierarchy.outranked("u.id")),
+            OUTRANKED,
+        ));
+    } else {
+        skips.push((hierarchy.outranked("u.id"), OUTRANKED));
     }
     if action.kind == BulkKind::ChangeRole {
         // Probes each selected user's few assignments by the primary key, not the whole table.
@@ -213,6 +222,15 @@ async fn plan(
         role,
         teams,
     })
+}
+
+/// How far above the people it changes a caller must be for an action: team membership
+/// grants no power, so peers may change it.
+fn rank_for(kind: BulkKind) -> Rank {
+    match kind {
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => Rank::AtLeast,
+        _ => Rank::Above,
+    }
 }
 
 /// How many users the plan changes, leaves as they are, and skips (named).
@@ -465,7 +483,9 @@ pub async fn apply(
         BulkKind::Deactivate => {
             exec(
                 &mut tx,
-                &format!("UPDATE users SET status = 'deactivated' WHERE id IN ({targets})"),
+                &format!(
+                    "UPDATE users SET status = 'deactivated', security_stamp = security_stamp + 1 WHERE id IN ({targets})"
+                ),
                 vec![],
             )
             .await?;
@@ -595,6 +615,36 @@ async fn send_reactivation_links(
     Ok(())
 }
 
+fn plural(n: i64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The company's roles the caller may give on every account of their scope, as a SQL list
+/// of ids ("0", which no role has, when none).
+async fn grantable_roles(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
+) -> Result<String, AppError> {
+    let roles: Vec<(i64, Option<String>, String)> =
+        sqlx::query_as("SELECT id, builtin, permissions FROM roles WHERE company_id = $1")
+            .bind(can.company().0)
+            .fetch_all(&mut **tx)
+            .await?;
+    let ids: Vec<String> = roles
+        .into_iter()
+        .filter(|(_, builtin, stored)| {
+            builtin.as_deref() != Some("owner")
+                && can.may_grant(&Grants::of_role(builtin.as_deref(), stored, can.modules()), None)
+        })
+        .map(|(id, _, _)| id.to_string())
+        .collect();
+    Ok(if ids.is_empty() {
+        "0".into()
+    } else {
+        ids.join(", ")
+    })
+}
+
 /// Undoes bulk change `change`: restores the users not changed since, and names the others.
 #[tracing::instrument(skip(db, can, by), err(Debug))]
 pub async fn undo(
@@ -606,7 +656,7 @@ pub async fn undo(
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    lock_company(&mut tx, company).await?;
+    let owner = lock_company(&mut tx, company).await?;
     let found: Option<(String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT kind, created_at, undone_at FROM bulk_changes WHERE id = $1 AND company_id = $2",
     )
@@ -625,20 +675,78 @@ pub async fn undo(
             "It's too late to undo this change; change the users again instead.".into(),
         ));
     }
-    sqlx::query(
-        "UPDATE bulk_change_items SET restore = 1 WHERE change_id = $1
-           AND EXISTS (SELECT 1 FROM users u WHERE u.id = bulk_change_items.user_id AND u.version = bulk_change_items.version_after)",
+    // Undo is a new change by the caller: each user is restored only if the caller could make
+    // that change now. Anyone else is named with the reason, except people outside the
+    // caller's accounts, who are only counted.
+    let hierarchy = Hierarchy::load(&mut tx, can, owner, rank_for(kind)).await?;
+    let mut refusals: Vec<(String, &str)> = vec![
+        ("u.version <> i.version_after".into(), "was changed again since"),
+        (hierarchy.outranked("u.id"), OUTRANKED),
+    ];
+    if matches!(kind, BulkKind::Reactivate | BulkKind::ChangeRole) {
+        // Undoing a reactivation deactivates; someone may have become the owner since.
+        refusals.push((format!("u.id = {}", owner.0), "is the owner"));
+        refusals.push((format!("u.id = {}", can.actor().0), "is you: ask another admin"));
+    }
+    if kind == BulkKind::ChangeRole {
+        refusals.push((
+            format!(
+                "i.role_id IS NOT NULL AND i.role_id NOT IN ({})",
+                grantable_roles(&mut tx, can).await?
+            ),
+            "would get back a role you can't give",
+        ));
+    }
+    let in_scope = format!("i.change_id = {change}{}", can.scope().users_inside("u.id"));
+    let refused = refusals
+        .iter()
+        .map(|(condition, _)| format!("({condition})"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    exec(
+        &mut tx,
+        &format!(
+            "UPDATE bulk_change_items SET restore = 1 WHERE change_id = {change} AND user_id IN
+               (SELECT u.id FROM bulk_change_items i JOIN users u ON u.id = i.user_id
+                WHERE {in_scope} AND NOT ({refused}))"
+        ),
+        vec![],
     )
-    .bind(change)
-    .execute(&mut *tx)
     .await?;
-    let changed_since: Vec<String> = sqlx::query_scalar(
-        "SELECT u.name FROM bulk_change_items i JOIN users u ON u.id = i.user_id
-         WHERE i.change_id = $1 AND i.restore = 0 ORDER BY u.name",
+    let mut not_restored = Vec::new();
+    let mut earlier: Vec<String> = Vec::new();
+    for (condition, reason) in &refusals {
+        let sql = format!(
+            "SELECT u.name FROM bulk_change_items i JOIN users u ON u.id = i.user_id
+             WHERE {in_scope} AND i.restore = 0 AND ({condition}){} ORDER BY u.name",
+            earlier
+                .iter()
+                .map(|c| format!(" AND NOT ({c})"))
+                .collect::<String>()
+        );
+        for name in names(&mut tx, &sql, vec![]).await? {
+            not_restored.push(BulkSkip {
+                name,
+                reason: (*reason).into(),
+            });
+        }
+        earlier.push(condition.clone());
+    }
+    let outside: i64 = scalar(
+        &mut tx,
+        &format!(
+            "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id
+             WHERE i.change_id = {change} AND i.restore = 0 AND NOT ({in_scope})"
+        ),
+        vec![],
     )
-    .bind(change)
-    .fetch_all(&mut *tx)
     .await?;
+    if outside > 0 {
+        not_restored.push(BulkSkip {
+            name: plural(outside, "user"),
+            reason: "are outside the accounts you manage".into(),
+        });
+    }
     let gone: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM bulk_change_items i WHERE i.change_id = $1
            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id)",
@@ -646,6 +754,12 @@ pub async fn undo(
     .bind(change)
     .fetch_one(&mut *tx)
     .await?;
+    if gone > 0 {
+        not_restored.push(BulkSkip {
+            name: plural(gone, "user"),
+            reason: "deleted since".into(),
+        });
+    }
     let targets = format!("SELECT user_id FROM bulk_change_items WHERE change_id = {change} AND restore = 1");
     let item = |column: &str| {
         format!(
@@ -694,7 +808,9 @@ pub async fn undo(
             let before = item("status").replace("{}", "users.id");
             exec(
                 &mut tx,
-                &format!("UPDATE users SET status = {before} WHERE id IN ({targets})"),
+                &format!(
+                    "UPDATE users SET status = {before}, security_stamp = security_stamp + 1 WHERE id IN ({targets})"
+                ),
                 vec![],
             )
             .await?;
@@ -725,6 +841,14 @@ pub async fn undo(
         vec![],
     )
     .await? as i64;
+    if restored == 0 {
+        // Nothing the caller could restore: the change stays undoable by someone who can.
+        tx.rollback().await?;
+        return Ok(UndoOutcome {
+            restored,
+            not_restored,
+        });
+    }
     let events = Events {
         action: audit_action(kind),
         before: "NULL",
@@ -739,19 +863,6 @@ pub async fn undo(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    let mut not_restored: Vec<BulkSkip> = changed_since
-        .into_iter()
-        .map(|name| BulkSkip {
-            name,
-            reason: "was changed again since".into(),
-        })
-        .collect();
-    if gone > 0 {
-        not_restored.push(BulkSkip {
-            name: format!("{gone} user{}", if gone == 1 { "" } else { "s" }),
-            reason: "deleted since".into(),
-        });
-    }
     Ok(UndoOutcome {
         restored,
         not_restored,

@@ -116,6 +116,36 @@ pub async fn create_with_owner(
     })
 }
 
+/// How long an unconfirmed join request holds its address.
+pub const SQUAT_MS: i64 = 24 * 3_600_000;
+
+/// Frees `email` for `company` when it is only squatted: a deactivated user of another
+/// company who never signed in, or a join request whose address was not confirmed within a
+/// day. Such a row would otherwise let anyone block an address everywhere (the email is the
+/// login, unique across companies).
+pub async fn release_squatted(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    email: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let released = sqlx::query(
+        "DELETE FROM users WHERE email = $1
+           AND ((company_id <> $2 AND status = 'deactivated' AND last_seen_at IS NULL)
+             OR (status = 'pending_email' AND created_at < $3))",
+    )
+    .bind(email)
+    .bind(company.0)
+    .bind(now - SQUAT_MS)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if released > 0 {
+        tracing::info!(%email, "a squatted address was released for another company");
+    }
+    Ok(())
+}
+
 /// Inserts a user; a taken email becomes a field error the form can show.
 pub async fn insert_user(
     tx: &mut Transaction<'_, Any>,
@@ -126,6 +156,7 @@ pub async fn insert_user(
     status: &str,
     now: i64,
 ) -> Result<UserId, AppError> {
+    release_squatted(tx, company_id, email.as_str(), now).await?;
     sqlx::query_scalar::<_, i64>(
         "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",

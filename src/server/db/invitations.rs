@@ -7,6 +7,7 @@
 use super::{
     assignments::{reachable, MAX_ACCOUNTS},
     audit::{self, By, Target},
+    companies::{release_squatted, SQUAT_MS},
     lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, taken_email},
     now_ms, outbox, placeholders, Db,
 };
@@ -120,8 +121,24 @@ async fn found_among(
     Ok(query.fetch_all(&mut **tx).await?.into_iter().collect())
 }
 
-/// The email is the login, so a user of any company cannot be invited.
-const USERS_AMONG: &str = "SELECT email FROM users WHERE email IN ({})";
+/// The email is the login, so a user of any company cannot be invited; only the inviting
+/// company's (`$1`) are said to be users. Squatted addresses (see `companies::SQUAT`) are free.
+const USERS_AMONG: &str =
+    "SELECT CASE WHEN company_id = $1 THEN 'here:' ELSE 'elsewhere:' END || email FROM users
+     WHERE NOT (company_id <> $1 AND status = 'deactivated' AND last_seen_at IS NULL)
+       AND NOT (status = 'pending_email' AND created_at < $2) AND email IN ({})";
+
+/// Why an address that is a user somewhere can't be invited, saying no more than the
+/// inviting company may know.
+fn user_reason(users: &HashSet<String>, email: &str) -> Option<SetAsideReason> {
+    if users.contains(&format!("here:{email}")) {
+        Some(SetAsideReason::AlreadyUser)
+    } else if users.contains(&format!("elsewhere:{email}")) {
+        Some(SetAsideReason::Unavailable)
+    } else {
+        None
+    }
+}
 
 /// What every invitation email of a company says about where and as what.
 struct Offer {
@@ -272,7 +289,7 @@ pub async fn invite(
         }
     }
     let emails: Vec<&str> = candidates.iter().map(|c| c.email.as_str()).collect();
-    let users = found_among(&mut tx, USERS_AMONG, &[], &emails).await?;
+    let users = found_among(&mut tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
     let pending = found_among(
         &mut tx,
         "SELECT email FROM invitations
@@ -283,8 +300,8 @@ pub async fn invite(
     .await?;
     let mut invite = Vec::new();
     for c in candidates {
-        let reason = if users.contains(c.email.as_str()) {
-            Some(SetAsideReason::AlreadyUser)
+        let reason = if let Some(reason) = user_reason(&users, c.email.as_str()) {
+            Some(reason)
         } else if pending.contains(c.email.as_str()) {
             Some(SetAsideReason::AlreadyInvited)
         } else {
@@ -459,7 +476,7 @@ pub async fn resend(
     lock_company(&mut tx, company).await?;
     let (rows, mut skipped) = stored(&mut tx, company, can.scope(), ids).await?;
     let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
-    let users = found_among(&mut tx, USERS_AMONG, &[], &emails).await?;
+    let users = found_among(&mut tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
     let mut offers: HashMap<Vec<(i64, i64)>, Offer> = HashMap::new();
     let mut changed = Vec::new();
     for row in rows {
@@ -470,10 +487,10 @@ pub async fn resend(
             });
             continue;
         }
-        if users.contains(&row.email) {
+        if let Some(reason) = user_reason(&users, &row.email) {
             skipped.push(Skipped {
                 what: row.email,
-                reason: SetAsideReason::AlreadyUser.message().into(),
+                reason: reason.message().into(),
             });
             continue;
         }
@@ -615,6 +632,7 @@ pub async fn accept(
     .fetch_optional(&mut *tx)
     .await?;
     let (invitation, company, email) = claimed.ok_or(AppError::LinkExpired)?;
+    release_squatted(&mut tx, CompanyId(company), &email, now).await?;
     let user: i64 = sqlx::query_scalar(
         "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
          VALUES ($1, $2, $3, 'active', $4, $5, $5) RETURNING id",

@@ -140,6 +140,19 @@ pub async fn request(
     Ok(())
 }
 
+/// Unconfirmed join requests are kept this long, then deleted.
+pub const UNCONFIRMED_KEPT_MS: i64 = 7 * 24 * 3_600_000;
+
+/// Deletes join requests whose address was not confirmed within [`UNCONFIRMED_KEPT_MS`]:
+/// nobody proved they own it, so it must not hold the address. Answers how many.
+pub async fn purge_unconfirmed(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM users WHERE status = 'pending_email' AND created_at < $1")
+        .bind(now - UNCONFIRMED_KEPT_MS)
+        .execute(db)
+        .await
+        .map(|r| r.rows_affected())
+}
+
 /// Uses a confirmation link once: the user now waits for approval. Returns their company.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn verify(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId, String), AppError> {

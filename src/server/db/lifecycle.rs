@@ -7,7 +7,10 @@
 
 use super::{
     audit::{self, By, Target},
-    is_unique_violation, now_ms, outbox, Db,
+    hierarchy::{Hierarchy, Rank},
+    is_unique_violation, now_ms, outbox,
+    profile::{kill_links, start_email_change, EmailChange},
+    Db,
 };
 use crate::{
     error::AppError,
@@ -73,6 +76,22 @@ pub(super) async fn current(
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::NotFound("That user".into()))
+}
+
+/// Refuses unless the caller may act on `user` (named `name`) under the hierarchy rule.
+/// `owner` comes from `lock_company`.
+pub(super) async fn below<P>(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<P>,
+    owner: UserId,
+    user: UserId,
+    name: &str,
+    rank: Rank,
+) -> Result<(), AppError> {
+    Hierarchy::load(tx, can, owner, rank)
+        .await?
+        .check(tx, user, name)
+        .await
 }
 
 /// A role of the company that may be given directly (not Owner, which only a transfer gives).
@@ -179,6 +198,23 @@ async fn issue_link(
     Ok(format!("{public_url}/welcome/{secret}"))
 }
 
+/// Emails `user` a link to set their password and sign in for the first time.
+pub(super) async fn send_setup_link(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    user: UserId,
+    email: &str,
+    sent_by: &str,
+    public_url: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let (company_name, days) = company_mail_facts(tx, company).await?;
+    let link = issue_link(tx, user, "setup", days, public_url, now).await?;
+    let message = mail::account_setup(&company_name, sent_by, email, &link, days);
+    outbox::queue(tx, company, "account_setup", email, &message, now).await?;
+    Ok(())
+}
+
 pub(super) async fn company_mail_facts(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
@@ -189,6 +225,27 @@ pub(super) async fn company_mail_facts(
             .fetch_one(&mut **tx)
             .await?,
     )
+}
+
+/// Refuses an address a colleague already uses, plainly: it is the company's own business.
+async fn refuse_colleague_email(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    email: &Email,
+) -> Result<(), AppError> {
+    let colleague: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND company_id = $2")
+            .bind(email.as_str())
+            .bind(company.0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match colleague {
+        Some(_) => Err(AppError::field(
+            "email",
+            "Someone in your company already uses this email address.",
+        )),
+        None => Ok(()),
+    }
 }
 
 pub(super) fn taken_email(e: sqlx::Error) -> AppError {
@@ -258,6 +315,8 @@ pub async fn create(
         return Err(AppError::field("account", "Choose an account you manage."));
     }
     let role_name = assignable_role(&mut tx, can, form.role, Some(account)).await?;
+    super::companies::release_squatted(&mut tx, company, email.as_str(), now).await?;
+    refuse_colleague_email(&mut tx, company, &email).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -271,7 +330,17 @@ pub async fn create(
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    .map_err(taken_email)?;
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            // Not a colleague (checked above): say nothing of other companies.
+            AppError::field(
+                "email",
+                "We couldn't add this address. Check it, or ask the person for another one.",
+            )
+        } else {
+            e.into()
+        }
+    })?;
     let user = UserId(id);
     super::companies::assign_role(&mut tx, user, account, form.role).await?;
     if let Some(team) = form.team {
@@ -289,10 +358,7 @@ pub async fn create(
         }
     }
     if form.status == UserStatus::Active {
-        let (company_name, days) = company_mail_facts(&mut tx, company).await?;
-        let link = issue_link(&mut tx, user, "setup", days, public_url, now).await?;
-        let message = mail::account_setup(&company_name, &by.name, email.as_str(), &link, days);
-        outbox::queue(&mut tx, company, "account_setup", email.as_str(), &message, now).await?;
+        send_setup_link(&mut tx, company, user, email.as_str(), &by.name, public_url, now).await?;
     }
     let after = json!({ "name": name.as_str(), "email": email.as_str(), "role": role_name, "status": form.status.key() });
     audit::record(
@@ -312,9 +378,18 @@ pub async fn create(
     Ok(user)
 }
 
-/// Saves new details, unless someone saved the user since `edit.version` was read.
+/// Saves new details, unless someone saved the user since `edit.version` was read. A new
+/// email is not saved: the new address gets a link that makes the change, the old one a
+/// notice, and links already sent to the old address stop working. Answers the address
+/// waiting for confirmation, if any.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserEdit) -> Result<(), AppError> {
+pub async fn update(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    edit: &UserEdit,
+    public_url: &str,
+) -> Result<Option<String>, AppError> {
     let company = can.company();
     let Details {
         name,
@@ -325,13 +400,14 @@ pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserE
     let job_title = job_title.as_str();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
+    let owner = lock_company(&mut tx, company).await?;
     let before = current(&mut tx, company, can.scope(), edit.id).await?;
+    below(&mut tx, can, owner, edit.id, &before.name, Rank::Above).await?;
     let updated = sqlx::query(
-        "UPDATE users SET name = $1, email = $2, phone = $3, job_title = $4, version = version + 1, updated_at = $5
-         WHERE id = $6 AND company_id = $7 AND version = $8",
+        "UPDATE users SET name = $1, phone = $2, job_title = $3, version = version + 1, updated_at = $4
+         WHERE id = $5 AND company_id = $6 AND version = $7",
     )
     .bind(name.as_str())
-    .bind(email.as_str())
     .bind(phone.as_str())
     .bind(job_title)
     .bind(now)
@@ -339,8 +415,7 @@ pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserE
     .bind(company.0)
     .bind(edit.version)
     .execute(&mut *tx)
-    .await
-    .map_err(taken_email)?
+    .await?
     .rows_affected();
     if updated == 0 {
         return Err(AppError::Conflict(
@@ -348,22 +423,70 @@ pub async fn update(db: &Db, can: &Can<perm::ManageUsers>, by: &By, edit: &UserE
                 .into(),
         ));
     }
-    let before_json = json!({ "name": before.name, "email": before.email, "phone": before.phone, "job_title": before.job_title });
-    let after_json = json!({ "name": name.as_str(), "email": email.as_str(), "phone": phone.as_str(), "job_title": job_title });
+    let pending = if email.as_str() == before.email {
+        None
+    } else {
+        request_email_change(&mut tx, can, by, edit.id, &before, &email, public_url, now).await?;
+        Some(email.as_str().to_string())
+    };
+    let before_json = json!({ "name": before.name, "phone": before.phone, "job_title": before.job_title });
+    let after_json = json!({ "name": name.as_str(), "phone": phone.as_str(), "job_title": job_title });
+    if before_json != after_json {
+        audit::record(
+            &mut tx,
+            by,
+            "user.updated",
+            Target {
+                id: Some(edit.id),
+                label: &before.email,
+            },
+            Some(before_json),
+            Some(after_json),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(pending)
+}
+
+/// An admin's change of someone's login email, waiting for the new address to confirm it.
+#[allow(clippy::too_many_arguments)]
+async fn request_email_change(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+    before: &Current,
+    email: &Email,
+    public_url: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    // Only a colleague's use of the address is said; another company's is found out, by
+    // the owner of the new address alone, when the link is used.
+    refuse_colleague_email(tx, can.company(), email).await?;
+    kill_links(tx, user, now).await?;
+    let change = EmailChange {
+        user,
+        name: &before.name,
+        old_email: &before.email,
+        new_email: email,
+        asked_by: Some(&by.name),
+    };
+    start_email_change(tx, can.company(), &change, public_url, now).await?;
     audit::record(
-        &mut tx,
+        tx,
         by,
-        "user.updated",
+        "user.email_change_requested",
         Target {
-            id: Some(edit.id),
-            label: email.as_str(),
+            id: Some(user),
+            label: &before.email,
         },
-        Some(before_json),
-        Some(after_json),
+        Some(json!({ "email": before.email })),
+        Some(json!({ "new_email": email.as_str() })),
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -386,6 +509,7 @@ pub async fn change_role(
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
+    below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
     let role_name = assignable_role(&mut tx, can, role, None).await?;
     let roles: Vec<i64> =
         sqlx::query_scalar("SELECT DISTINCT role_id FROM role_assignments WHERE user_id = $1")
@@ -437,7 +561,9 @@ pub async fn set_teams(
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
+    let owner = lock_company(&mut tx, company).await?;
     let target = current(&mut tx, company, can.scope(), user).await?;
+    below(&mut tx, can, owner, user, &target.name, Rank::AtLeast).await?;
     let mut names = Vec::with_capacity(teams.len());
     for team in teams {
         let name: Option<String> =
@@ -501,6 +627,7 @@ pub async fn deactivate(
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
+    below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
     if target.status == UserStatus::Deactivated.key() {
         return Err(AppError::Conflict(format!(
             "{} is already deactivated.",
@@ -541,7 +668,9 @@ pub async fn reactivate(
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
+    let owner = lock_company(&mut tx, company).await?;
     let target = current(&mut tx, company, can.scope(), user).await?;
+    below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
     if target.status != UserStatus::Deactivated.key() {
         return Err(AppError::Conflict(format!("{} is not deactivated.", target.name)));
     }
@@ -573,7 +702,10 @@ async fn set_status(
     status: UserStatus,
     now: i64,
 ) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET status = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+    sqlx::query(
+        "UPDATE users SET status = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2
+         WHERE id = $3",
+    )
         .bind(status.key())
         .bind(now)
         .bind(user.0)
@@ -603,6 +735,7 @@ pub async fn delete(
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
+    below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
     if !confirm_email.trim().eq_ignore_ascii_case(&target.email) {
         return Err(AppError::field(
             "confirm_email",
@@ -772,7 +905,8 @@ pub async fn use_link(db: &Db, secret: &str, password_hash: Option<String>) -> R
     match password_hash {
         Some(hash) => {
             sqlx::query(
-                "UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3",
+                "UPDATE users SET password_hash = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2
+                 WHERE id = $3",
             )
             .bind(hash)
             .bind(now)

@@ -19,6 +19,7 @@ pub mod audit;
 pub mod bulk;
 pub mod companies;
 pub mod demo;
+pub mod hierarchy;
 pub mod invitations;
 pub mod joins;
 pub mod known_devices;

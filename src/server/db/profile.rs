@@ -5,6 +5,7 @@
 
 use super::{
     audit::{self, By, Target},
+    hierarchy::Rank,
     is_unique_violation, now_ms, outbox, Db,
 };
 use crate::{
@@ -182,46 +183,14 @@ pub async fn request_email_change(
             "Someone already uses this email address.",
         ));
     }
-    sqlx::query(
-        "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'email_change' AND used_at IS NULL",
-    )
-    .bind(by.user.0)
-    .execute(&mut *tx)
-    .await?;
-    let secret = token::generate();
-    sqlx::query(
-        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email)
-         VALUES ($1, 'email_change', $2, $3, $4, $5)",
-    )
-    .bind(by.user.0)
-    .bind(token::hash(&secret))
-    .bind(now)
-    .bind(now + EMAIL_CHANGE_MS)
-    .bind(new_email.as_str())
-    .execute(&mut *tx)
-    .await?;
-    // The notice first: the e2e helper reads the last email naming the new address.
-    let notice = mail::email_change_notice(&me.name, &me.email, new_email.as_str());
-    outbox::queue(
-        &mut tx,
-        by.company,
-        "email_change_notice",
-        &me.email,
-        &notice,
-        now,
-    )
-    .await?;
-    let link = format!("{public_url}/verify-email/{secret}");
-    let verify = mail::email_change_verify(&me.name, new_email.as_str(), &link);
-    outbox::queue(
-        &mut tx,
-        by.company,
-        "email_change_verify",
-        new_email.as_str(),
-        &verify,
-        now,
-    )
-    .await?;
+    let change = EmailChange {
+        user: by.user,
+        name: &me.name,
+        old_email: &me.email,
+        new_email,
+        asked_by: None,
+    };
+    start_email_change(&mut tx, by.company, &change, public_url, now).await?;
     audit::record(
         &mut tx,
         by,
@@ -239,11 +208,81 @@ pub async fn request_email_change(
     Ok(())
 }
 
+/// A change of someone's login email, to be confirmed from the new address.
+pub(super) struct EmailChange<'a> {
+    pub user: UserId,
+    pub name: &'a str,
+    pub old_email: &'a str,
+    pub new_email: &'a Email,
+    /// The admin who asked, when it is not the user themselves.
+    pub asked_by: Option<&'a str>,
+}
+
+/// Sends a link to the new address, which makes the change, and a notice to the old one. An
+/// earlier pending change of the user's stops working.
+pub(super) async fn start_email_change(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    change: &EmailChange<'_>,
+    public_url: &str,
+    now: i64,
+) -> Result<(), AppError> {
+    let new_email = change.new_email.as_str();
+    sqlx::query(
+        "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'email_change' AND used_at IS NULL",
+    )
+    .bind(change.user.0)
+    .execute(&mut **tx)
+    .await?;
+    let secret = token::generate();
+    sqlx::query(
+        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email)
+         VALUES ($1, 'email_change', $2, $3, $4, $5)",
+    )
+    .bind(change.user.0)
+    .bind(token::hash(&secret))
+    .bind(now)
+    .bind(now + EMAIL_CHANGE_MS)
+    .bind(new_email)
+    .execute(&mut **tx)
+    .await?;
+    // The notice first: the e2e helper reads the last email naming the new address.
+    let notice = mail::email_change_notice(change.name, change.old_email, new_email, change.asked_by);
+    outbox::queue(tx, company, "email_change_notice", change.old_email, &notice, now).await?;
+    let link = format!("{public_url}/verify-email/{secret}");
+    let verify = mail::email_change_verify(change.name, new_email, &link, change.asked_by);
+    outbox::queue(tx, company, "email_change_verify", new_email, &verify, now).await?;
+    Ok(())
+}
+
+/// Ends the user's unused set-up, reactivation and reset links: they went to an address that
+/// is no longer (or soon no longer) the login.
+pub(super) async fn kill_links(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE account_tokens SET used_at = $1
+         WHERE user_id = $2 AND used_at IS NULL AND purpose IN ('setup', 'reactivate', 'reset')",
+    )
+    .bind(now)
+    .bind(user.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Uses an email-change link: the new address becomes the login. Single use, 24 hours, and
 /// only for an active user; refused clearly when the address was taken in the meantime.
 /// Answers the user's company, id and new email.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn verify_email(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId, UserId, String), AppError> {
+pub async fn verify_email(
+    db: &Db,
+    secret: &str,
+    ip: &str,
+    public_url: &str,
+) -> Result<(CompanyId, UserId, String), AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let claimed: Option<(i64, Option<String>)> = sqlx::query_as(
@@ -276,7 +315,10 @@ pub async fn verify_email(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId,
     if taken.is_some() {
         return Err(taken_message());
     }
-    sqlx::query("UPDATE users SET email = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+    sqlx::query(
+        "UPDATE users SET email = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2
+         WHERE id = $3",
+    )
         .bind(&new_email)
         .bind(now)
         .bind(user)
@@ -289,6 +331,24 @@ pub async fn verify_email(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId,
                 e.into()
             }
         })?;
+    kill_links(&mut tx, UserId(user), now).await?;
+    let has_password: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+    if has_password.is_none() {
+        // They never set a password: the set-up link that just died comes again, to the new address.
+        super::lifecycle::send_setup_link(
+            &mut tx,
+            CompanyId(company),
+            UserId(user),
+            &new_email,
+            &name,
+            public_url,
+            now,
+        )
+        .await?;
+    }
     let by = By {
         company: CompanyId(company),
         user: UserId(user),
@@ -329,6 +389,17 @@ pub async fn change_password(db: &Db, by: &By, hash: &str, keep: Option<SessionI
         Some(keep) => delete_sessions(&mut tx, by.user, None, Some(keep)).await?,
         None => 0,
     };
+    // A new password moves the security stamp on; the sessions the person chose to keep are
+    // carried over to it.
+    super::sessions::bump_stamp(&mut tx, by.user, keep).await?;
+    if keep.is_none() {
+        sqlx::query(
+            "UPDATE sessions SET stamp = (SELECT security_stamp FROM users WHERE id = $1) WHERE user_id = $1",
+        )
+        .bind(by.user.0)
+        .execute(&mut *tx)
+        .await?;
+    }
     audit::record(
         &mut tx,
         by,
@@ -513,18 +584,17 @@ pub async fn end_my_other_sessions(
     end_sessions(db, by, by.user, email, None, Some(current)).await
 }
 
-/// The email of `user` in the admin's company, or NotFound (also for other companies' users).
-/// The email of `user`, if they are of the caller's company and inside their scope.
+/// The email of `user`, if they are of the caller's company, inside their scope and below
+/// them (the hierarchy rule: nobody reads or ends the sessions of someone above them).
 async fn user_of_company(db: &Db, can: &Can<perm::ManageUsers>, user: UserId) -> Result<String, AppError> {
-    sqlx::query_scalar(&format!(
-        "SELECT email FROM users WHERE id = $1 AND company_id = $2{}",
-        can.scope().users_inside("users.id")
-    ))
-    .bind(user.0)
-    .bind(can.company().0)
-    .fetch_optional(db)
-    .await?
-    .ok_or_else(|| AppError::NotFound("That user".into()))
+    let mut tx = db.begin().await?;
+    let owner: i64 = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
+        .bind(can.company().0)
+        .fetch_one(&mut *tx)
+        .await?;
+    let target = super::lifecycle::current(&mut tx, can.company(), can.scope(), user).await?;
+    super::lifecycle::below(&mut tx, can, UserId(owner), user, &target.name, Rank::Above).await?;
+    Ok(target.email)
 }
 
 /// An admin's view of a user's devices.

@@ -107,8 +107,8 @@ pub async fn use_link(
     .await?;
     let user = user.ok_or(AppError::LinkExpired)?;
     let (company, name, email): (i64, String, String) = sqlx::query_as(
-        "UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3
-         RETURNING company_id, name, email",
+        "UPDATE users SET password_hash = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2
+         WHERE id = $3 RETURNING company_id, name, email",
     )
     .bind(password_hash)
     .bind(now)

@@ -56,8 +56,8 @@ pub struct NewSession<'a> {
 pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error> {
     let mut tx = super::begin_write(db).await?;
     let id = sqlx::query_scalar::<_, i64>(
-        "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent)
-         VALUES ($1, $2, $3, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, stamp)
+         VALUES ($1, $2, $3, $3, $4, $5, $6, (SELECT security_stamp FROM users WHERE id = $1)) RETURNING id",
     )
     .bind(s.user_id.0)
     .bind(s.token_hash)
@@ -90,7 +90,7 @@ pub async fn find(
                 root.id AS root_account,
                 ra.account_id, r.name AS role_name, r.builtin, r.permissions
          FROM sessions s
-         JOIN users u ON u.id = s.user_id AND u.status = 'active'
+         JOIN users u ON u.id = s.user_id AND u.status = 'active' AND u.security_stamp = s.stamp
          JOIN companies c ON c.id = u.company_id
          JOIN accounts root ON root.company_id = u.company_id AND root.parent_id IS NULL
          LEFT JOIN role_assignments ra ON ra.user_id = u.id
@@ -127,6 +127,30 @@ pub async fn account_tree(
         .into_iter()
         .map(|(id, parent)| (AccountId(id), parent.map(AccountId)))
         .collect())
+}
+
+/// Moves the user's security stamp on, which ends every session of theirs made before; with
+/// `keep`, that one session (the caller's own) is carried over to the new stamp.
+pub async fn bump_stamp(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user: UserId,
+    keep: Option<SessionId>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET security_stamp = security_stamp + 1 WHERE id = $1")
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
+    if let Some(keep) = keep {
+        sqlx::query(
+            "UPDATE sessions SET stamp = (SELECT security_stamp FROM users WHERE id = $1)
+             WHERE id = $2 AND user_id = $1",
+        )
+        .bind(user.0)
+        .bind(keep.0)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// Records activity on the session and the user's "last seen".

@@ -4,7 +4,10 @@
 
 use super::{
     audit::{self, By, Target},
-    is_unique_violation, now_ms, placeholders, Db,
+    hierarchy::{Hierarchy, Rank, OUTRANKED},
+    is_unique_violation,
+    lifecycle::lock_company,
+    now_ms, placeholders, Db,
 };
 use crate::{
     error::AppError,
@@ -376,6 +379,32 @@ async fn record_memberships(
     Ok(())
 }
 
+/// Refuses, naming them, when any of `ids` holds more than the caller: nobody moves someone
+/// above them in or out of teams (the hierarchy rule; peers may).
+async fn refuse_outranked(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageTeams>,
+    ids: &[i64],
+) -> Result<(), AppError> {
+    let owner = lock_company(tx, can.company()).await?;
+    let hierarchy = Hierarchy::load(tx, can, owner, Rank::AtLeast).await?;
+    let sql = format!(
+        "SELECT u.name FROM users u WHERE u.company_id = $1 AND u.id IN ({}) AND {} ORDER BY u.name",
+        placeholders(2, ids.len()),
+        hierarchy.outranked("u.id")
+    );
+    let above: Vec<String> = ids
+        .iter()
+        .fold(sqlx::query_scalar(&sql).bind(can.company().0), |q, u| q.bind(*u))
+        .fetch_all(&mut **tx)
+        .await?;
+    if above.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Outranked(format!("{} {OUTRANKED}.", above.join(", "))))
+    }
+}
+
 /// Adds the named users of the company to the team in one statement; those already in it, and
 /// ids that are not the company's users, are left out.
 #[tracing::instrument(skip_all, err(Debug))]
@@ -391,6 +420,7 @@ pub async fn add_members(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let team = team_name(&mut tx, company, id).await?;
+    refuse_outranked(&mut tx, can, &ids).await?;
     let sql = format!(
         "INSERT INTO team_members (team_id, user_id)
          SELECT $1, u.id FROM users u
@@ -430,6 +460,7 @@ pub async fn remove_members(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let team = team_name(&mut tx, company, id).await?;
+    refuse_outranked(&mut tx, can, &ids).await?;
     let sql = format!(
         "DELETE FROM team_members
          WHERE team_id = $1 AND user_id IN ({})

@@ -1,0 +1,434 @@
+//! The hierarchy of power and the holes it closes: nobody acts on someone who holds as much as
+//! they do or more, an admin's change of someone's login email waits for the new address,
+//! undo is a new change checked like one, and links sent to an old address die with it.
+
+mod common;
+
+use common::{email, Company, TestApp};
+use http::StatusCode;
+use serde_json::Value;
+
+/// A company with an Admin and a "User manager" (view + manage users, on the root account).
+struct Ladder {
+    c: Company,
+    owner_id: i64,
+    admin_id: i64,
+    admin_email: String,
+    admin: String,
+    manager: String,
+    root: i64,
+}
+
+async fn ladder(app: &TestApp) -> Ladder {
+    let c = app.company("Initech").await;
+    let owner_id = app
+        .count(&format!("SELECT id FROM users WHERE email = '{}'", c.owner_email))
+        .await;
+    let admin_email = email("admin");
+    let admin_id = app
+        .add_user(&c.owner_email, "Adam Admin", &admin_email, "admin")
+        .await;
+    let admin = app.session_of(&admin_email).await;
+    let role = app
+        .custom_role(&c.owner_email, "User manager", "users.view users.manage")
+        .await;
+    let manager_email = email("manager");
+    let manager_id = app
+        .add_user(&c.owner_email, "Uma Manager", &manager_email, "member")
+        .await;
+    let root = app.root_account(&c.owner_email).await;
+    app.place(manager_id, &[(root, role)]).await;
+    let manager = app.session_of(&manager_email).await;
+    Ladder {
+        c,
+        owner_id,
+        admin_id,
+        admin_email,
+        admin,
+        manager,
+        root,
+    }
+}
+
+async fn version_of(app: &TestApp, id: i64) -> String {
+    app.count(&format!("SELECT version FROM users WHERE id = {id}"))
+        .await
+        .to_string()
+}
+
+async fn edit_email(app: &TestApp, cookie: &str, id: i64, name: &str, new_email: &str) -> common::Response {
+    let version = version_of(app, id).await;
+    let id = id.to_string();
+    app.call(
+        "users/update",
+        &[
+            ("edit[id]", &id),
+            ("edit[version]", &version),
+            ("edit[name]", name),
+            ("edit[email]", new_email),
+        ],
+        Some(cookie),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_owner_takeover_chain_fails_at_its_first_step() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    for (who, cookie) in [("an admin", &l.admin), ("a user manager", &l.manager)] {
+        let r = edit_email(&app, cookie, l.owner_id, "Olivia Owner", "attacker@evil.example").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.body);
+        assert!(r.json()["Outranked"].is_string(), "{}", r.body);
+    }
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = {} AND email = '{}'",
+            l.owner_id, l.c.owner_email
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE to_email = 'attacker@evil.example'")
+            .await,
+        0,
+        "no link went to the attacker"
+    );
+    // The rest of the chain: a reset for the attacker's address sends nothing.
+    app.call("reset/request", &[("email", "attacker@evil.example")], None)
+        .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE to_email = 'attacker@evil.example'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_admins_change_of_a_login_email_waits_for_the_new_address_and_kills_the_old_links() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let old = email("new-hire");
+    let created = app
+        .call(
+            "users/create",
+            &[
+                ("user[name]", "Nia Newhire"),
+                ("user[email]", &old),
+                ("user[role]", &c.member_role.to_string()),
+                ("user[status]", "Active"),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let id = created.json().as_i64().unwrap();
+    let setup = app.emailed_token(&old, "welcome").await;
+
+    let new = email("new-hire-fixed");
+    let r = edit_email(&app, &c.owner, id, "Nia Newhire", &new).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        r.json(),
+        Value::String(new.clone()),
+        "says what waits for confirmation"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = {id} AND email = '{old}'"
+        ))
+        .await,
+        1,
+        "the login stays until the new address confirms"
+    );
+    let notice: String =
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1 ORDER BY id DESC LIMIT 1")
+            .bind(&old)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert!(
+        notice.contains(&new) && notice.contains("an admin of your company"),
+        "{notice}"
+    );
+
+    // The set-up link sent to the old address is dead at once.
+    let stale = app
+        .call(
+            "welcome/finish",
+            &[("token", &setup), ("password", "Marmalade-Canyon-77-Heron")],
+            None,
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::GONE, "{}", stale.body);
+
+    let token = app.emailed_token(&new, "verify-email").await;
+    let r = app.call("profile/verify_email", &[("token", &token)], None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = {id} AND email = '{new}'"
+        ))
+        .await,
+        1
+    );
+    // They never set a password: a fresh set-up link goes to the new address.
+    let fresh = app.emailed_token(&new, "welcome").await;
+    let done = app
+        .call(
+            "welcome/finish",
+            &[("token", &fresh), ("password", "Marmalade-Canyon-77-Heron")],
+            None,
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+}
+
+#[tokio::test]
+async fn a_user_manager_cannot_demote_deactivate_delete_sign_out_or_read_the_devices_of_an_admin_or_the_owner(
+) {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let admin_sessions = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE user_id = {}",
+            l.admin_id
+        ))
+        .await;
+    for (target, target_email) in [
+        (l.admin_id, l.admin_email.clone()),
+        (l.owner_id, l.c.owner_email.clone()),
+    ] {
+        let id = target.to_string();
+        let member = l.c.member_role.to_string();
+        let calls: [(&str, Vec<(&str, &str)>); 6] = [
+            ("users/change_role", vec![("id", &id), ("role", &member)]),
+            ("users/deactivate", vec![("id", &id)]),
+            (
+                "users/delete",
+                vec![("id", &id), ("confirm_email", &target_email)],
+            ),
+            ("profile/user_devices", vec![("user", &id)]),
+            ("profile/end_user_sessions", vec![("user", &id)]),
+            ("users/set_teams", vec![("id", &id)]),
+        ];
+        for (endpoint, form) in calls {
+            let r = app.call(endpoint, &form, Some(&l.manager)).await;
+            assert!(
+                r.status == StatusCode::FORBIDDEN || r.status == StatusCode::CONFLICT,
+                "{endpoint} on {target_email}: {} {}",
+                r.status,
+                r.body
+            );
+        }
+    }
+    // An Admin is not above another Admin either.
+    let peer = email("peer");
+    let peer_id = app.add_user(&l.c.owner_email, "Pia Peer", &peer, "admin").await;
+    let r = app
+        .call(
+            "users/deactivate",
+            &[("id", &peer_id.to_string())],
+            Some(&l.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Nothing changed.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE status = 'active' AND id IN ({}, {}, {peer_id})",
+            l.admin_id, l.owner_id
+        ))
+        .await,
+        3
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM sessions WHERE user_id = {}",
+            l.admin_id
+        ))
+        .await,
+        admin_sessions
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM role_assignments WHERE user_id = {} AND role_id = {}",
+            l.admin_id, l.c.admin_role
+        ))
+        .await,
+        1
+    );
+    // The owner acts on anyone, and the manager on a Member.
+    let member = app
+        .add_user(&l.c.owner_email, "Mel Member", &email("mel"), "member")
+        .await;
+    let r = app
+        .call(
+            "users/deactivate",
+            &[("id", &member.to_string())],
+            Some(&l.manager),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .call(
+            "users/deactivate",
+            &[("id", &peer_id.to_string())],
+            Some(&l.c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_bulk_change_skips_everyone_at_or_above_the_caller_and_names_them() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let member = app
+        .add_user(&l.c.owner_email, "Mel Member", &email("mel"), "member")
+        .await;
+    let r = app
+        .call(
+            "users/bulk/apply",
+            &[
+                ("selection[ids][0]", &member.to_string()),
+                ("selection[ids][1]", &l.admin_id.to_string()),
+                ("action[kind]", "deactivate"),
+            ],
+            Some(&l.manager),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let outcome = r.json();
+    assert_eq!(outcome["changed"], 1, "{outcome}");
+    assert_eq!(outcome["skipped"][0]["name"], "Adam Admin", "{outcome}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = {} AND status = 'active'",
+            l.admin_id
+        ))
+        .await,
+        1
+    );
+}
+
+/// The owner demotes the Admin to Member in a bulk change; answers its undo handle.
+async fn owner_demotes_the_admin(app: &TestApp, l: &Ladder) -> String {
+    let r = app
+        .call(
+            "users/bulk/apply",
+            &[
+                ("selection[ids][0]", &l.admin_id.to_string()),
+                ("action[kind]", "change_role"),
+                ("action[role]", &l.c.member_role.to_string()),
+            ],
+            Some(&l.c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json()["undo"].as_i64().expect("an undo handle").to_string()
+}
+
+async fn admin_role_count(app: &TestApp, l: &Ladder) -> i64 {
+    app.count(&format!(
+        "SELECT COUNT(*) FROM role_assignments WHERE user_id = {} AND role_id = {}",
+        l.admin_id, l.c.admin_role
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn undo_by_a_user_manager_cannot_restore_a_role_they_may_not_give() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let change = owner_demotes_the_admin(&app, &l).await;
+    let r = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&l.manager))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let outcome = r.json();
+    assert_eq!(outcome["restored"], 0, "{outcome}");
+    assert_eq!(outcome["not_restored"][0]["name"], "Adam Admin", "{outcome}");
+    assert!(
+        outcome["not_restored"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("role you can't give"),
+        "{outcome}"
+    );
+    assert_eq!(admin_role_count(&app, &l).await, 0, "still a Member");
+}
+
+#[tokio::test]
+async fn undo_by_a_sub_account_admin_restores_no_one_outside_their_accounts() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let branch = app.sub_account(l.root, "Branch").await;
+    let scoped_email = email("scoped");
+    let scoped = app
+        .add_user(&l.c.owner_email, "Sid Scoped", &scoped_email, "member")
+        .await;
+    app.place(scoped, &[(branch, l.c.admin_role)]).await;
+    let cookie = app.session_of(&scoped_email).await;
+    let change = owner_demotes_the_admin(&app, &l).await;
+    let r = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let outcome = r.json();
+    assert_eq!(outcome["restored"], 0, "{outcome}");
+    assert_eq!(outcome["not_restored"][0]["name"], "1 user", "{outcome}");
+    assert!(
+        !r.body.contains("Adam Admin"),
+        "names nobody outside the caller's accounts: {}",
+        r.body
+    );
+    assert_eq!(admin_role_count(&app, &l).await, 0);
+    // The owner may still undo their own change.
+    let r = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&l.c.owner))
+        .await;
+    assert_eq!(r.json()["restored"], 1, "{}", r.body);
+    assert_eq!(admin_role_count(&app, &l).await, 1);
+}
+
+#[tokio::test]
+async fn team_membership_of_peers_may_change_but_not_of_those_above() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let team = app
+        .call("teams/create", &[("name", "Leads")], Some(&l.c.owner))
+        .await
+        .json()
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let peer = app
+        .add_user(&l.c.owner_email, "Pia Peer", &email("peer"), "admin")
+        .await;
+    let add = |who: i64, cookie: String| {
+        let app = &app;
+        let team = team.clone();
+        async move {
+            app.call(
+                "teams/add_members",
+                &[("id", &team), ("users[0]", &who.to_string())],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    assert_eq!(add(peer, l.admin.clone()).await.status, StatusCode::OK);
+    let r = add(l.owner_id, l.admin.clone()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.json()["Outranked"].as_str().unwrap().contains("Olivia Owner"));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM team_members WHERE user_id = {}",
+            l.owner_id
+        ))
+        .await,
+        0
+    );
+}

@@ -1,0 +1,125 @@
+//! The email is the login, unique across companies. An address nobody proved they own, or a
+//! placeholder that never signed in, must not let one company block it for another, and no
+//! refusal tells one company whether an address has an account with another.
+
+mod common;
+
+use common::{email, TestApp};
+use http::StatusCode;
+use roster::server::db;
+
+async fn add(app: &TestApp, cookie: &str, role: i64, address: &str, status: &str) -> common::Response {
+    app.call(
+        "users/create",
+        &[
+            ("user[name]", "Nia Newhire"),
+            ("user[email]", address),
+            ("user[role]", &role.to_string()),
+            ("user[status]", status),
+        ],
+        Some(cookie),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_deactivated_user_of_another_company_who_never_signed_in_does_not_hold_the_address() {
+    let app = TestApp::spawn().await;
+    let victim = app.company("Victim Co").await;
+    let squatter = app.company("Squatter Co").await;
+    let address = email("new.hire");
+    let r = add(
+        &app,
+        &squatter.owner,
+        squatter.member_role,
+        &address,
+        "Deactivated",
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let r = add(&app, &victim.owner, victim.member_role, &address, "Active").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM users WHERE email = '{address}'"))
+            .await,
+        1,
+        "the placeholder gave way"
+    );
+}
+
+#[tokio::test]
+async fn another_companys_real_user_is_refused_without_saying_they_have_an_account() {
+    let app = TestApp::spawn().await;
+    let a = app.company("A Co").await;
+    let b = app.company("B Co").await;
+    let address = email("taken");
+    app.add_user(&b.owner_email, "Tia Taken", &address, "member")
+        .await;
+    app.session_of(&address).await;
+
+    let r = add(&app, &a.owner, a.member_role, &address, "Active").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let message = r.json()["Invalid"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("We couldn't add this address"), "{message}");
+    assert!(
+        !message.contains("already") && !message.contains("account"),
+        "{message}"
+    );
+
+    let invited = app.invite(&a.owner, &[&address], a.member_role).await.json();
+    assert_eq!(invited["set_aside"][0]["reason"], "Unavailable", "{invited}");
+
+    // A colleague's address is said plainly.
+    let colleague = email("colleague");
+    app.add_user(&a.owner_email, "Cal Colleague", &colleague, "member")
+        .await;
+    let r = add(&app, &a.owner, a.member_role, &colleague, "Active").await;
+    assert!(
+        r.body.contains("Someone in your company already uses"),
+        "{}",
+        r.body
+    );
+    let invited = app.invite(&a.owner, &[&colleague], a.member_role).await.json();
+    assert_eq!(invited["set_aside"][0]["reason"], "AlreadyUser", "{invited}");
+}
+
+#[tokio::test]
+async fn an_unconfirmed_join_request_holds_its_address_a_day_and_is_purged_after_a_week() {
+    let app = TestApp::spawn().await;
+    let a = app.company("A Co").await;
+    let b = app.company("B Co").await;
+    let day = 24 * 3_600_000;
+    let now = db::now_ms();
+    let company_b = app
+        .count(&format!(
+            "SELECT company_id FROM users WHERE email = '{}'",
+            b.owner_email
+        ))
+        .await;
+    for (who, age) in [("fresh", 0), ("stale", 2 * day), ("ancient", 8 * day)] {
+        app.sql(&format!(
+            "INSERT INTO users (company_id, email, name, status, created_at, updated_at)
+             VALUES ({company_b}, '{who}@victim.example', 'Squatter', 'pending_email', {t}, {t})",
+            t = now - age
+        ))
+        .await;
+    }
+    let fresh = add(&app, &a.owner, a.member_role, "fresh@victim.example", "Active").await;
+    assert_eq!(fresh.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", fresh.body);
+    let stale = add(&app, &a.owner, a.member_role, "stale@victim.example", "Active").await;
+    assert_eq!(stale.status, StatusCode::OK, "{}", stale.body);
+
+    assert_eq!(db::joins::purge_unconfirmed(&app.state.db, now).await.unwrap(), 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'ancient@victim.example'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE email = 'fresh@victim.example'")
+            .await,
+        1,
+        "a request younger than a week stays"
+    );
+}

@@ -432,3 +432,66 @@ async fn team_membership_of_peers_may_change_but_not_of_those_above() {
         0
     );
 }
+
+async fn signed_in(app: &TestApp, cookie: &str) -> bool {
+    app.call("auth/me", &[], Some(cookie)).await.json() != Value::Null
+}
+
+#[tokio::test]
+async fn a_confirmed_change_of_login_email_ends_every_session_made_before() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let phone = app.session_of(&l.admin_email).await;
+    let new = email("admin-new");
+    let r = edit_email(&app, &l.c.owner, l.admin_id, "Adam Admin", &new).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        signed_in(&app, &phone).await,
+        "nothing ends before the link is used"
+    );
+    let token = app.emailed_token(&new, "verify-email").await;
+    app.call("profile/verify_email", &[("token", &token)], None).await;
+    assert!(!signed_in(&app, &phone).await);
+    assert!(!signed_in(&app, &l.admin).await);
+    assert_eq!(app.sign_in(&new, common::PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_session_started_on_credentials_checked_before_a_password_change_is_dead() {
+    use roster::server::db::sessions::{self, NewSession};
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    // The password is checked against this stamp ...
+    let checked: i64 = app
+        .count(&format!(
+            "SELECT security_stamp FROM users WHERE id = {}",
+            l.admin_id
+        ))
+        .await;
+    // ... then a reset moves it on before the session is written.
+    app.sql(&format!(
+        "UPDATE users SET security_stamp = security_stamp + 1 WHERE id = {}",
+        l.admin_id
+    ))
+    .await;
+    let token = roster::server::token::generate();
+    let now = roster::server::db::now_ms();
+    sessions::create(
+        &app.state.db,
+        NewSession {
+            user_id: roster::model::UserId(l.admin_id),
+            token_hash: &roster::server::token::hash(&token),
+            now,
+            expires_at: now + 3_600_000,
+            ip: "",
+            user_agent: "",
+            stamp: Some(checked),
+        },
+    )
+    .await
+    .unwrap();
+    let cookie = format!("roster_session={token}");
+    assert!(!signed_in(&app, &cookie).await);
+    // The sessions made before the change are gone too.
+    assert!(!signed_in(&app, &l.admin).await);
+}

@@ -130,7 +130,7 @@ pub async fn sign_up(state: &AppState, form: SignUp<'_>, client: Client<'_>) -> 
         },
     )
     .await?;
-    start_session(state, created.owner_id, &client).await
+    start_session(state, created.owner_id, &client, None).await
 }
 
 /// Checks the credentials and starts a session. An unknown email and a wrong password give
@@ -170,7 +170,7 @@ pub async fn sign_in(
     match UserStatus::from_key(&login.status) {
         Some(UserStatus::Active) => {
             let user = UserId(login.id);
-            let session = start_session(state, user, &client).await?;
+            let session = start_session(state, user, &client, Some(login.security_stamp)).await?;
             let new_device = match known_device {
                 Some(_) => None,
                 None => {
@@ -205,10 +205,13 @@ pub async fn end_session_of_token(state: &AppState, old_token: &str) -> Result<(
     Ok(())
 }
 
+/// Starts a session bound to `stamp`, the security stamp the credentials were checked
+/// against (the current one when `None`).
 pub async fn start_session(
     state: &AppState,
     user_id: UserId,
     client: &Client<'_>,
+    stamp: Option<i64>,
 ) -> Result<String, AppError> {
     let token = token::generate();
     let now = db::now_ms();
@@ -221,6 +224,7 @@ pub async fn start_session(
             expires_at: now + state.config.session_max.as_millis() as i64,
             ip: client.ip,
             user_agent: client.user_agent,
+            stamp,
         },
     )
     .await?;
@@ -236,7 +240,7 @@ pub async fn sign_in_by_link(state: &AppState, user: UserId) -> Result<(), AppEr
         ip: &ip,
         user_agent: &user_agent,
     };
-    let session = start_session(state, user, &client).await?;
+    let session = start_session(state, user, &client, None).await?;
     auth::set_cookie(&auth::session_cookie(&state.config, &session));
     leptos_axum::redirect("/");
     Ok(())

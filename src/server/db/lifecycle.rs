@@ -228,7 +228,7 @@ pub(super) async fn company_mail_facts(
 }
 
 /// Refuses an address a colleague already uses, plainly: it is the company's own business.
-async fn refuse_colleague_email(
+pub(super) async fn refuse_colleague_email(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     email: &Email,

@@ -173,16 +173,14 @@ pub async fn request_email_change(
             "This is already your email address.",
         ));
     }
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(new_email.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-    if taken.is_some() {
-        return Err(AppError::field(
-            "new_email",
-            "Someone already uses this email address.",
-        ));
-    }
+    // Only a colleague's use of the address is said: whether it has an account with another
+    // company is found out, by the owner of the new address alone, when the link is used.
+    super::lifecycle::refuse_colleague_email(&mut tx, by.company, new_email)
+        .await
+        .map_err(|e| match e {
+            AppError::Invalid { message, .. } => AppError::field("new_email", message),
+            other => other,
+        })?;
     let change = EmailChange {
         user: by.user,
         name: &me.name,

@@ -49,6 +49,9 @@ pub struct NewSession<'a> {
     pub expires_at: i64,
     pub ip: &'a str,
     pub user_agent: &'a str,
+    /// The user's security stamp when their credentials were checked (their current one
+    /// when `None`): a password changed in between leaves the new session dead.
+    pub stamp: Option<i64>,
 }
 
 /// Stores a new session and counts the sign-in as the user being seen.
@@ -57,7 +60,8 @@ pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error
     let mut tx = super::begin_write(db).await?;
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, stamp)
-         VALUES ($1, $2, $3, $3, $4, $5, $6, (SELECT security_stamp FROM users WHERE id = $1)) RETURNING id",
+         VALUES ($1, $2, $3, $3, $4, $5, $6, COALESCE($7, (SELECT security_stamp FROM users WHERE id = $1)))
+         RETURNING id",
     )
     .bind(s.user_id.0)
     .bind(s.token_hash)
@@ -65,6 +69,7 @@ pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error
     .bind(s.expires_at)
     .bind(s.ip)
     .bind(truncate(s.user_agent, 512))
+    .bind(s.stamp)
     .fetch_one(&mut *tx)
     .await?;
     sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")

@@ -122,10 +122,12 @@ pub struct Login {
     pub id: i64,
     pub status: String,
     pub password_hash: Option<String>,
+    /// The security stamp the password was checked against; the session gets it.
+    pub security_stamp: i64,
 }
 
 pub async fn find_login(db: &Db, email: &str) -> Result<Option<Login>, sqlx::Error> {
-    sqlx::query_as("SELECT id, status, password_hash FROM users WHERE email = $1")
+    sqlx::query_as("SELECT id, status, password_hash, security_stamp FROM users WHERE email = $1")
         .bind(email)
         .fetch_optional(db)
         .await

@@ -142,6 +142,9 @@ pub struct UserDetails {
     pub now: i64,
     /// "Account and sub-account access": the role held in each account, in tree order.
     pub access: Vec<AccessRow>,
+    /// Whether the viewer is above this person (or is them), so that managing them is theirs
+    /// to do; someone holding as much as the viewer or more is changed by those above them.
+    pub below_viewer: bool,
 }
 
 /// One role assignment: `role` in `account` and every sub-account below it, unless a nearer

@@ -50,12 +50,21 @@ pub fn UserDetailPage() -> impl IntoView {
                 match user.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     Ok(details) => {
-                        let can_manage = me.as_ref().is_some_and(|m| m.can(Permission::ManageUsers));
+                        let may_manage_users = me.as_ref().is_some_and(|m| m.can(Permission::ManageUsers));
+                        let can_manage = may_manage_users && details.below_viewer;
                         let i_am_owner = me.as_ref().is_some_and(|m| m.role_name == "Owner" && m.id != details.id);
                         let is_me = me.as_ref().is_some_and(|m| m.id == details.id);
                         let access_editable = can_manage && !details.is_owner && !is_me;
                         let on_change = Callback::new(move |()| access_changed.update(|n| *n += 1));
-                        view! { <Details details can_manage i_am_owner update access_editable on_change /> }.into_any()
+                        let above_me = may_manage_users && !details.below_viewer;
+                        view! {
+                            {above_me.then(|| view! {
+                                <p class="notice" role="note">
+                                    {format!("{} holds as much access as you or more, so only the owner or someone above them can change them.", details.name)}
+                                </p>
+                            })}
+                            <Details details can_manage i_am_owner update access_editable on_change />
+                        }.into_any()
                     }
                 }
             })}

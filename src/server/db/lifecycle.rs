@@ -34,6 +34,15 @@ pub(super) const SEVERAL_ROLES: &str =
 const OWNER_RULE: &str =
     "The owner can't be changed this way. Transfer ownership to another active user first.";
 
+/// The company's owner, read without taking the lock (for reads).
+pub(super) async fn owner_of(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<UserId, AppError> {
+    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
+        .bind(company.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    owner.map(UserId).ok_or(AppError::Internal)
+}
+
 /// Serialises owner-sensitive changes of one company and returns its current owner.
 pub(super) async fn lock_company(
     tx: &mut Transaction<'_, Any>,
@@ -843,6 +852,15 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
     .await?
     .ok_or_else(|| AppError::NotFound("That user".into()))?;
     let (access, role) = super::assignments::of_user(db, can.company(), user).await?;
+    let below_viewer = {
+        let mut tx = db.begin().await?;
+        let owner = owner_of(&mut tx, can.company()).await?;
+        match below(&mut tx, can, owner, user, &row.name, Rank::Above).await {
+            Ok(()) => true,
+            Err(AppError::Outranked(_)) => false,
+            Err(other) => return Err(other),
+        }
+    };
     Ok(UserDetails {
         id: user,
         status: UserStatus::from_key(&row.status).unwrap_or(UserStatus::Deactivated),
@@ -857,6 +875,7 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
         last_seen_at: row.last_seen_at,
         created_at: row.created_at,
         now: now_ms(),
+        below_viewer,
     })
 }
 

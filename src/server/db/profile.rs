@@ -586,12 +586,9 @@ pub async fn end_my_other_sessions(
 /// them (the hierarchy rule: nobody reads or ends the sessions of someone above them).
 async fn user_of_company(db: &Db, can: &Can<perm::ManageUsers>, user: UserId) -> Result<String, AppError> {
     let mut tx = db.begin().await?;
-    let owner: i64 = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
-        .bind(can.company().0)
-        .fetch_one(&mut *tx)
-        .await?;
+    let owner = super::lifecycle::owner_of(&mut tx, can.company()).await?;
     let target = super::lifecycle::current(&mut tx, can.company(), can.scope(), user).await?;
-    super::lifecycle::below(&mut tx, can, UserId(owner), user, &target.name, Rank::Above).await?;
+    super::lifecycle::below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
     Ok(target.email)
 }
 

@@ -578,3 +578,47 @@ async fn an_admin_sees_and_ends_a_users_sessions_but_not_in_another_company() {
     assert!(!signed_in(&app, &mel_laptop).await);
     assert!(signed_in(&app, &c.owner).await);
 }
+
+#[tokio::test]
+async fn a_pending_email_change_dies_when_the_password_is_reset() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    // An attacker holding the password asks to move the login to their address ...
+    let r = app
+        .call(
+            "profile/change_email",
+            &[
+                ("new_email", "thief@evil.example"),
+                ("current_password", PASSWORD),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let stolen = app.emailed_token("thief@evil.example", "verify-email").await;
+    // ... the owner notices and resets her password ...
+    app.call("reset/request", &[("email", &c.owner_email)], None)
+        .await;
+    let reset = app.emailed_token(&c.owner_email, "reset").await;
+    let r = app
+        .call(
+            "reset/finish",
+            &[("token", &reset), ("password", "Marmalade-Canyon-77-Heron")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // ... and the attacker's link no longer moves the login.
+    let r = app
+        .call("profile/verify_email", &[("token", &stolen)], None)
+        .await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE email = '{}'",
+            c.owner_email
+        ))
+        .await,
+        1
+    );
+}

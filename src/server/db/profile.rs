@@ -253,6 +253,23 @@ pub(super) async fn start_email_change(
     Ok(())
 }
 
+/// Ends the user's pending email changes: a new password means whoever asked for them may not
+/// have been the person who now holds the account.
+pub(super) async fn cancel_email_changes(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE account_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL AND purpose = 'email_change'",
+    )
+    .bind(now)
+    .bind(user.0)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Ends the user's unused set-up, reactivation and reset links: they went to an address that
 /// is no longer (or soon no longer) the login.
 pub(super) async fn kill_links(
@@ -387,6 +404,7 @@ pub async fn change_password(db: &Db, by: &By, hash: &str, keep: Option<SessionI
         Some(keep) => delete_sessions(&mut tx, by.user, None, Some(keep)).await?,
         None => 0,
     };
+    cancel_email_changes(&mut tx, by.user, now).await?;
     // A new password moves the security stamp on; the sessions the person chose to keep are
     // carried over to it.
     super::sessions::bump_stamp(&mut tx, by.user, keep).await?;

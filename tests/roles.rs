@@ -454,3 +454,49 @@ async fn the_roles_page_lists_the_roles_for_a_manager_and_refuses_a_member() {
     assert!(r.body.contains("You don't have access"), "{}", r.body);
     assert!(!r.body.contains("Billing"));
 }
+
+#[tokio::test]
+async fn a_roles_manager_cannot_lower_or_delete_a_role_granting_more_than_they_hold() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let strong = role(
+        &app,
+        &c.owner,
+        "Super",
+        &["ManageUsers", "ManageRoles", "ManageSettings"],
+        &[],
+    )
+    .await;
+    let roles_only = role(&app, &c.owner, "Roles manager", &["ManageRoles"], &[]).await;
+    let manager_email = email("roles-manager");
+    let manager = app
+        .add_user(&c.owner_email, "Rita Roles", &manager_email, "member")
+        .await;
+    let root = app.root_account(&c.owner_email).await;
+    app.place(manager, &[(root, roles_only)]).await;
+    let cookie = app.session_of(&manager_email).await;
+
+    let lowered = save(&app, &cookie, Some(strong), "Super", &["ManageRoles"], &[]).await;
+    assert_eq!(lowered.status, StatusCode::FORBIDDEN, "{}", lowered.body);
+    let deleted = delete(&app, &cookie, strong, Some(c.member_role)).await;
+    assert_eq!(deleted.status, StatusCode::FORBIDDEN, "{}", deleted.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM roles WHERE id = {strong} AND permissions LIKE '%settings.manage%'"
+        ))
+        .await,
+        1,
+        "the stronger role is as it was"
+    );
+    // Their own level stays theirs to edit.
+    let renamed = save(
+        &app,
+        &cookie,
+        Some(roles_only),
+        "Role keepers",
+        &["ManageRoles"],
+        &[],
+    )
+    .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+}

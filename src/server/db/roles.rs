@@ -170,6 +170,20 @@ async fn stored(tx: &mut Transaction<'_, Any>, company: CompanyId, id: RoleId) -
     })
 }
 
+/// Refuses to edit or delete a role that grants something the caller lacks: that would
+/// lower people who hold more than the caller (the hierarchy rule).
+fn within_reach(role: &Stored, limits: &Limits<'_>) -> Result<(), AppError> {
+    let grants = Grants::of_role(role.builtin.as_deref(), &role.permissions, limits.modules);
+    if limits.held.covers(&grants) {
+        Ok(())
+    } else {
+        Err(AppError::Outranked(format!(
+            "{} grants more than you have, so only someone holding all of it can change it.",
+            role.name
+        )))
+    }
+}
+
 /// Creates a custom role granting `grants`.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(
@@ -234,6 +248,7 @@ pub async fn update(
             before.name
         )));
     }
+    within_reach(&before, &Limits::of(can))?;
     let grants = check_grants(grants, &Limits::of(can))?;
     check_free(&mut tx, company, &name, Some(id)).await?;
     let permissions = grants.stored();
@@ -286,6 +301,7 @@ pub async fn delete(
             role.name
         )));
     }
+    within_reach(&role, &Limits::of(can))?;
     let holders: i64 =
         sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM role_assignments WHERE role_id = $1")
             .bind(id.0)

@@ -495,3 +495,197 @@ async fn a_session_started_on_credentials_checked_before_a_password_change_is_de
     // The sessions made before the change are gone too.
     assert!(!signed_in(&app, &l.admin).await);
 }
+
+#[tokio::test]
+async fn an_email_change_asked_by_a_user_manager_dies_when_the_person_is_promoted() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let prom_email = email("prom");
+    let prom = app
+        .add_user(&l.c.owner_email, "Pat Prom", &prom_email, "member")
+        .await;
+    let r = edit_email(&app, &l.manager, prom, "Pat Prom", "um-controlled@evil.example").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = app
+        .emailed_token("um-controlled@evil.example", "verify-email")
+        .await;
+    let r = app
+        .call(
+            "users/change_role",
+            &[("id", &prom.to_string()), ("role", &l.c.admin_role.to_string())],
+            Some(&l.c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.call("profile/verify_email", &[("token", &token)], None).await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = {prom} AND email = '{prom_email}'"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_admin_cannot_lower_or_delete_a_custom_role_held_by_their_equal() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let everything = "users.view users.manage invitations.manage roles.manage teams.manage accounts.manage \
+                      audit.view settings.manage module.pricing module.payments module.reports module.orders";
+    let peer_role = app.custom_role(&l.c.owner_email, "Super", everything).await;
+    let peer = app
+        .add_user(&l.c.owner_email, "Sue Super", &email("sue"), "member")
+        .await;
+    app.place(peer, &[(l.root, peer_role)]).await;
+    let r = app
+        .call(
+            "roles/update",
+            &[
+                ("id", &peer_role.to_string()),
+                ("name", "Super"),
+                ("permissions[0]", "ViewUsers"),
+            ],
+            Some(&l.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("Sue Super"), "{}", r.body);
+    let r = app
+        .call(
+            "roles/delete",
+            &[
+                ("id", &peer_role.to_string()),
+                ("move_to", &l.c.member_role.to_string()),
+            ],
+            Some(&l.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM role_assignments WHERE user_id = {peer} AND role_id = {peer_role}"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_session_ended_by_a_new_stamp_stays_ended_when_the_password_changes_later() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let old_session = app.session_of(&l.admin_email).await;
+    let new = email("admin-moved");
+    edit_email(&app, &l.c.owner, l.admin_id, "Adam Admin", &new).await;
+    let token = app.emailed_token(&new, "verify-email").await;
+    app.call("profile/verify_email", &[("token", &token)], None).await;
+    assert!(!signed_in(&app, &old_session).await);
+    let fresh = app.session_of(&new).await;
+    let r = app
+        .call(
+            "profile/change_password",
+            &[
+                ("current_password", common::PASSWORD),
+                ("new_password", "Marmalade-Canyon-77-Heron"),
+                ("sign_out_others", "false"),
+            ],
+            Some(&fresh),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(signed_in(&app, &fresh).await, "the caller's own session is kept");
+    assert!(
+        !signed_in(&app, &old_session).await,
+        "an ended session does not come back"
+    );
+}
+
+#[tokio::test]
+async fn what_a_scoped_admin_cannot_undo_stays_undoable_by_the_owner() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let branch = app.sub_account(l.root, "Branch").await;
+    let scoped_email = email("scoped");
+    let scoped = app
+        .add_user(&l.c.owner_email, "Sid Scoped", &scoped_email, "member")
+        .await;
+    app.place(scoped, &[(branch, l.c.admin_role)]).await;
+    let cookie = app.session_of(&scoped_email).await;
+    let inside = app
+        .add_user(&l.c.owner_email, "Ina Inside", &email("ina"), "member")
+        .await;
+    app.place(inside, &[(branch, l.c.member_role)]).await;
+    let outside = app
+        .add_user(&l.c.owner_email, "Otto Outside", &email("otto"), "member")
+        .await;
+    let r = app
+        .call(
+            "users/bulk/apply",
+            &[
+                ("selection[ids][0]", &inside.to_string()),
+                ("selection[ids][1]", &outside.to_string()),
+                ("action[kind]", "deactivate"),
+            ],
+            Some(&l.c.owner),
+        )
+        .await;
+    let change = r.json()["undo"].as_i64().expect("undo handle").to_string();
+    let r = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&cookie))
+        .await;
+    assert_eq!(r.json()["restored"], 1, "{}", r.body);
+    let r = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&l.c.owner))
+        .await;
+    assert_eq!(r.json()["restored"], 1, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE status = 'active' AND id IN ({inside}, {outside})"
+        ))
+        .await,
+        2
+    );
+    let again = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&l.c.owner))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+}
+
+#[tokio::test]
+async fn a_team_holding_someone_above_the_caller_cannot_be_deleted_by_them() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let lead_role = app
+        .custom_role(&l.c.owner_email, "Team lead", "users.view teams.manage")
+        .await;
+    let lead_email = email("lead");
+    let lead = app
+        .add_user(&l.c.owner_email, "Tom Lead", &lead_email, "member")
+        .await;
+    app.place(lead, &[(l.root, lead_role)]).await;
+    let cookie = app.session_of(&lead_email).await;
+    let team = app
+        .call("teams/create", &[("name", "Leads")], Some(&l.c.owner))
+        .await
+        .json()
+        .as_i64()
+        .unwrap()
+        .to_string();
+    app.call(
+        "teams/add_members",
+        &[("id", &team), ("users[0]", &l.admin_id.to_string())],
+        Some(&l.c.owner),
+    )
+    .await;
+    let r = app.call("teams/delete", &[("id", &team)], Some(&cookie)).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM team_members WHERE team_id = {team}"
+        ))
+        .await,
+        1
+    );
+}

@@ -251,6 +251,7 @@ async fn finish(
         .bind(user.0)
         .execute(&mut **tx)
         .await?;
+    super::profile::cancel_email_changes(tx, &user.0.to_string(), now).await?;
     audit::record(
         tx,
         by,

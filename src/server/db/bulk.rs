@@ -12,6 +12,7 @@ use super::{
     hierarchy::{Hierarchy, Rank, OUTRANKED},
     lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, SEVERAL_ROLES},
     now_ms, placeholders,
+    profile::cancel_email_changes,
     users::{bind, view_filter, Value},
     Db,
 };
@@ -523,6 +524,12 @@ pub async fn apply(
             .await?;
         }
     }
+    if matches!(
+        action.kind,
+        BulkKind::ChangeRole | BulkKind::Deactivate | BulkKind::Reactivate
+    ) {
+        cancel_email_changes(&mut tx, &targets, now).await?;
+    }
     if action.kind.undoable() {
         exec(
             &mut tx,
@@ -835,6 +842,12 @@ pub async fn undo(
         }
         BulkKind::Delete => return Err(AppError::Conflict("Deleted users can't be restored.".into())),
     }
+    if matches!(
+        kind,
+        BulkKind::ChangeRole | BulkKind::Deactivate | BulkKind::Reactivate
+    ) {
+        cancel_email_changes(&mut tx, &targets, now).await?;
+    }
     let restored = exec(
         &mut tx,
         &format!("UPDATE users SET version = version + 1, updated_at = {now} WHERE id IN ({targets})"),
@@ -857,11 +870,30 @@ pub async fn undo(
         restoring: true,
     };
     audit_all(&mut tx, by, change, events, now).await?;
-    sqlx::query("UPDATE bulk_changes SET undone_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(change)
-        .execute(&mut *tx)
-        .await?;
+    // The restored leave the change; while someone the caller could not restore remains as
+    // the change left them, it stays open for those who can.
+    exec(
+        &mut tx,
+        &format!("DELETE FROM bulk_change_items WHERE change_id = {change} AND restore = 1"),
+        vec![],
+    )
+    .await?;
+    let held_back = scalar(
+        &mut tx,
+        &format!(
+            "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id
+             WHERE i.change_id = {change} AND u.version = i.version_after"
+        ),
+        vec![],
+    )
+    .await?;
+    if held_back == 0 {
+        sqlx::query("UPDATE bulk_changes SET undone_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(change)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(UndoOutcome {
         restored,

@@ -122,7 +122,9 @@ pub const SQUAT_MS: i64 = 24 * 3_600_000;
 /// Frees `email` for `company` when it is only squatted: a deactivated user of another
 /// company who never signed in, or a join request whose address was not confirmed within a
 /// day. Such a row would otherwise let anyone block an address everywhere (the email is the
-/// login, unique across companies).
+/// login, unique across companies). Called where an admin adds the address (the person gets
+/// the set-up link) or its owner accepts an invitation sent to it; not by sign-up, which
+/// proves nothing about the address.
 pub async fn release_squatted(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
@@ -156,7 +158,6 @@ pub async fn insert_user(
     status: &str,
     now: i64,
 ) -> Result<UserId, AppError> {
-    release_squatted(tx, company_id, email.as_str(), now).await?;
     sqlx::query_scalar::<_, i64>(
         "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",

@@ -9,7 +9,7 @@ use super::{
     audit::{self, By, Target},
     hierarchy::{Hierarchy, Rank},
     is_unique_violation, now_ms, outbox,
-    profile::{kill_links, start_email_change, EmailChange},
+    profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
     Db,
 };
 use crate::{
@@ -536,6 +536,7 @@ pub async fn change_role(
         }
         _ => return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name))),
     }
+    cancel_email_changes(&mut tx, &user.0.to_string(), now).await?;
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user.0)
@@ -720,6 +721,7 @@ async fn set_status(
         .bind(user.0)
         .execute(&mut **tx)
         .await?;
+    cancel_email_changes(tx, &user.0.to_string(), now).await?;
     Ok(())
 }
 
@@ -808,6 +810,7 @@ pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppE
     let admin_role = builtin_role(&mut tx, company, "admin").await?;
     set_root_role(&mut tx, company, to, owner_role).await?;
     set_root_role(&mut tx, company, by.user, admin_role).await?;
+    cancel_email_changes(&mut tx, &format!("{}, {}", to.0, by.user.0), now).await?;
     audit::record(
         &mut tx,
         by,

@@ -6,7 +6,9 @@
 use super::{
     audit::{self, By, Target},
     hierarchy::Rank,
-    is_unique_violation, now_ms, outbox, Db,
+    is_unique_violation, now_ms, outbox,
+    sessions::Carry,
+    Db,
 };
 use crate::{
     error::AppError,
@@ -253,18 +255,20 @@ pub(super) async fn start_email_change(
     Ok(())
 }
 
-/// Ends the user's pending email changes: a new password means whoever asked for them may not
-/// have been the person who now holds the account.
+/// Ends the pending email changes of `users` (an SQL list or subquery of user ids, numbers
+/// from the database only). A change asked for before a new password may come from whoever
+/// held the old one; one asked for by an admin must not outlive their authority over the
+/// person, so any change of the person's access or status ends it too.
 pub(super) async fn cancel_email_changes(
     tx: &mut Transaction<'_, Any>,
-    user: UserId,
+    users: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE account_tokens SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL AND purpose = 'email_change'",
-    )
+    sqlx::query(&format!(
+        "UPDATE account_tokens SET used_at = $1
+         WHERE used_at IS NULL AND purpose = 'email_change' AND user_id IN ({users})"
+    ))
     .bind(now)
-    .bind(user.0)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -404,18 +408,14 @@ pub async fn change_password(db: &Db, by: &By, hash: &str, keep: Option<SessionI
         Some(keep) => delete_sessions(&mut tx, by.user, None, Some(keep)).await?,
         None => 0,
     };
-    cancel_email_changes(&mut tx, by.user, now).await?;
+    cancel_email_changes(&mut tx, &by.user.0.to_string(), now).await?;
     // A new password moves the security stamp on; the sessions the person chose to keep are
-    // carried over to it.
-    super::sessions::bump_stamp(&mut tx, by.user, keep).await?;
-    if keep.is_none() {
-        sqlx::query(
-            "UPDATE sessions SET stamp = (SELECT security_stamp FROM users WHERE id = $1) WHERE user_id = $1",
-        )
-        .bind(by.user.0)
-        .execute(&mut *tx)
-        .await?;
-    }
+    // carried over to it (never those an earlier move ended).
+    let carry = match keep {
+        Some(keep) => Carry::One(keep),
+        None => Carry::AllLive,
+    };
+    super::sessions::bump_stamp(&mut tx, by.user, carry).await?;
     audit::record(
         &mut tx,
         by,

@@ -126,7 +126,7 @@ pub async fn use_link(
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    super::profile::cancel_email_changes(&mut tx, UserId(user), now).await?;
+    super::profile::cancel_email_changes(&mut tx, &user.to_string(), now).await?;
     let by = By {
         company: CompanyId(company),
         user: UserId(user),

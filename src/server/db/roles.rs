@@ -5,7 +5,12 @@
 
 use super::{
     audit::{self, By, Target},
-    is_unique_violation, now_ms, Db,
+    hierarchy::{Hierarchy, Rank, OUTRANKED},
+    is_unique_violation,
+    lifecycle::lock_company,
+    now_ms,
+    profile::cancel_email_changes,
+    Db,
 };
 use crate::{
     error::AppError,
@@ -184,6 +189,37 @@ fn within_reach(role: &Stored, limits: &Limits<'_>) -> Result<(), AppError> {
     }
 }
 
+/// Refuses to change role `id` while someone holding it is not below the caller: changing the
+/// role changes them (the hierarchy rule). Pending email changes of its holders end, as with
+/// any change of their access.
+async fn holders_below(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageRoles>,
+    id: RoleId,
+    now: i64,
+) -> Result<(), AppError> {
+    let owner = lock_company(tx, can.company()).await?;
+    let hierarchy = Hierarchy::load(tx, can, owner, Rank::Above).await?;
+    let holders = format!(
+        "SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = {}",
+        id.0
+    );
+    let above: Vec<String> = sqlx::query_scalar(&format!(
+        "SELECT u.name FROM users u WHERE u.id IN ({holders}) AND {} ORDER BY u.name",
+        hierarchy.outranked("u.id")
+    ))
+    .fetch_all(&mut **tx)
+    .await?;
+    if !above.is_empty() {
+        return Err(AppError::Outranked(format!(
+            "{} {OUTRANKED}, and changing this role would change them.",
+            above.join(", ")
+        )));
+    }
+    cancel_email_changes(tx, &holders, now).await?;
+    Ok(())
+}
+
 /// Creates a custom role granting `grants`.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(
@@ -249,6 +285,7 @@ pub async fn update(
         )));
     }
     within_reach(&before, &Limits::of(can))?;
+    holders_below(&mut tx, can, id, now).await?;
     let grants = check_grants(grants, &Limits::of(can))?;
     check_free(&mut tx, company, &name, Some(id)).await?;
     let permissions = grants.stored();
@@ -302,6 +339,7 @@ pub async fn delete(
         )));
     }
     within_reach(&role, &Limits::of(can))?;
+    holders_below(&mut tx, can, id, now).await?;
     let holders: i64 =
         sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM role_assignments WHERE role_id = $1")
             .bind(id.0)

@@ -134,27 +134,39 @@ pub async fn account_tree(
         .collect())
 }
 
-/// Moves the user's security stamp on, which ends every session of theirs made before; with
-/// `keep`, that one session (the caller's own) is carried over to the new stamp.
+/// Which live sessions a move of the security stamp carries over.
+pub enum Carry {
+    /// The caller's own session only.
+    One(SessionId),
+    /// Every session still live (made under the current stamp); those ended by an earlier
+    /// move stay ended.
+    AllLive,
+}
+
+/// Moves the user's security stamp on, which ends every session of theirs but those carried.
 pub async fn bump_stamp(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     user: UserId,
-    keep: Option<SessionId>,
+    carry: Carry,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET security_stamp = security_stamp + 1 WHERE id = $1")
-        .bind(user.0)
-        .execute(&mut **tx)
-        .await?;
-    if let Some(keep) = keep {
-        sqlx::query(
-            "UPDATE sessions SET stamp = (SELECT security_stamp FROM users WHERE id = $1)
-             WHERE id = $2 AND user_id = $1",
-        )
-        .bind(user.0)
-        .bind(keep.0)
-        .execute(&mut **tx)
-        .await?;
-    }
+    let old: i64 = sqlx::query_scalar(
+        "UPDATE users SET security_stamp = security_stamp + 1 WHERE id = $1 RETURNING security_stamp - 1",
+    )
+    .bind(user.0)
+    .fetch_one(&mut **tx)
+    .await?;
+    let only = match carry {
+        Carry::One(session) => session.0,
+        Carry::AllLive => 0,
+    };
+    sqlx::query(
+        "UPDATE sessions SET stamp = $2 + 1 WHERE user_id = $1 AND stamp = $2 AND ($3 = 0 OR id = $3)",
+    )
+    .bind(user.0)
+    .bind(old)
+    .bind(only)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

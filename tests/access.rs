@@ -875,7 +875,7 @@ async fn fingerprint(app: &TestApp, user: i64) -> String {
         format!("SELECT COUNT(*) FROM sessions WHERE user_id = {user}"),
         format!("SELECT COUNT(*) FROM team_members WHERE user_id = {user}"),
         format!("SELECT COUNT(*) FROM role_assignments WHERE user_id = {user}"),
-        format!("SELECT COALESCE(SUM(role_id * account_id), 0) FROM role_assignments WHERE user_id = {user}"),
+        format!("SELECT CAST(COALESCE(SUM(role_id * account_id), 0) AS BIGINT) FROM role_assignments WHERE user_id = {user}"),
         format!("SELECT COUNT(*) FROM account_tokens WHERE user_id = {user}"),
     ];
     let mut out = format!("{row:?}");

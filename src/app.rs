@@ -31,9 +31,8 @@ use leptos_router::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    // The CSP's per-response nonce (server/headers.rs). HydrationScripts puts it on its
-    // <script> only (which then carries it twice, harmlessly), HashedStylesheet nowhere: give
-    // it to every element they write, or the policy blocks the module preload and the stylesheet.
+    // The CSP's per-response nonce (server/headers.rs): HydrationScripts puts it on its
+    // <script>, HashedStylesheet nowhere, and the policy admits no stylesheet without it.
     let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
@@ -43,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options=options.clone() attr:nonce=nonce.clone() />
+                <HydrationScripts options=options.clone() />
                 <HashedStylesheet options id="leptos" attr:nonce=nonce />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <MetaTags />

@@ -23,25 +23,29 @@ fn nonce_of(csp: &str) -> String {
     ] {
         assert!(csp.contains(directive), "{directive} missing from {csp}");
     }
+    assert!(
+        !csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"),
+        "{csp}"
+    );
     let script_src = csp
         .split(';')
         .map(str::trim)
         .find(|d| d.starts_with("script-src "))
         .unwrap_or_else(|| panic!("no script-src in {csp}"));
-    assert!(script_src.contains("'wasm-unsafe-eval'"), "{script_src}");
-    assert!(
-        !csp.contains("'unsafe-inline'") && !csp.contains("'unsafe-eval'"),
-        "{csp}"
-    );
     let nonce = script_src
         .split_whitespace()
         .find_map(|s| s.strip_prefix("'nonce-")?.strip_suffix('\''))
         .unwrap_or_else(|| panic!("no nonce in {script_src}"));
-    assert!(csp.contains(&format!("style-src 'nonce-{nonce}'")), "{csp}");
+    // Files only from Roster's own /pkg/ (the module preload), inline scripts by nonce.
+    assert_eq!(
+        script_src,
+        format!("script-src 'nonce-{nonce}' 'wasm-unsafe-eval' http://127.0.0.1:3000/pkg/")
+    );
+    assert!(csp.contains(&format!("style-src 'nonce-{nonce}';")), "{csp}");
     nonce.to_string()
 }
 
-/// Every opening tag of `name` (`<script`, `<link rel="modulepreload"`) in `html`.
+/// Every opening tag that starts with `start` (`<script`, `<link`) in `html`.
 fn tags<'a>(html: &'a str, start: &str) -> Vec<&'a str> {
     html.match_indices(start)
         .map(|(at, _)| &html[at..at + html[at..].find('>').unwrap()])
@@ -96,14 +100,21 @@ async fn html_carries_a_strict_csp_whose_fresh_nonce_is_on_every_script_leptos_w
         let nonce = nonce_of(csp);
         let scripts = tags(&r.body, "<script");
         assert!(!scripts.is_empty(), "{path}: no hydration script");
-        let preloads = tags(&r.body, "<link rel=\"modulepreload\"");
-        assert!(!preloads.is_empty(), "{path}: no module preload");
-        for tag in scripts.iter().chain(&preloads).chain(&tags(&r.body, "<style")) {
+        let links = tags(&r.body, "<link");
+        let stylesheets = links.iter().filter(|t| t.contains("rel=\"stylesheet\""));
+        for tag in scripts.iter().chain(stylesheets).chain(&tags(&r.body, "<style")) {
+            // Once: browsers refuse the nonce of an element with a repeated attribute.
+            assert_eq!(tag.matches(" nonce=").count(), 1, "{path}: {tag}");
             assert!(
                 tag.contains(&format!(" nonce=\"{nonce}\"")),
                 "{path}: {tag} lacks {nonce}"
             );
         }
+        let preload = links
+            .iter()
+            .find(|t| t.contains("rel=\"modulepreload\""))
+            .unwrap_or_else(|| panic!("{path}: no module preload"));
+        assert!(preload.contains(" href=\"/pkg/"), "{path}: {preload}");
         nonces.push(nonce);
     }
     let mut distinct = nonces.clone();

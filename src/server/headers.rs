@@ -14,16 +14,22 @@ use axum::{
 use http::{header, HeaderValue};
 use leptos::nonce::Nonce;
 
-/// The policy for an HTML page. Scripts and stylesheets load only with the nonce (the module
-/// the hydration script imports inherits it); `'wasm-unsafe-eval'` lets it compile the WASM;
-/// server functions (fetch) and live updates (EventSource) go to the same origin.
-fn policy(nonce: &Nonce, live_reload: Option<u32>) -> String {
+/// The policy for an HTML page. Inline scripts and the stylesheet load only with the nonce;
+/// the module the hydration script imports inherits it; `'wasm-unsafe-eval'` lets it compile
+/// the WASM; server functions (fetch) and live updates (EventSource) go to the same origin.
+///
+/// `pkg` (Roster's own `/pkg/` folder) admits the `<link rel="modulepreload">` of Leptos'
+/// HydrationScripts, which has no nonce: leptos 0.8 sets its `crossorigin` to the nonce
+/// instead, and adding one through `attr:nonce` would also repeat the `<script>`'s own, and
+/// browsers refuse the nonce of an element with a duplicated attribute (CSP 3, "is element
+/// nonceable").
+fn policy(nonce: &Nonce, pkg: &str, live_reload: Option<u32>) -> String {
     // `cargo leptos watch` reloads the page through a websocket on its own port.
     let reload = live_reload
         .map(|port| format!(" ws://*:{port}"))
         .unwrap_or_default();
     format!(
-        "default-src 'self'; script-src 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+        "default-src 'self'; script-src 'nonce-{nonce}' 'wasm-unsafe-eval' {pkg}; \
          style-src 'nonce-{nonce}'; connect-src 'self'{reload}; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
@@ -46,10 +52,14 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
     let static_file = !api && !html && response.status().is_success();
     let headers = response.headers_mut();
     if html {
+        let pkg = format!(
+            "{}/{}/",
+            state.config.public_url, state.leptos_options.site_pkg_dir
+        );
         let live_reload = std::env::var("LEPTOS_WATCH")
             .is_ok()
             .then_some(state.leptos_options.reload_port);
-        if let Ok(value) = HeaderValue::from_str(&policy(&nonce, live_reload)) {
+        if let Ok(value) = HeaderValue::from_str(&policy(&nonce, &pkg, live_reload)) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
         }
     }

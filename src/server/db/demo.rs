@@ -133,10 +133,15 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
         // Spread "last seen" over the past weeks; people who never signed in have none.
         let last_seen = (status == UserStatus::Active || status == UserStatus::Deactivated)
             .then(|| now - ((i as i64 * 7919) % (21 * 24 * 60)) * 60_000);
+        // Unconfirmed join requests are recent: older ones are purged after a week.
+        let created_at = match status {
+            UserStatus::PendingEmail => now - (i as i64 % 6 + 1) * 3_600_000,
+            _ => now - (i as i64 + 1) * 86_400_000,
+        };
         sqlx::query("UPDATE users SET job_title = $1, last_seen_at = $2, created_at = $3 WHERE id = $4")
             .bind(TITLES[i % TITLES.len()])
             .bind(last_seen)
-            .bind(now - (i as i64 + 1) * 86_400_000)
+            .bind(created_at)
             .bind(user.0)
             .execute(&mut *tx)
             .await?;

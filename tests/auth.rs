@@ -341,9 +341,8 @@ async fn nine_failures_from_one_address_leave_the_right_password_from_another_ad
     assert!(r.session_cookie().is_some());
 }
 
-#[tokio::test]
-async fn a_known_device_gets_in_with_the_right_password_even_from_the_attacking_address() {
-    let app = TestApp::spawn().await;
+/// A company's owner who signed in once from `HOME`, with the known-device cookie it left.
+async fn owner_with_known_device(app: &TestApp) -> (String, String) {
     let owner = email("owner");
     app.sign_up("Initech", "Peter", &owner).await;
     let device = app
@@ -351,6 +350,13 @@ async fn a_known_device_gets_in_with_the_right_password_even_from_the_attacking_
         .await
         .device_cookie()
         .expect("a sign-in sets a known-device cookie");
+    (owner, device)
+}
+
+#[tokio::test]
+async fn a_known_device_gets_in_with_the_right_password_even_from_the_attacking_address() {
+    let app = TestApp::spawn().await;
+    let (owner, device) = owner_with_known_device(&app).await;
     fail_sign_ins(&app, ATTACKER, &owner, 9).await;
     for ip in [ATTACKER, HOME] {
         let r = app.sign_in_from(ip, &owner, PASSWORD, Some(&device)).await;
@@ -522,13 +528,7 @@ async fn a_password_reset_lifts_the_locks_of_every_address_on_that_account_only(
 #[tokio::test]
 async fn a_known_device_is_not_slowed_by_its_address_failing_for_other_accounts() {
     let app = TestApp::spawn().await;
-    let owner = email("owner");
-    app.sign_up("Initech", "Peter", &owner).await;
-    let device = app
-        .sign_in_from(HOME, &owner, PASSWORD, None)
-        .await
-        .device_cookie()
-        .expect("a known-device cookie");
+    let (owner, device) = owner_with_known_device(&app).await;
     for i in 0..21 {
         app.sign_in_from(HOME, &email(&format!("guess{i}")), "Wrong-Password-123", None)
             .await;

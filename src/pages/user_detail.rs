@@ -57,14 +57,7 @@ pub fn UserDetailPage() -> impl IntoView {
                         let access_editable = can_manage && !details.is_owner && !is_me;
                         let on_change = Callback::new(move |()| access_changed.update(|n| *n += 1));
                         let above_me = may_manage_users && !details.below_viewer;
-                        view! {
-                            {above_me.then(|| view! {
-                                <p class="notice" role="note">
-                                    {format!("{} holds as much access as you or more, so only the owner or someone above them can change them.", details.name)}
-                                </p>
-                            })}
-                            <Details details can_manage i_am_owner update access_editable on_change />
-                        }.into_any()
+                        view! { <Details details can_manage above_me i_am_owner update access_editable on_change /> }.into_any()
                     }
                 }
             })}
@@ -77,6 +70,8 @@ fn Details(
     details: UserDetails,
     /// Whether the viewer may edit.
     can_manage: bool,
+    /// Whether the viewer manages users but this person holds as much as they do or more.
+    above_me: bool,
     /// Whether the viewer owns the company (and this is someone else).
     i_am_owner: bool,
     update: ServerAction<UpdateUser>,
@@ -95,6 +90,11 @@ fn Details(
         <div class="page-head">
             <h1>{details.name.clone()}</h1>
         </div>
+        {above_me.then(|| view! {
+            <p class="muted" role="note">
+                {format!("{} holds as much access as you or more, so only the owner or someone above them can change them.", details.name)}
+            </p>
+        })}
         <dl class="details">
             <dt>"Email"</dt><dd>{details.email.clone()}</dd>
             <dt>"Role"</dt><dd>{details.role.clone()}</dd>

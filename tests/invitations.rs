@@ -590,3 +590,64 @@ async fn an_invitation_is_delivered_by_smtp_and_its_link_is_accepted() {
     assert_eq!(users["users"][0]["status"], "Active");
     assert_eq!(users["users"][0]["role"], "Admin");
 }
+
+#[tokio::test]
+async fn a_deleted_admins_pending_invitations_are_withdrawn_and_their_links_refused() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let admin_email = email("admin");
+    let admin = app
+        .add_user(&c.owner_email, "Ada Admin", &admin_email, "admin")
+        .await;
+    let admin_cookie = app.session_of(&admin_email).await;
+    let alt = email("ada-alt");
+    let r = app.invite(&admin_cookie, &[&alt], c.admin_role).await;
+    assert_eq!(r.json()["invited"], json!([alt]), "{}", r.body);
+    let token = app.emailed_token(&alt, "invite").await;
+    let r = app
+        .call(
+            "users/delete",
+            &[("id", &admin.to_string()), ("confirm_email", &admin_email)],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(status_of(&app, &alt).await, "withdrawn");
+    let r = accept(&app, &token, "Ada Again").await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM users WHERE email = '{alt}'"))
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn an_invitation_dies_when_its_sender_may_no_longer_give_what_it_gives() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let admin_email = email("admin");
+    let admin = app
+        .add_user(&c.owner_email, "Ada Admin", &admin_email, "admin")
+        .await;
+    let admin_cookie = app.session_of(&admin_email).await;
+    let (as_admin, as_member) = (email("as-admin"), email("as-member"));
+    app.invite(&admin_cookie, &[&as_admin], c.admin_role).await;
+    app.invite(&admin_cookie, &[&as_member], c.member_role).await;
+    let (admin_link, member_link) = (
+        app.emailed_token(&as_admin, "invite").await,
+        app.emailed_token(&as_member, "invite").await,
+    );
+    // The sender keeps inviting rights but can no longer give Admin.
+    let inviter = app
+        .custom_role(&c.owner_email, "Recruiter", "users.view invitations.manage")
+        .await;
+    let root = app.root_account(&c.owner_email).await;
+    app.place(admin, &[(root, inviter)]).await;
+    let r = accept(&app, &admin_link, "Ivy Invited").await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
+    assert_eq!(status_of(&app, &as_admin).await, "withdrawn");
+    // What they may still give still works.
+    let r = accept(&app, &member_link, "Mo Member").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

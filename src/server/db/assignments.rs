@@ -12,15 +12,16 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AccessRow, AccountId, CompanyId, RoleId, UserId},
+    model::{AccessRow, AccountId, CompanyId, Grants, Module, RoleId, UserId},
     server::{
-        access::Scope,
+        access::{Access, Assignment, Scope},
         auth::{perm, Can},
     },
 };
 use serde_json::json;
 use sqlx::{Any, Transaction};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// At most this many accounts in one "assign to more accounts".
 pub const MAX_ACCOUNTS: usize = 100;
@@ -64,6 +65,45 @@ pub async fn of_user(
         )
     }));
     Ok((access, line))
+}
+
+/// What `user` of `company` may do, worked out as for their session (see `server::access`),
+/// for checks made on their behalf when they are not the caller.
+pub(super) async fn access_of(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    user: UserId,
+    modules: &Arc<[Module]>,
+) -> Result<Access, sqlx::Error> {
+    let rows: Vec<(i64, String, Option<String>, String)> = sqlx::query_as(
+        "SELECT ra.account_id, r.name, r.builtin, r.permissions
+         FROM role_assignments ra JOIN roles r ON r.id = ra.role_id WHERE ra.user_id = $1",
+    )
+    .bind(user.0)
+    .fetch_all(&mut **tx)
+    .await?;
+    let tree: Vec<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, parent_id FROM accounts WHERE company_id = $1")
+            .bind(company.0)
+            .fetch_all(&mut **tx)
+            .await?;
+    let root = tree
+        .iter()
+        .find(|(_, parent)| parent.is_none())
+        .map_or(0, |(id, _)| *id);
+    let assignments = rows
+        .into_iter()
+        .map(|(account, role_name, builtin, stored)| Assignment {
+            account: AccountId(account),
+            role_name,
+            grants: Grants::of_role(builtin.as_deref(), &stored, modules),
+        })
+        .collect();
+    let tree: Vec<(AccountId, Option<AccountId>)> = tree
+        .into_iter()
+        .map(|(id, parent)| (AccountId(id), parent.map(AccountId)))
+        .collect();
+    Ok(Access::new(AccountId(root), assignments, &tree, modules.clone()))
 }
 
 /// Whether `account` is one of the caller's company's and inside the capability's scope:

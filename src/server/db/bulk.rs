@@ -419,6 +419,10 @@ pub async fn apply(
         restoring: false,
     };
     audit_all(&mut tx, by, change, events, now).await?;
+    // Invitations die with their sender's authority (before a delete nulls their sender).
+    if matches!(action.kind, BulkKind::Deactivate | BulkKind::Delete) {
+        super::invitations::withdraw_sent_by(&mut tx, &targets).await?;
+    }
     match action.kind {
         BulkKind::ChangeRole => {
             let role = plan.role.as_ref().map_or(0, |r| r.0);

@@ -14,9 +14,9 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        all_recipients, AccountId, AccountRole, CompanyId, Email, InvitationLink, InvitationsChanged,
-        InviteForm, InviteOutcome, PersonName, Recipient, SetAside, SetAsideReason, Skipped, UserId,
-        MAX_INVITES,
+        all_recipients, AccountId, AccountRole, CompanyId, Email, Grants, InvitationLink, InvitationsChanged,
+        InviteForm, InviteOutcome, Module, Permission, PersonName, Recipient, SetAside, SetAsideReason,
+        Skipped, UserId, MAX_INVITES,
     },
     server::{
         access::Scope,
@@ -28,7 +28,7 @@ use serde_json::json;
 use sqlx::{Any, Transaction};
 use std::{
     collections::{HashMap, HashSet},
-    sync::LazyLock,
+    sync::{Arc, LazyLock},
 };
 
 const DAY_MS: i64 = 86_400_000;
@@ -608,6 +608,53 @@ pub async fn find(db: &Db, secret: &str, now: i64) -> Result<Option<InvitationLi
     }))
 }
 
+/// Whether the sender of `invitation` could still send it: an active user of its company
+/// holding manage-invitations and at least the invited role's grants on each of its
+/// accounts. An invitation must not outlive its sender's authority.
+async fn inviter_may_still(
+    tx: &mut Transaction<'_, Any>,
+    invitation: i64,
+    modules: &Arc<[Module]>,
+) -> Result<bool, sqlx::Error> {
+    let inviter: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT u.id, u.company_id FROM invitations i
+         JOIN users u ON u.id = i.invited_by AND u.company_id = i.company_id AND u.status = 'active'
+         WHERE i.id = $1",
+    )
+    .bind(invitation)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((user, company)) = inviter else {
+        return Ok(false);
+    };
+    let access = super::assignments::access_of(tx, CompanyId(company), UserId(user), modules).await?;
+    let offered: Vec<(i64, Option<String>, String)> = sqlx::query_as(
+        "SELECT ia.account_id, r.builtin, r.permissions
+         FROM invitation_accounts ia JOIN roles r ON r.id = ia.role_id WHERE ia.invitation_id = $1",
+    )
+    .bind(invitation)
+    .fetch_all(&mut **tx)
+    .await?;
+    let may_invite = access.scope(Permission::ManageInvitations);
+    Ok(offered.iter().all(|(account, builtin, stored)| {
+        let account = AccountId(*account);
+        let grants = Grants::of_role(builtin.as_deref(), stored, modules);
+        may_invite.as_ref().is_some_and(|scope| scope.covers(account))
+            && access.at(account).is_some_and(|a| a.grants.covers(&grants))
+    }))
+}
+
+/// Withdraws the pending invitations sent by `users` (an SQL list or subquery of user ids,
+/// numbers from the database only): they are being deactivated or deleted.
+pub(super) async fn withdraw_sent_by(tx: &mut Transaction<'_, Any>, users: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(&format!(
+        "UPDATE invitations SET status = 'withdrawn' WHERE status = 'pending' AND invited_by IN ({users})"
+    ))
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
 /// Uses an invitation link once: creates the user, active, with the invitation's roles and
 /// teams, and returns them (and their company) to sign in. Used, withdrawn, expired and unknown links all get
 /// `LinkExpired`.
@@ -618,9 +665,32 @@ pub async fn accept(
     name: &PersonName,
     password_hash: &str,
     ip: &str,
+    modules: &Arc<[Module]>,
 ) -> Result<(CompanyId, UserId), AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
+    if let Some(invitation) = sqlx::query_scalar::<_, i64>(
+        "SELECT id FROM invitations WHERE token_hash = $1 AND status = 'pending' AND expires_at > $2",
+    )
+    .bind(token::hash(secret))
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        if !inviter_may_still(&mut tx, invitation, modules).await? {
+            // It dies with its sender's authority: withdrawn for good, not just refused.
+            sqlx::query("UPDATE invitations SET status = 'withdrawn' WHERE id = $1")
+                .bind(invitation)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(
+                invitation,
+                "an invitation whose sender lost the authority to send it was withdrawn"
+            );
+            return Err(AppError::LinkExpired);
+        }
+    }
     // Claiming the row first makes the link single-use even when two tabs race.
     let claimed: Option<(i64, i64, String)> = sqlx::query_as(
         "UPDATE invitations SET status = 'accepted', accepted_at = $1

@@ -645,6 +645,7 @@ pub async fn deactivate(
         )));
     }
     set_status(&mut tx, user, UserStatus::Deactivated, now).await?;
+    super::invitations::withdraw_sent_by(&mut tx, &user.0.to_string()).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user.0)
         .execute(&mut *tx)
@@ -774,6 +775,7 @@ pub async fn delete(
         .bind(user.0)
         .execute(&mut *tx)
         .await?;
+    super::invitations::withdraw_sent_by(&mut tx, &user.0.to_string()).await?;
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(user.0)
         .execute(&mut *tx)

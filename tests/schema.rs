@@ -56,3 +56,50 @@ async fn both_dialects_create_the_same_tables_and_columns() {
     .collect();
     assert_eq!(sqlite, postgres);
 }
+
+/// The foreign keys of the live schema that cascade or set null on delete and have no
+/// index (neither partial nor on an expression) whose first column is the referencing column:
+/// deleting a parent row then scans the whole child table, once per deleted row.
+async fn unindexed_foreign_keys(app: &common::TestApp) -> Vec<(String, String)> {
+    let sql = if app.state.config.database_url.starts_with("postgres") {
+        "SELECT CAST(t.relname AS TEXT), CAST(a.attname AS TEXT)
+         FROM pg_constraint c
+         JOIN pg_class t ON t.oid = c.conrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+         WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n') AND n.nspname = 'public'
+           AND NOT EXISTS (
+               SELECT 1 FROM pg_index i
+               WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1] AND i.indpred IS NULL
+           )
+         ORDER BY 1, 2"
+    } else {
+        "SELECT CAST(m.name AS TEXT), CAST(f.\"from\" AS TEXT)
+         FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+         WHERE m.type = 'table' AND f.seq = 0 AND f.on_delete IN ('CASCADE', 'SET NULL')
+           AND NOT EXISTS (
+               SELECT 1 FROM pragma_index_list(m.name) l JOIN pragma_index_info(l.name) i
+               WHERE l.partial = 0 AND i.seqno = 0 AND i.name = f.\"from\"
+           )
+         ORDER BY 1, 2"
+    };
+    sqlx::query_as::<_, (String, String)>(sql)
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn every_foreign_key_that_cascades_or_sets_null_has_an_index() {
+    let app = common::TestApp::spawn().await;
+    let unindexed = unindexed_foreign_keys(&app).await;
+    assert!(
+        unindexed.is_empty(),
+        "foreign keys that cascade or set null with no index led by their column: {}",
+        unindexed
+            .iter()
+            .map(|(table, column)| format!("{table}.{column}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+}

@@ -570,3 +570,42 @@ async fn the_tab_counts_follow_each_change_at_once_though_they_are_kept_between_
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(tab_counts(&app, &c.owner).await, (3, 1, 2));
 }
+
+#[tokio::test]
+async fn someone_still_joining_is_not_deactivated_so_reactivating_cannot_skip_confirmation() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let pending = app
+        .add_user(&c.owner_email, "Pat Pending", &email("pat"), "member")
+        .await;
+    app.sql(&format!(
+        "UPDATE users SET status = 'pending_email' WHERE id = {pending}"
+    ))
+    .await;
+    let r = app
+        .call(
+            "users/deactivate",
+            &[("id", &pending.to_string())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = app
+        .call(
+            "users/bulk/apply",
+            &[
+                ("selection[ids][0]", &pending.to_string()),
+                ("action[kind]", "deactivate"),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.json()["changed"], 0, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE id = {pending} AND status = 'pending_email'"
+        ))
+        .await,
+        1
+    );
+}

@@ -18,7 +18,11 @@ impl Email {
         if email.is_empty() {
             return Err(AppError::field("email", "Enter your email address."));
         }
-        if email.len() > Self::MAX_LEN || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if email.len() > Self::MAX_LEN
+            || email
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
+        {
             return Err(invalid());
         }
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
@@ -59,13 +63,23 @@ pub(super) fn parse_name(input: &str, field: &str, what: &str, max: usize) -> Re
             format!("Keep {what} to {max} characters or fewer."),
         ));
     }
-    if name.chars().any(char::is_control) {
+    if name.chars().any(|c| c.is_control() || is_invisible(c)) {
         return Err(AppError::field(
             field,
-            format!("Remove control characters from {what}."),
+            format!("Remove control and invisible characters from {what}."),
         ));
     }
     Ok(name)
+}
+
+/// Invisible characters that change how text around them reads: zero-width characters and
+/// bidirectional overrides (U+202E turns "txt.exe" into "exe.txt" on screen). Names and
+/// addresses land in emails and pages, so they may not hide such tricks.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}'
+    )
 }
 
 /// A person's display name.
@@ -195,6 +209,22 @@ impl std::fmt::Debug for NewPassword {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_and_addresses_refuse_bidi_overrides_and_invisible_characters() {
+        for sneaky in [
+            "Apple\u{202E}gpj.exe",
+            "Ada\u{200B}Admin",
+            "Bob\u{2066}",
+            "\u{FEFF}Eve",
+            "Esc\u{1b}ape",
+        ] {
+            assert!(PersonName::parse(sneaky).is_err(), "{sneaky:?}");
+            assert!(TeamName::parse(sneaky).is_err(), "{sneaky:?}");
+        }
+        assert!(Email::parse("ada\u{202E}@example.com").is_err());
+        assert!(PersonName::parse("Zoë Ñúñez-O'Brien").is_ok());
+    }
 
     #[test]
     fn email_is_trimmed_and_lower_cased() {

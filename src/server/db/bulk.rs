@@ -10,7 +10,7 @@
 use super::{
     audit::By,
     hierarchy::{Hierarchy, Rank, OUTRANKED},
-    lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, SEVERAL_ROLES},
+    lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, NOT_JOINED, SEVERAL_ROLES},
     now_ms, placeholders,
     profile::cancel_email_changes,
     users::{bind, view_filter, Value},
@@ -184,6 +184,12 @@ async fn plan(
         ));
     } else {
         skips.push((hierarchy.outranked("u.id"), OUTRANKED));
+    }
+    if action.kind == BulkKind::Deactivate {
+        skips.push((
+            "u.status IN ('pending_email', 'pending_approval')".into(),
+            NOT_JOINED,
+        ));
     }
     if action.kind == BulkKind::ChangeRole {
         // Probes each selected user's few assignments by the primary key, not the whole table.

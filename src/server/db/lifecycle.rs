@@ -31,6 +31,10 @@ use sqlx::{Any, Transaction};
 pub(super) const SEVERAL_ROLES: &str =
     "has different roles in several accounts: change them account by account on their page";
 
+/// Why someone still confirming their email or awaiting approval is not deactivated.
+pub(super) const NOT_JOINED: &str =
+    "hasn't finished joining: only active users are deactivated (reject a join request instead)";
+
 const OWNER_RULE: &str =
     "The owner can't be changed this way. Transfer ownership to another active user first.";
 
@@ -643,6 +647,10 @@ pub async fn deactivate(
             "{} is already deactivated.",
             target.name
         )));
+    }
+    if target.status != UserStatus::Active.key() {
+        // Deactivate, then reactivate, must not skip email confirmation and approval.
+        return Err(AppError::Conflict(format!("{} {NOT_JOINED}.", target.name)));
     }
     set_status(&mut tx, user, UserStatus::Deactivated, now).await?;
     super::invitations::withdraw_sent_by(&mut tx, &user.0.to_string()).await?;

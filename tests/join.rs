@@ -23,13 +23,17 @@ async fn allow_joins(app: &TestApp, c: &Company, allow: bool) -> String {
 }
 
 async fn join(app: &TestApp, code: &str, name: &str, to: &str) -> common::Response {
+    join_with(app, code, name, to, PASSWORD).await
+}
+
+async fn join_with(app: &TestApp, code: &str, name: &str, to: &str, password: &str) -> common::Response {
     app.call(
         "join/request",
         &[
             ("code", code),
             ("name", name),
             ("email", to),
-            ("password", PASSWORD),
+            ("password", password),
         ],
         None,
     )
@@ -360,4 +364,73 @@ async fn approval_needs_manage_users_and_stays_within_the_company() {
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+}
+
+/// A password the attacker chose, not the victim's `PASSWORD`.
+const ATTACKER_PASSWORD: &str = "Crimson-Harbor-77-Falcon";
+
+#[tokio::test]
+async fn a_later_join_request_for_an_unconfirmed_address_replaces_the_earlier_password_and_name() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let code = allow_joins(&app, &c, true).await;
+    let victim = email("victim");
+    let attacker = join_with(&app, &code, "Mallory Attacker", &victim, ATTACKER_PASSWORD).await;
+    assert_eq!(attacker.status, StatusCode::OK, "{}", attacker.body);
+    let asked = join(&app, &code, "Vera Victim", &victim).await;
+    assert_eq!(asked.status, attacker.status);
+    assert_eq!(asked.body, attacker.body, "the same answer either way");
+    assert_eq!(asked.json(), serde_json::json!(JOIN_REQUESTED));
+
+    let token = app.emailed_token(&victim, "join/verify").await;
+    let r = app.call("join/verify", &[("token", &token)], None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id = id_of(&app, &victim).await;
+    let approved = approve(&app, &id, c.member_role, &c.owner).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert_eq!(status_of(&app, &victim).await, "active");
+
+    assert_eq!(app.sign_in(&victim, PASSWORD).await.status, StatusCode::OK);
+    let refused = app.sign_in(&victim, ATTACKER_PASSWORD).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.body);
+    assert_eq!(refused.json(), serde_json::json!("BadCredentials"));
+    let name: String = sqlx::query_scalar("SELECT name FROM users WHERE email = $1")
+        .bind(&victim)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(name, "Vera Victim", "the latest request's name");
+}
+
+#[tokio::test]
+async fn an_earlier_confirmation_link_is_refused_once_the_address_asks_again_and_completes_nothing() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let code = allow_joins(&app, &c, true).await;
+    let victim = email("victim");
+    join_with(&app, &code, "Mallory Attacker", &victim, ATTACKER_PASSWORD).await;
+    let earlier = app.emailed_token(&victim, "join/verify").await;
+    join(&app, &code, "Vera Victim", &victim).await;
+    let latest = app.emailed_token(&victim, "join/verify").await;
+    assert_ne!(earlier, latest);
+
+    let r = app.call("join/verify", &[("token", &earlier)], None).await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
+    assert_eq!(
+        status_of(&app, &victim).await,
+        "pending_email",
+        "nothing completed"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.email_confirmed'")
+            .await,
+        0
+    );
+    assert_eq!(app.call("approvals/count", &[], Some(&c.owner)).await.json(), 0);
+
+    let r = app.call("join/verify", &[("token", &latest)], None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(status_of(&app, &victim).await, "pending_approval");
+    let again = app.call("join/verify", &[("token", &earlier)], None).await;
+    assert_eq!(again.status, StatusCode::GONE, "{}", again.body);
 }

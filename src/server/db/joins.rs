@@ -53,9 +53,10 @@ pub struct Request<'a> {
 }
 
 /// Records a join request for `company`. A new address becomes a `pending_email` user with a
-/// confirmation email; an address that already has an account gets a notice instead (or a
-/// fresh confirmation link, when it is this company's unconfirmed request). Either way the
-/// caller answers the same.
+/// confirmation email; an address that already has an account gets a notice instead. When the
+/// address is this company's unconfirmed request, the latest request wins: its name and
+/// password replace the earlier ones, earlier confirmation links stop working and a fresh
+/// one is sent. Either way the caller answers the same.
 #[tracing::instrument(skip(db, company, form, public_url), fields(company = company.id), err(Debug))]
 pub async fn request(
     db: &Db,
@@ -90,10 +91,12 @@ pub async fn request(
             .fetch_optional(&mut *tx)
             .await?,
         };
-    let unconfirmed_here = existing
-        .as_ref()
-        .filter(|(_, c, status)| *c == company.id && status == "pending_email")
-        .map(|(id, _, _)| *id);
+    let unconfirmed_here = match existing {
+        Some((id, c, status)) if c == company.id && status == "pending_email" => {
+            replace_unconfirmed(&mut tx, id, &form, now).await?
+        }
+        _ => None,
+    };
     match created.or(unconfirmed_here) {
         Some(user) => {
             sqlx::query(
@@ -109,19 +112,18 @@ pub async fn request(
             let link = format!("{public_url}/join/verify/{}", form.secret);
             let message = mail::join_verify(&company.name, email, &link);
             outbox::queue(&mut tx, company_id, "join_verify", email, &message, now).await?;
-            if created.is_some() {
-                let by = By {
-                    company: company_id,
-                    user: UserId(user),
-                    name: form.name.as_str().to_string(),
-                    ip: form.ip.to_string(),
-                };
-                let target = Target {
-                    id: Some(UserId(user)),
-                    label: email,
-                };
-                audit::record(&mut tx, &by, "user.join_requested", target, None, None, now).await?;
-            }
+            // Every recorded request, the first or one replacing it, is in the audit log.
+            let by = By {
+                company: company_id,
+                user: UserId(user),
+                name: form.name.as_str().to_string(),
+                ip: form.ip.to_string(),
+            };
+            let target = Target {
+                id: Some(UserId(user)),
+                label: email,
+            };
+            audit::record(&mut tx, &by, "user.join_requested", target, None, None, now).await?;
         }
         None => {
             let message = mail::join_already_registered(&company.name, email, public_url);
@@ -138,6 +140,43 @@ pub async fn request(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// A new request for an address that is still this company's unconfirmed request: nobody has
+/// proved they own the address, so the first request must not win (else whoever asks first
+/// picks the password the owner later confirms). Every earlier confirmation link stops
+/// working, and the latest request's name and password replace the earlier ones. Answers the
+/// user, or `None` when the request was confirmed meanwhile (then it is left alone).
+///
+/// The links are invalidated before the user is changed, the order in which `verify` locks
+/// them, so that a confirmation racing this request either lands first (and this finds the
+/// request confirmed) or finds its link used.
+async fn replace_unconfirmed(
+    tx: &mut Transaction<'_, Any>,
+    user: i64,
+    form: &Request<'_>,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query(
+        "UPDATE account_tokens SET used_at = $1
+         WHERE user_id = $2 AND purpose = 'join_verify' AND used_at IS NULL",
+    )
+    .bind(now)
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_scalar(
+        "UPDATE users SET name = $1, password_hash = $2, security_stamp = security_stamp + 1,
+                version = version + 1, updated_at = $3
+         WHERE id = $4 AND status = 'pending_email'
+         RETURNING id",
+    )
+    .bind(form.name.as_str())
+    .bind(form.password_hash)
+    .bind(now)
+    .bind(user)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// Unconfirmed join requests are kept this long, then deleted.

@@ -595,7 +595,12 @@ async fn a_session_ended_by_a_new_stamp_stays_ended_when_the_password_changes_la
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert!(signed_in(&app, &fresh).await, "the caller's own session is kept");
+    let rotated = r.session_cookie().expect("a new token for this device");
+    assert!(
+        signed_in(&app, &rotated).await,
+        "the caller's own session is kept"
+    );
+    assert!(!signed_in(&app, &fresh).await, "under a new token");
     assert!(
         !signed_in(&app, &old_session).await,
         "an ended session does not come back"

@@ -146,6 +146,7 @@ async fn no_profile_function_changes_anyone_but_the_caller() {
             ],
         ),
     ];
+    let mut member = member;
     for (endpoint, form) in &calls {
         let r = app.call(endpoint, form, Some(&member)).await;
         assert!(
@@ -156,6 +157,10 @@ async fn no_profile_function_changes_anyone_but_the_caller() {
             r.status,
             r.body
         );
+        // A new password comes with a new token for the member's device.
+        if let Some(rotated) = r.session_cookie() {
+            member = rotated;
+        }
     }
     let after: (String, String, String, Option<String>) =
         sqlx::query_as("SELECT name, email, phone, password_hash FROM users WHERE email = $1")
@@ -374,6 +379,7 @@ async fn changing_the_password_ends_the_other_sessions_only_when_asked() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json(), 0);
+    let this_device = r.session_cookie().expect("a new token for this device");
     assert!(signed_in(&app, &laptop).await, "kept when not asked");
     assert_ne!(app.sign_in(&c.owner_email, PASSWORD).await.status, StatusCode::OK);
     assert_eq!(
@@ -389,13 +395,14 @@ async fn changing_the_password_ends_the_other_sessions_only_when_asked() {
                 ("new_password", PASSWORD),
                 ("sign_out_others", "true"),
             ],
-            Some(&c.owner),
+            Some(&this_device),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json(), 2, "the laptop and the sign-in above");
     assert!(!signed_in(&app, &laptop).await);
-    assert!(signed_in(&app, &c.owner).await, "this device stays signed in");
+    let this_device = r.session_cookie().expect("a new token again");
+    assert!(signed_in(&app, &this_device).await, "this device stays signed in");
     assert_eq!(sessions_of(&app, &c.owner_email).await, 1);
 }
 
@@ -621,4 +628,33 @@ async fn a_pending_email_change_dies_when_the_password_is_reset() {
         .await,
         1
     );
+}
+
+#[tokio::test]
+async fn a_password_change_gives_this_device_a_new_session_token_and_retires_the_old_one() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let r = app
+        .call(
+            "profile/change_password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "Marmalade-Canyon-77-Heron"),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let fresh = r.session_cookie().expect("a new session cookie");
+    assert_ne!(fresh, c.owner);
+    let me = |cookie: String| {
+        let app = &app;
+        async move { app.call("auth/me", &[], Some(&cookie)).await.json() }
+    };
+    assert_eq!(
+        me(c.owner.clone()).await,
+        serde_json::Value::Null,
+        "the old token is retired"
+    );
+    assert_ne!(me(fresh).await, serde_json::Value::Null);
 }

@@ -128,7 +128,7 @@ pub async fn change_password(
 ) -> Result<u64, AppError> {
     use crate::{
         model::NewPassword,
-        server::{auth, db, password as pw},
+        server::{auth, db, password as pw, token},
     };
     auth::respond(
         async {
@@ -138,7 +138,13 @@ pub async fn change_password(
             pw::check_strength(&new_password, &[&user.email, &user.name, &user.company_name])?;
             let hash = pw::hash(&new_password).await?;
             let keep = sign_out_others.then_some(user.session_id);
-            db::profile::change_password(&state.db, &by, &hash, keep).await
+            // A new password comes with a new session token for this device.
+            let session = token::generate();
+            let rotate = (user.session_id, token::hash(&session));
+            let ended =
+                db::profile::change_password(&state.db, &by, &hash, keep, (rotate.0, &rotate.1)).await?;
+            auth::set_cookie(&auth::session_cookie(&state.config, &session));
+            Ok(ended)
         }
         .await,
     )

@@ -392,9 +392,17 @@ pub async fn verify_email(
 }
 
 /// Sets the caller's new password hash (current password already checked) and, when
-/// `keep` is given, ends every other session of theirs. Answers how many sessions ended.
+/// `keep` is given, ends every other session of theirs. The caller's session `current` gets
+/// the token hashed as `new_token_hash` (a new password, a new token). Answers how many
+/// sessions ended.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn change_password(db: &Db, by: &By, hash: &str, keep: Option<SessionId>) -> Result<u64, AppError> {
+pub async fn change_password(
+    db: &Db,
+    by: &By,
+    hash: &str,
+    keep: Option<SessionId>,
+    (current, new_token_hash): (SessionId, &str),
+) -> Result<u64, AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let me = read(&mut tx, by.user).await?;
@@ -416,6 +424,12 @@ pub async fn change_password(db: &Db, by: &By, hash: &str, keep: Option<SessionI
         None => Carry::AllLive,
     };
     super::sessions::bump_stamp(&mut tx, by.user, carry).await?;
+    sqlx::query("UPDATE sessions SET token_hash = $1 WHERE id = $2 AND user_id = $3")
+        .bind(new_token_hash)
+        .bind(current.0)
+        .bind(by.user.0)
+        .execute(&mut *tx)
+        .await?;
     audit::record(
         &mut tx,
         by,

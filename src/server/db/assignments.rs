@@ -260,7 +260,7 @@ async fn changeable(
             "You can't change your own access: ask another admin.".into(),
         ));
     }
-    below(tx, can, owner, user, &target.name, Rank::Above).await?;
+    below(tx, can, owner, user, Rank::Above).await?;
     Ok(target.email)
 }
 

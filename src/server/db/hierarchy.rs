@@ -4,7 +4,7 @@
 
 use crate::{
     error::AppError,
-    model::{Grants, UserId},
+    model::{CompanyId, Grants, UserId},
     server::{access::Scope, auth::Can},
 };
 use sqlx::{Any, Transaction};
@@ -22,6 +22,7 @@ pub enum Rank {
 
 /// Who the caller may act on in their company, worked out once per change.
 pub struct Hierarchy {
+    company: CompanyId,
     actor: UserId,
     owner: UserId,
     /// For each role of the company, the accounts where its holders are below the caller.
@@ -53,6 +54,7 @@ impl Hierarchy {
             })
             .collect();
         Ok(Hierarchy {
+            company: can.company(),
             actor: can.actor(),
             owner,
             roles,
@@ -91,21 +93,33 @@ impl Hierarchy {
         )
     }
 
-    /// Refuses, naming them, unless the caller may act on `user`.
-    pub async fn check(
+    /// Refuses, naming them, when any of the company's users `u` matching `among` (an SQL
+    /// condition whose values are bound from `$1`) is someone the caller may not act on;
+    /// `why` ends the sentence.
+    pub async fn refuse(
         &self,
         tx: &mut Transaction<'_, Any>,
-        user: UserId,
-        name: &str,
+        among: &str,
+        values: &[i64],
+        why: &str,
     ) -> Result<(), AppError> {
         let sql = format!(
-            "SELECT COUNT(*) FROM users u WHERE u.id = $1 AND {}",
+            "SELECT u.name FROM users u WHERE u.company_id = {} AND {among} AND {} ORDER BY u.name",
+            self.company.0,
             self.outranked("u.id")
         );
-        let outranked: i64 = sqlx::query_scalar(&sql).bind(user.0).fetch_one(&mut **tx).await?;
-        if outranked > 0 {
-            return Err(AppError::Outranked(format!("{name} {OUTRANKED}.")));
+        let above: Vec<String> = values
+            .iter()
+            .fold(sqlx::query_scalar(&sql), |q, v| q.bind(*v))
+            .fetch_all(&mut **tx)
+            .await?;
+        if above.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Outranked(format!(
+                "{} {OUTRANKED}{why}.",
+                above.join(", ")
+            )))
         }
-        Ok(())
     }
 }

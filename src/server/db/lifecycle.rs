@@ -91,19 +91,18 @@ pub(super) async fn current(
     .ok_or_else(|| AppError::NotFound("That user".into()))
 }
 
-/// Refuses unless the caller may act on `user` (named `name`) under the hierarchy rule.
-/// `owner` comes from `lock_company`.
+/// Refuses, naming them, unless the caller may act on `user` under the hierarchy rule.
+/// `owner` comes from `lock_company` (or `owner_of` for a read).
 pub(super) async fn below<P>(
     tx: &mut Transaction<'_, Any>,
     can: &Can<P>,
     owner: UserId,
     user: UserId,
-    name: &str,
     rank: Rank,
 ) -> Result<(), AppError> {
     Hierarchy::load(tx, can, owner, rank)
         .await?
-        .check(tx, user, name)
+        .refuse(tx, "u.id = $1", &[user.0], "")
         .await
 }
 
@@ -415,7 +414,7 @@ pub async fn update(
     let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
     let before = current(&mut tx, company, can.scope(), edit.id).await?;
-    below(&mut tx, can, owner, edit.id, &before.name, Rank::Above).await?;
+    below(&mut tx, can, owner, edit.id, Rank::Above).await?;
     let updated = sqlx::query(
         "UPDATE users SET name = $1, phone = $2, job_title = $3, version = version + 1, updated_at = $4
          WHERE id = $5 AND company_id = $6 AND version = $7",
@@ -522,7 +521,7 @@ pub async fn change_role(
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
-    below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
+    below(&mut tx, can, owner, user, Rank::Above).await?;
     let role_name = assignable_role(&mut tx, can, role, None).await?;
     let roles: Vec<i64> =
         sqlx::query_scalar("SELECT DISTINCT role_id FROM role_assignments WHERE user_id = $1")
@@ -577,7 +576,7 @@ pub async fn set_teams(
     let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
     let target = current(&mut tx, company, can.scope(), user).await?;
-    below(&mut tx, can, owner, user, &target.name, Rank::AtLeast).await?;
+    below(&mut tx, can, owner, user, Rank::AtLeast).await?;
     let mut names = Vec::with_capacity(teams.len());
     for team in teams {
         let name: Option<String> =
@@ -641,7 +640,7 @@ pub async fn deactivate(
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
-    below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
+    below(&mut tx, can, owner, user, Rank::Above).await?;
     if target.status == UserStatus::Deactivated.key() {
         return Err(AppError::Conflict(format!(
             "{} is already deactivated.",
@@ -689,7 +688,7 @@ pub async fn reactivate(
     let mut tx = super::begin_write(db).await?;
     let owner = lock_company(&mut tx, company).await?;
     let target = current(&mut tx, company, can.scope(), user).await?;
-    below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
+    below(&mut tx, can, owner, user, Rank::Above).await?;
     if target.status != UserStatus::Deactivated.key() {
         return Err(AppError::Conflict(format!("{} is not deactivated.", target.name)));
     }
@@ -755,7 +754,7 @@ pub async fn delete(
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
-    below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
+    below(&mut tx, can, owner, user, Rank::Above).await?;
     if !confirm_email.trim().eq_ignore_ascii_case(&target.email) {
         return Err(AppError::field(
             "confirm_email",
@@ -868,7 +867,7 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
     let below_viewer = {
         let mut tx = db.begin().await?;
         let owner = owner_of(&mut tx, can.company()).await?;
-        match below(&mut tx, can, owner, user, &row.name, Rank::Above).await {
+        match below(&mut tx, can, owner, user, Rank::Above).await {
             Ok(()) => true,
             Err(AppError::Outranked(_)) => false,
             Err(other) => return Err(other),

@@ -620,7 +620,7 @@ async fn user_of_company(db: &Db, can: &Can<perm::ManageUsers>, user: UserId) ->
     let mut tx = db.begin().await?;
     let owner = super::lifecycle::owner_of(&mut tx, can.company()).await?;
     let target = super::lifecycle::current(&mut tx, can.company(), can.scope(), user).await?;
-    super::lifecycle::below(&mut tx, can, owner, user, &target.name, Rank::Above).await?;
+    super::lifecycle::below(&mut tx, can, owner, user, Rank::Above).await?;
     Ok(target.email)
 }
 

@@ -5,7 +5,7 @@
 
 use super::{
     audit::{self, By, Target},
-    hierarchy::{Hierarchy, Rank, OUTRANKED},
+    hierarchy::{Hierarchy, Rank},
     is_unique_violation,
     lifecycle::lock_company,
     now_ms,
@@ -199,23 +199,19 @@ async fn holders_below(
     now: i64,
 ) -> Result<(), AppError> {
     let owner = lock_company(tx, can.company()).await?;
-    let hierarchy = Hierarchy::load(tx, can, owner, Rank::Above).await?;
     let holders = format!(
         "SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = {}",
         id.0
     );
-    let above: Vec<String> = sqlx::query_scalar(&format!(
-        "SELECT u.name FROM users u WHERE u.id IN ({holders}) AND {} ORDER BY u.name",
-        hierarchy.outranked("u.id")
-    ))
-    .fetch_all(&mut **tx)
-    .await?;
-    if !above.is_empty() {
-        return Err(AppError::Outranked(format!(
-            "{} {OUTRANKED}, and changing this role would change them.",
-            above.join(", ")
-        )));
-    }
+    Hierarchy::load(tx, can, owner, Rank::Above)
+        .await?
+        .refuse(
+            tx,
+            &format!("u.id IN ({holders})"),
+            &[],
+            ", and changing this role would change them",
+        )
+        .await?;
     cancel_email_changes(tx, &holders, now).await?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 
 use super::{
     audit::{self, By, Target},
-    hierarchy::{Hierarchy, Rank, OUTRANKED},
+    hierarchy::{Hierarchy, Rank},
     is_unique_violation,
     lifecycle::lock_company,
     now_ms, placeholders, Db,
@@ -297,7 +297,7 @@ pub async fn delete(db: &Db, can: &Can<perm::ManageTeams>, by: &By, id: TeamId) 
     let mut tx = super::begin_write(db).await?;
     let name = team_name(&mut tx, company, id).await?;
     // Deleting the team takes everyone out of it: not those above the caller.
-    let among = "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = $2)";
+    let among = "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = $1)";
     refuse_outranked(&mut tx, can, among, &[id.0]).await?;
     let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE team_id = $1")
         .bind(id.0)
@@ -383,7 +383,7 @@ async fn record_memberships(
 }
 
 /// Refuses, naming them, when any of the company's users matching `among` (an SQL condition
-/// on `u.id`, its values bound from `$2` on) holds more than the caller: nobody moves someone
+/// on `u.id`, its values bound from `$1`) holds more than the caller: nobody moves someone
 /// above them in or out of teams (the hierarchy rule; peers may).
 async fn refuse_outranked(
     tx: &mut Transaction<'_, Any>,
@@ -392,31 +392,10 @@ async fn refuse_outranked(
     values: &[i64],
 ) -> Result<(), AppError> {
     let owner = lock_company(tx, can.company()).await?;
-    let hierarchy = Hierarchy::load(tx, can, owner, Rank::AtLeast).await?;
-    let sql = format!(
-        "SELECT u.name FROM users u WHERE u.company_id = $1 AND {among} AND {} ORDER BY u.name",
-        hierarchy.outranked("u.id")
-    );
-    let above: Vec<String> = values
-        .iter()
-        .fold(sqlx::query_scalar(&sql).bind(can.company().0), |q, v| q.bind(*v))
-        .fetch_all(&mut **tx)
-        .await?;
-    if above.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Outranked(format!("{} {OUTRANKED}.", above.join(", "))))
-    }
-}
-
-/// [`refuse_outranked`] for the users named by `ids`.
-async fn refuse_outranked_ids(
-    tx: &mut Transaction<'_, Any>,
-    can: &Can<perm::ManageTeams>,
-    ids: &[i64],
-) -> Result<(), AppError> {
-    let among = format!("u.id IN ({})", placeholders(2, ids.len()));
-    refuse_outranked(tx, can, &among, ids).await
+    Hierarchy::load(tx, can, owner, Rank::AtLeast)
+        .await?
+        .refuse(tx, among, values, "")
+        .await
 }
 
 /// Adds the named users of the company to the team in one statement; those already in it, and
@@ -434,7 +413,13 @@ pub async fn add_members(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let team = team_name(&mut tx, company, id).await?;
-    refuse_outranked_ids(&mut tx, can, &ids).await?;
+    refuse_outranked(
+        &mut tx,
+        can,
+        &format!("u.id IN ({})", placeholders(1, ids.len())),
+        &ids,
+    )
+    .await?;
     let sql = format!(
         "INSERT INTO team_members (team_id, user_id)
          SELECT $1, u.id FROM users u
@@ -474,7 +459,13 @@ pub async fn remove_members(
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let team = team_name(&mut tx, company, id).await?;
-    refuse_outranked_ids(&mut tx, can, &ids).await?;
+    refuse_outranked(
+        &mut tx,
+        can,
+        &format!("u.id IN ({})", placeholders(1, ids.len())),
+        &ids,
+    )
+    .await?;
     let sql = format!(
         "DELETE FROM team_members
          WHERE team_id = $1 AND user_id IN ({})

@@ -9,10 +9,8 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: true,
   workers: 2,
-  // One retry, reported as "flaky": under the parallel load of this 2-core machine the users
-  // table sometimes drops a fresh selection after a search (see the README's known issues);
-  // a test that fails twice still fails the run.
-  retries: 1,
+  // A flaky test is a bug to force and fix, never a retry.
+  retries: 0,
   reporter: [["list"]],
   globalSetup: "./global-setup.ts",
   use: {

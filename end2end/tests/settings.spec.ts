@@ -23,6 +23,10 @@ test("the owner renames the company and sets how long invitations stay valid", a
   await dialog.getByLabel("Email addresses").fill(uniqueEmail("brennan"));
   await dialog.getByRole("button", { name: "Send invitations" }).click();
   await expect(dialog).toBeHidden();
-  await page.getByRole("tab", { name: /Invited/ }).click();
+  // As a person would: once the tabs count the invitation, open them, and wait for that view.
+  const invited = page.getByRole("tab", { name: /Invited\s*1/ });
+  await expect(invited).toBeVisible();
+  await invited.click();
+  await expect(page).toHaveURL(/tab=invited/);
   await expect(page.getByRole("row", { name: /brennan/ })).toContainText(/in 14 days|in 2 weeks/);
 });

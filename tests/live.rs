@@ -252,3 +252,29 @@ async fn a_change_on_one_instance_reaches_a_subscriber_of_another_once() {
     on_one.expect_change(&LiveEvent::user(UserId(member))).await;
     on_two.expect_change(&LiveEvent::user(UserId(member))).await;
 }
+
+#[tokio::test]
+async fn a_sessions_fifth_stream_closes_its_oldest_and_is_served() {
+    let app = TestApp::spawn().await;
+    let owner_email = email("owner");
+    let owner = app.sign_up("Initech", "Olivia Owner", &owner_email).await;
+    let company = company_of(&app, &owner_email).await;
+    // Another session of the same user has its own allowance.
+    let mut other_session = open_live(&app, &app.session_of(&owner_email).await).await;
+    let mut streams = Vec::new();
+    for _ in 0..5 {
+        streams.push(open_live(&app, &owner).await);
+    }
+    let mut oldest = streams.remove(0);
+    assert_eq!(oldest.next().await, Next::End);
+    assert_eq!(app.state.live.subscribers(company), 5);
+
+    app.state.live.publish(company, LiveEvent::user(UserId(7)));
+    for stream in streams.iter_mut().rev() {
+        stream.expect_change(&LiveEvent::user(UserId(7))).await;
+    }
+    other_session.expect_change(&LiveEvent::user(UserId(7))).await;
+
+    drop((streams, other_session));
+    assert_eq!(app.state.live.subscribers(company), 0);
+}

@@ -20,7 +20,8 @@ pub async fn refuse_foreign_origin(State(state): State<AppState>, request: Reque
 }
 
 /// True unless the request carries evidence of coming from another site: an `Origin` that is
-/// neither this host nor the public URL, or `Sec-Fetch-Site` saying cross-site.
+/// not the public URL's (never compared to `Host`, which the sender chooses), or, without
+/// `Origin`, `Sec-Fetch-Site` saying cross-site or same-site.
 pub fn is_same_origin(headers: &HeaderMap, public_url: &str) -> bool {
     let text = |name| {
         headers
@@ -28,21 +29,10 @@ pub fn is_same_origin(headers: &HeaderMap, public_url: &str) -> bool {
             .and_then(|v: &http::HeaderValue| v.to_str().ok())
     };
     match text(header::ORIGIN) {
-        Some(origin) => {
-            let Ok(origin) = url::Url::parse(origin) else {
-                return false; // includes the opaque origin "null"
-            };
-            let host_matches = origin.host_str().is_some_and(|host| {
-                let authority = match origin.port() {
-                    Some(port) => format!("{host}:{port}"),
-                    None => host.to_string(),
-                };
-                text(header::HOST).is_some_and(|h| h.eq_ignore_ascii_case(&authority))
-            });
-            let public_matches =
-                url::Url::parse(public_url).is_ok_and(|public| public.origin() == origin.origin());
-            host_matches || public_matches
-        }
+        // An unparsable origin includes the opaque origin "null".
+        Some(origin) => url::Url::parse(origin).is_ok_and(|origin| {
+            url::Url::parse(public_url).is_ok_and(|public| public.origin() == origin.origin())
+        }),
         None => !matches!(
             text(http::HeaderName::from_static("sec-fetch-site")),
             Some("cross-site" | "same-site")
@@ -65,18 +55,32 @@ mod tests {
     const PUBLIC: &str = "https://roster.example.com";
 
     #[test]
-    fn an_origin_matching_the_host_or_the_public_url_passes() {
+    fn an_origin_matching_the_public_url_passes_whatever_the_host() {
+        for host in ["roster.example.com", "10.0.0.5:3000"] {
+            assert!(is_same_origin(
+                &headers(&[("origin", "https://roster.example.com"), ("host", host)]),
+                PUBLIC
+            ));
+        }
         assert!(is_same_origin(
-            &headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]),
+            &headers(&[("origin", "https://ROSTER.example.com:443")]),
             PUBLIC
         ));
-        assert!(is_same_origin(
-            &headers(&[
-                ("origin", "https://roster.example.com"),
-                ("host", "10.0.0.5:3000")
-            ]),
-            PUBLIC
-        ));
+    }
+
+    #[test]
+    fn an_origin_equal_to_a_forged_host_but_not_the_public_url_is_refused() {
+        for (origin, host) in [
+            ("http://evil.example", "evil.example"),
+            ("http://127.0.0.1:3000", "127.0.0.1:3000"),
+            // The public host over plain http is another origin.
+            ("http://roster.example.com", "roster.example.com"),
+        ] {
+            assert!(
+                !is_same_origin(&headers(&[("origin", origin), ("host", host)]), PUBLIC),
+                "{origin}"
+            );
+        }
     }
 
     #[test]

@@ -48,6 +48,9 @@ const CAPACITY: usize = 256;
 const SESSION_CHECK: Duration = Duration::from_secs(30);
 /// Comments that keep proxies from closing an idle stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Streams one session may hold open on an instance; its next one closes its oldest. A page
+/// holds one, so this is four tabs, and a script can't pile up streams (and connections).
+pub const STREAMS_PER_SESSION: usize = 4;
 
 /// The live-update hub of one instance. Cheap to clone; lives in [`AppState`].
 #[derive(Clone)]
@@ -59,6 +62,7 @@ struct Inner {
     /// Tells this instance's NOTIFYs from the others'.
     instance: String,
     local: Arc<Fanout>,
+    streams: Arc<Streams>,
     /// The database that NOTIFYs go through, on PostgreSQL.
     notify: Option<Db>,
     /// Dropping it stops the listener task.
@@ -72,6 +76,7 @@ impl Live {
             inner: Arc::new(Inner {
                 instance: token::generate()[..16].to_string(),
                 local: Arc::default(),
+                streams: Arc::default(),
                 notify: None,
                 _stop: None,
             }),
@@ -106,6 +111,7 @@ impl Live {
             inner: Arc::new(Inner {
                 instance,
                 local,
+                streams: Arc::default(),
                 notify: Some(db),
                 _stop: Some(stop),
             }),
@@ -161,6 +167,69 @@ impl Live {
     /// How many streams of `company` are open on this instance.
     pub fn subscribers(&self, company: CompanyId) -> usize {
         self.inner.local.subscribers(company)
+    }
+
+    /// A place for a new stream of the session whose token hashes to `session`, closing the
+    /// session's oldest stream on this instance when it already holds
+    /// [`STREAMS_PER_SESSION`].
+    fn hold_stream(&self, session: &str) -> StreamSlot {
+        self.inner.streams.hold(session)
+    }
+}
+
+/// The open streams of each session on this instance, oldest first, each with the sender
+/// whose drop closes it. A session's entry goes when its last stream does.
+#[derive(Default)]
+struct Streams {
+    open: Mutex<HashMap<String, VecDeque<Held>>>,
+    next_id: AtomicU64,
+}
+
+/// An open stream: its slot's id and the sender whose drop closes it.
+type Held = (u64, oneshot::Sender<()>);
+
+impl Streams {
+    fn open(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Held>>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn hold(self: &Arc<Self>, session: &str) -> StreamSlot {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (close, closed) = oneshot::channel();
+        let mut open = self.open();
+        let held = open.entry(session.to_string()).or_default();
+        held.push_back((id, close));
+        while held.len() > STREAMS_PER_SESSION {
+            // Dropping its sender ends that stream.
+            held.pop_front();
+        }
+        StreamSlot {
+            streams: self.clone(),
+            session: session.to_string(),
+            id,
+            closed,
+        }
+    }
+}
+
+/// One stream's place among its session's: `closed` resolves when a newer stream of the
+/// session took it; dropping the slot (the stream ended) gives the place up.
+struct StreamSlot {
+    streams: Arc<Streams>,
+    session: String,
+    id: u64,
+    closed: oneshot::Receiver<()>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut open = self.streams.open();
+        if let Some(held) = open.get_mut(&self.session) {
+            held.retain(|(id, _)| *id != self.id);
+            if held.is_empty() {
+                open.remove(&self.session);
+            }
+        }
     }
 }
 
@@ -326,7 +395,8 @@ async fn listen(
 /// authenticates it as it does server functions: signed out 401, without view-users 403.
 /// The stream opens with a `ready` event, then sends a `change` event (JSON [`LiveEvent`])
 /// for every change, and a keep-alive comment every 15 s. It ends when the session does
-/// (checked before each event and every 30 s); the browser then reconnects and gets 401.
+/// (checked before each event and every 30 s); the browser then reconnects and gets 401. It
+/// also ends when the session opens its fifth stream here (see [`STREAMS_PER_SESSION`]).
 pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = auth::session_token(&headers, &state.config) else {
         return refuse(AppError::Unauthenticated);
@@ -340,11 +410,13 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Ok(can) => can,
         Err(error) => return refuse(error),
     };
+    let token_hash = token::hash(&token);
     let feed = Feed {
         events: state.live.subscribe(&can),
         pending: VecDeque::from([Event::default().event(LIVE_READY).data("{}")]),
         check: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_CHECK, SESSION_CHECK),
-        token_hash: token::hash(&token),
+        slot: state.live.hold_stream(&token_hash),
+        token_hash,
         company: can.company(),
         state,
     };
@@ -371,6 +443,8 @@ struct Feed {
     events: broadcast::Receiver<LiveEvent>,
     pending: VecDeque<Event>,
     check: tokio::time::Interval,
+    /// Ends the stream when a newer one of the session takes its place.
+    slot: StreamSlot,
     token_hash: String,
     company: CompanyId,
     state: AppState,
@@ -405,6 +479,10 @@ impl Feed {
                     if !self.still_allowed().await {
                         return None;
                     }
+                }
+                _ = &mut self.slot.closed => {
+                    tracing::debug!("live updates: a newer stream of the session closed this one");
+                    return None;
                 }
             }
         }
@@ -445,6 +523,23 @@ mod tests {
         let (company, event) = Notice::from_other(&payload, "bbbb").unwrap();
         assert_eq!(company, CompanyId(9));
         assert_eq!(event, LiveEvent::everything(LiveKind::Users));
+    }
+
+    #[tokio::test]
+    async fn a_sessions_newest_stream_closes_its_oldest_and_ended_streams_leave_nothing() {
+        use oneshot::error::TryRecvError;
+        let live = Live::in_process();
+        let mut slots: Vec<_> = (0..=STREAMS_PER_SESSION).map(|_| live.hold_stream("a")).collect();
+        let mut other = live.hold_stream("b");
+        let mut oldest = slots.remove(0);
+        assert!((&mut oldest.closed).await.is_err());
+        for slot in &mut slots {
+            assert_eq!(slot.closed.try_recv(), Err(TryRecvError::Empty));
+        }
+        assert_eq!(other.closed.try_recv(), Err(TryRecvError::Empty));
+        assert_eq!(live.inner.streams.open()["a"].len(), STREAMS_PER_SESSION);
+        drop((oldest, slots, other));
+        assert!(live.inner.streams.open().is_empty());
     }
 
     #[tokio::test]

@@ -8,6 +8,7 @@ pub mod counts;
 pub mod csrf;
 pub mod db;
 pub mod headers;
+pub mod host;
 pub mod live;
 pub mod mail;
 pub mod mailer;

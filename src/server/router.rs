@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages and server functions, static files, and the layers
 //! around them. `main` and the integration tests both build it here.
 
-use super::{assets, auth::SessionCache, csrf, headers, live, state::AppState};
+use super::{assets, auth::SessionCache, csrf, headers, host, live, state::AppState};
 use crate::{
     app::{shell, App},
     error::AppError,
@@ -114,6 +114,11 @@ pub fn build(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             csrf::refuse_foreign_origin,
+        ))
+        // Around every route (pages, /api, /pkg, the live stream), inside the header layers.
+        .layer(middleware::from_fn_with_state(
+            host::PublicHost::of(&state.config.public_url),
+            host::refuse_misdirected,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

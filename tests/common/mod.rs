@@ -154,17 +154,28 @@ impl TestApp {
 
     // --- end of the several-apps block ---
 
+    /// The `Host` of the public URL: Roster serves no other (421), so every request names it.
+    pub fn public_host(&self) -> String {
+        let url = url::Url::parse(&self.state.config.public_url).expect("a public URL");
+        let host = url.host_str().expect("a public URL with a host");
+        match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_string(),
+        }
+    }
+
+    /// The origin of the public URL: a browser's requests from Roster's own pages carry it.
+    pub fn public_origin(&self) -> String {
+        let url = url::Url::parse(&self.state.config.public_url).expect("a public URL");
+        url.origin().ascii_serialization()
+    }
+
     /// Calls a server function (`/api/<endpoint>`) the way the browser does: a same-origin
     /// form POST, with the session cookie when given.
     pub async fn call(&self, endpoint: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
-        self.request(
-            "POST",
-            &format!("/api/{endpoint}"),
-            form,
-            cookie,
-            Some("http://127.0.0.1:3000"),
-        )
-        .await
+        let origin = self.public_origin();
+        self.request("POST", &format!("/api/{endpoint}"), form, cookie, Some(&origin))
+            .await
     }
 
     pub async fn request(
@@ -188,8 +199,8 @@ impl TestApp {
         cookie: Option<&str>,
     ) -> Response {
         let form = [("email", email), ("password", password), ("next", "")];
-        let origin = Some("http://127.0.0.1:3000");
-        self.request_from(Some(ip), "POST", "/api/auth/signin", &form, cookie, origin)
+        let origin = self.public_origin();
+        self.request_from(Some(ip), "POST", "/api/auth/signin", &form, cookie, Some(&origin))
             .await
     }
 
@@ -207,7 +218,7 @@ impl TestApp {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)
-            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::HOST, self.public_host())
             .header(header::USER_AGENT, "roster-tests");
         builder = if method == "POST" {
             builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -246,7 +257,7 @@ impl TestApp {
         let mut builder = Request::builder()
             .method("GET")
             .uri(path)
-            .header(header::HOST, "127.0.0.1:3000");
+            .header(header::HOST, self.public_host());
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }

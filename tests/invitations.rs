@@ -98,7 +98,7 @@ async fn every_address_that_cannot_be_invited_is_set_aside_with_its_reason_and_t
             .fetch_one(&app.state.db)
             .await
             .unwrap();
-        assert_eq!(subject, "Olivia Owner invited you to Initech on Roster");
+        assert_eq!(subject, "Invitation to join “Initech” on Roster");
     }
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.created'")
@@ -564,12 +564,12 @@ async fn an_invitation_is_delivered_by_smtp_and_its_link_is_accepted() {
     assert_eq!(m.to, [nia.as_str()]);
     assert_eq!(
         m.subject.as_deref(),
-        Some("Olivia Owner invited you to Initech on Roster")
+        Some("Invitation to join “Initech” on Roster")
     );
     let text = m.text.as_deref().expect("a text part");
     for part in [
-        "join Initech on Roster as Admin",
-        "You will have access to: Initech.",
+        "Company: “Initech”\nInvited by: “Olivia Owner”\nRole: “Admin”",
+        "Accounts: “Initech”\n",
         &format!("sign in with this email address: {nia}"),
         "The link works once, until ",
     ] {

@@ -100,7 +100,7 @@ async fn an_added_users_setup_email_is_delivered_by_smtp_and_its_link_works() {
     assert!(m.raw.contains(&format!("To: {ana}\r\n")), "{}", m.raw);
     assert_eq!(
         m.subject.as_deref(),
-        Some("Set up your Initech account on Roster")
+        Some("Set up your “Initech” account on Roster")
     );
     assert!(
         m.raw.contains("Content-Type: multipart/alternative;"),
@@ -119,7 +119,7 @@ async fn an_added_users_setup_email_is_delivered_by_smtp_and_its_link_works() {
     );
 
     let text = m.text.as_deref().expect("a text part");
-    assert!(text.contains("Olivia Owner added you to Initech"), "{text}");
+    assert!(text.contains("“Olivia Owner” added you to “Initech”"), "{text}");
     let prefix = "https://roster.initech.example/welcome/";
     let start = text.find(prefix).expect("a set-up link in the text") + prefix.len();
     let token = text[start..].split_whitespace().next().unwrap();

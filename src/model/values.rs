@@ -51,9 +51,10 @@ impl std::fmt::Display for Email {
     }
 }
 
-/// A trimmed, non-empty name of at most `max` characters, for people, companies and teams.
+/// A trimmed, non-empty name of at most `max` characters, for people, companies, teams, roles
+/// and accounts, composed (NFC) on the server.
 pub(super) fn parse_name(input: &str, field: &str, what: &str, max: usize) -> Result<String, AppError> {
-    let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    let name = compose(input.split_whitespace().collect::<Vec<_>>().join(" "));
     if name.is_empty() {
         return Err(AppError::field(field, format!("Enter {what}.")));
     }
@@ -72,14 +73,103 @@ pub(super) fn parse_name(input: &str, field: &str, what: &str, max: usize) -> Re
     Ok(name)
 }
 
-/// Invisible characters that change how text around them reads: zero-width characters and
-/// bidirectional overrides (U+202E turns "txt.exe" into "exe.txt" on screen). Names and
-/// addresses land in emails and pages, so they may not hide such tricks.
+/// Composes characters (NFC), so "e\u{301}" and "é" are one name to show, count and compare.
+/// `unicode-normalization` is the Unicode normalisation (UAX #15) the Rust ecosystem shares, and
+/// already in the build through sqlx; it is server-only, which keeps its tables out of the WASM
+/// bundle: the browser's parse is quick feedback, and the server parses every name again.
+#[cfg(feature = "ssr")]
+fn compose(name: String) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.nfc().collect()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn compose(name: String) -> String {
+    name
+}
+
+/// Invisible characters that change how text around them reads: zero-width characters,
+/// bidirectional overrides (U+202E turns "txt.exe" into "exe.txt" on screen), soft hyphens,
+/// fillers and tag characters. Names and addresses land in emails and pages, so they may not
+/// hide such tricks.
 pub fn is_invisible(c: char) -> bool {
     matches!(
         c,
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{061C}' | '\u{FEFF}'
+        '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2069}'
+            | '\u{061C}'
+            | '\u{FEFF}'
+            | '\u{00AD}'
+            | '\u{034F}'
+            | '\u{115F}'
+            | '\u{1160}'
+            | '\u{180E}'
+            | '\u{3164}'
+            | '\u{FFA0}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
     )
+}
+
+/// Whether the dot at `i` in `chars` joins a name to a top-level-domain-like run of at least two
+/// letters, as in "evil.example" or "acme.co.uk" (but not "J. R. Smith", "J.R." or "2.0"): text
+/// that mail clients turn into a link.
+pub fn is_domain_dot(chars: &[char], i: usize) -> bool {
+    matches!(chars.get(i), Some('.' | '\u{FF0E}'))
+        && i > 0
+        && chars[i - 1].is_alphanumeric()
+        && chars
+            .get(i + 1..i + 3)
+            .is_some_and(|next| next.iter().all(|c| c.is_alphabetic()))
+}
+
+/// Whether `text` holds a web address: a scheme ("https://"), "www." or a domain.
+fn has_web_address(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    text.contains("://") || text.contains("www.") || (0..chars.len()).any(|i| is_domain_dot(&chars, i))
+}
+
+/// `name` lower-cased, with compatibility forms folded on the server (NFKC: fullwidth
+/// "Ｈｔｔｐｓ：／／", ligatures).
+fn fold_compatible(name: &str) -> String {
+    #[cfg(feature = "ssr")]
+    let name: String = unicode_normalization::UnicodeNormalization::nfkc(name).collect();
+    name.to_lowercase()
+}
+
+/// `name` folded as [`fold_compatible`], then with lookalike letters folded to the Latin ones
+/// they imitate ("Rοster" with a Greek omicron reads "roster"). The table keeps to the common
+/// Cyrillic and Greek lookalikes, which NFKC leaves alone.
+fn fold_lookalikes(name: &str) -> String {
+    fold_compatible(name)
+        .chars()
+        .map(|c| match c {
+            'а' | 'α' => 'a',
+            'в' | 'β' => 'b',
+            'с' | 'ϲ' => 'c',
+            'ԁ' => 'd',
+            'е' | 'ε' => 'e',
+            'һ' | 'н' => 'h',
+            'і' | 'ι' | 'ı' => 'i',
+            'ј' => 'j',
+            'к' | 'κ' => 'k',
+            'ӏ' => 'l',
+            'м' => 'm',
+            'о' | 'ο' | '0' => 'o',
+            'р' | 'ρ' => 'p',
+            'ԛ' => 'q',
+            'г' | 'ʀ' => 'r',
+            'ѕ' | 'ꜱ' => 's',
+            'т' | 'τ' => 't',
+            'υ' | 'ս' => 'u',
+            'ν' | 'ѵ' => 'v',
+            'ԝ' => 'w',
+            'х' | 'χ' => 'x',
+            'у' | 'γ' => 'y',
+            other => other,
+        })
+        .collect()
 }
 
 /// A person's display name.
@@ -102,7 +192,25 @@ pub struct CompanyName(String);
 
 impl CompanyName {
     pub fn parse(input: &str) -> Result<CompanyName, AppError> {
-        parse_name(input, "company_name", "the company name", 100).map(CompanyName)
+        let name = parse_name(input, "company_name", "the company name", 100)?;
+        // The company name is the one name in the subject of Roster's emails: it may not
+        // carry a link or pass for Roster itself.
+        if has_web_address(&fold_compatible(&name)) {
+            return Err(AppError::field(
+                "company_name",
+                "Remove the web address from the company name.",
+            ));
+        }
+        if fold_lookalikes(&name)
+            .trim_start_matches(|c: char| !c.is_alphanumeric())
+            .starts_with("roster")
+        {
+            return Err(AppError::field(
+                "company_name",
+                "Choose a company name that does not start with Roster.",
+            ));
+        }
+        Ok(CompanyName(name))
     }
 
     pub fn as_str(&self) -> &str {
@@ -302,5 +410,88 @@ mod tests {
     fn a_password_never_appears_in_debug_output() {
         let p = NewPassword::parse("hunter2hunter2").unwrap();
         assert!(!format!("{p:?}").contains("hunter2"));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn names_are_stored_composed_so_a_decomposed_accent_is_the_same_name() {
+        assert_eq!(PersonName::parse("Rene\u{301}e").unwrap().as_str(), "Ren\u{e9}e");
+        assert_eq!(CompanyName::parse("Cafe\u{301}").unwrap().as_str(), "Caf\u{e9}");
+        assert_eq!(TeamName::parse("E\u{301}quipe").unwrap().as_str(), "\u{c9}quipe");
+        assert_eq!(RoleName::parse("Ge\u{301}rant").unwrap().as_str(), "G\u{e9}rant");
+    }
+
+    #[test]
+    fn company_names_with_a_web_address_or_domain_are_refused() {
+        for bad in [
+            "Apple Support: verify at https://evil.example/login",
+            "ftp://files",
+            "www.acme",
+            "Visit evil.example today",
+            "roster.app",
+            "Acme.COM",
+            "Acme (acme.co.uk)",
+        ] {
+            let err = CompanyName::parse(bad).unwrap_err();
+            assert_eq!(err.field_name(), Some("company_name"), "{bad:?}");
+            assert!(err.to_string().contains("web address"), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn company_names_that_start_with_roster_are_refused_even_in_lookalike_letters() {
+        for bad in [
+            "Roster",
+            "ROSTER",
+            "Roster Support",
+            "roster-security",
+            "R\u{3bf}ster",
+            "R\u{43e}\u{455}ter Team",
+            "R\u{39f}STER",
+            "  \u{201c}Roster\u{201d} Billing",
+        ] {
+            let err = CompanyName::parse(bad).unwrap_err();
+            assert_eq!(err.field_name(), Some("company_name"), "{bad:?}");
+            assert!(err.to_string().contains("Roster"), "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn ordinary_names_with_dots_that_are_not_domains_are_accepted() {
+        for good in [
+            "J. R. Smith",
+            "J.R.R. Tolkien Estate",
+            "Acme Inc.",
+            "St. Mary's",
+            "Ph.D. Consulting",
+            "Version 2.0 Labs",
+            "The Roster Company",
+        ] {
+            assert!(CompanyName::parse(good).is_ok(), "{good:?}");
+            assert!(PersonName::parse(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn every_kind_of_name_refuses_control_and_bidi_override_characters() {
+        for sneaky in [
+            "Acme\u{202E}gpj.exe",
+            "Acme\u{202D}Corp",
+            "Acme\u{2067}Corp",
+            "Acme\u{200F}Corp",
+            "Acme\u{AD}Corp",
+            "Acme\u{E0041}Corp",
+            "Acme\u{7}Corp",
+            "Acme\u{9B}Corp",
+        ] {
+            assert!(PersonName::parse(sneaky).is_err(), "person {sneaky:?}");
+            assert!(CompanyName::parse(sneaky).is_err(), "company {sneaky:?}");
+            assert!(TeamName::parse(sneaky).is_err(), "team {sneaky:?}");
+            assert!(RoleName::parse(sneaky).is_err(), "role {sneaky:?}");
+            assert!(
+                crate::model::AccountName::parse(sneaky).is_err(),
+                "account {sneaky:?}"
+            );
+        }
     }
 }

@@ -1,4 +1,9 @@
 //! The emails Roster sends, as text and HTML.
+//!
+//! The sentences are Roster's; every name someone typed (company, person, role, account)
+//! appears only through [`quoted`], and no subject carries a name but the company's.
+
+use crate::model::{is_domain_dot, is_invisible};
 
 /// One email's content.
 #[derive(Debug, Clone)]
@@ -16,6 +21,58 @@ fn escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// Paragraphs as HTML, a line break kept within a paragraph.
+fn html_paragraphs(paragraphs: &[String]) -> String {
+    paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>", escape(p).replace('\n', "<br>")))
+        .collect()
+}
+
+/// A name someone typed, as an email shows it: in quotes, so it reads as theirs and not as
+/// Roster's; without control, invisible or bidi characters; and with its web addresses
+/// defanged, so no mail client turns it into a link.
+fn quoted(name: &str) -> String {
+    let visible: String = name
+        .chars()
+        .filter(|&c| !is_invisible(c))
+        .map(|c| match c {
+            // A name may not close its own quotes and go on as if Roster were speaking.
+            '“' | '”' | '„' | '‟' => '"',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let chars: Vec<char> = visible
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .collect();
+    let mut defanged = String::with_capacity(chars.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        // Brackets (evil[.]example) survive every client and copy-paste; zero-width breaks may be stripped.
+        if c == ':' && chars[i + 1..].starts_with(&['/', '/']) {
+            defanged.push_str("[:]");
+        } else if is_domain_dot(&chars, i) {
+            defanged.push_str(&format!("[{c}]"));
+        } else {
+            defanged.push(c);
+        }
+    }
+    format!("“{defanged}”")
+}
+
+/// Account names, quoted: the first five, then how many more.
+fn account_list(accounts: &[String]) -> String {
+    const SHOWN: usize = 5;
+    let mut list: Vec<String> = accounts.iter().take(SHOWN).map(|a| quoted(a)).collect();
+    if accounts.len() > SHOWN {
+        list.push(format!("… and {} more", accounts.len() - SHOWN));
+    }
+    list.join(", ")
+}
+
 /// A message of a few paragraphs and one button-like link.
 fn with_link(subject: String, paragraphs: &[String], link_label: &str, link: &str, footer: &str) -> Message {
     let text = format!(
@@ -26,7 +83,7 @@ fn with_link(subject: String, paragraphs: &[String], link_label: &str, link: &st
         "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5\">{}\
          <p><a href=\"{}\" style=\"display:inline-block;background:#4338ca;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{}</a></p>\
          <p style=\"color:#59636e\">{}</p></body></html>",
-        paragraphs.iter().map(|p| format!("<p>{}</p>", escape(p))).collect::<String>(),
+        html_paragraphs(paragraphs),
         escape(link),
         escape(link_label),
         escape(footer)
@@ -36,10 +93,11 @@ fn with_link(subject: String, paragraphs: &[String], link_label: &str, link: &st
 
 /// To a user an admin added: set a password and sign in.
 pub fn account_setup(company: &str, added_by: &str, email: &str, link: &str, valid_days: i64) -> Message {
+    let company = quoted(company);
     with_link(
         format!("Set up your {company} account on Roster"),
         &[
-            format!("{added_by} added you to {company} on Roster."),
+            format!("{} added you to {company} on Roster.", quoted(added_by)),
             format!("You will sign in with this email address: {email}."),
         ],
         "Set your password",
@@ -62,15 +120,21 @@ pub struct Invitation<'a> {
     pub expires_at: i64,
 }
 
+/// The invitation: the names the inviting company chose stand apart, in a labelled block.
 pub fn invitation(i: &Invitation<'_>) -> Message {
     with_link(
-        format!("{} invited you to {} on Roster", i.invited_by, i.company),
+        format!("Invitation to join {} on Roster", quoted(i.company)),
         &[
-            format!(
-                "{} invited you to join {} on Roster as {}.",
-                i.invited_by, i.company, i.role
-            ),
-            format!("You will have access to: {}.", i.accounts.join(", ")),
+            "You are invited to join a company on Roster. \
+             The names below were written by people at that company, not by Roster."
+                .to_string(),
+            [
+                format!("Company: {}", quoted(i.company)),
+                format!("Invited by: {}", quoted(i.invited_by)),
+                format!("Role: {}", quoted(i.role)),
+                format!("Accounts: {}", account_list(i.accounts)),
+            ]
+            .join("\n"),
             format!("You will sign in with this email address: {}.", i.email),
         ],
         "Accept invitation",
@@ -84,10 +148,11 @@ pub fn invitation(i: &Invitation<'_>) -> Message {
 
 /// To a reactivated user: the way back in.
 pub fn reactivation(company: &str, by: &str, email: &str, link: &str, valid_days: i64) -> Message {
+    let company = quoted(company);
     with_link(
         format!("Finish reactivating your {company} account"),
         &[
-            format!("{by} reactivated your account at {company} on Roster."),
+            format!("{} reactivated your account at {company} on Roster.", quoted(by)),
             format!("Use the link to sign in again as {email}, and set a password if you don't have one."),
         ],
         "Finish reactivating",
@@ -101,18 +166,20 @@ fn plain(subject: String, paragraphs: &[String]) -> Message {
     let text = format!("{}\n", paragraphs.join("\n\n"));
     let html = format!(
         "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5\">{}</body></html>",
-        paragraphs.iter().map(|p| format!("<p>{}</p>", escape(p))).collect::<String>()
+        html_paragraphs(paragraphs)
     );
     Message { subject, text, html }
 }
 
 /// To the new address of an email change: the link that makes it the login.
 pub fn email_change_verify(name: &str, new_email: &str, link: &str, asked_by: Option<&str>) -> Message {
+    let name = quoted(name);
     let asked = match asked_by {
         None => format!("{name}, you asked to sign in to Roster with a new email address."),
-        Some(admin) => {
-            format!("{admin}, an admin of your company, changed the Roster login of {name} to this address.")
-        }
+        Some(admin) => format!(
+            "{}, an admin of your company, changed the Roster login of {name} to this address.",
+            quoted(admin)
+        ),
     };
     with_link(
         "Confirm your new email address for Roster".to_string(),
@@ -130,12 +197,15 @@ pub fn email_change_verify(name: &str, new_email: &str, link: &str, asked_by: Op
 pub fn email_change_notice(name: &str, old_email: &str, new_email: &str, asked_by: Option<&str>) -> Message {
     let who = match asked_by {
         None => format!("someone signed in as {old_email}"),
-        Some(admin) => format!("{admin}, an admin of your company,"),
+        Some(admin) => format!("{}, an admin of your company,", quoted(admin)),
     };
     plain(
         "Your Roster login email is about to change".to_string(),
         &[
-            format!("{name}, {who} asked that you sign in to Roster with {new_email} instead of {old_email}."),
+            format!(
+                "{}, {who} asked that you sign in to Roster with {new_email} instead of {old_email}.",
+                quoted(name)
+            ),
             "The change happens only when the link sent to the new address is used. Until then you keep signing in as before.".to_string(),
             "If you did not expect this, change your password from your profile and tell an admin of your company.".to_string(),
         ],
@@ -144,10 +214,14 @@ pub fn email_change_notice(name: &str, old_email: &str, new_email: &str, asked_b
 
 /// To an inviter who wants to know: the person they invited has joined.
 pub fn invitee_joined(company: &str, name: &str, email: &str) -> Message {
+    let company = quoted(company);
     plain(
-        format!("{name} joined {company}"),
+        format!("Someone you invited joined {company} on Roster"),
         &[
-            format!("{name} ({email}) accepted your invitation and joined {company} on Roster."),
+            format!(
+                "{} ({email}) accepted your invitation and joined {company} on Roster.",
+                quoted(name)
+            ),
             "You get this email because \"Email me when someone I invited joins\" is on in your profile."
                 .to_string(),
         ],
@@ -159,7 +233,10 @@ pub fn password_reset(company: &str, email: &str, link: &str) -> Message {
     with_link(
         "Reset your Roster password".to_string(),
         &[
-            format!("Someone asked to reset the password of your {company} account on Roster."),
+            format!(
+                "Someone asked to reset the password of your {} account on Roster.",
+                quoted(company)
+            ),
             format!("You sign in with this email address: {email}."),
         ],
         "Choose a new password",
@@ -171,6 +248,7 @@ pub fn password_reset(company: &str, email: &str, link: &str) -> Message {
 
 /// To someone who asked to join a company: confirm the address.
 pub fn join_verify(company: &str, email: &str, link: &str) -> Message {
+    let company = quoted(company);
     with_link(
         format!("Confirm your email to join {company} on Roster"),
         &[
@@ -186,6 +264,7 @@ pub fn join_verify(company: &str, email: &str, link: &str) -> Message {
 /// To an address that already has an account when someone asks to join with it. The join
 /// form answers the same either way, so only the owner of the address learns this.
 pub fn join_already_registered(company: &str, email: &str, public_url: &str) -> Message {
+    let company = quoted(company);
     with_link(
         format!("About your request to join {company} on Roster"),
         &[
@@ -200,10 +279,14 @@ pub fn join_already_registered(company: &str, email: &str, public_url: &str) -> 
 
 /// To a person whose join request an admin approved.
 pub fn join_approved(company: &str, by: &str, email: &str, public_url: &str) -> Message {
+    let company = quoted(company);
     with_link(
         format!("Welcome to {company} on Roster"),
         &[
-            format!("{by} approved your request to join {company} on Roster."),
+            format!(
+                "{} approved your request to join {company} on Roster.",
+                quoted(by)
+            ),
             format!("Sign in with this email address: {email}, and the password you chose."),
         ],
         "Sign in",
@@ -214,18 +297,14 @@ pub fn join_approved(company: &str, by: &str, email: &str, public_url: &str) -> 
 
 /// To a person whose join request an admin declined.
 pub fn join_rejected(company: &str, email: &str) -> Message {
-    let text = format!(
-        "Your request to join {company} on Roster was declined, and the request with this email address: {email} was removed.\n\nIf you think this is a mistake, contact someone at {company}.\n"
-    );
-    let html = format!(
-        "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5\"><p>{}</p></body></html>",
-        escape(&text)
-    );
-    Message {
-        subject: format!("Your request to join {company} on Roster"),
-        text,
-        html,
-    }
+    let company = quoted(company);
+    plain(
+        format!("Your request to join {company} on Roster"),
+        &[
+            format!("Your request to join {company} on Roster was declined, and the request with this email address: {email} was removed."),
+            format!("If you think this is a mistake, contact someone at {company}."),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -241,7 +320,7 @@ mod tests {
             "https://r.example/welcome/abc",
             7,
         );
-        assert_eq!(m.subject, "Set up your Acme <Corp> account on Roster");
+        assert_eq!(m.subject, "Set up your “Acme <Corp>” account on Roster");
         for part in [
             "Olivia",
             "ana@acme.example",
@@ -264,16 +343,113 @@ mod tests {
             link: "https://r.example/invite/abc",
             expires_at: 1_795_000_000_000,
         });
-        assert_eq!(m.subject, "Olivia invited you to Acme on Roster");
+        assert_eq!(m.subject, "Invitation to join “Acme” on Roster");
         for part in [
-            "join Acme on Roster as Admin",
-            "Acme, Acme EU",
+            "Company: “Acme”",
+            "Invited by: “Olivia”",
+            "Role: “Admin”",
+            "Accounts: “Acme”, “Acme EU”",
             "bo@x.example",
             "https://r.example/invite/abc",
             "2026-11-18 11:06 UTC",
         ] {
             assert!(m.text.contains(part), "{part}");
             assert!(m.html.contains(part), "{part}");
+        }
+    }
+
+    #[test]
+    fn an_invitation_shows_names_quoted_without_bidi_controls_or_links() {
+        let evil = "https://evil.example/login";
+        let mut accounts = vec![evil.to_string(), "Acme Europe\u{202E}".into(), "Acme Asia".into()];
+        accounts.extend((4..=30).map(|i| format!("Branch {i}")));
+        let m = invitation(&Invitation {
+            company: &format!("Acme \u{202E}{evil}"),
+            invited_by: &format!("Apple Support: verify at {evil}"),
+            role: "Security\u{202E} Team",
+            accounts: &accounts,
+            email: "bo@x.example",
+            link: "https://r.example/invite/abc",
+            expires_at: 1_795_000_000_000,
+        });
+        assert_eq!(
+            m.subject,
+            "Invitation to join “Acme https[:]//evil[.]example/login” on Roster"
+        );
+        assert_eq!(
+            m.text,
+            "You are invited to join a company on Roster. \
+             The names below were written by people at that company, not by Roster.\n\
+             \n\
+             Company: “Acme https[:]//evil[.]example/login”\n\
+             Invited by: “Apple Support: verify at https[:]//evil[.]example/login”\n\
+             Role: “Security Team”\n\
+             Accounts: “https[:]//evil[.]example/login”, “Acme Europe”, “Acme Asia”, “Branch 4”, “Branch 5”, … and 25 more\n\
+             \n\
+             You will sign in with this email address: bo@x.example.\n\
+             \n\
+             Accept invitation: https://r.example/invite/abc\n\
+             \n\
+             The link works once, until 2026-11-18 11:06 UTC. If you did not expect this email, ignore it.\n"
+        );
+        assert_eq!(
+            m.html,
+            "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5\">\
+             <p>You are invited to join a company on Roster. \
+             The names below were written by people at that company, not by Roster.</p>\
+             <p>Company: “Acme https[:]//evil[.]example/login”<br>\
+             Invited by: “Apple Support: verify at https[:]//evil[.]example/login”<br>\
+             Role: “Security Team”<br>\
+             Accounts: “https[:]//evil[.]example/login”, “Acme Europe”, “Acme Asia”, “Branch 4”, “Branch 5”, … and 25 more</p>\
+             <p>You will sign in with this email address: bo@x.example.</p>\
+             <p><a href=\"https://r.example/invite/abc\" style=\"display:inline-block;background:#4338ca;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">Accept invitation</a></p>\
+             <p style=\"color:#59636e\">The link works once, until 2026-11-18 11:06 UTC. If you did not expect this email, ignore it.</p>\
+             </body></html>"
+        );
+        for part in [&m.subject, &m.text, &m.html] {
+            assert!(!part.contains('\u{202E}') && !part.contains(evil), "{part}");
+        }
+    }
+
+    #[test]
+    fn every_email_quotes_names_defanged_and_keeps_people_out_of_its_subject() {
+        let (company, person) = ("Acme\u{202E}", "Eve https://evil.example");
+        let (link, url) = ("https://r.example/t/abc", "https://r.example");
+        let messages = [
+            account_setup(company, person, "a@x.example", link, 7),
+            reactivation(company, person, "a@x.example", link, 7),
+            email_change_verify(person, "a@x.example", link, Some(person)),
+            email_change_notice(person, "a@x.example", "b@x.example", Some(person)),
+            invitee_joined(company, person, "a@x.example"),
+            join_approved(company, person, "a@x.example", url),
+        ];
+        for m in &messages {
+            assert!(!m.subject.contains("Eve"), "{}", m.subject);
+            assert!(
+                !m.subject.contains("Acme") || m.subject.contains("“Acme”"),
+                "{}",
+                m.subject
+            );
+            for part in [&m.subject, &m.text, &m.html] {
+                assert!(
+                    !part.contains('\u{202E}') && !part.contains("evil.example"),
+                    "{part}"
+                );
+            }
+            assert!(m.text.contains("“Eve https[:]//evil[.]example”"), "{}", m.text);
+        }
+        for m in [
+            password_reset(company, "a@x.example", link),
+            join_verify(company, "a@x.example", link),
+            join_already_registered(company, "a@x.example", url),
+            join_rejected(company, "a@x.example"),
+        ] {
+            assert!(m.subject.contains("Roster"), "{}", m.subject);
+            assert!(
+                m.text.contains("“Acme”") && !m.text.contains('\u{202E}'),
+                "{}",
+                m.text
+            );
         }
     }
 }

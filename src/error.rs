@@ -26,6 +26,10 @@ pub enum AppError {
     /// 429: too many failed sign-ins for this account or this client.
     #[error("Too many failed sign-in attempts. Try again in {retry_after_secs} seconds.")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// 429: a limit on how much email may be caused was reached; the message says which and
+    /// when it resets.
+    #[error("{0}")]
+    LimitReached(String),
     /// 403: the credentials are right but the account may not sign in (deactivated, pending).
     #[error("{0}")]
     AccountUnavailable(String),
@@ -78,7 +82,7 @@ impl AppError {
             AppError::Forbidden | AppError::Outranked(_) | AppError::AccountUnavailable(_) => {
                 StatusCode::FORBIDDEN
             }
-            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyAttempts { .. } | AppError::LimitReached(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,

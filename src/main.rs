@@ -90,6 +90,9 @@ fn spawn_session_sweeper(db: db::Db, idle: Duration) {
             if let Err(error) = db::joins::purge_unconfirmed(&db, db::now_ms()).await {
                 tracing::warn!(%error, "could not purge unconfirmed join requests");
             }
+            if let Err(error) = db::quota::sweep(&db, db::now_ms()).await {
+                tracing::warn!(%error, "could not sweep old email counts");
+            }
         }
     });
 }

@@ -211,6 +211,16 @@ const PROTECTED: &[Protected] = &[
         args: |_| vec![],
     },
     Protected {
+        endpoint: "settings/mail",
+        needs: Some(Permission::ManageSettings),
+        args: |_| vec![],
+    },
+    Protected {
+        endpoint: "settings/resend_confirmation",
+        needs: None,
+        args: |_| vec![],
+    },
+    Protected {
         endpoint: "settings/save",
         needs: Some(Permission::ManageSettings),
         args: |_| {

@@ -291,16 +291,56 @@ async fn the_join_request_answers_the_same_for_new_and_existing_emails() {
 }
 
 #[tokio::test]
-async fn a_closed_company_or_an_unknown_code_says_so() {
+async fn a_closed_companys_code_answers_exactly_like_an_unknown_one() {
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
     let code = allow_joins(&app, &c, false).await;
     let closed = join(&app, &code, "Joan", &email("joan")).await;
-    assert_eq!(closed.status, StatusCode::CONFLICT, "{}", closed.body);
-    assert!(closed.body.contains("doesn't take requests"), "{}", closed.body);
-    let unknown = app.call("join/info", &[("code", "nope")], None).await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{}", unknown.body);
+    let unknown = join(&app, "nope", "Joan", &email("joan")).await;
+    assert_eq!(closed.status, StatusCode::NOT_FOUND, "{}", closed.body);
+    assert_eq!(
+        (closed.status, closed.body),
+        (unknown.status, unknown.body.clone())
+    );
+    let closed_info = app.call("join/info", &[("code", &code)], None).await;
+    let unknown_info = app.call("join/info", &[("code", "nope")], None).await;
+    assert_eq!(
+        unknown_info.status,
+        StatusCode::NOT_FOUND,
+        "{}",
+        unknown_info.body
+    );
+    assert_eq!(
+        (closed_info.status, closed_info.body),
+        (unknown_info.status, unknown_info.body)
+    );
+    assert!(!unknown.body.contains("Initech"));
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+}
+
+#[tokio::test]
+async fn turning_join_requests_off_withdraws_the_waiting_ones_so_none_can_be_confirmed_or_approved() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let code = allow_joins(&app, &c, true).await;
+    let (unconfirmed, confirmed) = (email("unconfirmed"), email("confirmed"));
+    join(&app, &code, "Una", &unconfirmed).await;
+    join(&app, &code, "Cora", &confirmed).await;
+    let token = app.emailed_token(&confirmed, "join/verify").await;
+    let r = app.call("join/verify", &[("token", &token)], None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let waiting = app.emailed_token(&unconfirmed, "join/verify").await;
+
+    allow_joins(&app, &c, false).await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+    let r = app.call("join/verify", &[("token", &waiting)], None).await;
+    assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'join_requests.withdrawn'")
+            .await,
+        1
+    );
 }
 
 #[tokio::test]

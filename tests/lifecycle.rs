@@ -42,7 +42,7 @@ async fn adding_a_user_creates_them_without_a_password_queues_a_setup_email_and_
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    assert!(body.contains("Olivia Owner added you to Initech"), "{body}");
+    assert!(body.contains("“Olivia Owner” added you to “Initech”"), "{body}");
     assert!(body.contains("7 days"), "{body}");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.created'")
@@ -99,7 +99,11 @@ async fn a_taken_or_malformed_email_or_a_bad_phone_is_a_field_error_and_writes_n
         .await;
     assert_eq!(second_owner.json()["Invalid"]["field"], "role");
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'account_setup'")
+            .await,
+        0
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.created'")
             .await,
@@ -249,7 +253,7 @@ async fn deactivating_ends_every_session_at_once_and_refuses_sign_in_and_reactiv
         .fetch_one(&app.state.db)
         .await
         .unwrap();
-    assert_eq!(subject, "Finish reactivating your Initech account");
+    assert_eq!(subject, "Finish reactivating your “Initech” account");
     // They kept their password, so the link signs them in without a new one.
     let token = app.emailed_token(&mel, "welcome").await;
     let r = app

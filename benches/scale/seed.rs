@@ -87,6 +87,7 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
             name: &PersonName::parse("Olivia Owner").unwrap(),
             email: &Email::parse(&format!("owner@{domain}")).unwrap(),
             password_hash: Some(hash.clone()),
+            confirm_at: None,
         },
     )
     .await

@@ -82,7 +82,7 @@ test("a user changes their email and it becomes the login once the link is used"
   const link = emailedLink(next, "verify-email");
   await page.goto(link);
   await hydrated(page);
-  await page.getByRole("button", { name: "Confirm new email" }).click();
+  await page.getByRole("button", { name: "Confirm email" }).click();
   await expect(page.getByText(`Done. You now sign in with ${next}.`)).toBeVisible();
   await screenshot(page, info, "verify-email");
 
@@ -91,7 +91,7 @@ test("a user changes their email and it becomes the login once the link is used"
   // The link works once.
   await page.goto(link);
   await hydrated(page);
-  await page.getByRole("button", { name: "Confirm new email" }).click();
+  await page.getByRole("button", { name: "Confirm email" }).click();
   await expect(page.getByRole("alert")).toContainText("expired or was already used");
 });
 

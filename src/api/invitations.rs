@@ -32,7 +32,7 @@ pub async fn invite_users(invite: InviteForm) -> Result<InviteOutcome, AppError>
         async {
             let (can, by, state) = super::author().await?;
             let outcome =
-                db::invitations::invite(&state.db, &can, &by, &invite, &state.config.public_url).await?;
+                db::invitations::invite(&state.db, &can, &by, &invite, state.config.mailing()).await?;
             state.mailer.wake();
             if !outcome.invited.is_empty() {
                 state
@@ -52,8 +52,7 @@ pub async fn resend_invitations(#[server(default)] ids: Vec<i64>) -> Result<Invi
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let changed =
-                db::invitations::resend(&state.db, &can, &by, &ids, &state.config.public_url).await?;
+            let changed = db::invitations::resend(&state.db, &can, &by, &ids, state.config.mailing()).await?;
             state.mailer.wake();
             publish_changed(&state, &can, &ids, &changed);
             Ok(changed)

@@ -6,7 +6,7 @@
 
 use crate::{
     error::AppError,
-    model::{Devices, NotificationPrefs, Profile, ProfileDetails, SessionId, UserId},
+    model::{Devices, EmailVerified, NotificationPrefs, Profile, ProfileDetails, SessionId, UserId},
 };
 use leptos::prelude::*;
 
@@ -89,7 +89,7 @@ pub async fn change_email(new_email: String, current_password: String) -> Result
             let email = Email::parse(&new_email).map_err(|e| AppError::field("new_email", e.to_string()))?;
             let (user, by, state) = me().await?;
             check_current_password(&state, user.id, &current_password).await?;
-            db::profile::request_email_change(&state.db, &by, &email, &state.config.public_url).await?;
+            db::profile::request_email_change(&state.db, &by, &email, state.config.mailing()).await?;
             state.mailer.wake();
             Ok(email.as_str().to_string())
         }
@@ -97,9 +97,10 @@ pub async fn change_email(new_email: String, current_password: String) -> Result
     )
 }
 
-/// Uses the emailed link: the new address becomes the login. Answers it.
+/// Uses an emailed confirmation link: an email change's new address becomes the login, or a
+/// new company's owner confirms theirs. Answers what was confirmed.
 #[server(endpoint = "profile/verify_email")]
-pub async fn verify_email(token: String) -> Result<String, AppError> {
+pub async fn verify_email(token: String) -> Result<EmailVerified, AppError> {
     use crate::{
         model::LiveEvent,
         server::{auth, db},
@@ -108,11 +109,11 @@ pub async fn verify_email(token: String) -> Result<String, AppError> {
         async {
             let state = auth::state()?;
             let ip = auth::client_ip(&auth::request_parts()?);
-            let (company, user, email) =
+            let (company, user, verified) =
                 db::profile::verify_email(&state.db, &token, &ip, &state.config.public_url).await?;
             state.mailer.wake();
             state.live.publish(company, LiveEvent::user(user));
-            Ok(email)
+            Ok(verified)
         }
         .await,
     )

@@ -1,6 +1,9 @@
 //! Company settings (manage-settings).
 
-use crate::{error::AppError, model::CompanySettings};
+use crate::{
+    error::AppError,
+    model::{CompanySettings, MailAllowance},
+};
 use leptos::prelude::*;
 
 #[server(endpoint = "settings/get")]
@@ -30,6 +33,42 @@ pub async fn save_settings(settings: CompanySettings) -> Result<CompanySettings,
             let (can, by, state) = super::author().await?;
             let saved = db::companies::save_settings(&state.db, &can, &by, &settings).await?;
             Ok(with_join_link(saved, &state.config.public_url))
+        }
+        .await,
+    )
+}
+
+/// How much email the company may still send today, and whether its owner has confirmed
+/// their address (until then it sends none).
+#[server(endpoint = "settings/mail")]
+pub async fn get_mail_allowance() -> Result<MailAllowance, AppError> {
+    use crate::server::{
+        auth::{self, perm},
+        db,
+    };
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            let can = user.require::<perm::ManageSettings>()?;
+            let state = auth::state()?;
+            let limits = &state.config.mail_limits;
+            Ok(db::quota::allowance(&state.db, limits, can.company(), db::now_ms()).await?)
+        }
+        .await,
+    )
+}
+
+/// Emails the company's owner a new link confirming their address (the owner only, and only
+/// while the company waits for it).
+#[server(endpoint = "settings/resend_confirmation")]
+pub async fn resend_confirmation() -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (_, by, state) = super::author::<auth::perm::ManageSettings>().await?;
+            db::companies::resend_confirmation(&state.db, &by, &state.config.public_url).await?;
+            state.mailer.wake();
+            Ok(())
         }
         .await,
     )

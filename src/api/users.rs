@@ -91,7 +91,7 @@ pub async fn create_user(user: NewUser) -> Result<UserId, AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let id = db::lifecycle::create(&state.db, &can, &by, &user, &state.config.public_url).await?;
+            let id = db::lifecycle::create(&state.db, &can, &by, &user, state.config.mailing()).await?;
             state.mailer.wake();
             state.live.publish(can.company(), LiveEvent::user(id));
             Ok(id)
@@ -108,8 +108,7 @@ pub async fn update_user(edit: UserEdit) -> Result<Option<String>, AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let pending =
-                db::lifecycle::update(&state.db, &can, &by, &edit, &state.config.public_url).await?;
+            let pending = db::lifecycle::update(&state.db, &can, &by, &edit, state.config.mailing()).await?;
             if pending.is_some() {
                 state.mailer.wake();
             }
@@ -176,7 +175,7 @@ pub async fn reactivate_user(id: UserId) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::reactivate(&state.db, &can, &by, id, &state.config.public_url).await?;
+            db::lifecycle::reactivate(&state.db, &can, &by, id, state.config.mailing()).await?;
             state.mailer.wake();
             state.live.publish(can.company(), LiveEvent::user(id));
             Ok(())

@@ -92,9 +92,6 @@ pub enum SetAsideReason {
     Disposable,
     /// A user of the inviting company.
     AlreadyUser,
-    /// Not usable here, for a reason not said: it may be another company's user, and no
-    /// refusal tells one company whether an address has an account with another.
-    Unavailable,
     AlreadyInvited,
     Repeated,
 }
@@ -105,7 +102,6 @@ impl SetAsideReason {
             SetAsideReason::Malformed => "not a valid email address",
             SetAsideReason::Disposable => "a disposable email address; ask for a lasting one",
             SetAsideReason::AlreadyUser => "already a user of your company",
-            SetAsideReason::Unavailable => "can't be used here: check it, or ask them for another address",
             SetAsideReason::AlreadyInvited => "already invited, and the invitation is still pending",
             SetAsideReason::Repeated => "appears more than once in this list",
         }

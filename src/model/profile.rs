@@ -505,3 +505,13 @@ mod tests {
         );
     }
 }
+
+/// What an emailed confirmation link confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailVerified {
+    /// The address confirmed.
+    pub email: String,
+    /// True when it is now the login (an email change); false when it already was (a new
+    /// company's owner confirming their address).
+    pub changed: bool,
+}

@@ -17,3 +17,41 @@ pub struct CompanySettings {
     #[serde(default)]
     pub join_link: String,
 }
+
+/// How much email a company and its people may cause, from the server's configuration. The
+/// Settings page shows them with what is left today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailLimits {
+    /// Invitations, resends and set-up emails per company per day (UTC)...
+    pub invitations_per_day: i64,
+    /// ...beyond this many users: a company smaller than this may also send the difference.
+    pub free_users: i64,
+    /// An invitation is sent again at most once in this many minutes.
+    pub resend_minutes: i64,
+    /// Login email changes per person per day.
+    pub email_changes_per_day: i64,
+    /// New companies per client address per hour.
+    pub signups_per_hour: i64,
+}
+
+impl Default for MailLimits {
+    fn default() -> MailLimits {
+        MailLimits {
+            invitations_per_day: 500,
+            free_users: 100,
+            resend_minutes: 60,
+            email_changes_per_day: 3,
+            signups_per_hour: 5,
+        }
+    }
+}
+
+/// The company's email allowance today, for the Settings page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailAllowance {
+    pub limits: MailLimits,
+    /// Invitations, resends and set-up emails the company may still send today.
+    pub left_today: i64,
+    /// Whether the owner has confirmed their address; until then the company sends nothing.
+    pub confirmed: bool,
+}

@@ -1,12 +1,12 @@
 use crate::{
-    api::settings::{get_settings, SaveSettings},
+    api::settings::{get_mail_allowance, get_settings, ResendConfirmation, SaveSettings},
     components::{
         field::{Field, FormAlert},
         layout::CompanyTitle,
         notice::ErrorNotice,
         toast::Toast,
     },
-    model::{CompanySettings, INVITATION_DAYS},
+    model::{CompanySettings, MailAllowance, INVITATION_DAYS},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -37,6 +37,7 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <MailSection notice />
     }
 }
 
@@ -84,6 +85,63 @@ fn SettingsForm(current: CompanySettings, save: ServerAction<SaveSettings>) -> i
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
             </ActionForm>
         </section>
+    }
+}
+
+/// What the company may still send today, and, until the owner confirms their address, that
+/// it sends nothing, with a way to get the link again.
+#[component]
+fn MailSection(notice: RwSignal<Option<String>>) -> impl IntoView {
+    let allowance = Resource::new(|| (), |_| get_mail_allowance());
+    let resend = ServerAction::<ResendConfirmation>::new();
+    let error = Signal::derive(move || resend.value().get().and_then(Result::err));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = resend.value().get() {
+            notice.set(Some("We sent you a new link.".into()));
+        }
+    });
+    view! {
+        <section class="panel" aria-labelledby="email-title">
+            <h2 id="email-title">"Email"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match allowance.await {
+                        Ok(mail) => view! { <MailFacts mail /> }.into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <Show when=move || matches!(allowance.get(), Some(Ok(MailAllowance { confirmed: false, .. })))>
+                <ActionForm action=resend>
+                    <FormAlert error />
+                    <button type="submit" disabled=move || resend.pending().get()>"Send the link again"</button>
+                </ActionForm>
+            </Show>
+        </section>
+    }
+}
+
+#[component]
+fn MailFacts(mail: MailAllowance) -> impl IntoView {
+    let limits = mail.limits;
+    view! {
+        <Show when=move || !mail.confirmed>
+            <p class="alert" role="status">
+                "Roster sends no invitations or set-up emails for your company until its owner confirms their email address with the link we sent when the company was created."
+            </p>
+        </Show>
+        <p>
+            {format!(
+                "{} invitations and set-up emails left today (UTC), of {} a day, plus one for each person fewer than {} in the company.",
+                mail.left_today, limits.invitations_per_day, limits.free_users
+            )}
+        </p>
+        <p class="hint">
+            {format!(
+                "An invitation can be sent again once every {} minutes. A login email can be changed {} times a day. Set by whoever runs this Roster.",
+                limits.resend_minutes, limits.email_changes_per_day
+            )}
+        </p>
     }
 }
 

@@ -3,8 +3,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// `/verify-email/<token>`: the link emailed to a new address. Opening it changes nothing (mail
-/// scanners open links too); "Confirm new email" makes the address the login.
+/// `/verify-email/<token>`: the link emailed to confirm an address, a new login's or a new
+/// company owner's. Opening it changes nothing (mail scanners open links too); "Confirm
+/// email" does.
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let params = use_params_map();
@@ -15,7 +16,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
             AppError::LinkExpired => AppError::Invalid {
                 field: None,
                 message:
-                    "This link has expired or was already used. Start the change again from your profile."
+                    "This link has expired or was already used. Ask for a new one from your profile, or from Settings if you created the company."
                         .into(),
             },
             other => other,
@@ -23,24 +24,28 @@ pub fn VerifyEmailPage() -> impl IntoView {
     });
     let done = Signal::derive(move || action.value().get().and_then(Result::ok));
     view! {
-        <Title text="Confirm new email" />
+        <Title text="Confirm your email" />
         <main class="auth-page" id="main">
             <div class="auth-card">
                 <p class="auth-brand">"Roster"</p>
-                <h1>"Confirm your new email"</h1>
+                <h1>"Confirm your email"</h1>
                 <Show when=move || done.get().is_some()
                     fallback=move || view! {
-                        <p class="lead">"Confirm to sign in to Roster with this address from now on."</p>
+                        <p class="lead">"Confirm that this address is yours."</p>
                         <ActionForm action>
                             <FormAlert error />
                             <input type="hidden" name="token" value=token.get_untracked() />
                             <button type="submit" class="primary wide" disabled=move || action.pending().get()>
-                                "Confirm new email"
+                                "Confirm email"
                             </button>
                         </ActionForm>
                     }>
                     <p class="lead" role="status">
-                        {move || format!("Done. You now sign in with {}.", done.get().unwrap_or_default())}
+                        {move || done.get().map(|v| if v.changed {
+                            format!("Done. You now sign in with {}.", v.email)
+                        } else {
+                            format!("Done. {} is confirmed: Roster can now send invitations for your company.", v.email)
+                        })}
                     </p>
                     <p><a href="/profile" rel="external">"Go to your profile"</a></p>
                 </Show>

@@ -31,6 +31,9 @@ pub struct Config {
     pub mail_from: lettre::message::Mailbox,
     /// `ROSTER_MODULES`: the product's modules that roles grant, comma-separated.
     pub modules: std::sync::Arc<[crate::model::Module]>,
+    /// `ROSTER_INVITATIONS_PER_DAY`, `ROSTER_INVITATIONS_FREE_USERS`, `ROSTER_RESEND_MINUTES`,
+    /// `ROSTER_EMAIL_CHANGES_PER_DAY`, `ROSTER_SIGNUPS_PER_HOUR`: how much email may be caused.
+    pub mail_limits: crate::model::MailLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +81,16 @@ impl Config {
             smtp_url,
             mail_from,
             modules: modules(&get("ROSTER_MODULES", "Pricing, Payments, Reports, Orders"))?.into(),
+            mail_limits: mail_limits(&lookup)?,
         })
+    }
+
+    /// What writes that send email need from the configuration.
+    pub fn mailing(&self) -> super::db::quota::Mailing<'_> {
+        super::db::quota::Mailing {
+            public_url: &self.public_url,
+            limits: &self.mail_limits,
+        }
     }
 
     /// The name of the session cookie; the `__Host-` prefix pins it to this host over TLS.
@@ -89,6 +101,19 @@ impl Config {
             "roster_session"
         }
     }
+}
+
+fn mail_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<crate::model::MailLimits, ConfigError> {
+    let d = crate::model::MailLimits::default();
+    let get =
+        |name, default: i64| number(lookup, name, default as u64).map(|n| n.min(i64::MAX as u64) as i64);
+    Ok(crate::model::MailLimits {
+        invitations_per_day: get("ROSTER_INVITATIONS_PER_DAY", d.invitations_per_day)?,
+        free_users: get("ROSTER_INVITATIONS_FREE_USERS", d.free_users)?,
+        resend_minutes: get("ROSTER_RESEND_MINUTES", d.resend_minutes)?,
+        email_changes_per_day: get("ROSTER_EMAIL_CHANGES_PER_DAY", d.email_changes_per_day)?,
+        signups_per_hour: get("ROSTER_SIGNUPS_PER_HOUR", d.signups_per_hour)?,
+    })
 }
 
 /// `ROSTER_MODULES`: names separated by commas, each distinct.

@@ -307,6 +307,41 @@ pub fn join_rejected(company: &str, email: &str) -> Message {
     )
 }
 
+/// To an address invited by a company while it has an account with another: what happened,
+/// without the link (the address can't accept), so the inviting company learns nothing.
+pub fn invitation_to_taken_address(i: &Invitation<'_>) -> Message {
+    plain(
+        format!("Invitation to join {} on Roster", quoted(i.company)),
+        &[
+            format!(
+                "{} invited {} to join {} on Roster.",
+                quoted(i.invited_by),
+                i.email,
+                quoted(i.company)
+            ),
+            "This address already has a Roster account, with another company, and a Roster account belongs to one company, so the invitation can't be accepted with it. To join, ask them to invite another of your addresses. The company was not told that this address has an account.".to_string(),
+            "If you did not expect this email, ignore it.".to_string(),
+        ],
+    )
+}
+
+/// To a new company's owner: confirm the address before Roster sends email for the company.
+pub fn owner_confirmation(company: &str, name: &str, email: &str, link: &str) -> Message {
+    with_link(
+        format!("Confirm your email address for {} on Roster", quoted(company)),
+        &[
+            format!("Hello {},", quoted(name)),
+            format!(
+                "You created {} on Roster with this email address: {email}. Confirm it is yours: until then Roster sends no invitations or set-up emails for the company.",
+                quoted(company)
+            ),
+        ],
+        "Confirm email",
+        link,
+        "The link works once and for 7 days. If you did not create a company on Roster, ignore this email.",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

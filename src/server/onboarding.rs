@@ -96,18 +96,13 @@ pub async fn finish_reset(
     Ok(reset.user)
 }
 
-/// The company a join link names, if it takes requests; otherwise a clear refusal.
+/// The company a join link names, if it takes requests. A company that doesn't is answered
+/// like an unknown code, so a turned-off link names no company.
 pub async fn join_company(state: &AppState, code: &str) -> Result<joins::JoinCompany, AppError> {
-    let company = joins::company_by_code(&state.db, code.trim())
+    joins::company_by_code(&state.db, code.trim())
         .await?
-        .ok_or_else(|| AppError::NotFound("This join link".into()))?;
-    if company.allow_join_requests != 1 {
-        return Err(AppError::Conflict(format!(
-            "{} doesn't take requests to join at the moment. Ask someone there to invite you.",
-            company.name
-        )));
-    }
-    Ok(company)
+        .filter(|company| company.allow_join_requests == 1)
+        .ok_or_else(|| AppError::NotFound("This join link".into()))
 }
 
 pub struct JoinForm<'a> {

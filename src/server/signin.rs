@@ -119,6 +119,7 @@ pub async fn sign_up(state: &AppState, form: SignUp<'_>, client: Client<'_>) -> 
         &new_password,
         &[email.as_str(), name.as_str(), company_name.as_str()],
     )?;
+    db::quota::sign_up(&state.db, &state.config.mail_limits, client.ip, db::now_ms()).await?;
     let hash = password::hash(&new_password).await?;
     let created = db::companies::create_with_owner(
         &state.db,
@@ -127,9 +128,11 @@ pub async fn sign_up(state: &AppState, form: SignUp<'_>, client: Client<'_>) -> 
             name: &name,
             email: &email,
             password_hash: Some(hash),
+            confirm_at: Some(&state.config.public_url),
         },
     )
     .await?;
+    state.mailer.wake();
     start_session(state, created.owner_id, &client, None).await
 }
 

@@ -127,6 +127,8 @@ impl TestApp {
             ("ROSTER_ADDR".into(), "127.0.0.1:3000".into()),
         ];
         all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        // Every test signs up from 127.0.0.1; the tests of the limit set their own first.
+        all.push(("ROSTER_SIGNUPS_PER_HOUR".into(), "1000".into()));
         let config =
             Config::from_lookup(|name| all.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())).unwrap();
         let db = db::connect_and_migrate(&config.database_url)
@@ -268,8 +270,26 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Signs up a new company and returns the owner's session cookie.
+    /// Signs up a new company, confirms the owner's address with the emailed link (so the
+    /// company may send email) and returns the owner's session cookie.
     pub async fn sign_up(&self, company: &str, name: &str, email: &str) -> String {
+        let cookie = self.sign_up_unconfirmed(company, name, email).await;
+        let token = self.emailed_token(email, "verify-email").await;
+        let r = self
+            .call("profile/verify_email", &[("token", &token)], None)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "confirming the owner failed: {}",
+            r.body
+        );
+        cookie
+    }
+
+    /// Signs up a new company whose owner has not confirmed their address yet, and returns
+    /// the owner's session cookie.
+    pub async fn sign_up_unconfirmed(&self, company: &str, name: &str, email: &str) -> String {
         let r = self
             .call(
                 "auth/signup",

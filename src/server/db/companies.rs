@@ -11,7 +11,10 @@ use crate::{
         AccountId, BuiltinRole, CompanyId, CompanyName, CompanySettings, Email, Permission, PersonName,
         RoleId, UserId, INVITATION_DAYS,
     },
-    server::auth::{perm, Can},
+    server::{
+        auth::{perm, Can},
+        mail,
+    },
 };
 use serde_json::json;
 use sqlx::{Any, Transaction};
@@ -21,6 +24,9 @@ pub struct NewOwner<'a> {
     pub name: &'a PersonName,
     pub email: &'a Email,
     pub password_hash: Option<String>,
+    /// The public URL to email the owner a link that confirms their address; until it is
+    /// used the company sends no email. `None` trusts the address (the demo company).
+    pub confirm_at: Option<&'a str>,
 }
 
 /// What a new company was created with.
@@ -46,11 +52,12 @@ pub async fn create_with_owner(
     let now = now_ms();
     let company_id = CompanyId(
         sqlx::query_scalar::<_, i64>(
-            "INSERT INTO companies (name, code, created_at) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO companies (name, code, created_at, mail_confirmed_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(name.as_str())
         .bind(company_code())
         .bind(now)
+        .bind(owner.confirm_at.is_none().then_some(now))
         .fetch_one(&mut *tx)
         .await?,
     );
@@ -94,6 +101,16 @@ pub async fn create_with_owner(
         .bind(company_id.0)
         .execute(&mut *tx)
         .await?;
+    if let Some(public_url) = owner.confirm_at {
+        let owner = Owner {
+            company: company_id,
+            company_name: name.as_str(),
+            user: owner_id,
+            name: owner.name.as_str(),
+            email: owner.email.as_str(),
+        };
+        send_confirmation(&mut tx, &owner, public_url, now).await?;
+    }
     sqlx::query(
         "INSERT INTO audit_events (company_id, actor_id, actor_name, action, target_user_id, target_label, created_at)
          VALUES ($1, $2, $3, 'company.created', $2, $4, $5)",
@@ -114,6 +131,88 @@ pub async fn create_with_owner(
         admin_role: role_ids[1],
         member_role: role_ids[2],
     })
+}
+
+/// How long the link confirming a new owner's address works.
+const CONFIRM_MS: i64 = 7 * 24 * 3_600_000;
+
+/// A company's owner, as a confirmation email names them.
+pub struct Owner<'a> {
+    pub company: CompanyId,
+    pub company_name: &'a str,
+    pub user: UserId,
+    pub name: &'a str,
+    pub email: &'a str,
+}
+
+/// Emails the owner a link confirming their address (`/verify-email/<token>`), bound to
+/// their security stamp; earlier such links stop working.
+pub(super) async fn send_confirmation(
+    tx: &mut Transaction<'_, Any>,
+    owner: &Owner<'_>,
+    public_url: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'email_confirm' AND used_at IS NULL",
+    )
+    .bind(owner.user.0)
+    .execute(&mut **tx)
+    .await?;
+    let secret = super::super::token::generate();
+    sqlx::query(
+        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email, stamp)
+         SELECT id, 'email_confirm', $2, $3, $4, email, security_stamp FROM users WHERE id = $1",
+    )
+    .bind(owner.user.0)
+    .bind(super::super::token::hash(&secret))
+    .bind(now)
+    .bind(now + CONFIRM_MS)
+    .execute(&mut **tx)
+    .await?;
+    let link = format!("{public_url}/verify-email/{secret}");
+    let message = mail::owner_confirmation(owner.company_name, owner.name, owner.email, &link);
+    super::outbox::queue(
+        tx,
+        owner.company,
+        "owner_confirmation",
+        owner.email,
+        &message,
+        now,
+    )
+    .await
+}
+
+/// Sends the company's owner (and only them: it goes to their address) a new confirmation
+/// link, if the company still waits for one; at most three a day.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn resend_confirmation(db: &Db, by: &By, public_url: &str) -> Result<(), AppError> {
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let (owner, confirmed, company_name, name, email): (i64, Option<i64>, String, String, String) = sqlx::query_as(
+        "SELECT c.owner_id, c.mail_confirmed_at, c.name, u.name, u.email FROM companies c JOIN users u ON u.id = c.owner_id
+         WHERE c.id = $1",
+    )
+    .bind(by.company.0)
+    .fetch_one(&mut *tx)
+    .await?;
+    if owner != by.user.0 {
+        return Err(AppError::Forbidden);
+    }
+    if confirmed.is_some() {
+        return Err(AppError::Conflict("Your address is already confirmed.".into()));
+    }
+    super::quota::confirmation(&mut tx, by.user, now).await?;
+    let owner = Owner {
+        company: by.company,
+        company_name: &company_name,
+        user: by.user,
+        name: &name,
+        email: &email,
+    };
+    send_confirmation(&mut tx, &owner, public_url, now).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// How long an unconfirmed join request holds its address.
@@ -257,6 +356,24 @@ pub async fn save_settings(
     .bind(company)
         .execute(&mut *tx)
         .await?;
+    if allowed_before == 1 && !form.allow_join_requests {
+        // Turning requests off ends the ones waiting: none may be confirmed or approved later.
+        let withdrawn = sqlx::query(
+            "DELETE FROM users WHERE company_id = $1 AND status IN ('pending_email', 'pending_approval')",
+        )
+        .bind(company)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if withdrawn > 0 {
+            let label = format!("{withdrawn} join requests");
+            let target = Target {
+                id: None,
+                label: &label,
+            };
+            audit::record(&mut tx, by, "join_requests.withdrawn", target, None, None, now).await?;
+        }
+    }
     // The root account stands for the company; it follows a rename unless renamed itself.
     sqlx::query("UPDATE accounts SET name = $1 WHERE company_id = $2 AND parent_id IS NULL AND name = $3")
         .bind(name.as_str())

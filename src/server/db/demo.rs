@@ -67,6 +67,7 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
             name: &PersonName::parse("Olivia Owner")?,
             email: &owner_email,
             password_hash: Some(password::hash(&new_password).await?),
+            confirm_at: None,
         },
     )
     .await?;

@@ -9,7 +9,9 @@ use super::{
     audit::{self, By, Target},
     companies::{release_squatted, SQUAT_MS},
     lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, taken_email},
-    now_ms, outbox, placeholders, Db,
+    now_ms, outbox, placeholders,
+    quota::{self, Mailing},
+    Db,
 };
 use crate::{
     error::AppError,
@@ -128,13 +130,18 @@ const USERS_AMONG: &str =
      WHERE NOT (company_id <> $1 AND status = 'deactivated' AND last_seen_at IS NULL)
        AND NOT (status = 'pending_email' AND created_at < $2) AND email IN ({})";
 
-/// Why an address that is a user somewhere can't be invited, saying no more than the
-/// inviting company may know.
-fn user_reason(users: &HashSet<String>, email: &str) -> Option<SetAsideReason> {
+/// Whether `email` is a user of the inviting company (`here:`) or of another (`elsewhere:`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Taken {
+    Here,
+    Elsewhere,
+}
+
+fn taken_by(users: &HashSet<String>, email: &str) -> Option<Taken> {
     if users.contains(&format!("here:{email}")) {
-        Some(SetAsideReason::AlreadyUser)
+        Some(Taken::Here)
     } else if users.contains(&format!("elsewhere:{email}")) {
-        Some(SetAsideReason::Unavailable)
+        Some(Taken::Elsewhere)
     } else {
         None
     }
@@ -227,38 +234,47 @@ async fn requested_grants(
 /// A new link: the secret that only the email carries, and when it stops working.
 struct Link {
     secret: String,
+    url: String,
     expires_at: i64,
 }
 
 impl Link {
-    fn new(offer: &Offer, now: i64) -> Link {
+    fn new(offer: &Offer, public_url: &str, now: i64) -> Link {
+        let secret = token::generate();
         Link {
-            secret: token::generate(),
+            url: format!("{public_url}/invite/{secret}"),
+            secret,
             expires_at: now + offer.valid_days * DAY_MS,
         }
     }
 }
 
-/// Queues the invitation email carrying `link`.
+/// Queues the invitation email carrying `link`; to an address that has an account with
+/// another company (`elsewhere`), a notice without the link instead, so the inviting company
+/// sees the same outcome as for anyone else and learns nothing about the address.
 async fn queue_email(
     tx: &mut Transaction<'_, Any>,
     by: &By,
     email: &str,
+    elsewhere: bool,
     offer: &Offer,
     link: &Link,
-    public_url: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let url = format!("{public_url}/invite/{}", link.secret);
-    let message = mail::invitation(&mail::Invitation {
+    let invitation = mail::Invitation {
         company: &offer.company_name,
         invited_by: &by.name,
         role: &offer.role_name,
         accounts: &offer.accounts,
         email,
-        link: &url,
+        link: &link.url,
         expires_at: link.expires_at,
-    });
+    };
+    let message = if elsewhere {
+        mail::invitation_to_taken_address(&invitation)
+    } else {
+        mail::invitation(&invitation)
+    };
     outbox::queue(tx, by.company, "invitation", email, &message, now).await
 }
 
@@ -270,8 +286,9 @@ pub async fn invite(
     can: &Can<perm::ManageInvitations>,
     by: &By,
     form: &InviteForm,
-    public_url: &str,
+    mailing: Mailing<'_>,
 ) -> Result<InviteOutcome, AppError> {
+    let Mailing { public_url, limits } = mailing;
     let company = can.company();
     let (candidates, mut set_aside) = screen(&form.addresses)?;
     let now = now_ms();
@@ -298,10 +315,13 @@ pub async fn invite(
         &emails,
     )
     .await?;
+    // Another company's user is invited like anyone else (they get a notice instead of the
+    // link): the outcome must not tell this company that the address has an account.
     let mut invite = Vec::new();
     for c in candidates {
-        let reason = if let Some(reason) = user_reason(&users, c.email.as_str()) {
-            Some(reason)
+        let taken = taken_by(&users, c.email.as_str());
+        let reason = if taken == Some(Taken::Here) {
+            Some(SetAsideReason::AlreadyUser)
         } else if pending.contains(c.email.as_str()) {
             Some(SetAsideReason::AlreadyInvited)
         } else {
@@ -312,11 +332,12 @@ pub async fn invite(
                 address: c.typed,
                 reason,
             }),
-            None => invite.push(c),
+            None => invite.push((c, taken == Some(Taken::Elsewhere))),
         }
     }
     if !invite.is_empty() {
-        let emails: Vec<&str> = invite.iter().map(|c| c.email.as_str()).collect();
+        quota::company_mail(&mut tx, limits, company, invite.len() as i64, now).await?;
+        let emails: Vec<&str> = invite.iter().map(|(c, _)| c.email.as_str()).collect();
         // Earlier expired, withdrawn or accepted-then-deleted invitations of these people are
         // superseded: the list keeps one row per person.
         let sql = format!(
@@ -329,8 +350,8 @@ pub async fn invite(
         }
         query.execute(&mut *tx).await?;
         let offer = offer(&mut tx, company, &grants).await?;
-        for c in &invite {
-            let link = Link::new(&offer, now);
+        for (c, elsewhere) in &invite {
+            let link = Link::new(&offer, public_url, now);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO invitations
                    (company_id, email, name, invited_by, invited_by_name, token_hash, status, created_at, sent_at, expires_at)
@@ -363,7 +384,7 @@ pub async fn invite(
                     .execute(&mut *tx)
                     .await?;
             }
-            queue_email(&mut tx, by, c.email.as_str(), &offer, &link, public_url, now).await?;
+            queue_email(&mut tx, by, c.email.as_str(), *elsewhere, &offer, &link, now).await?;
             audit::record(
                 &mut tx,
                 by,
@@ -381,7 +402,10 @@ pub async fn invite(
     }
     tx.commit().await?;
     Ok(InviteOutcome {
-        invited: invite.into_iter().map(|c| c.email.as_str().to_string()).collect(),
+        invited: invite
+            .into_iter()
+            .map(|(c, _)| c.email.as_str().to_string())
+            .collect(),
         set_aside,
     })
 }
@@ -394,6 +418,7 @@ struct Stored {
     id: i64,
     email: String,
     status: String,
+    sent_at: i64,
     expires_at: i64,
 }
 
@@ -415,7 +440,7 @@ async fn stored(
         )));
     }
     let sql = format!(
-        "SELECT id, email, status, expires_at FROM invitations WHERE company_id = $1 AND id IN ({}){} ORDER BY id",
+        "SELECT id, email, status, sent_at, expires_at FROM invitations WHERE company_id = $1 AND id IN ({}){} ORDER BY id",
         placeholders(2, ids.len()),
         scope.invitations_inside("invitations.id")
     );
@@ -468,8 +493,9 @@ pub async fn resend(
     can: &Can<perm::ManageInvitations>,
     by: &By,
     ids: &[i64],
-    public_url: &str,
+    mailing: Mailing<'_>,
 ) -> Result<InvitationsChanged, AppError> {
+    let Mailing { public_url, limits } = mailing;
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
@@ -477,20 +503,28 @@ pub async fn resend(
     let (rows, mut skipped) = stored(&mut tx, company, can.scope(), ids).await?;
     let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
     let users = found_among(&mut tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
+    let resend_ms = limits.resend_minutes * 60_000;
     let mut offers: HashMap<Vec<(i64, i64)>, Offer> = HashMap::new();
-    let mut changed = Vec::new();
+    let mut sending = Vec::new();
     for row in rows {
-        if row.status == "accepted" {
+        let taken = taken_by(&users, &row.email);
+        let reason = if row.status == "accepted" {
+            Some("already accepted".to_string())
+        } else if taken == Some(Taken::Here) {
+            Some(SetAsideReason::AlreadyUser.message().to_string())
+        } else if row.sent_at > now - resend_ms {
+            let minutes = (row.sent_at + resend_ms - now + 59_999) / 60_000;
+            Some(format!(
+                "sent less than {} minutes ago; it can be sent again in {minutes} minutes",
+                limits.resend_minutes
+            ))
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
             skipped.push(Skipped {
                 what: row.email,
-                reason: "already accepted".into(),
-            });
-            continue;
-        }
-        if let Some(reason) = user_reason(&users, &row.email) {
-            skipped.push(Skipped {
-                what: row.email,
-                reason: reason.message().into(),
+                reason,
             });
             continue;
         }
@@ -506,8 +540,13 @@ pub async fn resend(
             let made = offer(&mut tx, company, &grants).await?;
             offers.insert(grants.clone(), made);
         }
+        sending.push((row, grants, taken == Some(Taken::Elsewhere)));
+    }
+    quota::company_mail(&mut tx, limits, company, sending.len() as i64, now).await?;
+    let mut changed = Vec::new();
+    for (row, grants, elsewhere) in sending {
         let offer = &offers[&grants];
-        let link = Link::new(offer, now);
+        let link = Link::new(offer, public_url, now);
         sqlx::query(
             "UPDATE invitations SET token_hash = $1, status = 'pending', sent_at = $2, expires_at = $3,
                     invited_by = $4, invited_by_name = $5
@@ -521,7 +560,7 @@ pub async fn resend(
         .bind(row.id)
         .execute(&mut *tx)
         .await?;
-        queue_email(&mut tx, by, &row.email, offer, &link, public_url, now).await?;
+        queue_email(&mut tx, by, &row.email, elsewhere, offer, &link, now).await?;
         let action = if row.status == "pending" && row.expires_at > now {
             "invitation.resent"
         } else {

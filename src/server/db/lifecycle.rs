@@ -10,6 +10,7 @@ use super::{
     hierarchy::{Hierarchy, Rank},
     is_unique_violation, now_ms, outbox,
     profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
+    quota::{self, Mailing},
     Db,
 };
 use crate::{
@@ -301,8 +302,9 @@ pub async fn create(
     can: &Can<perm::ManageUsers>,
     by: &By,
     form: &NewUser,
-    public_url: &str,
+    mailing: Mailing<'_>,
 ) -> Result<UserId, AppError> {
+    let public_url = mailing.public_url;
     let company = can.company();
     let Details {
         name,
@@ -370,6 +372,7 @@ pub async fn create(
         }
     }
     if form.status == UserStatus::Active {
+        quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
         send_setup_link(&mut tx, company, user, email.as_str(), &by.name, public_url, now).await?;
     }
     let after = json!({ "name": name.as_str(), "email": email.as_str(), "role": role_name, "status": form.status.key() });
@@ -400,7 +403,7 @@ pub async fn update(
     can: &Can<perm::ManageUsers>,
     by: &By,
     edit: &UserEdit,
-    public_url: &str,
+    mailing: Mailing<'_>,
 ) -> Result<Option<String>, AppError> {
     let company = can.company();
     let Details {
@@ -438,7 +441,7 @@ pub async fn update(
     let pending = if email.as_str() == before.email {
         None
     } else {
-        request_email_change(&mut tx, can, by, edit.id, &before, &email, public_url, now).await?;
+        request_email_change(&mut tx, can, by, edit.id, &before, &email, mailing, now).await?;
         Some(email.as_str().to_string())
     };
     let before_json = json!({ "name": before.name, "phone": before.phone, "job_title": before.job_title });
@@ -471,7 +474,7 @@ async fn request_email_change(
     user: UserId,
     before: &Current,
     email: &Email,
-    public_url: &str,
+    mailing: Mailing<'_>,
     now: i64,
 ) -> Result<(), AppError> {
     // Only a colleague's use of the address is said; another company's is found out, by
@@ -485,7 +488,7 @@ async fn request_email_change(
         new_email: email,
         asked_by: Some(&by.name),
     };
-    start_email_change(tx, can.company(), &change, public_url, now).await?;
+    start_email_change(tx, can.company(), &change, mailing, now).await?;
     audit::record(
         tx,
         by,
@@ -681,8 +684,9 @@ pub async fn reactivate(
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
-    public_url: &str,
+    mailing: Mailing<'_>,
 ) -> Result<(), AppError> {
+    let public_url = mailing.public_url;
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
@@ -692,6 +696,7 @@ pub async fn reactivate(
     if target.status != UserStatus::Deactivated.key() {
         return Err(AppError::Conflict(format!("{} is not deactivated.", target.name)));
     }
+    quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
     set_status(&mut tx, user, UserStatus::Active, now).await?;
     let (company_name, days) = company_mail_facts(&mut tx, company).await?;
     let link = issue_link(&mut tx, user, "reactivate", days, public_url, now).await?;

@@ -26,6 +26,7 @@ pub mod known_devices;
 pub mod lifecycle;
 pub mod outbox;
 pub mod profile;
+pub mod quota;
 pub mod reset;
 pub mod roles;
 pub mod sessions;

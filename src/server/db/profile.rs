@@ -7,14 +7,15 @@ use super::{
     audit::{self, By, Target},
     hierarchy::Rank,
     is_unique_violation, now_ms, outbox,
+    quota::{self, Mailing},
     sessions::Carry,
     Db,
 };
 use crate::{
     error::AppError,
     model::{
-        describe_user_agent, CompanyId, Device, Devices, Email, NotificationPrefs, PersonName, Phone,
-        Profile, ProfileDetails, SessionId, UserId, COUNTRIES, LANGUAGES, TIME_ZONES,
+        describe_user_agent, CompanyId, Device, Devices, Email, EmailVerified, NotificationPrefs, PersonName,
+        Phone, Profile, ProfileDetails, SessionId, UserId, COUNTRIES, LANGUAGES, TIME_ZONES,
     },
     server::{
         auth::{perm, Can},
@@ -164,7 +165,7 @@ pub async fn request_email_change(
     db: &Db,
     by: &By,
     new_email: &Email,
-    public_url: &str,
+    mailing: Mailing<'_>,
 ) -> Result<(), AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
@@ -190,7 +191,7 @@ pub async fn request_email_change(
         new_email,
         asked_by: None,
     };
-    start_email_change(&mut tx, by.company, &change, public_url, now).await?;
+    start_email_change(&mut tx, by.company, &change, mailing, now).await?;
     audit::record(
         &mut tx,
         by,
@@ -224,9 +225,11 @@ pub(super) async fn start_email_change(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     change: &EmailChange<'_>,
-    public_url: &str,
+    mailing: Mailing<'_>,
     now: i64,
 ) -> Result<(), AppError> {
+    quota::email_change(tx, mailing.limits, change.user, now).await?;
+    let public_url = mailing.public_url;
     let new_email = change.new_email.as_str();
     sqlx::query(
         "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'email_change' AND used_at IS NULL",
@@ -236,8 +239,8 @@ pub(super) async fn start_email_change(
     .await?;
     let secret = token::generate();
     sqlx::query(
-        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email)
-         VALUES ($1, 'email_change', $2, $3, $4, $5)",
+        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email, stamp)
+         SELECT id, 'email_change', $2, $3, $4, $5, security_stamp FROM users WHERE id = $1",
     )
     .bind(change.user.0)
     .bind(token::hash(&secret))
@@ -292,30 +295,42 @@ pub(super) async fn kill_links(
     Ok(())
 }
 
-/// Uses an email-change link: the new address becomes the login. Single use, 24 hours, and
-/// only for an active user; refused clearly when the address was taken in the meantime.
-/// Answers the user's company, id and new email.
+/// Uses an emailed link confirming an address: an email change's makes the new address the
+/// login; a new owner's lets their company send email. Single use, only under the security
+/// stamp it was sent with (a new password, login or status ends it), only for an active
+/// user; refused clearly when the address was taken in the meantime. Answers the user's
+/// company and id, and what was confirmed.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn verify_email(
     db: &Db,
     secret: &str,
     ip: &str,
     public_url: &str,
-) -> Result<(CompanyId, UserId, String), AppError> {
+) -> Result<(CompanyId, UserId, EmailVerified), AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let claimed: Option<(i64, Option<String>)> = sqlx::query_as(
+    let claimed: Option<(i64, Option<String>, String)> = sqlx::query_as(
         "UPDATE account_tokens SET used_at = $1
-         WHERE token_hash = $2 AND purpose = 'email_change' AND used_at IS NULL AND expires_at > $1
-         RETURNING user_id, new_email",
+         WHERE token_hash = $2 AND purpose IN ('email_change', 'email_confirm') AND used_at IS NULL AND expires_at > $1
+           AND stamp = (SELECT security_stamp FROM users WHERE users.id = account_tokens.user_id)
+         RETURNING user_id, new_email, purpose",
     )
     .bind(now)
     .bind(token::hash(secret))
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((user, Some(new_email))) = claimed else {
+    let Some((user, Some(new_email), purpose)) = claimed else {
         return Err(AppError::LinkExpired);
     };
+    if purpose == "email_confirm" {
+        let company = confirm_owner(&mut tx, UserId(user), &new_email, ip, now).await?;
+        tx.commit().await?;
+        let verified = EmailVerified {
+            email: new_email,
+            changed: false,
+        };
+        return Ok((company, UserId(user), verified));
+    }
     let row: Option<(i64, String, String)> =
         sqlx::query_as("SELECT company_id, name, email FROM users WHERE id = $1 AND status = 'active'")
             .bind(user)
@@ -388,7 +403,46 @@ pub async fn verify_email(
     )
     .await?;
     tx.commit().await?;
-    Ok((CompanyId(company), UserId(user), new_email))
+    let verified = EmailVerified {
+        email: new_email,
+        changed: true,
+    };
+    Ok((CompanyId(company), UserId(user), verified))
+}
+
+/// The owner proved they hold `email`, still their login: their company may send email.
+async fn confirm_owner(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    email: &str,
+    ip: &str,
+    now: i64,
+) -> Result<CompanyId, AppError> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT company_id, name FROM users WHERE id = $1 AND email = $2 AND status = 'active'",
+    )
+    .bind(user.0)
+    .bind(email)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (company, name) = row.ok_or(AppError::LinkExpired)?;
+    sqlx::query("UPDATE companies SET mail_confirmed_at = $1 WHERE id = $2 AND mail_confirmed_at IS NULL")
+        .bind(now)
+        .bind(company)
+        .execute(&mut **tx)
+        .await?;
+    let by = By {
+        company: CompanyId(company),
+        user,
+        name,
+        ip: ip.to_string(),
+    };
+    let target = Target {
+        id: Some(user),
+        label: email,
+    };
+    audit::record(tx, &by, "company.email_confirmed", target, None, None, now).await?;
+    Ok(CompanyId(company))
 }
 
 /// Sets the caller's new password hash (current password already checked) and, when

@@ -79,7 +79,7 @@ async fn a_bulk_role_change_skips_the_owner_and_says_so_before_and_after() {
 
     let preview = bulk(&app, &c.owner, "preview", &selection, &change_role(c.admin_role)).await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
-    let expected = json!({ "changed": 3, "unchanged": 0, "skipped": [{ "name": "Olivia Owner", "reason": "is the owner (Transfer ownership to another active user first)" }], "undo": null });
+    let expected = json!({ "changed": 3, "unchanged": 0, "skipped": [{ "name": "Olivia Owner", "reason": "is the owner (Transfer ownership to another active user first)" }], "undo": null, "invitations_withdrawn": 0 });
     assert_eq!(preview.json(), expected);
     assert_eq!(role_of(&app, ids[0]).await, "member", "a preview changes nothing");
 

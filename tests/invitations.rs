@@ -672,3 +672,57 @@ async fn an_invitation_dies_when_its_sender_may_no_longer_give_what_it_gives() {
     let r = accept(&app, &member_link, "Mo Member").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
+
+#[tokio::test]
+async fn deactivating_an_inviter_says_beforehand_how_many_of_their_invitations_will_be_withdrawn() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let admin_email = email("admin");
+    let admin = app
+        .add_user(&c.owner_email, "Ada Admin", &admin_email, "admin")
+        .await;
+    let admin_cookie = app.session_of(&admin_email).await;
+    let (one, two) = (email("one"), email("two"));
+    app.invite(&admin_cookie, &[&one, &two], c.member_role).await;
+    let form = [
+        ("selection[ids][0]", admin.to_string()),
+        ("action[kind]", "deactivate".to_string()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let preview = app.call("users/bulk/preview", &form, Some(&c.owner)).await;
+    assert_eq!(preview.json()["invitations_withdrawn"], 2, "{}", preview.body);
+    assert_eq!(
+        status_of(&app, &one).await,
+        "pending",
+        "a preview changes nothing"
+    );
+    let done = app.call("users/bulk/apply", &form, Some(&c.owner)).await;
+    assert_eq!(done.json()["invitations_withdrawn"], 2, "{}", done.body);
+    assert_eq!(status_of(&app, &one).await, "withdrawn");
+    assert_eq!(status_of(&app, &two).await, "withdrawn");
+}
+
+#[tokio::test]
+async fn accepting_an_invitation_in_a_browser_signed_in_as_someone_else_ends_that_session_on_the_server() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let other = app.company("Globex").await;
+    let nia = email("nia");
+    app.invite(&c.owner, &[&nia], c.member_role).await;
+    let token = app.emailed_token(&nia, "invite").await;
+    let r = app
+        .call(
+            "invitations/accept",
+            &[("token", &token), ("name", "Nia"), ("password", PASSWORD)],
+            Some(&other.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.session_cookie().is_some());
+    let me = app.call("auth/me", &[], Some(&other.owner)).await;
+    assert!(
+        me.json().is_null() || me.status == StatusCode::UNAUTHORIZED,
+        "the replaced session still works: {}",
+        me.body
+    );
+}

@@ -301,3 +301,29 @@ async fn the_owners_confirmation_link_dies_with_a_new_password_and_can_be_sent_a
     let r = app.call("settings/resend_confirmation", &[], Some(&owner)).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
 }
+
+#[tokio::test]
+async fn reactivating_in_bulk_emails_each_person_and_spends_the_allowance_all_or_nothing() {
+    let app = app_sending("1").await;
+    let c = app.company("Initech").await;
+    let mut form = vec![("action[kind]".to_string(), "reactivate".to_string())];
+    for (i, who) in ["ana", "bob"].iter().enumerate() {
+        let id = app.add_user(&c.owner_email, who, &email(who), "member").await;
+        form.push((format!("selection[ids][{i}]"), id.to_string()));
+    }
+    app.sql("UPDATE users SET status = 'deactivated' WHERE name IN ('ana', 'bob')")
+        .await;
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = app.call("users/bulk/apply", &form, Some(&c.owner)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE status = 'deactivated'")
+            .await,
+        2
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'reactivation'")
+            .await,
+        0
+    );
+}

@@ -92,7 +92,7 @@ async fn measure_database(report: &mut Report, name: &'static str, url: &str, pe
     eprintln!("== {name}: seeding {people} + 1,000 users");
     let started = Instant::now();
     let big = seed::company(&db, "Globex", "globex.example", people).await;
-    seed::company(&db, "Initech", "initech.example", 1_000).await;
+    let small = seed::company(&db, "Initech", "initech.example", 1_000).await;
     // Fresh planner statistics after the bulk load, as a database in use would have.
     sqlx::query("ANALYZE").execute(&db).await.unwrap();
     eprintln!("   seeded in {:.1} s", started.elapsed().as_secs_f64());
@@ -220,6 +220,9 @@ async fn measure_database(report: &mut Report, name: &'static str, url: &str, pe
     let listen_to = Http::new(&second.as_ref().unwrap_or(&server).base);
     eprintln!("== {name}: live updates");
     live_updates(report, name, &http, &cookie, &listen_to, &big).await;
+
+    eprintln!("== {name}: bulk delete of 1,000 users beside another company's write");
+    bulk_delete(report, name, &http, &cookie, &small, &big).await;
 
     if name == "SQLite" {
         let (_, html) = http.try_get("/users", Some(&cookie)).await.unwrap();
@@ -354,6 +357,52 @@ async fn bulk_change(
         format!("{server:.0} ms ({raw:.1} ms)"),
         "≤ 60 ms SQLite, ≤ 500 ms PostgreSQL",
         json!({ "users": changed, "server_ms": server, "raw_update_ms": raw }),
+    );
+}
+
+/// The second company's admin deletes its 1,000 people in one bulk action while the first
+/// company's admin saves a small change: how long the delete takes, and how long the other
+/// company's write took beside it (SQLite has one writer, so it may have to wait).
+async fn bulk_delete(
+    report: &mut Report,
+    name: &str,
+    http: &Http,
+    cookie: &str,
+    small: &seed::Seeded,
+    big: &seed::Seeded,
+) {
+    let small_admin = http.sign_in(&small.admin_email, seed::PASSWORD).await;
+    let delete: Vec<(String, String)> = [("selection[matching][tab]", "all"), ("action[kind]", "delete")]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .to_vec();
+    let other: Vec<(String, String)> = vec![
+        ("selection[ids][0]".into(), big.some_people[0].to_string()),
+        ("action[kind]".into(), "add_to_teams".into()),
+        ("action[teams][0]".into(), big.team.to_string()),
+    ];
+    let started = Instant::now();
+    let (deleted, other_ms) = tokio::join!(
+        async {
+            let outcome = http.json("users/bulk/apply", &delete, &small_admin).await;
+            (outcome, ms(started.elapsed()))
+        },
+        async {
+            // Sent just after the delete, so that it arrives while the delete is writing.
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let sent = Instant::now();
+            http.json("users/bulk/apply", &other, cookie).await;
+            ms(sent.elapsed())
+        },
+    );
+    let (outcome, delete_ms) = deleted;
+    let count = outcome["changed"].as_i64().unwrap_or(0);
+    assert!(count >= 1_000, "the 1,000 people were deleted: {outcome}");
+    report.add(
+        &format!("Bulk delete of {count} users: server (another company's write beside it)"),
+        name,
+        format!("{delete_ms:.0} ms ({other_ms:.0} ms)"),
+        "≤ 300 ms SQLite, the other write ≤ 300 ms",
+        json!({ "users": count, "delete_ms": delete_ms, "other_write_ms": other_ms }),
     );
 }
 

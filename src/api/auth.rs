@@ -33,7 +33,7 @@ pub async fn sign_up(
                 user_agent: &user_agent,
             };
             let token = signin::sign_up(&state, form, client).await?;
-            auth::set_cookie(&auth::session_cookie(&state.config, &token));
+            signin::hand_over_session(&state, &parts.headers, &token).await?;
             leptos_axum::redirect("/users");
             Ok(())
         }
@@ -57,10 +57,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
             let device = auth::device_token(&parts.headers, &state.config);
             let signed_in = signin::sign_in(&state, &email, &password, device.as_deref(), client).await?;
             // A fresh token at every sign-in; any session this browser had is ended.
-            if let Some(old) = auth::session_token(&parts.headers, &state.config) {
-                signin::end_session_of_token(&state, &old).await?;
-            }
-            auth::set_cookie(&auth::session_cookie(&state.config, &signed_in.session));
+            signin::hand_over_session(&state, &parts.headers, &signed_in.session).await?;
             if let Some(device) = &signed_in.new_device {
                 auth::set_cookie(&auth::device_cookie(&state.config, device));
             }

@@ -47,15 +47,8 @@ pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<Bulk
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let outcome = db::bulk::apply(
-                &state.db,
-                &can,
-                &by,
-                &selection,
-                &action,
-                &state.config.public_url,
-            )
-            .await?;
+            let outcome =
+                db::bulk::apply(&state.db, &can, &by, &selection, &action, state.config.mailing()).await?;
             state.mailer.wake();
             if outcome.changed > 0 {
                 state

@@ -82,6 +82,10 @@ pub struct BulkOutcome {
     pub skipped: Vec<BulkSkip>,
     /// The undo handle, after an undoable change.
     pub undo: Option<i64>,
+    /// Pending invitations sent by the changed users that die with their authority
+    /// (deactivate, delete).
+    #[serde(default)]
+    pub invitations_withdrawn: i64,
 }
 
 /// What an undo did.
@@ -122,6 +126,11 @@ impl BulkOutcome {
                 .collect();
             text += &format!(" {} will be skipped: {}.", self.skipped.len(), named.join("; "));
         }
+        if self.invitations_withdrawn > 0 && self.changed > 0 {
+            let n = self.invitations_withdrawn;
+            let noun = if n == 1 { "invitation" } else { "invitations" };
+            text += &format!(" Their {n} pending {noun} will be withdrawn.");
+        }
         text
     }
 }
@@ -140,6 +149,7 @@ mod tests {
                 reason: "is the owner".into(),
             }],
             undo: None,
+            invitations_withdrawn: 0,
         };
         assert_eq!(
             outcome.summary("Change the role of {users} to Admin", None),
@@ -150,10 +160,19 @@ mod tests {
             unchanged: 0,
             skipped: vec![],
             undo: None,
+            invitations_withdrawn: 0,
         };
         assert_eq!(
             one.summary("Deactivate {users}", Some("Ana Ruiz")),
             "Deactivate Ana Ruiz."
+        );
+        let inviter = BulkOutcome {
+            invitations_withdrawn: 3,
+            ..one
+        };
+        assert_eq!(
+            inviter.summary("Deactivate {users}", Some("Ana Ruiz")),
+            "Deactivate Ana Ruiz. Their 3 pending invitations will be withdrawn."
         );
     }
 }

@@ -1,9 +1,12 @@
 //! The actions menu of each row of the users table, and the dialogs it opens.
 
 use crate::{
-    api::users::{DeactivateUser, DeleteUser, ReactivateUser},
+    api::{
+        bulk::preview_bulk,
+        users::{DeactivateUser, DeleteUser, ReactivateUser},
+    },
     components::{field::FormAlert, menu::RowMenu, modal::Modal},
-    model::{UserRow, UserStatus},
+    model::{BulkAction, BulkKind, Selection, UserRow, UserStatus},
 };
 use leptos::prelude::*;
 
@@ -104,6 +107,35 @@ pub fn RowDialogs(
         }
     });
     let target = move || pending.get_untracked().map(|(_, u)| u);
+    // Deactivating or deleting someone withdraws the invitations they sent: the dialog says
+    // how many, from the server's preview of the same change.
+    let withdrawn = LocalResource::new(move || {
+        let asked = pending.get().and_then(|(action, user)| {
+            let kind = match action {
+                RowAction::Deactivate => BulkKind::Deactivate,
+                RowAction::Delete => BulkKind::Delete,
+                _ => return None,
+            };
+            Some((kind, user.id))
+        });
+        async move {
+            let (kind, id) = asked?;
+            let action = BulkAction {
+                kind,
+                role: None,
+                teams: vec![],
+            };
+            let n = preview_bulk(Selection::of(vec![id]), action)
+                .await
+                .ok()?
+                .invitations_withdrawn;
+            (n > 0).then(|| {
+                let noun = if n == 1 { "invitation" } else { "invitations" };
+                format!("Their {n} pending {noun} will be withdrawn.")
+            })
+        }
+    });
+    let withdrawn = move || withdrawn.get().flatten().map(|text| view! { <p>{text}</p> });
     let finish = move |message: String| {
         pending.set(None);
         notice.set(Some(message));
@@ -135,6 +167,7 @@ pub fn RowDialogs(
                     <div class="dialog-body">
                         <FormAlert error />
                         <p>{format!("{} will be signed out everywhere at once and can't sign in until reactivated. Their data stays.", user.name)}</p>
+                        {withdrawn}
                         <DialogActions label="Deactivate" class="danger" on_cancel=close
                             disabled=Signal::derive(move || deactivate.pending().get())
                             on_confirm=Callback::new(move |()| { deactivate.dispatch(DeactivateUser { id: user.id }); }) />
@@ -168,6 +201,7 @@ pub fn RowDialogs(
                     <div class="dialog-body">
                         <FormAlert error />
                         <p>{format!("{} will be deleted permanently. What they did stays in the audit log under their name.", user.name)}</p>
+                        {withdrawn}
                         <div class="field">
                             <label for="confirm-delete">{format!("Type {} to confirm", user.email)}</label>
                             <input id="confirm-delete" type="text" autocomplete="off" on:input=move |e| typed.set(event_target_value(&e)) />

@@ -202,9 +202,18 @@ pub async fn sign_out(state: &AppState, user: &CurrentUser) -> Result<(), AppErr
     Ok(())
 }
 
-/// Ends the session a token names, if any (signing in over an old session replaces it).
-pub async fn end_session_of_token(state: &AppState, old_token: &str) -> Result<(), AppError> {
-    db::sessions::delete_by_token_hash(&state.db, &token::hash(old_token)).await?;
+/// Gives this browser the session `token` and ends on the server the one it had, if any: a
+/// browser holds one session, and switching accounts (signing in, signing up, using an
+/// emailed link) must not leave the other one usable by whoever kept its cookie.
+pub async fn hand_over_session(
+    state: &AppState,
+    headers: &http::HeaderMap,
+    token: &str,
+) -> Result<(), AppError> {
+    if let Some(old) = auth::session_token(headers, &state.config) {
+        db::sessions::delete_by_token_hash(&state.db, &token::hash(&old)).await?;
+    }
+    auth::set_cookie(&auth::session_cookie(&state.config, token));
     Ok(())
 }
 
@@ -244,7 +253,7 @@ pub async fn sign_in_by_link(state: &AppState, user: UserId) -> Result<(), AppEr
         user_agent: &user_agent,
     };
     let session = start_session(state, user, &client, None).await?;
-    auth::set_cookie(&auth::session_cookie(&state.config, &session));
+    hand_over_session(state, &parts.headers, &session).await?;
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -13,6 +13,7 @@ use super::{
     lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, NOT_JOINED, SEVERAL_ROLES},
     now_ms, placeholders,
     profile::cancel_email_changes,
+    quota::{self, Mailing},
     users::{bind, view_filter, Value},
     Db,
 };
@@ -240,10 +241,24 @@ fn rank_for(kind: BulkKind) -> Rank {
     }
 }
 
-/// How many users the plan changes, leaves as they are, and skips (named).
-async fn outcome(tx: &mut Transaction<'_, Any>, plan: &Plan) -> Result<BulkOutcome, AppError> {
+/// How many users the plan changes, leaves as they are, and skips (named), and, when they
+/// lose their authority (deactivate, delete), how many pending invitations they sent die.
+async fn outcome(
+    tx: &mut Transaction<'_, Any>,
+    plan: &Plan,
+    kind: BulkKind,
+) -> Result<BulkOutcome, AppError> {
     let count = |condition: String| format!("SELECT COUNT(*) FROM users u WHERE {condition}");
     let changed = scalar(tx, &count(plan.changing()), plan.args.clone()).await?;
+    let invitations_withdrawn = if matches!(kind, BulkKind::Deactivate | BulkKind::Delete) {
+        let sql = format!(
+            "SELECT COUNT(*) FROM invitations WHERE status = 'pending' AND invited_by IN (SELECT u.id FROM users u WHERE {})",
+            plan.changing()
+        );
+        scalar(tx, &sql, plan.args.clone()).await?
+    } else {
+        0
+    };
     let unchanged = scalar(
         tx,
         &count(format!("({}) AND ({})", plan.selected, plan.unchanged)),
@@ -268,6 +283,7 @@ async fn outcome(tx: &mut Transaction<'_, Any>, plan: &Plan) -> Result<BulkOutco
         unchanged,
         skipped,
         undo: None,
+        invitations_withdrawn,
     })
 }
 
@@ -280,7 +296,7 @@ pub async fn preview(
 ) -> Result<BulkOutcome, AppError> {
     let mut tx = db.begin().await?;
     let plan = plan(&mut tx, can, selection, action).await?;
-    let outcome = outcome(&mut tx, &plan).await?;
+    let outcome = outcome(&mut tx, &plan, action.kind).await?;
     tx.rollback().await?;
     Ok(outcome)
 }
@@ -348,15 +364,19 @@ pub async fn apply(
     by: &By,
     selection: &Selection,
     action: &BulkAction,
-    public_url: &str,
+    mailing: Mailing<'_>,
 ) -> Result<BulkOutcome, AppError> {
     let company = can.company();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let plan = plan(&mut tx, can, selection, action).await?;
-    let mut outcome = outcome(&mut tx, &plan).await?;
+    let mut outcome = outcome(&mut tx, &plan, action.kind).await?;
     if outcome.changed == 0 {
         return Ok(outcome);
+    }
+    if action.kind == BulkKind::Reactivate {
+        // Each reactivated person gets a link by email.
+        quota::company_mail(&mut tx, mailing.limits, company, outcome.changed, now).await?;
     }
     sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
         .bind(company.0)
@@ -514,7 +534,7 @@ pub async fn apply(
                 vec![],
             )
             .await?;
-            send_reactivation_links(&mut tx, by, change, public_url, now).await?;
+            send_reactivation_links(&mut tx, by, change, mailing.public_url, now).await?;
         }
         BulkKind::Delete => {
             exec(

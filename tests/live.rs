@@ -1,6 +1,7 @@
 //! Live updates: the server-sent events of `GET /api/live` reach the open pages of the
-//! company that changed, never another's; server functions announce their changes; the stream
-//! needs a session that may view users; on PostgreSQL an instance hears the others' changes.
+//! company that changed, never another's, and only of the kinds each viewer may see; server
+//! functions announce their changes; the stream needs a session that may see something; on
+//! PostgreSQL an instance hears the others' changes.
 
 mod common;
 
@@ -8,7 +9,7 @@ use axum::body::Body;
 use common::{email, TestApp};
 use http::{header, StatusCode};
 use http_body_util::BodyExt;
-use roster::model::{CompanyId, LiveEvent, UserId};
+use roster::model::{AccountId, CompanyId, LiveEvent, LiveKind, RoleId, UserId};
 use std::time::Duration;
 
 /// What a test reads from the stream.
@@ -172,7 +173,10 @@ async fn a_change_through_a_server_function_is_announced_with_its_ids() {
     let id = member.to_string();
     let r = app.call("users/deactivate", &[("id", &id)], Some(&owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    stream.expect_change(&LiveEvent::user(UserId(member))).await;
+    // A change to a user says who made it, for a page open in that user's edit form.
+    stream
+        .expect_change(&LiveEvent::user(UserId(member)).by("Olivia Owner"))
+        .await;
 
     let role = app.role_id(&owner_email, "member").await;
     let r = app.invite(&owner, &[&email("gabe")], role).await;
@@ -190,7 +194,7 @@ async fn a_change_through_a_server_function_is_announced_with_its_ids() {
 }
 
 #[tokio::test]
-async fn the_live_stream_needs_a_session_that_may_view_users() {
+async fn the_live_stream_needs_a_session_that_may_see_something() {
     let app = TestApp::spawn().await;
     let (_, owner_email, _, _) = company(&app).await;
     let member = email("mia");
@@ -240,8 +244,9 @@ async fn a_change_on_one_instance_reaches_a_subscriber_of_another_once() {
     let id = member.to_string();
     let r = one.call("users/deactivate", &[("id", &id)], Some(&owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    on_two.expect_change(&LiveEvent::user(UserId(member))).await;
-    on_one.expect_change(&LiveEvent::user(UserId(member))).await;
+    let changed = LiveEvent::user(UserId(member)).by("Olivia Owner");
+    on_two.expect_change(&changed).await;
+    on_one.expect_change(&changed).await;
     // Each instance delivers an event once: its own NOTIFY comes back to it and is skipped.
     on_two.expect_quiet().await;
     on_one.expect_quiet().await;
@@ -249,8 +254,8 @@ async fn a_change_on_one_instance_reaches_a_subscriber_of_another_once() {
     // And the other way round.
     let r = two.call("users/reactivate", &[("id", &id)], Some(&owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    on_one.expect_change(&LiveEvent::user(UserId(member))).await;
-    on_two.expect_change(&LiveEvent::user(UserId(member))).await;
+    on_one.expect_change(&changed).await;
+    on_two.expect_change(&changed).await;
 }
 
 #[tokio::test]
@@ -277,4 +282,126 @@ async fn a_sessions_fifth_stream_closes_its_oldest_and_is_served() {
 
     drop((streams, other_session));
     assert_eq!(app.state.live.subscribers(company), 0);
+}
+
+/// Reads the JSON body of a server function that answered an id.
+fn id_of(r: &common::Response) -> i64 {
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.json().as_i64().expect("an id")
+}
+
+#[tokio::test]
+async fn roles_accounts_and_settings_changes_reach_only_those_of_the_company_allowed_to_see_them() {
+    let app = TestApp::spawn().await;
+    let (owner, owner_email, admin, _) = company(&app).await;
+    // A viewer sees users (so has a stream) but manages nothing; a role keeper manages roles
+    // and nothing else.
+    let viewer_role = app.custom_role(&owner_email, "Viewer", "users.view").await;
+    let keeper_role = app.custom_role(&owner_email, "Keeper", "roles.manage").await;
+    let root = app.root_account(&owner_email).await;
+    let (viewer, keeper) = (email("vera"), email("ken"));
+    let viewer_id = app.add_user(&owner_email, "Vera Viewer", &viewer, "member").await;
+    let keeper_id = app.add_user(&owner_email, "Ken Keeper", &keeper, "member").await;
+    app.place(viewer_id, &[(root, viewer_role)]).await;
+    app.place(keeper_id, &[(root, keeper_role)]).await;
+    let other_email = email("bob");
+    let other = app.sign_up("Globex", "Bob Owner", &other_email).await;
+    app.state.live.catch_up();
+
+    let mut admin = open_live(&app, &app.session_of(&admin).await).await;
+    let mut viewer = open_live(&app, &app.session_of(&viewer).await).await;
+    let mut keeper = open_live(&app, &app.session_of(&keeper).await).await;
+    let mut other = open_live(&app, &other).await;
+
+    // A role created: the admin and the role keeper hear it, the viewer does not.
+    let role = RoleId(id_of(
+        &app.call(
+            "roles/create",
+            &[("name", "Auditors"), ("permissions[0]", "ViewUsers")],
+            Some(&owner),
+        )
+        .await,
+    ));
+    admin.expect_change(&LiveEvent::roles([role])).await;
+    keeper.expect_change(&LiveEvent::roles([role])).await;
+
+    // An account added: the admin hears it and the users tables' reload; the viewer only the
+    // reload; the role keeper nothing.
+    let account = AccountId(id_of(
+        &app.call(
+            "accounts/create",
+            &[("parent", &root.to_string()), ("name", "Europe")],
+            Some(&owner),
+        )
+        .await,
+    ));
+    admin.expect_change(&LiveEvent::accounts([account])).await;
+    admin.expect_change(&LiveEvent::everything(LiveKind::Users)).await;
+    viewer
+        .expect_change(&LiveEvent::everything(LiveKind::Users))
+        .await;
+
+    // The settings saved: those who manage settings hear it.
+    let r = app
+        .call(
+            "settings/save",
+            &[
+                ("settings[company_name]", "Initech"),
+                ("settings[invitation_validity_days]", "5"),
+            ],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    admin
+        .expect_change(&LiveEvent::everything(LiveKind::Settings))
+        .await;
+
+    // The role renamed: its keeper hears the role, not the users (they may not view users).
+    let r = app
+        .call(
+            "roles/update",
+            &[
+                ("id", &role.to_string()),
+                ("name", "Auditing"),
+                ("permissions[0]", "ViewUsers"),
+            ],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    admin.expect_change(&LiveEvent::roles([role])).await;
+    admin.expect_change(&LiveEvent::everything(LiveKind::Users)).await;
+    viewer
+        .expect_change(&LiveEvent::everything(LiveKind::Users))
+        .await;
+    keeper.expect_change(&LiveEvent::roles([role])).await;
+
+    // Nothing else reached anyone, and nothing at all the other company.
+    admin.expect_quiet().await;
+    viewer.expect_quiet().await;
+    keeper.expect_quiet().await;
+    other.expect_quiet().await;
+}
+
+#[tokio::test]
+async fn a_missed_stretch_asks_each_viewer_to_reload_only_what_they_may_see() {
+    let app = TestApp::spawn().await;
+    let (_, owner_email, admin, _) = company(&app).await;
+    let viewer_role = app.custom_role(&owner_email, "Viewer", "users.view").await;
+    let root = app.root_account(&owner_email).await;
+    let viewer = email("vera");
+    let viewer_id = app.add_user(&owner_email, "Vera Viewer", &viewer, "member").await;
+    app.place(viewer_id, &[(root, viewer_role)]).await;
+    let mut admin = open_live(&app, &app.session_of(&admin).await).await;
+    let mut viewer = open_live(&app, &app.session_of(&viewer).await).await;
+
+    app.state.live.catch_up();
+    for kind in LiveKind::ALL {
+        admin.expect_change(&LiveEvent::everything(kind)).await;
+    }
+    for kind in [LiveKind::Users, LiveKind::Invitations, LiveKind::Teams] {
+        viewer.expect_change(&LiveEvent::everything(kind)).await;
+    }
+    viewer.expect_quiet().await;
 }

@@ -9,9 +9,11 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// Tells open users tables to refetch: their rows name accounts.
+/// Tells open account trees that `account` (and what lies below it) changed, and open users
+/// tables to refetch: their rows name accounts.
 #[cfg(feature = "ssr")]
-fn publish(state: &crate::server::state::AppState, company: crate::model::CompanyId) {
+fn publish(state: &crate::server::state::AppState, company: crate::model::CompanyId, account: AccountId) {
+    state.live.publish(company, LiveEvent::accounts([account]));
     state
         .live
         .publish(company, LiveEvent::everything(LiveKind::Users));
@@ -42,7 +44,7 @@ pub async fn create_account(parent: AccountId, name: String) -> Result<AccountId
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
             let id = db::accounts::create(&state.db, &can, &by, parent, &name).await?;
-            publish(&state, can.company());
+            publish(&state, can.company(), id);
             Ok(id)
         }
         .await,
@@ -57,7 +59,7 @@ pub async fn rename_account(id: AccountId, name: String) -> Result<(), AppError>
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
             db::accounts::rename(&state.db, &can, &by, id, &name).await?;
-            publish(&state, can.company());
+            publish(&state, can.company(), id);
             Ok(())
         }
         .await,
@@ -72,7 +74,7 @@ pub async fn move_account(id: AccountId, parent: AccountId) -> Result<(), AppErr
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
             db::accounts::move_to(&state.db, &can, &by, id, parent).await?;
-            publish(&state, can.company());
+            publish(&state, can.company(), id);
             Ok(())
         }
         .await,
@@ -87,7 +89,7 @@ pub async fn delete_account(id: AccountId) -> Result<(), AppError> {
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
             db::accounts::delete(&state.db, &can, &by, id).await?;
-            publish(&state, can.company());
+            publish(&state, can.company(), id);
             Ok(())
         }
         .await,

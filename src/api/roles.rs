@@ -46,9 +46,8 @@ pub async fn create_role(
             let (can, by, state) = super::author::<perm::ManageRoles>().await?;
             let grants = Grants { permissions, modules };
             let id = db::roles::create(&state.db, &can, &by, &name, &grants).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+            // Nobody holds it yet: only the roles page changes.
+            state.live.publish(can.company(), LiveEvent::roles([id]));
             Ok(id)
         }
         .await,
@@ -69,6 +68,7 @@ pub async fn update_role(
             let (can, by, state) = super::author::<perm::ManageRoles>().await?;
             let grants = Grants { permissions, modules };
             db::roles::update(&state.db, &can, &by, id, &name, &grants).await?;
+            state.live.publish(can.company(), LiveEvent::roles([id]));
             // The users table names roles.
             state
                 .live
@@ -87,6 +87,7 @@ pub async fn delete_role(id: RoleId, #[server(default)] move_to: Option<RoleId>)
         async {
             let (can, by, state) = super::author::<perm::ManageRoles>().await?;
             db::roles::delete(&state.db, &can, &by, id, move_to).await?;
+            state.live.publish(can.company(), LiveEvent::roles([id]));
             state
                 .live
                 .publish(can.company(), LiveEvent::everything(LiveKind::Users));

@@ -32,6 +32,10 @@ pub async fn save_settings(settings: CompanySettings) -> Result<CompanySettings,
         async {
             let (can, by, state) = super::author().await?;
             let saved = db::companies::save_settings(&state.db, &can, &by, &settings).await?;
+            state.live.publish(
+                can.company(),
+                crate::model::LiveEvent::everything(crate::model::LiveKind::Settings),
+            );
             Ok(with_join_link(saved, &state.config.public_url))
         }
         .await,

@@ -114,7 +114,9 @@ pub async fn add_team_members(
             let changed = db::teams::add_members(&state.db, &can, &by, id, &users).await?;
             if changed.changed > 0 {
                 state.live.publish(can.company(), LiveEvent::teams([id]));
-                state.live.publish(can.company(), LiveEvent::users(users));
+                state
+                    .live
+                    .publish(can.company(), LiveEvent::users(users).by(&by.name));
             }
             Ok(changed)
         }
@@ -135,7 +137,9 @@ pub async fn remove_team_members(
             let changed = db::teams::remove_members(&state.db, &can, &by, id, &users).await?;
             if changed.changed > 0 {
                 state.live.publish(can.company(), LiveEvent::teams([id]));
-                state.live.publish(can.company(), LiveEvent::users(users));
+                state
+                    .live
+                    .publish(can.company(), LiveEvent::users(users).by(&by.name));
             }
             Ok(changed)
         }

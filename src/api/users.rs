@@ -93,7 +93,9 @@ pub async fn create_user(user: NewUser) -> Result<UserId, AppError> {
             let (can, by, state) = super::author().await?;
             let id = db::lifecycle::create(&state.db, &can, &by, &user, state.config.mailing()).await?;
             state.mailer.wake();
-            state.live.publish(can.company(), LiveEvent::user(id));
+            state
+                .live
+                .publish(can.company(), LiveEvent::user(id).by(&by.name));
             Ok(id)
         }
         .await,
@@ -112,7 +114,9 @@ pub async fn update_user(edit: UserEdit) -> Result<Option<String>, AppError> {
             if pending.is_some() {
                 state.mailer.wake();
             }
-            state.live.publish(can.company(), LiveEvent::user(edit.id));
+            state
+                .live
+                .publish(can.company(), LiveEvent::user(edit.id).by(&by.name));
             Ok(pending)
         }
         .await,
@@ -127,7 +131,9 @@ pub async fn change_user_role(id: UserId, role: RoleId) -> Result<(), AppError> 
         async {
             let (can, by, state) = super::author().await?;
             db::lifecycle::change_role(&state.db, &can, &by, id, role).await?;
-            state.live.publish(can.company(), LiveEvent::user(id));
+            state
+                .live
+                .publish(can.company(), LiveEvent::user(id).by(&by.name));
             Ok(())
         }
         .await,
@@ -142,7 +148,9 @@ pub async fn set_user_teams(id: UserId, #[server(default)] teams: Vec<TeamId>) -
         async {
             let (can, by, state) = super::author().await?;
             db::lifecycle::set_teams(&state.db, &can, &by, id, &teams).await?;
-            state.live.publish(can.company(), LiveEvent::user(id));
+            state
+                .live
+                .publish(can.company(), LiveEvent::user(id).by(&by.name));
             // Teams the user left are not known here; their member counts changed too.
             state
                 .live
@@ -161,7 +169,9 @@ pub async fn deactivate_user(id: UserId) -> Result<(), AppError> {
         async {
             let (can, by, state) = super::author().await?;
             db::lifecycle::deactivate(&state.db, &can, &by, id).await?;
-            state.live.publish(can.company(), LiveEvent::user(id));
+            state
+                .live
+                .publish(can.company(), LiveEvent::user(id).by(&by.name));
             Ok(())
         }
         .await,
@@ -177,7 +187,9 @@ pub async fn reactivate_user(id: UserId) -> Result<(), AppError> {
             let (can, by, state) = super::author().await?;
             db::lifecycle::reactivate(&state.db, &can, &by, id, state.config.mailing()).await?;
             state.mailer.wake();
-            state.live.publish(can.company(), LiveEvent::user(id));
+            state
+                .live
+                .publish(can.company(), LiveEvent::user(id).by(&by.name));
             Ok(())
         }
         .await,
@@ -192,7 +204,9 @@ pub async fn delete_user(id: UserId, confirm_email: String) -> Result<(), AppErr
         async {
             let (can, by, state) = super::author().await?;
             db::lifecycle::delete(&state.db, &can, &by, id, &confirm_email).await?;
-            state.live.publish(can.company(), LiveEvent::user(id));
+            state
+                .live
+                .publish(can.company(), LiveEvent::user(id).by(&by.name));
             Ok(())
         }
         .await,
@@ -224,7 +238,7 @@ pub async fn transfer_ownership(to: UserId, password: String) -> Result<(), AppE
             db::lifecycle::transfer_ownership(&state.db, &by, to).await?;
             state
                 .live
-                .publish(user.company_id, LiveEvent::users([user.id, to]));
+                .publish(user.company_id, LiveEvent::users([user.id, to]).by(&by.name));
             // The caller's own role changed: reload so every part of the page sees it.
             leptos_axum::redirect(&format!("/users/{to}"));
             Ok(())

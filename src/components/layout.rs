@@ -93,17 +93,23 @@ fn Frame(me: Me) -> impl IntoView {
 pub struct ApprovalsChanged(pub RwSignal<u32>);
 
 /// The number of people awaiting approval, next to "Users" for those who manage users. Fetched
-/// in the browser only (one `COUNT(*)`), after hydration, on each navigation and after
-/// approvals; the server renders no badge, so the page never waits for it.
+/// in the browser only (one `COUNT(*)`), after hydration, on each navigation, after approvals
+/// and when users change anywhere in the company (live updates: a request confirmed, another
+/// admin approving); the server renders no badge, so the page never waits for it. Its live
+/// stream is the one the pages below share.
 fn approvals_badge(me: &Me) -> RwSignal<i64> {
     let changed = RwSignal::new(0u32);
     provide_context(ApprovalsChanged(changed));
     let location = use_location();
     let may = me.can(Permission::ManageUsers);
+    let live = may.then(|| super::live::watch_live(&[crate::model::LiveKind::Users]));
     let count = RwSignal::new(0i64);
     Effect::new(move |_| {
         location.pathname.track();
         changed.track();
+        if let Some(live) = live {
+            live.changes.track();
+        }
         if may {
             leptos::task::spawn_local(async move {
                 if let Ok(n) = crate::api::approvals::awaiting_approval_count().await {

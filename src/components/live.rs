@@ -12,8 +12,13 @@
 //! through its normal server functions. It runs in the browser only: on the server, and until
 //! the stream is open, the state is [`LiveStatus::Connecting`]. A hand-written `EventSource`
 //! binding (a few lines of web-sys) rather than a new crate keeps the WASM small.
+//!
+//! A tab holds one stream (the server allows a session only a few): the first component that
+//! asks opens it and provides it to everything below it (the frame's awaiting-approval badge,
+//! for those who manage users, so pages share it across navigations); later ones listen to
+//! that stream for their own kinds.
 
-use crate::model::LiveKind;
+use crate::model::{LiveEvent, LiveKind};
 use leptos::prelude::*;
 
 /// Where the stream stands.
@@ -36,27 +41,41 @@ pub struct LiveUpdates {
     /// and when the stream opens again after a gap, since changes may have been missed then.
     /// Refetch when it moves; never when it starts (0).
     pub changes: Signal<u64>,
+    /// The relevant events of the latest burst; empty when changes may have been missed
+    /// (anything of the kinds may have changed).
+    pub events: Signal<Vec<LiveEvent>>,
     /// The state, for [`LiveIndicator`].
     pub status: Signal<LiveStatus>,
 }
 
-/// Opens the live stream of the signed-in user's company for as long as the calling
-/// component lives, counting the changes of `kinds`. Reconnects by itself, and pauses while
-/// the tab is hidden (browsers allow few open connections per site).
+/// Listens to the live stream of the signed-in user's company for as long as the calling
+/// component lives, counting the changes of `kinds`, and provides the result to the
+/// component's children. Reconnects by itself, and pauses while the tab is hidden (browsers
+/// allow few open connections per site).
 pub fn use_live_updates(kinds: &[LiveKind]) -> LiveUpdates {
-    let status = RwSignal::new(LiveStatus::Connecting);
-    let changes = RwSignal::new(0_u64);
-    #[cfg(feature = "hydrate")]
-    browser::start(kinds.to_vec(), status, changes);
-    #[cfg(not(feature = "hydrate"))]
-    let _ = kinds;
-    let live = LiveUpdates {
-        connected: Signal::derive(move || status.get() == LiveStatus::Live),
-        changes: changes.read_only().into(),
-        status: status.read_only().into(),
-    };
+    let live = watch_live(kinds);
     provide_context(live);
     live
+}
+
+/// [`use_live_updates`] without providing it to the children: for a part of the frame, such
+/// as a badge, that must not stand in for the page's own.
+pub fn watch_live(kinds: &[LiveKind]) -> LiveUpdates {
+    let changes = RwSignal::new(0_u64);
+    let events = RwSignal::new(Vec::new());
+    #[cfg(feature = "hydrate")]
+    let status = browser::listen(kinds.to_vec(), changes, events);
+    #[cfg(not(feature = "hydrate"))]
+    let status = {
+        let _ = kinds;
+        RwSignal::new(LiveStatus::Connecting)
+    };
+    LiveUpdates {
+        connected: Signal::derive(move || status.get() == LiveStatus::Live),
+        changes: changes.read_only().into(),
+        events: events.read_only().into(),
+        status: status.read_only().into(),
+    }
 }
 
 /// "Live" while changes arrive by themselves, "Reconnecting…" while they do not.
@@ -112,15 +131,28 @@ mod browser {
         }
     }
 
-    struct Client {
+    /// A component counting the changes of some kinds.
+    struct Listener {
+        id: u64,
         kinds: Vec<LiveKind>,
-        status: RwSignal<LiveStatus>,
         changes: RwSignal<u64>,
+        events: RwSignal<Vec<LiveEvent>>,
+        /// The burst being gathered, told when `bump` fires.
+        burst: Vec<LiveEvent>,
+        /// Events may have been missed in this burst.
+        missed: bool,
+        bump: Option<TimeoutHandle>,
+    }
+
+    /// The tab's stream, shared by its listeners.
+    struct Client {
+        status: RwSignal<LiveStatus>,
+        listeners: Vec<Listener>,
+        next_listener: u64,
         connection: Option<Connection>,
         /// Handlers of closed connections, dropped only outside their own calls.
         closed: Vec<Connection>,
         retry: Option<TimeoutHandle>,
-        bump: Option<TimeoutHandle>,
         delay: Duration,
         /// The stream was open before: the next `ready` is a catch-up.
         was_live: bool,
@@ -130,15 +162,61 @@ mod browser {
 
     type Shared = Rc<RefCell<Client>>;
 
-    pub fn start(kinds: Vec<LiveKind>, status: RwSignal<LiveStatus>, changes: RwSignal<u64>) {
+    /// The stream provided by an ancestor (or this component, which then owns it).
+    #[derive(Clone, Copy)]
+    struct Hub(StoredValue<Shared, LocalStorage>);
+
+    /// Adds a listener for `kinds` to the stream (opening it first if no ancestor did) until
+    /// the calling component goes; answers the stream's status.
+    pub fn listen(
+        kinds: Vec<LiveKind>,
+        changes: RwSignal<u64>,
+        events: RwSignal<Vec<LiveEvent>>,
+    ) -> RwSignal<LiveStatus> {
+        let hub = use_context::<Hub>()
+            .filter(|hub| hub.0.try_with_value(|_| ()).is_some())
+            .unwrap_or_else(start);
+        let Some(client) = hub.0.try_get_value() else {
+            return RwSignal::new(LiveStatus::Connecting);
+        };
+        let id = {
+            let mut c = client.borrow_mut();
+            let id = c.next_listener;
+            c.next_listener += 1;
+            c.listeners.push(Listener {
+                id,
+                kinds,
+                changes,
+                events,
+                burst: Vec::new(),
+                missed: false,
+                bump: None,
+            });
+            id
+        };
+        let status = client.borrow().status;
+        on_cleanup(move || {
+            if let Some(client) = hub.0.try_get_value() {
+                let mut c = client.borrow_mut();
+                if let Some(at) = c.listeners.iter().position(|l| l.id == id) {
+                    if let Some(bump) = c.listeners.remove(at).bump {
+                        bump.clear();
+                    }
+                }
+            }
+        });
+        status
+    }
+
+    /// Opens the stream for the calling component and everything below it.
+    fn start() -> Hub {
         let client = Rc::new(RefCell::new(Client {
-            kinds,
-            status,
-            changes,
+            status: RwSignal::new(LiveStatus::Connecting),
+            listeners: Vec::new(),
+            next_listener: 0,
             connection: None,
             closed: Vec::new(),
             retry: None,
-            bump: None,
             delay: FIRST_RETRY,
             was_live: false,
             stopped: false,
@@ -148,12 +226,14 @@ mod browser {
         if !document().hidden() {
             open(&client);
         }
-        let stored = StoredValue::new_local(client);
+        let hub = Hub(StoredValue::new_local(client));
+        provide_context(hub);
         on_cleanup(move || {
-            if let Some(client) = stored.try_get_value() {
+            if let Some(client) = hub.0.try_get_value() {
                 stop(&client);
             }
         });
+        hub
     }
 
     fn open(client: &Shared) {
@@ -174,7 +254,7 @@ mod browser {
                 };
                 status.set(LiveStatus::Live);
                 if catch_up {
-                    changed(&client);
+                    changed(&client, None);
                 }
             }
         });
@@ -186,9 +266,8 @@ mod browser {
                     .data()
                     .as_string()
                     .and_then(|text| serde_json::from_str::<LiveEvent>(&text).ok());
-                let relevant = event.is_some_and(|e| client.borrow().kinds.contains(&e.kind));
-                if relevant {
-                    changed(&client);
+                if let Some(event) = event {
+                    changed(&client, Some(event));
                 }
             }
         });
@@ -256,30 +335,63 @@ mod browser {
         c.delay = (delay * 2).min(LAST_RETRY);
     }
 
-    /// Counts a change, once per burst.
-    fn changed(client: &Shared) {
-        if client.borrow().bump.is_some() {
-            return;
-        }
-        let weak = Rc::downgrade(client);
-        let handle = set_timeout_with_handle(
-            move || {
-                let Some(client) = weak.upgrade() else { return };
-                let changes = {
-                    let mut c = client.borrow_mut();
-                    c.bump = None;
-                    c.changes
-                };
-                changes.update(|n| *n += 1);
-            },
-            COALESCE,
-        );
-        match handle {
-            Ok(handle) => client.borrow_mut().bump = Some(handle),
-            Err(_) => {
-                let changes = client.borrow().changes;
-                changes.update(|n| *n += 1);
+    /// Tells every listener of `event`'s kind (every listener, for `None`: events may have
+    /// been missed) of a change, once per burst.
+    fn changed(client: &Shared, event: Option<LiveEvent>) {
+        let mut to_time = Vec::new();
+        {
+            let mut c = client.borrow_mut();
+            for listener in &mut c.listeners {
+                match &event {
+                    Some(e) if !listener.kinds.contains(&e.kind) => continue,
+                    Some(e) => listener.burst.push(e.clone()),
+                    None => listener.missed = true,
+                }
+                if listener.bump.is_none() {
+                    to_time.push(listener.id);
+                }
             }
+        }
+        for id in to_time {
+            let weak = Rc::downgrade(client);
+            let handle = set_timeout_with_handle(
+                move || {
+                    if let Some(client) = weak.upgrade() {
+                        tell(&client, id);
+                    }
+                },
+                COALESCE,
+            );
+            match handle {
+                Ok(handle) => {
+                    let mut c = client.borrow_mut();
+                    if let Some(listener) = c.listeners.iter_mut().find(|l| l.id == id) {
+                        listener.bump = Some(handle);
+                    }
+                }
+                Err(_) => tell(client, id),
+            }
+        }
+    }
+
+    /// Hands a listener its gathered burst.
+    fn tell(client: &Shared, id: u64) {
+        let told = {
+            let mut c = client.borrow_mut();
+            c.listeners.iter_mut().find(|l| l.id == id).map(|listener| {
+                listener.bump = None;
+                let burst = std::mem::take(&mut listener.burst);
+                let missed = std::mem::replace(&mut listener.missed, false);
+                (
+                    listener.changes,
+                    listener.events,
+                    if missed { Vec::new() } else { burst },
+                )
+            })
+        };
+        if let Some((changes, events, burst)) = told {
+            events.set(burst);
+            changes.update(|n| *n += 1);
         }
     }
 
@@ -315,8 +427,10 @@ mod browser {
             if let Some(retry) = c.retry.take() {
                 retry.clear();
             }
-            if let Some(bump) = c.bump.take() {
-                bump.clear();
+            for listener in c.listeners.drain(..) {
+                if let Some(bump) = listener.bump {
+                    bump.clear();
+                }
             }
             c.connection = None;
             c.closed.clear();

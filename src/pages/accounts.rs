@@ -8,11 +8,12 @@ use crate::{
     app::MeResource,
     components::{
         field::{Field, FormAlert, RenameFields},
+        live::{use_live_updates, LiveIndicator},
         modal::Modal,
         notice::{ErrorNotice, NoAccess},
         toast::Toast,
     },
-    model::{subtree, AccountId, AccountName, AccountNode, Permission},
+    model::{subtree, AccountId, AccountName, AccountNode, LiveKind, Permission},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -56,6 +57,10 @@ pub fn AccountsPage() -> impl IntoView {
         },
         |_| account_tree(),
     );
+    // Another admin's change to the tree (or to the users counted in it) refetches it in
+    // place; an open dialog keeps the account it was opened for.
+    let live = use_live_updates(&[LiveKind::Accounts, LiveKind::Users]);
+    Effect::watch(move || live.changes.get(), move |_, _, _| tree.refetch(), false);
     let notice = RwSignal::new(None::<String>);
     let pending = RwSignal::new(None::<(AccountAction, AccountNode)>);
     let act = Callback::new(move |choice: (AccountAction, AccountNode)| {
@@ -102,6 +107,7 @@ pub fn AccountsPage() -> impl IntoView {
                     Ok(nodes) => view! {
                         <div class="page-head">
                             <h1>"Accounts"</h1>
+                            <LiveIndicator live />
                         </div>
                         <p class="muted">
                             "Roles are given per account; a role reaches the account and every sub-account below it."

@@ -8,12 +8,13 @@ use crate::{
     app::MeResource,
     components::{
         field::FormAlert,
+        live::{use_live_updates, LiveIndicator},
         modal::Modal,
         notice::{ErrorNotice, NoAccess},
         toast::Toast,
     },
     error::AppError,
-    model::{grants_summary, BuiltinRole, Permission, RoleId, RoleName, RoleRow, RolesOverview},
+    model::{grants_summary, BuiltinRole, LiveKind, Permission, RoleId, RoleName, RoleRow, RolesOverview},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -74,6 +75,14 @@ pub fn RolesPage() -> impl IntoView {
         },
         |_| list_roles(),
     );
+    // Another admin's change to roles (or to who holds them) refetches the table in place; an
+    // open dialog keeps what it was opened with.
+    let live = use_live_updates(&[LiveKind::Roles, LiveKind::Users]);
+    Effect::watch(
+        move || live.changes.get(),
+        move |_, _, _| overview.refetch(),
+        false,
+    );
     let notice = RwSignal::new(None::<String>);
     let dialog = RwSignal::new(None::<Dialog>);
     let open = Callback::new(move |d: Dialog| {
@@ -121,6 +130,7 @@ pub fn RolesPage() -> impl IntoView {
                     Ok(o) => view! {
                         <div class="page-head">
                             <h1>"Roles"</h1>
+                            <LiveIndicator live />
                             <div class="page-actions">
                                 <button type="button" class="primary" on:click=move |_| open.run(Dialog::New)>
                                     "New role"

@@ -12,6 +12,7 @@ use crate::{
     app::MeResource,
     components::{
         field::{Field, FormAlert, RenameFields},
+        live::{use_live_updates, LiveIndicator},
         menu::RowMenu,
         modal::Modal,
         notice::ErrorNotice,
@@ -19,7 +20,8 @@ use crate::{
         urlencode,
     },
     model::{
-        MembersChanged, Permission, TeamId, TeamMember, TeamName, TeamPage, TeamRow, UserId, UserListQuery,
+        LiveKind, MembersChanged, Permission, TeamId, TeamMember, TeamName, TeamPage, TeamRow, UserId,
+        UserListQuery,
     },
 };
 use leptos::prelude::*;
@@ -61,16 +63,26 @@ pub fn TeamsPage() -> impl IntoView {
     let create = ServerAction::<CreateTeam>::new();
     let rename = ServerAction::<RenameTeam>::new();
     let delete = ServerAction::<DeleteTeam>::new();
-    let teams = Resource::new(
-        move || {
-            (
-                create.version().get(),
-                rename.version().get(),
-                delete.version().get(),
-            )
-        },
-        |_| list_teams(),
-    );
+    // The first list is rendered on the server; later ones (after a change here, or another
+    // admin's, told by the live stream) replace the rows in place, so an open row menu, a
+    // dialog and the focus stay where they are.
+    let teams = Resource::new(|| (), |_| list_teams());
+    let latest = RwSignal::new(None::<Vec<TeamRow>>);
+    let asked = StoredValue::new(0u64);
+    let reload = move || {
+        asked.update_value(|n| *n += 1);
+        let this = asked.get_value();
+        leptos::task::spawn_local(async move {
+            // A failed refetch keeps the rows shown; the next change tries again.
+            if let Ok(rows) = list_teams().await {
+                if asked.get_value() == this {
+                    latest.set(Some(rows));
+                }
+            }
+        });
+    };
+    let live = use_live_updates(&[LiveKind::Teams, LiveKind::Users]);
+    Effect::watch(move || live.changes.get(), move |_, _, _| reload(), false);
     let notice = RwSignal::new(None::<String>);
     let creating = RwSignal::new(false);
     let pending = RwSignal::new(None::<(TeamAction, TeamRow)>);
@@ -88,6 +100,7 @@ pub fn TeamsPage() -> impl IntoView {
         move || {
             creating.set(false);
             notice.set(Some("Team created.".into()));
+            reload();
         },
     );
     on_success(
@@ -95,6 +108,7 @@ pub fn TeamsPage() -> impl IntoView {
         move || {
             pending.set(None);
             notice.set(Some("Team renamed.".into()));
+            reload();
         },
     );
     on_success(
@@ -102,6 +116,7 @@ pub fn TeamsPage() -> impl IntoView {
         move || {
             pending.set(None);
             notice.set(Some("Team deleted. Its members are still users.".into()));
+            reload();
         },
     );
     view! {
@@ -111,9 +126,10 @@ pub fn TeamsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let manage = may_manage(me).await;
                 match teams.await {
-                    Ok(rows) => view! {
+                    Ok(first) => view! {
                         <div class="page-head">
                             <h1>"Teams"</h1>
+                            <LiveIndicator live />
                             {manage.then(|| view! {
                                 <div class="page-actions">
                                     <button type="button" class="primary" on:click=move |_| new_team.run(())>
@@ -122,7 +138,11 @@ pub fn TeamsPage() -> impl IntoView {
                                 </div>
                             })}
                         </div>
-                        <TeamsTable rows manage act />
+                        <TeamsTable
+                            rows=Signal::derive(move || latest.get().unwrap_or_else(|| first.clone()))
+                            manage
+                            act
+                        />
                     }
                     .into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
@@ -136,12 +156,13 @@ pub fn TeamsPage() -> impl IntoView {
 
 #[component]
 fn TeamsTable(
-    rows: Vec<TeamRow>,
+    /// The teams, newest answer; a row stays mounted while its team keeps its name.
+    rows: Signal<Vec<TeamRow>>,
     /// Whether rows get an actions menu.
     manage: bool,
     act: Callback<(TeamAction, TeamRow)>,
 ) -> impl IntoView {
-    let empty = rows.is_empty();
+    let empty = move || rows.with(Vec::is_empty);
     view! {
         <div class="table-wrap">
             <table class="data-table">
@@ -154,9 +175,12 @@ fn TeamsTable(
                     </tr>
                 </thead>
                 <tbody>
-                    {rows
-                        .into_iter()
-                        .map(|team| {
+                    <For each=move || rows.get() key=|team| (team.id, team.name.clone()) let:team>
+                        {
+                            let id = team.id;
+                            let members = move || {
+                                rows.with(|r| r.iter().find(|t| t.id == id).map_or(0, |t| t.members))
+                            };
                             let actions = manage.then(|| {
                                 let team = team.clone();
                                 view! {
@@ -176,15 +200,15 @@ fn TeamsTable(
                                     <th scope="row" data-label="Name">
                                         <A href=format!("/teams/{}", team.id) attr:class="row-link">{team.name}</A>
                                     </th>
-                                    <td data-label="Members">{team.members}</td>
+                                    <td data-label="Members">{members}</td>
                                     {actions}
                                 </tr>
                             }
-                        })
-                        .collect_view()}
+                        }
+                    </For>
                 </tbody>
             </table>
-            {empty.then(|| view! {
+            {move || empty().then(|| view! {
                 <p class="empty">
                     {if manage { "No teams yet. Create the first with New team." } else { "No teams yet." }}
                 </p>
@@ -292,6 +316,10 @@ pub fn TeamDetailPage() -> impl IntoView {
         },
         |(id, (after, before), _, _)| get_team(TeamId(id), after, before),
     );
+    // Another admin's change to teams or people refetches the members in place (the Add
+    // members dialog keeps its search and ticks).
+    let live = use_live_updates(&[LiveKind::Teams, LiveKind::Users]);
+    Effect::watch(move || live.changes.get(), move |_, _, _| page.refetch(), false);
     let me = expect_context::<MeResource>();
     let notice = RwSignal::new(None::<String>);
     let adding = RwSignal::new(false);
@@ -335,7 +363,7 @@ pub fn TeamDetailPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let manage = may_manage(me).await;
                 match page.await {
-                    Ok(p) => view! { <Team page=p manage on_add on_remove /> }.into_any(),
+                    Ok(p) => view! { <Team page=p manage on_add on_remove live /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -368,6 +396,8 @@ fn Team(
     manage: bool,
     on_add: Callback<()>,
     on_remove: Callback<TeamMember>,
+    /// The page's live stream, for its indicator.
+    live: crate::components::live::LiveUpdates,
 ) -> impl IntoView {
     let TeamPage {
         team,
@@ -393,6 +423,7 @@ fn Team(
         <Title text=team.name.clone() />
         <div class="page-head">
             <h1>{team.name.clone()}</h1>
+            <LiveIndicator live />
             {manage.then(|| view! {
                 <div class="page-actions">
                     <button type="button" class="primary" on:click=move |_| on_add.run(())>"Add members"</button>

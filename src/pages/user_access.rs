@@ -3,22 +3,25 @@
 
 use super::user_actions::DialogActions;
 use crate::{
-    api::{
-        access::{GrantAccess, RemoveAccess},
-        users::user_filter_choices,
-    },
+    api::access::{GrantAccess, RemoveAccess},
     components::{field::FormAlert, modal::Modal},
-    model::{AccessRow, AccountId, Choice, RoleId, UserDetails},
+    model::{AccessRow, AccountId, Choice, FilterChoices, RoleId, UserDetails},
 };
 use leptos::prelude::*;
 
 #[component]
 pub fn AccessPanel(
     details: UserDetails,
+    /// The rows to show, newest (they follow other admins' changes while the page is open).
+    rows: Signal<Vec<AccessRow>>,
     /// Whether the viewer may change this user's access (not their own, not the owner's).
     editable: bool,
     /// Called after a change, so the page reloads the user.
     on_change: Callback<()>,
+    /// The roles and accounts to choose from (when editable). Created by the page, outside
+    /// its Transition: a resource created in here broke the hydration of a directly loaded
+    /// user's page.
+    choices: Resource<Option<FilterChoices>>,
 ) -> impl IntoView {
     let grant = ServerAction::<GrantAccess>::new();
     let remove = ServerAction::<RemoveAccess>::new();
@@ -40,18 +43,7 @@ pub fn AccessPanel(
             on_change.run(());
         }
     });
-    let choices = Resource::new(
-        move || editable,
-        |editable| async move {
-            if editable {
-                user_filter_choices().await.ok()
-            } else {
-                None
-            }
-        },
-    );
     let id = details.id;
-    let rows = details.access;
     view! {
         <section class="panel" aria-labelledby="access-title">
             <h2 id="access-title">"Account and sub-account access"</h2>
@@ -61,7 +53,6 @@ pub fn AccessPanel(
             <FormAlert error />
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || {
-                    let rows = rows.clone();
                     Suspend::new(async move {
                         let choices = choices.await;
                         let roles: Vec<Choice> = choices
@@ -69,7 +60,6 @@ pub fn AccessPanel(
                             .map(|c| c.roles.iter().filter(|r| r.name != "Owner").cloned().collect())
                             .unwrap_or_default();
                         let accounts: Vec<Choice> = choices.map(|c| c.accounts).unwrap_or_default();
-                        let single = rows.len() == 1;
                         let roles = StoredValue::new(roles);
                         view! {
                             <table class="access-table">
@@ -81,10 +71,13 @@ pub fn AccessPanel(
                                     </tr>
                                 </thead>
                                 <tbody>
-                                    {rows
-                                        .into_iter()
-                                        .map(|row| view! { <AccessRowView row editable single roles grant remove id /> })
-                                        .collect_view()}
+                                    {move || {
+                                        let rows = rows.get();
+                                        let single = rows.len() == 1;
+                                        rows.into_iter()
+                                            .map(|row| view! { <AccessRowView row editable single roles grant remove id /> })
+                                            .collect_view()
+                                    }}
                                 </tbody>
                             </table>
                             {editable.then(|| view! {

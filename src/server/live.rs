@@ -7,16 +7,19 @@
 //! that channel and feeds the other instances' events into its own subscribers, so admins
 //! served by different instances see each other's changes. Events carry a kind and ids only
 //! (see [`LiveEvent`]): the page refetches through the permission-checked server functions.
+//! Each stream carries only the kinds its viewer may see (an [`Audience`]): roles to those
+//! who manage roles, accounts to those who manage accounts, settings to those who manage
+//! settings, users, invitations and teams to those who view users.
 
 use super::{
-    auth::{self, perm, Can},
+    auth::{self, CurrentUser},
     db::{self, Backend, Db},
     state::AppState,
     token,
 };
 use crate::{
     error::AppError,
-    model::{CompanyId, LiveEvent, LiveKind, Permission, LIVE_CHANGE, LIVE_READY},
+    model::{CompanyId, LiveEvent, LiveKind, LIVE_CHANGE, LIVE_READY},
 };
 use axum::{
     extract::State,
@@ -43,7 +46,7 @@ pub const CHANNEL: &str = "roster_live";
 const MAX_PAYLOAD: usize = 7900;
 /// Events a slow subscriber may fall behind by before it is told to reload everything.
 const CAPACITY: usize = 256;
-/// How often an open stream checks that its session is still valid and still may view users
+/// How often an open stream checks that its session is still valid and what it may still see
 /// (it also checks before every event).
 const SESSION_CHECK: Duration = Duration::from_secs(30);
 /// Comments that keep proxies from closing an idle stream.
@@ -146,9 +149,10 @@ impl Live {
         self.inner.local.send(company, event);
     }
 
-    /// Events of the company `can` belongs to, as they happen on any instance.
-    pub fn subscribe(&self, can: &Can<perm::ViewUsers>) -> broadcast::Receiver<LiveEvent> {
-        self.inner.local.subscribe(can.company())
+    /// Events of the audience's company, as they happen on any instance; the stream passes
+    /// on only those the audience [admits](Audience::admits).
+    pub fn subscribe(&self, audience: &Audience) -> broadcast::Receiver<LiveEvent> {
+        self.inner.local.subscribe(audience.company)
     }
 
     /// Where `company` stands in the changes this instance has heard of: it moves on with
@@ -174,6 +178,34 @@ impl Live {
     /// [`STREAMS_PER_SESSION`].
     fn hold_stream(&self, session: &str) -> StreamSlot {
         self.inner.streams.hold(session)
+    }
+}
+
+/// Who a stream is for: a company, and the kinds of events its viewer may see (for each
+/// kind, [`LiveKind::permission`] held anywhere). Worked out again before every event, so a
+/// change of role applies to an open stream at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Audience {
+    company: CompanyId,
+    kinds: Vec<LiveKind>,
+}
+
+impl Audience {
+    /// What `user` may be told, or `None` when it is nothing at all (a Member).
+    pub fn of(user: &CurrentUser) -> Option<Audience> {
+        let kinds: Vec<LiveKind> = LiveKind::ALL
+            .into_iter()
+            .filter(|kind| user.can(kind.permission()))
+            .collect();
+        (!kinds.is_empty()).then_some(Audience {
+            company: user.company_id,
+            kinds,
+        })
+    }
+
+    /// Whether the viewer may be told of `event` (of their own company).
+    pub fn admits(&self, event: &LiveEvent) -> bool {
+        self.kinds.contains(&event.kind)
     }
 }
 
@@ -392,7 +424,8 @@ async fn listen(
 // --- The browser's stream ---
 
 /// `GET /api/live`: server-sent events for the caller's company. The session cookie
-/// authenticates it as it does server functions: signed out 401, without view-users 403.
+/// authenticates it as it does server functions: signed out 401, allowed to see no kind of
+/// event (a Member) 403.
 /// The stream opens with a `ready` event, then sends a `change` event (JSON [`LiveEvent`])
 /// for every change, and a keep-alive comment every 15 s. It ends when the session does
 /// (checked before each event and every 30 s); the browser then reconnects and gets 401. It
@@ -406,18 +439,17 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         Ok(None) => return refuse(AppError::Unauthenticated),
         Err(error) => return refuse(error),
     };
-    let can = match user.require::<perm::ViewUsers>() {
-        Ok(can) => can,
-        Err(error) => return refuse(error),
+    let Some(audience) = Audience::of(&user) else {
+        return refuse(AppError::Forbidden);
     };
     let token_hash = token::hash(&token);
     let feed = Feed {
-        events: state.live.subscribe(&can),
+        events: state.live.subscribe(&audience),
         pending: VecDeque::from([Event::default().event(LIVE_READY).data("{}")]),
         check: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_CHECK, SESSION_CHECK),
         slot: state.live.hold_stream(&token_hash),
         token_hash,
-        company: can.company(),
+        audience,
         state,
     };
     let events = futures_util::stream::unfold(feed, |mut feed| async move {
@@ -438,7 +470,7 @@ fn refuse(error: AppError) -> Response {
     (error.status(), axum::Json(error)).into_response()
 }
 
-/// One open stream: its company's events and the session that may see them.
+/// One open stream: its company's events and the session that may see (some of) them.
 struct Feed {
     events: broadcast::Receiver<LiveEvent>,
     pending: VecDeque<Event>,
@@ -446,7 +478,8 @@ struct Feed {
     /// Ends the stream when a newer one of the session takes its place.
     slot: StreamSlot,
     token_hash: String,
-    company: CompanyId,
+    /// As of the last check.
+    audience: Audience,
     state: AppState,
 }
 
@@ -469,7 +502,8 @@ impl Feed {
                     if !self.still_allowed().await {
                         return None;
                     }
-                    self.pending.extend(events.iter().map(|event| {
+                    let audience = &self.audience;
+                    self.pending.extend(events.iter().filter(|event| audience.admits(event)).map(|event| {
                         Event::default()
                             .event(LIVE_CHANGE)
                             .data(serde_json::to_string(event).unwrap_or_default())
@@ -488,14 +522,19 @@ impl Feed {
         }
     }
 
-    /// The session is unexpired, its user active, of this company and still allowed to view
-    /// users. Does not count as activity (an open tab must not keep a session alive). A
-    /// database error keeps the stream open: the next check decides.
-    async fn still_allowed(&self) -> bool {
+    /// The session is unexpired, its user active, of this company and still allowed to see
+    /// some kind of event; the audience is brought up to date. Does not count as activity (an
+    /// open tab must not keep a session alive). A database error keeps the stream open and
+    /// its audience as it was: the next check decides.
+    async fn still_allowed(&mut self) -> bool {
         match auth::peek(&self.state, &self.token_hash, db::now_ms()).await {
-            Ok(user) => {
-                user.is_some_and(|user| user.company_id == self.company && user.can(Permission::ViewUsers))
-            }
+            Ok(user) => match user.as_ref().and_then(Audience::of) {
+                Some(audience) if audience.company == self.audience.company => {
+                    self.audience = audience;
+                    true
+                }
+                _ => false,
+            },
             Err(_) => true,
         }
     }

@@ -82,13 +82,13 @@ test-postgres: $(NODE_STAMP) postgres-tools
 # Debug and release builds share target/site/pkg: after a debug build the release stamp
 # no longer holds (a release server with debug WASM fails to hydrate).
 # Every Playwright test signs up its own company from 127.0.0.1, so the per-address sign-up
-# limit is lifted for the test servers.
+# limit is lifted for the test servers, and invitations may be sent again at once.
 test-e2e:
 	cargo leptos build
 	rm -f $(RELEASE_STAMP)
 	@dir=$$(mktemp -d /tmp/roster-e2e.XXXXXX); port=$$($(FREE_PORT)); \
 	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/e2e.db ROSTER_DEMO=1 ROSTER_DEMO_USERS=120 LEPTOS_SITE_ROOT=target/site \
-	  ROSTER_SIGNUPS_PER_HOUR=1000 target/debug/roster > $$dir/server.log 2>&1 & pid=$$!; \
+	  ROSTER_SIGNUPS_PER_HOUR=1000 ROSTER_RESEND_MINUTES=0 target/debug/roster > $$dir/server.log 2>&1 & pid=$$!; \
 	  trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
 	  cd end2end && BASE_URL=http://127.0.0.1:$$port ROSTER_LOG=$$dir/server.log npx playwright test || { echo "--- server log"; tail -n 50 $$dir/server.log; exit 1; }
 
@@ -104,7 +104,7 @@ e2e-two-instances:
 	@dir=$$(mktemp -d /tmp/roster-e2e-pg.XXXXXX); a=$$($(FREE_PORT)); b=$$($(FREE_PORT)); pids=""; \
 	  trap 'kill $$pids 2>/dev/null || true; wait $$pids 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
 	  for port in $$a $$b; do \
-	    ROSTER_ADDR=127.0.0.1:$$port ROSTER_DEMO=0 LEPTOS_SITE_ROOT=target/site ROSTER_SIGNUPS_PER_HOUR=1000 \
+	    ROSTER_ADDR=127.0.0.1:$$port ROSTER_DEMO=0 LEPTOS_SITE_ROOT=target/site ROSTER_SIGNUPS_PER_HOUR=1000 ROSTER_RESEND_MINUTES=0 \
 	      target/debug/roster > $$dir/server-$$port.log 2>&1 & pids="$$pids $$!"; \
 	  done; \
 	  cd end2end && BASE_URL=http://127.0.0.1:$$a BASE_URL_B=http://127.0.0.1:$$b ROSTER_LOG=$$dir/server-$$a.log npx playwright test live.spec.ts || \

@@ -22,7 +22,7 @@ test("an admin edits a user, deactivates them while they are signed in elsewhere
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
   await page.getByLabel("Job title").fill("Assistant to the regional manager");
   await page.getByRole("button", { name: "Save" }).click();
-  await expect(page.getByRole("status")).toContainText("Saved");
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toBeVisible();
   await page.reload();
   await expect(page.getByLabel("Job title")).toHaveValue("Assistant to the regional manager");
   await screenshot(page, info, "user-page");

@@ -22,7 +22,13 @@ pub fn MenuButton(
     button: ViewFn,
     /// The menu's items.
     children: ChildrenFn,
+    /// While true the button can't be used and the menu stays closed (its row is stale).
+    #[prop(optional, into)]
+    disabled: MaybeProp<bool>,
 ) -> impl IntoView {
+    let disabled = Signal::derive(move || disabled.get().unwrap_or(false));
+    // A disabled menu shows closed (it is not closed by an effect: its row may be going away).
+    let expanded = move || open.get() && !disabled.get();
     let button_ref = NodeRef::<html::Button>::new();
     let menu = NodeRef::<html::Div>::new();
     let wrapper = NodeRef::<html::Div>::new();
@@ -102,8 +108,9 @@ pub fn MenuButton(
                 aria-label=label
                 aria-haspopup="menu"
                 aria-controls=menu_id.clone()
-                aria-expanded=move || open.get().to_string()
+                aria-expanded=move || expanded().to_string()
                 node_ref=button_ref
+                disabled=move || disabled.get()
                 on:click=move |_| open.update(|o| *o = !*o)
                 on:keydown=on_button_key
             >
@@ -115,7 +122,7 @@ pub fn MenuButton(
                 role="menu"
                 aria-labelledby=button_id
                 node_ref=menu
-                hidden=move || !open.get()
+                hidden=move || !expanded()
                 on:keydown=on_menu_key
             >
                 {children()}
@@ -140,6 +147,9 @@ pub fn RowMenu<A, R>(
     /// Items before the actions, such as a link.
     #[prop(optional)]
     leading: Option<ViewFn>,
+    /// While true the menu can't be opened: the row belongs to a view being replaced.
+    #[prop(optional, into)]
+    disabled: MaybeProp<bool>,
 ) -> impl IntoView
 where
     A: Copy + Send + Sync + 'static,
@@ -149,7 +159,7 @@ where
     let row = StoredValue::new(row);
     let items = StoredValue::new(items);
     view! {
-        <MenuButton id label class="row-menu-button" open button=|| view! { <span aria-hidden="true">"⋮"</span> }>
+        <MenuButton id label class="row-menu-button" open disabled button=|| view! { <span aria-hidden="true">"⋮"</span> }>
             {leading.as_ref().map(|l| l.run())}
             {items
                 .get_value()

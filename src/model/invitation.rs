@@ -8,7 +8,7 @@ pub const MAX_INVITES: usize = 500;
 
 /// Where an invitation stands. Expired is not stored: it is a pending invitation whose time
 /// has passed, so no job is needed for a link to stop working.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum InvitationStatus {
     Pending,
     Expired,
@@ -48,7 +48,7 @@ impl InvitationStatus {
 }
 
 /// One row of the Invited tab.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct InvitationRow {
     pub id: i64,
     pub email: String,

@@ -63,7 +63,7 @@ impl Me {
 }
 
 /// One row of the users table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct UserRow {
     pub id: UserId,
     pub name: String,

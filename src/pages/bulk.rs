@@ -38,9 +38,11 @@ pub fn ActionBar(
     /// Opens a dialog for the selection.
     open: Callback<BulkDialog>,
     clear: Callback<()>,
+    /// While true the table shows rows of a view being replaced: nothing can be done to them.
+    busy: Signal<bool>,
 ) -> impl IntoView {
     let button = move |dialog: BulkDialog, text: &'static str, class: &'static str| {
-        view! { <button type="button" class=class on:click=move |_| open.run(dialog)>{text}</button> }
+        view! { <button type="button" class=class disabled=move || busy.get() on:click=move |_| open.run(dialog)>{text}</button> }
     };
     view! {
         <div class="action-bar" role="region" aria-label="Selected users">

@@ -23,6 +23,8 @@ pub enum InvitationAction {
 pub fn InvitationActions(
     invitation: InvitationRow,
     act: Callback<(InvitationAction, InvitationRow)>,
+    /// While true the menu can't be opened (the row belongs to a view being replaced).
+    busy: Signal<bool>,
 ) -> impl IntoView {
     let mut items = match invitation.status {
         InvitationStatus::Pending => vec![
@@ -42,6 +44,7 @@ pub fn InvitationActions(
             row=invitation
             items
             act
+            disabled=busy
         />
     }
 }
@@ -160,9 +163,11 @@ pub fn InvitationBar(
     count: Signal<i64>,
     open: Callback<InvitationAction>,
     clear: Callback<()>,
+    /// While true the table shows rows of a view being replaced: nothing can be done to them.
+    busy: Signal<bool>,
 ) -> impl IntoView {
     let button = move |action: InvitationAction, text: &'static str, class: &'static str| {
-        view! { <button type="button" class=class on:click=move |_| open.run(action)>{text}</button> }
+        view! { <button type="button" class=class disabled=move || busy.get() on:click=move |_| open.run(action)>{text}</button> }
     };
     view! {
         <div class="action-bar" role="region" aria-label="Selected invitations">

@@ -19,8 +19,9 @@ pub struct Picker {
     pub picked: RwSignal<Vec<Pick>>,
     /// `Some(n)`: every one of the n users matching the view is selected.
     pub all_matching: RwSignal<Option<i64>>,
-    /// The row last clicked on this page, where a shift-click range starts.
-    anchor: RwSignal<Option<usize>>,
+    /// The row last clicked, where a shift-click range starts (an id: live updates may move
+    /// rows).
+    anchor: RwSignal<Option<i64>>,
 }
 
 impl Default for Picker {
@@ -94,34 +95,44 @@ impl Picker {
         });
     }
 
-    /// A click on row `index`'s checkbox; with shift, the range from the last clicked row.
-    fn click(&self, rows: &[Pick], index: usize, on: bool, shift: bool) {
+    /// A click on row `id`'s checkbox; with shift, the range from the last clicked row.
+    fn click(&self, rows: &[Pick], id: i64, on: bool, shift: bool) {
+        let position = |id: i64| rows.iter().position(|(x, _)| *x == id);
+        let Some(index) = position(id) else { return };
         if self.all_matching.get_untracked().is_some() {
             // The page stays selected but for this row.
             self.set(rows, true);
         }
-        let range = match (shift, self.anchor.get_untracked()) {
+        let range = match (shift, self.anchor.get_untracked().and_then(position)) {
             (true, Some(anchor)) => anchor.min(index)..=anchor.max(index),
             _ => index..=index,
         };
         self.set(&rows[range], on);
-        self.anchor.set(Some(index));
+        self.anchor.set(Some(id));
     }
 }
 
-/// The checkbox of one row.
+/// The checkbox of one row. `busy`: the rows on screen belong to a view being replaced, so
+/// they can't be chosen.
 #[component]
-pub fn RowCheckbox(picker: Picker, rows: StoredValue<Vec<Pick>>, index: usize) -> impl IntoView {
-    let (id, label) = rows.with_value(|r| r[index].clone());
+pub fn RowCheckbox(
+    picker: Picker,
+    /// The rows on screen, for shift-click ranges.
+    rows: Signal<Vec<Pick>>,
+    pick: Pick,
+    busy: Signal<bool>,
+) -> impl IntoView {
+    let (id, label) = pick;
     view! {
         <input
             type="checkbox"
             class="row-check"
             aria-label=format!("Select {label}")
+            disabled=move || busy.get()
             prop:checked=move || picker.is_picked(id)
             on:click=move |e| {
                 let on = event_target_checked(&e);
-                rows.with_value(|rows| picker.click(rows, index, on, e.shift_key()));
+                rows.with(|rows| picker.click(rows, id, on, e.shift_key()));
             }
         />
     }
@@ -129,9 +140,9 @@ pub fn RowCheckbox(picker: Picker, rows: StoredValue<Vec<Pick>>, index: usize) -
 
 /// The header checkbox: every row of this page, indeterminate when some are selected.
 #[component]
-pub fn PageCheckbox(picker: Picker, rows: StoredValue<Vec<Pick>>) -> impl IntoView {
+pub fn PageCheckbox(picker: Picker, rows: Signal<Vec<Pick>>, busy: Signal<bool>) -> impl IntoView {
     let state = move || {
-        rows.with_value(|rows| {
+        rows.with(|rows| {
             let n = rows.iter().filter(|(id, _)| picker.is_picked(*id)).count();
             (!rows.is_empty() && n == rows.len(), n > 0)
         })
@@ -141,11 +152,12 @@ pub fn PageCheckbox(picker: Picker, rows: StoredValue<Vec<Pick>>) -> impl IntoVi
             type="checkbox"
             class="row-check"
             aria-label="Select all on this page"
+            disabled=move || busy.get()
             prop:checked=move || state().0
             prop:indeterminate=move || { let (all, some) = state(); some && !all }
             on:change=move |e| {
                 let on = event_target_checked(&e);
-                rows.with_value(|rows| picker.set(rows, on));
+                rows.with(|rows| picker.set(rows, on));
             }
         />
     }
@@ -156,16 +168,17 @@ pub fn PageCheckbox(picker: Picker, rows: StoredValue<Vec<Pick>>) -> impl IntoVi
 #[component]
 pub fn SelectAllBanner(
     picker: Picker,
-    rows: StoredValue<Vec<Pick>>,
-    view: UserListQuery,
+    rows: Signal<Vec<Pick>>,
+    /// The view in the URL, counted when offered.
+    view: Memo<UserListQuery>,
     /// Whether the view has other pages.
-    more: bool,
+    more: Signal<bool>,
+    busy: Signal<bool>,
 ) -> impl IntoView {
     let page_selected =
-        move || rows.with_value(|rows| !rows.is_empty() && rows.iter().all(|(id, _)| picker.is_picked(*id)));
-    let view = StoredValue::new(view.first_page());
+        move || rows.with(|rows| !rows.is_empty() && rows.iter().all(|(id, _)| picker.is_picked(*id)));
     view! {
-        <Show when=move || more && page_selected()>
+        <Show when=move || more.get() && page_selected() && !busy.get()>
             <div class="select-all-banner" role="status">
                 {move || match picker.all_matching.get() {
                     Some(n) => view! {
@@ -173,10 +186,11 @@ pub fn SelectAllBanner(
                         <button type="button" class="link-button" on:click=move |_| picker.clear()>"Clear selection"</button>
                     }.into_any(),
                     None => {
-                        // Counted only when offered.
-                        let total = Resource::new(|| (), move |_| count_users(view.get_value()));
+                        // Counted only when offered, for the view as it is now.
+                        let counted = view.get_untracked().first_page();
+                        let total = Resource::new(|| (), move |_| count_users(counted.clone()));
                         view! {
-                        <span>{rows.with_value(|r| format!("All {} users on this page are selected.", r.len()))}</span>
+                        <span>{rows.with(|r| format!("All {} users on this page are selected.", r.len()))}</span>
                         <Suspense fallback=|| ()>
                             {move || Suspend::new(async move {
                                 total.await.ok().map(|n| view! {

@@ -27,6 +27,8 @@ pub fn RowActions(
     user: UserRow,
     /// Called with the chosen action.
     act: Callback<(RowAction, UserRow)>,
+    /// While true the menu can't be opened (the row belongs to a view being replaced).
+    busy: Signal<bool>,
 ) -> impl IntoView {
     let status_change = if user.status == UserStatus::Deactivated {
         (RowAction::Reactivate, "Reactivate")
@@ -48,6 +50,7 @@ pub fn RowActions(
             items
             act
             leading=ViewFn::from(move || view! { <a href=edit.clone() role="menuitem" tabindex="-1">"Edit"</a> })
+            disabled=busy
         />
     }
 }
@@ -108,8 +111,11 @@ pub fn RowDialogs(
     });
     let target = move || pending.get_untracked().map(|(_, u)| u);
     // Deactivating or deleting someone withdraws the invitations they sent: the dialog says
-    // how many, from the server's preview of the same change.
-    let withdrawn = LocalResource::new(move || {
+    // how many, from the server's preview of the same change. (A signal filled by a task, not
+    // a resource: a resource read here would suspend the page's dialogs while it loads.)
+    let withdrawn = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        withdrawn.set(None);
         let asked = pending.get().and_then(|(action, user)| {
             let kind = match action {
                 RowAction::Deactivate => BulkKind::Deactivate,
@@ -118,24 +124,25 @@ pub fn RowDialogs(
             };
             Some((kind, user.id))
         });
-        async move {
-            let (kind, id) = asked?;
+        let Some((kind, id)) = asked else { return };
+        leptos::task::spawn_local(async move {
             let action = BulkAction {
                 kind,
                 role: None,
                 teams: vec![],
             };
-            let n = preview_bulk(Selection::of(vec![id]), action)
-                .await
-                .ok()?
-                .invitations_withdrawn;
-            (n > 0).then(|| {
+            let Ok(preview) = preview_bulk(Selection::of(vec![id]), action).await else {
+                return;
+            };
+            let n = preview.invitations_withdrawn;
+            let still = pending.with_untracked(|p| p.as_ref().is_some_and(|(_, u)| u.id == id));
+            if n > 0 && still {
                 let noun = if n == 1 { "invitation" } else { "invitations" };
-                format!("Their {n} pending {noun} will be withdrawn.")
-            })
-        }
+                withdrawn.set(Some(format!("Their {n} pending {noun} will be withdrawn.")));
+            }
+        });
     });
-    let withdrawn = move || withdrawn.get().flatten().map(|text| view! { <p>{text}</p> });
+    let withdrawn = move || withdrawn.get().map(|text| view! { <p>{text}</p> });
     let finish = move |message: String| {
         pending.set(None);
         notice.set(Some(message));

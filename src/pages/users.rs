@@ -33,11 +33,67 @@ pub fn UsersPage() -> impl IntoView {
         let params = params.read();
         UserListQuery::from_params(|name| params.get(name))
     });
-    let page = Resource::new(move || view.get(), list_users);
-    // --- Live updates (components::live): another admin's change refetches rows and tab counts.
+    // Each answer carries the view it answers, so the page can tell when what it shows is
+    // not (yet) the view in the URL.
+    let page = Resource::new(
+        move || view.get(),
+        |asked| async move { (asked.clone(), list_users(asked).await) },
+    );
+    // Everything that reads the answers lives inside this Transition: a read while a new view
+    // loads then waits here, with the table on screen, instead of in the app's Suspense.
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
+            <UsersView view page />
+        </Transition>
+    }
+}
+
+/// The page's answers: each with the view it answers.
+type PageResource = Resource<(UserListQuery, Result<UserPage, crate::error::AppError>)>;
+
+#[component]
+fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
+    // Newer rows for the view on screen, fetched in the background after a change (live or
+    // one's own), so the table updates row by row: what is not changed keeps its checkbox,
+    // open menu and focus.
+    let fresh = RwSignal::new(None::<Shown>);
+    let asked = StoredValue::new(0_u64);
+    let refresh = Callback::new(move |()| {
+        let Some((on_screen, _)) = page.get_untracked() else {
+            return;
+        };
+        let n = asked.get_value() + 1;
+        asked.set_value(n);
+        leptos::task::spawn_local(async move {
+            if let Ok(rows) = list_users(on_screen.clone()).await {
+                // Only the latest answer counts, and only while its view is still on screen.
+                if asked.get_value() == n && page.get_untracked().is_some_and(|(v, _)| v == on_screen) {
+                    fresh.set(Some((on_screen, rows)));
+                }
+            }
+        });
+    });
+    // What the table shows: the answer for some view (the URL's, or the one before while the
+    // URL's loads), as freshly as known.
+    let shown = Memo::new(move |_| {
+        let (answered, result) = page.get()?;
+        match fresh.get() {
+            Some((v, rows)) if v == answered => Some((v, rows)),
+            _ => result.ok().map(|rows| (answered, rows)),
+        }
+    });
+    // The latest answer's error, if it is one.
+    let error = Memo::new(move |_| page.get().and_then(|(_, result)| result.err()));
+    // A search typed but not yet applied (its 250 ms wait).
+    let typing = RwSignal::new(false);
+    // The rows on screen are not the view asked for: they can't be chosen or acted on.
+    let busy = Signal::derive(move || {
+        typing.get() || shown.with(|s| s.as_ref().map(|(v, _)| v) != Some(&view.get()))
+    });
+    // --- Live updates (components::live): another admin's change refreshes rows and tab counts.
     use crate::components::live::{use_live_updates, LiveIndicator};
     let live = use_live_updates(&crate::model::LiveKind::ALL);
-    Effect::watch(move || live.changes.get(), move |_, _, _| page.refetch(), false);
+    Effect::watch(move || live.changes.get(), move |_, _, _| refresh.run(()), false);
     // --- end of live updates
     let navigate = use_navigate();
     // Filters and sorting add history entries (Back undoes them); typing a search replaces.
@@ -55,13 +111,13 @@ pub fn UsersPage() -> impl IntoView {
     let choices = Resource::new(|| (), |_| user_filter_choices());
     let me = expect_context::<MeResource>().0;
     let notice = RwSignal::new(None::<String>);
-    let on_added = Callback::new(move |()| page.refetch());
+    let on_added = refresh;
     let pending = RwSignal::new(None::<(RowAction, UserRow)>);
     let picker = Picker::default();
     let invite_picker = Picker::default();
     let bulk = RwSignal::new(None::<BulkRequest>);
     let last_change = RwSignal::new(None::<BulkOutcome>);
-    // A new filter starts a new selection; paging keeps it.
+    // A new filter starts a new selection, and says so; paging, sorting and live updates keep it.
     let filter = Memo::new(move |_| {
         let v = view.get();
         (v.tab, v.search, v.role, v.team, v.account)
@@ -69,6 +125,9 @@ pub fn UsersPage() -> impl IntoView {
     Effect::watch(
         move || filter.get(),
         move |_, _, _| {
+            if picker.count() + invite_picker.count() > 0 {
+                notice.set(Some("Selection cleared: the filter changed.".into()));
+            }
             picker.clear();
             invite_picker.clear();
         },
@@ -85,7 +144,7 @@ pub fn UsersPage() -> impl IntoView {
     let on_bulk_done = Callback::new(move |outcome: BulkOutcome| {
         picker.clear();
         last_change.set(Some(outcome));
-        page.refetch();
+        refresh.run(());
     });
     // A row's Change role and Change team open the bulk dialogs for that one person.
     let act = Callback::new(move |(action, user): (RowAction, UserRow)| {
@@ -107,7 +166,7 @@ pub fn UsersPage() -> impl IntoView {
     });
     let on_invitations_done = Callback::new(move |()| {
         invite_picker.clear();
-        page.refetch();
+        refresh.run(());
     });
     let may = move |permission: Permission| {
         Signal::derive(move || {
@@ -145,14 +204,10 @@ pub fn UsersPage() -> impl IntoView {
             </div>
         </div>
         <Toast notice />
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                page.await.ok().map(|p| view! { <Tabs view=view.get_untracked() page=p /> })
-            })}
-        </Transition>
-        <Toolbar view go choices />
+        <Tabs view shown />
+        <Toolbar view go choices typing />
         <Show when=move || { can_manage.get() && !matches!(view.get().tab, UserTab::Invited | UserTab::AwaitingApproval) && picker.count() > 0 }>
-            <ActionBar count=Signal::derive(move || picker.count()) open=open_bulk clear=Callback::new(move |()| picker.clear()) />
+            <ActionBar count=Signal::derive(move || picker.count()) open=open_bulk clear=Callback::new(move |()| picker.clear()) busy />
         </Show>
         // The Awaiting approval tab's own bar (pages::approvals).
         <Show when=move || { can_manage.get() && view.get().tab == UserTab::AwaitingApproval && picker.count() > 0 }>
@@ -161,44 +216,50 @@ pub fn UsersPage() -> impl IntoView {
                 selection=Callback::new(move |()| picker.selection(&view.get_untracked()))
                 choices
                 notice
-                on_done=Callback::new(move |()| { picker.clear(); page.refetch(); })
+                on_done=Callback::new(move |()| { picker.clear(); refresh.run(()); })
                 clear=Callback::new(move |()| picker.clear())
             />
         </Show>
         <Show when=move || { can_invite.get() && view.get().tab == UserTab::Invited && invite_picker.count() > 0 }>
             <InvitationBar
+                busy
                 count=Signal::derive(move || invite_picker.count())
                 open=Callback::new(move |action| pending_invitation.set(Some((action, invite_picker.picks()))))
                 clear=Callback::new(move |()| invite_picker.clear())
             />
         </Show>
-        <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Ok(p) => {
-                        let picker = can_manage.get_untracked().then_some(picker);
-                        let invite_picker = can_invite.get_untracked().then_some(invite_picker);
-                        view! { <Results view=view.get_untracked() page=p go picker act invite_picker act_invitation /> }.into_any()
-                    }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        {move || error.get().map(|error| view! { <ErrorNotice error /> })}
+        // Made once: the rows follow `shown`, so nothing here is re-created by a new answer.
+        <Results view shown busy go picker=can_manage.get_untracked().then_some(picker) act
+            invite_picker=can_invite.get_untracked().then_some(invite_picker) act_invitation />
     }
 }
 
+/// An answer of the users table and the view it answers.
+type Shown = (UserListQuery, UserPage);
+
+/// The rows on screen, from `shown`.
+fn rows_of<T: Clone + Send + Sync + 'static>(
+    shown: Memo<Option<Shown>>,
+    pick: fn(&UserPage) -> &Vec<T>,
+) -> Signal<Vec<T>> {
+    Signal::derive(move || shown.with(|s| s.as_ref().map(|(_, p)| pick(p).clone()).unwrap_or_default()))
+}
+
+/// The tabs: each link is built from the view in the URL when it is used, so a click while a
+/// page loads keeps every other choice; the counts are the latest known.
 #[component]
-fn Tabs(view: UserListQuery, page: UserPage) -> impl IntoView {
+fn Tabs(view: Memo<UserListQuery>, shown: Memo<Option<Shown>>) -> impl IntoView {
     view! {
         <div class="tabs" role="tablist" aria-label="Users by status">
             {UserTab::ALL
                 .into_iter()
                 .map(|tab| {
-                    let href = UserListQuery { tab, ..view.first_page() }.href();
-                    let selected = tab == view.tab;
-                    let count = page.counts.of(tab);
+                    let href = move || UserListQuery { tab, ..view.get().first_page() }.href();
+                    let selected = move || (tab == view.get().tab).to_string();
+                    let count = move || shown.with(|s| s.as_ref().map(|(_, p)| p.counts.of(tab)));
                     view! {
-                        <A href=href attr:role="tab" attr:aria-selected=selected.to_string() attr:class="tab">
+                        <A href=href attr:role="tab" attr:aria-selected=selected attr:class="tab">
                             {tab.label()}
                             <span class="count">{count}</span>
                         </A>
@@ -215,6 +276,8 @@ fn Toolbar(
     view: Memo<UserListQuery>,
     go: Callback<(UserListQuery, bool)>,
     choices: Resource<Result<crate::model::FilterChoices, crate::error::AppError>>,
+    /// True from a keystroke until its search is in the URL.
+    typing: RwSignal<bool>,
 ) -> impl IntoView {
     let pending = StoredValue::new(None::<TimeoutHandle>);
     let on_search = move |e: ev::Event| {
@@ -222,8 +285,10 @@ fn Toolbar(
         if let Some(handle) = pending.get_value() {
             handle.clear();
         }
+        typing.set(view.get_untracked().search != text);
         let handle = set_timeout_with_handle(
             move || {
+                typing.set(false);
                 let current = view.get_untracked();
                 if current.search != text {
                     go.run((
@@ -363,8 +428,12 @@ fn FilterSelect(
 
 #[component]
 fn Results(
-    view: UserListQuery,
-    page: UserPage,
+    /// The view in the URL: every control builds its next view from it when used.
+    view: Memo<UserListQuery>,
+    /// The rows on screen and the view they answer.
+    shown: Memo<Option<Shown>>,
+    /// The rows on screen are not the URL's view (yet).
+    busy: Signal<bool>,
     go: Callback<(UserListQuery, bool)>,
     /// The selection, when the viewer may change users (rows get checkboxes and a menu).
     picker: Option<Picker>,
@@ -373,115 +442,151 @@ fn Results(
     invite_picker: Option<Picker>,
     act_invitation: Callback<(InvitationAction, InvitationRow)>,
 ) -> impl IntoView {
-    let now = page.now;
-    let filtered =
-        !view.search.is_empty() || view.role.is_some() || view.team.is_some() || view.account.is_some();
-    let empty = page.users.is_empty() && page.invitations.is_empty();
-    let clear_href = UserListQuery {
-        tab: view.tab,
-        sort: view.sort,
-        desc: view.desc,
-        per_page: view.per_page,
-        ..Default::default()
-    }
-    .href();
-    let table = if view.tab == UserTab::Invited {
-        let picks = StoredValue::new(
-            page.invitations
-                .iter()
-                .map(|i| (i.id, i.email.clone()))
-                .collect::<Vec<_>>(),
-        );
-        view! { <InvitationsTable rows=page.invitations picks now picker=invite_picker act=act_invitation /> }
-            .into_any()
-    } else {
-        let more = page.next.is_some() || page.prev.is_some();
-        let picks = StoredValue::new(
-            page.users
-                .iter()
-                .map(|u| (u.id.0, u.name.clone()))
-                .collect::<Vec<_>>(),
-        );
-        view! {
-            {picker.map(|picker| view! { <SelectAllBanner picker rows=picks view=view.clone() more /> })}
-            <UsersTable view=view.clone() rows=page.users picks now picker act />
-        }
-        .into_any()
+    let now = Signal::derive(move || shown.with(|s| s.as_ref().map_or(0, |(_, p)| p.now)));
+    let cursors = move || {
+        shown.with(|s| {
+            s.as_ref()
+                .map(|(_, p)| (p.prev.clone(), p.next.clone()))
+                .unwrap_or_default()
+        })
     };
-    let prev = page.prev.map(|c| {
+    let users = rows_of(shown, |p| &p.users);
+    let invitations = rows_of(shown, |p| &p.invitations);
+    let filtered = move || {
+        let v = view.get();
+        !v.search.is_empty() || v.role.is_some() || v.team.is_some() || v.account.is_some()
+    };
+    let empty = move || !busy.get() && users.with(Vec::is_empty) && invitations.with(Vec::is_empty);
+    let clear_href = move || {
+        let v = view.get();
         UserListQuery {
-            after: None,
-            before: Some(c),
-            ..view.clone()
+            tab: v.tab,
+            sort: v.sort,
+            desc: v.desc,
+            per_page: v.per_page,
+            ..Default::default()
         }
         .href()
+    };
+    // The table follows the tab on screen, which is the URL's once its rows arrive.
+    let invited =
+        Memo::new(move |_| shown.with(|s| s.as_ref().is_some_and(|(v, _)| v.tab == UserTab::Invited)));
+    // Made here, not in `table`: a table being replaced may still read them.
+    let invitation_picks = Signal::derive(move || {
+        invitations.with(|rows| rows.iter().map(|i| (i.id, i.email.clone())).collect::<Vec<_>>())
     });
-    let next = page.next.map(|c| {
-        UserListQuery {
-            after: Some(c),
-            before: None,
-            ..view.clone()
+    let user_picks = Signal::derive(move || {
+        users.with(|rows| rows.iter().map(|u| (u.id.0, u.name.clone())).collect::<Vec<_>>())
+    });
+    let more = Signal::derive(move || {
+        let (prev, next) = cursors();
+        prev.is_some() || next.is_some()
+    });
+    let table = move || {
+        if invited.get() {
+            let picks = invitation_picks;
+            view! { <InvitationsTable rows=invitations picks now busy picker=invite_picker act=act_invitation /> }.into_any()
+        } else {
+            let picks = user_picks;
+            view! {
+                {picker.map(|picker| view! { <SelectAllBanner picker rows=picks view more busy /> })}
+                <UsersTable view rows=users picks now busy picker act />
+            }
+            .into_any()
         }
-        .href()
-    });
-    let per_page_view = view.clone();
+    };
+    // Another page of the rows on screen; not while they are being replaced.
+    let page_link = move |before: bool| {
+        let (prev, next) = cursors();
+        let cursor = if before { prev } else { next };
+        cursor.filter(|_| !busy.get()).map(|c| {
+            let v = view.get();
+            if before {
+                UserListQuery {
+                    after: None,
+                    before: Some(c),
+                    ..v
+                }
+            } else {
+                UserListQuery {
+                    after: Some(c),
+                    before: None,
+                    ..v
+                }
+            }
+            .href()
+        })
+    };
+    let pager_link = move |before: bool, text: &'static str, rel: &'static str| {
+        move || match page_link(before) {
+            Some(href) => view! { <A href=href attr:rel=rel>{text}</A> }.into_any(),
+            None => view! { <span class="disabled" aria-disabled="true">{text}</span> }.into_any(),
+        }
+    };
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" class:busy=move || busy.get()>
+            <div class="busy-bar" aria-hidden="true"></div>
             {table}
-            {empty.then(|| view! {
+            <Show when=empty>
                 <p class="empty">
-                    {if filtered { "No users match this search and these filters. " } else { "No one here yet. " }}
-                    {filtered.then(|| view! { <A href=clear_href.clone()>"Clear search and filters"</A> })}
+                    {move || if filtered() { "No users match this search and these filters. " } else { "No one here yet. " }}
+                    <Show when=filtered>
+                        <A href=clear_href>"Clear search and filters"</A>
+                    </Show>
                 </p>
-            })}
+            </Show>
         </div>
         <div class="pager">
             <label class="per-page">
                 "Rows per page"
-                <select on:change=move |e| {
-                    if let Ok(per_page) = event_target_value(&e).parse() {
-                        go.run((UserListQuery { per_page, ..per_page_view.first_page() }, false));
+                <select
+                    prop:value=move || view.get().per_page.to_string()
+                    on:change=move |e| {
+                        if let Ok(per_page) = event_target_value(&e).parse() {
+                            go.run((UserListQuery { per_page, ..view.get_untracked().first_page() }, false));
+                        }
                     }
-                }>
+                >
                     {PAGE_SIZES
                         .into_iter()
-                        .map(|n| view! { <option value=n.to_string() selected=n == view.per_page>{n}</option> })
+                        .map(|n| view! { <option value=n.to_string() selected=move || n == view.get().per_page>{n}</option> })
                         .collect_view()}
                 </select>
             </label>
             <nav class="pages" aria-label="Pages">
-                {match prev {
-                    Some(href) => view! { <A href=href attr:rel="prev">"Previous"</A> }.into_any(),
-                    None => view! { <span class="disabled" aria-disabled="true">"Previous"</span> }.into_any(),
-                }}
-                {match next {
-                    Some(href) => view! { <A href=href attr:rel="next">"Next"</A> }.into_any(),
-                    None => view! { <span class="disabled" aria-disabled="true">"Next"</span> }.into_any(),
-                }}
+                {pager_link(true, "Previous", "prev")}
+                {pager_link(false, "Next", "next")}
             </nav>
         </div>
     }
 }
 
-/// A column header that sorts by its column; a second click reverses the order.
+/// A column header that sorts by its column; a second click reverses the order. Its link is
+/// the URL's view with this sort, whatever the rows on screen answer.
 #[component]
-fn SortHeader(view: UserListQuery, sort: UserSort, label: &'static str) -> impl IntoView {
-    let active = view.sort == sort;
+fn SortHeader(view: Memo<UserListQuery>, sort: UserSort, label: &'static str) -> impl IntoView {
     // Times read best newest first; text A to Z.
     let first_desc = matches!(sort, UserSort::LastSeen | UserSort::Created);
-    let desc = if active { !view.desc } else { first_desc };
-    let href = UserListQuery {
-        sort,
-        desc,
-        ..view.first_page()
-    }
-    .href();
-    let aria_sort = match (active, view.desc) {
+    let state = move || {
+        let v = view.get();
+        (v.sort == sort, v.desc)
+    };
+    let href = move || {
+        let v = view.get();
+        let desc = if v.sort == sort { !v.desc } else { first_desc };
+        UserListQuery {
+            sort,
+            desc,
+            ..v.first_page()
+        }
+        .href()
+    };
+    let aria_sort = move || match state() {
         (false, _) => "none",
         (true, false) => "ascending",
         (true, true) => "descending",
     };
-    let arrow = match (active, view.desc) {
+    let arrow = move || match state() {
         (false, _) => "",
         (true, false) => " ↑",
         (true, true) => " ↓",
@@ -498,41 +603,42 @@ fn SortHeader(view: UserListQuery, sort: UserSort, label: &'static str) -> impl 
 
 #[component]
 fn UsersTable(
-    view: UserListQuery,
-    rows: Vec<UserRow>,
+    view: Memo<UserListQuery>,
+    rows: Signal<Vec<UserRow>>,
     /// The rows as the selection sees them.
-    picks: StoredValue<Vec<Pick>>,
-    now: i64,
+    picks: Signal<Vec<Pick>>,
+    now: Signal<i64>,
+    busy: Signal<bool>,
     /// The selection, when the viewer may change users.
     picker: Option<Picker>,
     act: Callback<(RowAction, UserRow)>,
 ) -> impl IntoView {
     view! {
-        <table class="data-table" role="table">
+        <table class="data-table" role="table" aria-busy=move || busy.get().to_string()>
             <caption class="visually-hidden">"Users"</caption>
             <thead role="rowgroup">
                 <tr role="row">
                     {picker.map(|picker| view! {
-                        <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows=picks /></th>
+                        <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows=picks busy /></th>
                     })}
-                    <SortHeader view=view.clone() sort=UserSort::Name label="Name" />
-                    <SortHeader view=view.clone() sort=UserSort::Email label="Email" />
+                    <SortHeader view sort=UserSort::Name label="Name" />
+                    <SortHeader view sort=UserSort::Email label="Email" />
                     <th scope="col" role="columnheader">"Role"</th>
                     <th scope="col" role="columnheader">"Team"</th>
-                    <SortHeader view=view.clone() sort=UserSort::Status label="Status" />
-                    <SortHeader view=view.clone() sort=UserSort::LastSeen label="Last seen" />
-                    <SortHeader view=view sort=UserSort::Created label="Created" />
+                    <SortHeader view sort=UserSort::Status label="Status" />
+                    <SortHeader view sort=UserSort::LastSeen label="Last seen" />
+                    <SortHeader view sort=UserSort::Created label="Created" />
                     {picker.map(|_| view! {
                         <th scope="col" role="columnheader"><span class="visually-hidden">"Actions"</span></th>
                     })}
                 </tr>
             </thead>
             <tbody role="rowgroup">
-                {rows
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, user)| view! { <UserTableRow user index picks now picker act /> })
-                    .collect_view()}
+                // Keyed by the whole row: an unchanged row keeps its elements (an open menu,
+                // focus) when new rows arrive; a changed one is drawn anew.
+                <For each=move || rows.get() key=|user| user.clone() let:user>
+                    <UserTableRow user picks now busy picker act />
+                </For>
             </tbody>
         </table>
     }
@@ -541,25 +647,26 @@ fn UsersTable(
 #[component]
 fn UserTableRow(
     user: UserRow,
-    /// The row's place on the page, for shift-click ranges.
-    index: usize,
-    picks: StoredValue<Vec<Pick>>,
-    now: i64,
+    picks: Signal<Vec<Pick>>,
+    now: Signal<i64>,
+    busy: Signal<bool>,
     picker: Option<Picker>,
     act: Callback<(RowAction, UserRow)>,
 ) -> impl IntoView {
     let check = picker.map(|picker| {
-        view! { <td role="cell" class="check-cell"><RowCheckbox picker rows=picks index /></td> }
+        let pick = (user.id.0, user.name.clone());
+        view! { <td role="cell" class="check-cell"><RowCheckbox picker rows=picks pick busy /></td> }
     });
     let actions = picker.map(|_| {
         let user = user.clone();
-        view! { <td role="cell" class="row-actions"><RowActions user act /></td> }
+        view! { <td role="cell" class="row-actions"><RowActions user act busy /></td> }
     });
     let teams = if user.teams.is_empty() {
         "—".to_string()
     } else {
         user.teams.join(", ")
     };
+    let (last_seen, created) = (user.last_seen_at, user.created_at);
     view! {
         <tr role="row">
             {check}
@@ -573,10 +680,10 @@ fn UserTableRow(
                 <span class=format!("status status-{}", user.status.key())>{user.status.label()}</span>
             </td>
             <td role="cell" data-label="Last seen">
-                <RelativeTime now at=user.last_seen_at />
+                {move || view! { <RelativeTime now=now.get() at=last_seen /> }}
             </td>
             <td role="cell" data-label="Created">
-                <RelativeTime now at=Some(user.created_at) />
+                {move || view! { <RelativeTime now=now.get() at=Some(created) /> }}
             </td>
             {actions}
         </tr>
@@ -585,21 +692,22 @@ fn UserTableRow(
 
 #[component]
 fn InvitationsTable(
-    rows: Vec<InvitationRow>,
+    rows: Signal<Vec<InvitationRow>>,
     /// The rows as the selection sees them (id, email).
-    picks: StoredValue<Vec<Pick>>,
-    now: i64,
+    picks: Signal<Vec<Pick>>,
+    now: Signal<i64>,
+    busy: Signal<bool>,
     /// The selection, when the viewer may manage invitations (rows get checkboxes and a menu).
     picker: Option<Picker>,
     act: Callback<(InvitationAction, InvitationRow)>,
 ) -> impl IntoView {
     view! {
-        <table class="data-table" role="table">
+        <table class="data-table" role="table" aria-busy=move || busy.get().to_string()>
             <caption class="visually-hidden">"Invitations"</caption>
             <thead role="rowgroup">
                 <tr role="row">
                     {picker.map(|picker| view! {
-                        <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows=picks /></th>
+                        <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows=picks busy /></th>
                     })}
                     <th scope="col" role="columnheader">"Email"</th>
                     <th scope="col" role="columnheader">"Role"</th>
@@ -614,23 +722,23 @@ fn InvitationsTable(
                 </tr>
             </thead>
             <tbody role="rowgroup">
-                {rows
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, i)| {
-                        let check = picker.map(|picker| view! {
-                            <td role="cell" class="check-cell"><RowCheckbox picker rows=picks index /></td>
+                <For each=move || rows.get() key=|i| i.clone() let:i>
+                    {
+                        let check = picker.map(|picker| {
+                            let pick = (i.id, i.email.clone());
+                            view! { <td role="cell" class="check-cell"><RowCheckbox picker rows=picks pick busy /></td> }
                         });
                         let actions = picker.map(|_| {
                             let invitation = i.clone();
-                            view! { <td role="cell" class="row-actions"><InvitationActions invitation act /></td> }
+                            view! { <td role="cell" class="row-actions"><InvitationActions invitation act busy /></td> }
                         });
                         let teams = if i.teams.is_empty() { "—".to_string() } else { i.teams.join(", ") };
+                        let (sent, expires_at, accepted) = (i.sent_at, i.expires_at, i.status == InvitationStatus::Accepted);
                         // An accepted invitation no longer expires.
-                        let expires = if i.status == InvitationStatus::Accepted {
+                        let expires = move || if accepted {
                             view! { <span class="muted">"—"</span> }.into_any()
                         } else {
-                            view! { <RelativeTime now at=Some(i.expires_at) /> }.into_any()
+                            view! { <RelativeTime now=now.get() at=Some(expires_at) /> }.into_any()
                         };
                         view! {
                             <tr role="row">
@@ -639,7 +747,7 @@ fn InvitationsTable(
                                 <td role="cell" data-label="Role">{i.role}</td>
                                 <td role="cell" data-label="Team">{teams}</td>
                                 <td role="cell" data-label="Invited by">{i.invited_by}</td>
-                                <td role="cell" data-label="Sent"><RelativeTime now at=Some(i.sent_at) /></td>
+                                <td role="cell" data-label="Sent">{move || view! { <RelativeTime now=now.get() at=Some(sent) /> }}</td>
                                 <td role="cell" data-label="Expires">{expires}</td>
                                 <td role="cell" data-label="Status">
                                     <span class=format!("status status-{}", i.status.key())>{i.status.label()}</span>
@@ -647,8 +755,8 @@ fn InvitationsTable(
                                 {actions}
                             </tr>
                         }
-                    })
-                    .collect_view()}
+                    }
+                </For>
             </tbody>
         </table>
     }

@@ -3,6 +3,10 @@
 //! One crate, built twice by cargo-leptos: with `ssr` for the axum server and with `hydrate`
 //! for the WASM that makes the server-rendered pages interactive.
 
+// The release WASM build computes the layout of deeply nested view types (a page's whole
+// tree is one type); the default limit of 128 is not enough for the users table.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;

@@ -327,3 +327,87 @@ async fn reactivating_in_bulk_emails_each_person_and_spends_the_allowance_all_or
         0
     );
 }
+
+#[tokio::test]
+async fn an_admins_change_of_someones_login_email_is_the_companys_email_and_waits_for_the_owners_confirmation(
+) {
+    let app = TestApp::spawn().await;
+    let owner_email = email("owner");
+    let owner = app
+        .sign_up_unconfirmed("Initech", "Olivia Owner", &owner_email)
+        .await;
+    let member = app.role_id(&owner_email, "member").await.to_string();
+    let victim = email("victim");
+    let r = app
+        .call(
+            "users/create",
+            &[
+                ("user[name]", "Vic Tim"),
+                ("user[email]", &victim),
+                ("user[role]", &member),
+                ("user[status]", "Deactivated"),
+            ],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id = r.body.trim().to_string();
+    let elsewhere = email("elsewhere");
+    let r = app
+        .call(
+            "users/update",
+            &[
+                ("edit[id]", &id),
+                ("edit[version]", "1"),
+                ("edit[name]", "Vic Tim"),
+                ("edit[email]", &elsewhere),
+            ],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("until its owner confirms"), "{}", r.body);
+    assert_eq!(
+        emails_to(&app, &victim).await + emails_to(&app, &elsewhere).await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_strangers_join_request_does_not_move_the_companys_allowance() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let form = [
+        ("settings[company_name]", "Initech"),
+        ("settings[invitation_validity_days]", "7"),
+        ("settings[allow_join_requests]", "true"),
+    ];
+    let saved = app.call("settings/save", &form, Some(&c.owner)).await.json();
+    let code = saved["join_link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let before = app.call("settings/mail", &[], Some(&c.owner)).await.json()["left_today"].clone();
+    let stranger = email("stranger");
+    app.call(
+        "join/request",
+        &[
+            ("code", &code),
+            ("name", "Stra Nger"),
+            ("email", &stranger),
+            ("password", common::PASSWORD),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM users WHERE status = 'pending_email'")
+            .await,
+        1
+    );
+    let after = app.call("settings/mail", &[], Some(&c.owner)).await.json()["left_today"].clone();
+    assert_eq!(before, after);
+}

@@ -116,7 +116,8 @@ pub fn is_invisible(c: char) -> bool {
 /// letters, as in "evil.example" or "acme.co.uk" (but not "J. R. Smith", "J.R." or "2.0"): text
 /// that mail clients turn into a link.
 pub fn is_domain_dot(chars: &[char], i: usize) -> bool {
-    matches!(chars.get(i), Some('.' | '\u{FF0E}'))
+    // Ideographic full stops count: IDNA (and so browsers) read them as dots.
+    matches!(chars.get(i), Some('.' | '\u{FF0E}' | '\u{3002}' | '\u{FF61}'))
         && i > 0
         && chars[i - 1].is_alphanumeric()
         && chars
@@ -138,11 +139,17 @@ fn fold_compatible(name: &str) -> String {
     name.to_lowercase()
 }
 
-/// `name` folded as [`fold_compatible`], then with lookalike letters folded to the Latin ones
-/// they imitate ("Rοster" with a Greek omicron reads "roster"). The table keeps to the common
-/// Cyrillic and Greek lookalikes, which NFKC leaves alone.
+/// `name` folded as [`fold_compatible`], without combining marks on the server ("Róster",
+/// "R̶oster"), then with lookalike letters folded to the Latin ones they imitate ("Rοster" with
+/// a Greek omicron reads "roster"). The table keeps to common Cyrillic, Greek, Armenian,
+/// Cherokee and small-capital lookalikes, which NFKC leaves alone.
 fn fold_lookalikes(name: &str) -> String {
-    fold_compatible(name)
+    let folded = fold_compatible(name);
+    #[cfg(feature = "ssr")]
+    let folded: String = unicode_normalization::UnicodeNormalization::nfkd(folded.as_str())
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect();
+    folded
         .chars()
         .map(|c| match c {
             'а' | 'α' => 'a',
@@ -156,10 +163,10 @@ fn fold_lookalikes(name: &str) -> String {
             'к' | 'κ' => 'k',
             'ӏ' => 'l',
             'м' => 'm',
-            'о' | 'ο' | '0' => 'o',
+            'о' | 'ο' | '0' | 'օ' | 'ᴏ' => 'o',
             'р' | 'ρ' => 'p',
             'ԛ' => 'q',
-            'г' | 'ʀ' => 'r',
+            'г' | 'ʀ' | 'ꭱ' | 'Ꭱ' => 'r',
             'ѕ' | 'ꜱ' => 's',
             'т' | 'τ' => 't',
             'υ' | 'ս' => 'u',
@@ -431,6 +438,8 @@ mod tests {
             "roster.app",
             "Acme.COM",
             "Acme (acme.co.uk)",
+            "evil\u{3002}com Team",
+            "evil\u{FF61}com",
         ] {
             let err = CompanyName::parse(bad).unwrap_err();
             assert_eq!(err.field_name(), Some("company_name"), "{bad:?}");
@@ -449,6 +458,11 @@ mod tests {
             "R\u{43e}\u{455}ter Team",
             "R\u{39f}STER",
             "  \u{201c}Roster\u{201d} Billing",
+            "R\u{585}ster Security",
+            "\u{13A1}oster Security",
+            "R\u{1D0F}ster",
+            "Ro\u{336}ster",
+            "R\u{F3}ster",
         ] {
             let err = CompanyName::parse(bad).unwrap_err();
             assert_eq!(err.field_name(), Some("company_name"), "{bad:?}");

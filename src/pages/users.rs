@@ -688,6 +688,8 @@ fn UserTableRow(
             {actions}
         </tr>
     }
+    // Erased: the row's full type nests too deep for the release build.
+    .into_any()
 }
 
 #[component]
@@ -722,42 +724,61 @@ fn InvitationsTable(
                 </tr>
             </thead>
             <tbody role="rowgroup">
-                <For each=move || rows.get() key=|i| i.clone() let:i>
-                    {
-                        let check = picker.map(|picker| {
-                            let pick = (i.id, i.email.clone());
-                            view! { <td role="cell" class="check-cell"><RowCheckbox picker rows=picks pick busy /></td> }
-                        });
-                        let actions = picker.map(|_| {
-                            let invitation = i.clone();
-                            view! { <td role="cell" class="row-actions"><InvitationActions invitation act busy /></td> }
-                        });
-                        let teams = if i.teams.is_empty() { "—".to_string() } else { i.teams.join(", ") };
-                        let (sent, expires_at, accepted) = (i.sent_at, i.expires_at, i.status == InvitationStatus::Accepted);
-                        // An accepted invitation no longer expires.
-                        let expires = move || if accepted {
-                            view! { <span class="muted">"—"</span> }.into_any()
-                        } else {
-                            view! { <RelativeTime now=now.get() at=Some(expires_at) /> }.into_any()
-                        };
-                        view! {
-                            <tr role="row">
-                                {check}
-                                <th scope="row" role="rowheader" data-label="Email">{i.email}</th>
-                                <td role="cell" data-label="Role">{i.role}</td>
-                                <td role="cell" data-label="Team">{teams}</td>
-                                <td role="cell" data-label="Invited by">{i.invited_by}</td>
-                                <td role="cell" data-label="Sent">{move || view! { <RelativeTime now=now.get() at=Some(sent) /> }}</td>
-                                <td role="cell" data-label="Expires">{expires}</td>
-                                <td role="cell" data-label="Status">
-                                    <span class=format!("status status-{}", i.status.key())>{i.status.label()}</span>
-                                </td>
-                                {actions}
-                            </tr>
-                        }
-                    }
+                <For each=move || rows.get() key=|i| i.clone() let:invitation>
+                    <InvitationTableRow invitation picks now busy picker act />
                 </For>
             </tbody>
         </table>
     }
+}
+
+#[component]
+fn InvitationTableRow(
+    invitation: InvitationRow,
+    picks: Signal<Vec<Pick>>,
+    now: Signal<i64>,
+    busy: Signal<bool>,
+    picker: Option<Picker>,
+    act: Callback<(InvitationAction, InvitationRow)>,
+) -> impl IntoView {
+    let i = invitation;
+    let check = picker.map(|picker| {
+        let pick = (i.id, i.email.clone());
+        view! { <td role="cell" class="check-cell"><RowCheckbox picker rows=picks pick busy /></td> }
+    });
+    let actions = picker.map(|_| {
+        let invitation = i.clone();
+        view! { <td role="cell" class="row-actions"><InvitationActions invitation act busy /></td> }
+    });
+    let teams = if i.teams.is_empty() {
+        "—".to_string()
+    } else {
+        i.teams.join(", ")
+    };
+    let (sent, expires_at, accepted) = (i.sent_at, i.expires_at, i.status == InvitationStatus::Accepted);
+    // An accepted invitation no longer expires.
+    let expires = move || {
+        if accepted {
+            view! { <span class="muted">"—"</span> }.into_any()
+        } else {
+            view! { <RelativeTime now=now.get() at=Some(expires_at) /> }.into_any()
+        }
+    };
+    // Erased: the row's full type nests too deep for the release build.
+    view! {
+        <tr role="row">
+            {check}
+            <th scope="row" role="rowheader" data-label="Email">{i.email}</th>
+            <td role="cell" data-label="Role">{i.role}</td>
+            <td role="cell" data-label="Team">{teams}</td>
+            <td role="cell" data-label="Invited by">{i.invited_by}</td>
+            <td role="cell" data-label="Sent">{move || view! { <RelativeTime now=now.get() at=Some(sent) /> }}</td>
+            <td role="cell" data-label="Expires">{expires}</td>
+            <td role="cell" data-label="Status">
+                <span class=format!("status status-{}", i.status.key())>{i.status.label()}</span>
+            </td>
+            {actions}
+        </tr>
+    }
+    .into_any()
 }

@@ -229,6 +229,10 @@ pub(super) async fn start_email_change(
     now: i64,
 ) -> Result<(), AppError> {
     quota::email_change(tx, mailing.limits, change.user, now).await?;
+    if change.asked_by.is_some() {
+        // An admin's change mails two addresses they typed: it counts as the company's email.
+        quota::company_mail(tx, mailing.limits, company, 1, now).await?;
+    }
     let public_url = mailing.public_url;
     let new_email = change.new_email.as_str();
     sqlx::query(
@@ -419,7 +423,8 @@ async fn confirm_owner(
     now: i64,
 ) -> Result<CompanyId, AppError> {
     let row: Option<(i64, String)> = sqlx::query_as(
-        "SELECT company_id, name FROM users WHERE id = $1 AND email = $2 AND status = 'active'",
+        "SELECT company_id, name FROM users WHERE id = $1 AND email = $2 AND status = 'active'
+           AND id = (SELECT owner_id FROM companies WHERE companies.id = users.company_id)",
     )
     .bind(user.0)
     .bind(email)

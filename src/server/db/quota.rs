@@ -88,10 +88,14 @@ async fn company_counter<'e>(
     limits: &MailLimits,
     company: CompanyId,
 ) -> Result<Counter, sqlx::Error> {
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE company_id = $1")
-        .bind(company.0)
-        .fetch_one(db)
-        .await?;
+    // People the company has: a stranger's join request must not move its allowance (nor show
+    // through it whether the address was new).
+    let users: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE company_id = $1 AND status IN ('active', 'deactivated')",
+    )
+    .bind(company.0)
+    .fetch_one(db)
+    .await?;
     Ok(Counter {
         key: format!("company:{}:mail", company.0),
         window_ms: DAY_MS,

@@ -114,7 +114,9 @@ fn MailSection(notice: RwSignal<Option<String>>) -> impl IntoView {
             <Show when=move || matches!(allowance.get(), Some(Ok(MailAllowance { confirmed: false, .. })))>
                 <ActionForm action=resend>
                     <FormAlert error />
-                    <button type="submit" disabled=move || resend.pending().get()>"Send the link again"</button>
+                    <div class="form-actions">
+                        <button type="submit" class="secondary" disabled=move || resend.pending().get()>"Send the link again"</button>
+                    </div>
                 </ActionForm>
             </Show>
         </section>

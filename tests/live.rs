@@ -405,3 +405,25 @@ async fn a_missed_stretch_asks_each_viewer_to_reload_only_what_they_may_see() {
     }
     viewer.expect_quiet().await;
 }
+
+#[tokio::test]
+async fn an_admin_of_some_accounts_hears_of_peoples_changes_without_their_ids_or_names() {
+    let app = TestApp::spawn().await;
+    let (owner, owner_email, _, member) = company(&app).await;
+    let root = app.root_account(&owner_email).await;
+    let europe = app.sub_account(root, "Europe").await;
+    let admin_role = app.role_id(&owner_email, "admin").await;
+    let sam = email("sam");
+    let sam_id = app.add_user(&owner_email, "Sam Scoped", &sam, "member").await;
+    app.place(sam_id, &[(europe, admin_role)]).await;
+    let mut scoped = open_live(&app, &app.session_of(&sam).await).await;
+
+    // The member is outside Europe: Sam learns only that people changed, not who or by whom.
+    let r = app
+        .call("users/deactivate", &[("id", &member.to_string())], Some(&owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    scoped
+        .expect_change(&LiveEvent::everything(roster::model::LiveKind::Users))
+        .await;
+}

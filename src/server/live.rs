@@ -150,7 +150,7 @@ impl Live {
     }
 
     /// Events of the audience's company, as they happen on any instance; the stream passes
-    /// on only those the audience [admits](Audience::admits).
+    /// on only those the audience is [shown](Audience::shown), as it may see them.
     pub fn subscribe(&self, audience: &Audience) -> broadcast::Receiver<LiveEvent> {
         self.inner.local.subscribe(audience.company)
     }
@@ -188,6 +188,8 @@ impl Live {
 pub struct Audience {
     company: CompanyId,
     kinds: Vec<LiveKind>,
+    /// The viewer sees only some accounts' people.
+    scoped: bool,
 }
 
 impl Audience {
@@ -197,15 +199,29 @@ impl Audience {
             .into_iter()
             .filter(|kind| user.can(kind.permission()))
             .collect();
+        let scoped = user
+            .require::<crate::server::auth::perm::ViewUsers>()
+            .map_or(true, |can| !can.scope().is_all());
         (!kinds.is_empty()).then_some(Audience {
             company: user.company_id,
             kinds,
+            scoped,
         })
     }
 
-    /// Whether the viewer may be told of `event` (of their own company).
-    pub fn admits(&self, event: &LiveEvent) -> bool {
-        self.kinds.contains(&event.kind)
+    /// `event` (of the viewer's company) as the viewer may be told it, if at all. A viewer
+    /// limited to some accounts hears of people and invitations without ids or names: they may
+    /// be about people outside those accounts, and "reload" shows what they may see.
+    pub fn shown(&self, event: &LiveEvent) -> Option<LiveEvent> {
+        if !self.kinds.contains(&event.kind) {
+            return None;
+        }
+        let about_people = matches!(event.kind, LiveKind::Users | LiveKind::Invitations);
+        Some(if self.scoped && about_people {
+            LiveEvent::everything(event.kind)
+        } else {
+            event.clone()
+        })
     }
 }
 
@@ -503,10 +519,10 @@ impl Feed {
                         return None;
                     }
                     let audience = &self.audience;
-                    self.pending.extend(events.iter().filter(|event| audience.admits(event)).map(|event| {
+                    self.pending.extend(events.iter().filter_map(|event| audience.shown(event)).map(|event| {
                         Event::default()
                             .event(LIVE_CHANGE)
-                            .data(serde_json::to_string(event).unwrap_or_default())
+                            .data(serde_json::to_string(&event).unwrap_or_default())
                     }));
                 }
                 _ = self.check.tick() => {

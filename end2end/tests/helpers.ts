@@ -74,13 +74,18 @@ export async function signInAsDemoOwner(page: Page): Promise<void> {
   const email = process.env.DEMO_EMAIL;
   const password = process.env.DEMO_PASSWORD;
   if (!email || !password) throw new Error("the test server was started without the demo company");
+  await signIn(page, email, password);
+  await expect(page).toHaveURL(/\/users$/);
+  await hydrated(page);
+}
+
+/** Signs in through the form; the caller waits for where the person lands. */
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
   await page.goto("/login");
   await hydrated(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/users$/);
-  await hydrated(page);
 }
 
 /** The `/<path>/<token>` link in the last email queued for `to`, as the server logs emails. */
@@ -93,12 +98,14 @@ export function emailedLink(to: string, path: "welcome" | "invite" | "verify-ema
   return link!;
 }
 
-/** Adds an active user through the "Add user" dialog. */
-export async function addUser(page: Page, name: string, email: string): Promise<void> {
+/** Adds an active user through the "Add user" dialog, with `role` when given (else the
+ * dialog's default). */
+export async function addUser(page: Page, name: string, email: string, role?: string): Promise<void> {
   await page.getByRole("button", { name: "Add user" }).click();
   const dialog = page.getByRole("dialog", { name: "Add user" });
   await dialog.getByLabel("Name").fill(name);
   await dialog.getByLabel("Email", { exact: true }).fill(email);
+  if (role) await dialog.getByLabel("Role", { exact: true }).selectOption({ label: role });
   await dialog.getByRole("button", { name: "Save" }).click();
   await expect(dialog).toBeHidden();
 }

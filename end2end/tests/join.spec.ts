@@ -1,16 +1,8 @@
-import { expect, Page, test } from "@playwright/test";
-import { emailedLink, hydrated, openNavigation, PASSWORD, screenshot, signUp, unique, uniqueEmail } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { emailedLink, hydrated, openNavigation, PASSWORD, screenshot, signIn, signUp, unique, uniqueEmail } from "./helpers";
 
 // Two browsers, Settings, an emailed link and an approval: more steps than most tests.
 test.setTimeout(120_000);
-
-async function signIn(page: Page, email: string): Promise<void> {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-}
 
 test("a visitor asks to join, confirms the email, and signs in once the owner approves", async ({ page, browser }, info) => {
   await signUp(page, unique("Chotchkies"), "Stan Manager", uniqueEmail("stan"));

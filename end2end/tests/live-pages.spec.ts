@@ -1,33 +1,17 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { emailedLink, hydrated, PASSWORD, screenshot, signUp, unique, uniqueEmail } from "./helpers";
+import { acceptLink, addUser, hydrated, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 // Every admin page follows the other admins' changes through the live stream, without a
 // reload and without disturbing what the viewer is doing.
-
-/** Adds an active user with `role` through the "Add user" dialog on /users. */
-async function addUserWithRole(page: Page, name: string, email: string, role: string): Promise<void> {
-  await page.getByRole("button", { name: "Add user" }).click();
-  const dialog = page.getByRole("dialog", { name: "Add user" });
-  await dialog.getByLabel("Name").fill(name);
-  await dialog.getByLabel("Email", { exact: true }).fill(email);
-  await dialog.getByLabel("Role", { exact: true }).selectOption({ label: role });
-  await dialog.getByRole("button", { name: "Save" }).click();
-  await expect(dialog).toBeHidden();
-}
 
 /** A company with its owner signed in on `page`, and a second admin signed in in a browser
  * context of their own: the second admin's page. */
 async function twoAdmins(page: Page, browser: Browser, owner: string): Promise<Page> {
   await signUp(page, unique("Vance Refrigeration"), owner, uniqueEmail("bob"));
   const admin = uniqueEmail("phyllis");
-  await addUserWithRole(page, unique("Phyllis Vance"), admin, "Admin");
-  const other = await browser.newContext();
-  const watcher = await other.newPage();
-  await watcher.goto(emailedLink(admin));
-  await hydrated(watcher);
-  await watcher.getByLabel("Choose a password").fill(PASSWORD);
-  await watcher.getByRole("button", { name: "Continue to Roster" }).click();
-  await expect(watcher).toHaveURL(/\/users$/);
+  await addUser(page, unique("Phyllis Vance"), admin, "Admin");
+  const other = await acceptLink(browser, admin, /\/users$/);
+  const watcher = other.pages()[0];
   return watcher;
 }
 
@@ -130,7 +114,7 @@ test("a user's page open in its edit form says who changed the user meanwhile, a
   test.setTimeout(90_000);
   const watcher = await twoAdmins(page, browser, "Bob Vance");
   const stanley = unique("Stanley Hudson");
-  await addUserWithRole(page, stanley, uniqueEmail("stanley"), "Member");
+  await addUser(page, stanley, uniqueEmail("stanley"), "Member");
   await page.getByRole("link", { name: stanley }).click();
   await expect(page).toHaveURL(/\/users\/\d+$/);
   const userPage = new URL(page.url()).pathname;
@@ -166,7 +150,7 @@ test("a user's page open in its edit form says who changed the user meanwhile, a
 test("a user's page loaded directly hydrates", async ({ page }) => {
   await signUp(page, unique("Dunder Mifflin"), "Michael Scott", uniqueEmail("michael"));
   const dwight = unique("Dwight Schrute");
-  await addUserWithRole(page, dwight, uniqueEmail("dwight"), "Member");
+  await addUser(page, dwight, uniqueEmail("dwight"), "Member");
   await page.getByRole("link", { name: dwight }).click();
   await expect(page).toHaveURL(/\/users\/\d+$/);
   const url = page.url();

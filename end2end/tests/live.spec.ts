@@ -1,21 +1,10 @@
-import { expect, Page, test } from "@playwright/test";
-import { emailedLink, hydrated, PASSWORD, rowAction, screenshot, signUp, unique, uniqueEmail } from "./helpers";
+import { expect, test } from "@playwright/test";
+import { acceptLink, addUser, hydrated, rowAction, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 // `make test-e2e-postgres` runs this file against two Roster instances on one PostgreSQL
 // database: the second admin then uses the instance at BASE_URL_B, so changes must cross
 // instances. Without BASE_URL_B both admins use the one server.
 const baseB = process.env.BASE_URL_B ?? process.env.BASE_URL ?? "http://127.0.0.1:3000";
-
-/** Adds an active user with `role` through the "Add user" dialog. */
-async function addUserWithRole(page: Page, name: string, email: string, role: string): Promise<void> {
-  await page.getByRole("button", { name: "Add user" }).click();
-  const dialog = page.getByRole("dialog", { name: "Add user" });
-  await dialog.getByLabel("Name").fill(name);
-  await dialog.getByLabel("Email", { exact: true }).fill(email);
-  await dialog.getByLabel("Role", { exact: true }).selectOption({ label: role });
-  await dialog.getByRole("button", { name: "Save" }).click();
-  await expect(dialog).toBeHidden();
-}
 
 test("a change by one admin shows in another admin's open users table without a reload", async ({
   page,
@@ -24,18 +13,13 @@ test("a change by one admin shows in another admin's open users table without a 
   test.setTimeout(90_000); // two browsers, three users set up
   await signUp(page, unique("Vance Refrigeration"), "Bob Vance", uniqueEmail("bob"));
   const admin = uniqueEmail("phyllis");
-  await addUserWithRole(page, unique("Phyllis Vance"), admin, "Admin");
+  await addUser(page, unique("Phyllis Vance"), admin, "Admin");
   const stanley = unique("Stanley Hudson");
-  await addUserWithRole(page, stanley, uniqueEmail("stanley"), "Member");
+  await addUser(page, stanley, uniqueEmail("stanley"), "Member");
 
   // The second admin sets their password in their own browser and watches the users table.
-  const other = await browser.newContext();
-  const watcher = await other.newPage();
-  await watcher.goto(emailedLink(admin));
-  await hydrated(watcher);
-  await watcher.getByLabel("Choose a password").fill(PASSWORD);
-  await watcher.getByRole("button", { name: "Continue to Roster" }).click();
-  await expect(watcher).toHaveURL(/\/users$/);
+  const other = await acceptLink(browser, admin, /\/users$/);
+  const watcher = other.pages()[0];
   await watcher.goto(`${baseB}/users`);
   await hydrated(watcher);
   await expect(watcher.getByRole("status", { name: "Live updates: Live" })).toHaveText("Live");
@@ -53,7 +37,7 @@ test("a change by one admin shows in another admin's open users table without a 
 
   // A new user appears, and the tab counts follow.
   const creed = unique("Creed Bratton");
-  await addUserWithRole(page, creed, uniqueEmail("creed"), "Member");
+  await addUser(page, creed, uniqueEmail("creed"), "Member");
   await expect(watcher.getByRole("row", { name: new RegExp(creed) })).toBeVisible({ timeout: 5_000 });
 
   expect(await watcher.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);

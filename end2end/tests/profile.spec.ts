@@ -1,15 +1,11 @@
 import { Browser, expect, Page, test } from "@playwright/test";
-import { emailedLink, hydrated, PASSWORD, screenshot, signUp, unique, uniqueEmail } from "./helpers";
+import { emailedLink, hydrated, PASSWORD, screenshot, signIn, signUp, unique, uniqueEmail } from "./helpers";
 
 /** Signs `email` in with `password` in a new browser context and answers its page. */
 async function signInElsewhere(browser: Browser, email: string, password = PASSWORD): Promise<Page> {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await signIn(page, email, password);
   await expect(page).toHaveURL(/\/users$/);
   return page;
 }

@@ -3,8 +3,8 @@ import {
   addUser,
   hydrated,
   isPhone,
-  PASSWORD,
   rowAction,
+  signIn,
   signInAsDemoOwner,
   signUp,
   unique,
@@ -103,11 +103,7 @@ test("rows of a view being replaced can't be chosen, and a choice survives anoth
   // and keeps the choice.
   const other = await browser.newContext();
   const elsewhere = await other.newPage();
-  await elsewhere.goto("/login");
-  await hydrated(elsewhere);
-  await elsewhere.getByLabel("Email").fill(ownerEmail);
-  await elsewhere.getByLabel("Password").fill(PASSWORD);
-  await elsewhere.getByRole("button", { name: "Sign in" }).click();
+  await signIn(elsewhere, ownerEmail);
   await expect(elsewhere).toHaveURL(/\/users$/);
   await hydrated(elsewhere);
   await rowAction(elsewhere, "Ana Ruiz", "Deactivate");

@@ -52,9 +52,7 @@ pub async fn get_mail_allowance() -> Result<MailAllowance, AppError> {
     };
     auth::respond(
         async {
-            let user = auth::current_user().await?;
-            let can = user.require::<perm::ManageSettings>()?;
-            let state = auth::state()?;
+            let (can, _, state) = super::author::<perm::ManageSettings>().await?;
             let limits = &state.config.mail_limits;
             Ok(db::quota::allowance(&state.db, limits, can.company(), db::now_ms()).await?)
         }

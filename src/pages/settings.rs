@@ -106,32 +106,35 @@ fn MailSection(notice: RwSignal<Option<String>>) -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match allowance.await {
-                        Ok(mail) => view! { <MailFacts mail /> }.into_any(),
+                        Ok(mail) => view! { <MailFacts mail resend error /> }.into_any(),
                         Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
                 })}
             </Suspense>
-            <Show when=move || matches!(allowance.get(), Some(Ok(MailAllowance { confirmed: false, .. })))>
-                <ActionForm action=resend>
-                    <FormAlert error />
-                    <div class="form-actions">
-                        <button type="submit" class="secondary" disabled=move || resend.pending().get()>"Send the link again"</button>
-                    </div>
-                </ActionForm>
-            </Show>
         </section>
     }
 }
 
 #[component]
-fn MailFacts(mail: MailAllowance) -> impl IntoView {
+fn MailFacts(
+    mail: MailAllowance,
+    /// Sends the owner a new confirmation link; offered until they have confirmed.
+    resend: ServerAction<ResendConfirmation>,
+    error: Signal<Option<crate::error::AppError>>,
+) -> impl IntoView {
     let limits = mail.limits;
     view! {
-        <Show when=move || !mail.confirmed>
+        {(!mail.confirmed).then(|| view! {
             <p class="alert" role="status">
                 "Roster sends no invitations or set-up emails for your company until its owner confirms their email address with the link we sent when the company was created."
             </p>
-        </Show>
+            <ActionForm action=resend>
+                <FormAlert error />
+                <div class="form-actions">
+                    <button type="submit" class="secondary" disabled=move || resend.pending().get()>"Send the link again"</button>
+                </div>
+            </ActionForm>
+        })}
         <p>
             {format!(
                 "{} invitations and set-up emails left today (UTC), of {} a day, plus one for each person fewer than {} in the company.",
@@ -139,9 +142,13 @@ fn MailFacts(mail: MailAllowance) -> impl IntoView {
             )}
         </p>
         <p class="hint">
+            {match limits.resend_minutes {
+                0 => "An invitation can be sent again at any time.".to_string(),
+                minutes => format!("An invitation can be sent again once every {minutes} minutes."),
+            }}
             {format!(
-                "An invitation can be sent again once every {} minutes. A login email can be changed {} times a day. Set by whoever runs this Roster.",
-                limits.resend_minutes, limits.email_changes_per_day
+                " A login email can be changed {} times a day. Set by whoever runs this Roster.",
+                limits.email_changes_per_day
             )}
         </p>
     }

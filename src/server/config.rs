@@ -105,18 +105,16 @@ impl Config {
 
 fn mail_limits(lookup: &impl Fn(&str) -> Option<String>) -> Result<crate::model::MailLimits, ConfigError> {
     let d = crate::model::MailLimits::default();
-    let get =
-        |name, default: i64| number(lookup, name, default as u64).map(|n| n.min(i64::MAX as u64) as i64);
+    let get = |name, default: i64, least| {
+        number_from(lookup, name, default as u64, least).map(|n| n.min(i64::MAX as u64) as i64)
+    };
     Ok(crate::model::MailLimits {
-        invitations_per_day: get("ROSTER_INVITATIONS_PER_DAY", d.invitations_per_day)?,
-        free_users: get("ROSTER_INVITATIONS_FREE_USERS", d.free_users)?,
+        invitations_per_day: get("ROSTER_INVITATIONS_PER_DAY", d.invitations_per_day, 1)?,
+        free_users: get("ROSTER_INVITATIONS_FREE_USERS", d.free_users, 1)?,
         // 0 sends again at once (the end-to-end tests resend within seconds).
-        resend_minutes: match lookup("ROSTER_RESEND_MINUTES").as_deref().map(str::trim) {
-            Some("0") => 0,
-            _ => get("ROSTER_RESEND_MINUTES", d.resend_minutes)?,
-        },
-        email_changes_per_day: get("ROSTER_EMAIL_CHANGES_PER_DAY", d.email_changes_per_day)?,
-        signups_per_hour: get("ROSTER_SIGNUPS_PER_HOUR", d.signups_per_hour)?,
+        resend_minutes: get("ROSTER_RESEND_MINUTES", d.resend_minutes, 0)?,
+        email_changes_per_day: get("ROSTER_EMAIL_CHANGES_PER_DAY", d.email_changes_per_day, 1)?,
+        signups_per_hour: get("ROSTER_SIGNUPS_PER_HOUR", d.signups_per_hour, 1)?,
     })
 }
 
@@ -214,13 +212,27 @@ fn number(
     name: &'static str,
     default: u64,
 ) -> Result<u64, ConfigError> {
+    number_from(lookup, name, default, 1)
+}
+
+/// A whole number of at least `least`.
+fn number_from(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+    least: u64,
+) -> Result<u64, ConfigError> {
     match lookup(name) {
         None => Ok(default),
         Some(text) => match text.trim().parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
+            Ok(n) if n >= least => Ok(n),
             _ => Err(ConfigError {
                 name,
-                message: format!("'{text}' is not a positive whole number"),
+                message: match least {
+                    0 => format!("'{text}' is not a whole number"),
+                    1 => format!("'{text}' is not a positive whole number"),
+                    _ => format!("'{text}' is not a whole number of at least {least}"),
+                },
             }),
         },
     }
@@ -266,6 +278,31 @@ mod tests {
         let err = config(&[("ROSTER_DEMO", "maybe")]).unwrap_err();
         assert!(err.to_string().starts_with("ROSTER_DEMO"));
         assert!(config(&[("ROSTER_ADDR", "nowhere")]).is_err());
+    }
+
+    #[test]
+    fn invitations_may_be_resent_at_once_but_every_other_email_limit_must_be_positive() {
+        let c = config(&[("ROSTER_RESEND_MINUTES", "0")]).unwrap();
+        assert_eq!(c.mail_limits.resend_minutes, 0);
+        assert_eq!(
+            c.mail_limits,
+            crate::model::MailLimits {
+                resend_minutes: 0,
+                ..Default::default()
+            }
+        );
+        for name in [
+            "ROSTER_INVITATIONS_PER_DAY",
+            "ROSTER_EMAIL_CHANGES_PER_DAY",
+            "ROSTER_SIGNUPS_PER_HOUR",
+        ] {
+            let err = config(&[(name, "0")]).unwrap_err().to_string();
+            assert!(err.starts_with(name) && err.contains("positive"), "{err}");
+        }
+        let err = config(&[("ROSTER_RESEND_MINUTES", "-1")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a whole number"), "{err}");
     }
 
     #[test]

@@ -137,7 +137,7 @@ pub async fn create_with_owner(
 const CONFIRM_MS: i64 = 7 * 24 * 3_600_000;
 
 /// A company's owner, as a confirmation email names them.
-pub struct Owner<'a> {
+struct Owner<'a> {
     pub company: CompanyId,
     pub company_name: &'a str,
     pub user: UserId,
@@ -147,30 +147,19 @@ pub struct Owner<'a> {
 
 /// Emails the owner a link confirming their address (`/verify-email/<token>`), bound to
 /// their security stamp; earlier such links stop working.
-pub(super) async fn send_confirmation(
+async fn send_confirmation(
     tx: &mut Transaction<'_, Any>,
     owner: &Owner<'_>,
     public_url: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'email_confirm' AND used_at IS NULL",
-    )
-    .bind(owner.user.0)
-    .execute(&mut **tx)
-    .await?;
-    let secret = super::super::token::generate();
-    sqlx::query(
-        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email, stamp)
-         SELECT id, 'email_confirm', $2, $3, $4, email, security_stamp FROM users WHERE id = $1",
-    )
-    .bind(owner.user.0)
-    .bind(super::super::token::hash(&secret))
-    .bind(now)
-    .bind(now + CONFIRM_MS)
-    .execute(&mut **tx)
-    .await?;
-    let link = format!("{public_url}/verify-email/{secret}");
+    let address = super::profile::AddressLink {
+        user: owner.user,
+        purpose: "email_confirm",
+        email: owner.email,
+        valid_ms: CONFIRM_MS,
+    };
+    let link = super::profile::issue_address_link(tx, &address, public_url, now).await?;
     let message = mail::owner_confirmation(owner.company_name, owner.name, owner.email, &link);
     super::outbox::queue(
         tx,

@@ -233,33 +233,59 @@ pub(super) async fn start_email_change(
         // An admin's change mails two addresses they typed: it counts as the company's email.
         quota::company_mail(tx, mailing.limits, company, 1, now).await?;
     }
-    let public_url = mailing.public_url;
     let new_email = change.new_email.as_str();
-    sqlx::query(
-        "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'email_change' AND used_at IS NULL",
-    )
-    .bind(change.user.0)
-    .execute(&mut **tx)
-    .await?;
-    let secret = token::generate();
-    sqlx::query(
-        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email, stamp)
-         SELECT id, 'email_change', $2, $3, $4, $5, security_stamp FROM users WHERE id = $1",
-    )
-    .bind(change.user.0)
-    .bind(token::hash(&secret))
-    .bind(now)
-    .bind(now + EMAIL_CHANGE_MS)
-    .bind(new_email)
-    .execute(&mut **tx)
-    .await?;
+    let address = AddressLink {
+        user: change.user,
+        purpose: "email_change",
+        email: new_email,
+        valid_ms: EMAIL_CHANGE_MS,
+    };
+    let link = issue_address_link(tx, &address, mailing.public_url, now).await?;
     // The notice first: the e2e helper reads the last email naming the new address.
     let notice = mail::email_change_notice(change.name, change.old_email, new_email, change.asked_by);
     outbox::queue(tx, company, "email_change_notice", change.old_email, &notice, now).await?;
-    let link = format!("{public_url}/verify-email/{secret}");
     let verify = mail::email_change_verify(change.name, new_email, &link, change.asked_by);
     outbox::queue(tx, company, "email_change_verify", new_email, &verify, now).await?;
     Ok(())
+}
+
+/// A link proving that `user` holds `email`: a new login's (`email_change`) or a new
+/// company owner's (`email_confirm`).
+pub(super) struct AddressLink<'a> {
+    pub user: UserId,
+    pub purpose: &'static str,
+    pub email: &'a str,
+    pub valid_ms: i64,
+}
+
+/// Stores the link's token, bound to the user's current security stamp (a new password,
+/// login or status ends it), ends the user's earlier unused link of the same purpose, and
+/// answers the `/verify-email/<token>` link that [`verify_email`] takes.
+pub(super) async fn issue_address_link(
+    tx: &mut Transaction<'_, Any>,
+    link: &AddressLink<'_>,
+    public_url: &str,
+    now: i64,
+) -> Result<String, sqlx::Error> {
+    sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
+        .bind(link.user.0)
+        .bind(link.purpose)
+        .execute(&mut **tx)
+        .await?;
+    let secret = token::generate();
+    sqlx::query(
+        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email, stamp)
+         SELECT id, $2, $3, $4, $5, $6, security_stamp FROM users WHERE id = $1",
+    )
+    .bind(link.user.0)
+    .bind(link.purpose)
+    .bind(token::hash(&secret))
+    .bind(now)
+    .bind(now + link.valid_ms)
+    .bind(link.email)
+    .execute(&mut **tx)
+    .await?;
+    Ok(format!("{public_url}/verify-email/{secret}"))
 }
 
 /// Ends the pending email changes of `users` (an SQL list or subquery of user ids, numbers

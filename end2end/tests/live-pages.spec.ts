@@ -147,6 +147,36 @@ test("a user's page open in its edit form says who changed the user meanwhile, a
   await watcher.context().close();
 });
 
+test("settings open on one admin's screen say who saved them meanwhile, and Reload shows it", async ({
+  page,
+  browser,
+}, info) => {
+  test.setTimeout(90_000);
+  const watcher = await twoAdmins(page, browser, "Bob Vance");
+  await openLive(page, "/settings");
+  await openLive(watcher, "/settings");
+  const form = watcher.getByRole("region", { name: "Company" });
+  await form.getByLabel("Invitation links are valid for (days)").fill("12");
+
+  const renamed = unique("Vance Cold Storage");
+  await page.getByLabel("Company name").fill(renamed);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
+
+  const notice = form.getByRole("alert").filter({ hasText: "Changed by Bob Vance just now" });
+  await expect(notice).toBeVisible({ timeout: 5_000 });
+  await expect(form.getByLabel("Invitation links are valid for (days)")).toHaveValue("12");
+  await screenshot(watcher, info, "settings-changed-by");
+  // The owner's own save is no news to them.
+  await expect(page.getByText(/Changed by/)).toHaveCount(0);
+
+  await notice.getByRole("button", { name: "Reload" }).click();
+  await expect(form.getByLabel("Company name")).toHaveValue(renamed);
+  await expect(form.getByText(/Changed by/)).toHaveCount(0);
+  await notReloaded(watcher);
+  await watcher.context().close();
+});
+
 test("a user's page loaded directly hydrates", async ({ page }) => {
   await signUp(page, unique("Dunder Mifflin"), "Michael Scott", uniqueEmail("michael"));
   const dwight = unique("Dwight Schrute");

@@ -21,7 +21,9 @@ pub async fn grant_access(
         async {
             let (can, by, state) = super::author().await?;
             db::assignments::grant(&state.db, &can, &by, id, role, &accounts).await?;
-            state.live.publish(can.company(), LiveEvent::user(id));
+            state
+                .live
+                .publish(can.company(), LiveEvent::user(id).by(&by.name));
             Ok(())
         }
         .await,
@@ -36,7 +38,9 @@ pub async fn remove_access(id: UserId, account: AccountId) -> Result<(), AppErro
         async {
             let (can, by, state) = super::author().await?;
             db::assignments::remove(&state.db, &can, &by, id, account).await?;
-            state.live.publish(can.company(), LiveEvent::user(id));
+            state
+                .live
+                .publish(can.company(), LiveEvent::user(id).by(&by.name));
             Ok(())
         }
         .await,

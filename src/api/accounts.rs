@@ -12,11 +12,18 @@ use leptos::prelude::*;
 /// Tells open account trees that `account` (and what lies below it) changed, and open users
 /// tables to refetch: their rows name accounts.
 #[cfg(feature = "ssr")]
-fn publish(state: &crate::server::state::AppState, company: crate::model::CompanyId, account: AccountId) {
-    state.live.publish(company, LiveEvent::accounts([account]));
+fn publish(
+    state: &crate::server::state::AppState,
+    company: crate::model::CompanyId,
+    by: &crate::server::db::audit::By,
+    account: AccountId,
+) {
     state
         .live
-        .publish(company, LiveEvent::everything(LiveKind::Users));
+        .publish(company, LiveEvent::accounts([account]).by(&by.name));
+    state
+        .live
+        .publish(company, LiveEvent::everything(LiveKind::Users).by(&by.name));
 }
 
 /// The accounts the caller manages, depth-first with siblings by name, with user counts.
@@ -44,7 +51,7 @@ pub async fn create_account(parent: AccountId, name: String) -> Result<AccountId
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
             let id = db::accounts::create(&state.db, &can, &by, parent, &name).await?;
-            publish(&state, can.company(), id);
+            publish(&state, can.company(), &by, id);
             Ok(id)
         }
         .await,
@@ -59,7 +66,7 @@ pub async fn rename_account(id: AccountId, name: String) -> Result<(), AppError>
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
             db::accounts::rename(&state.db, &can, &by, id, &name).await?;
-            publish(&state, can.company(), id);
+            publish(&state, can.company(), &by, id);
             Ok(())
         }
         .await,
@@ -74,7 +81,7 @@ pub async fn move_account(id: AccountId, parent: AccountId) -> Result<(), AppErr
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
             db::accounts::move_to(&state.db, &can, &by, id, parent).await?;
-            publish(&state, can.company(), id);
+            publish(&state, can.company(), &by, id);
             Ok(())
         }
         .await,
@@ -89,7 +96,7 @@ pub async fn delete_account(id: AccountId) -> Result<(), AppError> {
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
             db::accounts::delete(&state.db, &can, &by, id).await?;
-            publish(&state, can.company(), id);
+            publish(&state, can.company(), &by, id);
             Ok(())
         }
         .await,

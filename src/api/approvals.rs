@@ -38,7 +38,7 @@ pub async fn approve(approval: Approval) -> Result<usize, AppError> {
             state.mailer.wake();
             state
                 .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
             Ok(done.len())
         }
         .await,
@@ -59,7 +59,7 @@ pub async fn reject(selection: Selection) -> Result<usize, AppError> {
             state.mailer.wake();
             state
                 .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
             Ok(done.len())
         }
         .await,

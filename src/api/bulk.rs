@@ -53,7 +53,7 @@ pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<Bulk
             if outcome.changed > 0 {
                 state
                     .live
-                    .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+                    .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
             }
             Ok(outcome)
         }
@@ -74,7 +74,7 @@ pub async fn undo_bulk(change: i64) -> Result<UndoOutcome, AppError> {
             let outcome = db::bulk::undo(&state.db, &can, &by, change).await?;
             state
                 .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
             Ok(outcome)
         }
         .await,

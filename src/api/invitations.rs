@@ -14,13 +14,15 @@ use leptos::prelude::*;
 fn publish_changed<P>(
     state: &crate::server::state::AppState,
     can: &crate::server::auth::Can<P>,
+    by: &crate::server::db::audit::By,
     ids: &[i64],
     changed: &InvitationsChanged,
 ) {
     if !changed.changed.is_empty() {
-        state
-            .live
-            .publish(can.company(), LiveEvent::invitations(ids.iter().copied()));
+        state.live.publish(
+            can.company(),
+            LiveEvent::invitations(ids.iter().copied()).by(&by.name),
+        );
     }
 }
 
@@ -35,9 +37,10 @@ pub async fn invite_users(invite: InviteForm) -> Result<InviteOutcome, AppError>
                 db::invitations::invite(&state.db, &can, &by, &invite, state.config.mailing()).await?;
             state.mailer.wake();
             if !outcome.invited.is_empty() {
-                state
-                    .live
-                    .publish(can.company(), LiveEvent::everything(LiveKind::Invitations));
+                state.live.publish(
+                    can.company(),
+                    LiveEvent::everything(LiveKind::Invitations).by(&by.name),
+                );
             }
             Ok(outcome)
         }
@@ -54,7 +57,7 @@ pub async fn resend_invitations(#[server(default)] ids: Vec<i64>) -> Result<Invi
             let (can, by, state) = super::author().await?;
             let changed = db::invitations::resend(&state.db, &can, &by, &ids, state.config.mailing()).await?;
             state.mailer.wake();
-            publish_changed(&state, &can, &ids, &changed);
+            publish_changed(&state, &can, &by, &ids, &changed);
             Ok(changed)
         }
         .await,
@@ -71,7 +74,7 @@ pub async fn withdraw_invitations(#[server(default)] ids: Vec<i64>) -> Result<In
             let changed =
                 db::invitations::remove(&state.db, &can, &by, &ids, db::invitations::Removal::Withdraw)
                     .await?;
-            publish_changed(&state, &can, &ids, &changed);
+            publish_changed(&state, &can, &by, &ids, &changed);
             Ok(changed)
         }
         .await,
@@ -87,7 +90,7 @@ pub async fn delete_invitations(#[server(default)] ids: Vec<i64>) -> Result<Invi
             let (can, by, state) = super::author().await?;
             let changed =
                 db::invitations::remove(&state.db, &can, &by, &ids, db::invitations::Removal::Delete).await?;
-            publish_changed(&state, &can, &ids, &changed);
+            publish_changed(&state, &can, &by, &ids, &changed);
             Ok(changed)
         }
         .await,

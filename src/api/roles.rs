@@ -47,7 +47,9 @@ pub async fn create_role(
             let grants = Grants { permissions, modules };
             let id = db::roles::create(&state.db, &can, &by, &name, &grants).await?;
             // Nobody holds it yet: only the roles page changes.
-            state.live.publish(can.company(), LiveEvent::roles([id]));
+            state
+                .live
+                .publish(can.company(), LiveEvent::roles([id]).by(&by.name));
             Ok(id)
         }
         .await,
@@ -68,11 +70,13 @@ pub async fn update_role(
             let (can, by, state) = super::author::<perm::ManageRoles>().await?;
             let grants = Grants { permissions, modules };
             db::roles::update(&state.db, &can, &by, id, &name, &grants).await?;
-            state.live.publish(can.company(), LiveEvent::roles([id]));
+            state
+                .live
+                .publish(can.company(), LiveEvent::roles([id]).by(&by.name));
             // The users table names roles.
             state
                 .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
             Ok(())
         }
         .await,
@@ -87,13 +91,16 @@ pub async fn delete_role(id: RoleId, #[server(default)] move_to: Option<RoleId>)
         async {
             let (can, by, state) = super::author::<perm::ManageRoles>().await?;
             db::roles::delete(&state.db, &can, &by, id, move_to).await?;
-            state.live.publish(can.company(), LiveEvent::roles([id]));
             state
                 .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+                .publish(can.company(), LiveEvent::roles([id]).by(&by.name));
             state
                 .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Invitations));
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
+            state.live.publish(
+                can.company(),
+                LiveEvent::everything(LiveKind::Invitations).by(&by.name),
+            );
             Ok(())
         }
         .await,

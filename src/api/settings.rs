@@ -34,7 +34,7 @@ pub async fn save_settings(settings: CompanySettings) -> Result<CompanySettings,
             let saved = db::companies::save_settings(&state.db, &can, &by, &settings).await?;
             state.live.publish(
                 can.company(),
-                crate::model::LiveEvent::everything(crate::model::LiveKind::Settings),
+                crate::model::LiveEvent::everything(crate::model::LiveKind::Settings).by(&by.name),
             );
             Ok(with_join_link(saved, &state.config.public_url))
         }

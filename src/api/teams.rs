@@ -57,7 +57,9 @@ pub async fn create_team(name: String) -> Result<TeamId, AppError> {
         async {
             let (can, by, state) = super::author().await?;
             let id = db::teams::create(&state.db, &can, &by, &name).await?;
-            state.live.publish(can.company(), LiveEvent::teams([id]));
+            state
+                .live
+                .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
             Ok(id)
         }
         .await,
@@ -72,11 +74,13 @@ pub async fn rename_team(id: TeamId, name: String) -> Result<(), AppError> {
         async {
             let (can, by, state) = super::author().await?;
             db::teams::rename(&state.db, &can, &by, id, &name).await?;
-            state.live.publish(can.company(), LiveEvent::teams([id]));
+            state
+                .live
+                .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
             // Every member's row in the users table names the team.
             state
                 .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
             Ok(())
         }
         .await,
@@ -91,10 +95,12 @@ pub async fn delete_team(id: TeamId) -> Result<(), AppError> {
         async {
             let (can, by, state) = super::author().await?;
             db::teams::delete(&state.db, &can, &by, id).await?;
-            state.live.publish(can.company(), LiveEvent::teams([id]));
             state
                 .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users));
+                .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
+            state
+                .live
+                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
             Ok(())
         }
         .await,
@@ -113,7 +119,9 @@ pub async fn add_team_members(
             let (can, by, state) = super::author().await?;
             let changed = db::teams::add_members(&state.db, &can, &by, id, &users).await?;
             if changed.changed > 0 {
-                state.live.publish(can.company(), LiveEvent::teams([id]));
+                state
+                    .live
+                    .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
                 state
                     .live
                     .publish(can.company(), LiveEvent::users(users).by(&by.name));
@@ -136,7 +144,9 @@ pub async fn remove_team_members(
             let (can, by, state) = super::author().await?;
             let changed = db::teams::remove_members(&state.db, &can, &by, id, &users).await?;
             if changed.changed > 0 {
-                state.live.publish(can.company(), LiveEvent::teams([id]));
+                state
+                    .live
+                    .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
                 state
                     .live
                     .publish(can.company(), LiveEvent::users(users).by(&by.name));

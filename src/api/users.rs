@@ -84,19 +84,23 @@ pub async fn get_user(id: UserId) -> Result<UserDetails, AppError> {
     )
 }
 
-/// Adds a user; an active one is emailed a link to set a password.
+/// Adds a user; an active one is emailed a link to set a password. The answer is the same
+/// whether or not the address has an account with another company (see `lifecycle::create`),
+/// so it carries no id: find the new user by their email.
 #[server(endpoint = "users/create")]
-pub async fn create_user(user: NewUser) -> Result<UserId, AppError> {
+pub async fn create_user(user: NewUser) -> Result<(), AppError> {
     use crate::server::{auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let id = db::lifecycle::create(&state.db, &can, &by, &user, state.config.mailing()).await?;
+            let added = db::lifecycle::create(&state.db, &can, &by, &user, state.config.mailing()).await?;
             state.mailer.wake();
-            state
-                .live
-                .publish(can.company(), LiveEvent::user(id).by(&by.name));
-            Ok(id)
+            if let Some(id) = added {
+                state
+                    .live
+                    .publish(can.company(), LiveEvent::user(id).by(&by.name));
+            }
+            Ok(())
         }
         .await,
     )

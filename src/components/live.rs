@@ -103,6 +103,32 @@ pub fn LiveIndicator(
     }
 }
 
+/// An open form's warning that someone else saved what it edits: "Changed by <name> just
+/// now", what saving it anyway would do, and Reload.
+#[component]
+pub fn StaleNotice(
+    /// Who made the change, when the live event said.
+    #[prop(into)]
+    by: Signal<Option<String>>,
+    /// What saving the open form now would do.
+    consequence: &'static str,
+    on_reload: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="stale-notice" role="alert">
+            <p>
+                {move || match by.get() {
+                    Some(name) => format!("Changed by {name} just now."),
+                    None => "Changed by someone else just now.".to_string(),
+                }}
+                " "
+                {consequence}
+            </p>
+            <button type="button" class="secondary small" on:click=move |_| on_reload.run(())>"Reload"</button>
+        </div>
+    }
+}
+
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::LiveStatus;

@@ -4,7 +4,7 @@ use crate::{
         field::{Field, FormAlert},
         modal::Modal,
     },
-    model::FilterChoices,
+    model::{FilterChoices, UserStatus},
 };
 use leptos::prelude::*;
 
@@ -22,12 +22,21 @@ pub fn AddUser(
     let open = RwSignal::new(false);
     let action = ServerAction::<CreateUser>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    // The input is gone once the answer lands: keep what was asked for the message.
+    let asked_active = StoredValue::new(true);
     Effect::new(move |_| {
-        if let Some(Ok(_)) = action.value().get() {
+        if let Some(input) = action.input().get() {
+            asked_active.set_value(input.user.status == UserStatus::Active);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
             open.set(false);
-            notice.set(Some(
-                "User added. We emailed them a link to set up their account.".into(),
-            ));
+            notice.set(Some(if asked_active.get_value() {
+                "User added. We emailed them a link to set up their account.".into()
+            } else {
+                "User added as deactivated. They get a link to set up their account when reactivated.".into()
+            }));
             on_added.run(());
         }
     });

@@ -3,18 +3,22 @@ use crate::{
     components::{
         field::{Field, FormAlert},
         layout::CompanyTitle,
+        live::{use_live_updates, LiveIndicator, LiveUpdates, StaleNotice},
         notice::ErrorNotice,
         toast::Toast,
     },
-    model::{CompanySettings, MailAllowance, INVITATION_DAYS},
+    model::{CompanySettings, LiveKind, MailAllowance, INVITATION_DAYS},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// `/settings`: the company's name and how long emailed links stay valid (manage-settings).
+/// Live: when another admin saves them, the open form says so and offers Reload.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| get_settings());
+    let reloads = RwSignal::new(0_u64);
+    let settings = Resource::new(move || reloads.get(), |_| get_settings());
+    let live = use_live_updates(&[LiveKind::Settings]);
     let save = ServerAction::<SaveSettings>::new();
     let notice = RwSignal::new(None::<String>);
     let title = use_context::<CompanyTitle>();
@@ -32,7 +36,10 @@ pub fn SettingsPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
-                    Ok(current) => view! { <SettingsForm current save /> }.into_any(),
+                    Ok(current) => {
+                        let on_reload = Callback::new(move |()| reloads.update(|n| *n += 1));
+                        view! { <SettingsForm current save live on_reload /> }.into_any()
+                    }
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                 }
             })}
@@ -42,8 +49,41 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsForm(current: CompanySettings, save: ServerAction<SaveSettings>) -> impl IntoView {
+fn SettingsForm(
+    current: CompanySettings,
+    save: ServerAction<SaveSettings>,
+    live: LiveUpdates,
+    on_reload: Callback<()>,
+) -> impl IntoView {
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    // What the form holds as saved: as opened, then as we last saved it.
+    let ours = RwSignal::new(current.clone());
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            ours.set(saved);
+        }
+    });
+    // The settings as stored after another admin's save, and who saved them.
+    let theirs = RwSignal::new(None::<(CompanySettings, Option<String>)>);
+    Effect::watch(
+        move || live.changes.get(),
+        move |_, _, _| {
+            let by = live
+                .events
+                .with_untracked(|events| events.iter().rev().find_map(|e| e.by.clone()));
+            leptos::task::spawn_local(async move {
+                if let Ok(stored) = get_settings().await {
+                    theirs.set(Some((stored, by)));
+                }
+            });
+        },
+        false,
+    );
+    // Our own save is news only until its answer lands.
+    let stale = Memo::new(move |_| {
+        !save.pending().get() && theirs.with(|t| t.as_ref().is_some_and(|(s, _)| ours.with(|o| s != o)))
+    });
+    let by = Signal::derive(move || theirs.with(|t| t.as_ref().and_then(|(_, by)| by.clone())));
     let days_error = Memo::new(move |_| {
         error
             .get()
@@ -51,9 +91,16 @@ fn SettingsForm(current: CompanySettings, save: ServerAction<SaveSettings>) -> i
             .map(|e| e.to_string())
     });
     view! {
-        <h1>"Settings"</h1>
+        <div class="page-head">
+            <h1>"Settings"</h1>
+            <LiveIndicator live />
+        </div>
         <section class="panel" aria-labelledby="company-title">
             <h2 id="company-title">"Company"</h2>
+            <Show when=move || stale.get()>
+                <StaleNotice by on_reload
+                    consequence="Saving this form would overwrite their change; reload it to see it." />
+            </Show>
             <ActionForm action=save>
                 <FormAlert error />
                 <Field label="Company name" name="settings[company_name]" error_key="company_name"

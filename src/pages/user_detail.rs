@@ -4,7 +4,7 @@ use crate::{
     app::MeResource,
     components::{
         field::{Field, FormAlert},
-        live::{use_live_updates, LiveIndicator, LiveUpdates},
+        live::{use_live_updates, LiveIndicator, LiveUpdates, StaleNotice},
         notice::ErrorNotice,
         time::RelativeTime,
         toast::Toast,
@@ -225,16 +225,8 @@ fn Details(
             <section class="panel" aria-labelledby="edit-title">
                 <h2 id="edit-title">"Edit details"</h2>
                 <Show when=move || stale.get()>
-                    <div class="stale-notice" role="alert">
-                        <p>
-                            {move || match by.get() {
-                                Some(name) => format!("Changed by {name} just now."),
-                                None => "Changed by someone else just now.".to_string(),
-                            }}
-                            " Saving this form would be refused; reload it to see the changes."
-                        </p>
-                        <button type="button" class="secondary small" on:click=move |_| on_reload.run(())>"Reload"</button>
-                    </div>
+                    <StaleNotice by on_reload
+                        consequence="Saving this form would be refused; reload it to see the changes." />
                 </Show>
                 <ActionForm action=update>
                     <FormAlert error />

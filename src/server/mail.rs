@@ -325,6 +325,20 @@ pub fn invitation_to_taken_address(i: &Invitation<'_>) -> Message {
     )
 }
 
+/// To an address an admin added to their company while it has an account with another:
+/// what happened, without a link, so the adding company learns nothing.
+pub fn addition_to_taken_address(company: &str, added_by: &str, email: &str) -> Message {
+    let company = quoted(company);
+    plain(
+        format!("Set up your {company} account on Roster"),
+        &[
+            format!("{} added {email} to {company} on Roster.", quoted(added_by)),
+            "This address already has a Roster account, with another company, and a Roster account belongs to one company, so no second account was made with it. To join, ask them to add another of your addresses. The company was not told that this address has an account.".to_string(),
+            "If you did not expect this email, ignore it.".to_string(),
+        ],
+    )
+}
+
 /// To a new company's owner: confirm the address before Roster sends email for the company.
 pub fn owner_confirmation(company: &str, name: &str, email: &str, link: &str) -> Message {
     with_link(

@@ -296,14 +296,7 @@ pub async fn invite(
     lock_company(&mut tx, company).await?;
     let grants = requested_grants(&mut tx, can, form).await?;
     if let Some(team) = form.team {
-        let known: Option<i64> = sqlx::query_scalar("SELECT id FROM teams WHERE id = $1 AND company_id = $2")
-            .bind(team.0)
-            .bind(company.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if known.is_none() {
-            return Err(AppError::field("team", "Choose one of your company's teams."));
-        }
+        super::companies::team_name(&mut tx, company, team).await?;
     }
     let emails: Vec<&str> = candidates.iter().map(|c| c.email.as_str()).collect();
     let users = found_among(&mut tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;

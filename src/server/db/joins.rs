@@ -392,14 +392,7 @@ pub async fn approve(
     let role_name = assignable_role(&mut tx, can, approval.role, Some(AccountId(root))).await?;
     let team_name = match approval.team {
         None => None,
-        Some(TeamId(team)) => Some(
-            sqlx::query_scalar::<_, String>("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
-                .bind(team)
-                .bind(company.0)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| AppError::field("team", "Choose one of your company's teams."))?,
-        ),
+        Some(team) => Some(super::companies::team_name(&mut tx, company, team).await?),
     };
     let people = awaiting(&mut tx, company, &approval.selection).await?;
     let list = id_list(&people);

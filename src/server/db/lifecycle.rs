@@ -295,7 +295,10 @@ impl Details {
     }
 }
 
-/// Adds a user without a password. An active one gets an email with a set-up link.
+/// Adds a user without a password. An active one gets an email with a set-up link. An
+/// address that has an account with another company is answered as if it were added (`None`,
+/// nothing written): an active one gets a notice instead of the link, so the company learns
+/// nothing about the address.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(
     db: &Db,
@@ -303,7 +306,7 @@ pub async fn create(
     by: &By,
     form: &NewUser,
     mailing: Mailing<'_>,
-) -> Result<UserId, AppError> {
+) -> Result<Option<UserId>, AppError> {
     let public_url = mailing.public_url;
     let company = can.company();
     let Details {
@@ -329,8 +332,21 @@ pub async fn create(
         return Err(AppError::field("account", "Choose an account you manage."));
     }
     let role_name = assignable_role(&mut tx, can, form.role, Some(account)).await?;
+    if let Some(team) = form.team {
+        super::companies::team_name(&mut tx, company, team).await?;
+    }
     super::companies::release_squatted(&mut tx, company, email.as_str(), now).await?;
     refuse_colleague_email(&mut tx, company, &email).await?;
+    if held_elsewhere(&mut tx, &email).await? {
+        if form.status == UserStatus::Active {
+            quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
+            let (company_name, _) = company_mail_facts(&mut tx, company).await?;
+            let message = mail::addition_to_taken_address(&company_name, &by.name, email.as_str());
+            outbox::queue(&mut tx, company, "addition_notice", email.as_str(), &message, now).await?;
+        }
+        tx.commit().await?;
+        return Ok(None);
+    }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
@@ -346,10 +362,10 @@ pub async fn create(
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
-            // Not a colleague (checked above): say nothing of other companies.
+            // Taken since the check above, by a concurrent add: say nothing of whom by.
             AppError::field(
                 "email",
-                "We couldn't add this address. Check it, or ask the person for another one.",
+                "We couldn't add this address just now. Try again in a moment.",
             )
         } else {
             e.into()
@@ -358,18 +374,11 @@ pub async fn create(
     let user = UserId(id);
     super::companies::assign_role(&mut tx, user, account, form.role).await?;
     if let Some(team) = form.team {
-        let added = sqlx::query(
-            "INSERT INTO team_members (team_id, user_id) SELECT id, $1 FROM teams WHERE id = $2 AND company_id = $3",
-        )
-        .bind(id)
-        .bind(team.0)
-        .bind(company.0)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if added == 0 {
-            return Err(AppError::field("team", "Choose one of your company's teams."));
-        }
+        sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
+            .bind(team.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
     if form.status == UserStatus::Active {
         quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
@@ -390,7 +399,17 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    Ok(user)
+    Ok(Some(user))
+}
+
+/// Whether `email` is the login of a user of another company (the caller has refused
+/// colleagues and released squatted addresses).
+async fn held_elsewhere(tx: &mut Transaction<'_, Any>, email: &Email) -> Result<bool, sqlx::Error> {
+    let held: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(held.is_some())
 }
 
 /// Saves new details, unless someone saved the user since `edit.version` was read. A new

@@ -2,7 +2,7 @@
 //! placeholder that never signed in, must not let one company block it for another, and no
 //! refusal tells one company whether an address has an account with another.
 
-mod common;
+use crate::common;
 
 use common::{email, TestApp};
 use http::StatusCode;
@@ -49,7 +49,7 @@ async fn a_deactivated_user_of_another_company_who_never_signed_in_does_not_hold
 }
 
 #[tokio::test]
-async fn another_companys_real_user_is_never_said_to_have_an_account() {
+async fn adding_another_companys_user_answers_as_for_a_new_address_and_only_their_owner_is_told() {
     let app = TestApp::spawn().await;
     let a = app.company("A Co").await;
     let b = app.company("B Co").await;
@@ -57,14 +57,42 @@ async fn another_companys_real_user_is_never_said_to_have_an_account() {
     app.add_user(&b.owner_email, "Tia Taken", &address, "member")
         .await;
     app.session_of(&address).await;
+    let stranger = email("stranger");
 
-    let r = add(&app, &a.owner, a.member_role, &address, "Active").await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    let message = r.json()["Invalid"]["message"].as_str().unwrap().to_string();
-    assert!(message.contains("We couldn't add this address"), "{message}");
-    assert!(
-        !message.contains("already") && !message.contains("account"),
-        "{message}"
+    let fresh = add(&app, &a.owner, a.member_role, &stranger, "Active").await;
+    let taken = add(&app, &a.owner, a.member_role, &address, "Active").await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    assert_eq!(
+        (taken.status, &taken.body),
+        (fresh.status, &fresh.body),
+        "the same answer for both"
+    );
+    let taken_deactivated = add(&app, &a.owner, a.member_role, &address, "Deactivated").await;
+    assert_eq!(
+        (taken_deactivated.status, &taken_deactivated.body),
+        (fresh.status, &fresh.body)
+    );
+
+    // Nothing of A's holds the address; its owner gets a notice without a link.
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM users WHERE email = '{address}'"))
+            .await,
+        1,
+        "B's user is untouched and A has no second one"
+    );
+    let notice: String =
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1 AND kind = 'addition_notice'")
+            .bind(&address)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert!(notice.contains("already has a Roster account"), "{notice}");
+    assert!(!notice.contains("/welcome/"), "no link: {notice}");
+    // The notice is the company's email like a set-up link: both spend the allowance.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind IN ('account_setup', 'addition_notice')")
+            .await,
+        2
     );
 
     // Invited like anyone (the address gets a notice instead of the link).
@@ -107,7 +135,20 @@ async fn an_unconfirmed_join_request_holds_its_address_a_day_and_is_purged_after
         .await;
     }
     let fresh = add(&app, &a.owner, a.member_role, "fresh@victim.example", "Active").await;
-    assert_eq!(fresh.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", fresh.body);
+    assert_eq!(
+        fresh.status,
+        StatusCode::OK,
+        "answered as any address: {}",
+        fresh.body
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM users WHERE email = 'fresh@victim.example' AND company_id <> {company_b}"
+        ))
+        .await,
+        0,
+        "a fresh request still holds its address"
+    );
     let stale = add(&app, &a.owner, a.member_role, "stale@victim.example", "Active").await;
     assert_eq!(stale.status, StatusCode::OK, "{}", stale.body);
 

@@ -3,7 +3,7 @@
 //! functions announce their changes; the stream needs a session that may see something; on
 //! PostgreSQL an instance hears the others' changes.
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use common::{email, TestApp};
@@ -182,7 +182,7 @@ async fn a_change_through_a_server_function_is_announced_with_its_ids() {
     let r = app.invite(&owner, &[&email("gabe")], role).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     stream
-        .expect_change(&LiveEvent::everything(roster::model::LiveKind::Invitations))
+        .expect_change(&LiveEvent::everything(roster::model::LiveKind::Invitations).by("Olivia Owner"))
         .await;
 
     // A refused change announces nothing.
@@ -322,8 +322,12 @@ async fn roles_accounts_and_settings_changes_reach_only_those_of_the_company_all
         )
         .await,
     ));
-    admin.expect_change(&LiveEvent::roles([role])).await;
-    keeper.expect_change(&LiveEvent::roles([role])).await;
+    admin
+        .expect_change(&LiveEvent::roles([role]).by("Olivia Owner"))
+        .await;
+    keeper
+        .expect_change(&LiveEvent::roles([role]).by("Olivia Owner"))
+        .await;
 
     // An account added: the admin hears it and the users tables' reload; the viewer only the
     // reload; the role keeper nothing.
@@ -335,10 +339,14 @@ async fn roles_accounts_and_settings_changes_reach_only_those_of_the_company_all
         )
         .await,
     ));
-    admin.expect_change(&LiveEvent::accounts([account])).await;
-    admin.expect_change(&LiveEvent::everything(LiveKind::Users)).await;
+    admin
+        .expect_change(&LiveEvent::accounts([account]).by("Olivia Owner"))
+        .await;
+    admin
+        .expect_change(&LiveEvent::everything(LiveKind::Users).by("Olivia Owner"))
+        .await;
     viewer
-        .expect_change(&LiveEvent::everything(LiveKind::Users))
+        .expect_change(&LiveEvent::everything(LiveKind::Users).by("Olivia Owner"))
         .await;
 
     // The settings saved: those who manage settings hear it.
@@ -354,7 +362,7 @@ async fn roles_accounts_and_settings_changes_reach_only_those_of_the_company_all
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     admin
-        .expect_change(&LiveEvent::everything(LiveKind::Settings))
+        .expect_change(&LiveEvent::everything(LiveKind::Settings).by("Olivia Owner"))
         .await;
 
     // The role renamed: its keeper hears the role, not the users (they may not view users).
@@ -370,12 +378,18 @@ async fn roles_accounts_and_settings_changes_reach_only_those_of_the_company_all
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    admin.expect_change(&LiveEvent::roles([role])).await;
-    admin.expect_change(&LiveEvent::everything(LiveKind::Users)).await;
-    viewer
-        .expect_change(&LiveEvent::everything(LiveKind::Users))
+    admin
+        .expect_change(&LiveEvent::roles([role]).by("Olivia Owner"))
         .await;
-    keeper.expect_change(&LiveEvent::roles([role])).await;
+    admin
+        .expect_change(&LiveEvent::everything(LiveKind::Users).by("Olivia Owner"))
+        .await;
+    viewer
+        .expect_change(&LiveEvent::everything(LiveKind::Users).by("Olivia Owner"))
+        .await;
+    keeper
+        .expect_change(&LiveEvent::roles([role]).by("Olivia Owner"))
+        .await;
 
     // Nothing else reached anyone, and nothing at all the other company.
     admin.expect_quiet().await;

@@ -1,6 +1,6 @@
 //! The users table: tabs, search, filters, sorting and keyset pagination.
 
-mod common;
+use crate::common;
 
 use common::{email, TestApp};
 use http::StatusCode;

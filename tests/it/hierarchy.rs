@@ -2,7 +2,7 @@
 //! they do or more, an admin's change of someone's login email waits for the new address,
 //! undo is a new change checked like one, and links sent to an old address die with it.
 
-mod common;
+use crate::common;
 
 use common::{email, Company, TestApp};
 use http::StatusCode;
@@ -123,7 +123,7 @@ async fn an_admins_change_of_a_login_email_waits_for_the_new_address_and_kills_t
         )
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
-    let id = created.json().as_i64().unwrap();
+    let id = app.user_id(&old).await;
     let setup = app.emailed_token(&old, "welcome").await;
 
     let new = email("new-hire-fixed");

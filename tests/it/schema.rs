@@ -1,6 +1,6 @@
 //! The SQLite and PostgreSQL migrations must describe the same schema.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

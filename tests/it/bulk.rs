@@ -1,7 +1,7 @@
 //! Bulk changes of users: who is changed and who is skipped, selections resolved on the
 //! server, undo, and racing changes.
 
-mod common;
+use crate::common;
 
 use common::{email, Company, TestApp};
 use http::StatusCode;

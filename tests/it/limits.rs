@@ -3,7 +3,7 @@
 //! companies per client address per hour, and nothing at all from a new company until its
 //! owner has confirmed their address. Each refusal writes nothing.
 
-mod common;
+use crate::common;
 
 use common::{email, TestApp};
 use http::StatusCode;
@@ -351,7 +351,7 @@ async fn an_admins_change_of_someones_login_email_is_the_companys_email_and_wait
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let id = r.body.trim().to_string();
+    let id = app.user_id(&victim).await.to_string();
     let elsewhere = email("elsewhere");
     let r = app
         .call(

@@ -2,7 +2,7 @@
 //! through the real server functions in every user-controlled text that lands on a page, never
 //! reaches any page's HTML as markup.
 
-mod common;
+use crate::common;
 
 use common::{TestApp, PASSWORD};
 use http::StatusCode;
@@ -59,7 +59,7 @@ async fn no_page_renders_a_payload_stored_in_any_user_controlled_field_as_markup
     // A person with the payload in their name, job title and (valid) email, holding the role
     // on the account and a member of the team.
     let user_email = format!("u{PAYLOAD}@example.com");
-    let user = ok(
+    ok(
         &app,
         "users/create",
         &[
@@ -74,7 +74,7 @@ async fn no_page_renders_a_payload_stored_in_any_user_controlled_field_as_markup
         &owner,
     )
     .await;
-    let user = user.as_i64().unwrap();
+    let user = app.user_id(&user_email).await;
 
     // An invitation to an address whose quoted local part carries the payload.
     let invited = "\"i</title><script>x</script>'<b>\"@example.com";

@@ -2,8 +2,6 @@
 //! default; PostgreSQL when `ROSTER_TEST_DATABASE_URL` names a server (`make test` runs the
 //! suite both ways). Requests go through the whole axum stack, server functions included.
 
-#![allow(dead_code)] // each test file uses its own part of the harness
-
 pub mod smtp;
 
 use axum::{
@@ -319,6 +317,15 @@ impl TestApp {
     pub async fn sql(&self, sql: &str) {
         sqlx::query(sql).execute(&self.state.db).await.unwrap();
         self.state.live.catch_up();
+    }
+
+    /// The id of the user whose login is `email`.
+    pub async fn user_id(&self, email: &str) -> i64 {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&self.state.db)
+            .await
+            .unwrap_or_else(|e| panic!("no user {email}: {e}"))
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

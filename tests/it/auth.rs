@@ -1,6 +1,6 @@
 //! Sign-up, sign-in, sessions and CSRF, against a real database.
 
-mod common;
+use crate::common;
 
 use common::{email, TestApp, PASSWORD};
 use http::StatusCode;

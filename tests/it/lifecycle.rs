@@ -1,7 +1,7 @@
 //! Adding, editing, deactivating, reactivating and deleting users; the one-owner rule;
 //! audit events in the same transaction as their change.
 
-mod common;
+use crate::common;
 
 use common::{email, Company, TestApp, PASSWORD};
 use http::StatusCode;
@@ -565,11 +565,12 @@ async fn the_tab_counts_follow_each_change_at_once_though_they_are_kept_between_
     app.state.live.catch_up();
     assert_eq!(tab_counts(&app, &c.owner).await, (2, 1, 1));
 
-    let r = add(&app, &c, "Ana Ruiz", &email("ana"), "member").await;
+    let ana = email("ana");
+    let r = add(&app, &c, "Ana Ruiz", &ana, "member").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(tab_counts(&app, &c.owner).await, (3, 2, 1));
 
-    let id = r.json().as_i64().unwrap().to_string();
+    let id = app.user_id(&ana).await.to_string();
     let r = app.call("users/deactivate", &[("id", &id)], Some(&c.owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(tab_counts(&app, &c.owner).await, (3, 1, 2));

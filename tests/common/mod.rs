@@ -2,6 +2,8 @@
 //! default; PostgreSQL when `ROSTER_TEST_DATABASE_URL` names a server (`make test` runs the
 //! suite both ways). Requests go through the whole axum stack, server functions included.
 
+#![allow(dead_code)] // each test file uses its own part of the harness
+
 pub mod smtp;
 
 use axum::{

@@ -2,7 +2,7 @@
 //! placeholder that never signed in, must not let one company block it for another, and no
 //! refusal tells one company whether an address has an account with another.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp};
 use http::StatusCode;

@@ -1,7 +1,7 @@
 //! Join requests: the company's join link, the email confirmation, the approval queue, and no
 //! way to learn through them who has an account.
 
-use crate::common;
+mod common;
 
 use common::{email, Company, TestApp, PASSWORD};
 use http::StatusCode;

@@ -2,7 +2,7 @@
 //! through the real server functions in every user-controlled text that lands on a page, never
 //! reaches any page's HTML as markup.
 
-use crate::common;
+mod common;
 
 use common::{TestApp, PASSWORD};
 use http::StatusCode;

@@ -1,7 +1,7 @@
 //! Bulk changes of users: who is changed and who is skipped, selections resolved on the
 //! server, undo, and racing changes.
 
-use crate::common;
+mod common;
 
 use common::{email, Company, TestApp};
 use http::StatusCode;

@@ -1,7 +1,7 @@
 //! The signed-in user's own profile: details, email change with verification, password
 //! change, notification preferences and devices; and an admin's view of a user's devices.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp, PASSWORD};
 use http::StatusCode;

@@ -1,7 +1,7 @@
 //! Delivery of the outbox by SMTP to a real SMTP server (`end2end/smtp-sink.mjs`): what is
 //! sent, retries and giving up, restarts, and rival workers on one database.
 
-use crate::common;
+mod common;
 
 use common::{
     email,

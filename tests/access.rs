@@ -4,7 +4,7 @@
 //! harness fails `every_server_function_is_covered_by_the_harness`, so later work must add
 //! its functions here.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp};
 use http::StatusCode;

@@ -2,7 +2,7 @@
 //! holders; unique names; built-ins left alone; deleting moves holders and invitations in one
 //! step; nobody grants what they don't hold; who may manage roles.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp};
 use http::StatusCode;

@@ -2,7 +2,7 @@
 //! moving (never into itself) and deleting (never stranding anyone) accounts; a scoped admin
 //! sees and changes only the subtree of their account.
 
-use crate::common;
+mod common;
 
 use common::{email, Company, TestApp};
 use http::StatusCode;

@@ -1,7 +1,7 @@
 //! Adding, editing, deactivating, reactivating and deleting users; the one-owner rule;
 //! audit events in the same transaction as their change.
 
-use crate::common;
+mod common;
 
 use common::{email, Company, TestApp, PASSWORD};
 use http::StatusCode;

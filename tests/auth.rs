@@ -1,6 +1,6 @@
 //! Sign-up, sign-in, sessions and CSRF, against a real database.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp, PASSWORD};
 use http::StatusCode;

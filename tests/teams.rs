@@ -1,7 +1,7 @@
 //! Teams: creating, renaming and deleting them, adding and removing members in bulk, paging a
 //! team's members; who may see and change them.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp};
 use http::StatusCode;

@@ -2,7 +2,7 @@
 //! scoped admin reads and changes only the users inside their subtree, by list, by id and by
 //! bulk selection. Every rule is tried from the side that would break it.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp};
 use http::StatusCode;

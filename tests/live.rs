@@ -3,7 +3,7 @@
 //! functions announce their changes; the stream needs a session that may see something; on
 //! PostgreSQL an instance hears the others' changes.
 
-use crate::common;
+mod common;
 
 use axum::body::Body;
 use common::{email, TestApp};

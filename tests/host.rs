@@ -2,7 +2,7 @@
 //! name) is answered 421 on every route, and an `Origin` counts as Roster's own only when it
 //! is the public URL, whatever `Host` the request names.
 
-use crate::common;
+mod common;
 
 use axum::{body::Body, extract::connect_info::MockConnectInfo};
 use common::{TestApp, PASSWORD};

@@ -1,7 +1,7 @@
 //! Inviting people: what is set aside and why, the single-use expiring link, resend,
 //! withdraw, delete and accept.
 
-use crate::common;
+mod common;
 
 use common::{email, smtp::SmtpSink, TestApp, PASSWORD};
 use http::StatusCode;

@@ -2,7 +2,7 @@
 //! they do or more, an admin's change of someone's login email waits for the new address,
 //! undo is a new change checked like one, and links sent to an old address die with it.
 
-use crate::common;
+mod common;
 
 use common::{email, Company, TestApp};
 use http::StatusCode;

@@ -3,7 +3,7 @@
 //! companies per client address per hour, and nothing at all from a new company until its
 //! owner has confirmed their address. Each refusal writes nothing.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp};
 use http::StatusCode;

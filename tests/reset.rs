@@ -1,7 +1,7 @@
 //! Password reset: the same answer for every address, a one-hour single-use link, and a new
 //! password that ends every session.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp, PASSWORD};
 use http::StatusCode;

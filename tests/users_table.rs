@@ -1,6 +1,6 @@
 //! The users table: tabs, search, filters, sorting and keyset pagination.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp};
 use http::StatusCode;

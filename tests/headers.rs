@@ -2,7 +2,7 @@
 //! every script Leptos writes, `Cache-Control: no-store` on pages and server functions, HSTS
 //! behind https; and a sign-in whose `next` could not be a header still answers.
 
-use crate::common;
+mod common;
 
 use common::{email, TestApp, PASSWORD};
 use http::{header, StatusCode};

@@ -1,6 +1,6 @@
 //! The SQLite and PostgreSQL migrations must describe the same schema.
 
-use crate::common;
+mod common;
 
 use std::collections::BTreeSet;
 

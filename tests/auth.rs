@@ -233,6 +233,12 @@ async fn a_session_idle_longer_than_the_idle_timeout_ends() {
 async fn a_session_past_its_absolute_lifetime_ends_even_when_used() {
     let app = TestApp::spawn().await;
     let cookie = app.sign_up("Initech", "Peter", &email("owner")).await;
+    let me = app.call("auth/me", &[], Some(&cookie)).await;
+    assert!(
+        me.body.contains("Peter"),
+        "the session works until then: {}",
+        me.body
+    );
     app.sql(&format!(
         "UPDATE sessions SET expires_at = {}",
         roster::server::db::now_ms() - 1

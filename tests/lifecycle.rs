@@ -429,10 +429,19 @@ async fn racing_transfers_and_a_demotion_leave_exactly_one_owner() {
         let to_x = [("to", x_id.as_str()), ("password", PASSWORD)];
         let to_y = [("to", y_id.as_str()), ("password", PASSWORD)];
         let demote_x = [("id", x_id.as_str()), ("role", member.as_str())];
-        let (a, b, _) = tokio::join!(
+        // The owner demotes Xia while handing ownership to her and to Yusuf; Yusuf, an admin
+        // like her, tries too, which he may only once she is below him.
+        let (a, b, d, e) = tokio::join!(
             app.call("users/transfer_ownership", &to_x, Some(&c.owner)),
             app.call("users/transfer_ownership", &to_y, Some(&c.owner)),
+            app.call("users/change_role", &demote_x, Some(&c.owner)),
             app.call("users/change_role", &demote_x, Some(&y_session)),
+        );
+        assert!(
+            d.status == StatusCode::OK || d.status.is_client_error(),
+            "the demotion wins or is refused, never fails: {} {}",
+            d.status,
+            d.body
         );
         let transfers_ok = [&a, &b].iter().filter(|r| r.status == StatusCode::OK).count();
         assert_eq!(
@@ -451,6 +460,25 @@ async fn racing_transfers_and_a_demotion_leave_exactly_one_owner() {
             ))
             .await;
         assert_eq!(owner_role, 1, "the owner holds the Owner role");
+        let xia_is_member = app
+            .count(&format!(
+                "SELECT COUNT(*) FROM role_assignments ra JOIN roles r ON r.id = ra.role_id WHERE r.builtin = 'member' AND ra.user_id = {x_id}"
+            ))
+            .await;
+        if (d.status == StatusCode::OK || e.status == StatusCode::OK) && owner_id.to_string() != x_id {
+            assert_eq!(xia_is_member, 1, "a demotion that answered OK holds");
+        }
+        if e.status == StatusCode::OK {
+            assert!(
+                d.status == StatusCode::OK || owner_id.to_string() == y_id,
+                "Yusuf could act on Xia only once she was demoted or he was the owner"
+            );
+        } else {
+            assert!(e.status.is_client_error(), "{} {}", e.status, e.body);
+        }
+        if d.status != StatusCode::OK && e.status != StatusCode::OK {
+            assert_eq!(xia_is_member, 0, "refused demotions wrote nothing");
+        }
     }
 }
 

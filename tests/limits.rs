@@ -336,22 +336,28 @@ async fn an_admins_change_of_someones_login_email_is_the_companys_email_and_wait
     let owner = app
         .sign_up_unconfirmed("Initech", "Olivia Owner", &owner_email)
         .await;
-    let member = app.role_id(&owner_email, "member").await.to_string();
     let victim = email("victim");
+    // Adding anyone spends the company's email too, so the user is placed directly.
     let r = app
         .call(
             "users/create",
             &[
                 ("user[name]", "Vic Tim"),
                 ("user[email]", &victim),
-                ("user[role]", &member),
+                (
+                    "user[role]",
+                    &app.role_id(&owner_email, "member").await.to_string(),
+                ),
                 ("user[status]", "Deactivated"),
             ],
             Some(&owner),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let id = app.user_id(&victim).await.to_string();
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let id = app
+        .add_user(&owner_email, "Vic Tim", &victim, "member")
+        .await
+        .to_string();
     let elsewhere = email("elsewhere");
     let r = app
         .call(

@@ -18,43 +18,124 @@ fn both_dialects_have_the_same_migration_steps() {
     assert_eq!(migration_names("sqlite"), migration_names("postgres"));
 }
 
-async fn sqlite_columns() -> BTreeSet<(String, String)> {
+/// A column: table, name, type family (see [`family`]) and whether it may be null.
+type Column = (String, String, &'static str, bool);
+
+/// The family of a declared type, which is what both dialects must agree on: SQLite's
+/// `INTEGER` is PostgreSQL's `bigint`, `TEXT` its `text`.
+fn family(declared: &str) -> &'static str {
+    let t = declared.to_ascii_lowercase();
+    if t.contains("int") {
+        "integer"
+    } else if t.contains("char") || t.contains("text") {
+        "text"
+    } else if t.contains("bool") {
+        "boolean"
+    } else if t.contains("real") || t.contains("double") || t.contains("float") || t.contains("numeric") {
+        "real"
+    } else if t.contains("blob") || t.contains("bytea") {
+        "bytes"
+    } else {
+        panic!("a column type of unknown family: {declared}")
+    }
+}
+
+/// An index created by a migration (not one a key or UNIQUE constraint made): table, name,
+/// its columns in order, and whether it is unique.
+type Index = (String, String, Vec<String>, bool);
+
+async fn sqlite_schema() -> (BTreeSet<Column>, BTreeSet<Index>) {
     sqlx::any::install_default_drivers();
     let dir = tempfile::tempdir().unwrap();
     let db = roster::server::db::connect_and_migrate(&format!("sqlite://{}/s.db", dir.path().display()))
         .await
         .unwrap();
-    sqlx::query_as::<_, (String, String)>(
-        "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p
+    let columns = sqlx::query_as::<_, (String, String, String, i64, i64)>(
+        "SELECT m.name, p.name, p.type, p.\"notnull\", p.pk FROM sqlite_master m JOIN pragma_table_info(m.name) p
          WHERE m.type = 'table' AND m.name NOT IN ('sqlite_sequence', '_sqlx_migrations')",
     )
     .fetch_all(&db)
     .await
     .unwrap()
     .into_iter()
-    .collect()
+    // A primary key is never null, though SQLite's table_info does not say so.
+    .map(|(table, name, declared, not_null, pk)| (table, name, family(&declared), not_null == 0 && pk == 0))
+    .collect();
+    let rows = sqlx::query_as::<_, (String, String, String, i64)>(
+        "SELECT m.tbl_name, m.name, COALESCE(i.name, '(expression)'), l.\"unique\" FROM sqlite_master m
+         JOIN pragma_index_list(m.tbl_name) l ON l.name = m.name
+         JOIN pragma_index_info(m.name) i
+         WHERE m.type = 'index' AND m.sql IS NOT NULL ORDER BY m.name, i.seqno",
+    )
+    .fetch_all(&db)
+    .await
+    .unwrap();
+    (columns, indexes(rows))
+}
+
+/// Folds one row per indexed column into one entry per index, keeping the columns' order.
+fn indexes(rows: Vec<(String, String, String, i64)>) -> BTreeSet<Index> {
+    let mut all: Vec<Index> = Vec::new();
+    for (table, name, column, unique) in rows {
+        match all.last_mut() {
+            Some(last) if last.1 == name => last.2.push(column),
+            _ => all.push((table, name, vec![column], unique != 0)),
+        }
+    }
+    all.into_iter().collect()
 }
 
 #[tokio::test]
-async fn both_dialects_create_the_same_tables_and_columns() {
-    let sqlite = sqlite_columns().await;
-    assert!(sqlite.contains(&("users".into(), "email".into())));
+async fn both_dialects_create_the_same_tables_columns_types_and_indexes() {
+    let (columns, indexes_sqlite) = sqlite_schema().await;
+    assert!(columns.contains(&("users".into(), "email".into(), "text", false)));
+    assert!(indexes_sqlite.iter().any(|(table, ..)| table == "users"));
     // Only the PostgreSQL run of the suite has a server to compare with.
     let Ok(base) = std::env::var("ROSTER_TEST_DATABASE_URL") else {
         return;
     };
     let app = common::TestApp::spawn().await;
     assert!(base.starts_with("postgres"));
-    let postgres: BTreeSet<(String, String)> = sqlx::query_as::<_, (String, String)>(
-        "SELECT table_name::text, column_name::text FROM information_schema.columns
+    let postgres: BTreeSet<Column> = sqlx::query_as::<_, (String, String, String, String)>(
+        "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text
+         FROM information_schema.columns
          WHERE table_schema = 'public' AND table_name <> '_sqlx_migrations'",
     )
     .fetch_all(&app.state.db)
     .await
     .unwrap()
     .into_iter()
+    .map(|(table, name, declared, nullable)| (table, name, family(&declared), nullable == "YES"))
     .collect();
-    assert_eq!(sqlite, postgres);
+    assert_eq!(
+        columns.symmetric_difference(&postgres).collect::<Vec<_>>(),
+        Vec::<&Column>::new(),
+        "columns that differ"
+    );
+    // Indexes a migration created, not those behind a primary key or UNIQUE constraint.
+    let rows = sqlx::query_as::<_, (String, String, String, i64)>(
+        "SELECT t.relname::text, c.relname::text, COALESCE(a.attname::text, '(expression)'), CAST(CASE WHEN i.indisunique THEN 1 ELSE 0 END AS BIGINT)
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indexrelid
+         JOIN pg_class t ON t.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) ON true
+         LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+         WHERE n.nspname = 'public' AND t.relname <> '_sqlx_migrations'
+           AND NOT EXISTS (SELECT 1 FROM pg_constraint s WHERE s.conindid = i.indexrelid)
+         ORDER BY c.relname, k.ord",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    let indexes_postgres = indexes(rows);
+    assert_eq!(
+        indexes_sqlite
+            .symmetric_difference(&indexes_postgres)
+            .collect::<Vec<_>>(),
+        Vec::<&Index>::new(),
+        "indexes that differ"
+    );
 }
 
 /// The foreign keys of the live schema that cascade or set null on delete and have no

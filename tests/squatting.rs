@@ -50,7 +50,8 @@ async fn a_deactivated_user_of_another_company_who_never_signed_in_does_not_hold
 
 #[tokio::test]
 async fn adding_another_companys_user_answers_as_for_a_new_address_and_only_their_owner_is_told() {
-    let app = TestApp::spawn().await;
+    // No allowance for small companies, whose allowance grows with each person they lack.
+    let app = TestApp::spawn_with(&[("ROSTER_INVITATIONS_FREE_USERS", "1")]).await;
     let a = app.company("A Co").await;
     let b = app.company("B Co").await;
     let address = email("taken");
@@ -67,10 +68,29 @@ async fn adding_another_companys_user_answers_as_for_a_new_address_and_only_thei
         (fresh.status, &fresh.body),
         "the same answer for both"
     );
+    // Deactivated, the same: the answer, and one email of the day spent either way (the
+    // address's owner is told of this try too).
+    let left = || async { app.call("settings/mail", &[], Some(&a.owner)).await.json()["left_today"].clone() };
+    let before = left().await;
     let taken_deactivated = add(&app, &a.owner, a.member_role, &address, "Deactivated").await;
     assert_eq!(
         (taken_deactivated.status, &taken_deactivated.body),
         (fresh.status, &fresh.body)
+    );
+    let after_taken = left().await;
+    let stranger_deactivated = add(&app, &a.owner, a.member_role, &email("quiet"), "Deactivated").await;
+    assert_eq!(
+        (stranger_deactivated.status, &stranger_deactivated.body),
+        (fresh.status, &fresh.body)
+    );
+    let after_stranger = left().await;
+    let spent =
+        |from: &serde_json::Value, to: &serde_json::Value| from.as_i64().unwrap() - to.as_i64().unwrap();
+    assert_eq!(spent(&before, &after_taken), 1, "{before} {after_taken}");
+    assert_eq!(
+        spent(&after_taken, &after_stranger),
+        1,
+        "{after_taken} {after_stranger}"
     );
 
     // Nothing of A's holds the address; its owner gets a notice without a link.
@@ -88,11 +108,13 @@ async fn adding_another_companys_user_answers_as_for_a_new_address_and_only_thei
             .unwrap();
     assert!(notice.contains("already has a Roster account"), "{notice}");
     assert!(!notice.contains("/welcome/"), "no link: {notice}");
-    // The notice is the company's email like a set-up link: both spend the allowance.
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM outbox WHERE kind IN ('account_setup', 'addition_notice')")
-            .await,
-        2
+        app.count(&format!(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'addition_notice' AND to_email = '{address}'"
+        ))
+        .await,
+        2,
+        "a notice for each try, active or deactivated"
     );
 
     // Invited like anyone (the address gets a notice instead of the link).

@@ -274,8 +274,18 @@ async fn the_invited_tab_lists_every_invitation_with_its_status_and_counts_pendi
 async fn a_page_size_other_than_25_50_or_100_is_refused() {
     let app = TestApp::spawn().await;
     let cookie = app.sign_up("Initech", "Peter", &email("owner")).await;
-    let r = app.list_raw(&cookie, &[("per_page", "100000")]).await;
-    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for size in ["0", "24", "101", "100000"] {
+        let r = app.list_raw(&cookie, &[("per_page", size)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{size}: {}", r.body);
+    }
+    for garbage in ["-25", "ten", "25.0"] {
+        let r = app.list_raw(&cookie, &[("per_page", garbage)]).await;
+        assert!(r.status.is_client_error(), "{garbage:?}: {} {}", r.status, r.body);
+    }
+    for size in ["25", "50", "100"] {
+        let r = app.list_raw(&cookie, &[("per_page", size)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{size}: {}", r.body);
+    }
 }
 
 #[tokio::test]

@@ -210,17 +210,22 @@ impl Audience {
     }
 
     /// `event` (of the viewer's company) as the viewer may be told it, if at all. A viewer
-    /// limited to some accounts hears of people and invitations without ids or names: they may
-    /// be about people outside those accounts, and "reload" shows what they may see.
+    /// limited to some accounts never hears who made a change (they may not see that person),
+    /// nor the ids of people, invitations or accounts (they may lie outside those accounts):
+    /// "reload" shows what they may see.
     pub fn shown(&self, event: &LiveEvent) -> Option<LiveEvent> {
         if !self.kinds.contains(&event.kind) {
             return None;
         }
-        let about_people = matches!(event.kind, LiveKind::Users | LiveKind::Invitations);
-        Some(if self.scoped && about_people {
-            LiveEvent::everything(event.kind)
-        } else {
-            event.clone()
+        if !self.scoped {
+            return Some(event.clone());
+        }
+        Some(match event.kind {
+            LiveKind::Users | LiveKind::Invitations | LiveKind::Accounts => LiveEvent::everything(event.kind),
+            LiveKind::Teams | LiveKind::Roles | LiveKind::Settings => LiveEvent {
+                by: None,
+                ..event.clone()
+            },
         })
     }
 }

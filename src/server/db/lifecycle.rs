@@ -295,10 +295,11 @@ impl Details {
     }
 }
 
-/// Adds a user without a password. An active one gets an email with a set-up link. An
-/// address that has an account with another company is answered as if it were added (`None`,
-/// nothing written): an active one gets a notice instead of the link, so the company learns
-/// nothing about the address.
+/// Adds a user without a password. An active one gets an email with a set-up link. Every add
+/// spends one of the company's emails for the day, sent or not, so that an address that has
+/// an account with another company costs the same: it is answered as if it were added
+/// (`None`, nothing written) and gets a notice instead of the link, whatever the status, so
+/// its owner hears of every try and the company learns nothing from the answer or allowance.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(
     db: &Db,
@@ -337,13 +338,11 @@ pub async fn create(
     }
     super::companies::release_squatted(&mut tx, company, email.as_str(), now).await?;
     refuse_colleague_email(&mut tx, company, &email).await?;
+    quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
     if held_elsewhere(&mut tx, &email).await? {
-        if form.status == UserStatus::Active {
-            quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
-            let (company_name, _) = company_mail_facts(&mut tx, company).await?;
-            let message = mail::addition_to_taken_address(&company_name, &by.name, email.as_str());
-            outbox::queue(&mut tx, company, "addition_notice", email.as_str(), &message, now).await?;
-        }
+        let (company_name, _) = company_mail_facts(&mut tx, company).await?;
+        let message = mail::addition_to_taken_address(&company_name, &by.name, email.as_str());
+        outbox::queue(&mut tx, company, "addition_notice", email.as_str(), &message, now).await?;
         tx.commit().await?;
         return Ok(None);
     }
@@ -381,7 +380,6 @@ pub async fn create(
             .await?;
     }
     if form.status == UserStatus::Active {
-        quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
         send_setup_link(&mut tx, company, user, email.as_str(), &by.name, public_url, now).await?;
     }
     let after = json!({ "name": name.as_str(), "email": email.as_str(), "role": role_name, "status": form.status.key() });

@@ -1,7 +1,8 @@
 //! The frame of every signed-in page: header with the company and the user menu, the main
 //! navigation (behind a "Menu" button on narrow screens) and the page itself.
 
-use super::{notice::ErrorNotice, urlencode, user_menu::UserMenu};
+use super::{notice::ErrorNotice, user_menu::UserMenu};
+use crate::model::format::urlencode;
 use crate::{
     app::MeResource,
     model::{Me, Permission},

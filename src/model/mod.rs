@@ -3,6 +3,7 @@
 
 mod account;
 mod bulk;
+pub mod format;
 mod ids;
 mod invitation;
 mod live;

@@ -203,7 +203,7 @@ impl UserListQuery {
         }
         parts
             .into_iter()
-            .map(|(k, v)| format!("{k}={}", crate::components::urlencode(&v)))
+            .map(|(k, v)| format!("{k}={}", super::format::urlencode(&v)))
             .collect::<Vec<_>>()
             .join("&")
     }

@@ -17,11 +17,10 @@ use crate::{
         modal::Modal,
         notice::ErrorNotice,
         toast::Toast,
-        urlencode,
     },
     model::{
-        LiveKind, MembersChanged, Permission, TeamId, TeamMember, TeamName, TeamPage, TeamRow, UserId,
-        UserListQuery,
+        format::urlencode, LiveKind, MembersChanged, Permission, TeamId, TeamMember, TeamName, TeamPage,
+        TeamRow, UserId, UserListQuery,
     },
 };
 use leptos::prelude::*;

@@ -141,7 +141,7 @@ pub fn invitation(i: &Invitation<'_>) -> Message {
         i.link,
         &format!(
             "The link works once, until {}. If you did not expect this email, ignore it.",
-            crate::components::time::exact_utc(i.expires_at)
+            crate::model::format::exact_utc(i.expires_at)
         ),
     )
 }

@@ -18,9 +18,9 @@ use crate::http::{Http, Server};
 use roster::{
     model::{AccountId, CompanyId, Grants, SessionId, TeamId, UserId, UserListQuery, UserSort},
     server::{
-        access::{Access, Assignment},
+        access::{perm, Access, Assignment, Can},
         assets,
-        auth::{perm, Can, CurrentUser},
+        auth::CurrentUser,
         db::{self, Db},
     },
 };

@@ -29,10 +29,7 @@ fn publish(
 /// The accounts the caller manages, depth-first with siblings by name, with user counts.
 #[server(endpoint = "accounts/tree")]
 pub async fn account_tree() -> Result<Vec<AccountNode>, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let user = auth::current_user().await?;
@@ -46,7 +43,7 @@ pub async fn account_tree() -> Result<Vec<AccountNode>, AppError> {
 /// Creates a sub-account of `parent` and answers its id.
 #[server(endpoint = "accounts/create")]
 pub async fn create_account(parent: AccountId, name: String) -> Result<AccountId, AppError> {
-    use crate::server::{auth, auth::perm, db};
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
@@ -61,7 +58,7 @@ pub async fn create_account(parent: AccountId, name: String) -> Result<AccountId
 /// Renames an account.
 #[server(endpoint = "accounts/rename")]
 pub async fn rename_account(id: AccountId, name: String) -> Result<(), AppError> {
-    use crate::server::{auth, auth::perm, db};
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
@@ -76,7 +73,7 @@ pub async fn rename_account(id: AccountId, name: String) -> Result<(), AppError>
 /// Moves an account, with its sub-accounts, under another account.
 #[server(endpoint = "accounts/move")]
 pub async fn move_account(id: AccountId, parent: AccountId) -> Result<(), AppError> {
-    use crate::server::{auth, auth::perm, db};
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
@@ -91,7 +88,7 @@ pub async fn move_account(id: AccountId, parent: AccountId) -> Result<(), AppErr
 /// Deletes an account that has no sub-accounts and strands nobody.
 #[server(endpoint = "accounts/delete")]
 pub async fn delete_account(id: AccountId) -> Result<(), AppError> {
-    use crate::server::{auth, auth::perm, db};
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;

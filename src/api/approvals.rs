@@ -9,10 +9,7 @@ use leptos::prelude::*;
 /// How many people wait for approval: the navigation's badge.
 #[server(endpoint = "approvals/count")]
 pub async fn awaiting_approval_count() -> Result<i64, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let user = auth::current_user().await?;
@@ -33,7 +30,7 @@ pub async fn approve(approval: Approval) -> Result<usize, AppError> {
     };
     auth::respond(
         async {
-            let (can, by, state) = super::author::<crate::server::auth::perm::ManageUsers>().await?;
+            let (can, by, state) = super::author::<crate::server::access::perm::ManageUsers>().await?;
             let done = db::joins::approve(&state.db, &can, &by, &approval, &state.config.public_url).await?;
             state.mailer.wake();
             state
@@ -54,7 +51,7 @@ pub async fn reject(selection: Selection) -> Result<usize, AppError> {
     };
     auth::respond(
         async {
-            let (can, by, state) = super::author::<crate::server::auth::perm::ManageUsers>().await?;
+            let (can, by, state) = super::author::<crate::server::access::perm::ManageUsers>().await?;
             let done = db::joins::reject(&state.db, &can, &by, &selection).await?;
             state.mailer.wake();
             state

@@ -10,10 +10,7 @@ use leptos::prelude::*;
 /// How many users `query` matches on every page.
 #[server(endpoint = "users/count")]
 pub async fn count_users(query: UserListQuery) -> Result<i64, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let user = auth::current_user().await?;

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 fn publish_changed<P>(
     state: &crate::server::state::AppState,
-    can: &crate::server::auth::Can<P>,
+    can: &crate::server::access::Can<P>,
     by: &crate::server::db::audit::By,
     ids: &[i64],
     changed: &InvitationsChanged,

@@ -20,9 +20,9 @@ pub mod welcome;
 /// The caller, as the author of a change that needs permission `P`: the capability, who they
 /// are and where they call from (for the audit log), and the app state.
 #[cfg(feature = "ssr")]
-async fn author<P: crate::server::auth::perm::Marker>() -> Result<
+async fn author<P: crate::server::access::perm::Marker>() -> Result<
     (
-        crate::server::auth::Can<P>,
+        crate::server::access::Can<P>,
         crate::server::db::audit::By,
         crate::server::state::AppState,
     ),

@@ -208,10 +208,7 @@ pub async fn sign_out_other_devices() -> Result<u64, AppError> {
 /// An admin's view of a user's devices (manage-users, own company).
 #[server(endpoint = "profile/user_devices")]
 pub async fn user_devices(user: UserId) -> Result<Devices, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let (can, _, state) = super::author::<perm::ManageUsers>().await?;
@@ -230,10 +227,7 @@ pub async fn end_user_sessions(
     user: UserId,
     #[server(default)] session: Option<SessionId>,
 ) -> Result<u64, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageUsers>().await?;

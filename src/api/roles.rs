@@ -8,7 +8,7 @@ use crate::{
 #[cfg(feature = "ssr")]
 use crate::{
     model::{Grants, LiveEvent, LiveKind},
-    server::auth::perm,
+    server::access::perm,
 };
 use leptos::prelude::*;
 

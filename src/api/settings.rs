@@ -8,10 +8,7 @@ use leptos::prelude::*;
 
 #[server(endpoint = "settings/get")]
 pub async fn get_settings() -> Result<CompanySettings, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let user = auth::current_user().await?;
@@ -46,10 +43,7 @@ pub async fn save_settings(settings: CompanySettings) -> Result<CompanySettings,
 /// their address (until then it sends none).
 #[server(endpoint = "settings/mail")]
 pub async fn get_mail_allowance() -> Result<MailAllowance, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let (can, _, state) = super::author::<perm::ManageSettings>().await?;
@@ -67,7 +61,7 @@ pub async fn resend_confirmation() -> Result<(), AppError> {
     use crate::server::{auth, db};
     auth::respond(
         async {
-            let (_, by, state) = super::author::<auth::perm::ManageSettings>().await?;
+            let (_, by, state) = super::author::<crate::server::access::perm::ManageSettings>().await?;
             db::companies::resend_confirmation(&state.db, &by, &state.config.public_url).await?;
             state.mailer.wake();
             Ok(())

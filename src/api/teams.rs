@@ -12,10 +12,7 @@ use leptos::prelude::*;
 /// The company's teams by name, with how many members each has.
 #[server(endpoint = "teams/list")]
 pub async fn list_teams() -> Result<Vec<TeamRow>, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let user = auth::current_user().await?;
@@ -34,10 +31,7 @@ pub async fn get_team(
     #[server(default)] after: Option<String>,
     #[server(default)] before: Option<String>,
 ) -> Result<TeamPage, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let user = auth::current_user().await?;

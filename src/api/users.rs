@@ -12,10 +12,7 @@ use leptos::prelude::*;
 pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
     use crate::{
         model::{UserTab, PAGE_SIZES},
-        server::{
-            auth::{self, perm},
-            db,
-        },
+        server::{access::perm, auth, db},
     };
     auth::respond(
         async {
@@ -53,10 +50,7 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
 /// The company's roles, teams and accounts, for the users table's filters.
 #[server(endpoint = "users/filters")]
 pub async fn user_filter_choices() -> Result<FilterChoices, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let user = auth::current_user().await?;
@@ -70,10 +64,7 @@ pub async fn user_filter_choices() -> Result<FilterChoices, AppError> {
 /// One user of the caller's company.
 #[server(endpoint = "users/get")]
 pub async fn get_user(id: UserId) -> Result<UserDetails, AppError> {
-    use crate::server::{
-        auth::{self, perm},
-        db,
-    };
+    use crate::server::{access::perm, auth, db};
     auth::respond(
         async {
             let user = auth::current_user().await?;

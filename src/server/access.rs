@@ -4,8 +4,11 @@
 //! assignment nearest to it (itself, else its closest ancestor with one) decides the role
 //! there, so access can be raised or lowered further down the tree.
 
-use crate::model::{AccountId, Grants, Module, Permission};
-use std::{collections::HashMap, sync::Arc};
+use crate::{
+    error::AppError,
+    model::{AccountId, CompanyId, Grants, Module, Permission, UserId},
+};
+use std::{collections::HashMap, marker::PhantomData, sync::Arc};
 
 /// The accounts a capability reaches.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -299,6 +302,112 @@ impl Access {
                 names.dedup();
                 names.join(", ")
             }
+        }
+    }
+}
+
+/// Permission markers: one type per [`Permission`], so a capability names what it allows.
+pub mod perm {
+    use crate::model::Permission;
+
+    /// Ties a marker type to its permission.
+    pub trait Marker {
+        const PERMISSION: Permission;
+    }
+
+    macro_rules! markers {
+        ($($name:ident),*) => {$(
+            #[derive(Debug)]
+            pub struct $name;
+            impl Marker for $name {
+                const PERMISSION: Permission = Permission::$name;
+            }
+        )*};
+    }
+
+    markers!(
+        ViewUsers,
+        ManageUsers,
+        ManageInvitations,
+        ManageRoles,
+        ManageTeams,
+        ManageAccounts,
+        ViewAuditLog,
+        ManageSettings
+    );
+}
+
+/// Proof that `actor` holds permission `P` in `company`, on the accounts of `scope`. Only
+/// [`Can::of`] makes one, and only `auth::CurrentUser::require` calls it, with the access of
+/// the signed-in user.
+#[derive(Debug)]
+pub struct Can<P> {
+    company: CompanyId,
+    actor: UserId,
+    scope: Scope,
+    access: Arc<Access>,
+    _permission: PhantomData<P>,
+}
+
+impl<P: perm::Marker> Can<P> {
+    /// The capability for `P` of `actor`, whose access is `access`, if they hold it anywhere.
+    pub(in crate::server) fn of(company: CompanyId, actor: UserId, access: &Arc<Access>) -> Option<Can<P>> {
+        let scope = access.scope(P::PERMISSION)?;
+        Some(Can {
+            company,
+            actor,
+            scope,
+            access: access.clone(),
+            _permission: PhantomData,
+        })
+    }
+}
+
+impl<P> Can<P> {
+    pub fn company(&self) -> CompanyId {
+        self.company
+    }
+
+    pub fn actor(&self) -> UserId {
+        self.actor
+    }
+
+    /// The accounts the permission reaches; every query about users or accounts keeps to it.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Whether the actor may hand out a role granting `grants` on `account` (on every account
+    /// of the scope when `None`): nobody gives more than they hold there.
+    pub fn may_grant(&self, grants: &Grants, account: Option<AccountId>) -> bool {
+        match account {
+            Some(account) => self.access.at(account).is_some_and(|a| a.grants.covers(grants)),
+            None => self.access.deciding(&self.scope).all(|a| a.grants.covers(grants)),
+        }
+    }
+
+    /// Where holders of `grants` are below the actor (see [`Access::above`]).
+    pub fn above(&self, grants: &Grants, strict: bool) -> Scope {
+        self.access.above(grants, strict)
+    }
+
+    /// What the actor holds on the root account.
+    pub fn on_root(&self) -> Grants {
+        self.access.on_root()
+    }
+
+    /// The modules configured when the actor's access was worked out.
+    pub fn modules(&self) -> &[Module] {
+        self.access.modules()
+    }
+
+    /// This capability if it reaches the whole company (approving join requests, say, gives
+    /// access on the root account), else `Forbidden`.
+    pub fn whole_company(&self) -> Result<&Can<P>, AppError> {
+        if self.scope.is_all() {
+            Ok(self)
+        } else {
+            Err(AppError::Forbidden)
         }
     }
 }

@@ -1,12 +1,14 @@
 //! Who is calling and what they may do.
 //!
-//! A session cookie resolves to a [`CurrentUser`]; `CurrentUser::require::<P>()` is the only
-//! way to get a [`Can<P>`], and the data functions that need permission `P` take a `&Can<P>`.
-//! Forgetting the check therefore does not compile, and the capability carries the company
-//! that scopes every query.
+//! A session cookie resolves to a [`CurrentUser`]; `CurrentUser::require::<P>()` is how a
+//! request gets a [`Can<P>`] (defined beside the access model, which the data layer depends
+//! on instead of on this module), and the data functions that need permission `P` take a
+//! `&Can<P>`. Forgetting the check therefore does not compile, and the capability carries the
+//! company that scopes every query.
 
+use super::access::{perm, Can};
 use super::{
-    access::{Access, Scope},
+    access::Access,
     config::Config,
     db::{self, sessions::SessionRow},
     state::AppState,
@@ -14,103 +16,12 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AccountId, CompanyId, Grants, Me, Module, Permission, SessionId, UserId},
+    model::{AccountId, CompanyId, Me, Permission, SessionId, UserId},
 };
 use axum::extract::ConnectInfo;
 use http::{header, request::Parts, HeaderMap};
 use leptos::prelude::use_context;
-use std::{marker::PhantomData, net::SocketAddr, sync::Arc};
-
-/// Permission markers: one type per [`Permission`], so a capability names what it allows.
-pub mod perm {
-    use crate::model::Permission;
-
-    /// Ties a marker type to its permission.
-    pub trait Marker {
-        const PERMISSION: Permission;
-    }
-
-    macro_rules! markers {
-        ($($name:ident),*) => {$(
-            #[derive(Debug)]
-            pub struct $name;
-            impl Marker for $name {
-                const PERMISSION: Permission = Permission::$name;
-            }
-        )*};
-    }
-
-    markers!(
-        ViewUsers,
-        ManageUsers,
-        ManageInvitations,
-        ManageRoles,
-        ManageTeams,
-        ManageAccounts,
-        ViewAuditLog,
-        ManageSettings
-    );
-}
-
-/// Proof that `actor` holds permission `P` in `company`, on the accounts of `scope`. Only
-/// [`CurrentUser::require`] makes one.
-#[derive(Debug)]
-pub struct Can<P> {
-    company: CompanyId,
-    actor: UserId,
-    scope: Scope,
-    access: Arc<Access>,
-    _permission: PhantomData<P>,
-}
-
-impl<P> Can<P> {
-    pub fn company(&self) -> CompanyId {
-        self.company
-    }
-
-    pub fn actor(&self) -> UserId {
-        self.actor
-    }
-
-    /// The accounts the permission reaches; every query about users or accounts keeps to it.
-    pub fn scope(&self) -> &Scope {
-        &self.scope
-    }
-
-    /// Whether the actor may hand out a role granting `grants` on `account` (on every account
-    /// of the scope when `None`): nobody gives more than they hold there.
-    pub fn may_grant(&self, grants: &Grants, account: Option<AccountId>) -> bool {
-        match account {
-            Some(account) => self.access.at(account).is_some_and(|a| a.grants.covers(grants)),
-            None => self.access.deciding(&self.scope).all(|a| a.grants.covers(grants)),
-        }
-    }
-
-    /// Where holders of `grants` are below the actor (see [`Access::above`]).
-    pub fn above(&self, grants: &Grants, strict: bool) -> Scope {
-        self.access.above(grants, strict)
-    }
-
-    /// What the actor holds on the root account.
-    pub fn on_root(&self) -> Grants {
-        self.access.on_root()
-    }
-
-    /// The modules configured when the actor's access was worked out.
-    pub fn modules(&self) -> &[Module] {
-        self.access.modules()
-    }
-
-    /// This capability if it reaches the whole company (approving join requests, say, gives
-    /// access on the root account), else `Forbidden`.
-    pub fn whole_company(&self) -> Result<&Can<P>, AppError> {
-        if self.scope.is_all() {
-            Ok(self)
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-}
+use std::{net::SocketAddr, sync::Arc};
 
 /// The signed-in user of this request.
 #[derive(Debug, Clone)]
@@ -130,14 +41,7 @@ pub struct CurrentUser {
 impl CurrentUser {
     /// A capability for `P` over the accounts where the user holds it, or `Forbidden`.
     pub fn require<P: perm::Marker>(&self) -> Result<Can<P>, AppError> {
-        let scope = self.access.scope(P::PERMISSION).ok_or(AppError::Forbidden)?;
-        Ok(Can {
-            company: self.company_id,
-            actor: self.id,
-            scope,
-            access: self.access.clone(),
-            _permission: PhantomData,
-        })
+        Can::of(self.company_id, self.id, &self.access).ok_or(AppError::Forbidden)
     }
 
     /// Whether the user holds `permission` anywhere.

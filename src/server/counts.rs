@@ -8,7 +8,7 @@
 //! at most [`MAX_AGE`].
 
 use super::{
-    auth::{perm, Can},
+    access::{perm, Can},
     db::{self, Db},
     live::{Live, Version},
 };

@@ -200,7 +200,7 @@ impl Audience {
             .filter(|kind| user.can(kind.permission()))
             .collect();
         let scoped = user
-            .require::<crate::server::auth::perm::ViewUsers>()
+            .require::<crate::server::access::perm::ViewUsers>()
             .map_or(true, |can| !can.scope().is_all());
         (!kinds.is_empty()).then_some(Audience {
             company: user.company_id,

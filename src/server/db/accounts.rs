@@ -16,7 +16,7 @@ use crate::{
     model::{AccountId, AccountName, AccountNode, CompanyId},
     server::{
         access::Scope,
-        auth::{perm, Can},
+        access::{perm, Can},
     },
 };
 use serde_json::json;

@@ -14,8 +14,8 @@ use crate::{
     error::AppError,
     model::{AccessRow, AccountId, CompanyId, Grants, Module, RoleId, UserId},
     server::{
+        access::{perm, Can},
         access::{Access, Assignment, Scope},
-        auth::{perm, Can},
     },
 };
 use serde_json::json;

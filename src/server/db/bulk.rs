@@ -24,7 +24,7 @@ use crate::{
         UserId, UserTab, MAX_SELECTED_IDS,
     },
     server::{
-        auth::{perm, Can},
+        access::{perm, Can},
         mail, token,
     },
 };

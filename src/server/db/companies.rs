@@ -12,7 +12,7 @@ use crate::{
         RoleId, TeamId, UserId, INVITATION_DAYS,
     },
     server::{
-        auth::{perm, Can},
+        access::{perm, Can},
         mail,
     },
 };

@@ -5,7 +5,7 @@
 use crate::{
     error::AppError,
     model::{CompanyId, Grants, UserId},
-    server::{access::Scope, auth::Can},
+    server::access::{Can, Scope},
 };
 use sqlx::{Any, Transaction};
 

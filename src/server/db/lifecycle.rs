@@ -21,7 +21,7 @@ use crate::{
     },
     server::{
         access::Scope,
-        auth::{perm, Can},
+        access::{perm, Can},
         mail, token,
     },
 };

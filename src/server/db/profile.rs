@@ -18,7 +18,7 @@ use crate::{
         Phone, Profile, ProfileDetails, SessionId, UserId, COUNTRIES, LANGUAGES, TIME_ZONES,
     },
     server::{
-        auth::{perm, Can},
+        access::{perm, Can},
         mail, token,
     },
 };

@@ -15,7 +15,7 @@ use super::{
 use crate::{
     error::AppError,
     model::{BuiltinRole, CompanyId, Grants, Module, RoleId, RoleName, RoleRow},
-    server::auth::{perm, Can},
+    server::access::{perm, Can},
 };
 use serde_json::json;
 use sqlx::{Any, Transaction};

@@ -15,7 +15,7 @@ use crate::{
         CompanyId, MembersChanged, TeamId, TeamMember, TeamName, TeamPage, TeamRow, UserId, UserStatus,
         MAX_MEMBERS_PER_CHANGE, TEAM_PAGE_SIZE,
     },
-    server::auth::{perm, Can},
+    server::access::{perm, Can},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;

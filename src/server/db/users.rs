@@ -10,7 +10,7 @@ use crate::{
     },
     server::{
         access::Scope,
-        auth::{perm, Can},
+        access::{perm, Can},
     },
 };
 use serde::{Deserialize, Serialize};

@@ -460,9 +460,7 @@ async fn fixture(app: &TestApp) -> Fixture {
     Fixture {
         a_root_account,
         a_sub_account,
-        a_owner_id: app
-            .count(&format!("SELECT id FROM users WHERE email = '{a_owner_email}'"))
-            .await,
+        a_owner_id: app.user_id(&a_owner_email).await,
         a_team_id,
         a_member_role,
         a_invitation_id: app

@@ -62,11 +62,7 @@ async fn role_of(app: &TestApp, id: i64) -> String {
 }
 
 async fn owner_id(app: &TestApp, c: &Company) -> i64 {
-    sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(&c.owner_email)
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap()
+    app.user_id(&c.owner_email).await
 }
 
 #[tokio::test]

@@ -114,9 +114,7 @@ async fn no_page_renders_a_payload_stored_in_any_user_controlled_field_as_markup
     let r = app.call("join/verify", &[("token", &token)], None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 
-    let owner_id = app
-        .count(&format!("SELECT id FROM users WHERE email = '{owner_email}'"))
-        .await;
+    let owner_id = app.user_id(&owner_email).await;
     let signed_in = [
         "/users".to_string(),
         "/users?tab=active".to_string(),

@@ -21,9 +21,7 @@ struct Ladder {
 
 async fn ladder(app: &TestApp) -> Ladder {
     let c = app.company("Initech").await;
-    let owner_id = app
-        .count(&format!("SELECT id FROM users WHERE email = '{}'", c.owner_email))
-        .await;
+    let owner_id = app.user_id(&c.owner_email).await;
     let admin_email = email("admin");
     let admin_id = app
         .add_user(&c.owner_email, "Adam Admin", &admin_email, "admin")

@@ -59,9 +59,7 @@ async fn status_of(app: &TestApp, to: &str) -> String {
 }
 
 async fn id_of(app: &TestApp, to: &str) -> String {
-    app.count(&format!("SELECT id FROM users WHERE email = '{to}'"))
-        .await
-        .to_string()
+    app.user_id(to).await.to_string()
 }
 
 /// Joins and confirms the address: the person then waits for approval.

@@ -175,10 +175,7 @@ async fn saving_over_someone_elses_newer_edit_reports_a_conflict() {
     let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana, "member").await;
-    let id = app
-        .count(&format!("SELECT id FROM users WHERE email = '{ana}'"))
-        .await
-        .to_string();
+    let id = app.user_id(&ana).await.to_string();
     let edit = |title: &'static str, version: &'static str| {
         let id = id.clone();
         let ana = ana.clone();
@@ -334,10 +331,7 @@ async fn the_owner_cannot_be_demoted_deactivated_or_deleted_before_a_transfer() 
     let ada = email("ada");
     app.add_user(&c.owner_email, "Ada Admin", &ada, "admin").await;
     let admin = app.session_of(&ada).await;
-    let owner_id = app
-        .count(&format!("SELECT id FROM users WHERE email = '{}'", c.owner_email))
-        .await
-        .to_string();
+    let owner_id = app.user_id(&c.owner_email).await.to_string();
     let member_role = app.role_id(&c.owner_email, "member").await.to_string();
     for (endpoint, args) in [
         (

@@ -217,11 +217,7 @@ async fn the_live_stream_needs_a_session_that_may_see_something() {
 async fn a_stream_ends_when_its_user_is_deactivated() {
     let app = TestApp::spawn().await;
     let (owner, _, admin, _) = company(&app).await;
-    let admin_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(&admin)
-        .fetch_one(&app.state.db)
-        .await
-        .unwrap();
+    let admin_id = app.user_id(&admin).await;
     let mut stream = open_live(&app, &app.session_of(&admin).await).await;
     let id = admin_id.to_string();
     let r = app.call("users/deactivate", &[("id", &id)], Some(&owner)).await;

@@ -16,8 +16,7 @@ async fn signed_in(app: &TestApp, cookie: &str) -> bool {
 }
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
-    app.count(&format!("SELECT id FROM users WHERE email = '{email}'"))
-        .await
+    app.user_id(email).await
 }
 
 /// The id of the session most recently opened by `email`.

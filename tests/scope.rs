@@ -325,10 +325,7 @@ async fn access_changes_keep_one_assignment_spare_the_owner_and_the_caller_and_g
         .await,
         1
     );
-    let owner_id = app
-        .count(&format!("SELECT id FROM users WHERE email = '{}'", r.owner_email))
-        .await
-        .to_string();
+    let owner_id = app.user_id(&r.owner_email).await.to_string();
     let member = r.member_role.to_string();
     let owner = app
         .call(

@@ -9,7 +9,7 @@ use crate::{
     error::AppError,
     model::{
         AccountId, BuiltinRole, CompanyId, CompanyName, CompanySettings, Email, Permission, PersonName,
-        RoleId, TeamId, UserId, INVITATION_DAYS,
+        RoleId, UserId, INVITATION_DAYS,
     },
     server::{
         access::{perm, Can},
@@ -269,20 +269,6 @@ pub async fn insert_user(
             e.into()
         }
     })
-}
-
-/// The name of `team` when it is one of the company's teams; a field error otherwise.
-pub async fn team_name(
-    tx: &mut Transaction<'_, Any>,
-    company: CompanyId,
-    team: TeamId,
-) -> Result<String, AppError> {
-    sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
-        .bind(team.0)
-        .bind(company.0)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or_else(|| AppError::field("team", "Choose one of your company's teams."))
 }
 
 pub async fn assign_role(

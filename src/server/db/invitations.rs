@@ -296,7 +296,7 @@ pub async fn invite(
     lock_company(&mut tx, company).await?;
     let grants = requested_grants(&mut tx, can, form).await?;
     if let Some(team) = form.team {
-        super::companies::team_name(&mut tx, company, team).await?;
+        super::teams::chosen(&mut tx, company, team).await?;
     }
     let emails: Vec<&str> = candidates.iter().map(|c| c.email.as_str()).collect();
     let users = found_among(&mut tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;

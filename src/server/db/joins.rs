@@ -392,7 +392,7 @@ pub async fn approve(
     let role_name = assignable_role(&mut tx, can, approval.role, Some(AccountId(root))).await?;
     let team_name = match approval.team {
         None => None,
-        Some(team) => Some(super::companies::team_name(&mut tx, company, team).await?),
+        Some(team) => Some(super::teams::chosen(&mut tx, company, team).await?),
     };
     let people = awaiting(&mut tx, company, &approval.selection).await?;
     let list = id_list(&people);

@@ -246,18 +246,26 @@ pub(super) async fn refuse_colleague_email(
     company: CompanyId,
     email: &Email,
 ) -> Result<(), AppError> {
-    let colleague: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE email = $1 AND company_id = $2")
-            .bind(email.as_str())
-            .bind(company.0)
-            .fetch_optional(&mut **tx)
-            .await?;
-    match colleague {
-        Some(_) => Err(AppError::field(
+    held_elsewhere(tx, company, email).await.map(|_| ())
+}
+
+/// Whether `email` is the login of a user of another company, refusing a colleague's address
+/// plainly (the company's own business). The login is unique across companies: one lookup.
+async fn held_elsewhere(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    email: &Email,
+) -> Result<bool, AppError> {
+    let holder: Option<i64> = sqlx::query_scalar("SELECT company_id FROM users WHERE email = $1")
+        .bind(email.as_str())
+        .fetch_optional(&mut **tx)
+        .await?;
+    match holder {
+        Some(c) if c == company.0 => Err(AppError::field(
             "email",
             "Someone in your company already uses this email address.",
         )),
-        None => Ok(()),
+        holder => Ok(holder.is_some()),
     }
 }
 
@@ -334,12 +342,12 @@ pub async fn create(
     }
     let role_name = assignable_role(&mut tx, can, form.role, Some(account)).await?;
     if let Some(team) = form.team {
-        super::companies::team_name(&mut tx, company, team).await?;
+        super::teams::chosen(&mut tx, company, team).await?;
     }
     super::companies::release_squatted(&mut tx, company, email.as_str(), now).await?;
-    refuse_colleague_email(&mut tx, company, &email).await?;
+    let elsewhere = held_elsewhere(&mut tx, company, &email).await?;
     quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
-    if held_elsewhere(&mut tx, &email).await? {
+    if elsewhere {
         let (company_name, _) = company_mail_facts(&mut tx, company).await?;
         let message = mail::addition_to_taken_address(&company_name, &by.name, email.as_str());
         outbox::queue(&mut tx, company, "addition_notice", email.as_str(), &message, now).await?;
@@ -398,16 +406,6 @@ pub async fn create(
     .await?;
     tx.commit().await?;
     Ok(Some(user))
-}
-
-/// Whether `email` is the login of a user of another company (the caller has refused
-/// colleagues and released squatted addresses).
-async fn held_elsewhere(tx: &mut Transaction<'_, Any>, email: &Email) -> Result<bool, sqlx::Error> {
-    let held: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
-        .bind(email.as_str())
-        .fetch_optional(&mut **tx)
-        .await?;
-    Ok(held.is_some())
 }
 
 /// Saves new details, unless someone saved the user since `edit.version` was read. A new

@@ -198,18 +198,40 @@ async fn check_free(
     }
 }
 
-/// The name of the company's team `id`, or NotFound (also for another company's team).
+/// The name of the company's team `id`, if it is one (another company's team is not).
+async fn name_of(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    id: TeamId,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
+        .bind(id.0)
+        .bind(company.0)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// The name of the company's team `id`, or NotFound: for acting on the team itself.
 async fn team_name(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     id: TeamId,
 ) -> Result<String, AppError> {
-    sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
-        .bind(id.0)
-        .bind(company.0)
-        .fetch_optional(&mut **tx)
+    name_of(tx, company, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That team".into()))
+}
+
+/// The name of the team a form chose (adding, inviting or approving people into it), or a
+/// field error when it is not one of the company's teams.
+pub(super) async fn chosen(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    id: TeamId,
+) -> Result<String, AppError> {
+    name_of(tx, company, id)
+        .await?
+        .ok_or_else(|| AppError::field("team", "Choose one of your company's teams."))
 }
 
 /// Creates a team with no members.

@@ -109,16 +109,7 @@ async fn an_admins_change_of_a_login_email_waits_for_the_new_address_and_kills_t
     let c = app.company("Initech").await;
     let old = email("new-hire");
     let created = app
-        .call(
-            "users/create",
-            &[
-                ("user[name]", "Nia Newhire"),
-                ("user[email]", &old),
-                ("user[role]", &c.member_role.to_string()),
-                ("user[status]", "Active"),
-            ],
-            Some(&c.owner),
-        )
+        .create_user(&c.owner, "Nia Newhire", &old, c.member_role, "Active")
         .await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     let id = app.user_id(&old).await;

@@ -172,23 +172,13 @@ async fn an_invitation_is_sent_again_at_most_once_an_hour_and_resends_spend_the_
 async fn adding_an_active_user_spends_the_allowance_and_a_refused_add_leaves_no_user() {
     let app = app_sending("1").await;
     let c = app.company("Initech").await;
-    let member = c.member_role.to_string();
-    let add = |to: String| {
-        let form = [
-            ("user[name]".to_string(), "Ana Lee".to_string()),
-            ("user[email]".to_string(), to),
-            ("user[role]".to_string(), member.clone()),
-            ("user[status]".to_string(), "Active".to_string()),
-        ];
-        let (app, owner) = (&app, &c.owner);
-        async move {
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            app.call("users/create", &form, Some(owner)).await
-        }
-    };
-    let first = add(email("ana")).await;
+    let first = app
+        .create_user(&c.owner, "Ana Lee", &email("ana"), c.member_role, "Active")
+        .await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);
-    let second = add(email("bob")).await;
+    let second = app
+        .create_user(&c.owner, "Ana Lee", &email("bob"), c.member_role, "Active")
+        .await;
     assert_eq!(second.status, StatusCode::TOO_MANY_REQUESTS, "{}", second.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 2);
 }
@@ -338,20 +328,9 @@ async fn an_admins_change_of_someones_login_email_is_the_companys_email_and_wait
         .await;
     let victim = email("victim");
     // Adding anyone spends the company's email too, so the user is placed directly.
+    let member = app.role_id(&owner_email, "member").await;
     let r = app
-        .call(
-            "users/create",
-            &[
-                ("user[name]", "Vic Tim"),
-                ("user[email]", &victim),
-                (
-                    "user[role]",
-                    &app.role_id(&owner_email, "member").await.to_string(),
-                ),
-                ("user[status]", "Deactivated"),
-            ],
-            Some(&owner),
-        )
+        .create_user(&owner, "Vic Tim", &victim, member, "Deactivated")
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     let id = app

@@ -15,19 +15,8 @@ use std::time::{Duration, Instant};
 /// Adds an active member, which queues an `account_setup` email to them, and wakes the mailer
 /// the way the server functions do once the change is committed.
 async fn add(app: &TestApp, c: &Company, name: &str, email: &str) {
-    let role = app.role_id(&c.owner_email, "member").await.to_string();
-    let r = app
-        .call(
-            "users/create",
-            &[
-                ("user[name]", name),
-                ("user[email]", email),
-                ("user[role]", &role),
-                ("user[status]", "Active"),
-            ],
-            Some(&c.owner),
-        )
-        .await;
+    let role = app.role_id(&c.owner_email, "member").await;
+    let r = app.create_user(&c.owner, name, email, role, "Active").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     app.state.mailer.wake();
 }

@@ -9,17 +9,8 @@ use http::StatusCode;
 use roster::server::db;
 
 async fn add(app: &TestApp, cookie: &str, role: i64, address: &str, status: &str) -> common::Response {
-    app.call(
-        "users/create",
-        &[
-            ("user[name]", "Nia Newhire"),
-            ("user[email]", address),
-            ("user[role]", &role.to_string()),
-            ("user[status]", status),
-        ],
-        Some(cookie),
-    )
-    .await
+    app.create_user(cookie, "Nia Newhire", address, role, status)
+        .await
 }
 
 #[tokio::test]

@@ -464,6 +464,26 @@ impl TestApp {
             .to_string()
     }
 
+    /// Adds a person through the "Add user" form (`users/create`) as `cookie`, with the role
+    /// `role` (an id) on the root account and `status` ("Active" or "Deactivated").
+    pub async fn create_user(
+        &self,
+        cookie: &str,
+        name: &str,
+        email: &str,
+        role: i64,
+        status: &str,
+    ) -> Response {
+        let role = role.to_string();
+        let form = [
+            ("user[name]", name),
+            ("user[email]", email),
+            ("user[role]", role.as_str()),
+            ("user[status]", status),
+        ];
+        self.call("users/create", &form, Some(cookie)).await
+    }
+
     /// Invites `addresses` (each one entry of the dialog) with the role `role` (an id).
     pub async fn invite(&self, cookie: &str, addresses: &[&str], role: i64) -> Response {
         let keys: Vec<String> = (0..addresses.len())

@@ -1,7 +1,6 @@
 //! The HTML shell, the root component and the routes.
 
 use crate::{
-    api::auth::get_me,
     components::{layout::AppShell, title::page_title},
     error::AppError,
     model::{Me, Permission},
@@ -54,17 +53,26 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The signed-in user, loaded once per page load and shared by every component.
-#[derive(Clone, Copy)]
-pub struct MeResource(pub Resource<Result<Option<Me>, AppError>>);
+/// Who is signed in, for the whole page load. The server looks it up before it renders
+/// (`server::auth::with_session`) and writes it into the page, and the browser reads it from
+/// there, so both build every page once from the same value without waiting. Signing in or
+/// out loads a new page. Inside the signed-in frame, pages read the [`Me`] it provides.
+#[derive(Clone)]
+pub struct SignedIn(pub Result<Option<Me>, AppError>);
+
+#[cfg(feature = "ssr")]
+use crate::server::auth::signed_in_now;
+
+/// In the browser the value is read from the page; this runs only if the page lacks it.
+#[cfg(not(feature = "ssr"))]
+fn signed_in_now() -> Result<Option<Me>, AppError> {
+    Err(AppError::Internal)
+}
 
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Blocking, and signed-in pages render in Async mode: the server knows whether someone is
-    // signed in before it sends the first byte, so a signed-out visitor gets a real redirect.
-    let me = Resource::new_blocking(|| (), |_| get_me());
-    provide_context(MeResource(me));
+    provide_context(SignedIn(SharedValue::new(signed_in_now).into_inner()));
 
     view! {
         // Every page's <Title> passes through this formatter, which escapes it (see title.rs).
@@ -99,16 +107,10 @@ pub fn App() -> impl IntoView {
 /// `/`: the users table for those who may see it, otherwise one's profile.
 #[component]
 fn Home() -> impl IntoView {
-    let me = expect_context::<MeResource>().0;
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let path = match me.await {
-                    Ok(Some(me)) if me.can(Permission::ViewUsers) => "/users",
-                    _ => "/profile",
-                };
-                view! { <Redirect path /> }
-            })}
-        </Suspense>
-    }
+    let path = if expect_context::<Me>().can(Permission::ViewUsers) {
+        "/users"
+    } else {
+        "/profile"
+    };
+    view! { <Redirect path /> }
 }

@@ -4,7 +4,7 @@
 use super::{notice::ErrorNotice, user_menu::UserMenu};
 use crate::model::format::urlencode;
 use crate::{
-    app::MeResource,
+    app::SignedIn,
     model::{Me, Permission},
 };
 use leptos::prelude::*;
@@ -16,22 +16,14 @@ use leptos_router::{
 /// Renders the page for a signed-in user, or sends the visitor to sign in and come back.
 #[component]
 pub fn AppShell() -> impl IntoView {
-    let me = expect_context::<MeResource>().0;
-    let location = use_location();
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => view! { <Frame me /> }.into_any(),
-                    Ok(None) => {
-                        let next = location.pathname.get_untracked();
-                        let path = format!("/login?next={}", urlencode(&next));
-                        view! { <Redirect path /> }.into_any()
-                    }
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+    match expect_context::<SignedIn>().0 {
+        Ok(Some(me)) => view! { <Frame me /> }.into_any(),
+        Ok(None) => {
+            let next = use_location().pathname.get_untracked();
+            let path = format!("/login?next={}", urlencode(&next));
+            view! { <Redirect path /> }.into_any()
+        }
+        Err(error) => view! { <ErrorNotice error /> }.into_any(),
     }
 }
 
@@ -42,6 +34,7 @@ pub struct CompanyTitle(pub RwSignal<String>);
 
 #[component]
 fn Frame(me: Me) -> impl IntoView {
+    provide_context(me.clone());
     let nav_open = RwSignal::new(false);
     let company = RwSignal::new(me.company_name.clone());
     provide_context(CompanyTitle(company));

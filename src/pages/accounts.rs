@@ -5,7 +5,6 @@
 use super::user_actions::DialogActions;
 use crate::{
     api::accounts::{account_tree, CreateAccount, DeleteAccount, MoveAccount, RenameAccount},
-    app::MeResource,
     components::{
         field::{Field, FormAlert, RenameFields},
         live::{use_live_updates, LiveIndicator},
@@ -13,7 +12,7 @@ use crate::{
         notice::{ErrorNotice, NoAccess},
         toast::Toast,
     },
-    model::{subtree, AccountId, AccountName, AccountNode, LiveKind, Permission},
+    model::{subtree, AccountId, AccountName, AccountNode, LiveKind, Me, Permission},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,7 +40,7 @@ fn on_success(succeeded: impl Fn() -> bool + 'static, done: impl Fn() + 'static)
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
-    let me = expect_context::<MeResource>().0;
+    let allowed = expect_context::<Me>().can(Permission::ManageAccounts);
     let create = ServerAction::<CreateAccount>::new();
     let rename = ServerAction::<RenameAccount>::new();
     let mv = ServerAction::<MoveAccount>::new();
@@ -95,11 +94,6 @@ pub fn AccountsPage() -> impl IntoView {
         <Toast notice />
         <Transition fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
             {move || Suspend::new(async move {
-                let allowed = me
-                    .await
-                    .ok()
-                    .flatten()
-                    .is_some_and(|m| m.can(Permission::ManageAccounts));
                 if !allowed {
                     return view! { <NoAccess /> }.into_any();
                 }

@@ -1,6 +1,6 @@
 use crate::{
     api::auth::SignIn,
-    app::MeResource,
+    app::SignedIn,
     components::field::{Field, FormAlert},
 };
 use leptos::prelude::*;
@@ -10,17 +10,13 @@ use leptos_router::{components::Redirect, hooks::use_query_map};
 /// `/login`: email and password. Someone already signed in goes straight to their users.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let me = expect_context::<MeResource>().0;
+    let signed_in = matches!(expect_context::<SignedIn>().0, Ok(Some(_)));
     let action = ServerAction::<SignIn>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let next = use_query_map().read_untracked().get("next").unwrap_or_default();
     view! {
         <Title text="Sign in" />
-        <Suspense>
-            {move || Suspend::new(async move {
-                matches!(me.await, Ok(Some(_))).then(|| view! { <Redirect path="/users" /> })
-            })}
-        </Suspense>
+        {signed_in.then(|| view! { <Redirect path="/users" /> })}
         <main class="auth-page" id="main">
             <div class="auth-card">
                 <p class="auth-brand">"Roster"</p>

@@ -5,7 +5,6 @@
 use super::user_actions::DialogActions;
 use crate::{
     api::roles::{list_roles, CreateRole, DeleteRole, UpdateRole},
-    app::MeResource,
     components::{
         field::FormAlert,
         live::{use_live_updates, LiveIndicator},
@@ -14,7 +13,9 @@ use crate::{
         toast::Toast,
     },
     error::AppError,
-    model::{grants_summary, BuiltinRole, LiveKind, Permission, RoleId, RoleName, RoleRow, RolesOverview},
+    model::{
+        grants_summary, BuiltinRole, LiveKind, Me, Permission, RoleId, RoleName, RoleRow, RolesOverview,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -61,7 +62,7 @@ fn holders_phrase(role: &RoleRow) -> Option<String> {
 /// `/roles`.
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let me = expect_context::<MeResource>();
+    let allowed = expect_context::<Me>().can(Permission::ManageRoles);
     let create = ServerAction::<CreateRole>::new();
     let update = ServerAction::<UpdateRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
@@ -122,7 +123,6 @@ pub fn RolesPage() -> impl IntoView {
         <Toast notice />
         <Transition fallback=|| view! { <p class="loading">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
-                let allowed = me.0.await.ok().flatten().is_some_and(|m| m.can(Permission::ManageRoles));
                 if !allowed {
                     return view! { <NoAccess /> }.into_any();
                 }

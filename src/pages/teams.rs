@@ -9,7 +9,6 @@ use crate::{
         },
         users::list_users,
     },
-    app::MeResource,
     components::{
         field::{Field, FormAlert, RenameFields},
         live::{use_live_updates, LiveIndicator},
@@ -19,7 +18,7 @@ use crate::{
         toast::Toast,
     },
     model::{
-        format::urlencode, LiveKind, MembersChanged, Permission, TeamId, TeamMember, TeamName, TeamPage,
+        format::urlencode, LiveKind, Me, MembersChanged, Permission, TeamId, TeamMember, TeamName, TeamPage,
         TeamRow, UserId, UserListQuery,
     },
 };
@@ -32,11 +31,8 @@ use leptos_router::{
 use std::time::Duration;
 
 /// Whether the signed-in person may change teams.
-async fn may_manage(me: MeResource) -> bool {
-    me.0.await
-        .ok()
-        .flatten()
-        .is_some_and(|m| m.can(Permission::ManageTeams))
+fn may_manage() -> bool {
+    expect_context::<Me>().can(Permission::ManageTeams)
 }
 
 /// Runs `done` whenever `succeeded` (an action's latest result) turns true.
@@ -58,7 +54,7 @@ enum TeamAction {
 /// `/teams`: the list, "New team", and each row's Rename and Delete.
 #[component]
 pub fn TeamsPage() -> impl IntoView {
-    let me = expect_context::<MeResource>();
+    let manage = may_manage();
     let create = ServerAction::<CreateTeam>::new();
     let rename = ServerAction::<RenameTeam>::new();
     let delete = ServerAction::<DeleteTeam>::new();
@@ -123,7 +119,6 @@ pub fn TeamsPage() -> impl IntoView {
         <Toast notice />
         <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
             {move || Suspend::new(async move {
-                let manage = may_manage(me).await;
                 match teams.await {
                     Ok(first) => view! {
                         <div class="page-head">
@@ -319,7 +314,7 @@ pub fn TeamDetailPage() -> impl IntoView {
     // members dialog keeps its search and ticks).
     let live = use_live_updates(&[LiveKind::Teams, LiveKind::Users]);
     Effect::watch(move || live.changes.get(), move |_, _, _| page.refetch(), false);
-    let me = expect_context::<MeResource>();
+    let manage = may_manage();
     let notice = RwSignal::new(None::<String>);
     let adding = RwSignal::new(false);
     let removing = RwSignal::new(String::new());
@@ -360,7 +355,6 @@ pub fn TeamDetailPage() -> impl IntoView {
         <FormAlert error=remove_error />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let manage = may_manage(me).await;
                 match page.await {
                     Ok(p) => view! { <Team page=p manage on_add on_remove live /> }.into_any(),
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),

@@ -1,7 +1,6 @@
 use super::user_access::AccessPanel;
 use crate::{
     api::users::{get_user, TransferOwnership, UpdateUser},
-    app::MeResource,
     components::{
         field::{Field, FormAlert},
         live::{use_live_updates, LiveIndicator, LiveUpdates, StaleNotice},
@@ -9,7 +8,7 @@ use crate::{
         time::RelativeTime,
         toast::Toast,
     },
-    model::{LiveKind, Permission, UserDetails, UserId, UserStatus},
+    model::{LiveKind, Me, Permission, UserDetails, UserId, UserStatus},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -67,7 +66,8 @@ pub fn UserDetailPage() -> impl IntoView {
             saved_from.set(saving_from.get_value());
         }
     });
-    let me = expect_context::<MeResource>().0;
+    let me = expect_context::<Me>();
+    let (my_id, may_manage_users, i_own) = (me.id, me.can(Permission::ManageUsers), me.role_name == "Owner");
     let notice = RwSignal::new(None::<String>);
     Effect::new(move |_| match update.value().get() {
         Some(Ok(None)) => notice.set(Some("Saved.".into())),
@@ -82,14 +82,12 @@ pub fn UserDetailPage() -> impl IntoView {
         <Toast notice />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let me = me.await.ok().flatten();
                 match user.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     Ok(details) => {
-                        let may_manage_users = me.as_ref().is_some_and(|m| m.can(Permission::ManageUsers));
-                        let can_manage = may_manage_users && details.below_viewer;
-                        let i_am_owner = me.as_ref().is_some_and(|m| m.role_name == "Owner" && m.id != details.id);
-                        let is_me = me.as_ref().is_some_and(|m| m.id == details.id);
+                                                let can_manage = may_manage_users && details.below_viewer;
+                        let i_am_owner = i_own && my_id != details.id;
+                        let is_me = my_id == details.id;
                         let access_editable = can_manage && !details.is_owner && !is_me;
                         let on_change = Callback::new(move |()| access_changed.update(|n| *n += 1));
                         let above_me = may_manage_users && !details.below_viewer;

@@ -8,11 +8,10 @@ use super::{
 };
 use crate::{
     api::users::{list_users, user_filter_choices},
-    app::MeResource,
     components::{notice::ErrorNotice, time::RelativeTime, toast::Toast},
     model::{
-        BulkOutcome, Choice, InvitationRow, InvitationStatus, Permission, Selection, UserListQuery, UserPage,
-        UserRow, UserSort, UserTab, PAGE_SIZES,
+        BulkOutcome, Choice, InvitationRow, InvitationStatus, Me, Permission, Selection, UserListQuery,
+        UserPage, UserRow, UserSort, UserTab, PAGE_SIZES,
     },
 };
 use leptos::{ev, prelude::*};
@@ -109,7 +108,7 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
     });
 
     let choices = Resource::new(|| (), |_| user_filter_choices());
-    let me = expect_context::<MeResource>().0;
+    let me = expect_context::<Me>();
     let notice = RwSignal::new(None::<String>);
     let on_added = refresh;
     let pending = RwSignal::new(None::<(RowAction, UserRow)>);
@@ -168,15 +167,10 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
         invite_picker.clear();
         refresh.run(());
     });
-    let may = move |permission: Permission| {
-        Signal::derive(move || {
-            me.get()
-                .and_then(Result::ok)
-                .flatten()
-                .is_some_and(|m| m.can(permission))
-        })
-    };
-    let (can_manage, can_invite) = (may(Permission::ManageUsers), may(Permission::ManageInvitations));
+    let (can_manage, can_invite) = (
+        me.can(Permission::ManageUsers),
+        me.can(Permission::ManageInvitations),
+    );
     view! {
         <Title text="Users" />
         <div class="page-head">
@@ -185,14 +179,13 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
             <div class="page-actions">
             <Suspense fallback=|| ()>
                 {move || Suspend::new(async move {
-                    let me = me.await.ok().flatten()?;
                     let choices = choices.await.ok()?;
                     Some(view! {
-                        {me.can(Permission::ManageInvitations).then(|| view! {
+                        {can_invite.then(|| view! {
                             <InviteUsers choices=choices.clone() on_invited=on_added notice />
                             <InvitationDialogs pending=pending_invitation notice on_done=on_invitations_done />
                         })}
-                        {me.can(Permission::ManageUsers).then(|| view! {
+                        {can_manage.then(|| view! {
                             <AddUser choices=choices.clone() on_added notice />
                             <RowDialogs pending notice on_done=on_added />
                             <BulkDialogs request=bulk choices on_done=on_bulk_done />
@@ -206,11 +199,11 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
         <Toast notice />
         <Tabs view shown />
         <Toolbar view go choices typing />
-        <Show when=move || { can_manage.get() && !matches!(view.get().tab, UserTab::Invited | UserTab::AwaitingApproval) && picker.count() > 0 }>
+        <Show when=move || { can_manage && !matches!(view.get().tab, UserTab::Invited | UserTab::AwaitingApproval) && picker.count() > 0 }>
             <ActionBar count=Signal::derive(move || picker.count()) open=open_bulk clear=Callback::new(move |()| picker.clear()) busy />
         </Show>
         // The Awaiting approval tab's own bar (pages::approvals).
-        <Show when=move || { can_manage.get() && view.get().tab == UserTab::AwaitingApproval && picker.count() > 0 }>
+        <Show when=move || { can_manage && view.get().tab == UserTab::AwaitingApproval && picker.count() > 0 }>
             <super::approvals::ApprovalBar
                 count=Signal::derive(move || picker.count())
                 selection=Callback::new(move |()| picker.selection(&view.get_untracked()))
@@ -220,7 +213,7 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
                 clear=Callback::new(move |()| picker.clear())
             />
         </Show>
-        <Show when=move || { can_invite.get() && view.get().tab == UserTab::Invited && invite_picker.count() > 0 }>
+        <Show when=move || { can_invite && view.get().tab == UserTab::Invited && invite_picker.count() > 0 }>
             <InvitationBar
                 busy
                 count=Signal::derive(move || invite_picker.count())
@@ -230,8 +223,8 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
         </Show>
         {move || error.get().map(|error| view! { <ErrorNotice error /> })}
         // Made once: the rows follow `shown`, so nothing here is re-created by a new answer.
-        <Results view shown busy go picker=can_manage.get_untracked().then_some(picker) act
-            invite_picker=can_invite.get_untracked().then_some(invite_picker) act_invitation />
+        <Results view shown busy go picker=can_manage.then_some(picker) act
+            invite_picker=can_invite.then_some(invite_picker) act_invitation />
     }
 }
 

@@ -77,9 +77,60 @@ impl CurrentUser {
 }
 
 /// Remembers the request's session lookup, so a page render and the server functions it calls
-/// hit the database once. Provided fresh for every request.
+/// hit the database once. Made fresh for every request by [`with_session`].
 #[derive(Clone, Default)]
 pub struct SessionCache(Arc<tokio::sync::OnceCell<Option<CurrentUser>>>);
+
+impl SessionCache {
+    async fn load(&self, state: &AppState, headers: &HeaderMap) -> Result<Option<CurrentUser>, AppError> {
+        self.0
+            .get_or_try_init(|| async {
+                match session_token(headers, &state.config) {
+                    Some(token) => resolve(state, &token, db::now_ms()).await,
+                    None => Ok(None),
+                }
+            })
+            .await
+            .cloned()
+    }
+}
+
+/// Middleware: gives each request its [`SessionCache`] and, for a page, looks the session up
+/// before rendering begins. A page then knows who is signed in without waiting
+/// ([`signed_in_now`]), so the shell and the page are built once, from the same value the
+/// browser hydrates with; waiting for it inside the render made Leptos build them again.
+pub async fn with_session(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let cache = SessionCache::default();
+    let path = request.uri().path();
+    let page =
+        request.method() == http::Method::GET && !path.starts_with("/api/") && !path.starts_with("/pkg/");
+    // A failed lookup stays unresolved: the page shows the error (signed_in_now).
+    if page && cache.load(&state, request.headers()).await.is_err() {
+        tracing::warn!("session lookup failed before rendering a page");
+    }
+    request.extensions_mut().insert(cache);
+    next.run(request).await
+}
+
+/// Puts the request's [`SessionCache`] (from [`with_session`]) in the Leptos context.
+pub fn provide_session_cache() {
+    let cache = use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<SessionCache>().cloned())
+        .unwrap_or_default();
+    leptos::prelude::provide_context(cache);
+}
+
+/// Who is signed in, as looked up before this page began to render.
+pub fn signed_in_now() -> Result<Option<Me>, AppError> {
+    use_context::<SessionCache>()
+        .and_then(|cache| cache.0.get().cloned())
+        .map(|user| user.map(|u| u.me()))
+        .ok_or(AppError::Internal)
+}
 
 /// The application state, from the Leptos context of this request.
 pub fn state() -> Result<AppState, AppError> {
@@ -103,16 +154,7 @@ pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
     let state = state()?;
     let parts = request_parts()?;
     let cache = use_context::<SessionCache>().unwrap_or_default();
-    cache
-        .0
-        .get_or_try_init(|| async {
-            match session_token(&parts.headers, &state.config) {
-                Some(token) => resolve(&state, &token, db::now_ms()).await,
-                None => Ok(None),
-            }
-        })
-        .await
-        .cloned()
+    cache.load(&state, &parts.headers).await
 }
 
 /// Looks a session token up, ending it if it has expired (idle or absolute).

@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages and server functions, static files, and the layers
 //! around them. `main` and the integration tests both build it here.
 
-use super::{assets, auth::SessionCache, csrf, headers, host, live, state::AppState};
+use super::{assets, auth, csrf, headers, host, live, state::AppState};
 use crate::{
     app::{shell, App},
     error::AppError,
@@ -77,7 +77,7 @@ pub fn build(state: AppState) -> Router {
         let state = state.clone();
         move || {
             provide_context(state.clone());
-            provide_context(SessionCache::default());
+            auth::provide_session_cache();
             headers::provide_request_nonce();
         }
     };
@@ -110,6 +110,7 @@ pub fn build(state: AppState) -> Router {
         })
         .nest_service("/pkg", pkg)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::with_session))
         .layer(middleware::from_fn(status_from_error))
         .layer(middleware::from_fn_with_state(
             state.clone(),

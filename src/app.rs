@@ -1,9 +1,12 @@
 //! The HTML shell, the root component and the routes.
 
 use crate::{
-    components::{layout::AppShell, title::page_title},
-    error::AppError,
-    model::{Me, Permission},
+    components::{
+        layout::AppShell,
+        me::{provide_signed_in, use_permission},
+        title::page_title,
+    },
+    model::Permission,
     pages::{
         accept_invite::AcceptInvitePage,
         accounts::AccountsPage,
@@ -53,26 +56,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Who is signed in, for the whole page load. The server looks it up before it renders
-/// (`server::auth::with_session`) and writes it into the page, and the browser reads it from
-/// there, so both build every page once from the same value without waiting. Signing in or
-/// out loads a new page. Inside the signed-in frame, pages read the [`Me`] it provides.
-#[derive(Clone)]
-pub struct SignedIn(pub Result<Option<Me>, AppError>);
-
-#[cfg(feature = "ssr")]
-use crate::server::auth::signed_in_now;
-
-/// In the browser the value is read from the page; this runs only if the page lacks it.
-#[cfg(not(feature = "ssr"))]
-fn signed_in_now() -> Result<Option<Me>, AppError> {
-    Err(AppError::Internal)
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(SignedIn(SharedValue::new(signed_in_now).into_inner()));
+    provide_signed_in();
 
     view! {
         // Every page's <Title> passes through this formatter, which escapes it (see title.rs).
@@ -107,7 +94,7 @@ pub fn App() -> impl IntoView {
 /// `/`: the users table for those who may see it, otherwise one's profile.
 #[component]
 fn Home() -> impl IntoView {
-    let path = if expect_context::<Me>().can(Permission::ViewUsers) {
+    let path = if use_permission(Permission::ViewUsers) {
         "/users"
     } else {
         "/profile"

@@ -1,12 +1,9 @@
 //! The frame of every signed-in page: header with the company and the user menu, the main
 //! navigation (behind a "Menu" button on narrow screens) and the page itself.
 
-use super::{notice::ErrorNotice, user_menu::UserMenu};
+use super::{me::SignedIn, notice::ErrorNotice, user_menu::UserMenu};
 use crate::model::format::urlencode;
-use crate::{
-    app::SignedIn,
-    model::{Me, Permission},
-};
+use crate::model::{Me, Permission};
 use leptos::prelude::*;
 use leptos_router::{
     components::{Outlet, Redirect, A},

@@ -4,6 +4,7 @@ pub mod devices;
 pub mod field;
 pub mod layout;
 pub mod live;
+pub mod me;
 pub mod menu;
 pub mod modal;
 pub mod notice;

@@ -8,11 +8,12 @@ use crate::{
     components::{
         field::{Field, FormAlert, RenameFields},
         live::{use_live_updates, LiveIndicator},
+        me::use_permission,
         modal::Modal,
         notice::{ErrorNotice, NoAccess},
         toast::Toast,
     },
-    model::{subtree, AccountId, AccountName, AccountNode, LiveKind, Me, Permission},
+    model::{subtree, AccountId, AccountName, AccountNode, LiveKind, Permission},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -40,7 +41,7 @@ fn on_success(succeeded: impl Fn() -> bool + 'static, done: impl Fn() + 'static)
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
-    let allowed = expect_context::<Me>().can(Permission::ManageAccounts);
+    let allowed = use_permission(Permission::ManageAccounts);
     let create = ServerAction::<CreateAccount>::new();
     let rename = ServerAction::<RenameAccount>::new();
     let mv = ServerAction::<MoveAccount>::new();

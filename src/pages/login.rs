@@ -1,7 +1,9 @@
 use crate::{
     api::auth::SignIn,
-    app::SignedIn,
-    components::field::{Field, FormAlert},
+    components::{
+        field::{Field, FormAlert},
+        me::SignedIn,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;

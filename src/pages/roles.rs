@@ -8,14 +8,13 @@ use crate::{
     components::{
         field::FormAlert,
         live::{use_live_updates, LiveIndicator},
+        me::use_permission,
         modal::Modal,
         notice::{ErrorNotice, NoAccess},
         toast::Toast,
     },
     error::AppError,
-    model::{
-        grants_summary, BuiltinRole, LiveKind, Me, Permission, RoleId, RoleName, RoleRow, RolesOverview,
-    },
+    model::{grants_summary, BuiltinRole, LiveKind, Permission, RoleId, RoleName, RoleRow, RolesOverview},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -62,7 +61,7 @@ fn holders_phrase(role: &RoleRow) -> Option<String> {
 /// `/roles`.
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let allowed = expect_context::<Me>().can(Permission::ManageRoles);
+    let allowed = use_permission(Permission::ManageRoles);
     let create = ServerAction::<CreateRole>::new();
     let update = ServerAction::<UpdateRole>::new();
     let delete = ServerAction::<DeleteRole>::new();

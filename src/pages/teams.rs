@@ -12,13 +12,14 @@ use crate::{
     components::{
         field::{Field, FormAlert, RenameFields},
         live::{use_live_updates, LiveIndicator},
+        me::use_permission,
         menu::RowMenu,
         modal::Modal,
         notice::ErrorNotice,
         toast::Toast,
     },
     model::{
-        format::urlencode, LiveKind, Me, MembersChanged, Permission, TeamId, TeamMember, TeamName, TeamPage,
+        format::urlencode, LiveKind, MembersChanged, Permission, TeamId, TeamMember, TeamName, TeamPage,
         TeamRow, UserId, UserListQuery,
     },
 };
@@ -32,7 +33,7 @@ use std::time::Duration;
 
 /// Whether the signed-in person may change teams.
 fn may_manage() -> bool {
-    expect_context::<Me>().can(Permission::ManageTeams)
+    use_permission(Permission::ManageTeams)
 }
 
 /// Runs `done` whenever `succeeded` (an action's latest result) turns true.

@@ -4,11 +4,12 @@ use crate::{
     components::{
         field::{Field, FormAlert},
         live::{use_live_updates, LiveIndicator, LiveUpdates, StaleNotice},
+        me::use_me,
         notice::ErrorNotice,
         time::RelativeTime,
         toast::Toast,
     },
-    model::{LiveKind, Me, Permission, UserDetails, UserId, UserStatus},
+    model::{LiveKind, Permission, UserDetails, UserId, UserStatus},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -66,7 +67,7 @@ pub fn UserDetailPage() -> impl IntoView {
             saved_from.set(saving_from.get_value());
         }
     });
-    let me = expect_context::<Me>();
+    let me = use_me();
     let (my_id, may_manage_users, i_own) = (me.id, me.can(Permission::ManageUsers), me.role_name == "Owner");
     let notice = RwSignal::new(None::<String>);
     Effect::new(move |_| match update.value().get() {

@@ -8,10 +8,10 @@ use super::{
 };
 use crate::{
     api::users::{list_users, user_filter_choices},
-    components::{notice::ErrorNotice, time::RelativeTime, toast::Toast},
+    components::{me::use_permission, notice::ErrorNotice, time::RelativeTime, toast::Toast},
     model::{
-        BulkOutcome, Choice, InvitationRow, InvitationStatus, Me, Permission, Selection, UserListQuery,
-        UserPage, UserRow, UserSort, UserTab, PAGE_SIZES,
+        BulkOutcome, Choice, InvitationRow, InvitationStatus, Permission, Selection, UserListQuery, UserPage,
+        UserRow, UserSort, UserTab, PAGE_SIZES,
     },
 };
 use leptos::{ev, prelude::*};
@@ -108,7 +108,6 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
     });
 
     let choices = Resource::new(|| (), |_| user_filter_choices());
-    let me = expect_context::<Me>();
     let notice = RwSignal::new(None::<String>);
     let on_added = refresh;
     let pending = RwSignal::new(None::<(RowAction, UserRow)>);
@@ -168,8 +167,8 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
         refresh.run(());
     });
     let (can_manage, can_invite) = (
-        me.can(Permission::ManageUsers),
-        me.can(Permission::ManageInvitations),
+        use_permission(Permission::ManageUsers),
+        use_permission(Permission::ManageInvitations),
     );
     view! {
         <Title text="Users" />

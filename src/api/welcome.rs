@@ -18,8 +18,8 @@ pub async fn welcome_info(token: String) -> Result<WelcomeLink, AppError> {
                 name: link.name,
                 email: link.email,
                 company_name: link.company_name,
-                has_password: link.has_password == 1,
-                reactivation: link.purpose == "reactivate",
+                has_password: link.has_password,
+                reactivation: link.reactivation,
             })
         }
         .await,

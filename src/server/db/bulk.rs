@@ -14,6 +14,7 @@ use super::{
     now_ms, placeholders,
     profile::cancel_email_changes,
     quota::{self, Mailing},
+    tokens::{self, TokenPurpose},
     users::{bind, view_filter, Value},
     Db,
 };
@@ -613,19 +614,13 @@ async fn send_reactivation_links(
     .bind(change)
     .fetch_all(&mut **tx)
     .await?;
-    let (mut tokens, mut emails) = (Vec::new(), Vec::new());
+    let (mut links, mut emails) = (Vec::new(), Vec::new());
     for (id, email) in people {
         let secret = token::generate();
         let link = format!("{public_url}/welcome/{secret}");
         let message = mail::reactivation(&company_name, &by.name, &email, &link, days);
         tracing::info!(kind = "reactivation", to = %email, "email queued in the outbox:\n{}", message.text);
-        tokens.push(vec![
-            Value::Int(id),
-            Value::Text("reactivate".into()),
-            Value::Text(token::hash(&secret)),
-            Value::Int(now),
-            Value::Int(now + days * DAY_MS),
-        ]);
+        links.push((UserId(id), secret));
         emails.push(vec![
             Value::Int(by.company.0),
             Value::Text("reactivation".into()),
@@ -637,12 +632,7 @@ async fn send_reactivation_links(
             Value::Int(now),
         ]);
     }
-    insert_rows(
-        tx,
-        "account_tokens (user_id, purpose, token_hash, created_at, expires_at)",
-        tokens,
-    )
-    .await?;
+    tokens::issue_each(tx, TokenPurpose::Reactivate, days * DAY_MS, &links, now).await?;
     insert_rows(
         tx,
         "outbox (company_id, kind, to_email, subject, text_body, html_body, created_at, next_attempt_at)",
@@ -853,15 +843,7 @@ pub async fn undo(
             .await?;
             if kind == BulkKind::Reactivate {
                 // Deactivated again: their way back in and any session they started since end.
-                exec(
-                    &mut tx,
-                    &format!(
-                        "UPDATE account_tokens SET used_at = {now}
-                         WHERE purpose = 'reactivate' AND used_at IS NULL AND user_id IN ({targets})"
-                    ),
-                    vec![],
-                )
-                .await?;
+                tokens::spend_unused(&mut tx, &targets, &[TokenPurpose::Reactivate], now).await?;
                 exec(
                     &mut tx,
                     &format!("DELETE FROM sessions WHERE user_id IN ({targets})"),

@@ -3,7 +3,9 @@
 
 use super::{
     audit::{self, By, Target},
-    is_unique_violation, now_ms, Db,
+    is_unique_violation, now_ms,
+    tokens::TokenPurpose,
+    Db,
 };
 use crate::{
     error::AppError,
@@ -155,7 +157,7 @@ async fn send_confirmation(
 ) -> Result<(), sqlx::Error> {
     let address = super::profile::AddressLink {
         user: owner.user,
-        purpose: "email_confirm",
+        purpose: TokenPurpose::EmailConfirm,
         email: owner.email,
         valid_ms: CONFIRM_MS,
     };

@@ -8,6 +8,7 @@ use super::{
     bulk::insert_rows,
     lifecycle::{assignable_role, root_account},
     now_ms, outbox, placeholders,
+    tokens::{self, NewToken, TokenPurpose},
     users::{bind, view_filter, Value},
     Db,
 };
@@ -20,7 +21,7 @@ use crate::{
     server::{
         access::Scope,
         access::{perm, Can},
-        mail, token,
+        mail,
     },
 };
 use sqlx::{Any, Transaction};
@@ -99,16 +100,14 @@ pub async fn request(
     };
     match created.or(unconfirmed_here) {
         Some(user) => {
-            sqlx::query(
-                "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at)
-                 VALUES ($1, 'join_verify', $2, $3, $4)",
-            )
-            .bind(user)
-            .bind(token::hash(form.secret))
-            .bind(now)
-            .bind(now + VERIFY_VALID_MS)
-            .execute(&mut *tx)
-            .await?;
+            let verify = NewToken {
+                user: UserId(user),
+                purpose: TokenPurpose::JoinVerify,
+                secret: form.secret,
+                valid_ms: VERIFY_VALID_MS,
+                new_email: None,
+            };
+            tokens::issue(&mut tx, &verify, now).await?;
             let link = format!("{public_url}/join/verify/{}", form.secret);
             let message = mail::join_verify(&company.name, email, &link);
             outbox::queue(&mut tx, company_id, "join_verify", email, &message, now).await?;
@@ -157,14 +156,7 @@ async fn replace_unconfirmed(
     form: &Request<'_>,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query(
-        "UPDATE account_tokens SET used_at = $1
-         WHERE user_id = $2 AND purpose = 'join_verify' AND used_at IS NULL",
-    )
-    .bind(now)
-    .bind(user)
-    .execute(&mut **tx)
-    .await?;
+    tokens::spend_unused(tx, &user.to_string(), &[TokenPurpose::JoinVerify], now).await?;
     sqlx::query_scalar(
         "UPDATE users SET name = $1, password_hash = $2, security_stamp = security_stamp + 1,
                 version = version + 1, updated_at = $3
@@ -197,17 +189,11 @@ pub async fn purge_unconfirmed(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
 pub async fn verify(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId, String), AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let user: Option<i64> = sqlx::query_scalar(
-        "UPDATE account_tokens SET used_at = $1
-         WHERE token_hash = $2 AND purpose = 'join_verify' AND used_at IS NULL AND expires_at > $1
-           AND user_id IN (SELECT id FROM users WHERE status = 'pending_email')
-         RETURNING user_id",
-    )
-    .bind(now)
-    .bind(token::hash(secret))
-    .fetch_optional(&mut *tx)
-    .await?;
-    let user = user.ok_or(AppError::LinkExpired)?;
+    let user = tokens::claim(&mut tx, &[TokenPurpose::JoinVerify], secret, now)
+        .await?
+        .ok_or(AppError::LinkExpired)?
+        .user
+        .0;
     let (company, name, email): (i64, String, String) = sqlx::query_as(
         "UPDATE users SET status = 'pending_approval', version = version + 1, updated_at = $1 WHERE id = $2
          RETURNING company_id, name, email",

@@ -11,6 +11,7 @@ use super::{
     is_unique_violation, now_ms, outbox,
     profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
     quota::{self, Mailing},
+    tokens::{self, NewToken, TokenPurpose},
     Db,
 };
 use crate::{
@@ -188,26 +189,24 @@ async fn builtin_role(tx: &mut Transaction<'_, Any>, company: CompanyId, key: &s
     )
 }
 
-/// Stores a single-use link token for `user` and returns the link.
+/// Stores a single-use `/welcome/` link's token for `user` and returns the link.
 async fn issue_link(
     tx: &mut Transaction<'_, Any>,
     user: UserId,
-    purpose: &str,
+    purpose: TokenPurpose,
     valid_days: i64,
     public_url: &str,
     now: i64,
 ) -> Result<String, AppError> {
     let secret = token::generate();
-    sqlx::query(
-        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(user.0)
-    .bind(purpose)
-    .bind(token::hash(&secret))
-    .bind(now)
-    .bind(now + valid_days * 86_400_000)
-    .execute(&mut **tx)
-    .await?;
+    let link = NewToken {
+        user,
+        purpose,
+        secret: &secret,
+        valid_ms: valid_days * 86_400_000,
+        new_email: None,
+    };
+    tokens::issue(tx, &link, now).await?;
     Ok(format!("{public_url}/welcome/{secret}"))
 }
 
@@ -222,7 +221,7 @@ pub(super) async fn send_setup_link(
     now: i64,
 ) -> Result<(), AppError> {
     let (company_name, days) = company_mail_facts(tx, company).await?;
-    let link = issue_link(tx, user, "setup", days, public_url, now).await?;
+    let link = issue_link(tx, user, TokenPurpose::Setup, days, public_url, now).await?;
     let message = mail::account_setup(&company_name, sent_by, email, &link, days);
     outbox::queue(tx, company, "account_setup", email, &message, now).await?;
     Ok(())
@@ -714,7 +713,7 @@ pub async fn reactivate(
     quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
     set_status(&mut tx, user, UserStatus::Active, now).await?;
     let (company_name, days) = company_mail_facts(&mut tx, company).await?;
-    let link = issue_link(&mut tx, user, "reactivate", days, public_url, now).await?;
+    let link = issue_link(&mut tx, user, TokenPurpose::Reactivate, days, public_url, now).await?;
     let message = mail::reactivation(&company_name, &by.name, &target.email, &link, days);
     outbox::queue(&mut tx, company, "reactivation", &target.email, &message, now).await?;
     audit::record(
@@ -911,30 +910,38 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
     })
 }
 
+/// What a `/welcome/` link takes: a first set-up or a reactivation.
+const WELCOME: [TokenPurpose; 2] = [TokenPurpose::Setup, TokenPurpose::Reactivate];
+
 /// What a set-up or reactivation link shows before it is used.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct LinkInfo {
-    pub user_id: i64,
     pub name: String,
     pub email: String,
     pub company_name: String,
-    pub has_password: i64,
-    pub purpose: String,
+    pub has_password: bool,
+    pub reactivation: bool,
 }
 
 /// The unused, unexpired link of an active user with this token.
 pub async fn find_link(db: &Db, secret: &str, now: i64) -> Result<Option<LinkInfo>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.id AS user_id, u.name, u.email, c.name AS company_name,
-                CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END AS has_password, t.purpose
-         FROM account_tokens t JOIN users u ON u.id = t.user_id JOIN companies c ON c.id = u.company_id
-         WHERE t.token_hash = $1 AND t.used_at IS NULL AND t.expires_at > $2 AND u.status = 'active'
-           AND t.purpose IN ('setup', 'reactivate')",
+    let Some((user, purpose)) = tokens::holder(db, &WELCOME, secret, now).await? else {
+        return Ok(None);
+    };
+    let row: Option<(String, String, String, i64)> = sqlx::query_as(
+        "SELECT u.name, u.email, c.name, CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END
+         FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = $1",
     )
-    .bind(token::hash(secret))
-    .bind(now)
+    .bind(user.0)
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|(name, email, company_name, has_password)| LinkInfo {
+        name,
+        email,
+        company_name,
+        has_password: has_password == 1,
+        reactivation: purpose == TokenPurpose::Reactivate,
+    }))
 }
 
 /// Uses a link once: sets the password when one is given, and returns the user to sign in.
@@ -942,17 +949,11 @@ pub async fn find_link(db: &Db, secret: &str, now: i64) -> Result<Option<LinkInf
 pub async fn use_link(db: &Db, secret: &str, password_hash: Option<String>) -> Result<UserId, AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let user: Option<i64> = sqlx::query_scalar(
-        "UPDATE account_tokens SET used_at = $1
-         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 AND purpose IN ('setup', 'reactivate')
-           AND user_id IN (SELECT id FROM users WHERE status = 'active')
-         RETURNING user_id",
-    )
-    .bind(now)
-    .bind(token::hash(secret))
-    .fetch_optional(&mut *tx)
-    .await?;
-    let user = user.ok_or(AppError::LinkExpired)?;
+    let user = tokens::claim(&mut tx, &WELCOME, secret, now)
+        .await?
+        .ok_or(AppError::LinkExpired)?
+        .user
+        .0;
     match password_hash {
         Some(hash) => {
             sqlx::query(

@@ -32,6 +32,7 @@ pub mod roles;
 pub mod sessions;
 pub mod teams;
 pub mod throttle;
+pub mod tokens;
 pub mod users;
 
 use sqlx::{any::AnyPoolOptions, Executor};

@@ -9,6 +9,7 @@ use super::{
     is_unique_violation, now_ms, outbox,
     quota::{self, Mailing},
     sessions::Carry,
+    tokens::{self, NewToken, TokenPurpose},
     Db,
 };
 use crate::{
@@ -236,7 +237,7 @@ pub(super) async fn start_email_change(
     let new_email = change.new_email.as_str();
     let address = AddressLink {
         user: change.user,
-        purpose: "email_change",
+        purpose: TokenPurpose::EmailChange,
         email: new_email,
         valid_ms: EMAIL_CHANGE_MS,
     };
@@ -253,7 +254,7 @@ pub(super) async fn start_email_change(
 /// company owner's (`email_confirm`).
 pub(super) struct AddressLink<'a> {
     pub user: UserId,
-    pub purpose: &'static str,
+    pub purpose: TokenPurpose,
     pub email: &'a str,
     pub valid_ms: i64,
 }
@@ -267,24 +268,16 @@ pub(super) async fn issue_address_link(
     public_url: &str,
     now: i64,
 ) -> Result<String, sqlx::Error> {
-    sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
-        .bind(link.user.0)
-        .bind(link.purpose)
-        .execute(&mut **tx)
-        .await?;
+    tokens::discard_unused(tx, link.user, link.purpose).await?;
     let secret = token::generate();
-    sqlx::query(
-        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email, stamp)
-         SELECT id, $2, $3, $4, $5, $6, security_stamp FROM users WHERE id = $1",
-    )
-    .bind(link.user.0)
-    .bind(link.purpose)
-    .bind(token::hash(&secret))
-    .bind(now)
-    .bind(now + link.valid_ms)
-    .bind(link.email)
-    .execute(&mut **tx)
-    .await?;
+    let token = NewToken {
+        user: link.user,
+        purpose: link.purpose,
+        secret: &secret,
+        valid_ms: link.valid_ms,
+        new_email: Some(link.email),
+    };
+    tokens::issue(tx, &token, now).await?;
     Ok(format!("{public_url}/verify-email/{secret}"))
 }
 
@@ -297,14 +290,7 @@ pub(super) async fn cancel_email_changes(
     users: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "UPDATE account_tokens SET used_at = $1
-         WHERE used_at IS NULL AND purpose = 'email_change' AND user_id IN ({users})"
-    ))
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    tokens::spend_unused(tx, users, &[TokenPurpose::EmailChange], now).await
 }
 
 /// Ends the user's unused set-up, reactivation and reset links: they went to an address that
@@ -314,15 +300,8 @@ pub(super) async fn kill_links(
     user: UserId,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE account_tokens SET used_at = $1
-         WHERE user_id = $2 AND used_at IS NULL AND purpose IN ('setup', 'reactivate', 'reset')",
-    )
-    .bind(now)
-    .bind(user.0)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let links = [TokenPurpose::Setup, TokenPurpose::Reactivate, TokenPurpose::Reset];
+    tokens::spend_unused(tx, &user.0.to_string(), &links, now).await
 }
 
 /// Uses an emailed link confirming an address: an email change's makes the new address the
@@ -339,20 +318,17 @@ pub async fn verify_email(
 ) -> Result<(CompanyId, UserId, EmailVerified), AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let claimed: Option<(i64, Option<String>, String)> = sqlx::query_as(
-        "UPDATE account_tokens SET used_at = $1
-         WHERE token_hash = $2 AND purpose IN ('email_change', 'email_confirm') AND used_at IS NULL AND expires_at > $1
-           AND stamp = (SELECT security_stamp FROM users WHERE users.id = account_tokens.user_id)
-         RETURNING user_id, new_email, purpose",
-    )
-    .bind(now)
-    .bind(token::hash(secret))
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((user, Some(new_email), purpose)) = claimed else {
+    let links = [TokenPurpose::EmailChange, TokenPurpose::EmailConfirm];
+    let claimed = tokens::claim(&mut tx, &links, secret, now).await?;
+    let Some(tokens::Claimed {
+        user: UserId(user),
+        purpose,
+        new_email: Some(new_email),
+    }) = claimed
+    else {
         return Err(AppError::LinkExpired);
     };
-    if purpose == "email_confirm" {
+    if purpose == TokenPurpose::EmailConfirm {
         let company = confirm_owner(&mut tx, UserId(user), &new_email, ip, now).await?;
         tx.commit().await?;
         let verified = EmailVerified {

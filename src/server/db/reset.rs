@@ -1,15 +1,17 @@
-//! Password reset links (`/reset/<token>`): issued to active users only, stored hashed in
-//! `account_tokens` with purpose 'reset', valid one hour, used once. Using one sets the
+//! Password reset links (`/reset/<token>`): issued to active users only, stored hashed
+//! as a [`TokenPurpose::Reset`](super::tokens::TokenPurpose) token, valid one hour, used once. Using one sets the
 //! password and ends every session of the user.
 
 use super::{
     audit::{self, By, Target},
-    outbox, Db,
+    outbox,
+    tokens::{self, NewToken, TokenPurpose},
+    Db,
 };
 use crate::{
     error::AppError,
     model::{CompanyId, Email, ResetLink, UserId, RESET_VALID_MINUTES},
-    server::{mail, token},
+    server::mail,
 };
 
 const RESET_VALID_MS: i64 = RESET_VALID_MINUTES * 60_000;
@@ -38,15 +40,14 @@ pub async fn issue(
         tx.commit().await?;
         return Ok(None);
     };
-    sqlx::query(
-        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at) VALUES ($1, 'reset', $2, $3, $4)",
-    )
-    .bind(user)
-    .bind(token::hash(secret))
-    .bind(now)
-    .bind(now + RESET_VALID_MS)
-    .execute(&mut *tx)
-    .await?;
+    let reset = NewToken {
+        user: UserId(user),
+        purpose: TokenPurpose::Reset,
+        secret,
+        valid_ms: RESET_VALID_MS,
+        new_email: None,
+    };
+    tokens::issue(&mut tx, &reset, now).await?;
     let link = format!("{}/reset/{secret}", public_url.trim_end_matches('/'));
     let message = mail::password_reset(&company_name, email.as_str(), &link);
     outbox::queue(
@@ -64,14 +65,13 @@ pub async fn issue(
 
 /// Who the unused, unexpired reset link `secret` is for, while they are active.
 pub async fn find(db: &Db, secret: &str, now: i64) -> Result<Option<ResetLink>, sqlx::Error> {
+    let Some((user, _)) = tokens::holder(db, &[TokenPurpose::Reset], secret, now).await? else {
+        return Ok(None);
+    };
     let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT u.email, c.name FROM account_tokens t JOIN users u ON u.id = t.user_id
-         JOIN companies c ON c.id = u.company_id
-         WHERE t.token_hash = $1 AND t.purpose = 'reset' AND t.used_at IS NULL AND t.expires_at > $2
-           AND u.status = 'active'",
+        "SELECT u.email, c.name FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = $1",
     )
-    .bind(token::hash(secret))
-    .bind(now)
+    .bind(user.0)
     .fetch_optional(db)
     .await?;
     Ok(row.map(|(email, company_name)| ResetLink { email, company_name }))
@@ -95,17 +95,11 @@ pub async fn use_link(
     now: i64,
 ) -> Result<Reset, AppError> {
     let mut tx = super::begin_write(db).await?;
-    let user: Option<i64> = sqlx::query_scalar(
-        "UPDATE account_tokens SET used_at = $1
-         WHERE token_hash = $2 AND purpose = 'reset' AND used_at IS NULL AND expires_at > $1
-           AND user_id IN (SELECT id FROM users WHERE status = 'active')
-         RETURNING user_id",
-    )
-    .bind(now)
-    .bind(token::hash(secret))
-    .fetch_optional(&mut *tx)
-    .await?;
-    let user = user.ok_or(AppError::LinkExpired)?;
+    let user = tokens::claim(&mut tx, &[TokenPurpose::Reset], secret, now)
+        .await?
+        .ok_or(AppError::LinkExpired)?
+        .user
+        .0;
     let (company, name, email): (i64, String, String) = sqlx::query_as(
         "UPDATE users SET password_hash = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2
          WHERE id = $3 RETURNING company_id, name, email",
@@ -115,13 +109,7 @@ pub async fn use_link(
     .bind(user)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
-        "UPDATE account_tokens SET used_at = $1 WHERE user_id = $2 AND purpose = 'reset' AND used_at IS NULL",
-    )
-    .bind(now)
-    .bind(user)
-    .execute(&mut *tx)
-    .await?;
+    tokens::spend_unused(&mut tx, &user.to_string(), &[TokenPurpose::Reset], now).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user)
         .execute(&mut *tx)

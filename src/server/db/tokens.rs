@@ -1,0 +1,273 @@
+//! Single-use account tokens: the secrets in emailed links (set-up, reactivation, password
+//! reset, email change and confirmation, join confirmation). Only a hash is stored, a token
+//! expires, and it is spent by the one statement that claims it, so two uses racing cannot
+//! both succeed.
+
+use super::{bulk::insert_rows, users::Value, Db};
+use crate::{model::UserId, server::token};
+use sqlx::{Any, Transaction};
+
+/// What a token lets its holder do; stored as text in `account_tokens.purpose`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Set a first password and sign in (`/welcome/<token>`).
+    Setup,
+    /// Sign in again after reactivation (`/welcome/<token>`).
+    Reactivate,
+    /// Choose a new password (`/reset/<token>`).
+    Reset,
+    /// Make a new address the login (`/verify-email/<token>`).
+    EmailChange,
+    /// Prove a new owner's address, which lets the company send email (`/verify-email/<token>`).
+    EmailConfirm,
+    /// Confirm the address of a request to join (`/join/verify/<token>`).
+    JoinVerify,
+}
+
+impl TokenPurpose {
+    const ALL: [TokenPurpose; 6] = [
+        TokenPurpose::Setup,
+        TokenPurpose::Reactivate,
+        TokenPurpose::Reset,
+        TokenPurpose::EmailChange,
+        TokenPurpose::EmailConfirm,
+        TokenPurpose::JoinVerify,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Setup => "setup",
+            TokenPurpose::Reactivate => "reactivate",
+            TokenPurpose::Reset => "reset",
+            TokenPurpose::EmailChange => "email_change",
+            TokenPurpose::EmailConfirm => "email_confirm",
+            TokenPurpose::JoinVerify => "join_verify",
+        }
+    }
+
+    fn parse(text: &str) -> Option<TokenPurpose> {
+        TokenPurpose::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    /// Whom a token stays good for. Links to an address end with the security stamp they
+    /// were sent under (a new password, login or status ends them); the others need the
+    /// person to be in the state the link finishes from.
+    const fn holder(self) -> Holder {
+        match self {
+            TokenPurpose::Setup | TokenPurpose::Reactivate | TokenPurpose::Reset => Holder::Status("active"),
+            TokenPurpose::JoinVerify => Holder::Status("pending_email"),
+            TokenPurpose::EmailChange | TokenPurpose::EmailConfirm => Holder::SameStamp,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holder {
+    Status(&'static str),
+    SameStamp,
+}
+
+/// A token to store.
+pub struct NewToken<'a> {
+    pub user: UserId,
+    pub purpose: TokenPurpose,
+    /// The secret that goes into the link; only its hash is stored.
+    pub secret: &'a str,
+    pub valid_ms: i64,
+    /// The address an email change or confirmation is for.
+    pub new_email: Option<&'a str>,
+}
+
+/// Stores `token` under the user's current security stamp.
+pub async fn issue(tx: &mut Transaction<'_, Any>, token: &NewToken<'_>, now: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email, stamp)
+         SELECT id, $2, $3, $4, $5, $6, security_stamp FROM users WHERE id = $1",
+    )
+    .bind(token.user.0)
+    .bind(token.purpose.as_str())
+    .bind(token::hash(token.secret))
+    .bind(now)
+    .bind(now + token.valid_ms)
+    .bind(token.new_email)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Stores a token of `purpose` for each `(user, secret)`, in as few statements as the
+/// databases' limits allow (a bulk reactivation sends one link per person).
+pub async fn issue_each(
+    tx: &mut Transaction<'_, Any>,
+    purpose: TokenPurpose,
+    valid_ms: i64,
+    links: &[(UserId, String)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let rows = links
+        .iter()
+        .map(|(user, secret)| {
+            vec![
+                Value::Int(user.0),
+                Value::Text(purpose.as_str().into()),
+                Value::Text(token::hash(secret)),
+                Value::Int(now),
+                Value::Int(now + valid_ms),
+            ]
+        })
+        .collect();
+    insert_rows(
+        tx,
+        "account_tokens (user_id, purpose, token_hash, created_at, expires_at)",
+        rows,
+    )
+    .await
+}
+
+/// Forgets the user's unused tokens of `purpose` (before issuing the one that replaces them).
+pub async fn discard_unused(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    purpose: TokenPurpose,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
+        .bind(user.0)
+        .bind(purpose.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A token spent by [`claim`].
+#[derive(Debug)]
+pub struct Claimed {
+    pub user: UserId,
+    pub purpose: TokenPurpose,
+    pub new_email: Option<String>,
+}
+
+/// The conditions under which the token with hash `$2` is still good at time `$1`, for one of
+/// `purposes` (which share a holder rule). Placeholders only; the purposes are bound from `$3`.
+fn good(purposes: &[TokenPurpose]) -> String {
+    let rule = purposes[0].holder();
+    debug_assert!(purposes.iter().all(|p| p.holder() == rule));
+    let list = (0..purposes.len())
+        .map(|i| format!("${}", i + 3))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let holder = match rule {
+        Holder::Status(_) => format!(
+            "user_id IN (SELECT id FROM users WHERE status = ${})",
+            purposes.len() + 3
+        ),
+        Holder::SameStamp => {
+            "stamp = (SELECT security_stamp FROM users WHERE users.id = account_tokens.user_id)".into()
+        }
+    };
+    format!("token_hash = $2 AND used_at IS NULL AND expires_at > $1 AND purpose IN ({list}) AND {holder}")
+}
+
+/// Binds what [`good`] asks for after `$1` and `$2`.
+fn bind_good<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>,
+    purposes: &[TokenPurpose],
+) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+    for purpose in purposes {
+        query = query.bind(purpose.as_str());
+    }
+    if let Holder::Status(status) = purposes[0].holder() {
+        query = query.bind(status);
+    }
+    query
+}
+
+/// Spends the token `secret` if it is one of `purposes` and still good; `None` for a used,
+/// expired or unknown token alike.
+pub async fn claim(
+    tx: &mut Transaction<'_, Any>,
+    purposes: &[TokenPurpose],
+    secret: &str,
+    now: i64,
+) -> Result<Option<Claimed>, sqlx::Error> {
+    let sql = format!(
+        "UPDATE account_tokens SET used_at = $1 WHERE {} RETURNING user_id, new_email, purpose",
+        good(purposes)
+    );
+    let query = sqlx::query_as::<_, (i64, Option<String>, String)>(&sql)
+        .bind(now)
+        .bind(token::hash(secret));
+    let row = bind_good(query, purposes).fetch_optional(&mut **tx).await?;
+    Ok(row.and_then(|(user, new_email, purpose)| {
+        Some(Claimed {
+            user: UserId(user),
+            purpose: TokenPurpose::parse(&purpose)?,
+            new_email,
+        })
+    }))
+}
+
+/// Whom the token `secret` is for, if it is one of `purposes` and still good, without
+/// spending it (a link's page shows who it is for before it is used), and its purpose.
+pub async fn holder(
+    db: &Db,
+    purposes: &[TokenPurpose],
+    secret: &str,
+    now: i64,
+) -> Result<Option<(UserId, TokenPurpose)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT user_id, purpose FROM account_tokens WHERE {}",
+        good(purposes)
+    );
+    let query = sqlx::query_as::<_, (i64, String)>(&sql)
+        .bind(now)
+        .bind(token::hash(secret));
+    let row = bind_good(query, purposes).fetch_optional(db).await?;
+    Ok(row.and_then(|(user, purpose)| Some((UserId(user), TokenPurpose::parse(&purpose)?))))
+}
+
+/// Spends the unused tokens of `purposes` held by `users`: an SQL list or subquery of user
+/// ids, built from numbers the database gave (never from input).
+pub async fn spend_unused(
+    tx: &mut Transaction<'_, Any>,
+    users: &str,
+    purposes: &[TokenPurpose],
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    let list = (0..purposes.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE account_tokens SET used_at = $1
+         WHERE used_at IS NULL AND purpose IN ({list}) AND user_id IN ({users})"
+    );
+    let mut query = sqlx::query(&sql).bind(now);
+    for purpose in purposes {
+        query = query.bind(purpose.as_str());
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_purpose_reads_back_from_its_stored_text() {
+        for purpose in TokenPurpose::ALL {
+            assert_eq!(TokenPurpose::parse(purpose.as_str()), Some(purpose));
+        }
+        assert_eq!(TokenPurpose::parse("invitation"), None);
+    }
+
+    #[test]
+    fn a_claim_binds_every_value_and_writes_only_placeholders() {
+        let sql = good(&[TokenPurpose::Setup, TokenPurpose::Reactivate]);
+        assert!(sql.contains("purpose IN ($3, $4)"), "{sql}");
+        assert!(sql.contains("status = $5"), "{sql}");
+        assert!(!sql.contains("active"), "{sql}");
+        let sql = good(&[TokenPurpose::EmailChange, TokenPurpose::EmailConfirm]);
+        assert!(sql.contains("stamp = (SELECT security_stamp"), "{sql}");
+    }
+}

@@ -69,7 +69,7 @@ pub async fn get_user(id: UserId) -> Result<UserDetails, AppError> {
         async {
             let user = auth::current_user().await?;
             let can = user.require::<perm::ViewUsers>()?;
-            db::lifecycle::details(&auth::state()?.db, &can, id).await
+            db::users::details(&auth::state()?.db, &can, id).await
         }
         .await,
     )

@@ -1,5 +1,26 @@
-use super::{InvitationRow, Permission, UserId};
+use super::{Email, InvitationRow, JobTitle, Permission, PersonName, Phone, UserId};
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
+
+/// A user's details as the add and edit forms send them, each checked on the server.
+pub struct UserFields {
+    pub name: PersonName,
+    pub email: Email,
+    pub phone: Phone,
+    pub job_title: JobTitle,
+}
+
+impl UserFields {
+    pub fn parse(name: &str, email: &str, phone: &str, job_title: &str) -> Result<UserFields, AppError> {
+        let job_title = JobTitle::parse(job_title)?;
+        Ok(UserFields {
+            name: PersonName::parse(name)?,
+            email: Email::parse(email)?,
+            phone: Phone::parse(phone)?,
+            job_title,
+        })
+    }
+}
 
 /// Where a user stands. Stored by [`UserStatus::key`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

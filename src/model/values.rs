@@ -283,6 +283,29 @@ impl Phone {
     }
 }
 
+/// An optional job title, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobTitle(String);
+
+impl JobTitle {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(input: &str) -> Result<JobTitle, AppError> {
+        let title = input.trim();
+        if title.chars().count() > Self::MAX_LEN {
+            return Err(AppError::field(
+                "job_title",
+                format!("Keep the job title to {} characters or fewer.", Self::MAX_LEN),
+            ));
+        }
+        Ok(JobTitle(title.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A new password that passed the length rule. The server also refuses common passwords
 /// (see `server::password`), which needs a word list too big for the browser.
 #[derive(Clone, PartialEq, Eq)]
@@ -507,5 +530,14 @@ mod tests {
                 "account {sneaky:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_job_title_is_trimmed_and_at_most_100_characters() {
+        assert_eq!(JobTitle::parse("  Head of Ops ").unwrap().as_str(), "Head of Ops");
+        assert_eq!(JobTitle::parse("").unwrap().as_str(), "");
+        assert!(JobTitle::parse(&"é".repeat(100)).is_ok());
+        let error = JobTitle::parse(&"é".repeat(101)).unwrap_err();
+        assert_eq!(error.field_name(), Some("job_title"));
     }
 }

@@ -8,7 +8,7 @@
 
 use super::{
     audit::{self, By, Target},
-    lifecycle::lock_company,
+    companies::lock_company,
     now_ms, Db,
 };
 use crate::{

@@ -4,9 +4,11 @@
 
 use super::{
     audit::{self, By, Target},
+    companies::{lock_company, root_account},
     hierarchy::Rank,
-    lifecycle::{assignable_role, below, current, lock_company},
+    lifecycle::{below, current},
     now_ms,
+    roles::assignable_role,
     users::account_choices,
     Db,
 };
@@ -305,6 +307,33 @@ async fn finish(
         now,
     )
     .await?;
+    Ok(())
+}
+
+/// Gives `user` the role `role` on the root account (replacing the one they had there).
+pub(super) async fn set_root_role(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    user: UserId,
+    role: i64,
+) -> Result<(), AppError> {
+    let root = root_account(tx, company).await?;
+    let updated =
+        sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2 AND account_id = $3")
+            .bind(role)
+            .bind(user.0)
+            .bind(root)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    if updated == 0 {
+        sqlx::query("INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)")
+            .bind(user.0)
+            .bind(root)
+            .bind(role)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 

@@ -9,11 +9,13 @@
 
 use super::{
     audit::By,
+    companies::{company_mail_facts, lock_company, root_account},
     hierarchy::{Hierarchy, Rank, OUTRANKED},
-    lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, NOT_JOINED, SEVERAL_ROLES},
+    lifecycle::{NOT_JOINED, SEVERAL_ROLES},
     now_ms, placeholders,
     profile::cancel_email_changes,
     quota::{self, Mailing},
+    roles::assignable_role,
     tokens::{self, TokenPurpose},
     users::{bind, view_filter, Value},
     Db,

@@ -404,3 +404,51 @@ async fn settings_in<'e>(
         .fetch_one(executor)
         .await
 }
+
+/// The company's owner, read without taking the lock (for reads).
+pub(super) async fn owner_of(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<UserId, AppError> {
+    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
+        .bind(company.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    owner.map(UserId).ok_or(AppError::Internal)
+}
+
+/// Serialises owner-sensitive changes of one company and returns its current owner.
+pub(super) async fn lock_company(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+) -> Result<UserId, AppError> {
+    sqlx::query("UPDATE companies SET owner_id = owner_id WHERE id = $1")
+        .bind(company.0)
+        .execute(&mut **tx)
+        .await?;
+    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
+        .bind(company.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    owner.map(UserId).ok_or(AppError::Internal)
+}
+
+/// The company's root account (the company itself).
+pub(super) async fn root_account(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM accounts WHERE company_id = $1 AND parent_id IS NULL")
+            .bind(company.0)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}
+
+/// The company's name and how many days its emailed links stay valid.
+pub(super) async fn company_mail_facts(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+) -> Result<(String, i64), AppError> {
+    Ok(
+        sqlx::query_as("SELECT name, invitation_validity_days FROM companies WHERE id = $1")
+            .bind(company.0)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
+}

@@ -7,10 +7,12 @@
 use super::{
     assignments::{reachable, MAX_ACCOUNTS},
     audit::{self, By, Target},
+    companies::{company_mail_facts, lock_company, root_account},
     companies::{release_squatted, SQUAT_MS},
-    lifecycle::{assignable_role, company_mail_facts, lock_company, root_account, taken_email},
+    lifecycle::taken_email,
     now_ms, outbox, placeholders,
     quota::{self, Mailing},
+    roles::assignable_role,
     Db,
 };
 use crate::{
@@ -769,7 +771,7 @@ pub async fn accept(
                 .bind(company.0)
                 .fetch_one(&mut *tx)
                 .await?;
-        super::lifecycle::set_root_role(&mut tx, company, UserId(user), member).await?;
+        super::assignments::set_root_role(&mut tx, company, UserId(user), member).await?;
     }
     sqlx::query(
         "INSERT INTO team_members (team_id, user_id) SELECT team_id, $1 FROM invitation_teams WHERE invitation_id = $2",

@@ -6,8 +6,9 @@
 use super::{
     audit::{self, By, Target},
     bulk::insert_rows,
-    lifecycle::{assignable_role, root_account},
+    companies::root_account,
     now_ms, outbox, placeholders,
+    roles::assignable_role,
     tokens::{self, NewToken, TokenPurpose},
     users::{bind, view_filter, Value},
     Db,

@@ -6,20 +6,20 @@
 //! such changes run one after another and each sees the owner as it really is.
 
 use super::{
+    assignments::set_root_role,
     audit::{self, By, Target},
+    companies::{company_mail_facts, lock_company, root_account},
     hierarchy::{Hierarchy, Rank},
     is_unique_violation, now_ms, outbox,
     profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
     quota::{self, Mailing},
+    roles::{assignable_role, builtin_role},
     tokens::{self, NewToken, TokenPurpose},
     Db,
 };
 use crate::{
     error::AppError,
-    model::{
-        AccountId, CompanyId, Email, Grants, NewUser, PersonName, Phone, RoleId, TeamId, UserDetails,
-        UserEdit, UserId, UserStatus,
-    },
+    model::{AccountId, CompanyId, Email, NewUser, RoleId, TeamId, UserEdit, UserFields, UserId, UserStatus},
     server::{
         access::Scope,
         access::{perm, Can},
@@ -39,31 +39,6 @@ pub(super) const NOT_JOINED: &str =
 
 const OWNER_RULE: &str =
     "The owner can't be changed this way. Transfer ownership to another active user first.";
-
-/// The company's owner, read without taking the lock (for reads).
-pub(super) async fn owner_of(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<UserId, AppError> {
-    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
-        .bind(company.0)
-        .fetch_one(&mut **tx)
-        .await?;
-    owner.map(UserId).ok_or(AppError::Internal)
-}
-
-/// Serialises owner-sensitive changes of one company and returns its current owner.
-pub(super) async fn lock_company(
-    tx: &mut Transaction<'_, Any>,
-    company: CompanyId,
-) -> Result<UserId, AppError> {
-    sqlx::query("UPDATE companies SET owner_id = owner_id WHERE id = $1")
-        .bind(company.0)
-        .execute(&mut **tx)
-        .await?;
-    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
-        .bind(company.0)
-        .fetch_one(&mut **tx)
-        .await?;
-    owner.map(UserId).ok_or(AppError::Internal)
-}
 
 #[derive(sqlx::FromRow)]
 pub(super) struct Current {
@@ -108,87 +83,6 @@ pub(super) async fn below<P>(
         .await
 }
 
-/// A role of the company that may be given directly (not Owner, which only a transfer gives).
-pub(super) async fn assignable_role<P>(
-    tx: &mut Transaction<'_, Any>,
-    can: &Can<P>,
-    role: RoleId,
-    account: Option<AccountId>,
-) -> Result<String, AppError> {
-    let row: Option<(String, Option<String>, String)> =
-        sqlx::query_as("SELECT name, builtin, permissions FROM roles WHERE id = $1 AND company_id = $2")
-            .bind(role.0)
-            .bind(can.company().0)
-            .fetch_optional(&mut **tx)
-            .await?;
-    match row {
-        None => Err(AppError::field("role", "Choose one of your company's roles.")),
-        Some((_, Some(builtin), _)) if builtin == "owner" => Err(AppError::field(
-            "role",
-            "There is one owner. To make someone the owner, transfer ownership to them.",
-        )),
-        Some((name, builtin, stored)) => {
-            if can.may_grant(
-                &Grants::of_role(builtin.as_deref(), &stored, can.modules()),
-                account,
-            ) {
-                Ok(name)
-            } else {
-                Err(AppError::field(
-                    "role",
-                    format!("You can't give the role {name}: it allows more than you may do there."),
-                ))
-            }
-        }
-    }
-}
-
-pub(super) async fn root_account(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<i64, AppError> {
-    Ok(
-        sqlx::query_scalar("SELECT id FROM accounts WHERE company_id = $1 AND parent_id IS NULL")
-            .bind(company.0)
-            .fetch_one(&mut **tx)
-            .await?,
-    )
-}
-
-/// Gives `user` the role `role` on the root account (replacing the one they had there).
-pub(super) async fn set_root_role(
-    tx: &mut Transaction<'_, Any>,
-    company: CompanyId,
-    user: UserId,
-    role: i64,
-) -> Result<(), AppError> {
-    let root = root_account(tx, company).await?;
-    let updated =
-        sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2 AND account_id = $3")
-            .bind(role)
-            .bind(user.0)
-            .bind(root)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
-    if updated == 0 {
-        sqlx::query("INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)")
-            .bind(user.0)
-            .bind(root)
-            .bind(role)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-async fn builtin_role(tx: &mut Transaction<'_, Any>, company: CompanyId, key: &str) -> Result<i64, AppError> {
-    Ok(
-        sqlx::query_scalar("SELECT id FROM roles WHERE company_id = $1 AND builtin = $2")
-            .bind(company.0)
-            .bind(key)
-            .fetch_one(&mut **tx)
-            .await?,
-    )
-}
-
 /// Stores a single-use `/welcome/` link's token for `user` and returns the link.
 async fn issue_link(
     tx: &mut Transaction<'_, Any>,
@@ -225,18 +119,6 @@ pub(super) async fn send_setup_link(
     let message = mail::account_setup(&company_name, sent_by, email, &link, days);
     outbox::queue(tx, company, "account_setup", email, &message, now).await?;
     Ok(())
-}
-
-pub(super) async fn company_mail_facts(
-    tx: &mut Transaction<'_, Any>,
-    company: CompanyId,
-) -> Result<(String, i64), AppError> {
-    Ok(
-        sqlx::query_as("SELECT name, invitation_validity_days FROM companies WHERE id = $1")
-            .bind(company.0)
-            .fetch_one(&mut **tx)
-            .await?,
-    )
 }
 
 /// Refuses an address a colleague already uses, plainly: it is the company's own business.
@@ -276,32 +158,6 @@ pub(super) fn taken_email(e: sqlx::Error) -> AppError {
     }
 }
 
-/// A user's details as the add and edit forms send them, each checked.
-struct Details {
-    name: PersonName,
-    email: Email,
-    phone: Phone,
-    job_title: String,
-}
-
-impl Details {
-    fn parse(name: &str, email: &str, phone: &str, job_title: &str) -> Result<Details, AppError> {
-        let job_title = job_title.trim().to_string();
-        if job_title.chars().count() > 100 {
-            return Err(AppError::field(
-                "job_title",
-                "Keep the job title to 100 characters or fewer.",
-            ));
-        }
-        Ok(Details {
-            name: PersonName::parse(name)?,
-            email: Email::parse(email)?,
-            phone: Phone::parse(phone)?,
-            job_title,
-        })
-    }
-}
-
 /// Adds a user without a password. An active one gets an email with a set-up link. Every add
 /// spends one of the company's emails for the day, sent or not, so that an address that has
 /// an account with another company costs the same: it is answered as if it were added
@@ -317,12 +173,12 @@ pub async fn create(
 ) -> Result<Option<UserId>, AppError> {
     let public_url = mailing.public_url;
     let company = can.company();
-    let Details {
+    let UserFields {
         name,
         email,
         phone,
         job_title,
-    } = Details::parse(&form.name, &form.email, &form.phone, &form.job_title)?;
+    } = UserFields::parse(&form.name, &form.email, &form.phone, &form.job_title)?;
     let job_title = job_title.as_str();
     if !matches!(form.status, UserStatus::Active | UserStatus::Deactivated) {
         return Err(AppError::field(
@@ -420,12 +276,12 @@ pub async fn update(
     mailing: Mailing<'_>,
 ) -> Result<Option<String>, AppError> {
     let company = can.company();
-    let Details {
+    let UserFields {
         name,
         email,
         phone,
         job_title,
-    } = Details::parse(&edit.name, &edit.email, &edit.phone, &edit.job_title)?;
+    } = UserFields::parse(&edit.name, &edit.email, &edit.phone, &edit.job_title)?;
     let job_title = job_title.as_str();
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
@@ -854,60 +710,6 @@ pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppE
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// One user of the caller's company, for their page.
-pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Result<UserDetails, AppError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        name: String,
-        email: String,
-        phone: String,
-        job_title: String,
-        status: String,
-        version: i64,
-        last_seen_at: Option<i64>,
-        created_at: i64,
-        is_owner: i64,
-    }
-    let row: Row = sqlx::query_as(&format!(
-        "SELECT u.name, u.email, u.phone, u.job_title, u.status, u.version, u.last_seen_at, u.created_at,
-                CASE WHEN c.owner_id = u.id THEN 1 ELSE 0 END AS is_owner
-         FROM users u JOIN companies c ON c.id = u.company_id
-         WHERE u.id = $1 AND u.company_id = $2{}",
-        can.scope().users_inside("u.id")
-    ))
-    .bind(user.0)
-    .bind(can.company().0)
-    .fetch_optional(db)
-    .await?
-    .ok_or_else(|| AppError::NotFound("That user".into()))?;
-    let (access, role) = super::assignments::of_user(db, can.company(), user).await?;
-    let below_viewer = {
-        let mut tx = db.begin().await?;
-        let owner = owner_of(&mut tx, can.company()).await?;
-        match below(&mut tx, can, owner, user, Rank::Above).await {
-            Ok(()) => true,
-            Err(AppError::Outranked(_)) => false,
-            Err(other) => return Err(other),
-        }
-    };
-    Ok(UserDetails {
-        id: user,
-        status: UserStatus::from_key(&row.status).unwrap_or(UserStatus::Deactivated),
-        is_owner: row.is_owner == 1,
-        name: row.name,
-        email: row.email,
-        phone: row.phone,
-        job_title: row.job_title,
-        role,
-        access,
-        version: row.version,
-        last_seen_at: row.last_seen_at,
-        created_at: row.created_at,
-        now: now_ms(),
-        below_viewer,
-    })
 }
 
 /// What a `/welcome/` link takes: a first set-up or a reactivation.

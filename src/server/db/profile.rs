@@ -15,8 +15,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        describe_user_agent, CompanyId, Device, Devices, Email, EmailVerified, NotificationPrefs, PersonName,
-        Phone, Profile, ProfileDetails, SessionId, UserId, COUNTRIES, LANGUAGES, TIME_ZONES,
+        CompanyId, Devices, Email, EmailVerified, NotificationPrefs, PersonName, Phone, Profile,
+        ProfileDetails, SessionId, UserId, COUNTRIES, LANGUAGES, TIME_ZONES,
     },
     server::{
         access::{perm, Can},
@@ -474,7 +474,7 @@ pub async fn change_password(
         .execute(&mut *tx)
         .await?;
     let ended = match keep {
-        Some(keep) => delete_sessions(&mut tx, by.user, None, Some(keep)).await?,
+        Some(keep) => super::sessions::end_of_user(&mut tx, by.user, None, Some(keep)).await?,
         None => 0,
     };
     cancel_email_changes(&mut tx, &by.user.0.to_string(), now).await?;
@@ -485,12 +485,7 @@ pub async fn change_password(
         None => Carry::AllLive,
     };
     super::sessions::bump_stamp(&mut tx, by.user, carry).await?;
-    sqlx::query("UPDATE sessions SET token_hash = $1 WHERE id = $2 AND user_id = $3")
-        .bind(new_token_hash)
-        .bind(current.0)
-        .bind(by.user.0)
-        .execute(&mut *tx)
-        .await?;
+    super::sessions::rekey(&mut tx, by.user, current, new_token_hash).await?;
     audit::record(
         &mut tx,
         by,
@@ -544,85 +539,10 @@ pub async fn save_notifications(db: &Db, by: &By, prefs: &NotificationPrefs) -> 
     Ok(after)
 }
 
-#[derive(sqlx::FromRow)]
-struct SessionListRow {
-    id: i64,
-    created_at: i64,
-    last_seen_at: i64,
-    ip: String,
-    user_agent: String,
-}
-
-/// The live sessions of `user` (not past their end, not idle longer than `idle_ms`), most
-/// recently active first.
-async fn list_sessions(db: &Db, user: UserId, current: SessionId, idle_ms: i64) -> Result<Devices, AppError> {
-    let now = now_ms();
-    let rows: Vec<SessionListRow> = sqlx::query_as(
-        "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions
-         WHERE user_id = $1 AND expires_at > $2 AND last_seen_at > $3
-         ORDER BY last_seen_at DESC, id DESC",
-    )
-    .bind(user.0)
-    .bind(now)
-    .bind(now - idle_ms)
-    .fetch_all(db)
-    .await?;
-    let mut devices = rows
-        .into_iter()
-        .map(|r| {
-            let (browser, os) = describe_user_agent(&r.user_agent);
-            Device {
-                id: SessionId(r.id),
-                browser,
-                os,
-                ip: r.ip,
-                signed_in_at: r.created_at,
-                last_active_at: r.last_seen_at,
-                current: r.id == current.0,
-            }
-        })
-        .collect::<Vec<_>>();
-    // This device first, then the most recently active.
-    devices.sort_by_key(|d| !d.current);
-    Ok(Devices { now, devices })
-}
-
 /// The caller's devices; `current` is the session of this request.
 #[tracing::instrument(skip(db), err(Debug))]
 pub async fn devices(db: &Db, user: UserId, current: SessionId, idle_ms: i64) -> Result<Devices, AppError> {
-    list_sessions(db, user, current, idle_ms).await
-}
-
-/// Deletes sessions of `user`: just `only`, or all but `keep`, or all.
-async fn delete_sessions(
-    tx: &mut Transaction<'_, Any>,
-    user: UserId,
-    only: Option<SessionId>,
-    keep: Option<SessionId>,
-) -> Result<u64, sqlx::Error> {
-    let result = match (only, keep) {
-        (Some(only), _) => {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id = $2")
-                .bind(user.0)
-                .bind(only.0)
-                .execute(&mut **tx)
-                .await?
-        }
-        (None, Some(keep)) => {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-                .bind(user.0)
-                .bind(keep.0)
-                .execute(&mut **tx)
-                .await?
-        }
-        (None, None) => {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user.0)
-                .execute(&mut **tx)
-                .await?
-        }
-    };
-    Ok(result.rows_affected())
+    super::sessions::live_of(db, user, current, idle_ms).await
 }
 
 /// Ends sessions of `user` (`only` one, or all but `keep`, or all) with an audit event;
@@ -637,7 +557,7 @@ async fn end_sessions(
 ) -> Result<u64, AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
-    let ended = delete_sessions(&mut tx, user, only, keep).await?;
+    let ended = super::sessions::end_of_user(&mut tx, user, only, keep).await?;
     if only.is_some() && ended == 0 {
         return Err(AppError::NotFound("That device".into()));
     }
@@ -679,7 +599,7 @@ pub async fn end_my_other_sessions(
 /// them (the hierarchy rule: nobody reads or ends the sessions of someone above them).
 async fn user_of_company(db: &Db, can: &Can<perm::ManageUsers>, user: UserId) -> Result<String, AppError> {
     let mut tx = db.begin().await?;
-    let owner = super::lifecycle::owner_of(&mut tx, can.company()).await?;
+    let owner = super::companies::owner_of(&mut tx, can.company()).await?;
     let target = super::lifecycle::current(&mut tx, can.company(), can.scope(), user).await?;
     super::lifecycle::below(&mut tx, can, owner, user, Rank::Above).await?;
     Ok(target.email)
@@ -695,7 +615,7 @@ pub async fn user_devices(
     idle_ms: i64,
 ) -> Result<Devices, AppError> {
     user_of_company(db, can, user).await?;
-    list_sessions(db, user, current, idle_ms).await
+    super::sessions::live_of(db, user, current, idle_ms).await
 }
 
 /// An admin ends one session of a user of their company, or all of them.

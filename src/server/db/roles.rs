@@ -5,16 +5,15 @@
 
 use super::{
     audit::{self, By, Target},
+    companies::lock_company,
     hierarchy::{Hierarchy, Rank},
-    is_unique_violation,
-    lifecycle::lock_company,
-    now_ms,
+    is_unique_violation, now_ms,
     profile::cancel_email_changes,
     Db,
 };
 use crate::{
     error::AppError,
-    model::{BuiltinRole, CompanyId, Grants, Module, RoleId, RoleName, RoleRow},
+    model::{AccountId, BuiltinRole, CompanyId, Grants, Module, RoleId, RoleName, RoleRow},
     server::access::{perm, Can},
 };
 use serde_json::json;
@@ -438,6 +437,56 @@ async fn move_target(
         ));
     }
     Ok(target.name)
+}
+
+/// A role of the company that may be given directly (not Owner, which only a transfer gives).
+pub(super) async fn assignable_role<P>(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<P>,
+    role: RoleId,
+    account: Option<AccountId>,
+) -> Result<String, AppError> {
+    let row: Option<(String, Option<String>, String)> =
+        sqlx::query_as("SELECT name, builtin, permissions FROM roles WHERE id = $1 AND company_id = $2")
+            .bind(role.0)
+            .bind(can.company().0)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match row {
+        None => Err(AppError::field("role", "Choose one of your company's roles.")),
+        Some((_, Some(builtin), _)) if builtin == "owner" => Err(AppError::field(
+            "role",
+            "There is one owner. To make someone the owner, transfer ownership to them.",
+        )),
+        Some((name, builtin, stored)) => {
+            if can.may_grant(
+                &Grants::of_role(builtin.as_deref(), &stored, can.modules()),
+                account,
+            ) {
+                Ok(name)
+            } else {
+                Err(AppError::field(
+                    "role",
+                    format!("You can't give the role {name}: it allows more than you may do there."),
+                ))
+            }
+        }
+    }
+}
+
+/// The id of the company's built-in role `key`.
+pub(super) async fn builtin_role(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    key: &str,
+) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM roles WHERE company_id = $1 AND builtin = $2")
+            .bind(company.0)
+            .bind(key)
+            .fetch_one(&mut **tx)
+            .await?,
+    )
 }
 
 #[cfg(test)]

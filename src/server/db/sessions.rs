@@ -1,10 +1,12 @@
 //! Sessions: one row per signed-in device, found by the hash of the cookie's token.
 
-use super::Db;
+use super::{now_ms, Db};
 use crate::{
-    model::{AccountId, CompanyId, Grants, Module, SessionId, UserId},
+    error::AppError,
+    model::{describe_user_agent, AccountId, CompanyId, Device, Devices, Grants, Module, SessionId, UserId},
     server::access::Assignment,
 };
+use sqlx::{Any, Transaction};
 
 /// A session joined with its active user and company.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -217,4 +219,95 @@ fn truncate(s: &str, max: usize) -> &str {
         Some((i, _)) => &s[..i],
         None => s,
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionListRow {
+    id: i64,
+    created_at: i64,
+    last_seen_at: i64,
+    ip: String,
+    user_agent: String,
+}
+
+/// The live sessions of `user` (not past their end, not idle longer than `idle_ms`), most
+/// recently active first.
+pub async fn live_of(db: &Db, user: UserId, current: SessionId, idle_ms: i64) -> Result<Devices, AppError> {
+    let now = now_ms();
+    let rows: Vec<SessionListRow> = sqlx::query_as(
+        "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions
+         WHERE user_id = $1 AND expires_at > $2 AND last_seen_at > $3
+         ORDER BY last_seen_at DESC, id DESC",
+    )
+    .bind(user.0)
+    .bind(now)
+    .bind(now - idle_ms)
+    .fetch_all(db)
+    .await?;
+    let mut devices = rows
+        .into_iter()
+        .map(|r| {
+            let (browser, os) = describe_user_agent(&r.user_agent);
+            Device {
+                id: SessionId(r.id),
+                browser,
+                os,
+                ip: r.ip,
+                signed_in_at: r.created_at,
+                last_active_at: r.last_seen_at,
+                current: r.id == current.0,
+            }
+        })
+        .collect::<Vec<_>>();
+    // This device first, then the most recently active.
+    devices.sort_by_key(|d| !d.current);
+    Ok(Devices { now, devices })
+}
+
+/// Deletes sessions of `user`: just `only`, or all but `keep`, or all.
+pub async fn end_of_user(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    only: Option<SessionId>,
+    keep: Option<SessionId>,
+) -> Result<u64, sqlx::Error> {
+    let result = match (only, keep) {
+        (Some(only), _) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id = $2")
+                .bind(user.0)
+                .bind(only.0)
+                .execute(&mut **tx)
+                .await?
+        }
+        (None, Some(keep)) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                .bind(user.0)
+                .bind(keep.0)
+                .execute(&mut **tx)
+                .await?
+        }
+        (None, None) => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut **tx)
+                .await?
+        }
+    };
+    Ok(result.rows_affected())
+}
+
+/// Gives the user's session `session` a new token (the caller's own, after a password change).
+pub async fn rekey(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    session: SessionId,
+    token_hash: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET token_hash = $1 WHERE id = $2 AND user_id = $3")
+        .bind(token_hash)
+        .bind(session.0)
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

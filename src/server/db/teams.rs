@@ -4,10 +4,9 @@
 
 use super::{
     audit::{self, By, Target},
+    companies::lock_company,
     hierarchy::{Hierarchy, Rank},
-    is_unique_violation,
-    lifecycle::lock_company,
-    now_ms, placeholders, Db,
+    is_unique_violation, now_ms, placeholders, Db,
 };
 use crate::{
     error::AppError,

@@ -1,12 +1,12 @@
 //! Reading users. Pages are keyset-paginated on (name, id), served by the
 //! `users_company_name` index; never OFFSET.
 
-use super::{placeholders, Db};
+use super::{hierarchy::Rank, now_ms, placeholders, Db};
 use crate::{
     error::AppError,
     model::{
-        AccountId, Choice, CompanyId, FilterChoices, InvitationRow, InvitationStatus, TabCounts, UserId,
-        UserListQuery, UserRow, UserSort, UserStatus, UserTab,
+        AccountId, Choice, CompanyId, FilterChoices, InvitationRow, InvitationStatus, TabCounts, UserDetails,
+        UserId, UserListQuery, UserRow, UserSort, UserStatus, UserTab,
     },
     server::{
         access::Scope,
@@ -529,6 +529,60 @@ async fn names_of(db: &Db, sql: &str, ids: &[i64]) -> Result<HashMap<i64, Vec<St
         out.entry(id).or_default().push(name);
     }
     Ok(out)
+}
+
+/// One user of the caller's company, for their page.
+pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Result<UserDetails, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        name: String,
+        email: String,
+        phone: String,
+        job_title: String,
+        status: String,
+        version: i64,
+        last_seen_at: Option<i64>,
+        created_at: i64,
+        is_owner: i64,
+    }
+    let row: Row = sqlx::query_as(&format!(
+        "SELECT u.name, u.email, u.phone, u.job_title, u.status, u.version, u.last_seen_at, u.created_at,
+                CASE WHEN c.owner_id = u.id THEN 1 ELSE 0 END AS is_owner
+         FROM users u JOIN companies c ON c.id = u.company_id
+         WHERE u.id = $1 AND u.company_id = $2{}",
+        can.scope().users_inside("u.id")
+    ))
+    .bind(user.0)
+    .bind(can.company().0)
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That user".into()))?;
+    let (access, role) = super::assignments::of_user(db, can.company(), user).await?;
+    let below_viewer = {
+        let mut tx = db.begin().await?;
+        let owner = super::companies::owner_of(&mut tx, can.company()).await?;
+        match super::lifecycle::below(&mut tx, can, owner, user, Rank::Above).await {
+            Ok(()) => true,
+            Err(AppError::Outranked(_)) => false,
+            Err(other) => return Err(other),
+        }
+    };
+    Ok(UserDetails {
+        id: user,
+        status: UserStatus::from_key(&row.status).unwrap_or(UserStatus::Deactivated),
+        is_owner: row.is_owner == 1,
+        name: row.name,
+        email: row.email,
+        phone: row.phone,
+        job_title: row.job_title,
+        role,
+        access,
+        version: row.version,
+        last_seen_at: row.last_seen_at,
+        created_at: row.created_at,
+        now: now_ms(),
+        below_viewer,
+    })
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! shapes server functions return.
 
 mod account;
+mod audit;
 mod bulk;
 pub mod format;
 mod ids;
@@ -18,6 +19,7 @@ mod user_query;
 mod values;
 
 pub use account::*;
+pub use audit::*;
 pub use bulk::*;
 pub use ids::*;
 pub use invitation::*;

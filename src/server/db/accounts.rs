@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AccountId, AccountName, AccountNode, CompanyId},
+    model::{AccountId, AccountName, AccountNode, AuditAction, CompanyId},
     server::{
         access::Scope,
         access::{perm, Can},
@@ -229,7 +229,7 @@ pub async fn create(
     audit::record(
         &mut tx,
         by,
-        "account.created",
+        AuditAction::AccountCreated,
         Target {
             id: None,
             label: name.as_str(),
@@ -275,7 +275,7 @@ pub async fn rename(
     audit::record(
         &mut tx,
         by,
-        "account.renamed",
+        AuditAction::AccountRenamed,
         Target {
             id: None,
             label: name.as_str(),
@@ -335,7 +335,7 @@ pub async fn move_to(
     audit::record(
         &mut tx,
         by,
-        "account.moved",
+        AuditAction::AccountMoved,
         Target {
             id: None,
             label: &account.name,
@@ -431,7 +431,7 @@ pub async fn delete(
     audit::record(
         &mut tx,
         by,
-        "account.deleted",
+        AuditAction::AccountDeleted,
         Target {
             id: None,
             label: &account.name,

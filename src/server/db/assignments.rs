@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AccessRow, AccountId, CompanyId, Grants, Module, RoleId, UserId},
+    model::{AccessRow, AccountId, AuditAction, CompanyId, Grants, Module, RoleId, UserId},
     server::{
         access::{perm, Can},
         access::{Access, Assignment, Scope},
@@ -188,7 +188,7 @@ pub async fn grant(
         &mut tx,
         by,
         (user, &email),
-        "user.access_granted",
+        AuditAction::UserAccessGranted,
         json!({ "role": role_name, "accounts": ids }),
         now,
     )
@@ -232,7 +232,7 @@ pub async fn remove(
         &mut tx,
         by,
         (user, &email),
-        "user.access_removed",
+        AuditAction::UserAccessRemoved,
         json!({ "account": account.0 }),
         now,
     )
@@ -284,7 +284,7 @@ async fn finish(
     tx: &mut Transaction<'_, Any>,
     by: &By,
     (user, email): (UserId, &str),
-    action: &str,
+    action: AuditAction,
     after: serde_json::Value,
     now: i64,
 ) -> Result<(), AppError> {

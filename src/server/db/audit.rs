@@ -1,7 +1,7 @@
 //! Audit events: who did what to whom, with before and after, written in the same transaction
 //! as the change so a change that fails leaves no event and an event never lacks its change.
 
-use crate::model::{CompanyId, UserId};
+use crate::model::{AuditAction, CompanyId, UserId};
 use sqlx::{Any, Transaction};
 
 /// Who is making a change, and from where.
@@ -23,7 +23,7 @@ pub struct Target<'a> {
 pub async fn record(
     tx: &mut Transaction<'_, Any>,
     by: &By,
-    action: &str,
+    action: AuditAction,
     target: Target<'_>,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
@@ -37,7 +37,7 @@ pub async fn record(
     .bind(by.company.0)
     .bind(by.user.0)
     .bind(&by.name)
-    .bind(action)
+    .bind(action.key())
     .bind(target.id.map(|id| id.0))
     .bind(target.label)
     .bind(before.map(|v| v.to_string()))

@@ -23,8 +23,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, Selection, TeamId, UndoOutcome,
-        UserId, UserTab, MAX_SELECTED_IDS,
+        AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, Selection, TeamId,
+        UndoOutcome, UserId, UserTab, MAX_SELECTED_IDS,
     },
     server::{
         access::{perm, Can},
@@ -304,19 +304,21 @@ pub async fn preview(
     Ok(outcome)
 }
 
-fn audit_action(kind: BulkKind) -> &'static str {
+fn audit_action(kind: BulkKind) -> AuditAction {
     match kind {
-        BulkKind::ChangeRole => "user.role_changed",
-        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => "user.teams_changed",
-        BulkKind::Deactivate => "user.deactivated",
-        BulkKind::Reactivate => "user.reactivated",
-        BulkKind::Delete => "user.deleted",
+        BulkKind::ChangeRole => AuditAction::UserRoleChanged,
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
+            AuditAction::UserTeamsChanged
+        }
+        BulkKind::Deactivate => AuditAction::UserDeactivated,
+        BulkKind::Reactivate => AuditAction::UserReactivated,
+        BulkKind::Delete => AuditAction::UserDeleted,
     }
 }
 
 /// The audit events of a bulk change or its undo: one per user, written in one statement.
 struct Events<'a> {
-    action: &'a str,
+    action: AuditAction,
     /// SQL over `u` (the user), `i` (their item) and `r` (their role before).
     before: &'a str,
     /// A JSON value shared by all.
@@ -348,7 +350,7 @@ async fn audit_all(
         .bind(by.company.0)
         .bind(by.user.0)
         .bind(&by.name)
-        .bind(events.action)
+        .bind(events.action.key())
         .bind(events.after)
         .bind(now)
         .bind(&by.ip)

@@ -10,8 +10,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        AccountId, BuiltinRole, CompanyId, CompanyName, CompanySettings, Email, Permission, PersonName,
-        RoleId, UserId, INVITATION_DAYS,
+        AccountId, AuditAction, BuiltinRole, CompanyId, CompanyName, CompanySettings, Email, Permission,
+        PersonName, RoleId, UserId, INVITATION_DAYS,
     },
     server::{
         access::{perm, Can},
@@ -115,11 +115,12 @@ pub async fn create_with_owner(
     }
     sqlx::query(
         "INSERT INTO audit_events (company_id, actor_id, actor_name, action, target_user_id, target_label, created_at)
-         VALUES ($1, $2, $3, 'company.created', $2, $4, $5)",
+         VALUES ($1, $2, $3, $4, $2, $5, $6)",
     )
     .bind(company_id.0)
     .bind(owner_id.0)
     .bind(owner.name.as_str())
+    .bind(AuditAction::CompanyCreated.key())
     .bind(name.as_str())
     .bind(now)
     .execute(&mut *tx)
@@ -362,7 +363,16 @@ pub async fn save_settings(
                 id: None,
                 label: &label,
             };
-            audit::record(&mut tx, by, "join_requests.withdrawn", target, None, None, now).await?;
+            audit::record(
+                &mut tx,
+                by,
+                AuditAction::JoinRequestsWithdrawn,
+                target,
+                None,
+                None,
+                now,
+            )
+            .await?;
         }
     }
     // The root account stands for the company; it follows a rename unless renamed itself.
@@ -375,7 +385,7 @@ pub async fn save_settings(
     audit::record(
         &mut tx,
         by,
-        "settings.updated",
+        AuditAction::SettingsUpdated,
         Target {
             id: None,
             label: name.as_str(),

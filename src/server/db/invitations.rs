@@ -18,9 +18,9 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        all_recipients, AccountId, AccountRole, CompanyId, Email, Grants, InvitationLink, InvitationsChanged,
-        InviteForm, InviteOutcome, Module, Permission, PersonName, Recipient, SetAside, SetAsideReason,
-        Skipped, UserId, MAX_INVITES,
+        all_recipients, AccountId, AccountRole, AuditAction, CompanyId, Email, Grants, InvitationLink,
+        InvitationsChanged, InviteForm, InviteOutcome, Module, Permission, PersonName, Recipient, SetAside,
+        SetAsideReason, Skipped, UserId, MAX_INVITES,
     },
     server::{
         access::Scope,
@@ -383,7 +383,7 @@ pub async fn invite(
             audit::record(
                 &mut tx,
                 by,
-                "invitation.created",
+                AuditAction::InvitationCreated,
                 Target {
                     id: None,
                     label: c.email.as_str(),
@@ -461,7 +461,7 @@ async fn stored(
 async fn record(
     tx: &mut Transaction<'_, Any>,
     by: &By,
-    action: &str,
+    action: AuditAction,
     email: &str,
     now: i64,
 ) -> Result<(), sqlx::Error> {
@@ -557,9 +557,9 @@ pub async fn resend(
         .await?;
         queue_email(&mut tx, by, &row.email, elsewhere, offer, &link, now).await?;
         let action = if row.status == "pending" && row.expires_at > now {
-            "invitation.resent"
+            AuditAction::InvitationResent
         } else {
-            "invitation.reinvited"
+            AuditAction::InvitationReinvited
         };
         record(&mut tx, by, action, &row.email, now).await?;
         changed.push(row.email);
@@ -600,12 +600,12 @@ pub async fn remove(
                     _ => None,
                 },
                 "UPDATE invitations SET status = 'withdrawn' WHERE id = $1",
-                "invitation.withdrawn",
+                AuditAction::InvitationWithdrawn,
             ),
             Removal::Delete => (
                 None,
                 "DELETE FROM invitations WHERE id = $1",
-                "invitation.deleted",
+                AuditAction::InvitationDeleted,
             ),
         };
         if let Some(reason) = refusal {
@@ -789,7 +789,7 @@ pub async fn accept(
     audit::record(
         &mut tx,
         &by,
-        "invitation.accepted",
+        AuditAction::InvitationAccepted,
         Target {
             id: Some(UserId(user)),
             label: &email,

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        AccountId, Approval, CompanyId, Email, PersonName, Selection, TeamId, UserId, UserTab,
+        AccountId, Approval, AuditAction, CompanyId, Email, PersonName, Selection, TeamId, UserId, UserTab,
         JOIN_VERIFY_VALID_HOURS, MAX_SELECTED_IDS,
     },
     server::{
@@ -123,7 +123,16 @@ pub async fn request(
                 id: Some(UserId(user)),
                 label: email,
             };
-            audit::record(&mut tx, &by, "user.join_requested", target, None, None, now).await?;
+            audit::record(
+                &mut tx,
+                &by,
+                AuditAction::UserJoinRequested,
+                target,
+                None,
+                None,
+                now,
+            )
+            .await?;
         }
         None => {
             let message = mail::join_already_registered(&company.name, email, public_url);
@@ -222,7 +231,7 @@ pub async fn verify(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId, Strin
     audit::record(
         &mut tx,
         &by,
-        "user.email_confirmed",
+        AuditAction::UserEmailConfirmed,
         target,
         Some(before),
         Some(after),
@@ -301,7 +310,7 @@ fn id_list(rows: &[(i64, String, String)]) -> String {
 async fn audit_each(
     tx: &mut Transaction<'_, Any>,
     by: &By,
-    action: &str,
+    action: AuditAction,
     list: &str,
     after: Option<serde_json::Value>,
     now: i64,
@@ -314,7 +323,7 @@ async fn audit_each(
     .bind(by.company.0)
     .bind(by.user.0)
     .bind(&by.name)
-    .bind(action)
+    .bind(action.key())
     .bind(serde_json::json!({ "status": "pending_approval" }).to_string())
     .bind(after.map(|a| a.to_string()))
     .bind(now)
@@ -412,7 +421,15 @@ pub async fn approve(
         .await?;
     }
     let after = serde_json::json!({ "status": "active", "role": role_name, "team": team_name });
-    audit_each(&mut tx, by, "user.join_approved", &list, Some(after), now).await?;
+    audit_each(
+        &mut tx,
+        by,
+        AuditAction::UserJoinApproved,
+        &list,
+        Some(after),
+        now,
+    )
+    .await?;
     let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
         .bind(company.0)
         .fetch_one(&mut *tx)
@@ -445,7 +462,7 @@ pub async fn reject(
     let mut tx = super::begin_write(db).await?;
     let people = awaiting(&mut tx, company, selection).await?;
     let list = id_list(&people);
-    audit_each(&mut tx, by, "user.join_rejected", &list, None, now).await?;
+    audit_each(&mut tx, by, AuditAction::UserJoinRejected, &list, None, now).await?;
     sqlx::query(&format!(
         "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = target_user_id)
          WHERE target_user_id IN ({list})"

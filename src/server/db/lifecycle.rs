@@ -19,7 +19,10 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AccountId, CompanyId, Email, NewUser, RoleId, TeamId, UserEdit, UserFields, UserId, UserStatus},
+    model::{
+        AccountId, AuditAction, CompanyId, Email, NewUser, RoleId, TeamId, UserEdit, UserFields, UserId,
+        UserStatus,
+    },
     server::{
         access::Scope,
         access::{perm, Can},
@@ -249,7 +252,7 @@ pub async fn create(
     audit::record(
         &mut tx,
         by,
-        "user.created",
+        AuditAction::UserCreated,
         Target {
             id: Some(user),
             label: email.as_str(),
@@ -320,7 +323,7 @@ pub async fn update(
         audit::record(
             &mut tx,
             by,
-            "user.updated",
+            AuditAction::UserUpdated,
             Target {
                 id: Some(edit.id),
                 label: &before.email,
@@ -362,7 +365,7 @@ async fn request_email_change(
     audit::record(
         tx,
         by,
-        "user.email_change_requested",
+        AuditAction::UserEmailChangeRequested,
         Target {
             id: Some(user),
             label: &before.email,
@@ -421,7 +424,7 @@ pub async fn change_role(
     audit::record(
         &mut tx,
         by,
-        "user.role_changed",
+        AuditAction::UserRoleChanged,
         Target {
             id: Some(user),
             label: &target.email,
@@ -480,7 +483,7 @@ pub async fn set_teams(
     audit::record(
         &mut tx,
         by,
-        "user.teams_changed",
+        AuditAction::UserTeamsChanged,
         Target {
             id: Some(user),
             label: &target.email,
@@ -533,7 +536,7 @@ pub async fn deactivate(
     audit::record(
         &mut tx,
         by,
-        "user.deactivated",
+        AuditAction::UserDeactivated,
         Target {
             id: Some(user),
             label: &target.email,
@@ -575,7 +578,7 @@ pub async fn reactivate(
     audit::record(
         &mut tx,
         by,
-        "user.reactivated",
+        AuditAction::UserReactivated,
         Target {
             id: Some(user),
             label: &target.email,
@@ -641,7 +644,7 @@ pub async fn delete(
     audit::record(
         &mut tx,
         by,
-        "user.deleted",
+        AuditAction::UserDeleted,
         Target {
             id: Some(user),
             label: &label,
@@ -698,7 +701,7 @@ pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppE
     audit::record(
         &mut tx,
         by,
-        "company.ownership_transferred",
+        AuditAction::CompanyOwnershipTransferred,
         Target {
             id: Some(to),
             label: &target.email,

@@ -15,7 +15,7 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        CompanyId, Devices, Email, EmailVerified, NotificationPrefs, PersonName, Phone, Profile,
+        AuditAction, CompanyId, Devices, Email, EmailVerified, NotificationPrefs, PersonName, Phone, Profile,
         ProfileDetails, SessionId, UserId, COUNTRIES, LANGUAGES, TIME_ZONES,
     },
     server::{
@@ -135,7 +135,7 @@ pub async fn save_details(db: &Db, by: &By, d: &ValidDetails) -> Result<Profile,
     audit::record(
         &mut tx,
         by,
-        "profile.updated",
+        AuditAction::ProfileUpdated,
         Target {
             id: Some(by.user),
             label: &after.email,
@@ -196,7 +196,7 @@ pub async fn request_email_change(
     audit::record(
         &mut tx,
         by,
-        "profile.email_change_requested",
+        AuditAction::ProfileEmailChangeRequested,
         Target {
             id: Some(by.user),
             label: &me.email,
@@ -398,7 +398,7 @@ pub async fn verify_email(
     audit::record(
         &mut tx,
         &by,
-        "user.email_changed",
+        AuditAction::UserEmailChanged,
         Target {
             id: Some(UserId(user)),
             label: &new_email,
@@ -448,7 +448,16 @@ async fn confirm_owner(
         id: Some(user),
         label: email,
     };
-    audit::record(tx, &by, "company.email_confirmed", target, None, None, now).await?;
+    audit::record(
+        tx,
+        &by,
+        AuditAction::CompanyEmailConfirmed,
+        target,
+        None,
+        None,
+        now,
+    )
+    .await?;
     Ok(CompanyId(company))
 }
 
@@ -489,7 +498,7 @@ pub async fn change_password(
     audit::record(
         &mut tx,
         by,
-        "profile.password_changed",
+        AuditAction::ProfilePasswordChanged,
         Target {
             id: Some(by.user),
             label: &me.email,
@@ -525,7 +534,7 @@ pub async fn save_notifications(db: &Db, by: &By, prefs: &NotificationPrefs) -> 
     audit::record(
         &mut tx,
         by,
-        "profile.notifications_updated",
+        AuditAction::ProfileNotificationsUpdated,
         Target {
             id: Some(by.user),
             label: &after.email,
@@ -564,7 +573,7 @@ async fn end_sessions(
     audit::record(
         &mut tx,
         by,
-        "sessions.ended",
+        AuditAction::SessionsEnded,
         Target {
             id: Some(user),
             label,

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{CompanyId, Email, ResetLink, UserId, RESET_VALID_MINUTES},
+    model::{AuditAction, CompanyId, Email, ResetLink, UserId, RESET_VALID_MINUTES},
     server::mail,
 };
 
@@ -124,7 +124,7 @@ pub async fn use_link(
     audit::record(
         &mut tx,
         &by,
-        "user.password_reset",
+        AuditAction::UserPasswordReset,
         Target {
             id: Some(UserId(user)),
             label: &email,

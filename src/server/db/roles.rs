@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AccountId, BuiltinRole, CompanyId, Grants, Module, RoleId, RoleName, RoleRow},
+    model::{AccountId, AuditAction, BuiltinRole, CompanyId, Grants, Module, RoleId, RoleName, RoleRow},
     server::access::{perm, Can},
 };
 use serde_json::json;
@@ -244,7 +244,7 @@ pub async fn create(
     audit::record(
         &mut tx,
         by,
-        "role.created",
+        AuditAction::RoleCreated,
         Target {
             id: None,
             label: name.as_str(),
@@ -298,7 +298,7 @@ pub async fn update(
     audit::record(
         &mut tx,
         by,
-        "role.updated",
+        AuditAction::RoleUpdated,
         Target {
             id: None,
             label: name.as_str(),
@@ -389,7 +389,7 @@ pub async fn delete(
     audit::record(
         &mut tx,
         by,
-        "role.deleted",
+        AuditAction::RoleDeleted,
         Target {
             id: None,
             label: &role.name,

@@ -11,8 +11,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        CompanyId, MembersChanged, TeamId, TeamMember, TeamName, TeamPage, TeamRow, UserId, UserStatus,
-        MAX_MEMBERS_PER_CHANGE, TEAM_PAGE_SIZE,
+        AuditAction, CompanyId, MembersChanged, TeamId, TeamMember, TeamName, TeamPage, TeamRow, UserId,
+        UserStatus, MAX_MEMBERS_PER_CHANGE, TEAM_PAGE_SIZE,
     },
     server::access::{perm, Can},
 };
@@ -253,7 +253,7 @@ pub async fn create(db: &Db, can: &Can<perm::ManageTeams>, by: &By, name: &str) 
     audit::record(
         &mut tx,
         by,
-        "team.created",
+        AuditAction::TeamCreated,
         Target {
             id: None,
             label: name.as_str(),
@@ -295,7 +295,7 @@ pub async fn rename(
     audit::record(
         &mut tx,
         by,
-        "team.renamed",
+        AuditAction::TeamRenamed,
         Target {
             id: None,
             label: name.as_str(),
@@ -333,7 +333,7 @@ pub async fn delete(db: &Db, can: &Can<perm::ManageTeams>, by: &By, id: TeamId) 
     audit::record(
         &mut tx,
         by,
-        "team.deleted",
+        AuditAction::TeamDeleted,
         Target {
             id: None,
             label: &name,
@@ -368,7 +368,7 @@ fn distinct(users: &[UserId]) -> Result<Vec<i64>, AppError> {
 async fn record_memberships(
     tx: &mut Transaction<'_, Any>,
     by: &By,
-    action: &str,
+    action: AuditAction,
     team: &str,
     changed: &[i64],
     now: i64,
@@ -457,7 +457,7 @@ pub async fn add_members(
         })
         .fetch_all(&mut *tx)
         .await?;
-    record_memberships(&mut tx, by, "team.member_added", &team, &added, now).await?;
+    record_memberships(&mut tx, by, AuditAction::TeamMemberAdded, &team, &added, now).await?;
     tx.commit().await?;
     Ok(MembersChanged {
         changed: added.len() as u64,
@@ -501,7 +501,7 @@ pub async fn remove_members(
         })
         .fetch_all(&mut *tx)
         .await?;
-    record_memberships(&mut tx, by, "team.member_removed", &team, &removed, now).await?;
+    record_memberships(&mut tx, by, AuditAction::TeamMemberRemoved, &team, &removed, now).await?;
     tx.commit().await?;
     Ok(MembersChanged {
         changed: removed.len() as u64,

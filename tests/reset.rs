@@ -200,3 +200,81 @@ async fn repeated_reset_requests_for_one_address_stop_sending_links() {
     // the next ones, 300 ms apart, send nothing but get the same answer.
     assert_eq!(emails_to(&app, &c.owner_email).await, 4);
 }
+
+/// Links end with the password and the status they were sent under: a link that outlived a
+/// new password or a deactivation would let whoever still holds the old email back in.
+#[tokio::test]
+async fn a_set_up_link_stops_working_once_the_password_was_set_another_way() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let ana = email("ana");
+    let r = app
+        .create_user(&c.owner, "Ana Ruiz", &ana, c.member_role, "Active")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let setup = app.emailed_token(&ana, "welcome").await;
+
+    // Ana never uses the set-up link: she asks for a reset and sets her password with it.
+    request(&app, &ana).await;
+    let reset = app.emailed_token(&ana, "reset").await;
+    assert_eq!(finish(&app, &reset, NEW_PASSWORD).await.status, StatusCode::OK);
+
+    let info = app.call("welcome/info", &[("token", &setup)], None).await;
+    assert_eq!(info.status, StatusCode::GONE, "{}", info.body);
+    let used = app
+        .call("welcome/finish", &[("token", &setup), ("password", "")], None)
+        .await;
+    assert_eq!(used.status, StatusCode::GONE, "{}", used.body);
+    assert_eq!(used.session_cookie(), None, "the old link signs nobody in");
+}
+
+#[tokio::test]
+async fn a_reset_link_stops_working_once_the_password_is_changed_from_the_profile() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let milton = email("milton");
+    app.add_user(&c.owner_email, "Milton Waddams", &milton, "member")
+        .await;
+    request(&app, &milton).await;
+    let reset = app.emailed_token(&milton, "reset").await;
+
+    let cookie = app.session_of(&milton).await;
+    let form = [("current_password", PASSWORD), ("new_password", NEW_PASSWORD)];
+    let changed = app.call("profile/change_password", &form, Some(&cookie)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+
+    let info = app.call("reset/info", &[("token", &reset)], None).await;
+    assert_eq!(info.status, StatusCode::GONE, "{}", info.body);
+    assert_eq!(
+        finish(&app, &reset, "Another-Password-31-Heron").await.status,
+        StatusCode::GONE
+    );
+    assert_eq!(app.sign_in(&milton, NEW_PASSWORD).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn links_sent_before_a_deactivation_do_not_come_back_with_the_reactivation() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let milton = email("milton");
+    let id = app
+        .add_user(&c.owner_email, "Milton Waddams", &milton, "member")
+        .await
+        .to_string();
+    request(&app, &milton).await;
+    let reset = app.emailed_token(&milton, "reset").await;
+
+    let r = app.call("users/deactivate", &[("id", &id)], Some(&c.owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app.call("users/reactivate", &[("id", &id)], Some(&c.owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let info = app.call("reset/info", &[("token", &reset)], None).await;
+    assert_eq!(info.status, StatusCode::GONE, "{}", info.body);
+
+    // The reactivation's own link works, once.
+    let welcome = app.emailed_token(&milton, "welcome").await;
+    let back = app
+        .call("welcome/finish", &[("token", &welcome), ("password", "")], None)
+        .await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.body);
+}

@@ -1,7 +1,9 @@
 //! Single-use account tokens: the secrets in emailed links (set-up, reactivation, password
 //! reset, email change and confirmation, join confirmation). Only a hash is stored, a token
 //! expires, and it is spent by the one statement that claims it, so two uses racing cannot
-//! both succeed.
+//! both succeed. Every token is good only under the security stamp it was issued with: a new
+//! password, login email or status ends every link sent before it, whoever still holds the
+//! old email.
 
 use super::{bulk::insert_rows, users::Value, Db};
 use crate::{model::UserId, server::token};
@@ -49,22 +51,14 @@ impl TokenPurpose {
         TokenPurpose::ALL.into_iter().find(|p| p.as_str() == text)
     }
 
-    /// Whom a token stays good for. Links to an address end with the security stamp they
-    /// were sent under (a new password, login or status ends them); the others need the
-    /// person to be in the state the link finishes from.
-    const fn holder(self) -> Holder {
+    /// The status the person must still have for the token to work, besides the stamp.
+    const fn status(self) -> Option<&'static str> {
         match self {
-            TokenPurpose::Setup | TokenPurpose::Reactivate | TokenPurpose::Reset => Holder::Status("active"),
-            TokenPurpose::JoinVerify => Holder::Status("pending_email"),
-            TokenPurpose::EmailChange | TokenPurpose::EmailConfirm => Holder::SameStamp,
+            TokenPurpose::Setup | TokenPurpose::Reactivate | TokenPurpose::Reset => Some("active"),
+            TokenPurpose::JoinVerify => Some("pending_email"),
+            TokenPurpose::EmailChange | TokenPurpose::EmailConfirm => None,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Holder {
-    Status(&'static str),
-    SameStamp,
 }
 
 /// A token to store.
@@ -121,7 +115,17 @@ pub async fn issue_each(
         "account_tokens (user_id, purpose, token_hash, created_at, expires_at)",
         rows,
     )
-    .await
+    .await?;
+    // Each under its person's current stamp, set-based: these rows were just written.
+    sqlx::query(
+        "UPDATE account_tokens SET stamp = (SELECT security_stamp FROM users WHERE users.id = account_tokens.user_id)
+         WHERE stamp IS NULL AND purpose = $1 AND created_at = $2",
+    )
+    .bind(purpose.as_str())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Forgets the user's unused tokens of `purpose` (before issuing the one that replaces them).
@@ -147,24 +151,23 @@ pub struct Claimed {
 }
 
 /// The conditions under which the token with hash `$2` is still good at time `$1`, for one of
-/// `purposes` (which share a holder rule). Placeholders only; the purposes are bound from `$3`.
+/// `purposes` (which share a status rule). Placeholders only; the purposes are bound from `$3`.
 fn good(purposes: &[TokenPurpose]) -> String {
-    let rule = purposes[0].holder();
-    debug_assert!(purposes.iter().all(|p| p.holder() == rule));
+    let status = purposes[0].status();
+    debug_assert!(purposes.iter().all(|p| p.status() == status));
     let list = (0..purposes.len())
         .map(|i| format!("${}", i + 3))
         .collect::<Vec<_>>()
         .join(", ");
-    let holder = match rule {
-        Holder::Status(_) => format!(
-            "user_id IN (SELECT id FROM users WHERE status = ${})",
-            purposes.len() + 3
-        ),
-        Holder::SameStamp => {
-            "stamp = (SELECT security_stamp FROM users WHERE users.id = account_tokens.user_id)".into()
-        }
+    let same_status = match status {
+        Some(_) => format!(" AND users.status = ${}", purposes.len() + 3),
+        None => String::new(),
     };
-    format!("token_hash = $2 AND used_at IS NULL AND expires_at > $1 AND purpose IN ({list}) AND {holder}")
+    format!(
+        "token_hash = $2 AND used_at IS NULL AND expires_at > $1 AND purpose IN ({list})
+         AND EXISTS (SELECT 1 FROM users WHERE users.id = account_tokens.user_id
+                     AND users.security_stamp = account_tokens.stamp{same_status})"
+    )
 }
 
 /// Binds what [`good`] asks for after `$1` and `$2`.
@@ -175,7 +178,7 @@ fn bind_good<'q, O>(
     for purpose in purposes {
         query = query.bind(purpose.as_str());
     }
-    if let Holder::Status(status) = purposes[0].holder() {
+    if let Some(status) = purposes[0].status() {
         query = query.bind(status);
     }
     query
@@ -265,9 +268,13 @@ mod tests {
     fn a_claim_binds_every_value_and_writes_only_placeholders() {
         let sql = good(&[TokenPurpose::Setup, TokenPurpose::Reactivate]);
         assert!(sql.contains("purpose IN ($3, $4)"), "{sql}");
-        assert!(sql.contains("status = $5"), "{sql}");
+        assert!(sql.contains("users.status = $5"), "{sql}");
         assert!(!sql.contains("active"), "{sql}");
         let sql = good(&[TokenPurpose::EmailChange, TokenPurpose::EmailConfirm]);
-        assert!(sql.contains("stamp = (SELECT security_stamp"), "{sql}");
+        assert!(
+            sql.contains("users.security_stamp = account_tokens.stamp"),
+            "{sql}"
+        );
+        assert!(!sql.contains("status"), "{sql}");
     }
 }

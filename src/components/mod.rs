@@ -1,5 +1,6 @@
 //! Reusable pieces of the interface.
 
+pub mod action;
 pub mod devices;
 pub mod field;
 pub mod layout;
@@ -8,6 +9,7 @@ pub mod me;
 pub mod menu;
 pub mod modal;
 pub mod notice;
+pub mod pager;
 pub mod time;
 pub mod title;
 pub mod toast;

@@ -41,3 +41,27 @@ pub fn Modal(
         </dialog>
     }
 }
+
+/// A dialog's footer: Cancel, and the button that carries out the action.
+#[component]
+pub fn DialogActions(
+    /// The confirming button's text.
+    label: &'static str,
+    /// Its style: "primary", or "danger" for what cannot be taken back lightly.
+    class: &'static str,
+    /// Whether confirming is not possible now (while sending, or until the input is right).
+    disabled: Signal<bool>,
+    /// Closes the dialog without doing anything.
+    on_cancel: Callback<()>,
+    /// Carries out the action.
+    on_confirm: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <div class="modal-actions">
+            <button type="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+            <button type="button" class=class disabled=move || disabled.get() on:click=move |_| on_confirm.run(())>
+                {label}
+            </button>
+        </div>
+    }
+}

@@ -2,13 +2,14 @@
 //! reaches) as nested lists, each account with its number of users and its actions: add a
 //! sub-account, rename, move, delete, each in a dialog.
 
-use super::user_actions::DialogActions;
 use crate::{
     api::accounts::{account_tree, CreateAccount, DeleteAccount, MoveAccount, RenameAccount},
     components::{
+        action::on_success,
         field::{Field, FormAlert, RenameFields},
         live::{use_live_updates, LiveIndicator},
         me::use_permission,
+        modal::DialogActions,
         modal::Modal,
         notice::{ErrorNotice, NoAccess},
         toast::Toast,
@@ -29,15 +30,6 @@ enum AccountAction {
 }
 
 type Act = Callback<(AccountAction, AccountNode)>;
-
-/// Runs `done` whenever `succeeded` (an action's latest result) turns true.
-fn on_success(succeeded: impl Fn() -> bool + 'static, done: impl Fn() + 'static) {
-    Effect::new(move |_| {
-        if succeeded() {
-            done();
-        }
-    });
-}
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {

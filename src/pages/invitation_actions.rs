@@ -1,10 +1,14 @@
 //! The actions menu of each row of the Invited tab, and the dialogs it opens. The server
 //! functions take many ids, so the bulk bar can use the same ones.
 
-use super::{selection::Pick, user_actions::DialogActions};
+use super::selection::Pick;
 use crate::{
     api::invitations::{DeleteInvitations, ResendInvitations, WithdrawInvitations},
-    components::{field::FormAlert, menu::RowMenu, modal::Modal},
+    components::{
+        field::FormAlert,
+        menu::RowMenu,
+        modal::{DialogActions, Modal},
+    },
     error::AppError,
     model::{InvitationRow, InvitationStatus, InvitationsChanged},
 };

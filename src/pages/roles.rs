@@ -2,13 +2,14 @@
 //! hold them; "New role" and each custom role's Edit open the permission matrix, Delete moves
 //! the role's holders to another role first. Needs manage-roles.
 
-use super::user_actions::DialogActions;
 use crate::{
     api::roles::{list_roles, CreateRole, DeleteRole, UpdateRole},
     components::{
+        action::on_success,
         field::FormAlert,
         live::{use_live_updates, LiveIndicator},
         me::use_permission,
+        modal::DialogActions,
         modal::Modal,
         notice::{ErrorNotice, NoAccess},
         toast::Toast,
@@ -18,15 +19,6 @@ use crate::{
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-/// Runs `done` whenever `succeeded` (an action's latest result) turns true.
-fn on_success(succeeded: impl Fn() -> bool + 'static, done: impl Fn() + 'static) {
-    Effect::new(move |_| {
-        if succeeded() {
-            done();
-        }
-    });
-}
 
 /// Which role dialog is open.
 #[derive(Debug, Clone, PartialEq)]

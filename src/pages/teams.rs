@@ -1,7 +1,6 @@
 //! `/teams`: the company's teams with their member counts; `/teams/<id>`: one team's members.
 //! Everyone with view-users sees them; manage-teams adds the buttons, menus and dialogs.
 
-use super::user_actions::DialogActions;
 use crate::{
     api::{
         teams::{
@@ -10,12 +9,15 @@ use crate::{
         users::list_users,
     },
     components::{
+        action::on_success,
         field::{Field, FormAlert, RenameFields},
         live::{use_live_updates, LiveIndicator},
         me::use_permission,
         menu::RowMenu,
+        modal::DialogActions,
         modal::Modal,
         notice::ErrorNotice,
+        pager::PageLinks,
         toast::Toast,
     },
     model::{
@@ -34,15 +36,6 @@ use std::time::Duration;
 /// Whether the signed-in person may change teams.
 fn may_manage() -> bool {
     use_permission(Permission::ManageTeams)
-}
-
-/// Runs `done` whenever `succeeded` (an action's latest result) turns true.
-fn on_success(succeeded: impl Fn() -> bool + 'static, done: impl Fn() + 'static) {
-    Effect::new(move |_| {
-        if succeeded() {
-            done();
-        }
-    });
 }
 
 /// What a team row's menu can ask for.
@@ -478,16 +471,7 @@ fn Team(
         </div>
         {paged.then(|| view! {
             <div class="pager">
-                <nav class="pages" aria-label="Pages">
-                    {match prev {
-                        Some(href) => view! { <A href=href attr:rel="prev">"Previous"</A> }.into_any(),
-                        None => view! { <span class="disabled" aria-disabled="true">"Previous"</span> }.into_any(),
-                    }}
-                    {match next {
-                        Some(href) => view! { <A href=href attr:rel="next">"Next"</A> }.into_any(),
-                        None => view! { <span class="disabled" aria-disabled="true">"Next"</span> }.into_any(),
-                    }}
-                </nav>
+                <PageLinks prev next />
             </div>
         })}
     }

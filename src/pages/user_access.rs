@@ -1,10 +1,12 @@
 //! "Account and sub-account access" on a user's page: the role they hold in each account,
 //! changed per row, removed with the row's trash button, or given in more accounts at once.
 
-use super::user_actions::DialogActions;
 use crate::{
     api::access::{GrantAccess, RemoveAccess},
-    components::{field::FormAlert, modal::Modal},
+    components::{
+        field::FormAlert,
+        modal::{DialogActions, Modal},
+    },
     model::{AccessRow, AccountId, Choice, FilterChoices, RoleId, UserDetails},
 };
 use leptos::prelude::*;

@@ -5,7 +5,12 @@ use crate::{
         bulk::preview_bulk,
         users::{DeactivateUser, DeleteUser, ReactivateUser},
     },
-    components::{field::FormAlert, menu::RowMenu, modal::Modal},
+    components::{
+        action::on_success,
+        field::FormAlert,
+        menu::RowMenu,
+        modal::{DialogActions, Modal},
+    },
     model::{BulkAction, BulkKind, Selection, UserRow, UserStatus},
 };
 use leptos::prelude::*;
@@ -53,39 +58,6 @@ pub fn RowActions(
             disabled=busy
         />
     }
-}
-
-/// A dialog's footer: Cancel, and the button that carries out the action.
-#[component]
-pub(super) fn DialogActions(
-    /// The confirming button's text.
-    label: &'static str,
-    /// Its style: "primary", or "danger" for what cannot be taken back lightly.
-    class: &'static str,
-    /// Whether confirming is not possible now (while sending, or until the input is right).
-    disabled: Signal<bool>,
-    /// Closes the dialog without doing anything.
-    on_cancel: Callback<()>,
-    /// Carries out the action.
-    on_confirm: Callback<()>,
-) -> impl IntoView {
-    view! {
-        <div class="modal-actions">
-            <button type="button" on:click=move |_| on_cancel.run(())>"Cancel"</button>
-            <button type="button" class=class disabled=move || disabled.get() on:click=move |_| on_confirm.run(())>
-                {label}
-            </button>
-        </div>
-    }
-}
-
-/// Runs `done` whenever `succeeded` (an action's latest result) turns true.
-fn on_success(succeeded: impl Fn() -> bool + 'static, done: impl Fn() + 'static) {
-    Effect::new(move |_| {
-        if succeeded() {
-            done();
-        }
-    });
 }
 
 /// The dialogs of the row actions, one at a time, for the user in `pending`.

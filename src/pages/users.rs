@@ -8,7 +8,9 @@ use super::{
 };
 use crate::{
     api::users::{list_users, user_filter_choices},
-    components::{me::use_permission, notice::ErrorNotice, time::RelativeTime, toast::Toast},
+    components::{
+        me::use_permission, notice::ErrorNotice, pager::PageLinks, time::RelativeTime, toast::Toast,
+    },
     model::{
         BulkOutcome, Choice, InvitationRow, InvitationStatus, Permission, Selection, UserListQuery, UserPage,
         UserRow, UserSort, UserTab, PAGE_SIZES,
@@ -509,12 +511,6 @@ fn Results(
             .href()
         })
     };
-    let pager_link = move |before: bool, text: &'static str, rel: &'static str| {
-        move || match page_link(before) {
-            Some(href) => view! { <A href=href attr:rel=rel>{text}</A> }.into_any(),
-            None => view! { <span class="disabled" aria-disabled="true">{text}</span> }.into_any(),
-        }
-    };
     view! {
         <div class="table-wrap" class:busy=move || busy.get()>
             <div class="busy-bar" aria-hidden="true"></div>
@@ -545,10 +541,7 @@ fn Results(
                         .collect_view()}
                 </select>
             </label>
-            <nav class="pages" aria-label="Pages">
-                {pager_link(true, "Previous", "prev")}
-                {pager_link(false, "Next", "next")}
-            </nav>
+            <PageLinks prev=Signal::derive(move || page_link(true)) next=Signal::derive(move || page_link(false)) />
         </div>
     }
 }

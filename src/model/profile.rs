@@ -69,64 +69,6 @@ pub struct Devices {
     pub devices: Vec<Device>,
 }
 
-/// Browser and operating system named in a User-Agent header, e.g. ("Firefox 128", "Linux").
-/// Order matters: Edge and Opera also claim Chrome, Chrome also claims Safari.
-pub fn describe_user_agent(ua: &str) -> (String, String) {
-    let version_after = |marker: &str| -> Option<String> {
-        let start = ua.find(marker)? + marker.len();
-        let major: String = ua[start..].chars().take_while(char::is_ascii_digit).collect();
-        (!major.is_empty()).then_some(major)
-    };
-    let named = |name: &str, marker: &str| match version_after(marker) {
-        Some(v) => format!("{name} {v}"),
-        None => name.to_string(),
-    };
-    let browser = if ua.contains("Edg/") || ua.contains("EdgA/") || ua.contains("EdgiOS/") {
-        named(
-            "Edge",
-            if ua.contains("Edg/") {
-                "Edg/"
-            } else if ua.contains("EdgA/") {
-                "EdgA/"
-            } else {
-                "EdgiOS/"
-            },
-        )
-    } else if ua.contains("OPR/") {
-        named("Opera", "OPR/")
-    } else if ua.contains("Firefox/") {
-        named("Firefox", "Firefox/")
-    } else if ua.contains("FxiOS/") {
-        named("Firefox", "FxiOS/")
-    } else if ua.contains("CriOS/") {
-        named("Chrome", "CriOS/")
-    } else if ua.contains("Chromium/") {
-        named("Chromium", "Chromium/")
-    } else if ua.contains("Chrome/") {
-        named("Chrome", "Chrome/")
-    } else if ua.contains("Safari/") && ua.contains("Version/") {
-        named("Safari", "Version/")
-    } else {
-        "Unknown browser".to_string()
-    };
-    let os = if ua.contains("Android") {
-        "Android"
-    } else if ua.contains("iPhone") || ua.contains("iPad") || ua.contains("iPod") {
-        "iOS"
-    } else if ua.contains("Windows") {
-        "Windows"
-    } else if ua.contains("Mac OS X") || ua.contains("Macintosh") {
-        "macOS"
-    } else if ua.contains("CrOS") {
-        "ChromeOS"
-    } else if ua.contains("Linux") || ua.contains("X11") {
-        "Linux"
-    } else {
-        "Unknown system"
-    };
-    (browser, os.to_string())
-}
-
 /// The languages Roster offers: (locale code, name in that language).
 pub const LANGUAGES: &[(&str, &str)] = &[
     ("en", "English"),
@@ -471,26 +413,6 @@ pub const COUNTRIES: &[&str] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn common_user_agents_are_named_by_browser_and_system() {
-        let cases = [
-            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36", "Chrome 126", "Windows"),
-            ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.2592.87", "Edge 126", "Windows"),
-            ("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0", "Firefox 128", "Linux"),
-            ("Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15", "Safari 17", "macOS"),
-            ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1", "Safari 17", "iOS"),
-            ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36", "Chrome 126", "Android"),
-            ("curl/8.5.0", "Unknown browser", "Unknown system"),
-        ];
-        for (ua, browser, os) in cases {
-            assert_eq!(
-                describe_user_agent(ua),
-                (browser.to_string(), os.to_string()),
-                "{ua}"
-            );
-        }
-    }
 
     #[test]
     fn the_lists_have_no_repeats() {

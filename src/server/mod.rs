@@ -18,3 +18,4 @@ pub mod router;
 pub mod signin;
 pub mod state;
 pub mod token;
+pub mod user_agent;

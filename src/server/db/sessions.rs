@@ -3,7 +3,7 @@
 use super::{now_ms, Db};
 use crate::{
     error::AppError,
-    model::{describe_user_agent, AccountId, CompanyId, Device, Devices, Grants, Module, SessionId, UserId},
+    model::{AccountId, CompanyId, Device, Devices, Grants, Module, SessionId, UserId},
     server::access::Assignment,
 };
 use sqlx::{Any, Transaction};
@@ -247,7 +247,7 @@ pub async fn live_of(db: &Db, user: UserId, current: SessionId, idle_ms: i64) ->
     let mut devices = rows
         .into_iter()
         .map(|r| {
-            let (browser, os) = describe_user_agent(&r.user_agent);
+            let (browser, os) = crate::server::user_agent::describe(&r.user_agent);
             Device {
                 id: SessionId(r.id),
                 browser,

@@ -1,6 +1,7 @@
 //! Reusable pieces of the interface.
 
 pub mod action;
+pub mod auth_card;
 pub mod devices;
 pub mod field;
 pub mod layout;

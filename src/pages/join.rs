@@ -4,6 +4,7 @@
 use crate::{
     api::join::{join_link_info, RequestJoin, VerifyJoin},
     components::{
+        auth_card::{use_link_token, AuthCard, TokenInput},
         field::{Field, FormAlert, NewPasswordField},
         notice::ErrorNotice,
     },
@@ -23,46 +24,43 @@ pub fn JoinPage() -> impl IntoView {
     let sent = Signal::derive(move || action.value().get().and_then(Result::ok));
     view! {
         <Title text="Ask to join" />
-        <main class="auth-page" id="main">
-            <div class="auth-card">
-                <p class="auth-brand">"Roster"</p>
-                <Suspense fallback=|| view! { <p class="loading">"Checking the link…"</p> }>
-                    {move || Suspend::new(async move {
-                        match info.await {
-                            Err(error) => view! {
-                                <h1>"You can't join with this link"</h1>
-                                <p role="alert">{error.to_string()}</p>
-                            }
-                            .into_any(),
-                            Ok(company) => view! {
-                                <h1>{format!("Ask to join {}", company.company_name)}</h1>
-                                <Show
-                                    when=move || sent.get().is_some()
-                                    fallback=move || view! {
-                                        <p class="lead">"An admin reviews your request after you confirm your email."</p>
-                                        <ActionForm action>
-                                            <FormAlert error />
-                                            <input type="hidden" name="code" value=code.get_untracked() />
-                                            <Field label="Name" name="name" autocomplete="name" maxlength=100 error />
-                                            <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=254 error />
-                                            <NewPasswordField error />
-                                            <button type="submit" class="primary wide" disabled=move || action.pending().get()>
-                                                {move || if action.pending().get() { "Sending…" } else { "Ask to join" }}
-                                            </button>
-                                        </ActionForm>
-                                    }
-                                >
-                                    <p class="auth-done" role="status">{move || sent.get()}</p>
-                                    <p class="hint">"The link in the email works for 24 hours."</p>
-                                </Show>
-                            }
-                            .into_any(),
+        <AuthCard>
+            <Suspense fallback=|| view! { <p class="loading">"Checking the link…"</p> }>
+                {move || Suspend::new(async move {
+                    match info.await {
+                        Err(error) => view! {
+                            <h1>"You can't join with this link"</h1>
+                            <p role="alert">{error.to_string()}</p>
                         }
-                    })}
-                </Suspense>
-                <p class="auth-switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
-            </div>
-        </main>
+                        .into_any(),
+                        Ok(company) => view! {
+                            <h1>{format!("Ask to join {}", company.company_name)}</h1>
+                            <Show
+                                when=move || sent.get().is_some()
+                                fallback=move || view! {
+                                    <p class="lead">"An admin reviews your request after you confirm your email."</p>
+                                    <ActionForm action>
+                                        <FormAlert error />
+                                        <input type="hidden" name="code" value=code.get_untracked() />
+                                        <Field label="Name" name="name" autocomplete="name" maxlength=100 error />
+                                        <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=254 error />
+                                        <NewPasswordField error />
+                                        <button type="submit" class="primary wide" disabled=move || action.pending().get()>
+                                            {move || if action.pending().get() { "Sending…" } else { "Ask to join" }}
+                                        </button>
+                                    </ActionForm>
+                                }
+                            >
+                                <p class="auth-done" role="status">{move || sent.get()}</p>
+                                <p class="hint">"The link in the email works for 24 hours."</p>
+                            </Show>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+            <p class="auth-switch">"Already have an account? " <a href="/login">"Sign in"</a></p>
+        </AuthCard>
     }
 }
 
@@ -70,41 +68,37 @@ pub fn JoinPage() -> impl IntoView {
 /// links confirms nothing), then says what happens next.
 #[component]
 pub fn JoinVerifyPage() -> impl IntoView {
-    let params = use_params_map();
-    let token = Memo::new(move |_| params.read().get("token").unwrap_or_default());
+    let token = use_link_token();
     let action = ServerAction::<VerifyJoin>::new();
     view! {
         <Title text="Confirm your email" />
-        <main class="auth-page" id="main">
-            <div class="auth-card">
-                <p class="auth-brand">"Roster"</p>
-                {move || match action.value().get() {
-                    Some(Ok(company)) => view! {
-                        <h1>"Email confirmed"</h1>
-                        <p role="status">
-                            {format!("Thanks. An admin of {company} will review your request; we'll email you when it's approved.")}
-                        </p>
-                        <p class="auth-switch"><a href="/login">"Go to sign in"</a></p>
-                    }
-                    .into_any(),
-                    Some(Err(error)) => view! {
-                        <h1>"This link no longer works"</h1>
-                        <ErrorNotice error />
-                    }
-                    .into_any(),
-                    None => view! {
-                        <h1>"Confirm your email"</h1>
-                        <p class="lead">"Confirm that this address is yours to send your request to an admin."</p>
-                        <ActionForm action>
-                            <input type="hidden" name="token" value=token.get_untracked() />
-                            <button type="submit" class="primary wide" disabled=move || action.pending().get()>
-                                "Confirm my email address"
-                            </button>
-                        </ActionForm>
-                    }
-                    .into_any(),
-                }}
-            </div>
-        </main>
+        <AuthCard>
+            {move || match action.value().get() {
+                Some(Ok(company)) => view! {
+                    <h1>"Email confirmed"</h1>
+                    <p role="status">
+                        {format!("Thanks. An admin of {company} will review your request; we'll email you when it's approved.")}
+                    </p>
+                    <p class="auth-switch"><a href="/login">"Go to sign in"</a></p>
+                }
+                .into_any(),
+                Some(Err(error)) => view! {
+                    <h1>"This link no longer works"</h1>
+                    <ErrorNotice error />
+                }
+                .into_any(),
+                None => view! {
+                    <h1>"Confirm your email"</h1>
+                    <p class="lead">"Confirm that this address is yours to send your request to an admin."</p>
+                    <ActionForm action>
+                        <TokenInput token />
+                        <button type="submit" class="primary wide" disabled=move || action.pending().get()>
+                            "Confirm my email address"
+                        </button>
+                    </ActionForm>
+                }
+                .into_any(),
+            }}
+        </AuthCard>
     }
 }

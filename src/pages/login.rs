@@ -1,6 +1,7 @@
 use crate::{
     api::auth::SignIn,
     components::{
+        auth_card::AuthCard,
         field::{Field, FormAlert},
         me::SignedIn,
     },
@@ -19,28 +20,25 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <Title text="Sign in" />
         {signed_in.then(|| view! { <Redirect path="/users" /> })}
-        <main class="auth-page" id="main">
-            <div class="auth-card">
-                <p class="auth-brand">"Roster"</p>
-                <h1>"Sign in"</h1>
-                <ActionForm action>
-                    <FormAlert error />
-                    <Field label="Email" name="email" kind="email" autocomplete="username" error />
-                    <Field
-                        label="Password"
-                        name="password"
-                        kind="password"
-                        autocomplete="current-password"
-                        error
-                    />
-                    <p class="forgot"><a href="/reset">"Forgot password?"</a></p>
-                    <input type="hidden" name="next" value=next />
-                    <button type="submit" class="primary wide" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
-                </ActionForm>
-                <p class="auth-switch">"New to Roster? " <a href="/signup">"Create a company"</a></p>
-            </div>
-        </main>
+        <AuthCard>
+            <h1>"Sign in"</h1>
+            <ActionForm action>
+                <FormAlert error />
+                <Field label="Email" name="email" kind="email" autocomplete="username" error />
+                <Field
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="current-password"
+                    error
+                />
+                <p class="forgot"><a href="/reset">"Forgot password?"</a></p>
+                <input type="hidden" name="next" value=next />
+                <button type="submit" class="primary wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
+            <p class="auth-switch">"New to Roster? " <a href="/signup">"Create a company"</a></p>
+        </AuthCard>
     }
 }

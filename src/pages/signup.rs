@@ -1,6 +1,9 @@
 use crate::{
     api::auth::SignUp,
-    components::field::{Field, FormAlert, NewPasswordField},
+    components::{
+        auth_card::AuthCard,
+        field::{Field, FormAlert, NewPasswordField},
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,23 +15,20 @@ pub fn SignupPage() -> impl IntoView {
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <Title text="Create a company" />
-        <main class="auth-page" id="main">
-            <div class="auth-card">
-                <p class="auth-brand">"Roster"</p>
-                <h1>"Create your company"</h1>
-                <p class="lead">"You will be its owner, and can invite your people next."</p>
-                <ActionForm action>
-                    <FormAlert error />
-                    <Field label="Company name" name="company_name" autocomplete="organization" maxlength=100 error />
-                    <Field label="Your name" name="name" autocomplete="name" maxlength=100 error />
-                    <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=254 error />
-                    <NewPasswordField error />
-                    <button type="submit" class="primary wide" disabled=move || action.pending().get()>
-                        {move || if action.pending().get() { "Creating…" } else { "Create company" }}
-                    </button>
-                </ActionForm>
-                <p class="auth-switch">"Already use Roster? " <a href="/login">"Sign in"</a></p>
-            </div>
-        </main>
+        <AuthCard>
+            <h1>"Create your company"</h1>
+            <p class="lead">"You will be its owner, and can invite your people next."</p>
+            <ActionForm action>
+                <FormAlert error />
+                <Field label="Company name" name="company_name" autocomplete="organization" maxlength=100 error />
+                <Field label="Your name" name="name" autocomplete="name" maxlength=100 error />
+                <Field label="Email" name="email" kind="email" autocomplete="email" maxlength=254 error />
+                <NewPasswordField error />
+                <button type="submit" class="primary wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Creating…" } else { "Create company" }}
+                </button>
+            </ActionForm>
+            <p class="auth-switch">"Already use Roster? " <a href="/login">"Sign in"</a></p>
+        </AuthCard>
     }
 }

@@ -5,11 +5,12 @@
 use super::{
     audit::{self, By, Target},
     companies::{lock_company, root_account},
+    hierarchy::below,
     hierarchy::Rank,
-    lifecycle::{below, current},
     now_ms,
     roles::assignable_role,
     users::account_choices,
+    users::current,
     Db,
 };
 use crate::{

@@ -123,3 +123,18 @@ impl Hierarchy {
         }
     }
 }
+
+/// Refuses, naming them, unless the caller may act on `user` under the hierarchy rule.
+/// `owner` comes from `lock_company` (or `owner_of` for a read).
+pub(super) async fn below<P>(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<P>,
+    owner: UserId,
+    user: UserId,
+    rank: Rank,
+) -> Result<(), AppError> {
+    Hierarchy::load(tx, can, owner, rank)
+        .await?
+        .refuse(tx, "u.id = $1", &[user.0], "")
+        .await
+}

@@ -9,12 +9,13 @@ use super::{
     assignments::set_root_role,
     audit::{self, By, Target},
     companies::{company_mail_facts, lock_company, root_account},
-    hierarchy::{Hierarchy, Rank},
+    hierarchy::{below, Rank},
     is_unique_violation, now_ms, outbox,
     profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
     quota::{self, Mailing},
     roles::{assignable_role, builtin_role},
     tokens::{self, NewToken, TokenPurpose},
+    users::{current, Current},
     Db,
 };
 use crate::{
@@ -42,49 +43,6 @@ pub(super) const NOT_JOINED: &str =
 
 const OWNER_RULE: &str =
     "The owner can't be changed this way. Transfer ownership to another active user first.";
-
-#[derive(sqlx::FromRow)]
-pub(super) struct Current {
-    pub name: String,
-    pub email: String,
-    phone: String,
-    job_title: String,
-    status: String,
-}
-
-/// The user `id` of the caller's company inside their `scope`, or NotFound (also for other
-/// companies' users and users outside the scope, so ids reveal nothing).
-pub(super) async fn current(
-    tx: &mut Transaction<'_, Any>,
-    company: CompanyId,
-    scope: &Scope,
-    id: UserId,
-) -> Result<Current, AppError> {
-    sqlx::query_as(&format!(
-        "SELECT name, email, phone, job_title, status FROM users WHERE id = $1 AND company_id = $2{}",
-        scope.users_inside("id")
-    ))
-    .bind(id.0)
-    .bind(company.0)
-    .fetch_optional(&mut **tx)
-    .await?
-    .ok_or_else(|| AppError::NotFound("That user".into()))
-}
-
-/// Refuses, naming them, unless the caller may act on `user` under the hierarchy rule.
-/// `owner` comes from `lock_company` (or `owner_of` for a read).
-pub(super) async fn below<P>(
-    tx: &mut Transaction<'_, Any>,
-    can: &Can<P>,
-    owner: UserId,
-    user: UserId,
-    rank: Rank,
-) -> Result<(), AppError> {
-    Hierarchy::load(tx, can, owner, rank)
-        .await?
-        .refuse(tx, "u.id = $1", &[user.0], "")
-        .await
-}
 
 /// Stores a single-use `/welcome/` link's token for `user` and returns the link.
 async fn issue_link(

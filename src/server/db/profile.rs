@@ -609,8 +609,8 @@ pub async fn end_my_other_sessions(
 async fn user_of_company(db: &Db, can: &Can<perm::ManageUsers>, user: UserId) -> Result<String, AppError> {
     let mut tx = db.begin().await?;
     let owner = super::companies::owner_of(&mut tx, can.company()).await?;
-    let target = super::lifecycle::current(&mut tx, can.company(), can.scope(), user).await?;
-    super::lifecycle::below(&mut tx, can, owner, user, Rank::Above).await?;
+    let target = super::users::current(&mut tx, can.company(), can.scope(), user).await?;
+    super::hierarchy::below(&mut tx, can, owner, user, Rank::Above).await?;
     Ok(target.email)
 }
 

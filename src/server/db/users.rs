@@ -14,6 +14,7 @@ use crate::{
     },
 };
 use serde::{Deserialize, Serialize};
+use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
 /// One page of rows with the cursors of the pages before and after it.
@@ -561,7 +562,7 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
     let below_viewer = {
         let mut tx = db.begin().await?;
         let owner = super::companies::owner_of(&mut tx, can.company()).await?;
-        match super::lifecycle::below(&mut tx, can, owner, user, Rank::Above).await {
+        match super::hierarchy::below(&mut tx, can, owner, user, Rank::Above).await {
             Ok(()) => true,
             Err(AppError::Outranked(_)) => false,
             Err(other) => return Err(other),
@@ -583,6 +584,34 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
         now: now_ms(),
         below_viewer,
     })
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct Current {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub job_title: String,
+    pub status: String,
+}
+
+/// The user `id` of the caller's company inside their `scope`, or NotFound (also for other
+/// companies' users and users outside the scope, so ids reveal nothing).
+pub(super) async fn current(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    scope: &Scope,
+    id: UserId,
+) -> Result<Current, AppError> {
+    sqlx::query_as(&format!(
+        "SELECT name, email, phone, job_title, status FROM users WHERE id = $1 AND company_id = $2{}",
+        scope.users_inside("id")
+    ))
+    .bind(id.0)
+    .bind(company.0)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That user".into()))
 }
 
 #[cfg(test)]

@@ -242,6 +242,9 @@ async fn a_reset_link_stops_working_once_the_password_is_changed_from_the_profil
     let form = [("current_password", PASSWORD), ("new_password", NEW_PASSWORD)];
     let changed = app.call("profile/change_password", &form, Some(&cookie)).await;
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let id = app.user_id(&milton).await;
+    let unused = format!("SELECT COUNT(*) FROM account_tokens WHERE used_at IS NULL AND user_id = {id}");
+    assert_eq!(app.count(&unused).await, 0, "the reset link is spent");
 
     let info = app.call("reset/info", &[("token", &reset)], None).await;
     assert_eq!(info.status, StatusCode::GONE, "{}", info.body);
@@ -266,6 +269,9 @@ async fn links_sent_before_a_deactivation_do_not_come_back_with_the_reactivation
 
     let r = app.call("users/deactivate", &[("id", &id)], Some(&c.owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Spent, not only outdated: on PostgreSQL a claim racing the change waits for the row.
+    let unused = format!("SELECT COUNT(*) FROM account_tokens WHERE used_at IS NULL AND user_id = {id}");
+    assert_eq!(app.count(&unused).await, 0);
     let r = app.call("users/reactivate", &[("id", &id)], Some(&c.owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let info = app.call("reset/info", &[("token", &reset)], None).await;

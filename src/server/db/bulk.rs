@@ -525,6 +525,7 @@ pub async fn apply(
                 vec![],
             )
             .await?;
+            tokens::spend_all_unused(&mut tx, &targets, now).await?;
             exec(
                 &mut tx,
                 &format!("DELETE FROM sessions WHERE user_id IN ({targets})"),
@@ -612,19 +613,24 @@ async fn send_reactivation_links(
     now: i64,
 ) -> Result<(), AppError> {
     let (company_name, days) = company_mail_facts(tx, by.company).await?;
-    let people: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT u.id, u.email FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = $1",
+    let people: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT u.id, u.email, u.security_stamp FROM bulk_change_items i JOIN users u ON u.id = i.user_id
+         WHERE i.change_id = $1",
     )
     .bind(change)
     .fetch_all(&mut **tx)
     .await?;
     let (mut links, mut emails) = (Vec::new(), Vec::new());
-    for (id, email) in people {
+    for (id, email, stamp) in people {
         let secret = token::generate();
         let link = format!("{public_url}/welcome/{secret}");
         let message = mail::reactivation(&company_name, &by.name, &email, &link, days);
         tracing::info!(kind = "reactivation", to = %email, "email queued in the outbox:\n{}", message.text);
-        links.push((UserId(id), secret));
+        links.push(tokens::BatchLink {
+            user: UserId(id),
+            stamp,
+            secret,
+        });
         emails.push(vec![
             Value::Int(by.company.0),
             Value::Text("reactivation".into()),
@@ -847,7 +853,7 @@ pub async fn undo(
             .await?;
             if kind == BulkKind::Reactivate {
                 // Deactivated again: their way back in and any session they started since end.
-                tokens::spend_unused(&mut tx, &targets, &[TokenPurpose::Reactivate], now).await?;
+                tokens::spend_all_unused(&mut tx, &targets, now).await?;
                 exec(
                     &mut tx,
                     &format!("DELETE FROM sessions WHERE user_id IN ({targets})"),

@@ -429,14 +429,11 @@ pub(super) async fn lock_company(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
 ) -> Result<UserId, AppError> {
-    sqlx::query("UPDATE companies SET owner_id = owner_id WHERE id = $1")
-        .bind(company.0)
-        .execute(&mut **tx)
-        .await?;
-    let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
-        .bind(company.0)
-        .fetch_one(&mut **tx)
-        .await?;
+    let owner: Option<i64> =
+        sqlx::query_scalar("UPDATE companies SET owner_id = owner_id WHERE id = $1 RETURNING owner_id")
+            .bind(company.0)
+            .fetch_one(&mut **tx)
+            .await?;
     owner.map(UserId).ok_or(AppError::Internal)
 }
 

@@ -565,7 +565,7 @@ async fn set_status(
         .bind(user.0)
         .execute(&mut **tx)
         .await?;
-    cancel_email_changes(tx, &user.0.to_string(), now).await?;
+    tokens::spend_all_unused(tx, &user.0.to_string(), now).await?;
     Ok(())
 }
 
@@ -728,6 +728,7 @@ pub async fn use_link(db: &Db, secret: &str, password_hash: Option<String>) -> R
             .bind(user)
             .execute(&mut *tx)
             .await?;
+            tokens::spend_all_unused(&mut tx, &user.to_string(), now).await?;
         }
         None => {
             let has: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")

@@ -486,7 +486,7 @@ pub async fn change_password(
         Some(keep) => super::sessions::end_of_user(&mut tx, by.user, None, Some(keep)).await?,
         None => 0,
     };
-    cancel_email_changes(&mut tx, &by.user.0.to_string(), now).await?;
+    tokens::spend_all_unused(&mut tx, &by.user.0.to_string(), now).await?;
     // A new password moves the security stamp on; the sessions the person chose to keep are
     // carried over to it (never those an earlier move ended).
     let carry = match keep {

@@ -109,12 +109,11 @@ pub async fn use_link(
     .bind(user)
     .fetch_one(&mut *tx)
     .await?;
-    tokens::spend_unused(&mut tx, &user.to_string(), &[TokenPurpose::Reset], now).await?;
+    tokens::spend_all_unused(&mut tx, &user.to_string(), now).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user)
         .execute(&mut *tx)
         .await?;
-    super::profile::cancel_email_changes(&mut tx, &user.to_string(), now).await?;
     let by = By {
         company: CompanyId(company),
         user: UserId(user),

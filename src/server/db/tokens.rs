@@ -3,9 +3,11 @@
 //! expires, and it is spent by the one statement that claims it, so two uses racing cannot
 //! both succeed. Every token is good only under the security stamp it was issued with: a new
 //! password, login email or status ends every link sent before it, whoever still holds the
-//! old email.
+//! old email. The writes that move the stamp also spend the links ([`spend_all_unused`]):
+//! on PostgreSQL a claim racing the change then waits for its row lock and finds the link
+//! used, where the stamp alone is read from the claim's snapshot.
 
-use super::{bulk::insert_rows, users::Value, Db};
+use super::{bulk::insert_rows, placeholders, users::Value, Db};
 use crate::{model::UserId, server::token};
 use sqlx::{Any, Transaction};
 
@@ -89,43 +91,41 @@ pub async fn issue(tx: &mut Transaction<'_, Any>, token: &NewToken<'_>, now: i64
     Ok(())
 }
 
-/// Stores a token of `purpose` for each `(user, secret)`, in as few statements as the
-/// databases' limits allow (a bulk reactivation sends one link per person).
+/// One link of a batch: its person, their current security stamp, and its secret.
+pub struct BatchLink {
+    pub user: UserId,
+    pub stamp: i64,
+    pub secret: String,
+}
+
+/// Stores a token of `purpose` for each link, in as few statements as the databases' limits
+/// allow (a bulk reactivation sends one link per person).
 pub async fn issue_each(
     tx: &mut Transaction<'_, Any>,
     purpose: TokenPurpose,
     valid_ms: i64,
-    links: &[(UserId, String)],
+    links: &[BatchLink],
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let rows = links
         .iter()
-        .map(|(user, secret)| {
+        .map(|link| {
             vec![
-                Value::Int(user.0),
+                Value::Int(link.user.0),
                 Value::Text(purpose.as_str().into()),
-                Value::Text(token::hash(secret)),
+                Value::Text(token::hash(&link.secret)),
                 Value::Int(now),
                 Value::Int(now + valid_ms),
+                Value::Int(link.stamp),
             ]
         })
         .collect();
     insert_rows(
         tx,
-        "account_tokens (user_id, purpose, token_hash, created_at, expires_at)",
+        "account_tokens (user_id, purpose, token_hash, created_at, expires_at, stamp)",
         rows,
     )
-    .await?;
-    // Each under its person's current stamp, set-based: these rows were just written.
-    sqlx::query(
-        "UPDATE account_tokens SET stamp = (SELECT security_stamp FROM users WHERE users.id = account_tokens.user_id)
-         WHERE stamp IS NULL AND purpose = $1 AND created_at = $2",
-    )
-    .bind(purpose.as_str())
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// Forgets the user's unused tokens of `purpose` (before issuing the one that replaces them).
@@ -155,10 +155,7 @@ pub struct Claimed {
 fn good(purposes: &[TokenPurpose]) -> String {
     let status = purposes[0].status();
     debug_assert!(purposes.iter().all(|p| p.status() == status));
-    let list = (0..purposes.len())
-        .map(|i| format!("${}", i + 3))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = placeholders(3, purposes.len());
     let same_status = match status {
         Some(_) => format!(" AND users.status = ${}", purposes.len() + 3),
         None => String::new(),
@@ -236,10 +233,7 @@ pub async fn spend_unused(
     purposes: &[TokenPurpose],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let list = (0..purposes.len())
-        .map(|i| format!("${}", i + 2))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = placeholders(2, purposes.len());
     let sql = format!(
         "UPDATE account_tokens SET used_at = $1
          WHERE used_at IS NULL AND purpose IN ({list}) AND user_id IN ({users})"
@@ -250,6 +244,16 @@ pub async fn spend_unused(
     }
     query.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// Spends every unused token of `users` (as for [`spend_unused`]): with a new password or
+/// status, no link sent before it may work.
+pub async fn spend_all_unused(
+    tx: &mut Transaction<'_, Any>,
+    users: &str,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    spend_unused(tx, users, &TokenPurpose::ALL, now).await
 }
 
 #[cfg(test)]

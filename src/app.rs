@@ -38,11 +38,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="en" data-theme=chosen_theme()>
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <meta name="color-scheme" content="light" />
+                <meta name="color-scheme" content="light dark" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options=options.clone() />
                 <HashedStylesheet options id="leptos" attr:nonce=nonce />
@@ -53,6 +53,23 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The signed-in person's colour theme for `<html data-theme>`, written in the first byte of
+/// the page so it never flashes in the other colours; none (the device's choice) when signed
+/// out or on "System". The shell is rendered on the server only.
+fn chosen_theme() -> Option<&'static str> {
+    #[cfg(feature = "ssr")]
+    {
+        crate::server::auth::signed_in_now()
+            .ok()
+            .flatten()
+            .and_then(|me| me.theme.data_theme())
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        None
     }
 }
 

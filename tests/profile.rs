@@ -61,7 +61,7 @@ async fn details_are_saved_and_checked_on_the_server() {
                 "Olivia Odell",
                 "+44 20 7946 0958",
                 "Portugal",
-                "pt",
+                "en",
                 "Europe/Lisbon",
             ),
             Some(&c.owner),
@@ -72,7 +72,7 @@ async fn details_are_saved_and_checked_on_the_server() {
     assert_eq!(p["name"], "Olivia Odell");
     assert_eq!(p["phone"], "+44 20 7946 0958");
     assert_eq!(p["country"], "Portugal");
-    assert_eq!(p["locale"], "pt");
+    assert_eq!(p["locale"], "en");
     assert_eq!(p["time_zone"], "Europe/Lisbon");
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'profile.updated'")
@@ -83,6 +83,7 @@ async fn details_are_saved_and_checked_on_the_server() {
     for (form, field) in [
         (details("Olivia", "", "Atlantis", "en", "UTC"), "country"),
         (details("Olivia", "", "", "xx", "UTC"), "locale"),
+        (details("Olivia", "", "", "de", "UTC"), "locale"),
         (details("Olivia", "", "", "en", "Mars/Olympus_Mons"), "time_zone"),
         (details("Olivia", "call me", "", "en", "UTC"), "phone"),
         (details(" ", "", "", "en", "UTC"), "name"),
@@ -93,6 +94,253 @@ async fn details_are_saved_and_checked_on_the_server() {
     }
     let p = app.call("profile/get", &[], Some(&c.owner)).await.json();
     assert_eq!(p["name"], "Olivia Odell", "refused forms change nothing");
+}
+
+/// The audit events of profile changes, and the caller's stored locale, zone and theme.
+async fn stored_preferences(app: &TestApp, email: &str) -> (i64, String, String, String) {
+    let (locale, zone, theme): (String, String, String) =
+        sqlx::query_as("SELECT locale, time_zone, theme FROM users WHERE email = $1")
+            .bind(email)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let events = app
+        .count("SELECT COUNT(*) FROM audit_events WHERE action = 'profile.updated'")
+        .await;
+    (events, locale, zone, theme)
+}
+
+#[tokio::test]
+async fn a_new_person_has_the_automatic_time_zone_and_the_system_theme() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let p = app.call("profile/get", &[], Some(&c.owner)).await.json();
+    assert_eq!(p["time_zone"], "", "automatic: the browser's zone");
+    assert_eq!(p["theme"], "system");
+    let me = app.call("auth/me", &[], Some(&c.owner)).await.json();
+    assert_eq!(me["time_zone"], "");
+    assert_eq!(me["theme"], "system");
+}
+
+#[tokio::test]
+async fn a_saved_theme_and_time_zone_reach_every_page_from_its_first_byte() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let r = app
+        .call(
+            "profile/save_details",
+            &details("Olivia Owner", "", "", "en", "Europe/Paris"),
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .call("profile/save_theme", &[("theme", "dark")], Some(&c.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), "dark");
+
+    let p = app.call("profile/get", &[], Some(&c.owner)).await.json();
+    assert_eq!(p["time_zone"], "Europe/Paris");
+    assert_eq!(p["theme"], "dark");
+    let me = app.call("auth/me", &[], Some(&c.owner)).await.json();
+    assert_eq!(me["time_zone"], "Europe/Paris");
+    assert_eq!(me["theme"], "dark");
+    for path in ["/users", "/profile"] {
+        let page = app.request("GET", path, &[], Some(&c.owner), None).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(
+            page.body.contains(r#"<html lang="en" data-theme="dark">"#),
+            "{path}: {}",
+            &page.body[..page.body.len().min(300)]
+        );
+    }
+    // Signed out, pages follow the device.
+    let login = app.request("GET", "/login", &[], None, None).await;
+    assert!(
+        login.body.contains(r#"<html lang="en">"#),
+        "{}",
+        &login.body[..300]
+    );
+
+    let r = app
+        .call("profile/save_theme", &[("theme", "system")], Some(&c.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = app.request("GET", "/profile", &[], Some(&c.owner), None).await;
+    assert!(page.body.contains(r#"<html lang="en">"#));
+}
+
+#[tokio::test]
+async fn an_invalid_theme_time_zone_or_language_is_refused_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let before = stored_preferences(&app, &c.owner_email).await;
+    for (endpoint, form, field) in [
+        ("profile/save_theme", vec![("theme", "purple")], "theme"),
+        ("profile/save_theme", vec![("theme", "")], "theme"),
+        (
+            "profile/save_details",
+            details("Olivia", "", "", "en", "Mars/Olympus_Mons"),
+            "time_zone",
+        ),
+        (
+            "profile/save_details",
+            details("Olivia", "", "", "en", "utc"),
+            "time_zone",
+        ),
+        (
+            "profile/save_details",
+            details("Olivia", "", "", "klingon", ""),
+            "locale",
+        ),
+        (
+            "profile/save_details",
+            details("Olivia", "", "", "ja", ""),
+            "locale",
+        ),
+    ] {
+        let r = app.call(endpoint, &form, Some(&c.owner)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{endpoint} {form:?}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["Invalid"]["field"], field, "{}", r.body);
+    }
+    assert_eq!(
+        stored_preferences(&app, &c.owner_email).await,
+        before,
+        "nothing written"
+    );
+}
+
+#[tokio::test]
+async fn a_language_no_longer_offered_is_kept_while_other_fields_change() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    // Chosen while the profile offered German.
+    app.sql(&format!(
+        "UPDATE users SET locale = 'de' WHERE email = '{}'",
+        c.owner_email
+    ))
+    .await;
+    let p = app.call("profile/get", &[], Some(&c.owner)).await.json();
+    assert_eq!(p["locale"], "de");
+
+    let r = app
+        .call(
+            "profile/save_details",
+            &details("Olivia Odell", "", "Germany", "de", "Europe/Berlin"),
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "the stored language stays valid: {}",
+        r.body
+    );
+    let p = r.json();
+    assert_eq!(p["name"], "Olivia Odell");
+    assert_eq!(p["country"], "Germany");
+    assert_eq!(p["time_zone"], "Europe/Berlin");
+    assert_eq!(p["locale"], "de", "kept");
+
+    // Another language the interface does not speak is no choice, not even for them.
+    let r = app
+        .call(
+            "profile/save_details",
+            &details("Olivia Odell", "", "", "fr", ""),
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["Invalid"]["field"], "locale");
+
+    // Once they choose English, German is gone for them too.
+    let r = app
+        .call(
+            "profile/save_details",
+            &details("Olivia Odell", "", "", "en", ""),
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .call(
+            "profile/save_details",
+            &details("Olivia Odell", "", "", "de", ""),
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}
+
+/// The text of the last email of `kind` to `to`.
+async fn last_email(app: &TestApp, to: &str, kind: &str) -> String {
+    sqlx::query_scalar(
+        "SELECT text_body FROM outbox WHERE to_email = $1 AND kind = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(to)
+    .bind(kind)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap_or_else(|e| panic!("no {kind} email to {to}: {e}"))
+}
+
+#[tokio::test]
+async fn emails_show_times_in_the_persons_time_zone_and_name_it() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+
+    // Automatic: an email can't know the browser's zone, so UTC, named.
+    let r = app
+        .call("reset/request", &[("email", &c.owner_email)], None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = last_email(&app, &c.owner_email, "password_reset").await;
+    assert!(text.contains(" UTC. Using it"), "{text}");
+
+    let r = app
+        .call(
+            "profile/save_details",
+            &details("Olivia Owner", "", "", "en", "America/New_York"),
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .call("reset/request", &[("email", &c.owner_email)], None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let text = last_email(&app, &c.owner_email, "password_reset").await;
+    assert!(text.contains(" America/New York. Using it"), "{text}");
+    assert!(!text.contains("UTC"), "{text}");
+
+    // The email change: when it was asked (to the old address, with a link to the profile's
+    // Password section) and until when the link works (to the new one).
+    let new_email = email("olivia-new");
+    let r = app
+        .call(
+            "profile/change_email",
+            &[("new_email", &new_email), ("current_password", PASSWORD)],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let notice = last_email(&app, &c.owner_email, "email_change_notice").await;
+    assert!(notice.contains(" America/New York that you sign in"), "{notice}");
+    assert!(
+        notice.contains(&format!(
+            "Change your password: {}/profile#password",
+            app.public_origin()
+        )),
+        "{notice}"
+    );
+    let verify = last_email(&app, &new_email, "email_change_verify").await;
+    assert!(verify.contains(" America/New York. Until it is used"), "{verify}");
 }
 
 #[tokio::test]

@@ -299,6 +299,8 @@ async fn caller(db: &Db, email: &str) -> CurrentUser {
         name: "Adam Admin".into(),
         email: email.into(),
         company_name: "Globex".into(),
+        time_zone: String::new(),
+        theme: Default::default(),
         expires_at: i64::MAX,
         access: Arc::new(Access::new(AccountId(root), vec![admin], &[], Arc::from([]))),
     }

@@ -6,7 +6,7 @@
 
 use crate::{
     error::AppError,
-    model::{Devices, EmailVerified, NotificationPrefs, Profile, ProfileDetails, SessionId, UserId},
+    model::{Devices, EmailVerified, NotificationPrefs, Profile, ProfileDetails, SessionId, Theme, UserId},
 };
 use leptos::prelude::*;
 
@@ -71,6 +71,19 @@ pub async fn save_profile_details(details: ProfileDetails) -> Result<Profile, Ap
             let valid = db::profile::ValidDetails::parse(&details)?;
             let (_, by, state) = me().await?;
             db::profile::save_details(&state.db, &by, &valid).await
+        }
+        .await,
+    )
+}
+
+/// Saves the caller's colour theme ("system", "light" or "dark"); answers it as stored.
+#[server(endpoint = "profile/save_theme")]
+pub async fn save_theme(theme: String) -> Result<Theme, AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (_, by, state) = me().await?;
+            db::profile::save_theme(&state.db, &by, &theme).await
         }
         .await,
     )

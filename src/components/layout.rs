@@ -32,6 +32,7 @@ pub struct CompanyTitle(pub RwSignal<String>);
 #[component]
 fn Frame(me: Me) -> impl IntoView {
     provide_context(me.clone());
+    super::time::provide_time_zone(me.time_zone.clone());
     let nav_open = RwSignal::new(false);
     let company = RwSignal::new(me.company_name.clone());
     provide_context(CompanyTitle(company));
@@ -161,6 +162,8 @@ mod tests {
             role_name: "Member".into(),
             permissions,
             modules: vec![],
+            time_zone: String::new(),
+            theme: crate::model::Theme::System,
         }
     }
 

@@ -12,10 +12,11 @@ pub struct Profile {
     pub phone: String,
     /// A name from [`COUNTRIES`], or empty.
     pub country: String,
-    /// A code from [`LANGUAGES`].
+    /// A code from [`LANGUAGES`], or one offered earlier that the person kept.
     pub locale: String,
-    /// A zone from [`TIME_ZONES`].
+    /// A zone from [`TIME_ZONES`], or empty: automatic (see [`TIME_ZONE_AUTOMATIC`]).
     pub time_zone: String,
+    pub theme: Theme,
     pub notifications: NotificationPrefs,
 }
 
@@ -69,9 +70,13 @@ pub struct Devices {
     pub devices: Vec<Device>,
 }
 
-/// The languages Roster offers: (locale code, name in that language).
-pub const LANGUAGES: &[(&str, &str)] = &[
-    ("en", "English"),
+/// The languages the interface speaks, which the profile offers: (locale code, name in that
+/// language).
+pub const LANGUAGES: &[(&str, &str)] = &[("en", "English")];
+
+/// Languages the profile offered before the interface spoke them. A person who chose one keeps
+/// it (and sees English) until they choose another; these names say which it is.
+const EARLIER_LANGUAGES: &[(&str, &str)] = &[
     ("de", "Deutsch"),
     ("es", "Español"),
     ("fr", "Français"),
@@ -85,6 +90,76 @@ pub const LANGUAGES: &[(&str, &str)] = &[
     ("ko", "한국어"),
     ("zh", "中文"),
 ];
+
+/// Whether the interface speaks `code`, so the profile may offer it.
+pub fn language_offered(code: &str) -> bool {
+    LANGUAGES.iter().any(|(c, _)| *c == code)
+}
+
+/// A stored language as the profile lists it: its own name, and for one the interface does
+/// not speak yet, that it is shown in English.
+pub fn language_label(code: &str) -> String {
+    match LANGUAGES
+        .iter()
+        .chain(EARLIER_LANGUAGES)
+        .find(|(c, _)| *c == code)
+    {
+        Some((c, name)) if language_offered(c) => name.to_string(),
+        Some((_, name)) => format!("{name} (not available yet — shown in English)"),
+        None => format!("{code} (not available — shown in English)"),
+    }
+}
+
+/// The stored time zone that means "this browser's zone" (and UTC in emails).
+pub const TIME_ZONE_AUTOMATIC: &str = "";
+
+/// Whether `zone` may be stored: automatic or one of [`TIME_ZONES`].
+pub fn time_zone_offered(zone: &str) -> bool {
+    zone == TIME_ZONE_AUTOMATIC || TIME_ZONES.contains(&zone)
+}
+
+/// How the interface is coloured: like the device (light or dark as it asks), or always one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const ALL: [Theme; 3] = [Theme::System, Theme::Light, Theme::Dark];
+
+    /// The stored and sent value.
+    pub fn key(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Theme> {
+        Theme::ALL.into_iter().find(|t| t.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => "System",
+            Theme::Light => "Light",
+            Theme::Dark => "Dark",
+        }
+    }
+
+    /// The `data-theme` of `<html>`, which the stylesheet reads; none follows the device.
+    pub fn data_theme(self) -> Option<&'static str> {
+        match self {
+            Theme::System => None,
+            theme => Some(theme.key()),
+        }
+    }
+}
 
 /// Common IANA time zones.
 pub const TIME_ZONES: &[&str] = &[
@@ -420,11 +495,27 @@ mod tests {
         countries.sort();
         countries.dedup();
         assert_eq!(countries.len(), COUNTRIES.len());
-        assert!(TIME_ZONES.contains(&"UTC"), "the schema's default zone");
-        assert!(
-            LANGUAGES.iter().any(|(code, _)| *code == "en"),
-            "the schema's default locale"
+        assert!(time_zone_offered(""), "the schema's default zone: automatic");
+        assert!(TIME_ZONES.contains(&"UTC"));
+        assert!(language_offered("en"), "the schema's default locale");
+        for theme in Theme::ALL {
+            assert_eq!(Theme::parse(theme.key()), Some(theme));
+        }
+        assert_eq!(
+            Theme::parse("system"),
+            Some(Theme::default()),
+            "the schema's default theme"
         );
+    }
+
+    #[test]
+    fn a_language_no_longer_offered_is_named_as_shown_in_english() {
+        assert_eq!(language_label("en"), "English");
+        assert_eq!(
+            language_label("de"),
+            "Deutsch (not available yet — shown in English)"
+        );
+        assert!(!language_offered("de"));
     }
 }
 

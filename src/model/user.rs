@@ -75,6 +75,10 @@ pub struct Me {
     pub permissions: Vec<Permission>,
     /// The product modules usable on some account (keys).
     pub modules: Vec<String>,
+    /// The stored time zone exact times are shown in; empty: automatic (the browser's).
+    pub time_zone: String,
+    /// How the pages are coloured: the server writes it on `<html>` before the first byte.
+    pub theme: super::Theme,
 }
 
 impl Me {

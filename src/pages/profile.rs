@@ -1,22 +1,36 @@
 use crate::{
     api::profile::{
-        get_profile, my_devices, save_notifications, sign_out_device, sign_out_other_devices, ChangeEmail,
-        ChangePassword, SaveProfileDetails,
+        get_profile, my_devices, save_notifications, save_theme, sign_out_device, sign_out_other_devices,
+        ChangeEmail, ChangePassword, SaveProfileDetails,
     },
     components::{
         devices::DeviceList,
         field::{Field, FormAlert},
         notice::ErrorNotice,
+        time::ShownTimeZone,
         toast::Toast,
     },
     error::AppError,
-    model::{NotificationPrefs, Profile, COUNTRIES, LANGUAGES, TIME_ZONES},
+    model::{
+        format::zone_name, language_label, language_offered, NotificationPrefs, Profile, Theme, COUNTRIES,
+        LANGUAGES, TIME_ZONES, TIME_ZONE_AUTOMATIC,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// The profile's sections: (URL fragment and element id, name).
+const SECTIONS: [(&str, &str); 5] = [
+    ("details", "Details"),
+    ("email", "Email"),
+    ("password", "Password"),
+    ("notifications", "Notifications"),
+    ("devices", "Connected devices"),
+];
+
 /// `/profile`: the signed-in user's own details, login email, password, notification
-/// preferences and signed-in devices. The server only ever changes the caller.
+/// preferences and signed-in devices, one section at a time. The server only ever changes
+/// the caller.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let profile = Resource::new(|| (), |_| get_profile());
@@ -25,21 +39,96 @@ pub fn ProfilePage() -> impl IntoView {
         <Title text="Profile" />
         <h1>"Profile"</h1>
         <Toast notice />
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match profile.await {
-                    Ok(profile) => view! {
-                        <DetailsSection profile=profile.clone() notice />
-                        <EmailSection email=profile.email.clone() notice />
-                        <PasswordSection notice />
-                        <NotificationsSection prefs=profile.notifications notice />
+        <SectionNav />
+        <div class="profile-sections">
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(profile) => view! {
+                            <div id="details" class="profile-section">
+                                <DetailsSection profile=profile.clone() notice />
+                                <AppearanceSection theme=profile.theme notice />
+                            </div>
+                            <EmailSection email=profile.email.clone() notice />
+                            <PasswordSection notice />
+                            <NotificationsSection prefs=profile.notifications notice />
+                        }
+                        .into_any(),
+                        Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     }
-                    .into_any(),
-                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
-                }
-            })}
-        </Suspense>
-        <DevicesSection notice />
+                })}
+            </Suspense>
+            <DevicesSection notice />
+        </div>
+    }
+}
+
+/// The fragment of the page's URL, without '#': after mount and after every change of it.
+/// On the server (which never sees it) and while hydrating: empty.
+fn use_fragment() -> ReadSignal<String> {
+    let fragment = RwSignal::new(String::new());
+    #[cfg(feature = "hydrate")]
+    {
+        let read = move || {
+            let hash = window().location().hash().unwrap_or_default();
+            fragment.set(hash.trim_start_matches('#').to_string());
+        };
+        Effect::new(move |_| read());
+        let listener = window_event_listener(leptos::ev::hashchange, move |_| read());
+        on_cleanup(move || listener.remove());
+    }
+    fragment.read_only()
+}
+
+/// The profile's sections one tap apart: tabs on a wide screen, a sticky select on a phone.
+/// Each section is a URL fragment (/profile#devices), and the stylesheet shows the one the
+/// fragment names (`:target`; Details without one), so a link from an email shows its
+/// section from the first paint, before the page hydrates. The tabs are plain fragment links
+/// the browser follows itself (`target="_self"` keeps the router out), which is what moves
+/// `:target`; the select sets the fragment the same way.
+#[component]
+fn SectionNav() -> impl IntoView {
+    let fragment = use_fragment();
+    let current = Memo::new(move |_| {
+        fragment.with(|f| {
+            SECTIONS
+                .iter()
+                .find(|(id, _)| id == f)
+                .map_or(SECTIONS[0].0, |(id, _)| id)
+        })
+    });
+    let go = move |ev: leptos::ev::Event| {
+        let _section = event_target_value(&ev);
+        #[cfg(feature = "hydrate")]
+        let _ = window().location().set_hash(&_section);
+    };
+    view! {
+        <nav class="section-tabs" aria-label="Profile sections">
+            <ul>
+                {SECTIONS
+                    .iter()
+                    .map(|&(id, name)| {
+                        view! {
+                            <li>
+                                <a href=format!("#{id}") target="_self"
+                                    aria-current=move || (current.get() == id).then_some("true")>
+                                    {name}
+                                </a>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+        <div class="section-select">
+            <label for="profile-section">"Section"</label>
+            <select id="profile-section" prop:value=move || current.get() on:change=go>
+                {SECTIONS
+                    .iter()
+                    .map(|&(id, name)| view! { <option value=id selected=move || current.get() == id>{name}</option> })
+                    .collect_view()}
+            </select>
+        </div>
     }
 }
 
@@ -91,22 +180,37 @@ fn SelectField(
 fn DetailsSection(profile: Profile, notice: RwSignal<Option<String>>) -> impl IntoView {
     let save = ServerAction::<SaveProfileDetails>::new();
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let shown_zone = use_context::<ShownTimeZone>();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
+        if let Some(Ok(saved)) = save.value().get() {
+            // Times elsewhere on the page follow the new zone at once.
+            if let Some(zone) = shown_zone {
+                zone.stored.set(saved.time_zone);
+            }
             notice.set(Some("Details saved.".into()));
         }
     });
     let countries = std::iter::once((String::new(), "Not set".to_string()))
         .chain(COUNTRIES.iter().map(|c| (c.to_string(), c.to_string())))
         .collect();
+    // The languages the interface speaks, and the person's own if it was offered earlier: it
+    // stays a valid choice for them, so the form saves their other fields unchanged.
+    let kept = (!language_offered(&profile.locale)).then(|| profile.locale.clone());
     let languages = LANGUAGES
         .iter()
-        .map(|(code, name)| (code.to_string(), name.to_string()))
+        .map(|(code, _)| code.to_string())
+        .chain(kept)
+        .map(|code| {
+            let label = language_label(&code);
+            (code, label)
+        })
         .collect();
-    let zones = TIME_ZONES
-        .iter()
-        .map(|z| (z.to_string(), z.replace('_', " ")))
-        .collect();
+    let zones = std::iter::once((
+        TIME_ZONE_AUTOMATIC.to_string(),
+        "Automatic (this browser's time zone)".to_string(),
+    ))
+    .chain(TIME_ZONES.iter().map(|z| (z.to_string(), zone_name(z))))
+    .collect();
     view! {
         <section class="panel" aria-labelledby="details-title">
             <h2 id="details-title">"Details"</h2>
@@ -130,6 +234,67 @@ fn DetailsSection(profile: Profile, notice: RwSignal<Option<String>>) -> impl In
     }
 }
 
+/// Sets `<html data-theme>`, which the stylesheet reads, so a new choice shows at once (the
+/// server writes it into every later page).
+fn apply_theme(_theme: Theme) {
+    #[cfg(feature = "hydrate")]
+    if let Some(html) = document().document_element() {
+        let _ = match _theme.data_theme() {
+            Some(value) => html.set_attribute("data-theme", value),
+            None => html.remove_attribute("data-theme"),
+        };
+    }
+}
+
+/// System, Light or Dark: saved as soon as it is chosen, and applied at once.
+#[component]
+fn AppearanceSection(theme: Theme, notice: RwSignal<Option<String>>) -> impl IntoView {
+    let theme = RwSignal::new(theme);
+    let save = Action::new(move |t: &Theme| save_theme(t.key().to_string()));
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            theme.set(saved);
+            apply_theme(saved);
+            notice.set(Some(format!("Appearance saved: {}.", saved.label())));
+        }
+    });
+    let hint = |t: Theme| match t {
+        Theme::System => "Light or dark, as this device is set.",
+        Theme::Light => "Dark text on a light background.",
+        Theme::Dark => "Light text on a dark background.",
+    };
+    view! {
+        <section class="panel" aria-labelledby="appearance-title">
+            <h2 id="appearance-title">"Appearance"</h2>
+            <FormAlert error />
+            <fieldset class="plain">
+                <legend>"Colours"</legend>
+                {Theme::ALL
+                    .into_iter()
+                    .map(|t| {
+                        let id = format!("theme-{}", t.key());
+                        let hint_id = format!("{id}-hint");
+                        view! {
+                            <div class="check-field">
+                                <input type="radio" name="theme" id=id.clone() value=t.key()
+                                    aria-describedby=hint_id.clone()
+                                    prop:checked=move || theme.get() == t
+                                    checked=theme.get_untracked() == t
+                                    on:change=move |_| { save.dispatch(t); } />
+                                <div>
+                                    <label for=id>{t.label()}</label>
+                                    <p class="hint" id=hint_id>{hint(t)}</p>
+                                </div>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </fieldset>
+        </section>
+    }
+}
+
 #[component]
 fn EmailSection(email: String, notice: RwSignal<Option<String>>) -> impl IntoView {
     let change = ServerAction::<ChangeEmail>::new();
@@ -144,7 +309,7 @@ fn EmailSection(email: String, notice: RwSignal<Option<String>>) -> impl IntoVie
         }
     });
     view! {
-        <section class="panel" aria-labelledby="email-title">
+        <section id="email" class="panel profile-section" aria-labelledby="email-title">
             <h2 id="email-title">"Email"</h2>
             <p>"You sign in with " <strong>{email}</strong> "."</p>
             {move || sent_to.get().map(|to| view! {
@@ -192,7 +357,7 @@ fn PasswordSection(notice: RwSignal<Option<String>>) -> impl IntoView {
         }
     });
     view! {
-        <section class="panel" aria-labelledby="password-title">
+        <section id="password" class="panel profile-section" aria-labelledby="password-title">
             <h2 id="password-title">"Password"</h2>
             <ActionForm action=change node_ref=form_ref>
                 <FormAlert error />
@@ -276,7 +441,7 @@ fn NotificationsSection(prefs: NotificationPrefs, notice: RwSignal<Option<String
         }
     };
     view! {
-        <section class="panel" aria-labelledby="notifications-title">
+        <section id="notifications" class="panel profile-section" aria-labelledby="notifications-title">
             <h2 id="notifications-title">"Notifications"</h2>
             <FormAlert error />
             <fieldset class="plain">
@@ -345,7 +510,7 @@ fn DevicesSection(notice: RwSignal<Option<String>>) -> impl IntoView {
     });
     let pending = Signal::derive(move || sign_out.pending().get() || sign_out_others.pending().get());
     view! {
-        <section class="panel" aria-labelledby="devices-title">
+        <section id="devices" class="panel profile-section" aria-labelledby="devices-title">
             <h2 id="devices-title">"Connected devices"</h2>
             <FormAlert error />
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AccountId, CompanyId, Me, Permission, SessionId, UserId},
+    model::{AccountId, CompanyId, Me, Permission, SessionId, Theme, UserId},
 };
 use axum::extract::ConnectInfo;
 use http::{header, request::Parts, HeaderMap};
@@ -32,6 +32,9 @@ pub struct CurrentUser {
     pub name: String,
     pub email: String,
     pub company_name: String,
+    /// The stored time zone (empty: automatic) and colour theme, for pages and emails.
+    pub time_zone: String,
+    pub theme: Theme,
     /// The session's absolute end.
     pub expires_at: i64,
     /// Worked out afresh on each request, so a change of role applies at the next one.
@@ -58,6 +61,8 @@ impl CurrentUser {
             role_name: self.access.role_name(),
             permissions: self.access.permissions(),
             modules: self.access.module_keys(),
+            time_zone: self.time_zone.clone(),
+            theme: self.theme,
         }
     }
 
@@ -70,6 +75,8 @@ impl CurrentUser {
             name: row.name,
             email: row.email,
             company_name: row.company_name,
+            time_zone: row.time_zone,
+            theme: Theme::parse(&row.theme).unwrap_or_default(),
             expires_at: row.expires_at,
             access: Arc::new(access),
         }

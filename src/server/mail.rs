@@ -3,7 +3,7 @@
 //! The sentences are Roster's; every name someone typed (company, person, role, account)
 //! appears only through [`quoted`], and no subject carries a name but the company's.
 
-use crate::model::{is_domain_dot, is_invisible};
+use crate::model::{format::exact_in, is_domain_dot, is_invisible};
 
 /// One email's content.
 #[derive(Debug, Clone)]
@@ -71,6 +71,19 @@ fn account_list(accounts: &[String]) -> String {
         list.push(format!("… and {} more", accounts.len() - SHOWN));
     }
     list.join(", ")
+}
+
+/// An exact time as an email to a person shows it: in their stored time zone, or in UTC when
+/// they left it automatic (an email can't know the browser's), the zone named either way.
+pub fn exact_for(ms: i64, stored_zone: &str) -> String {
+    exact_in(
+        ms,
+        if stored_zone.is_empty() {
+            "UTC"
+        } else {
+            stored_zone
+        },
+    )
 }
 
 /// A message of a few paragraphs and one button-like link.
@@ -141,7 +154,7 @@ pub fn invitation(i: &Invitation<'_>) -> Message {
         i.link,
         &format!(
             "The link works once, until {}. If you did not expect this email, ignore it.",
-            crate::model::format::exact_utc(i.expires_at)
+            exact_in(i.expires_at, "UTC")
         ),
     )
 }
@@ -171,8 +184,15 @@ fn plain(subject: String, paragraphs: &[String]) -> Message {
     Message { subject, text, html }
 }
 
-/// To the new address of an email change: the link that makes it the login.
-pub fn email_change_verify(name: &str, new_email: &str, link: &str, asked_by: Option<&str>) -> Message {
+/// To the new address of an email change: the link that makes it the login, and until when
+/// (`until`, from [`exact_for`]).
+pub fn email_change_verify(
+    name: &str,
+    new_email: &str,
+    link: &str,
+    asked_by: Option<&str>,
+    until: &str,
+) -> Message {
     let name = quoted(name);
     let asked = match asked_by {
         None => format!("{name}, you asked to sign in to Roster with a new email address."),
@@ -189,26 +209,43 @@ pub fn email_change_verify(name: &str, new_email: &str, link: &str, asked_by: Op
         ],
         "Confirm new email",
         link,
-        "The link works once and for 24 hours. Until it is used, the current email stays the login. If you did not expect this, ignore this email.",
+        &format!(
+            "The link works once, until {until}. Until it is used, the current email stays the login. If you did not expect this, ignore this email."
+        ),
     )
 }
 
-/// To the old address of an email change: what was asked, so a stranger's change is noticed.
-pub fn email_change_notice(name: &str, old_email: &str, new_email: &str, asked_by: Option<&str>) -> Message {
-    let who = match asked_by {
+/// To the old address of an email change: what was asked and when (`asked_at`, from
+/// [`exact_for`]), so a stranger's change is noticed; the link opens the profile's Password.
+pub struct EmailChangeNotice<'a> {
+    pub name: &'a str,
+    pub old_email: &'a str,
+    pub new_email: &'a str,
+    pub asked_by: Option<&'a str>,
+    pub asked_at: &'a str,
+    pub public_url: &'a str,
+}
+
+pub fn email_change_notice(n: &EmailChangeNotice<'_>) -> Message {
+    let (old_email, new_email) = (n.old_email, n.new_email);
+    let who = match n.asked_by {
         None => format!("someone signed in as {old_email}"),
         Some(admin) => format!("{}, an admin of your company,", quoted(admin)),
     };
-    plain(
+    with_link(
         "Your Roster login email is about to change".to_string(),
         &[
             format!(
-                "{}, {who} asked that you sign in to Roster with {new_email} instead of {old_email}.",
-                quoted(name)
+                "{}, {who} asked on {} that you sign in to Roster with {new_email} instead of {old_email}.",
+                quoted(n.name),
+                n.asked_at
             ),
             "The change happens only when the link sent to the new address is used. Until then you keep signing in as before.".to_string(),
             "If you did not expect this, change your password from your profile and tell an admin of your company.".to_string(),
         ],
+        "Change your password",
+        &format!("{}/profile#password", n.public_url.trim_end_matches('/')),
+        "",
     )
 }
 
@@ -228,8 +265,9 @@ pub fn invitee_joined(company: &str, name: &str, email: &str) -> Message {
     )
 }
 
-/// To someone who asked to reset their password.
-pub fn password_reset(company: &str, email: &str, link: &str) -> Message {
+/// To someone who asked to reset their password; the link works until `until` (from
+/// [`exact_for`]).
+pub fn password_reset(company: &str, email: &str, link: &str, until: &str) -> Message {
     with_link(
         "Reset your Roster password".to_string(),
         &[
@@ -241,8 +279,10 @@ pub fn password_reset(company: &str, email: &str, link: &str) -> Message {
         ],
         "Choose a new password",
         link,
-        "The link works once and for one hour. Using it signs you out everywhere else. \
-         If you did not ask for this, ignore this email: your password stays as it is.",
+        &format!(
+            "The link works once, until {until}. Using it signs you out everywhere else. \
+             If you did not ask for this, ignore this email: your password stays as it is."
+        ),
     )
 }
 
@@ -400,7 +440,7 @@ mod tests {
             "Accounts: “Acme”, “Acme EU”",
             "bo@x.example",
             "https://r.example/invite/abc",
-            "2026-11-18 11:06 UTC",
+            "18 Nov 2026, 11:06 UTC",
         ] {
             assert!(m.text.contains(part), "{part}");
             assert!(m.html.contains(part), "{part}");
@@ -439,7 +479,7 @@ mod tests {
              \n\
              Accept invitation: https://r.example/invite/abc\n\
              \n\
-             The link works once, until 2026-11-18 11:06 UTC. If you did not expect this email, ignore it.\n"
+             The link works once, until 18 Nov 2026, 11:06 UTC. If you did not expect this email, ignore it.\n"
         );
         assert_eq!(
             m.html,
@@ -452,7 +492,7 @@ mod tests {
              Accounts: “https[:]//evil[.]example/login”, “Acme Europe”, “Acme Asia”, “Branch 4”, “Branch 5”, … and 25 more</p>\
              <p>You will sign in with this email address: bo@x.example.</p>\
              <p><a href=\"https://r.example/invite/abc\" style=\"display:inline-block;background:#4338ca;color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">Accept invitation</a></p>\
-             <p style=\"color:#59636e\">The link works once, until 2026-11-18 11:06 UTC. If you did not expect this email, ignore it.</p>\
+             <p style=\"color:#59636e\">The link works once, until 18 Nov 2026, 11:06 UTC. If you did not expect this email, ignore it.</p>\
              </body></html>"
         );
         for part in [&m.subject, &m.text, &m.html] {
@@ -467,8 +507,15 @@ mod tests {
         let messages = [
             account_setup(company, person, "a@x.example", link, 7),
             reactivation(company, person, "a@x.example", link, 7),
-            email_change_verify(person, "a@x.example", link, Some(person)),
-            email_change_notice(person, "a@x.example", "b@x.example", Some(person)),
+            email_change_verify(person, "a@x.example", link, Some(person), "1 Jan 2027, 10:00 UTC"),
+            email_change_notice(&EmailChangeNotice {
+                name: person,
+                old_email: "a@x.example",
+                new_email: "b@x.example",
+                asked_by: Some(person),
+                asked_at: "1 Jan 2027, 10:00 UTC",
+                public_url: url,
+            }),
             invitee_joined(company, person, "a@x.example"),
             join_approved(company, person, "a@x.example", url),
         ];
@@ -488,7 +535,7 @@ mod tests {
             assert!(m.text.contains("“Eve https[:]//evil[.]example”"), "{}", m.text);
         }
         for m in [
-            password_reset(company, "a@x.example", link),
+            password_reset(company, "a@x.example", link, "1 Jan 2027, 10:00 UTC"),
             join_verify(company, "a@x.example", link),
             join_already_registered(company, "a@x.example", url),
             join_rejected(company, "a@x.example"),

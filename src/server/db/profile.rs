@@ -12,11 +12,12 @@ use super::{
     tokens::{self, NewToken, TokenPurpose},
     Db,
 };
+use crate::model::{language_offered, time_zone_offered};
 use crate::{
     error::AppError,
     model::{
         AuditAction, CompanyId, Devices, Email, EmailVerified, NotificationPrefs, PersonName, Phone, Profile,
-        ProfileDetails, SessionId, UserId, COUNTRIES, LANGUAGES, TIME_ZONES,
+        ProfileDetails, SessionId, Theme, UserId, COUNTRIES,
     },
     server::{
         access::{perm, Can},
@@ -37,13 +38,14 @@ struct ProfileRow {
     country: String,
     locale: String,
     time_zone: String,
+    theme: String,
     notify_desktop: i64,
     notify_badge: i64,
     notify_sounds: i64,
     email_invitee_joined: i64,
 }
 
-const PROFILE_COLUMNS: &str = "name, email, phone, country, locale, time_zone, notify_desktop, notify_badge, notify_sounds, email_invitee_joined";
+const PROFILE_COLUMNS: &str = "name, email, phone, country, locale, time_zone, theme, notify_desktop, notify_badge, notify_sounds, email_invitee_joined";
 
 impl From<ProfileRow> for Profile {
     fn from(r: ProfileRow) -> Profile {
@@ -54,6 +56,7 @@ impl From<ProfileRow> for Profile {
             country: r.country,
             locale: r.locale,
             time_zone: r.time_zone,
+            theme: Theme::parse(&r.theme).unwrap_or_default(),
             notifications: NotificationPrefs {
                 desktop: r.notify_desktop == 1,
                 badge: r.notify_badge == 1,
@@ -80,7 +83,8 @@ pub async fn get(db: &Db, user: UserId) -> Result<Profile, AppError> {
     read(&mut tx, user).await
 }
 
-/// Profile details that passed every check.
+/// Profile details that passed every check but one: a language the interface no longer
+/// offers is valid only for the person who has it stored, which [`save_details`] checks.
 pub struct ValidDetails {
     name: PersonName,
     phone: Phone,
@@ -95,10 +99,7 @@ impl ValidDetails {
         if !country.is_empty() && !COUNTRIES.contains(&country) {
             return Err(AppError::field("country", "Choose a country from the list."));
         }
-        if !LANGUAGES.iter().any(|(code, _)| *code == d.locale) {
-            return Err(AppError::field("locale", "Choose a language from the list."));
-        }
-        if !TIME_ZONES.contains(&d.time_zone.as_str()) {
+        if !time_zone_offered(&d.time_zone) {
             return Err(AppError::field("time_zone", "Choose a time zone from the list."));
         }
         Ok(ValidDetails {
@@ -117,6 +118,11 @@ pub async fn save_details(db: &Db, by: &By, d: &ValidDetails) -> Result<Profile,
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let before = read(&mut tx, by.user).await?;
+    // An offered language, or the one the person has: a language offered earlier stays theirs
+    // (shown in English) while they change other fields.
+    if !language_offered(&d.locale) && d.locale != before.locale {
+        return Err(AppError::field("locale", "Choose a language from the list."));
+    }
     sqlx::query(
         "UPDATE users SET name = $1, phone = $2, country = $3, locale = $4, time_zone = $5,
                 version = version + 1, updated_at = $6 WHERE id = $7",
@@ -147,6 +153,37 @@ pub async fn save_details(db: &Db, by: &By, d: &ValidDetails) -> Result<Profile,
     .await?;
     tx.commit().await?;
     Ok(after)
+}
+
+/// Saves the caller's colour theme (a [`Theme`] key) and answers it as stored.
+#[tracing::instrument(skip(db, by), err(Debug))]
+pub async fn save_theme(db: &Db, by: &By, theme: &str) -> Result<Theme, AppError> {
+    let theme =
+        Theme::parse(theme).ok_or_else(|| AppError::field("theme", "Choose System, Light or Dark."))?;
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let before = read(&mut tx, by.user).await?;
+    sqlx::query("UPDATE users SET theme = $1, version = version + 1, updated_at = $2 WHERE id = $3")
+        .bind(theme.key())
+        .bind(now)
+        .bind(by.user.0)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        by,
+        AuditAction::ProfileUpdated,
+        Target {
+            id: Some(by.user),
+            label: &before.email,
+        },
+        Some(json!({ "theme": before.theme.key() })),
+        Some(json!({ "theme": theme.key() })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(theme)
 }
 
 /// The caller's stored password hash (None when they never set one).
@@ -242,10 +279,22 @@ pub(super) async fn start_email_change(
         valid_ms: EMAIL_CHANGE_MS,
     };
     let link = issue_address_link(tx, &address, mailing.public_url, now).await?;
+    let zone: String = sqlx::query_scalar("SELECT time_zone FROM users WHERE id = $1")
+        .bind(change.user.0)
+        .fetch_one(&mut **tx)
+        .await?;
     // The notice first: the e2e helper reads the last email naming the new address.
-    let notice = mail::email_change_notice(change.name, change.old_email, new_email, change.asked_by);
+    let notice = mail::email_change_notice(&mail::EmailChangeNotice {
+        name: change.name,
+        old_email: change.old_email,
+        new_email,
+        asked_by: change.asked_by,
+        asked_at: &mail::exact_for(now, &zone),
+        public_url: mailing.public_url,
+    });
     outbox::queue(tx, company, "email_change_notice", change.old_email, &notice, now).await?;
-    let verify = mail::email_change_verify(change.name, new_email, &link, change.asked_by);
+    let until = mail::exact_for(now + EMAIL_CHANGE_MS, &zone);
+    let verify = mail::email_change_verify(change.name, new_email, &link, change.asked_by, &until);
     outbox::queue(tx, company, "email_change_verify", new_email, &verify, now).await?;
     Ok(())
 }

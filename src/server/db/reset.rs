@@ -29,14 +29,14 @@ pub async fn issue(
     now: i64,
 ) -> Result<Option<CompanyId>, AppError> {
     let mut tx = super::begin_write(db).await?;
-    let user: Option<(i64, i64, String)> = sqlx::query_as(
-        "SELECT u.id, u.company_id, c.name FROM users u JOIN companies c ON c.id = u.company_id
+    let user: Option<(i64, i64, String, String)> = sqlx::query_as(
+        "SELECT u.id, u.company_id, c.name, u.time_zone FROM users u JOIN companies c ON c.id = u.company_id
          WHERE u.email = $1 AND u.status = 'active'",
     )
     .bind(email.as_str())
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((user, company, company_name)) = user else {
+    let Some((user, company, company_name, zone)) = user else {
         tx.commit().await?;
         return Ok(None);
     };
@@ -49,7 +49,8 @@ pub async fn issue(
     };
     tokens::issue(&mut tx, &reset, now).await?;
     let link = format!("{}/reset/{secret}", public_url.trim_end_matches('/'));
-    let message = mail::password_reset(&company_name, email.as_str(), &link);
+    let until = mail::exact_for(now + RESET_VALID_MS, &zone);
+    let message = mail::password_reset(&company_name, email.as_str(), &link, &until);
     outbox::queue(
         &mut tx,
         CompanyId(company),

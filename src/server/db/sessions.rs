@@ -20,6 +20,8 @@ pub struct SessionRow {
     pub email: String,
     pub company_name: String,
     pub root_account: i64,
+    pub time_zone: String,
+    pub theme: String,
 }
 
 /// The session's row repeated for each of the user's role assignments.
@@ -94,7 +96,7 @@ pub async fn find(
     let rows = sqlx::query_as::<_, SessionAssignmentRow>(
         "SELECT s.id AS session_id, s.last_seen_at AS session_last_seen_at, s.expires_at,
                 u.id AS user_id, u.company_id, u.name, u.email, c.name AS company_name,
-                root.id AS root_account,
+                root.id AS root_account, u.time_zone, u.theme,
                 ra.account_id, r.name AS role_name, r.builtin, r.permissions
          FROM sessions s
          JOIN users u ON u.id = s.user_id AND u.status = 'active' AND u.security_stamp = s.stamp

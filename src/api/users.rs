@@ -191,6 +191,21 @@ pub async fn reactivate_user(id: UserId) -> Result<(), AppError> {
     )
 }
 
+/// Emails a set-up link again to someone who never finished setting up their account.
+#[server(endpoint = "users/resend_setup")]
+pub async fn resend_setup_email(id: UserId) -> Result<(), AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, by, state) = super::author().await?;
+            db::lifecycle::resend_setup(&state.db, &can, &by, id, state.config.mailing()).await?;
+            state.mailer.wake();
+            Ok(())
+        }
+        .await,
+    )
+}
+
 /// Deletes a user for good; `confirm_email` must be their email.
 #[server(endpoint = "users/delete")]
 pub async fn delete_user(id: UserId, confirm_email: String) -> Result<(), AppError> {

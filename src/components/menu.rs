@@ -1,6 +1,10 @@
 //! A menu button (WAI-ARIA menu button pattern): the button opens a `role="menu"` whose
 //! children are `role="menuitem"` elements with `tabindex="-1"`; arrow keys, Home and End move
 //! between items, Escape closes and returns focus to the button, leaving closes it.
+//!
+//! The menu is a popover: the browser draws it in the top layer, so no scrolling box (a
+//! one-row table, the last rows of a page) clips it. It opens under its button, or above it
+//! when the screen has no room below, and follows the button while the page scrolls.
 
 use leptos::{ev, html, prelude::*};
 use wasm_bindgen::JsCast;
@@ -45,9 +49,46 @@ pub fn MenuButton(
     let focus_item = move |index: isize| {
         let items = items();
         if !items.is_empty() {
-            let _ = items[index.rem_euclid(items.len() as isize) as usize].focus();
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = items[index.rem_euclid(items.len() as isize) as usize].focus_with_options(&options);
         }
     };
+    // Shows or hides the popover with `open`, and keeps it by its button while open.
+    let follow = StoredValue::new(None::<[WindowListenerHandle; 2]>);
+    Effect::new(move |_| {
+        let (Some(menu), Some(button)) = (menu.get(), button_ref.get()) else {
+            return;
+        };
+        let showing = menu.matches(":popover-open").unwrap_or(false);
+        if expanded() {
+            if !showing {
+                let _ = menu.show_popover();
+            }
+            place(&menu, &button);
+            if follow.with_value(Option::is_none) {
+                let (m, b) = (menu.clone(), button.clone());
+                let again = move |_| place(&m, &b);
+                let (m, b) = (menu.clone(), button.clone());
+                follow.set_value(Some([
+                    window_event_listener(ev::scroll, again),
+                    window_event_listener(ev::resize, move |_| place(&m, &b)),
+                ]));
+            }
+        } else {
+            if showing {
+                let _ = menu.hide_popover();
+            }
+            if let Some(handles) = follow.try_update_value(Option::take).flatten() {
+                handles.into_iter().for_each(WindowListenerHandle::remove);
+            }
+        }
+    });
+    on_cleanup(move || {
+        if let Some(handles) = follow.try_update_value(Option::take).flatten() {
+            handles.into_iter().for_each(WindowListenerHandle::remove);
+        }
+    });
     let on_button_key = move |e: ev::KeyboardEvent| {
         let first = match e.key().as_str() {
             "ArrowDown" | "Enter" | " " => 0,
@@ -121,8 +162,8 @@ pub fn MenuButton(
                 class="menu"
                 role="menu"
                 aria-labelledby=button_id
+                popover="manual"
                 node_ref=menu
-                hidden=move || !expanded()
                 on:keydown=on_menu_key
             >
                 {children()}
@@ -131,8 +172,63 @@ pub fn MenuButton(
     }
 }
 
+/// Puts the open `menu` under `button`, its right edge on the button's, inside the window:
+/// above the button when there is no room below (the last rows, a phone's lower half).
+fn place(menu: &web_sys::HtmlElement, button: &web_sys::HtmlElement) {
+    const GAP: f64 = 6.0;
+    const MARGIN: f64 = 8.0;
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    let (width, height) = (f64::from(root.client_width()), f64::from(root.client_height()));
+    let at = button.get_bounding_client_rect();
+    let (w, h) = (f64::from(menu.offset_width()), f64::from(menu.offset_height()));
+    let left = (at.right() - w).min(width - w - MARGIN).max(MARGIN);
+    let below = at.bottom() + GAP;
+    let above = at.top() - GAP - h;
+    let top = if below + h <= height - MARGIN || above < MARGIN {
+        below.min(height - h - MARGIN).max(MARGIN)
+    } else {
+        above
+    };
+    let style = menu.style();
+    let _ = style.set_property("left", &format!("{left}px"));
+    let _ = style.set_property("top", &format!("{top}px"));
+}
+
+/// One entry of a [`RowMenu`].
+#[derive(Clone)]
+pub struct MenuItem<A> {
+    pub action: A,
+    pub text: &'static str,
+    /// Why the action can't be used on this row, shown under it; `None` when it can.
+    pub unavailable: Option<String>,
+}
+
+impl<A> MenuItem<A> {
+    pub fn new(action: A, text: &'static str) -> Self {
+        MenuItem {
+            action,
+            text,
+            unavailable: None,
+        }
+    }
+
+    /// The same item, shown disabled with `reason` when `reason` is some.
+    pub fn unless(self, reason: Option<String>) -> Self {
+        MenuItem {
+            unavailable: reason,
+            ..self
+        }
+    }
+}
+
 /// A table row's "⋮" menu named `label` (e.g. "Actions for Ana"): `leading` (links) first,
 /// then one item per action, each closing the menu and calling `act` with itself and `row`.
+/// An unavailable item stays in its place, disabled, with its reason as its description.
 #[component]
 pub fn RowMenu<A, R>(
     /// Prefix of the ids; unique on the page.
@@ -141,8 +237,8 @@ pub fn RowMenu<A, R>(
     label: String,
     /// The row the actions are about.
     row: R,
-    /// The actions and their texts, in order.
-    items: Vec<(A, &'static str)>,
+    /// The actions, in order.
+    items: Vec<MenuItem<A>>,
     act: Callback<(A, R)>,
     /// Items before the actions, such as a link.
     #[prop(optional)]
@@ -158,24 +254,36 @@ where
     let open = RwSignal::new(false);
     let row = StoredValue::new(row);
     let items = StoredValue::new(items);
+    let prefix = id.clone();
     view! {
         <MenuButton id label class="row-menu-button" open disabled button=|| view! { <span aria-hidden="true">"⋮"</span> }>
             {leading.as_ref().map(|l| l.run())}
             {items
                 .get_value()
                 .into_iter()
-                .map(|(action, text)| {
+                .enumerate()
+                .map(|(n, item)| {
+                    let MenuItem { action, text, unavailable } = item;
+                    let note_id = unavailable.as_ref().map(|_| format!("{prefix}-note-{n}"));
+                    let usable = unavailable.is_none();
+                    let described_by = note_id.clone();
                     view! {
                         <button
                             type="button"
                             role="menuitem"
                             tabindex="-1"
+                            aria-label=text
+                            aria-disabled=(!usable).then_some("true")
+                            aria-describedby=described_by
                             on:click=move |_| {
-                                open.set(false);
-                                act.run((action, row.get_value()));
+                                if usable {
+                                    open.set(false);
+                                    act.run((action, row.get_value()));
+                                }
                             }
                         >
                             {text}
+                            {unavailable.map(|reason| view! { <span class="menu-note" id=note_id>{reason}</span> })}
                         </button>
                     }
                 })

@@ -16,6 +16,7 @@ pub enum AuditAction {
     UserAccessRemoved,
     UserDeactivated,
     UserReactivated,
+    UserSetupLinkResent,
     UserDeleted,
     UserPasswordReset,
     UserEmailChangeRequested,
@@ -51,7 +52,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::CompanyCreated,
         AuditAction::CompanyOwnershipTransferred,
         AuditAction::CompanyEmailConfirmed,
@@ -64,6 +65,7 @@ impl AuditAction {
         AuditAction::UserAccessRemoved,
         AuditAction::UserDeactivated,
         AuditAction::UserReactivated,
+        AuditAction::UserSetupLinkResent,
         AuditAction::UserDeleted,
         AuditAction::UserPasswordReset,
         AuditAction::UserEmailChangeRequested,
@@ -113,6 +115,7 @@ impl AuditAction {
             AuditAction::UserAccessRemoved => "user.access_removed",
             AuditAction::UserDeactivated => "user.deactivated",
             AuditAction::UserReactivated => "user.reactivated",
+            AuditAction::UserSetupLinkResent => "user.setup_link_resent",
             AuditAction::UserDeleted => "user.deleted",
             AuditAction::UserPasswordReset => "user.password_reset",
             AuditAction::UserEmailChangeRequested => "user.email_change_requested",

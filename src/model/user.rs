@@ -61,6 +61,14 @@ impl UserStatus {
             UserStatus::Deactivated => "Deactivated",
         }
     }
+
+    /// The label in a table cell's room.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            UserStatus::PendingEmail => "Unconfirmed",
+            other => other.label(),
+        }
+    }
 }
 
 /// The signed-in person, as the browser needs to know them.
@@ -93,10 +101,15 @@ pub struct UserRow {
     pub id: UserId,
     pub name: String,
     pub email: String,
-    /// The role on the company's root account, or the roles held in sub-accounts.
+    /// The role in a few words: "Member", "Member · Acme Europe", "Admin · 3 accounts".
     pub role: String,
+    /// Every role with its account, when `role` leaves some out ("Admin (Acme), Member
+    /// (Acme Europe)"); the same as `role` otherwise.
+    pub role_detail: String,
     pub teams: Vec<String>,
     pub status: UserStatus,
+    /// The company's owner: their role, status and existence change only after a transfer.
+    pub is_owner: bool,
     /// Unix milliseconds.
     pub last_seen_at: Option<i64>,
     pub created_at: i64,
@@ -160,6 +173,10 @@ pub struct UserDetails {
     pub status: UserStatus,
     pub role: String,
     pub is_owner: bool,
+    /// Their teams, by name.
+    pub teams: Vec<super::Choice>,
+    /// They have never set a password nor signed in: their set-up email can be sent again.
+    pub never_signed_in: bool,
     pub version: i64,
     pub last_seen_at: Option<i64>,
     pub created_at: i64,
@@ -170,6 +187,24 @@ pub struct UserDetails {
     /// Whether the viewer is above this person (or is them), so that managing them is theirs
     /// to do; someone holding as much as the viewer or more is changed by those above them.
     pub below_viewer: bool,
+}
+
+impl From<&UserDetails> for UserRow {
+    /// The person as a row of the users table, for the actions the table and their page share.
+    fn from(d: &UserDetails) -> UserRow {
+        UserRow {
+            id: d.id,
+            name: d.name.clone(),
+            email: d.email.clone(),
+            role: d.role.clone(),
+            role_detail: d.role.clone(),
+            teams: d.teams.iter().map(|t| t.name.clone()).collect(),
+            status: d.status,
+            is_owner: d.is_owner,
+            last_seen_at: d.last_seen_at,
+            created_at: d.created_at,
+        }
+    }
 }
 
 /// One role assignment: `role` in `account` and every sub-account below it, unless a nearer

@@ -6,7 +6,7 @@ use crate::{
     api::invitations::{DeleteInvitations, ResendInvitations, WithdrawInvitations},
     components::{
         field::FormAlert,
-        menu::RowMenu,
+        menu::{MenuItem, RowMenu},
         modal::{DialogActions, Modal},
     },
     error::AppError,
@@ -32,15 +32,15 @@ pub fn InvitationActions(
 ) -> impl IntoView {
     let mut items = match invitation.status {
         InvitationStatus::Pending => vec![
-            (InvitationAction::Resend, "Resend"),
-            (InvitationAction::Withdraw, "Withdraw"),
+            MenuItem::new(InvitationAction::Resend, "Resend"),
+            MenuItem::new(InvitationAction::Withdraw, "Withdraw"),
         ],
         InvitationStatus::Expired | InvitationStatus::Withdrawn => {
-            vec![(InvitationAction::Resend, "Re-invite")]
+            vec![MenuItem::new(InvitationAction::Resend, "Re-invite")]
         }
         InvitationStatus::Accepted => Vec::new(),
     };
-    items.push((InvitationAction::Delete, "Delete"));
+    items.push(MenuItem::new(InvitationAction::Delete, "Delete"));
     view! {
         <RowMenu
             id=format!("invitation-{}", invitation.id)

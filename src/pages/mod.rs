@@ -17,6 +17,7 @@ pub mod selection;
 pub mod settings;
 pub mod signup;
 pub mod teams;
+pub mod transfer;
 pub mod user_access;
 pub mod user_actions;
 pub mod user_detail;

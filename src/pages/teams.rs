@@ -13,7 +13,7 @@ use crate::{
         field::{Field, FormAlert, RenameFields},
         live::{use_live_updates, LiveIndicator},
         me::use_permission,
-        menu::RowMenu,
+        menu::{MenuItem, RowMenu},
         modal::DialogActions,
         modal::Modal,
         notice::ErrorNotice,
@@ -177,7 +177,7 @@ fn TeamsTable(
                                             id=format!("team-{}", team.id)
                                             label=format!("Actions for {}", team.name)
                                             row=team
-                                            items=vec![(TeamAction::Rename, "Rename"), (TeamAction::Delete, "Delete")]
+                                            items=vec![MenuItem::new(TeamAction::Rename, "Rename"), MenuItem::new(TeamAction::Delete, "Delete")]
                                             act
                                         />
                                     </td>

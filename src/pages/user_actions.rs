@@ -8,10 +8,11 @@ use crate::{
     components::{
         action::on_success,
         field::FormAlert,
-        menu::RowMenu,
+        me::use_me,
+        menu::{MenuItem, RowMenu},
         modal::{DialogActions, Modal},
     },
-    model::{BulkAction, BulkKind, Selection, UserRow, UserStatus},
+    model::{BulkAction, BulkKind, Selection, UserId, UserRow, UserStatus},
 };
 use leptos::prelude::*;
 
@@ -23,6 +24,39 @@ pub enum RowAction {
     Deactivate,
     Reactivate,
     Delete,
+    /// The owner's own: hand the company to someone else.
+    TransferOwnership,
+}
+
+/// The row menu's items for `user`, as `viewer` sees them: the owner's role, status and
+/// existence wait for a transfer, which is said on the items themselves, and the owner's own
+/// row offers the transfer.
+pub fn row_items(user: &UserRow, viewer: UserId) -> Vec<MenuItem<RowAction>> {
+    let status_change = if user.status == UserStatus::Deactivated {
+        MenuItem::new(RowAction::Reactivate, "Reactivate")
+    } else {
+        MenuItem::new(RowAction::Deactivate, "Deactivate")
+    };
+    let owner_rule = || user.is_owner.then(|| owner_rule(&user.name, user.id == viewer));
+    let mut items = vec![
+        MenuItem::new(RowAction::ChangeRole, "Change role").unless(owner_rule()),
+        MenuItem::new(RowAction::ChangeTeam, "Change team"),
+        status_change.unless(owner_rule()),
+        MenuItem::new(RowAction::Delete, "Delete").unless(owner_rule()),
+    ];
+    if user.is_owner && user.id == viewer {
+        items.push(MenuItem::new(RowAction::TransferOwnership, "Transfer ownership…"));
+    }
+    items
+}
+
+/// Why the owner's role, status and account can't change: said before anyone tries.
+pub fn owner_rule(name: &str, is_viewer: bool) -> String {
+    if is_viewer {
+        "You are the owner — transfer ownership first".into()
+    } else {
+        format!("{name} is the owner — transfer ownership first")
+    }
 }
 
 /// The row's "Actions for <name>" menu button.
@@ -35,17 +69,7 @@ pub fn RowActions(
     /// While true the menu can't be opened (the row belongs to a view being replaced).
     busy: Signal<bool>,
 ) -> impl IntoView {
-    let status_change = if user.status == UserStatus::Deactivated {
-        (RowAction::Reactivate, "Reactivate")
-    } else {
-        (RowAction::Deactivate, "Deactivate")
-    };
-    let items = vec![
-        (RowAction::ChangeRole, "Change role"),
-        (RowAction::ChangeTeam, "Change team"),
-        status_change,
-        (RowAction::Delete, "Delete"),
-    ];
+    let items = row_items(&user, use_me().id);
     let edit = format!("/users/{}", user.id);
     view! {
         <RowMenu
@@ -67,8 +91,9 @@ pub fn RowDialogs(
     pending: RwSignal<Option<(RowAction, UserRow)>>,
     /// Where to say what happened.
     notice: RwSignal<Option<String>>,
-    /// Called after a change, so the table reloads.
-    on_done: Callback<()>,
+    /// Called with the action after it is done, so the page reloads (or leaves a deleted
+    /// person's page).
+    on_done: Callback<RowAction>,
 ) -> impl IntoView {
     let deactivate = ServerAction::<DeactivateUser>::new();
     let reactivate = ServerAction::<ReactivateUser>::new();
@@ -115,22 +140,32 @@ pub fn RowDialogs(
         });
     });
     let withdrawn = move || withdrawn.get().map(|text| view! { <p>{text}</p> });
-    let finish = move |message: String| {
+    let finish = move |action: RowAction, message: &str| {
         pending.set(None);
-        notice.set(Some(message));
-        on_done.run(());
+        notice.set(Some(message.into()));
+        on_done.run(action);
     };
     on_success(
         move || matches!(deactivate.value().get(), Some(Ok(_))),
-        move || finish("User deactivated and signed out everywhere.".into()),
+        move || {
+            finish(
+                RowAction::Deactivate,
+                "User deactivated and signed out everywhere.",
+            )
+        },
     );
     on_success(
         move || matches!(reactivate.value().get(), Some(Ok(_))),
-        move || finish("User reactivated. We emailed them a link to finish.".into()),
+        move || {
+            finish(
+                RowAction::Reactivate,
+                "User reactivated. We emailed them a link to finish.",
+            )
+        },
     );
     on_success(
         move || matches!(delete.value().get(), Some(Ok(_))),
-        move || finish("User deleted.".into()),
+        move || finish(RowAction::Delete, "User deleted."),
     );
 
     let is =
@@ -138,6 +173,7 @@ pub fn RowDialogs(
     let close = Callback::new(move |()| pending.set(None));
 
     view! {
+        <super::transfer::TransferDialog open=is(RowAction::TransferOwnership) to=None on_close=close />
         <Modal open=is(RowAction::Deactivate) title="Deactivate user" on_close=close>
             {move || {
                 let user = target()?;

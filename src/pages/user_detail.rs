@@ -1,6 +1,14 @@
-use super::user_access::AccessPanel;
+use super::{
+    bulk::{BulkDialog, BulkDialogs, BulkRequest},
+    transfer::TransferDialog,
+    user_access::AccessPanel,
+    user_actions::{owner_rule, RowAction, RowDialogs},
+};
 use crate::{
-    api::users::{get_user, TransferOwnership, UpdateUser},
+    api::{
+        bulk::ApplyBulk,
+        users::{get_user, ResendSetupEmail, UpdateUser},
+    },
     components::{
         field::{Field, FormAlert},
         live::{use_live_updates, LiveIndicator, LiveUpdates, StaleNotice},
@@ -9,13 +17,20 @@ use crate::{
         time::RelativeTime,
         toast::Toast,
     },
-    model::{LiveKind, Permission, UserDetails, UserId, UserStatus},
+    model::{
+        BulkAction, BulkKind, LiveKind, Permission, Selection, TeamId, UserDetails, UserId, UserRow,
+        UserStatus,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_params_map},
+};
 
-/// `/users/<id>`: one user's details, their edit form, and ownership transfer for the owner.
+/// `/users/<id>`: where an admin manages one person: their status and actions (those of their
+/// row's menu, and ownership transfer for the owner), teams, access, details and devices.
 ///
 /// Live: when someone else changes the user, the details shown follow at once, but the edit
 /// form keeps what it was opened with (and what is being typed): it says "Changed by <name>
@@ -87,7 +102,6 @@ pub fn UserDetailPage() -> impl IntoView {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     Ok(details) => {
                                                 let can_manage = may_manage_users && details.below_viewer;
-                        let i_am_owner = i_own && my_id != details.id;
                         let is_me = my_id == details.id;
                         let access_editable = can_manage && !details.is_owner && !is_me;
                         let on_change = Callback::new(move |()| access_changed.update(|n| *n += 1));
@@ -108,8 +122,8 @@ pub fn UserDetailPage() -> impl IntoView {
                         });
                         let on_reload = Callback::new(move |()| reloads.update(|n| *n += 1));
                         view! {
-                            <Details details current can_manage above_me i_am_owner update access_editable on_change
-                                live stale by=fresh.by on_reload choices />
+                            <Details details current can_manage above_me i_own update access_editable on_change
+                                live stale by=fresh.by on_reload choices notice />
                         }
                         .into_any()
                     }
@@ -166,16 +180,16 @@ fn Details(
     details: UserDetails,
     /// The newest details: what the page shows outside the form.
     current: Signal<UserDetails>,
-    /// Whether the viewer may edit.
+    /// Whether the viewer may manage this person.
     can_manage: bool,
     /// Whether the viewer manages users but this person holds as much as they do or more.
     above_me: bool,
-    /// Whether the viewer owns the company (and this is someone else).
-    i_am_owner: bool,
+    /// Whether the viewer owns the company.
+    i_own: bool,
     update: ServerAction<UpdateUser>,
     /// Whether the viewer may change this user's access per account.
     access_editable: bool,
-    /// Called after an access change, so the page reloads the user.
+    /// Called after a change made from this page, so it reloads the user.
     on_change: Callback<()>,
     /// The page's live stream, for its indicator.
     live: LiveUpdates,
@@ -185,25 +199,31 @@ fn Details(
     by: RwSignal<Option<String>>,
     /// Opens the form again on the newest details.
     on_reload: Callback<()>,
-    /// The roles and accounts the access panel offers.
+    /// The roles, teams and accounts the page's dialogs offer.
     choices: Resource<Option<crate::model::FilterChoices>>,
+    /// Where the page says what happened.
+    notice: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let error = Signal::derive(move || update.value().get().and_then(Result::err));
-    let transfer = ServerAction::<TransferOwnership>::new();
-    let transfer_error = Signal::derive(move || transfer.value().get().and_then(Result::err));
-    let can_transfer = i_am_owner && details.status == UserStatus::Active;
     let id = details.id.0.to_string();
-    let (edit, owner_to_be, transfer_id) = (details.clone(), details.name.clone(), id.clone());
+    let edit = details.clone();
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let user_id = details.id;
     let shown = move |field: fn(&UserDetails) -> String| move || current.with(field);
-    let status = move || current.with(|c| c.status);
     let last_seen = move || current.with(|c| (c.now, c.last_seen_at));
+    let created = move || current.with(|c| (c.now, c.created_at));
     view! {
-        <div class="page-head">
-            <h1>{shown(|c| c.name.clone())}</h1>
+        <div class="page-head person-head">
+            <div class="person-title">
+                <h1>{shown(|c| c.name.clone())}</h1>
+                <p class="person-sub">
+                    {move || { let status = current.with(|c| c.status); view! { <span class=format!("status status-{}", status.key())>{status.label()}</span> } }}
+                    <span class="muted">{shown(|c| c.email.clone())}</span>
+                </p>
+            </div>
             <LiveIndicator live />
+            <PersonActions current can_manage i_own on_change choices notice />
         </div>
         {above_me.then(|| view! {
             <p class="muted" role="note">
@@ -211,13 +231,13 @@ fn Details(
             </p>
         })}
         <dl class="details">
-            <dt>"Email"</dt><dd>{shown(|c| c.email.clone())}</dd>
             <dt>"Role"</dt><dd>{shown(|c| c.role.clone())}</dd>
-            <dt>"Status"</dt>
-            <dd><span class=move || format!("status status-{}", status().key())>{move || status().label()}</span></dd>
             <dt>"Last seen"</dt>
             <dd>{move || { let (now, at) = last_seen(); view! { <RelativeTime now at /> } }}</dd>
+            <dt>"Created"</dt>
+            <dd>{move || { let (now, at) = created(); view! { <RelativeTime now at=Some(at) /> } }}</dd>
         </dl>
+        <TeamsPanel current editable=can_manage on_change choices notice />
         <AccessPanel details=details.clone() rows=Signal::derive(move || current.with(|c| c.access.clone()))
             editable=access_editable on_change choices />
         {can_manage.then(move || view! {
@@ -245,17 +265,203 @@ fn Details(
         // created inside this page's Transition, broke the hydration of a directly loaded
         // page (clicks did nothing), and components::devices is shared with /profile.
         {move || (can_manage && hydrated.get()).then(|| view! { <crate::components::devices::UserDevices user=user_id /> })}
-        {can_transfer.then(move || view! {
-            <section class="panel" aria-labelledby="transfer-title">
-                <h2 id="transfer-title">"Transfer ownership"</h2>
-                <p class="muted">{format!("{owner_to_be} becomes the owner of the company and you become an Admin.")}</p>
-                <ActionForm action=transfer>
-                    <FormAlert error=transfer_error />
-                    <input type="hidden" name="to" value=transfer_id />
-                    <Field label="Your password" name="password" kind="password" autocomplete="current-password" error=transfer_error />
-                    <button type="submit" class="danger" disabled=move || transfer.pending().get()>"Transfer ownership"</button>
-                </ActionForm>
-            </section>
+    }
+}
+
+/// The person's actions, as their row's menu offers them: change role or team, deactivate or
+/// reactivate, resend the set-up email while they never signed in, delete; and for the owner,
+/// transfer ownership. What the owner rules forbid stays in view, disabled, with the reason.
+#[component]
+fn PersonActions(
+    current: Signal<UserDetails>,
+    /// Whether the viewer may manage this person.
+    can_manage: bool,
+    /// Whether the viewer owns the company.
+    i_own: bool,
+    on_change: Callback<()>,
+    choices: Resource<Option<crate::model::FilterChoices>>,
+    notice: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let me = use_me().id;
+    let navigate = use_navigate();
+    let pending = RwSignal::new(None::<(RowAction, UserRow)>);
+    let bulk = RwSignal::new(None::<BulkRequest>);
+    let transfer = RwSignal::new(false);
+    let resend = ServerAction::<ResendSetupEmail>::new();
+    Effect::new(move |_| match resend.value().get() {
+        Some(Ok(())) => notice.set(Some(format!(
+            "We emailed {} a new set-up link.",
+            current.with_untracked(|c| c.email.clone())
+        ))),
+        Some(Err(error)) => notice.set(Some(error.to_string())),
+        None => {}
+    });
+    let is_me = move || current.with(|c| c.id == me);
+    let owner_rule = move || current.with(|c| c.is_owner.then(|| owner_rule(&c.name, c.id == me)));
+    let open = move |action: RowAction| {
+        let row = current.with_untracked(|c| UserRow::from(c));
+        match action {
+            RowAction::ChangeRole | RowAction::ChangeTeam => bulk.set(Some(BulkRequest {
+                dialog: if action == RowAction::ChangeRole {
+                    BulkDialog::Role
+                } else {
+                    BulkDialog::Team
+                },
+                selection: Selection::of(vec![row.id]),
+                one: Some(row.name),
+                teams: row.teams,
+            })),
+            RowAction::TransferOwnership => transfer.set(true),
+            _ => pending.set(Some((action, row))),
+        }
+    };
+    // A button the owner rules may hold back: focusable, disabled, described by the rule.
+    let guarded = move |action: RowAction, text: &'static str, class: &'static str| {
+        view! {
+            <button type="button" class=class
+                aria-disabled=move || owner_rule().map(|_| "true")
+                aria-describedby=move || owner_rule().map(|_| "owner-rule")
+                on:click=move |_| if owner_rule().is_none() { open(action) }>
+                {text}
+            </button>
+        }
+    };
+    let on_row_done = Callback::new(move |action: RowAction| {
+        if action == RowAction::Delete {
+            navigate("/users", Default::default());
+        } else {
+            on_change.run(());
+        }
+    });
+    // The owner hands over from someone else's page (to them) or from their own (choosing).
+    let transfer_to = move || current.with(|c| (c.id != me).then(|| (c.id, c.name.clone())));
+    let may_transfer = move || i_own && current.with(|c| c.id == me || c.status == UserStatus::Active);
+    view! {
+        <div class="page-actions person-actions" role="group" aria-label="Actions">
+            {move || (can_manage && !is_me()).then(|| view! {
+                {guarded(RowAction::ChangeRole, "Change role", "secondary")}
+                <button type="button" class="secondary" on:click=move |_| open(RowAction::ChangeTeam)>"Change team"</button>
+                {move || if current.with(|c| c.status == UserStatus::Deactivated) {
+                    view! { <button type="button" class="secondary" on:click=move |_| open(RowAction::Reactivate)>"Reactivate"</button> }.into_any()
+                } else {
+                    guarded(RowAction::Deactivate, "Deactivate", "secondary").into_any()
+                }}
+                {move || current.with(|c| c.never_signed_in && c.status == UserStatus::Active).then(|| view! {
+                    <button type="button" class="secondary" disabled=move || resend.pending().get()
+                        on:click=move |_| { resend.dispatch(ResendSetupEmail { id: current.with_untracked(|c| c.id) }); }>
+                        "Resend set-up email"
+                    </button>
+                })}
+                {guarded(RowAction::Delete, "Delete", "secondary danger-text")}
+            })}
+            {move || may_transfer().then(|| view! {
+                <button type="button" class="secondary" on:click=move |_| open(RowAction::TransferOwnership)>
+                    {move || if is_me() { "Transfer ownership…" } else { "Transfer ownership" }}
+                </button>
+            })}
+        </div>
+        {move || owner_rule().map(|rule| view! { <p class="owner-rule" id="owner-rule" role="note">{rule}"."</p> })}
+        {move || transfer.get().then(|| view! {
+            <TransferDialog open=transfer to=transfer_to() on_close=Callback::new(move |()| transfer.set(false)) />
         })}
+        <RowDialogs pending notice on_done=on_row_done />
+        {move || choices.get().flatten().map(|choices| view! {
+            <BulkDialogs request=bulk choices on_done=Callback::new(move |_| on_change.run(())) />
+        })}
+    }
+}
+
+/// The person's teams, each with Remove, and Add to team.
+#[component]
+fn TeamsPanel(
+    current: Signal<UserDetails>,
+    /// Whether the viewer may change them.
+    editable: bool,
+    on_change: Callback<()>,
+    choices: Resource<Option<crate::model::FilterChoices>>,
+    notice: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let change = ServerAction::<ApplyBulk>::new();
+    Effect::new(move |_| match change.value().get() {
+        Some(Ok(outcome)) => {
+            if let Some(skip) = outcome.skipped.first() {
+                notice.set(Some(format!("Not changed: {}", skip.reason)));
+            }
+            on_change.run(());
+        }
+        Some(Err(error)) => notice.set(Some(error.to_string())),
+        None => {}
+    });
+    let run = move |kind: BulkKind, team: i64| {
+        change.dispatch(ApplyBulk {
+            selection: Selection::of(vec![current.with_untracked(|c| c.id)]),
+            action: BulkAction {
+                kind,
+                role: None,
+                teams: vec![TeamId(team)],
+            },
+        });
+    };
+    let adding = RwSignal::new(String::new());
+    let teams = move || current.with(|c| c.teams.clone());
+    let addable = move || {
+        let held = teams();
+        choices
+            .get()
+            .flatten()
+            .map(|c| {
+                c.teams
+                    .into_iter()
+                    .filter(|t| !held.iter().any(|h| h.id == t.id))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    view! {
+        <section class="panel" aria-labelledby="teams-title">
+            <h2 id="teams-title">"Teams"</h2>
+            {move || {
+                let teams = teams();
+                if teams.is_empty() {
+                    return view! { <p class="muted">"Not in any team."</p> }.into_any();
+                }
+                view! {
+                    <ul class="team-list">
+                        {teams.into_iter().map(|t| {
+                            let label = format!("Remove from {}", t.name);
+                            view! {
+                                <li>
+                                    <span>{t.name}</span>
+                                    {editable.then(|| view! {
+                                        <button type="button" class="link-button" aria-label=label
+                                            disabled=move || change.pending().get()
+                                            on:click=move |_| run(BulkKind::RemoveFromTeams, t.id)>"Remove"</button>
+                                    })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }
+                .into_any()
+            }}
+            {editable.then(|| view! {
+                <div class="inline-add">
+                    <label for="add-team" class="visually-hidden">"Team to add"</label>
+                    <select id="add-team" class="inline-select" prop:value=move || adding.get()
+                        on:change=move |e| adding.set(event_target_value(&e))>
+                        <option value="">"Choose a team…"</option>
+                        {move || addable().into_iter().map(|t| view! { <option value=t.id.to_string()>{t.name}</option> }).collect_view()}
+                    </select>
+                    <button type="button" class="secondary small"
+                        disabled=move || adding.get().is_empty() || change.pending().get()
+                        on:click=move |_| {
+                            if let Ok(team) = adding.get_untracked().parse() {
+                                adding.set(String::new());
+                                run(BulkKind::AddToTeams, team);
+                            }
+                        }>"Add to team"</button>
+                </div>
+            })}
+        </section>
     }
 }

@@ -13,7 +13,7 @@ use crate::{
     },
     model::{
         BulkOutcome, Choice, InvitationRow, InvitationStatus, Permission, Selection, UserListQuery, UserPage,
-        UserRow, UserSort, UserTab, PAGE_SIZES,
+        UserRow, UserSort, UserStatus, UserTab, PAGE_SIZES,
     },
 };
 use leptos::{ev, prelude::*};
@@ -188,7 +188,7 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
                         })}
                         {can_manage.then(|| view! {
                             <AddUser choices=choices.clone() on_added notice />
-                            <RowDialogs pending notice on_done=on_added />
+                            <RowDialogs pending notice on_done=Callback::new(move |_| on_added.run(())) />
                             <BulkDialogs request=bulk choices on_done=on_bulk_done />
                             <UndoToast last=last_change notice on_undone=on_added />
                         })}
@@ -549,7 +549,13 @@ fn Results(
 /// A column header that sorts by its column; a second click reverses the order. Its link is
 /// the URL's view with this sort, whatever the rows on screen answer.
 #[component]
-fn SortHeader(view: Memo<UserListQuery>, sort: UserSort, label: &'static str) -> impl IntoView {
+fn SortHeader(
+    view: Memo<UserListQuery>,
+    sort: UserSort,
+    label: &'static str,
+    /// The column's classes (its width, when it folds away).
+    class: &'static str,
+) -> impl IntoView {
     // Times read best newest first; text A to Z.
     let first_desc = matches!(sort, UserSort::LastSeen | UserSort::Created);
     let state = move || {
@@ -577,7 +583,7 @@ fn SortHeader(view: Memo<UserListQuery>, sort: UserSort, label: &'static str) ->
         (true, true) => " ↓",
     };
     view! {
-        <th scope="col" role="columnheader" aria-sort=aria_sort>
+        <th scope="col" role="columnheader" class=class aria-sort=aria_sort>
             <A href=href attr:class="sort">
                 {label}
                 <span aria-hidden="true">{arrow}</span>
@@ -599,22 +605,22 @@ fn UsersTable(
     act: Callback<(RowAction, UserRow)>,
 ) -> impl IntoView {
     view! {
-        <table class="data-table" role="table" aria-busy=move || busy.get().to_string()>
+        <table class="data-table fitted cards" role="table" aria-busy=move || busy.get().to_string()>
             <caption class="visually-hidden">"Users"</caption>
             <thead role="rowgroup">
                 <tr role="row">
                     {picker.map(|picker| view! {
                         <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows=picks busy /></th>
                     })}
-                    <SortHeader view sort=UserSort::Name label="Name" />
-                    <SortHeader view sort=UserSort::Email label="Email" />
-                    <th scope="col" role="columnheader">"Role"</th>
-                    <th scope="col" role="columnheader">"Team"</th>
-                    <SortHeader view sort=UserSort::Status label="Status" />
-                    <SortHeader view sort=UserSort::LastSeen label="Last seen" />
-                    <SortHeader view sort=UserSort::Created label="Created" />
+                    <SortHeader view sort=UserSort::Name label="Name" class="col-name" />
+                    <SortHeader view sort=UserSort::Email label="Email" class="col-email" />
+                    <th scope="col" role="columnheader" class="col-role">"Role"</th>
+                    <th scope="col" role="columnheader" class="col-team">"Team"</th>
+                    <SortHeader view sort=UserSort::Status label="Status" class="col-status" />
+                    <SortHeader view sort=UserSort::LastSeen label="Last seen" class="col-time fold-2" />
+                    <SortHeader view sort=UserSort::Created label="Created" class="col-time fold-1" />
                     {picker.map(|_| view! {
-                        <th scope="col" role="columnheader"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col" role="columnheader" class="col-actions"><span class="visually-hidden">"Actions"</span></th>
                     })}
                 </tr>
             </thead>
@@ -644,30 +650,24 @@ fn UserTableRow(
     });
     let actions = picker.map(|_| {
         let user = user.clone();
-        view! { <td role="cell" class="row-actions"><RowActions user act busy /></td> }
+        view! { <td role="cell" class="col-actions"><RowActions user act busy /></td> }
     });
-    let teams = if user.teams.is_empty() {
-        "—".to_string()
-    } else {
-        user.teams.join(", ")
-    };
     let (last_seen, created) = (user.last_seen_at, user.created_at);
+    let name_title = user.name.clone();
     view! {
         <tr role="row">
             {check}
-            <th scope="row" role="rowheader" data-label="Name">
-                <A href=format!("/users/{}", user.id) attr:class="row-link">{user.name}</A>
+            <th scope="row" role="rowheader" class="col-name">
+                <A href=format!("/users/{}", user.id) attr:class="row-link clip" attr:title=name_title>{user.name}</A>
             </th>
-            <td role="cell" data-label="Email">{user.email}</td>
-            <td role="cell" data-label="Role">{user.role}</td>
-            <td role="cell" data-label="Team">{teams}</td>
-            <td role="cell" data-label="Status">
-                <span class=format!("status status-{}", user.status.key())>{user.status.label()}</span>
-            </td>
-            <td role="cell" data-label="Last seen">
+            <td role="cell" class="col-email"><Clip text=user.email /></td>
+            <td role="cell" class="col-role col-meta"><Brief brief=user.role full=user.role_detail /></td>
+            <TeamsCell teams=user.teams />
+            <td role="cell" class="col-status col-meta"><StatusBadge status=user.status /></td>
+            <td role="cell" class="col-time fold-2">
                 {move || view! { <RelativeTime now=now.get() at=last_seen /> }}
             </td>
-            <td role="cell" data-label="Created">
+            <td role="cell" class="col-time fold-1">
                 {move || view! { <RelativeTime now=now.get() at=Some(created) /> }}
             </td>
             {actions}
@@ -689,22 +689,22 @@ fn InvitationsTable(
     act: Callback<(InvitationAction, InvitationRow)>,
 ) -> impl IntoView {
     view! {
-        <table class="data-table" role="table" aria-busy=move || busy.get().to_string()>
+        <table class="data-table fitted cards" role="table" aria-busy=move || busy.get().to_string()>
             <caption class="visually-hidden">"Invitations"</caption>
             <thead role="rowgroup">
                 <tr role="row">
                     {picker.map(|picker| view! {
                         <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows=picks busy /></th>
                     })}
-                    <th scope="col" role="columnheader">"Email"</th>
-                    <th scope="col" role="columnheader">"Role"</th>
-                    <th scope="col" role="columnheader">"Team"</th>
-                    <th scope="col" role="columnheader">"Invited by"</th>
-                    <th scope="col" role="columnheader">"Sent"</th>
-                    <th scope="col" role="columnheader">"Expires"</th>
-                    <th scope="col" role="columnheader">"Status"</th>
+                    <th scope="col" role="columnheader" class="col-email">"Email"</th>
+                    <th scope="col" role="columnheader" class="col-role">"Role"</th>
+                    <th scope="col" role="columnheader" class="col-team">"Team"</th>
+                    <th scope="col" role="columnheader" class="col-by fold-2">"Invited by"</th>
+                    <th scope="col" role="columnheader" class="col-time fold-1">"Sent"</th>
+                    <th scope="col" role="columnheader" class="col-time">"Expires"</th>
+                    <th scope="col" role="columnheader" class="col-status">"Status"</th>
                     {picker.map(|_| view! {
-                        <th scope="col" role="columnheader"><span class="visually-hidden">"Actions"</span></th>
+                        <th scope="col" role="columnheader" class="col-actions"><span class="visually-hidden">"Actions"</span></th>
                     })}
                 </tr>
             </thead>
@@ -733,13 +733,8 @@ fn InvitationTableRow(
     });
     let actions = picker.map(|_| {
         let invitation = i.clone();
-        view! { <td role="cell" class="row-actions"><InvitationActions invitation act busy /></td> }
+        view! { <td role="cell" class="col-actions"><InvitationActions invitation act busy /></td> }
     });
-    let teams = if i.teams.is_empty() {
-        "—".to_string()
-    } else {
-        i.teams.join(", ")
-    };
     let (sent, expires_at, accepted) = (i.sent_at, i.expires_at, i.status == InvitationStatus::Accepted);
     // An accepted invitation no longer expires.
     let expires = move || {
@@ -753,17 +748,59 @@ fn InvitationTableRow(
     view! {
         <tr role="row">
             {check}
-            <th scope="row" role="rowheader" data-label="Email">{i.email}</th>
-            <td role="cell" data-label="Role">{i.role}</td>
-            <td role="cell" data-label="Team">{teams}</td>
-            <td role="cell" data-label="Invited by">{i.invited_by}</td>
-            <td role="cell" data-label="Sent">{move || view! { <RelativeTime now=now.get() at=Some(sent) /> }}</td>
-            <td role="cell" data-label="Expires">{expires}</td>
-            <td role="cell" data-label="Status">
+            <th scope="row" role="rowheader" class="col-name"><Clip text=i.email /></th>
+            <td role="cell" class="col-role col-meta"><Clip text=i.role /></td>
+            <TeamsCell teams=i.teams />
+            <td role="cell" class="col-by fold-2"><Clip text=i.invited_by /></td>
+            <td role="cell" class="col-time fold-1">{move || view! { <RelativeTime now=now.get() at=Some(sent) /> }}</td>
+            <td role="cell" class="col-time col-meta"><span class="narrow-only">"Expires "</span>{expires}</td>
+            <td role="cell" class="col-status col-meta">
                 <span class=format!("status status-{}", i.status.key())>{i.status.label()}</span>
             </td>
             {actions}
         </tr>
     }
     .into_any()
+}
+
+/// A cell's text in a few words (cut to the column), with the full text on hover and for
+/// screen readers when the few words leave something out.
+#[component]
+fn Brief(
+    /// What the cell shows.
+    brief: String,
+    /// Everything, when `brief` is a summary of it.
+    full: String,
+) -> impl IntoView {
+    let more = (full != brief).then(|| view! { <span class="visually-hidden">{format!(": {full}")}</span> });
+    view! {
+        <span class="clip" title=full>{brief}{more}</span>
+    }
+}
+
+/// Text cut to its column, whole on hover.
+#[component]
+fn Clip(text: String) -> impl IntoView {
+    let title = text.clone();
+    view! { <span class="clip" title=title>{text}</span> }
+}
+
+/// The Team column: the teams' names, or a dash (left out of a phone's card).
+#[component]
+fn TeamsCell(teams: Vec<String>) -> impl IntoView {
+    let none = teams.is_empty();
+    let text = if none { "—".to_string() } else { teams.join(", ") };
+    view! {
+        <td role="cell" class="col-team col-meta" class:no-team=none>
+            <Clip text=text />
+        </td>
+    }
+}
+
+/// A user's status as a dot and a word, the full wording on hover.
+#[component]
+fn StatusBadge(status: UserStatus) -> impl IntoView {
+    view! {
+        <span class=format!("status status-{}", status.key()) title=status.label()>{status.short_label()}</span>
+    }
 }

@@ -148,6 +148,19 @@ pub fn summary<'a>(assignments: impl IntoIterator<Item = (bool, &'a str, &'a str
     }
 }
 
+/// A user's roles in a few words, for a table cell: the role alone on the root account,
+/// "Role · Account" for one sub-account, else the first role and how many accounts ("Admin
+/// · 3 accounts"). Takes what [`summary`] takes.
+pub fn brief<'a>(assignments: impl IntoIterator<Item = (bool, &'a str, &'a str)>) -> String {
+    let assignments: Vec<_> = assignments.into_iter().collect();
+    match assignments.as_slice() {
+        [] => String::new(),
+        [(true, _, role)] => role.to_string(),
+        [(false, account, role)] => format!("{role} · {account}"),
+        [(_, _, role), ..] => format!("{role} · {} accounts", assignments.len()),
+    }
+}
+
 /// Gives `user` the role `role` on each of `accounts` (replacing the role they had there).
 #[tracing::instrument(skip(db, can, by), err(Debug))]
 pub async fn grant(
@@ -351,5 +364,20 @@ mod tests {
             "Member (Acme), Admin (Acme › Sales)"
         );
         assert_eq!(summary([]), "");
+    }
+
+    #[test]
+    fn the_brief_fits_a_table_cell_and_counts_accounts_beyond_one() {
+        assert_eq!(brief([(true, "Acme", "Admin")]), "Admin");
+        assert_eq!(brief([(false, "Acme Europe", "Member")]), "Member · Acme Europe");
+        assert_eq!(
+            brief([
+                (true, "Acme", "Member"),
+                (false, "Sales", "Admin"),
+                (false, "Ops", "Admin")
+            ]),
+            "Member · 3 accounts"
+        );
+        assert_eq!(brief([]), "");
     }
 }

@@ -550,6 +550,64 @@ pub async fn reactivate(
     Ok(())
 }
 
+/// Emails a set-up link again to someone who never set a password nor signed in (the first
+/// email was lost, or its link expired). Their earlier set-up links stop working.
+#[tracing::instrument(skip_all, err(Debug))]
+pub async fn resend_setup(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    by: &By,
+    user: UserId,
+    mailing: Mailing<'_>,
+) -> Result<(), AppError> {
+    let company = can.company();
+    let now = now_ms();
+    let mut tx = super::begin_write(db).await?;
+    let owner = lock_company(&mut tx, company).await?;
+    let target = current(&mut tx, company, can.scope(), user).await?;
+    below(&mut tx, can, owner, user, Rank::Above).await?;
+    let never_signed_in: bool = sqlx::query_scalar::<_, i64>(
+        "SELECT CASE WHEN password_hash IS NULL AND last_seen_at IS NULL THEN 1 ELSE 0 END FROM users WHERE id = $1",
+    )
+    .bind(user.0)
+    .fetch_one(&mut *tx)
+    .await?
+        == 1;
+    if target.status != UserStatus::Active.key() || !never_signed_in {
+        return Err(AppError::Conflict(format!(
+            "{} has already set up their account: they can reset their password from the sign-in page.",
+            target.name
+        )));
+    }
+    quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
+    tokens::discard_unused(&mut tx, user, TokenPurpose::Setup).await?;
+    send_setup_link(
+        &mut tx,
+        company,
+        user,
+        &target.email,
+        &by.name,
+        mailing.public_url,
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        by,
+        AuditAction::UserSetupLinkResent,
+        Target {
+            id: Some(user),
+            label: &target.email,
+        },
+        None,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn set_status(
     tx: &mut Transaction<'_, Any>,
     user: UserId,

@@ -84,6 +84,7 @@ struct Row {
     status: String,
     last_seen_at: Option<i64>,
     created_at: i64,
+    is_owner: i64,
 }
 
 impl Row {
@@ -198,7 +199,10 @@ pub async fn page(
 
     let mut args = Vec::new();
     let mut sql = format!(
-        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at FROM users u WHERE {}",
+        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at,
+                CASE WHEN u.id = (SELECT c.owner_id FROM companies c WHERE c.id = u.company_id) THEN 1 ELSE 0 END
+                  AS is_owner
+         FROM users u WHERE {}",
         view_filter(can.company(), can.scope(), query, &mut args)
     );
     let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
@@ -226,15 +230,20 @@ pub async fn page(
     let mut teams = teams_of(db, &ids).await?;
     let users = rows
         .into_iter()
-        .map(|r| UserRow {
-            id: UserId(r.id),
-            role: roles.remove(&r.id).unwrap_or_default(),
-            teams: teams.remove(&r.id).unwrap_or_default(),
-            status: UserStatus::from_key(&r.status).unwrap_or(UserStatus::Deactivated),
-            name: r.name,
-            email: r.email,
-            last_seen_at: r.last_seen_at,
-            created_at: r.created_at,
+        .map(|r| {
+            let (role, role_detail) = roles.remove(&r.id).unwrap_or_default();
+            UserRow {
+                id: UserId(r.id),
+                role,
+                role_detail,
+                is_owner: r.is_owner == 1,
+                teams: teams.remove(&r.id).unwrap_or_default(),
+                status: UserStatus::from_key(&r.status).unwrap_or(UserStatus::Deactivated),
+                name: r.name,
+                email: r.email,
+                last_seen_at: r.last_seen_at,
+                created_at: r.created_at,
+            }
         })
         .collect();
     Ok(Paged {
@@ -472,9 +481,10 @@ pub async fn account_choices(db: &Db, company: CompanyId, scope: &Scope) -> Resu
         .collect())
 }
 
-/// Each user's roles for the table, in one line ([`super::assignments::summary`]); accounts
-/// are named without their path to keep the column short.
-async fn roles_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Error> {
+/// Each user's roles for the table: in a few words, and in full
+/// ([`super::assignments::brief`], [`super::assignments::summary`]); accounts are named
+/// without their path to keep the column short.
+async fn roles_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -498,9 +508,14 @@ async fn roles_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, String>, sqlx::Er
     Ok(held
         .into_iter()
         .map(|(user, rows)| {
-            let line =
-                super::assignments::summary(rows.iter().map(|(root, a, r)| (*root, a.as_str(), r.as_str())));
-            (user, line)
+            let held = || rows.iter().map(|(root, a, r)| (*root, a.as_str(), r.as_str()));
+            (
+                user,
+                (
+                    super::assignments::brief(held()),
+                    super::assignments::summary(held()),
+                ),
+            )
         })
         .collect())
 }
@@ -545,10 +560,12 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
         last_seen_at: Option<i64>,
         created_at: i64,
         is_owner: i64,
+        never_signed_in: i64,
     }
     let row: Row = sqlx::query_as(&format!(
         "SELECT u.name, u.email, u.phone, u.job_title, u.status, u.version, u.last_seen_at, u.created_at,
-                CASE WHEN c.owner_id = u.id THEN 1 ELSE 0 END AS is_owner
+                CASE WHEN c.owner_id = u.id THEN 1 ELSE 0 END AS is_owner,
+                CASE WHEN u.password_hash IS NULL AND u.last_seen_at IS NULL THEN 1 ELSE 0 END AS never_signed_in
          FROM users u JOIN companies c ON c.id = u.company_id
          WHERE u.id = $1 AND u.company_id = $2{}",
         can.scope().users_inside("u.id")
@@ -559,6 +576,16 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
     .await?
     .ok_or_else(|| AppError::NotFound("That user".into()))?;
     let (access, role) = super::assignments::of_user(db, can.company(), user).await?;
+    let teams = sqlx::query_as::<_, (i64, String)>(
+        "SELECT t.id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
+         WHERE tm.user_id = $1 ORDER BY t.name",
+    )
+    .bind(user.0)
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|(id, name)| Choice { id, name })
+    .collect();
     let below_viewer = {
         let mut tx = db.begin().await?;
         let owner = super::companies::owner_of(&mut tx, can.company()).await?;
@@ -572,6 +599,8 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
         id: user,
         status: UserStatus::from_key(&row.status).unwrap_or(UserStatus::Deactivated),
         is_owner: row.is_owner == 1,
+        never_signed_in: row.never_signed_in == 1,
+        teams,
         name: row.name,
         email: row.email,
         phone: row.phone,

@@ -207,7 +207,7 @@ fn DetailsSection(profile: Profile, notice: RwSignal<Option<String>>) -> impl In
         .collect();
     let zones = std::iter::once((
         TIME_ZONE_AUTOMATIC.to_string(),
-        "Automatic (this browser's time zone)".to_string(),
+        "Automatic (this browser's zone)".to_string(),
     ))
     .chain(TIME_ZONES.iter().map(|z| (z.to_string(), zone_name(z))))
     .collect();

@@ -128,3 +128,11 @@ export async function rowAction(page: Page, name: string, item: string): Promise
   await page.getByRole("button", { name: `Actions for ${name}` }).click();
   await page.getByRole("menuitem", { name: item }).click();
 }
+
+/** On a phone, sorting and filters fold under "Filters": opens them when they are folded. */
+export async function showFilters(page: Page): Promise<void> {
+  const toggle = page.getByRole("button", { name: /^Filters/ });
+  if ((await toggle.isVisible()) && (await toggle.getAttribute("aria-expanded")) === "false") {
+    await toggle.click();
+  }
+}

@@ -58,7 +58,7 @@ test("an admin edits a user, deactivates them while they are signed in elsewhere
   await expect(page.getByText("No users match this search and these filters.")).toBeVisible();
 });
 
-test("the owner's role can't be changed, and ownership is transferred with the owner's password", async ({
+test("the owner's row says up front that role, status and deletion wait for a transfer, and ownership is transferred with the owner's password", async ({
   page,
   browser,
 }, info) => {
@@ -69,20 +69,40 @@ test("the owner's role can't be changed, and ownership is transferred with the o
   await addUser(page, heir, heirEmail);
   (await acceptLink(browser, heirEmail)).close();
 
-  await rowAction(page, owner, "Change role");
+  await page.getByRole("button", { name: `Actions for ${owner}` }).click();
+  for (const item of ["Change role", "Deactivate", "Delete"]) {
+    const entry = page.getByRole("menuitem", { name: item, exact: true });
+    await expect(entry).toBeDisabled();
+    await expect(entry).toHaveAccessibleDescription("You are the owner — transfer ownership first");
+  }
+  await expect(page.getByRole("menuitem", { name: "Change team" })).toBeEnabled();
+  await expect(page.getByRole("menuitem", { name: "Transfer ownership…" })).toBeVisible();
+  await screenshot(page, info, "owner-rule");
+  // A disabled item does nothing: the menu stays open until Escape.
+  await page.getByRole("menuitem", { name: "Deactivate" }).dispatchEvent("click");
+  await expect(page.getByRole("dialog", { name: "Deactivate user" })).toBeHidden();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("menu")).toBeHidden();
+
+  // A bulk change still names the owner as left out.
+  await page.getByRole("checkbox", { name: `Select ${owner}` }).click();
+  await page.getByRole("region", { name: "Selected users" }).getByRole("button", { name: "Change role" }).click();
   const dialog = page.getByRole("dialog", { name: "Change role" });
   await dialog.getByLabel("Role", { exact: true }).selectOption({ label: "Admin" });
   await expect(dialog.getByRole("status")).toContainText(`${owner} is the owner (Transfer ownership`);
   await expect(dialog.getByRole("button", { name: "Confirm" })).toBeDisabled();
-  await screenshot(page, info, "owner-rule");
   await dialog.getByRole("button", { name: "Cancel" }).click();
 
   await rowAction(page, heir, "Edit");
-  await page.getByLabel("Your password").fill("Tangerine-Glacier-42-Otter");
   await page.getByRole("button", { name: "Transfer ownership" }).click();
+  const transfer = page.getByRole("dialog", { name: "Transfer ownership" });
+  await expect(transfer).toContainText(`${heir} becomes the owner of the company.`);
+  await transfer.getByLabel("Your password").fill("Tangerine-Glacier-42-Otter");
+  await transfer.getByRole("button", { name: "Transfer ownership" }).click();
   // The page reloads with the new roles: the heir is the owner, so no transfer is offered.
   await expect(page.getByRole("term").filter({ hasText: "Role" }).locator("+ dd")).toHaveText("Owner");
   await expect(page.getByRole("button", { name: "Transfer ownership" })).toHaveCount(0);
+  await expect(page.getByRole("note").filter({ hasText: "is the owner — transfer ownership first" })).toBeVisible();
   await page.goto("/users");
   await expect(page.getByRole("row", { name: new RegExp(heir) })).toContainText("Owner");
   await expect(page.getByRole("row", { name: new RegExp(owner) })).toContainText("Admin");

@@ -4,6 +4,7 @@ import {
   hydrated,
   isPhone,
   rowAction,
+  showFilters,
   signIn,
   signInAsDemoOwner,
   signUp,
@@ -38,6 +39,7 @@ async function settled(page: Page): Promise<void> {
 /** Sorts by email: the column header on a desktop, the "Sort by" list on a phone. */
 async function sortByEmail(page: Page, info: TestInfo): Promise<void> {
   if (isPhone(info)) {
+    await showFilters(page);
     await page.getByRole("combobox", { name: "Sort by" }).selectOption({ label: "Email, A to Z" });
   } else {
     await page.getByRole("columnheader", { name: "Email" }).getByRole("link").click();

@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { hydrated, isPhone, screenshot, signInAsDemoOwner } from "./helpers";
+import { hydrated, isPhone, screenshot, showFilters, signInAsDemoOwner } from "./helpers";
 
 /** The names in the table's rows, in order. */
 async function names(page: Page): Promise<string[]> {
@@ -9,6 +9,7 @@ async function names(page: Page): Promise<string[]> {
 /** Sorts by clicking the column header on a wide screen, or with "Sort by" on a phone. */
 async function sortBy(page: Page, phone: boolean, choice: string): Promise<void> {
   if (phone) {
+    await showFilters(page);
     await page.getByLabel("Sort by").selectOption({ label: choice });
     return;
   }
@@ -63,6 +64,7 @@ test("searching and filtering narrow the table, and a copied link reproduces the
 
   await page.getByRole("searchbox", { name: "Search users" }).fill("");
   await expect(page).not.toHaveURL(/q=/);
+  await showFilters(page);
   await page.getByLabel("Team", { exact: true }).selectOption({ label: "Sales" });
   await expect(page).toHaveURL(/team=\d+/);
   await page.getByLabel("Role", { exact: true }).selectOption({ label: "Team lead" });

@@ -93,6 +93,8 @@ pub fn MenuButton(
         let first = match e.key().as_str() {
             "ArrowDown" | "Enter" | " " => 0,
             "ArrowUp" => -1,
+            // Opened by a click, the menu has no focus inside it yet.
+            "Escape" => return open.set(false),
             _ => return,
         };
         e.prevent_default();

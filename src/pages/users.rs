@@ -298,6 +298,15 @@ fn Toolbar(
         );
         pending.set_value(handle.ok());
     };
+    // On a phone, sorting and filters fold under "Filters" so the rows start higher.
+    let filters_open = RwSignal::new(false);
+    let active = move || {
+        let v = view.get();
+        [v.role.is_some(), v.team.is_some(), v.account.is_some()]
+            .into_iter()
+            .filter(|on| *on)
+            .count()
+    };
     view! {
         <div class="toolbar">
             <input
@@ -309,6 +318,13 @@ fn Toolbar(
                 prop:value=move || view.get().search
                 on:input=on_search
             />
+            <button type="button" class="secondary filters-toggle" aria-controls="user-filters"
+                aria-expanded=move || filters_open.get().to_string()
+                on:click=move |_| filters_open.update(|o| *o = !*o)>
+                "Filters"
+                {move || match active() { 0 => String::new(), n => format!(" ({n})") }}
+            </button>
+            <div id="user-filters" class="filters" class:open=move || filters_open.get()>
             // Invitations are listed newest first.
             <Show when=move || view.get().tab != UserTab::Invited>
                 <SortSelect view go />
@@ -333,6 +349,7 @@ fn Toolbar(
                     })
                 })}
             </Suspense>
+            </div>
         </div>
     }
 }

@@ -636,3 +636,124 @@ async fn someone_still_joining_is_not_deactivated_so_reactivating_cannot_skip_co
         1
     );
 }
+
+#[tokio::test]
+async fn resending_the_setup_email_sends_a_new_link_ends_the_old_one_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana, "member").await;
+    let first = app.emailed_token(&ana, "welcome").await;
+    let id = app.user_id(&ana).await.to_string();
+    let r = app
+        .call("users/resend_setup", &[("id", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let second = app.emailed_token(&ana, "welcome").await;
+    assert_ne!(first, second);
+    let old = app
+        .call(
+            "welcome/finish",
+            &[("token", &first), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(old.status, StatusCode::GONE, "the earlier link ends");
+    let new = app
+        .call(
+            "welcome/finish",
+            &[("token", &second), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(new.status, StatusCode::OK, "{}", new.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.setup_link_resent'")
+            .await,
+        1
+    );
+    // Once they have set up their account, there is nothing to resend.
+    let again = app
+        .call("users/resend_setup", &[("id", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 3);
+}
+
+#[tokio::test]
+async fn only_an_admin_above_them_in_the_same_company_can_resend_a_setup_email() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana, "member").await;
+    let id = app.user_id(&ana).await.to_string();
+    let member = email("member");
+    app.add_user(&c.owner_email, "Milton", &member, "member").await;
+    let as_member = app.session_of(&member).await;
+    let other = app.company("Initrode").await;
+    let before = app.count("SELECT COUNT(*) FROM outbox").await;
+
+    let r = app
+        .call("users/resend_setup", &[("id", &id)], Some(&as_member))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = app
+        .call("users/resend_setup", &[("id", &id)], Some(&other.owner))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "another company's user is not found: {}",
+        r.body
+    );
+    let r = app.call("users/resend_setup", &[("id", &id)], None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    // An admin can't resend to someone who holds as much as they do (another admin).
+    let admin = email("admin");
+    app.add_user(&c.owner_email, "Bill", &admin, "admin").await;
+    let peer = email("peer");
+    add(&app, &c, "Peer", &peer, "admin").await;
+    let peer_id = app.user_id(&peer).await.to_string();
+    let as_admin = app.session_of(&admin).await;
+    let r = app
+        .call("users/resend_setup", &[("id", &peer_id)], Some(&as_admin))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    // Of the above, only the peer's own add sent an email.
+    assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, before + 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.setup_link_resent'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_users_page_lists_their_teams_and_says_whether_they_ever_signed_in() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana, "member").await;
+    let id = app.user_id(&ana).await;
+    app.sql(&format!(
+        "INSERT INTO teams (company_id, name, created_at) SELECT company_id, 'Sales', 0 FROM users WHERE id = {id}"
+    ))
+    .await;
+    app.sql(&format!(
+        "INSERT INTO team_members (team_id, user_id) SELECT id, {id} FROM teams WHERE name = 'Sales'"
+    ))
+    .await;
+    let details = app
+        .call("users/get", &[("id", &id.to_string())], Some(&c.owner))
+        .await
+        .json();
+    assert_eq!(details["teams"][0]["name"], "Sales");
+    assert_eq!(details["never_signed_in"], true);
+    let owner = app.user_id(&c.owner_email).await;
+    let me = app
+        .call("users/get", &[("id", &owner.to_string())], Some(&c.owner))
+        .await
+        .json();
+    assert_eq!(me["never_signed_in"], false);
+    assert_eq!(me["is_owner"], true);
+}

@@ -39,6 +39,7 @@ const PUBLIC: &[&str] = &[
 const SELF_SERVICE: &[&str] = &[
     "profile/get",
     "profile/save_details",
+    "profile/save_theme",
     "profile/change_email",
     "profile/change_password",
     "profile/save_notifications",
@@ -126,6 +127,11 @@ const PROTECTED: &[Protected] = &[
     },
     Protected {
         endpoint: "users/reactivate",
+        needs: Some(Permission::ManageUsers),
+        args: |f| vec![("id", f.a_member_id.to_string())],
+    },
+    Protected {
+        endpoint: "users/resend_setup",
         needs: Some(Permission::ManageUsers),
         args: |f| vec![("id", f.a_member_id.to_string())],
     },
@@ -537,6 +543,7 @@ fn self_service_args() -> Vec<(&'static str, &'static str)> {
         ("session", "1"),
         ("prefs[desktop]", "false"),
         ("module", "module.payments"),
+        ("theme", "dark"),
     ]
 }
 
@@ -826,6 +833,7 @@ const ON_A_USER: &[OnAUser] = &[
     ("users/set_teams", |_, t| vec![("id", t.to_string())]),
     ("users/deactivate", |_, t| vec![("id", t.to_string())]),
     ("users/reactivate", |_, t| vec![("id", t.to_string())]),
+    ("users/resend_setup", |_, t| vec![("id", t.to_string())]),
     ("users/delete", |_, t| {
         vec![("id", t.to_string()), ("confirm_email", "whoever".into())]
     }),

@@ -284,3 +284,66 @@ async fn links_sent_before_a_deactivation_do_not_come_back_with_the_reactivation
         .await;
     assert_eq!(back.status, StatusCode::OK, "{}", back.body);
 }
+
+/// The text of the last `kind` email to `to`.
+async fn last_email(app: &TestApp, to: &str, kind: &str) -> Option<String> {
+    sqlx::query_scalar(
+        "SELECT text_body FROM outbox WHERE to_email = $1 AND kind = $2 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(to)
+    .bind(kind)
+    .fetch_optional(&app.state.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_password_changed_by_reset_link_or_from_the_profile_is_told_to_its_owner_with_a_link_to_their_devices(
+) {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let milton = email("milton");
+    app.add_user(&c.owner_email, "Milton Waddams", &milton, "member")
+        .await;
+    request(&app, &milton).await;
+    let token = app.emailed_token(&milton, "reset").await;
+    assert_eq!(
+        last_email(&app, &milton, "password_changed").await,
+        None,
+        "nothing changed yet"
+    );
+    assert_eq!(finish(&app, &token, NEW_PASSWORD).await.status, StatusCode::OK);
+    let notice = last_email(&app, &milton, "password_changed")
+        .await
+        .expect("a notice");
+    assert!(
+        notice.contains("was changed with a password reset link"),
+        "{notice}"
+    );
+    assert!(notice.contains("/profile#devices"), "{notice}");
+    assert!(notice.contains("UTC"), "the time names its zone: {notice}");
+
+    // From the profile, too; a wrong current password changes nothing and tells no one.
+    let session = app.sign_in(&milton, NEW_PASSWORD).await.session_cookie().unwrap();
+    let change = |current: &'static str| {
+        let session = session.clone();
+        let app = &app;
+        async move {
+            app.call(
+                "profile/change_password",
+                &[("current_password", current), ("new_password", PASSWORD)],
+                Some(&session),
+            )
+            .await
+        }
+    };
+    assert_ne!(change("not-my-password").await.status, StatusCode::OK);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'password_changed'")
+            .await,
+        1
+    );
+    assert_eq!(change(NEW_PASSWORD).await.status, StatusCode::OK);
+    let notice = last_email(&app, &milton, "password_changed").await.unwrap();
+    assert!(notice.contains("was changed from the profile page"), "{notice}");
+}

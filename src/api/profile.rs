@@ -155,8 +155,16 @@ pub async fn change_password(
             // A new password comes with a new session token for this device.
             let session = token::generate();
             let rotate = (user.session_id, token::hash(&session));
-            let ended =
-                db::profile::change_password(&state.db, &by, &hash, keep, (rotate.0, &rotate.1)).await?;
+            let ended = db::profile::change_password(
+                &state.db,
+                &by,
+                &hash,
+                keep,
+                (rotate.0, &rotate.1),
+                &state.config.public_url,
+            )
+            .await?;
+            state.mailer.wake();
             auth::set_cookie(&auth::session_cookie(&state.config, &session));
             Ok(ended)
         }

@@ -249,6 +249,46 @@ pub fn email_change_notice(n: &EmailChangeNotice<'_>) -> Message {
     )
 }
 
+/// How a password was changed, for [`password_changed`].
+pub enum PasswordChange {
+    /// From the profile, with the current password.
+    Profile,
+    /// With a reset link sent by email.
+    ResetLink,
+}
+
+/// To the person whose password just changed: if it was not them, they hear of it at once and
+/// are shown where to see their devices.
+pub fn password_changed(
+    name: &str,
+    email: &str,
+    when: &str,
+    how: PasswordChange,
+    public_url: &str,
+) -> Message {
+    let how = match how {
+        PasswordChange::Profile => "from the profile page",
+        PasswordChange::ResetLink => "with a password reset link",
+    };
+    let base = public_url.trim_end_matches('/');
+    with_link(
+        "Your Roster password was changed".to_string(),
+        &[
+            format!(
+                "{}, the password for {email} was changed {how} on {when}.",
+                quoted(name)
+            ),
+            "If that was you, there is nothing to do.".to_string(),
+            format!(
+                "If it was not, reset your password at once at {base}/reset, sign out the devices you don't recognise, and tell an admin of your company."
+            ),
+        ],
+        "See your signed-in devices",
+        &format!("{base}/profile#devices"),
+        "",
+    )
+}
+
 /// To an inviter who wants to know: the person they invited has joined.
 pub fn invitee_joined(company: &str, name: &str, email: &str) -> Message {
     let company = quoted(company);

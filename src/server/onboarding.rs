@@ -87,7 +87,8 @@ pub async fn finish_reset(
     let new_password = NewPassword::parse(new_password)?;
     password::check_strength(&new_password, &[&link.email, &link.company_name])?;
     let hash = password::hash(&new_password).await?;
-    let reset = db::reset::use_link(&state.db, secret, &hash, ip, now).await?;
+    let reset = db::reset::use_link(&state.db, secret, &hash, (ip, &state.config.public_url), now).await?;
+    state.mailer.wake();
     // A locked-out owner of the address may sign in again at once, from wherever they failed.
     db::throttle::clear_account(&state.db, &reset.email).await?;
     state

@@ -21,7 +21,8 @@ use crate::{
     },
     server::{
         access::{perm, Can},
-        mail, token,
+        mail::{self, PasswordChange},
+        token,
     },
 };
 use serde_json::json;
@@ -521,6 +522,7 @@ pub async fn change_password(
     hash: &str,
     keep: Option<SessionId>,
     (current, new_token_hash): (SessionId, &str),
+    public_url: &str,
 ) -> Result<u64, AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
@@ -557,6 +559,9 @@ pub async fn change_password(
         now,
     )
     .await?;
+    let when = mail::exact_for(now, &me.time_zone);
+    let notice = mail::password_changed(&me.name, &me.email, &when, PasswordChange::Profile, public_url);
+    outbox::queue(&mut tx, by.company, "password_changed", &me.email, &notice, now).await?;
     tx.commit().await?;
     Ok(ended)
 }

@@ -11,7 +11,7 @@ use super::{
 use crate::{
     error::AppError,
     model::{AuditAction, CompanyId, Email, ResetLink, UserId, RESET_VALID_MINUTES},
-    server::mail,
+    server::mail::{self, PasswordChange},
 };
 
 const RESET_VALID_MS: i64 = RESET_VALID_MINUTES * 60_000;
@@ -92,7 +92,7 @@ pub async fn use_link(
     db: &Db,
     secret: &str,
     password_hash: &str,
-    ip: &str,
+    (ip, public_url): (&str, &str),
     now: i64,
 ) -> Result<Reset, AppError> {
     let mut tx = super::begin_write(db).await?;
@@ -101,9 +101,9 @@ pub async fn use_link(
         .ok_or(AppError::LinkExpired)?
         .user
         .0;
-    let (company, name, email): (i64, String, String) = sqlx::query_as(
+    let (company, name, email, zone): (i64, String, String, String) = sqlx::query_as(
         "UPDATE users SET password_hash = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2
-         WHERE id = $3 RETURNING company_id, name, email",
+         WHERE id = $3 RETURNING company_id, name, email, time_zone",
     )
     .bind(password_hash)
     .bind(now)
@@ -134,6 +134,9 @@ pub async fn use_link(
         now,
     )
     .await?;
+    let when = mail::exact_for(now, &zone);
+    let notice = mail::password_changed(&by.name, &email, &when, PasswordChange::ResetLink, public_url);
+    outbox::queue(&mut tx, by.company, "password_changed", &email, &notice, now).await?;
     tx.commit().await?;
     Ok(Reset {
         user: UserId(user),

@@ -639,7 +639,7 @@ async fn someone_still_joining_is_not_deactivated_so_reactivating_cannot_skip_co
 
 #[tokio::test]
 async fn resending_the_setup_email_sends_a_new_link_ends_the_old_one_and_is_audited() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(&[("ROSTER_RESEND_MINUTES", "0")]).await;
     let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana, "member").await;
@@ -756,4 +756,92 @@ async fn a_users_page_lists_their_teams_and_says_whether_they_ever_signed_in() {
         .json();
     assert_eq!(me["never_signed_in"], false);
     assert_eq!(me["is_owner"], true);
+}
+
+#[tokio::test]
+async fn a_setup_email_is_not_sent_again_within_the_pause_so_no_inbox_can_be_flooded() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana, "member").await;
+    let id = app.user_id(&ana).await.to_string();
+    let r = app
+        .call("users/resend_setup", &[("id", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("in 60 minutes"), "{}", r.body);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM outbox WHERE to_email = '{ana}'"))
+            .await,
+        1,
+        "only the first email"
+    );
+    // Once the pause is over, it can be sent again.
+    app.sql("UPDATE account_tokens SET created_at = created_at - 3600000")
+        .await;
+    let r = app
+        .call("users/resend_setup", &[("id", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn resending_ends_an_earlier_reactivation_link_too() {
+    let app = TestApp::spawn_with(&[("ROSTER_RESEND_MINUTES", "0")]).await;
+    let c = app.company("Initech").await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana, "member").await;
+    let id = app.user_id(&ana).await.to_string();
+    for step in ["users/deactivate", "users/reactivate"] {
+        let r = app.call(step, &[("id", &id)], Some(&c.owner)).await;
+        assert_eq!(r.status, StatusCode::OK, "{step}: {}", r.body);
+    }
+    let reactivation = app.emailed_token(&ana, "welcome").await;
+    let r = app
+        .call("users/resend_setup", &[("id", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let old = app
+        .call(
+            "welcome/finish",
+            &[("token", &reactivation), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(
+        old.status,
+        StatusCode::GONE,
+        "the reactivation link ends with the resend"
+    );
+}
+
+#[tokio::test]
+async fn a_password_replaced_through_a_reactivation_link_is_told_to_its_owner() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let milton = email("milton");
+    let id = app
+        .add_user(&c.owner_email, "Milton", &milton, "member")
+        .await
+        .to_string();
+    for step in ["users/deactivate", "users/reactivate"] {
+        let r = app.call(step, &[("id", &id)], Some(&c.owner)).await;
+        assert_eq!(r.status, StatusCode::OK, "{step}: {}", r.body);
+    }
+    let token = app.emailed_token(&milton, "welcome").await;
+    let r = app
+        .call(
+            "welcome/finish",
+            &[("token", &token), ("password", "Marmalade-Harbour-77-Lynx")],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let notice: String =
+        sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1 AND kind = 'password_changed'")
+            .bind(&milton)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert!(notice.contains("when your account was reactivated"), "{notice}");
 }

@@ -46,7 +46,8 @@ pub async fn finish_welcome(token: String, password: String) -> Result<(), AppEr
                 pw::check_strength(&new_password, &[&link.email, &link.name, &link.company_name])?;
                 Some(pw::hash(&new_password).await?)
             };
-            let user = db::lifecycle::use_link(&state.db, &token, hash).await?;
+            let user = db::lifecycle::use_link(&state.db, &token, hash, &state.config.public_url).await?;
+            state.mailer.wake();
             signin::sign_in_by_link(&state, user).await
         }
         .await,

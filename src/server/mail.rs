@@ -255,6 +255,8 @@ pub enum PasswordChange {
     Profile,
     /// With a reset link sent by email.
     ResetLink,
+    /// With the link an admin's reactivation sent.
+    WelcomeLink,
 }
 
 /// To the person whose password just changed: if it was not them, they hear of it at once and
@@ -269,6 +271,7 @@ pub fn password_changed(
     let how = match how {
         PasswordChange::Profile => "from the profile page",
         PasswordChange::ResetLink => "with a password reset link",
+        PasswordChange::WelcomeLink => "with the link sent when your account was reactivated",
     };
     let base = public_url.trim_end_matches('/');
     with_link(

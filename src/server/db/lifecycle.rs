@@ -573,14 +573,41 @@ pub async fn resend_setup(
     .fetch_one(&mut *tx)
     .await?
         == 1;
-    if target.status != UserStatus::Active.key() || !never_signed_in {
+    if target.status != UserStatus::Active.key() {
+        return Err(AppError::Conflict(format!(
+            "{} is not active: reactivate them, which emails them a link.",
+            target.name
+        )));
+    }
+    if !never_signed_in {
         return Err(AppError::Conflict(format!(
             "{} has already set up their account: they can reset their password from the sign-in page.",
             target.name
         )));
     }
+    // A pause between links, as for invitations, so that no one's inbox can be flooded.
+    let last_sent: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT MAX(created_at) FROM account_tokens WHERE user_id = $1 AND purpose IN ({})",
+        super::placeholders(2, WELCOME.len())
+    ))
+    .bind(user.0)
+    .bind(WELCOME[0].as_str())
+    .bind(WELCOME[1].as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    let pause_ms = mailing.limits.resend_minutes * 60_000;
+    if let Some(sent) = last_sent.filter(|sent| *sent > now - pause_ms) {
+        let minutes = (sent + pause_ms - now + 59_999) / 60_000;
+        return Err(AppError::Conflict(format!(
+            "{} was sent a link less than {} minutes ago; you can send another in {minutes} minutes.",
+            target.name, mailing.limits.resend_minutes
+        )));
+    }
     quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
-    tokens::discard_unused(&mut tx, user, TokenPurpose::Setup).await?;
+    // Every earlier welcome link (set-up or reactivation) stops working.
+    for purpose in WELCOME {
+        tokens::discard_unused(&mut tx, user, purpose).await?;
+    }
     send_setup_link(
         &mut tx,
         company,
@@ -767,7 +794,12 @@ pub async fn find_link(db: &Db, secret: &str, now: i64) -> Result<Option<LinkInf
 
 /// Uses a link once: sets the password when one is given, and returns the user to sign in.
 /// A second use, an expired link or a deactivated user all get the same answer.
-pub async fn use_link(db: &Db, secret: &str, password_hash: Option<String>) -> Result<UserId, AppError> {
+pub async fn use_link(
+    db: &Db,
+    secret: &str,
+    password_hash: Option<String>,
+    public_url: &str,
+) -> Result<UserId, AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let user = tokens::claim(&mut tx, &WELCOME, secret, now)
@@ -777,6 +809,28 @@ pub async fn use_link(db: &Db, secret: &str, password_hash: Option<String>) -> R
         .0;
     match password_hash {
         Some(hash) => {
+            // Replacing a password they had (a reactivation link) is told to them, as a
+            // reset is; a first password is not news.
+            let had: (Option<String>, i64, String, String, String) = sqlx::query_as(
+                "SELECT password_hash, company_id, name, email, time_zone FROM users WHERE id = $1",
+            )
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await?;
+            if let (Some(_), company, name, email, zone) = had {
+                let when = mail::exact_for(now, &zone);
+                let how = mail::PasswordChange::WelcomeLink;
+                let notice = mail::password_changed(&name, &email, &when, how, public_url);
+                outbox::queue(
+                    &mut tx,
+                    CompanyId(company),
+                    "password_changed",
+                    &email,
+                    &notice,
+                    now,
+                )
+                .await?;
+            }
             sqlx::query(
                 "UPDATE users SET password_hash = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2
                  WHERE id = $3",

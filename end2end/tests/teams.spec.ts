@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { acceptLink, addUser, hydrated, rowAction, screenshot, signUp, unique, uniqueEmail } from "./helpers";
+import { acceptLink, addUser, hydrated, rowAction, screenshot, showFilters, signUp, unique, uniqueEmail } from "./helpers";
 
 test("an admin creates a team, renames it, adds and removes members, sees them in the users table and deletes it", async ({
   page,
@@ -87,6 +87,8 @@ test("an admin creates a team, renames it, adds and removes members, sees them i
   await expect(page).toHaveURL(/\/users\?team=\d+$/);
   await expect(page.getByRole("rowheader")).toHaveCount(1);
   await expect(page.getByRole("row", { name: new RegExp(elaine) })).toContainText(team);
+  await expect(page.getByRole("button", { name: "Filters (1)" }).or(page.getByRole("combobox", { name: "Team" }))).toBeVisible();
+  await showFilters(page);
   await expect(page.getByRole("combobox", { name: "Team" })).toHaveValue(/\d+/);
   await screenshot(page, info, "teams-users-filtered");
 

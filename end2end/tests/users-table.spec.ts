@@ -98,17 +98,26 @@ test("a search that matches nobody says so and offers to clear it", async ({ pag
   await expect(page.getByRole("rowheader").first()).toBeVisible();
 });
 
-test("on a phone the rows are cards and the tabs scroll sideways", async ({ page }, info) => {
+test("on a phone the rows are compact cards with the menu at the top right, and the tabs scroll under a faded edge", async ({
+  page,
+}, info) => {
   test.skip(!isPhone(info), "phone layout");
   await signInAsDemoOwner(page);
   const tabs = page.getByRole("tablist", { name: "Users by status" });
-  const overflow = await tabs.evaluate((el) => getComputedStyle(el).overflowX);
+  const [overflow, mask] = await tabs.evaluate((el) => {
+    const style = getComputedStyle(el);
+    return [style.overflowX, style.maskImage];
+  });
   expect(overflow).toBe("auto");
-  // A card shows each value with its label, one row per card.
+  expect(mask).toContain("linear-gradient");
   await page.getByRole("searchbox", { name: "Search users" }).fill("olivia");
   const card = page.getByRole("row", { name: /Olivia Owner/ });
   await expect(card).toBeVisible();
-  const display = await card.evaluate((el) => getComputedStyle(el).display);
-  expect(display).toBe("block");
+  expect(await card.evaluate((el) => getComputedStyle(el).display)).toBe("grid");
+  await expect(card).toContainText("Owner");
+  await expect(card).toContainText("Active");
+  const [box, menu] = [await card.boundingBox(), await card.getByRole("button", { name: "Actions for Olivia Owner" }).boundingBox()];
+  expect(menu!.x + menu!.width).toBeLessThanOrEqual(box!.x + box!.width);
+  expect(menu!.y - box!.y).toBeLessThan(16);
   await screenshot(page, info, "users-cards");
 });

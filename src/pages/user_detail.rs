@@ -365,9 +365,15 @@ fn PersonActions(
             <TransferDialog open=transfer to=transfer_to() on_close=Callback::new(move |()| transfer.set(false)) />
         })}
         <RowDialogs pending notice on_done=on_row_done />
-        {move || choices.get().flatten().map(|choices| view! {
-            <BulkDialogs request=bulk choices on_done=Callback::new(move |_| on_change.run(())) />
-        })}
+        // Read inside a Suspense, as AccessPanel does: a bare read of the resource renders
+        // differently on the server and in the browser, and the page would not hydrate.
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                choices.await.map(|choices| view! {
+                    <BulkDialogs request=bulk choices on_done=Callback::new(move |_| on_change.run(())) />
+                })
+            })}
+        </Suspense>
     }
 }
 
@@ -404,19 +410,6 @@ fn TeamsPanel(
     };
     let adding = RwSignal::new(String::new());
     let teams = move || current.with(|c| c.teams.clone());
-    let addable = move || {
-        let held = teams();
-        choices
-            .get()
-            .flatten()
-            .map(|c| {
-                c.teams
-                    .into_iter()
-                    .filter(|t| !held.iter().any(|h| h.id == t.id))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-    };
     view! {
         <section class="panel" aria-labelledby="teams-title">
             <h2 id="teams-title">"Teams"</h2>
@@ -445,22 +438,34 @@ fn TeamsPanel(
                 .into_any()
             }}
             {editable.then(|| view! {
-                <div class="inline-add">
-                    <label for="add-team" class="visually-hidden">"Team to add"</label>
-                    <select id="add-team" class="inline-select" prop:value=move || adding.get()
-                        on:change=move |e| adding.set(event_target_value(&e))>
-                        <option value="">"Choose a team…"</option>
-                        {move || addable().into_iter().map(|t| view! { <option value=t.id.to_string()>{t.name}</option> }).collect_view()}
-                    </select>
-                    <button type="button" class="secondary small"
-                        disabled=move || adding.get().is_empty() || change.pending().get()
-                        on:click=move |_| {
-                            if let Ok(team) = adding.get_untracked().parse() {
-                                adding.set(String::new());
-                                run(BulkKind::AddToTeams, team);
-                            }
-                        }>"Add to team"</button>
-                </div>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let all = StoredValue::new(choices.await.map(|c| c.teams).unwrap_or_default());
+                        // The company's teams this person is not in.
+                        let addable = move || {
+                            let held = teams();
+                            all.get_value().into_iter().filter(|t| !held.iter().any(|h| h.id == t.id)).collect::<Vec<_>>()
+                        };
+                        view! {
+                            <div class="inline-add">
+                                <label for="add-team" class="visually-hidden">"Team to add"</label>
+                                <select id="add-team" class="inline-select" prop:value=move || adding.get()
+                                    on:change=move |e| adding.set(event_target_value(&e))>
+                                    <option value="">"Choose a team…"</option>
+                                    {move || addable().into_iter().map(|t| view! { <option value=t.id.to_string()>{t.name}</option> }).collect_view()}
+                                </select>
+                                <button type="button" class="secondary small"
+                                    disabled=move || adding.get().is_empty() || change.pending().get()
+                                    on:click=move |_| {
+                                        if let Ok(team) = adding.get_untracked().parse() {
+                                            adding.set(String::new());
+                                            run(BulkKind::AddToTeams, team);
+                                        }
+                                    }>"Add to team"</button>
+                            </div>
+                        }
+                    })}
+                </Suspense>
             })}
         </section>
     }

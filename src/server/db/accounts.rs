@@ -65,7 +65,7 @@ pub async fn tree(db: &Db, can: &Can<perm::ManageAccounts>) -> Result<Vec<Accoun
          WHERE a.company_id = $1{}",
         can.scope().accounts_inside("a.id")
     );
-    let rows: Vec<TreeRow> = sqlx::query_as(&sql).bind(can.company().0).fetch_all(db).await?;
+    let rows: Vec<TreeRow> = sqlx::query_as(&sql).bind(can.company()).fetch_all(db).await?;
     Ok(depth_first(rows))
 }
 
@@ -125,8 +125,8 @@ async fn find(
 ) -> Result<Account, AppError> {
     let row: Option<(Option<i64>, String)> =
         sqlx::query_as("SELECT parent_id, name FROM accounts WHERE id = $1 AND company_id = $2")
-            .bind(id.0)
-            .bind(company.0)
+            .bind(id)
+            .bind(company)
             .fetch_optional(&mut **tx)
             .await?;
     match row {
@@ -159,7 +159,7 @@ async fn check_free(
     let clash: Option<String> = sqlx::query_scalar(
         "SELECT name FROM accounts WHERE parent_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3",
     )
-    .bind(parent.id.0)
+    .bind(parent.id)
     .bind(name)
     .bind(except.map_or(0, |a| a.0))
     .fetch_optional(&mut **tx)
@@ -183,7 +183,7 @@ async fn subtree(tx: &mut Transaction<'_, Any>, id: AccountId) -> Result<Vec<i64
          )
          SELECT id FROM sub",
     )
-    .bind(id.0)
+    .bind(id)
     .fetch_all(&mut **tx)
     .await?)
 }
@@ -220,8 +220,8 @@ pub async fn create(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (company_id, parent_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
-    .bind(company.0)
-    .bind(parent.id.0)
+    .bind(company)
+    .bind(parent.id)
     .bind(name.as_str())
     .bind(now)
     .fetch_one(&mut *tx)
@@ -268,8 +268,8 @@ pub async fn rename(
     }
     sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2 AND company_id = $3")
         .bind(name.as_str())
-        .bind(id.0)
-        .bind(company.0)
+        .bind(id)
+        .bind(company)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -327,9 +327,9 @@ pub async fn move_to(
     }
     check_free(&mut tx, &target, &account.name, Some(id), "parent").await?;
     sqlx::query("UPDATE accounts SET parent_id = $1 WHERE id = $2 AND company_id = $3")
-        .bind(target.id.0)
-        .bind(id.0)
-        .bind(company.0)
+        .bind(target.id)
+        .bind(id)
+        .bind(company)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -370,7 +370,7 @@ pub async fn delete(
     placed_inside(can.scope(), &account)?;
     let children: Vec<String> =
         sqlx::query_scalar("SELECT name FROM accounts WHERE parent_id = $1 ORDER BY LOWER(name), id")
-            .bind(id.0)
+            .bind(id)
             .fetch_all(&mut *tx)
             .await?;
     if !children.is_empty() {
@@ -385,7 +385,7 @@ pub async fn delete(
            AND NOT EXISTS (SELECT 1 FROM role_assignments o WHERE o.user_id = ra.user_id AND o.account_id <> $1)
          ORDER BY LOWER(u.name), u.id",
     )
-    .bind(id.0)
+    .bind(id)
     .fetch_all(&mut *tx)
     .await?;
     if !stranded.is_empty() {
@@ -403,7 +403,7 @@ pub async fn delete(
                            WHERE o.invitation_id = ia.invitation_id AND o.account_id <> $1)
          ORDER BY i.email",
     )
-    .bind(id.0)
+    .bind(id)
     .fetch_all(&mut *tx)
     .await?;
     if !invited.is_empty() {
@@ -419,13 +419,13 @@ pub async fn delete(
         )));
     }
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM role_assignments WHERE account_id = $1")
-        .bind(id.0)
+        .bind(id)
         .fetch_one(&mut *tx)
         .await?;
     // The foreign keys cascade to role_assignments and invitation_accounts.
     sqlx::query("DELETE FROM accounts WHERE id = $1 AND company_id = $2")
-        .bind(id.0)
-        .bind(company.0)
+        .bind(id)
+        .bind(company)
         .execute(&mut *tx)
         .await?;
     audit::record(

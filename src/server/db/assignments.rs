@@ -40,7 +40,7 @@ pub async fn of_user(
         "SELECT ra.account_id, ra.role_id, r.name FROM role_assignments ra JOIN roles r ON r.id = ra.role_id
          WHERE ra.user_id = $1",
     )
-    .bind(user.0)
+    .bind(user)
     .fetch_all(db)
     .await?;
     let paths = account_choices(db, company, &Scope::All).await?;
@@ -82,12 +82,12 @@ pub(super) async fn access_of(
         "SELECT ra.account_id, r.name, r.builtin, r.permissions
          FROM role_assignments ra JOIN roles r ON r.id = ra.role_id WHERE ra.user_id = $1",
     )
-    .bind(user.0)
+    .bind(user)
     .fetch_all(&mut **tx)
     .await?;
     let tree: Vec<(i64, Option<i64>)> =
         sqlx::query_as("SELECT id, parent_id FROM accounts WHERE company_id = $1")
-            .bind(company.0)
+            .bind(company)
             .fetch_all(&mut **tx)
             .await?;
     let root = tree
@@ -126,8 +126,8 @@ pub async fn in_company<'e>(
     account: AccountId,
 ) -> Result<bool, sqlx::Error> {
     let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1 AND company_id = $2")
-        .bind(account.0)
-        .bind(company.0)
+        .bind(account)
+        .bind(company)
         .fetch_optional(db)
         .await?;
     Ok(found.is_some())
@@ -191,9 +191,9 @@ pub async fn grant(
             "INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)
              ON CONFLICT (user_id, account_id) DO UPDATE SET role_id = excluded.role_id",
         )
-        .bind(user.0)
-        .bind(account.0)
-        .bind(role.0)
+        .bind(user)
+        .bind(account)
+        .bind(role)
         .execute(&mut *tx)
         .await?;
     }
@@ -225,12 +225,12 @@ pub async fn remove(
     let email = changeable(&mut tx, can, user).await?;
     in_scope(&mut tx, can, account).await?;
     let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM role_assignments WHERE user_id = $1")
-        .bind(user.0)
+        .bind(user)
         .fetch_one(&mut *tx)
         .await?;
     let removed = sqlx::query("DELETE FROM role_assignments WHERE user_id = $1 AND account_id = $2")
-        .bind(user.0)
-        .bind(account.0)
+        .bind(user)
+        .bind(account)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -304,7 +304,7 @@ async fn finish(
 ) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(user.0)
+        .bind(user)
         .execute(&mut **tx)
         .await?;
     super::profile::cancel_email_changes(tx, &user.0.to_string(), now).await?;
@@ -335,14 +335,14 @@ pub(super) async fn set_root_role(
     let updated =
         sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2 AND account_id = $3")
             .bind(role)
-            .bind(user.0)
+            .bind(user)
             .bind(root)
             .execute(&mut **tx)
             .await?
             .rows_affected();
     if updated == 0 {
         sqlx::query("INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)")
-            .bind(user.0)
+            .bind(user)
             .bind(root)
             .bind(role)
             .execute(&mut **tx)

@@ -347,8 +347,8 @@ async fn audit_all(
         if events.restoring { " AND i.restore = 1" } else { "" }
     );
     sqlx::query(&sql)
-        .bind(by.company.0)
-        .bind(by.user.0)
+        .bind(by.company)
+        .bind(by.user)
         .bind(&by.name)
         .bind(events.action.key())
         .bind(events.after)
@@ -384,15 +384,15 @@ pub async fn apply(
         quota::company_mail(&mut tx, mailing.limits, company, outcome.changed, now).await?;
     }
     sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
-        .bind(company.0)
+        .bind(company)
         .bind(now - KEEP_MS)
         .execute(&mut *tx)
         .await?;
     let change: i64 = sqlx::query_scalar(
         "INSERT INTO bulk_changes (company_id, actor_id, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
-    .bind(company.0)
-    .bind(by.user.0)
+    .bind(company)
+    .bind(by.user)
     .bind(serde_json::to_value(action.kind).ok().and_then(|v| v.as_str().map(str::to_string)))
     .bind(now)
     .fetch_one(&mut *tx)
@@ -664,7 +664,7 @@ async fn grantable_roles(
 ) -> Result<String, AppError> {
     let roles: Vec<(i64, Option<String>, String)> =
         sqlx::query_as("SELECT id, builtin, permissions FROM roles WHERE company_id = $1")
-            .bind(can.company().0)
+            .bind(can.company())
             .fetch_all(&mut **tx)
             .await?;
     let ids: Vec<String> = roles
@@ -698,7 +698,7 @@ pub async fn undo(
         "SELECT kind, created_at, undone_at FROM bulk_changes WHERE id = $1 AND company_id = $2",
     )
     .bind(change)
-    .bind(company.0)
+    .bind(company)
     .fetch_optional(&mut *tx)
     .await?;
     let (kind, created_at, undone_at) = found.ok_or_else(|| AppError::NotFound("That change".into()))?;

@@ -67,7 +67,7 @@ pub async fn create_with_owner(
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO accounts (company_id, parent_id, name, created_at) VALUES ($1, NULL, $2, $3) RETURNING id",
         )
-        .bind(company_id.0)
+        .bind(company_id)
         .bind(name.as_str())
         .bind(now)
         .fetch_one(&mut *tx)
@@ -78,7 +78,7 @@ pub async fn create_with_owner(
         let id = sqlx::query_scalar::<_, i64>(
             "INSERT INTO roles (company_id, name, builtin, permissions, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
-        .bind(company_id.0)
+        .bind(company_id)
         .bind(role.name())
         .bind(role.key())
         .bind(Permission::join(role.permissions()))
@@ -99,8 +99,8 @@ pub async fn create_with_owner(
     .await?;
     assign_role(&mut tx, owner_id, root_account, role_ids[0]).await?;
     sqlx::query("UPDATE companies SET owner_id = $1 WHERE id = $2")
-        .bind(owner_id.0)
-        .bind(company_id.0)
+        .bind(owner_id)
+        .bind(company_id)
         .execute(&mut *tx)
         .await?;
     if let Some(public_url) = owner.confirm_at {
@@ -117,8 +117,8 @@ pub async fn create_with_owner(
         "INSERT INTO audit_events (company_id, actor_id, actor_name, action, target_user_id, target_label, created_at)
          VALUES ($1, $2, $3, $4, $2, $5, $6)",
     )
-    .bind(company_id.0)
-    .bind(owner_id.0)
+    .bind(company_id)
+    .bind(owner_id)
     .bind(owner.name.as_str())
     .bind(AuditAction::CompanyCreated.key())
     .bind(name.as_str())
@@ -185,7 +185,7 @@ pub async fn resend_confirmation(db: &Db, by: &By, public_url: &str) -> Result<(
         "SELECT c.owner_id, c.mail_confirmed_at, c.name, u.name, u.email FROM companies c JOIN users u ON u.id = c.owner_id
          WHERE c.id = $1",
     )
-    .bind(by.company.0)
+    .bind(by.company)
     .fetch_one(&mut *tx)
     .await?;
     if owner != by.user.0 {
@@ -228,7 +228,7 @@ pub async fn release_squatted(
              OR (status = 'pending_email' AND created_at < $3))",
     )
     .bind(email)
-    .bind(company.0)
+    .bind(company)
     .bind(now - SQUAT_MS)
     .execute(&mut **tx)
     .await?
@@ -253,7 +253,7 @@ pub async fn insert_user(
         "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
     )
-    .bind(company_id.0)
+    .bind(company_id)
     .bind(email.as_str())
     .bind(name.as_str())
     .bind(status)
@@ -281,9 +281,9 @@ pub async fn assign_role(
     role: RoleId,
 ) -> Result<(), AppError> {
     sqlx::query("INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)")
-        .bind(user.0)
-        .bind(account.0)
-        .bind(role.0)
+        .bind(user)
+        .bind(account)
+        .bind(role)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -299,7 +299,7 @@ pub async fn settings(db: &Db, can: &Can<perm::ManageSettings>) -> Result<Compan
     let (company_name, invitation_validity_days) = settings_in(db, can.company().0).await?;
     let (allow, code): (i64, String) =
         sqlx::query_as("SELECT allow_join_requests, code FROM companies WHERE id = $1")
-            .bind(can.company().0)
+            .bind(can.company())
             .fetch_one(db)
             .await?;
     Ok(CompanySettings {
@@ -418,7 +418,7 @@ async fn settings_in<'e>(
 /// The company's owner, read without taking the lock (for reads).
 pub(super) async fn owner_of(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<UserId, AppError> {
     let owner: Option<i64> = sqlx::query_scalar("SELECT owner_id FROM companies WHERE id = $1")
-        .bind(company.0)
+        .bind(company)
         .fetch_one(&mut **tx)
         .await?;
     owner.map(UserId).ok_or(AppError::Internal)
@@ -431,7 +431,7 @@ pub(super) async fn lock_company(
 ) -> Result<UserId, AppError> {
     let owner: Option<i64> =
         sqlx::query_scalar("UPDATE companies SET owner_id = owner_id WHERE id = $1 RETURNING owner_id")
-            .bind(company.0)
+            .bind(company)
             .fetch_one(&mut **tx)
             .await?;
     owner.map(UserId).ok_or(AppError::Internal)
@@ -441,7 +441,7 @@ pub(super) async fn lock_company(
 pub(super) async fn root_account(tx: &mut Transaction<'_, Any>, company: CompanyId) -> Result<i64, AppError> {
     Ok(
         sqlx::query_scalar("SELECT id FROM accounts WHERE company_id = $1 AND parent_id IS NULL")
-            .bind(company.0)
+            .bind(company)
             .fetch_one(&mut **tx)
             .await?,
     )
@@ -454,7 +454,7 @@ pub(super) async fn company_mail_facts(
 ) -> Result<(String, i64), AppError> {
     Ok(
         sqlx::query_as("SELECT name, invitation_validity_days FROM companies WHERE id = $1")
-            .bind(company.0)
+            .bind(company)
             .fetch_one(&mut **tx)
             .await?,
     )

@@ -89,7 +89,7 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
             "INSERT INTO accounts (company_id, parent_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(company)
-        .bind(created.root_account.0)
+        .bind(created.root_account)
         .bind(name)
         .bind(now)
         .fetch_one(&mut *tx)
@@ -143,7 +143,7 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
             .bind(TITLES[i % TITLES.len()])
             .bind(last_seen)
             .bind(created_at)
-            .bind(user.0)
+            .bind(user)
             .execute(&mut *tx)
             .await?;
         let (account, role) = match i {
@@ -155,7 +155,7 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
             _ => (created.root_account.0, created.member_role.0),
         };
         sqlx::query("INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)")
-            .bind(user.0)
+            .bind(user)
             .bind(account)
             .bind(role)
             .execute(&mut *tx)
@@ -167,7 +167,7 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
         for team in memberships {
             sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
                 .bind(team)
-                .bind(user.0)
+                .bind(user)
                 .execute(&mut *tx)
                 .await?;
         }

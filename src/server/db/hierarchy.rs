@@ -43,7 +43,7 @@ impl Hierarchy {
     ) -> Result<Hierarchy, sqlx::Error> {
         let rows: Vec<(i64, Option<String>, String)> =
             sqlx::query_as("SELECT id, builtin, permissions FROM roles WHERE company_id = $1")
-                .bind(can.company().0)
+                .bind(can.company())
                 .fetch_all(&mut **tx)
                 .await?;
         let roles = rows

@@ -339,7 +339,7 @@ pub async fn invite(
             "DELETE FROM invitations WHERE company_id = $1 AND email IN ({})",
             placeholders(2, emails.len())
         );
-        let mut query = sqlx::query(&sql).bind(company.0);
+        let mut query = sqlx::query(&sql).bind(company);
         for email in &emails {
             query = query.bind(*email);
         }
@@ -352,10 +352,10 @@ pub async fn invite(
                    (company_id, email, name, invited_by, invited_by_name, token_hash, status, created_at, sent_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8) RETURNING id",
             )
-            .bind(company.0)
+            .bind(company)
             .bind(c.email.as_str())
             .bind(&c.name)
-            .bind(by.user.0)
+            .bind(by.user)
             .bind(&by.name)
             .bind(token::hash(&link.secret))
             .bind(now)
@@ -375,7 +375,7 @@ pub async fn invite(
             if let Some(team) = form.team {
                 sqlx::query("INSERT INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2)")
                     .bind(id)
-                    .bind(team.0)
+                    .bind(team)
                     .execute(&mut *tx)
                     .await?;
             }
@@ -439,7 +439,7 @@ async fn stored(
         placeholders(2, ids.len()),
         scope.invitations_inside("invitations.id")
     );
-    let mut query = sqlx::query_as::<_, Stored>(&sql).bind(company.0);
+    let mut query = sqlx::query_as::<_, Stored>(&sql).bind(company);
     for id in ids {
         query = query.bind(*id);
     }
@@ -550,7 +550,7 @@ pub async fn resend(
         .bind(token::hash(&link.secret))
         .bind(now)
         .bind(link.expires_at)
-        .bind(by.user.0)
+        .bind(by.user)
         .bind(&by.name)
         .bind(row.id)
         .execute(&mut *tx)
@@ -768,7 +768,7 @@ pub async fn accept(
         let company = CompanyId(company);
         let member: i64 =
             sqlx::query_scalar("SELECT id FROM roles WHERE company_id = $1 AND builtin = 'member'")
-                .bind(company.0)
+                .bind(company)
                 .fetch_one(&mut *tx)
                 .await?;
         super::assignments::set_root_role(&mut tx, company, UserId(user), member).await?;

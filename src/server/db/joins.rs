@@ -249,7 +249,7 @@ pub async fn awaiting_count(db: &Db, can: &Can<perm::ManageUsers>) -> Result<i64
         return Ok(0);
     }
     sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE company_id = $1 AND status = 'pending_approval'")
-        .bind(can.company().0)
+        .bind(can.company())
         .fetch_one(db)
         .await
 }
@@ -320,8 +320,8 @@ async fn audit_each(
            (company_id, actor_id, actor_name, action, target_user_id, target_label, before_json, after_json, created_at, ip)
          SELECT $1, $2, $3, $4, u.id, u.email, $5, $6, $7, $8 FROM users u WHERE u.id IN ({list})"
     ))
-    .bind(by.company.0)
-    .bind(by.user.0)
+    .bind(by.company)
+    .bind(by.user)
     .bind(&by.name)
     .bind(action.key())
     .bind(serde_json::json!({ "status": "pending_approval" }).to_string())
@@ -408,7 +408,7 @@ pub async fn approve(
         "INSERT INTO role_assignments (user_id, account_id, role_id) SELECT id, $1, $2 FROM users WHERE id IN ({list})"
     ))
     .bind(root)
-    .bind(approval.role.0)
+    .bind(approval.role)
     .execute(&mut *tx)
     .await?;
     if let Some(TeamId(team)) = approval.team {
@@ -431,7 +431,7 @@ pub async fn approve(
     )
     .await?;
     let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
-        .bind(company.0)
+        .bind(company)
         .fetch_one(&mut *tx)
         .await?;
     let public_url = public_url.trim_end_matches('/');
@@ -470,7 +470,7 @@ pub async fn reject(
     .execute(&mut *tx)
     .await?;
     let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
-        .bind(company.0)
+        .bind(company)
         .fetch_one(&mut *tx)
         .await?;
     email_each(

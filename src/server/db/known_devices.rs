@@ -39,7 +39,7 @@ pub async fn find(db: &Db, token_hash: &str, email: &str, now: i64) -> Result<Op
 pub async fn remember(db: &Db, user: UserId, token_hash: &str, now: i64) -> Result<(), sqlx::Error> {
     let mut tx = super::begin_write(db).await?;
     sqlx::query("INSERT INTO known_devices (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
-        .bind(user.0)
+        .bind(user)
         .bind(token_hash)
         .bind(now)
         .execute(&mut *tx)
@@ -48,7 +48,7 @@ pub async fn remember(db: &Db, user: UserId, token_hash: &str, now: i64) -> Resu
         "DELETE FROM known_devices WHERE user_id = $1 AND (created_at <= $2 OR id NOT IN (
            SELECT id FROM known_devices WHERE user_id = $1 ORDER BY id DESC LIMIT $3))",
     )
-    .bind(user.0)
+    .bind(user)
     .bind(cutoff(now))
     .bind(MAX_PER_USER)
     .execute(&mut *tx)

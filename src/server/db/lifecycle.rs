@@ -174,7 +174,7 @@ pub async fn create(
         "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
     )
-    .bind(company.0)
+    .bind(company)
     .bind(email.as_str())
     .bind(name.as_str())
     .bind(phone.as_str())
@@ -198,7 +198,7 @@ pub async fn create(
     super::companies::assign_role(&mut tx, user, account, form.role).await?;
     if let Some(team) = form.team {
         sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
-            .bind(team.0)
+            .bind(team)
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -257,8 +257,8 @@ pub async fn update(
     .bind(phone.as_str())
     .bind(job_title)
     .bind(now)
-    .bind(edit.id.0)
-    .bind(company.0)
+    .bind(edit.id)
+    .bind(company)
     .bind(edit.version)
     .execute(&mut *tx)
     .await?
@@ -359,15 +359,15 @@ pub async fn change_role(
     let role_name = assignable_role(&mut tx, can, role, None).await?;
     let roles: Vec<i64> =
         sqlx::query_scalar("SELECT DISTINCT role_id FROM role_assignments WHERE user_id = $1")
-            .bind(user.0)
+            .bind(user)
             .fetch_all(&mut *tx)
             .await?;
     match roles.len() {
         0 => set_root_role(&mut tx, company, user, role.0).await?,
         1 => {
             sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2")
-                .bind(role.0)
-                .bind(user.0)
+                .bind(role)
+                .bind(user)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -376,7 +376,7 @@ pub async fn change_role(
     cancel_email_changes(&mut tx, &user.0.to_string(), now).await?;
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(user.0)
+        .bind(user)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -415,26 +415,26 @@ pub async fn set_teams(
     for team in teams {
         let name: Option<String> =
             sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
-                .bind(team.0)
-                .bind(company.0)
+                .bind(team)
+                .bind(company)
                 .fetch_optional(&mut *tx)
                 .await?;
         names.push(name.ok_or_else(|| AppError::field("teams", "Choose among your company's teams."))?);
     }
     sqlx::query("DELETE FROM team_members WHERE user_id = $1")
-        .bind(user.0)
+        .bind(user)
         .execute(&mut *tx)
         .await?;
     // A new version tells a pending bulk undo that this user changed since.
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(user.0)
+        .bind(user)
         .execute(&mut *tx)
         .await?;
     for team in teams {
         sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(team.0)
-            .bind(user.0)
+            .bind(team)
+            .bind(user)
             .execute(&mut *tx)
             .await?;
     }
@@ -488,7 +488,7 @@ pub async fn deactivate(
     set_status(&mut tx, user, UserStatus::Deactivated, now).await?;
     super::invitations::withdraw_sent_by(&mut tx, &user.0.to_string()).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user.0)
+        .bind(user)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -569,7 +569,7 @@ pub async fn resend_setup(
     let never_signed_in: bool = sqlx::query_scalar::<_, i64>(
         "SELECT CASE WHEN password_hash IS NULL AND last_seen_at IS NULL THEN 1 ELSE 0 END FROM users WHERE id = $1",
     )
-    .bind(user.0)
+    .bind(user)
     .fetch_one(&mut *tx)
     .await?
         == 1;
@@ -590,7 +590,7 @@ pub async fn resend_setup(
         "SELECT MAX(created_at) FROM account_tokens WHERE user_id = $1 AND purpose IN ({})",
         super::placeholders(2, WELCOME.len())
     ))
-    .bind(user.0)
+    .bind(user)
     .bind(WELCOME[0].as_str())
     .bind(WELCOME[1].as_str())
     .fetch_one(&mut *tx)
@@ -647,7 +647,7 @@ async fn set_status(
     )
         .bind(status.key())
         .bind(now)
-        .bind(user.0)
+        .bind(user)
         .execute(&mut **tx)
         .await?;
     tokens::spend_all_unused(tx, &user.0.to_string(), now).await?;
@@ -700,12 +700,12 @@ pub async fn delete(
     // Events about the user keep their label; their own actions keep the actor's name.
     sqlx::query("UPDATE audit_events SET target_label = $1 WHERE target_user_id = $2")
         .bind(&label)
-        .bind(user.0)
+        .bind(user)
         .execute(&mut *tx)
         .await?;
     super::invitations::withdraw_sent_by(&mut tx, &user.0.to_string()).await?;
     sqlx::query("DELETE FROM users WHERE id = $1")
-        .bind(user.0)
+        .bind(user)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -731,9 +731,9 @@ pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppE
         return Err(AppError::field("to", "Ownership can go only to an active user."));
     }
     sqlx::query("UPDATE companies SET owner_id = $1 WHERE id = $2 AND owner_id = $3")
-        .bind(to.0)
-        .bind(company.0)
-        .bind(by.user.0)
+        .bind(to)
+        .bind(company)
+        .bind(by.user)
         .execute(&mut *tx)
         .await?;
     let owner_role = builtin_role(&mut tx, company, "owner").await?;
@@ -780,7 +780,7 @@ pub async fn find_link(db: &Db, secret: &str, now: i64) -> Result<Option<LinkInf
         "SELECT u.name, u.email, c.name, CASE WHEN u.password_hash IS NULL THEN 0 ELSE 1 END
          FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = $1",
     )
-    .bind(user.0)
+    .bind(user)
     .fetch_optional(db)
     .await?;
     Ok(row.map(|(name, email, company_name, has_password)| LinkInfo {

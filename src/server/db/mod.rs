@@ -170,7 +170,7 @@ pub(crate) async fn name_taken(
     let clash: Option<i64> = sqlx::query_scalar(&format!(
         "SELECT id FROM {table} WHERE company_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3"
     ))
-    .bind(company.0)
+    .bind(company)
     .bind(name)
     .bind(except.unwrap_or(0))
     .fetch_optional(&mut **tx)

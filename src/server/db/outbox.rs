@@ -25,7 +25,7 @@ pub async fn queue(
         "INSERT INTO outbox (company_id, kind, to_email, subject, text_body, html_body, created_at, next_attempt_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
     )
-    .bind(company.0)
+    .bind(company)
     .bind(kind)
     .bind(to)
     .bind(&message.subject)

@@ -70,7 +70,7 @@ impl From<ProfileRow> for Profile {
 
 async fn read(tx: &mut Transaction<'_, Any>, user: UserId) -> Result<Profile, AppError> {
     let row: ProfileRow = sqlx::query_as(&format!("SELECT {PROFILE_COLUMNS} FROM users WHERE id = $1"))
-        .bind(user.0)
+        .bind(user)
         .fetch_optional(&mut **tx)
         .await?
         .ok_or(AppError::Unauthenticated)?;
@@ -134,7 +134,7 @@ pub async fn save_details(db: &Db, by: &By, d: &ValidDetails) -> Result<Profile,
     .bind(&d.locale)
     .bind(&d.time_zone)
     .bind(now)
-    .bind(by.user.0)
+    .bind(by.user)
     .execute(&mut *tx)
     .await?;
     let after = read(&mut tx, by.user).await?;
@@ -167,7 +167,7 @@ pub async fn save_theme(db: &Db, by: &By, theme: &str) -> Result<Theme, AppError
     sqlx::query("UPDATE users SET theme = $1, version = version + 1, updated_at = $2 WHERE id = $3")
         .bind(theme.key())
         .bind(now)
-        .bind(by.user.0)
+        .bind(by.user)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -190,7 +190,7 @@ pub async fn save_theme(db: &Db, by: &By, theme: &str) -> Result<Theme, AppError
 /// The caller's stored password hash (None when they never set one).
 pub async fn password_hash(db: &Db, user: UserId) -> Result<Option<String>, AppError> {
     let hash: Option<Option<String>> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user.0)
+        .bind(user)
         .fetch_optional(db)
         .await?;
     hash.ok_or(AppError::Unauthenticated)
@@ -281,7 +281,7 @@ pub(super) async fn start_email_change(
     };
     let link = issue_address_link(tx, &address, mailing.public_url, now).await?;
     let zone: String = sqlx::query_scalar("SELECT time_zone FROM users WHERE id = $1")
-        .bind(change.user.0)
+        .bind(change.user)
         .fetch_one(&mut **tx)
         .await?;
     // The notice first: the e2e helper reads the last email naming the new address.
@@ -478,7 +478,7 @@ async fn confirm_owner(
         "SELECT company_id, name FROM users WHERE id = $1 AND email = $2 AND status = 'active'
            AND id = (SELECT owner_id FROM companies WHERE companies.id = users.company_id)",
     )
-    .bind(user.0)
+    .bind(user)
     .bind(email)
     .fetch_optional(&mut **tx)
     .await?;
@@ -530,7 +530,7 @@ pub async fn change_password(
     sqlx::query("UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
-        .bind(by.user.0)
+        .bind(by.user)
         .execute(&mut *tx)
         .await?;
     let ended = match keep {
@@ -581,7 +581,7 @@ pub async fn save_notifications(db: &Db, by: &By, prefs: &NotificationPrefs) -> 
     .bind(i64::from(prefs.sounds))
     .bind(i64::from(prefs.invitee_joined_email))
     .bind(now)
-    .bind(by.user.0)
+    .bind(by.user)
     .execute(&mut *tx)
     .await?;
     let after = read(&mut tx, by.user).await?;

@@ -93,7 +93,7 @@ async fn company_counter<'e>(
     let users: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE company_id = $1 AND status IN ('active', 'deactivated')",
     )
-    .bind(company.0)
+    .bind(company)
     .fetch_one(db)
     .await?;
     Ok(Counter {
@@ -109,7 +109,7 @@ async fn confirmed<'e>(
     company: CompanyId,
 ) -> Result<bool, sqlx::Error> {
     let at: Option<i64> = sqlx::query_scalar("SELECT mail_confirmed_at FROM companies WHERE id = $1")
-        .bind(company.0)
+        .bind(company)
         .fetch_one(db)
         .await?;
     Ok(at.is_some())

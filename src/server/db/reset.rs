@@ -72,7 +72,7 @@ pub async fn find(db: &Db, secret: &str, now: i64) -> Result<Option<ResetLink>, 
     let row: Option<(String, String)> = sqlx::query_as(
         "SELECT u.email, c.name FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = $1",
     )
-    .bind(user.0)
+    .bind(user)
     .fetch_optional(db)
     .await?;
     Ok(row.map(|(email, company_name)| ResetLink { email, company_name }))

@@ -54,7 +54,7 @@ pub async fn list(db: &Db, can: &Can<perm::ManageRoles>) -> Result<Vec<RoleRow>,
          ORDER BY CASE r.builtin WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 WHEN 'member' THEN 2 ELSE 3 END,
                   LOWER(r.name), r.id",
     )
-    .bind(can.company().0)
+    .bind(can.company())
     .fetch_all(db)
     .await?;
     Ok(rows
@@ -162,8 +162,8 @@ struct Stored {
 async fn stored(tx: &mut Transaction<'_, Any>, company: CompanyId, id: RoleId) -> Result<Stored, AppError> {
     let row: Option<(String, Option<String>, String)> =
         sqlx::query_as("SELECT name, builtin, permissions FROM roles WHERE id = $1 AND company_id = $2")
-            .bind(id.0)
-            .bind(company.0)
+            .bind(id)
+            .bind(company)
             .fetch_optional(&mut **tx)
             .await?;
     let (name, builtin, permissions) = row.ok_or_else(|| AppError::NotFound("That role".into()))?;
@@ -234,7 +234,7 @@ pub async fn create(
         "INSERT INTO roles (company_id, name, builtin, permissions, created_at)
          VALUES ($1, $2, NULL, $3, $4) RETURNING id",
     )
-    .bind(company.0)
+    .bind(company)
     .bind(name.as_str())
     .bind(grants.stored())
     .bind(now)
@@ -290,8 +290,8 @@ pub async fn update(
     sqlx::query("UPDATE roles SET name = $1, permissions = $2 WHERE id = $3 AND company_id = $4")
         .bind(name.as_str())
         .bind(&permissions)
-        .bind(id.0)
-        .bind(company.0)
+        .bind(id)
+        .bind(company)
         .execute(&mut *tx)
         .await
         .map_err(|e| taken_if_unique(e, name.as_str()))?;
@@ -337,13 +337,13 @@ pub async fn delete(
     holders_below(&mut tx, can, id, now).await?;
     let holders: i64 =
         sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM role_assignments WHERE role_id = $1")
-            .bind(id.0)
+            .bind(id)
             .fetch_one(&mut *tx)
             .await?;
     let invitations: i64 = sqlx::query_scalar(
         "SELECT COUNT(DISTINCT invitation_id) FROM invitation_accounts WHERE role_id = $1",
     )
-    .bind(id.0)
+    .bind(id)
     .fetch_one(&mut *tx)
     .await?;
     let target = match move_to {
@@ -366,24 +366,24 @@ pub async fn delete(
              WHERE company_id = $2 AND id IN (SELECT user_id FROM role_assignments WHERE role_id = $3)",
         )
         .bind(now)
-        .bind(company.0)
-        .bind(id.0)
+        .bind(company)
+        .bind(id)
         .execute(&mut *tx)
         .await?;
         sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE role_id = $2")
-            .bind(to.0)
-            .bind(id.0)
+            .bind(to)
+            .bind(id)
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE invitation_accounts SET role_id = $1 WHERE role_id = $2")
-            .bind(to.0)
-            .bind(id.0)
+            .bind(to)
+            .bind(id)
             .execute(&mut *tx)
             .await?;
     }
     sqlx::query("DELETE FROM roles WHERE id = $1 AND company_id = $2")
-        .bind(id.0)
-        .bind(company.0)
+        .bind(id)
+        .bind(company)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -448,8 +448,8 @@ pub(super) async fn assignable_role<P>(
 ) -> Result<String, AppError> {
     let row: Option<(String, Option<String>, String)> =
         sqlx::query_as("SELECT name, builtin, permissions FROM roles WHERE id = $1 AND company_id = $2")
-            .bind(role.0)
-            .bind(can.company().0)
+            .bind(role)
+            .bind(can.company())
             .fetch_optional(&mut **tx)
             .await?;
     match row {
@@ -482,7 +482,7 @@ pub(super) async fn builtin_role(
 ) -> Result<i64, AppError> {
     Ok(
         sqlx::query_scalar("SELECT id FROM roles WHERE company_id = $1 AND builtin = $2")
-            .bind(company.0)
+            .bind(company)
             .bind(key)
             .fetch_one(&mut **tx)
             .await?,

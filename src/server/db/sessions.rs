@@ -67,7 +67,7 @@ pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error
          VALUES ($1, $2, $3, $3, $4, $5, $6, COALESCE($7, (SELECT security_stamp FROM users WHERE id = $1)))
          RETURNING id",
     )
-    .bind(s.user_id.0)
+    .bind(s.user_id)
     .bind(s.token_hash)
     .bind(s.now)
     .bind(s.expires_at)
@@ -78,7 +78,7 @@ pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error
     .await?;
     sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
         .bind(s.now)
-        .bind(s.user_id.0)
+        .bind(s.user_id)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -129,7 +129,7 @@ pub async fn account_tree(
 ) -> Result<Vec<(AccountId, Option<AccountId>)>, sqlx::Error> {
     let rows: Vec<(i64, Option<i64>)> =
         sqlx::query_as("SELECT id, parent_id FROM accounts WHERE company_id = $1")
-            .bind(company.0)
+            .bind(company)
             .fetch_all(db)
             .await?;
     Ok(rows
@@ -156,7 +156,7 @@ pub async fn bump_stamp(
     let old: i64 = sqlx::query_scalar(
         "UPDATE users SET security_stamp = security_stamp + 1 WHERE id = $1 RETURNING security_stamp - 1",
     )
-    .bind(user.0)
+    .bind(user)
     .fetch_one(&mut **tx)
     .await?;
     let only = match carry {
@@ -166,7 +166,7 @@ pub async fn bump_stamp(
     sqlx::query(
         "UPDATE sessions SET stamp = $2 + 1 WHERE user_id = $1 AND stamp = $2 AND ($3 = 0 OR id = $3)",
     )
-    .bind(user.0)
+    .bind(user)
     .bind(old)
     .bind(only)
     .execute(&mut **tx)
@@ -179,12 +179,12 @@ pub async fn touch(db: &Db, session: SessionId, user: UserId, now: i64) -> Resul
     let mut tx = super::begin_write(db).await?;
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(session.0)
+        .bind(session)
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
-        .bind(user.0)
+        .bind(user)
         .execute(&mut *tx)
         .await?;
     tx.commit().await
@@ -192,7 +192,7 @@ pub async fn touch(db: &Db, session: SessionId, user: UserId, now: i64) -> Resul
 
 pub async fn delete(db: &Db, session: SessionId) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
-        .bind(session.0)
+        .bind(session)
         .execute(db)
         .await
         .map(|_| ())
@@ -241,7 +241,7 @@ pub async fn live_of(db: &Db, user: UserId, current: SessionId, idle_ms: i64) ->
          WHERE user_id = $1 AND expires_at > $2 AND last_seen_at > $3
          ORDER BY last_seen_at DESC, id DESC",
     )
-    .bind(user.0)
+    .bind(user)
     .bind(now)
     .bind(now - idle_ms)
     .fetch_all(db)
@@ -276,21 +276,21 @@ pub async fn end_of_user(
     let result = match (only, keep) {
         (Some(only), _) => {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id = $2")
-                .bind(user.0)
-                .bind(only.0)
+                .bind(user)
+                .bind(only)
                 .execute(&mut **tx)
                 .await?
         }
         (None, Some(keep)) => {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
-                .bind(user.0)
-                .bind(keep.0)
+                .bind(user)
+                .bind(keep)
                 .execute(&mut **tx)
                 .await?
         }
         (None, None) => {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user.0)
+                .bind(user)
                 .execute(&mut **tx)
                 .await?
         }
@@ -307,8 +307,8 @@ pub async fn rekey(
 ) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE sessions SET token_hash = $1 WHERE id = $2 AND user_id = $3")
         .bind(token_hash)
-        .bind(session.0)
-        .bind(user.0)
+        .bind(session)
+        .bind(user)
         .execute(&mut **tx)
         .await?;
     Ok(())

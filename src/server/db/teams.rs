@@ -42,7 +42,7 @@ pub async fn list(db: &Db, can: &Can<perm::ViewUsers>) -> Result<Vec<TeamRow>, A
          ORDER BY t.name, t.id",
         visible_members(can)
     ))
-    .bind(can.company().0)
+    .bind(can.company())
     .fetch_all(db)
     .await?;
     Ok(rows
@@ -110,8 +110,8 @@ pub async fn page(
          FROM teams t WHERE t.id = $1 AND t.company_id = $2",
         visible_members(can)
     ))
-    .bind(id.0)
-    .bind(company.0)
+    .bind(id)
+    .bind(company)
     .fetch_optional(db)
     .await?
     .ok_or_else(|| AppError::NotFound("That team".into()))?;
@@ -136,7 +136,7 @@ pub async fn page(
          LIMIT {}",
         TEAM_PAGE_SIZE + 1
     );
-    let mut query = sqlx::query_as::<_, MemberRow>(&sql).bind(id.0).bind(company.0);
+    let mut query = sqlx::query_as::<_, MemberRow>(&sql).bind(id).bind(company);
     if let Some(c) = &cursor {
         query = query.bind(c.name.clone()).bind(c.id);
     }
@@ -204,8 +204,8 @@ async fn name_of(
     id: TeamId,
 ) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
-        .bind(id.0)
-        .bind(company.0)
+        .bind(id)
+        .bind(company)
         .fetch_optional(&mut **tx)
         .await
 }
@@ -244,7 +244,7 @@ pub async fn create(db: &Db, can: &Can<perm::ManageTeams>, by: &By, name: &str) 
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
-    .bind(company.0)
+    .bind(company)
     .bind(name.as_str())
     .bind(now)
     .fetch_one(&mut *tx)
@@ -287,8 +287,8 @@ pub async fn rename(
     check_free(&mut tx, company, &name, Some(id)).await?;
     sqlx::query("UPDATE teams SET name = $1 WHERE id = $2 AND company_id = $3")
         .bind(name.as_str())
-        .bind(id.0)
-        .bind(company.0)
+        .bind(id)
+        .bind(company)
         .execute(&mut *tx)
         .await
         .map_err(taken_name)?;
@@ -321,13 +321,13 @@ pub async fn delete(db: &Db, can: &Can<perm::ManageTeams>, by: &By, id: TeamId) 
     let among = "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = $1)";
     refuse_outranked(&mut tx, can, among, &[id.0]).await?;
     let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE team_id = $1")
-        .bind(id.0)
+        .bind(id)
         .fetch_one(&mut *tx)
         .await?;
     // The foreign keys cascade to team_members and invitation_teams.
     sqlx::query("DELETE FROM teams WHERE id = $1 AND company_id = $2")
-        .bind(id.0)
-        .bind(company.0)
+        .bind(id)
+        .bind(company)
         .execute(&mut *tx)
         .await?;
     audit::record(
@@ -452,9 +452,7 @@ pub async fn add_members(
     );
     let added: Vec<i64> = ids
         .iter()
-        .fold(sqlx::query_scalar(&sql).bind(id.0).bind(company.0), |q, u| {
-            q.bind(*u)
-        })
+        .fold(sqlx::query_scalar(&sql).bind(id).bind(company), |q, u| q.bind(*u))
         .fetch_all(&mut *tx)
         .await?;
     record_memberships(&mut tx, by, AuditAction::TeamMemberAdded, &team, &added, now).await?;
@@ -496,9 +494,7 @@ pub async fn remove_members(
     );
     let removed: Vec<i64> = ids
         .iter()
-        .fold(sqlx::query_scalar(&sql).bind(id.0).bind(company.0), |q, u| {
-            q.bind(*u)
-        })
+        .fold(sqlx::query_scalar(&sql).bind(id).bind(company), |q, u| q.bind(*u))
         .fetch_all(&mut *tx)
         .await?;
     record_memberships(&mut tx, by, AuditAction::TeamMemberRemoved, &team, &removed, now).await?;

@@ -80,7 +80,7 @@ pub async fn issue(tx: &mut Transaction<'_, Any>, token: &NewToken<'_>, now: i64
         "INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at, new_email, stamp)
          SELECT id, $2, $3, $4, $5, $6, security_stamp FROM users WHERE id = $1",
     )
-    .bind(token.user.0)
+    .bind(token.user)
     .bind(token.purpose.as_str())
     .bind(token::hash(token.secret))
     .bind(now)
@@ -135,7 +135,7 @@ pub async fn discard_unused(
     purpose: TokenPurpose,
 ) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
-        .bind(user.0)
+        .bind(user)
         .bind(purpose.as_str())
         .execute(&mut **tx)
         .await?;

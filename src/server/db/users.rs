@@ -397,7 +397,7 @@ pub async fn tab_counts(db: &Db, can: &Can<perm::ViewUsers>, now: i64) -> Result
         "SELECT status, COUNT(*) FROM users u WHERE company_id = $1{} GROUP BY status",
         scope.users_inside("u.id")
     ))
-    .bind(can.company().0)
+    .bind(can.company())
     .fetch_all(db)
     .await?;
     let of = |status: UserStatus| {
@@ -409,7 +409,7 @@ pub async fn tab_counts(db: &Db, can: &Can<perm::ViewUsers>, now: i64) -> Result
         "SELECT COUNT(*) FROM invitations i WHERE company_id = $1 AND status = 'pending' AND expires_at > $2{}",
         scope.invitations_inside("i.id")
     ))
-    .bind(can.company().0)
+    .bind(can.company())
     .bind(now)
     .fetch_one(db)
     .await?;
@@ -448,7 +448,7 @@ pub async fn filter_choices(db: &Db, can: &Can<perm::ViewUsers>) -> Result<Filte
 pub async fn account_choices(db: &Db, company: CompanyId, scope: &Scope) -> Result<Vec<Choice>, sqlx::Error> {
     let rows: Vec<(i64, Option<i64>, String)> =
         sqlx::query_as("SELECT id, parent_id, name FROM accounts WHERE company_id = $1")
-            .bind(company.0)
+            .bind(company)
             .fetch_all(db)
             .await?;
     let by_id: HashMap<i64, (Option<i64>, &str)> =
@@ -570,8 +570,8 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
          WHERE u.id = $1 AND u.company_id = $2{}",
         can.scope().users_inside("u.id")
     ))
-    .bind(user.0)
-    .bind(can.company().0)
+    .bind(user)
+    .bind(can.company())
     .fetch_optional(db)
     .await?
     .ok_or_else(|| AppError::NotFound("That user".into()))?;
@@ -580,7 +580,7 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
         "SELECT t.id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
          WHERE tm.user_id = $1 ORDER BY t.name",
     )
-    .bind(user.0)
+    .bind(user)
     .fetch_all(db)
     .await?
     .into_iter()
@@ -636,8 +636,8 @@ pub(super) async fn current(
         "SELECT name, email, phone, job_title, status FROM users WHERE id = $1 AND company_id = $2{}",
         scope.users_inside("id")
     ))
-    .bind(id.0)
-    .bind(company.0)
+    .bind(id)
+    .bind(company)
     .fetch_optional(&mut **tx)
     .await?
     .ok_or_else(|| AppError::NotFound("That user".into()))

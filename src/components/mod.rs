@@ -11,6 +11,7 @@ pub mod menu;
 pub mod modal;
 pub mod notice;
 pub mod pager;
+pub mod search;
 pub mod time;
 pub mod title;
 pub mod toast;

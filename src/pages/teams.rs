@@ -18,6 +18,7 @@ use crate::{
         modal::Modal,
         notice::ErrorNotice,
         pager::PageLinks,
+        search::use_search,
         toast::Toast,
     },
     model::{
@@ -31,7 +32,6 @@ use leptos_router::{
     components::A,
     hooks::{use_params_map, use_query_map},
 };
-use std::time::Duration;
 
 /// Whether the signed-in person may change teams.
 fn may_manage() -> bool {
@@ -490,20 +490,7 @@ fn AddMembers(
     /// Closes the dialog.
     on_cancel: Callback<()>,
 ) -> impl IntoView {
-    let typed = RwSignal::new(String::new());
-    let search = RwSignal::new(String::new());
-    let timer = StoredValue::new(None::<TimeoutHandle>);
-    let on_input = move |e: leptos::ev::Event| {
-        typed.set(event_target_value(&e));
-        if let Some(handle) = timer.get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || search.set(typed.get_untracked()),
-            Duration::from_millis(250),
-        );
-        timer.set_value(handle.ok());
-    };
+    let (search, on_input) = use_search();
     let results = Resource::new(
         move || search.get(),
         |search| {

@@ -7,11 +7,11 @@ use crate::{
     components::{
         field::{Field, FormAlert},
         modal::Modal,
+        search::use_search,
     },
     model::{UserId, UserListQuery, UserTab},
 };
 use leptos::prelude::*;
-use std::time::Duration;
 
 /// How many people the new-owner search shows at once.
 const SEARCH_ROWS: u32 = 25;
@@ -64,16 +64,7 @@ pub fn TransferDialog(
 /// Search among the active people and choose one (a radio named `to` in the form).
 #[component]
 fn NewOwnerPicker() -> impl IntoView {
-    let search = RwSignal::new(String::new());
-    let timer = StoredValue::new(None::<TimeoutHandle>);
-    let on_input = move |e: leptos::ev::Event| {
-        let typed = event_target_value(&e);
-        if let Some(handle) = timer.get_value() {
-            handle.clear();
-        }
-        let handle = set_timeout_with_handle(move || search.set(typed), Duration::from_millis(250));
-        timer.set_value(handle.ok());
-    };
+    let (search, on_input) = use_search();
     let results = Resource::new(
         move || search.get(),
         |search| {

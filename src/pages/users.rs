@@ -9,7 +9,8 @@ use super::{
 use crate::{
     api::users::{list_users, user_filter_choices},
     components::{
-        me::use_permission, notice::ErrorNotice, pager::PageLinks, time::RelativeTime, toast::Toast,
+        me::use_permission, notice::ErrorNotice, pager::PageLinks, search::TYPING_PAUSE_MS,
+        time::RelativeTime, toast::Toast,
     },
     model::{
         BulkOutcome, Choice, InvitationRow, InvitationStatus, Permission, Selection, UserListQuery, UserPage,
@@ -23,7 +24,7 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
     NavigateOptions,
 };
-use std::time::Duration;
+use leptos_use_fn_debounce_throttle::use_debounce_fn_with_arg;
 
 /// `/users`: the company's users with tabs, search, filters, sorting and keyset pages. The
 /// whole view lives in the URL.
@@ -273,30 +274,27 @@ fn Toolbar(
     /// True from a keystroke until its search is in the URL.
     typing: RwSignal<bool>,
 ) -> impl IntoView {
-    let pending = StoredValue::new(None::<TimeoutHandle>);
+    // The search goes into the URL once typing pauses.
+    let apply = use_debounce_fn_with_arg(
+        move |text: String| {
+            typing.set(false);
+            let current = view.get_untracked();
+            if current.search != text {
+                go.run((
+                    UserListQuery {
+                        search: text,
+                        ..current.first_page()
+                    },
+                    true,
+                ));
+            }
+        },
+        TYPING_PAUSE_MS,
+    );
     let on_search = move |e: ev::Event| {
         let text = event_target_value(&e);
-        if let Some(handle) = pending.get_value() {
-            handle.clear();
-        }
         typing.set(view.get_untracked().search != text);
-        let handle = set_timeout_with_handle(
-            move || {
-                typing.set(false);
-                let current = view.get_untracked();
-                if current.search != text {
-                    go.run((
-                        UserListQuery {
-                            search: text.clone(),
-                            ..current.first_page()
-                        },
-                        true,
-                    ));
-                }
-            },
-            Duration::from_millis(250),
-        );
-        pending.set_value(handle.ok());
+        apply(text);
     };
     // On a phone, sorting and filters fold under "Filters" so the rows start higher.
     let filters_open = RwSignal::new(false);

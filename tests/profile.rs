@@ -57,13 +57,7 @@ async fn details_are_saved_and_checked_on_the_server() {
     let r = app
         .call(
             "profile/save_details",
-            &details(
-                "Olivia Odell",
-                "+44 20 7946 0958",
-                "Portugal",
-                "en",
-                "Europe/Lisbon",
-            ),
+            &details("Olivia Odell", "+44 20 7946 0958", "PT", "en", "Europe/Lisbon"),
             Some(&c.owner),
         )
         .await;
@@ -71,7 +65,7 @@ async fn details_are_saved_and_checked_on_the_server() {
     let p = app.call("profile/get", &[], Some(&c.owner)).await.json();
     assert_eq!(p["name"], "Olivia Odell");
     assert_eq!(p["phone"], "+44 20 7946 0958");
-    assert_eq!(p["country"], "Portugal");
+    assert_eq!(p["country"], "PT", "stored as its ISO code");
     assert_eq!(p["locale"], "en");
     assert_eq!(p["time_zone"], "Europe/Lisbon");
     assert_eq!(
@@ -232,7 +226,7 @@ async fn a_language_no_longer_offered_is_kept_while_other_fields_change() {
     let r = app
         .call(
             "profile/save_details",
-            &details("Olivia Odell", "", "Germany", "de", "Europe/Berlin"),
+            &details("Olivia Odell", "", "DE", "de", "Europe/Berlin"),
             Some(&c.owner),
         )
         .await;
@@ -244,7 +238,7 @@ async fn a_language_no_longer_offered_is_kept_while_other_fields_change() {
     );
     let p = r.json();
     assert_eq!(p["name"], "Olivia Odell");
-    assert_eq!(p["country"], "Germany");
+    assert_eq!(p["country"], "DE");
     assert_eq!(p["time_zone"], "Europe/Berlin");
     assert_eq!(p["locale"], "de", "kept");
 

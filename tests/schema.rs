@@ -184,3 +184,35 @@ async fn every_foreign_key_that_cascades_or_sets_null_has_an_index() {
             .join(", ")
     );
 }
+
+#[tokio::test]
+async fn the_country_migration_turns_stored_names_into_iso_codes_and_unknown_ones_into_not_set() {
+    let app = common::TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let ana = common::email("ana");
+    app.add_user(&c.owner_email, "Ana", &ana, "member").await;
+    // As stored before migration 0015.
+    app.sql(&format!(
+        "UPDATE users SET country = 'Côte d''Ivoire' WHERE email = '{ana}'"
+    ))
+    .await;
+    app.sql(&format!(
+        "UPDATE users SET country = 'Atlantis' WHERE email = '{}'",
+        c.owner_email
+    ))
+    .await;
+    let step = std::fs::read_to_string("migrations/sqlite/0015_country_codes.sql").unwrap();
+    app.sql(&step).await;
+    let country = |email: String| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT country FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_one(&app.state.db)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(country(ana).await, "CI");
+    assert_eq!(country(c.owner_email.clone()).await, "");
+}

@@ -191,7 +191,11 @@ fn DetailsSection(profile: Profile, notice: RwSignal<Option<String>>) -> impl In
         }
     });
     let countries = std::iter::once((String::new(), "Not set".to_string()))
-        .chain(COUNTRIES.iter().map(|c| (c.to_string(), c.to_string())))
+        .chain(
+            COUNTRIES
+                .iter()
+                .map(|(code, name)| (code.to_string(), name.to_string())),
+        )
         .collect();
     // The languages the interface speaks, and the person's own if it was offered earlier: it
     // stays a valid choice for them, so the form saves their other fields unchanged.

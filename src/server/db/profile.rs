@@ -97,7 +97,7 @@ pub struct ValidDetails {
 impl ValidDetails {
     pub fn parse(d: &ProfileDetails) -> Result<ValidDetails, AppError> {
         let country = d.country.trim();
-        if !country.is_empty() && !COUNTRIES.contains(&country) {
+        if !country.is_empty() && !COUNTRIES.iter().any(|(code, _)| *code == country) {
             return Err(AppError::field("country", "Choose a country from the list."));
         }
         if !time_zone_offered(&d.time_zone) {

@@ -26,7 +26,7 @@ pub struct MailLimits {
     pub invitations_per_day: i64,
     /// ...beyond this many users: a company smaller than this may also send the difference.
     pub free_users: i64,
-    /// An invitation is sent again at most once in this many minutes.
+    /// An invitation or a set-up link is sent again at most once in this many minutes.
     pub resend_minutes: i64,
     /// Login email changes per person per day.
     pub email_changes_per_day: i64,
@@ -46,6 +46,15 @@ impl Default for MailLimits {
     }
 }
 
+impl MailLimits {
+    /// The minutes (rounded up) until what was sent at `sent_at` (Unix ms) may be sent
+    /// again, or `None` when it may be now.
+    pub fn resend_wait(&self, sent_at: i64, now: i64) -> Option<i64> {
+        let pause_ms = self.resend_minutes * 60_000;
+        (sent_at > now - pause_ms).then(|| (sent_at + pause_ms - now + 59_999) / 60_000)
+    }
+}
+
 /// The company's email allowance today, for the Settings page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailAllowance {
@@ -54,4 +63,23 @@ pub struct MailAllowance {
     pub left_today: i64,
     /// Whether the owner has confirmed their address; until then the company sends nothing.
     pub confirmed: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_resend_waits_out_the_pause_rounded_up_to_whole_minutes() {
+        let limits = MailLimits::default();
+        let sent = 1_000_000_000;
+        assert_eq!(limits.resend_wait(sent, sent), Some(60));
+        assert_eq!(limits.resend_wait(sent, sent + 59 * 60_000 + 1), Some(1));
+        assert_eq!(limits.resend_wait(sent, sent + 60 * 60_000), None);
+        let none = MailLimits {
+            resend_minutes: 0,
+            ..limits
+        };
+        assert_eq!(none.resend_wait(sent, sent), None);
+    }
 }

@@ -498,7 +498,6 @@ pub async fn resend(
     let (rows, mut skipped) = stored(&mut tx, company, can.scope(), ids).await?;
     let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
     let users = found_among(&mut tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
-    let resend_ms = limits.resend_minutes * 60_000;
     let mut offers: HashMap<Vec<(i64, i64)>, Offer> = HashMap::new();
     let mut sending = Vec::new();
     for row in rows {
@@ -507,14 +506,13 @@ pub async fn resend(
             Some("already accepted".to_string())
         } else if taken == Some(Taken::Here) {
             Some(SetAsideReason::AlreadyUser.message().to_string())
-        } else if row.sent_at > now - resend_ms {
-            let minutes = (row.sent_at + resend_ms - now + 59_999) / 60_000;
-            Some(format!(
-                "sent less than {} minutes ago; it can be sent again in {minutes} minutes",
-                limits.resend_minutes
-            ))
         } else {
-            None
+            limits.resend_wait(row.sent_at, now).map(|minutes| {
+                format!(
+                    "sent less than {} minutes ago; it can be sent again in {minutes} minutes",
+                    limits.resend_minutes
+                )
+            })
         };
         if let Some(reason) = reason {
             skipped.push(Skipped {

@@ -566,38 +566,21 @@ pub async fn resend_setup(
     let owner = lock_company(&mut tx, company).await?;
     let target = current(&mut tx, company, can.scope(), user).await?;
     below(&mut tx, can, owner, user, Rank::Above).await?;
-    let never_signed_in: bool = sqlx::query_scalar::<_, i64>(
-        "SELECT CASE WHEN password_hash IS NULL AND last_seen_at IS NULL THEN 1 ELSE 0 END FROM users WHERE id = $1",
-    )
-    .bind(user)
-    .fetch_one(&mut *tx)
-    .await?
-        == 1;
     if target.status != UserStatus::Active.key() {
         return Err(AppError::Conflict(format!(
             "{} is not active: reactivate them, which emails them a link.",
             target.name
         )));
     }
-    if !never_signed_in {
+    if target.never_signed_in == 0 {
         return Err(AppError::Conflict(format!(
             "{} has already set up their account: they can reset their password from the sign-in page.",
             target.name
         )));
     }
     // A pause between links, as for invitations, so that no one's inbox can be flooded.
-    let last_sent: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT MAX(created_at) FROM account_tokens WHERE user_id = $1 AND purpose IN ({})",
-        super::placeholders(2, WELCOME.len())
-    ))
-    .bind(user)
-    .bind(WELCOME[0].as_str())
-    .bind(WELCOME[1].as_str())
-    .fetch_one(&mut *tx)
-    .await?;
-    let pause_ms = mailing.limits.resend_minutes * 60_000;
-    if let Some(sent) = last_sent.filter(|sent| *sent > now - pause_ms) {
-        let minutes = (sent + pause_ms - now + 59_999) / 60_000;
+    let last_sent = tokens::last_issued(&mut tx, user, &WELCOME).await?;
+    if let Some(minutes) = last_sent.and_then(|sent| mailing.limits.resend_wait(sent, now)) {
         return Err(AppError::Conflict(format!(
             "{} was sent a link less than {} minutes ago; you can send another in {minutes} minutes.",
             target.name, mailing.limits.resend_minutes
@@ -605,9 +588,7 @@ pub async fn resend_setup(
     }
     quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
     // Every earlier welcome link (set-up or reactivation) stops working.
-    for purpose in WELCOME {
-        tokens::discard_unused(&mut tx, user, purpose).await?;
-    }
+    tokens::spend_unused(&mut tx, &user.0.to_string(), &WELCOME, now).await?;
     send_setup_link(
         &mut tx,
         company,

@@ -142,6 +142,23 @@ pub async fn discard_unused(
     Ok(())
 }
 
+/// When the user's latest token of `purposes` was issued (Unix ms), used or not.
+pub async fn last_issued(
+    tx: &mut Transaction<'_, Any>,
+    user: UserId,
+    purposes: &[TokenPurpose],
+) -> Result<Option<i64>, sqlx::Error> {
+    let sql = format!(
+        "SELECT MAX(created_at) FROM account_tokens WHERE user_id = $1 AND purpose IN ({})",
+        placeholders(2, purposes.len())
+    );
+    let mut query = sqlx::query_scalar(&sql).bind(user);
+    for purpose in purposes {
+        query = query.bind(purpose.as_str());
+    }
+    query.fetch_one(&mut **tx).await
+}
+
 /// A token spent by [`claim`].
 #[derive(Debug)]
 pub struct Claimed {

@@ -565,7 +565,7 @@ pub async fn details(db: &Db, can: &Can<perm::ViewUsers>, user: UserId) -> Resul
     let row: Row = sqlx::query_as(&format!(
         "SELECT u.name, u.email, u.phone, u.job_title, u.status, u.version, u.last_seen_at, u.created_at,
                 CASE WHEN c.owner_id = u.id THEN 1 ELSE 0 END AS is_owner,
-                CASE WHEN u.password_hash IS NULL AND u.last_seen_at IS NULL THEN 1 ELSE 0 END AS never_signed_in
+                {NEVER_SIGNED_IN} AS never_signed_in
          FROM users u JOIN companies c ON c.id = u.company_id
          WHERE u.id = $1 AND u.company_id = $2{}",
         can.scope().users_inside("u.id")
@@ -622,7 +622,14 @@ pub(super) struct Current {
     pub phone: String,
     pub job_title: String,
     pub status: String,
+    /// 1 when they never set a password nor signed in ([`NEVER_SIGNED_IN`]).
+    pub never_signed_in: i64,
 }
+
+/// 1 for a user (`u`) who never set a password nor signed in: their set-up email may be sent
+/// again.
+const NEVER_SIGNED_IN: &str =
+    "CASE WHEN u.password_hash IS NULL AND u.last_seen_at IS NULL THEN 1 ELSE 0 END";
 
 /// The user `id` of the caller's company inside their `scope`, or NotFound (also for other
 /// companies' users and users outside the scope, so ids reveal nothing).
@@ -633,8 +640,9 @@ pub(super) async fn current(
     id: UserId,
 ) -> Result<Current, AppError> {
     sqlx::query_as(&format!(
-        "SELECT name, email, phone, job_title, status FROM users WHERE id = $1 AND company_id = $2{}",
-        scope.users_inside("id")
+        "SELECT u.name, u.email, u.phone, u.job_title, u.status, {NEVER_SIGNED_IN} AS never_signed_in
+         FROM users u WHERE u.id = $1 AND u.company_id = $2{}",
+        scope.users_inside("u.id")
     ))
     .bind(id)
     .bind(company)

@@ -83,6 +83,10 @@ test-postgres: $(NODE_STAMP) postgres-tools
 # no longer holds (a release server with debug WASM fails to hydrate).
 # Every Playwright test signs up its own company from 127.0.0.1, so the per-address sign-up
 # limit is lifted for the test servers, and invitations may be sent again at once.
+# After a failed run the server log is printed, then Playwright's failures and summary again, so
+# the end of the output (all a CI summary may keep) names what failed.
+FAILED_TESTS = echo "--- failed tests"; sed -n '/^  1) /,$$p'
+
 test-e2e:
 	cargo leptos build
 	rm -f $(RELEASE_STAMP)
@@ -90,7 +94,8 @@ test-e2e:
 	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/e2e.db ROSTER_DEMO=1 ROSTER_DEMO_USERS=120 LEPTOS_SITE_ROOT=target/site \
 	  ROSTER_SIGNUPS_PER_HOUR=1000 ROSTER_RESEND_MINUTES=0 target/debug/roster > $$dir/server.log 2>&1 & pid=$$!; \
 	  trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
-	  cd end2end && BASE_URL=http://127.0.0.1:$$port ROSTER_LOG=$$dir/server.log npx playwright test || { echo "--- server log"; tail -n 50 $$dir/server.log; exit 1; }
+	  cd end2end && set -o pipefail && BASE_URL=http://127.0.0.1:$$port ROSTER_LOG=$$dir/server.log npx playwright test 2>&1 | tee $$dir/playwright.log || \
+	    { echo "--- server log"; tail -n 50 $$dir/server.log; $(FAILED_TESTS) $$dir/playwright.log; exit 1; }
 
 # Live updates across instances: two debug servers on one throwaway PostgreSQL database, and
 # live.spec.ts with its second admin on the second instance (BASE_URL_B). No demo company: the
@@ -107,8 +112,8 @@ e2e-two-instances:
 	    ROSTER_ADDR=127.0.0.1:$$port ROSTER_DEMO=0 LEPTOS_SITE_ROOT=target/site ROSTER_SIGNUPS_PER_HOUR=1000 ROSTER_RESEND_MINUTES=0 \
 	      target/debug/roster > $$dir/server-$$port.log 2>&1 & pids="$$pids $$!"; \
 	  done; \
-	  cd end2end && BASE_URL=http://127.0.0.1:$$a BASE_URL_B=http://127.0.0.1:$$b ROSTER_LOG=$$dir/server-$$a.log npx playwright test live.spec.ts || \
-	    { for log in $$dir/server-*.log; do echo "--- $$log"; tail -n 30 $$log; done; exit 1; }
+	  cd end2end && set -o pipefail && BASE_URL=http://127.0.0.1:$$a BASE_URL_B=http://127.0.0.1:$$b ROSTER_LOG=$$dir/server-$$a.log npx playwright test live.spec.ts 2>&1 | tee $$dir/playwright.log || \
+	    { for log in $$dir/server-*.log; do echo "--- $$log"; tail -n 30 $$log; done; $(FAILED_TESTS) $$dir/playwright.log; exit 1; }
 
 ## make bench: seed 100,000 users on SQLite and PostgreSQL, measure the release server over
 ## HTTP beside the database's floor; prints a table, writes target/bench/results.json.

@@ -1,8 +1,6 @@
 //! "Account and sub-account access": a user's role per account, and the question the host
 //! product asks about its modules.
 
-#[cfg(feature = "ssr")]
-use crate::model::LiveEvent;
 use crate::{
     error::AppError,
     model::{AccountId, RoleId, UserId},
@@ -20,11 +18,7 @@ pub async fn grant_access(
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::assignments::grant(&state.db, &can, &by, id, role, &accounts).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::user(id).by(&by.name));
-            Ok(())
+            db::assignments::grant(state.store(), &can, &by, id, role, &accounts).await
         }
         .await,
     )
@@ -37,11 +31,7 @@ pub async fn remove_access(id: UserId, account: AccountId) -> Result<(), AppErro
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::assignments::remove(&state.db, &can, &by, id, account).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::user(id).by(&by.name));
-            Ok(())
+            db::assignments::remove(state.store(), &can, &by, id, account).await
         }
         .await,
     )

@@ -1,30 +1,11 @@
 //! Accounts: the company's tree of accounts (as far as the caller's scope reaches), and
 //! creating, renaming, moving and deleting them (manage-accounts).
 
-#[cfg(feature = "ssr")]
-use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{AccountId, AccountNode},
 };
 use leptos::prelude::*;
-
-/// Tells open account trees that `account` (and what lies below it) changed, and open users
-/// tables to refetch: their rows name accounts.
-#[cfg(feature = "ssr")]
-fn publish(
-    state: &crate::server::state::AppState,
-    company: crate::model::CompanyId,
-    by: &crate::server::db::audit::By,
-    account: AccountId,
-) {
-    state
-        .live
-        .publish(company, LiveEvent::accounts([account]).by(&by.name));
-    state
-        .live
-        .publish(company, LiveEvent::everything(LiveKind::Users).by(&by.name));
-}
 
 /// The accounts the caller manages, depth-first with siblings by name, with user counts.
 #[server(endpoint = "accounts/tree")]
@@ -47,9 +28,7 @@ pub async fn create_account(parent: AccountId, name: String) -> Result<AccountId
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
-            let id = db::accounts::create(&state.db, &can, &by, parent, &name).await?;
-            publish(&state, can.company(), &by, id);
-            Ok(id)
+            db::accounts::create(state.store(), &can, &by, parent, &name).await
         }
         .await,
     )
@@ -62,9 +41,7 @@ pub async fn rename_account(id: AccountId, name: String) -> Result<(), AppError>
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
-            db::accounts::rename(&state.db, &can, &by, id, &name).await?;
-            publish(&state, can.company(), &by, id);
-            Ok(())
+            db::accounts::rename(state.store(), &can, &by, id, &name).await
         }
         .await,
     )
@@ -77,9 +54,7 @@ pub async fn move_account(id: AccountId, parent: AccountId) -> Result<(), AppErr
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
-            db::accounts::move_to(&state.db, &can, &by, id, parent).await?;
-            publish(&state, can.company(), &by, id);
-            Ok(())
+            db::accounts::move_to(state.store(), &can, &by, id, parent).await
         }
         .await,
     )
@@ -92,9 +67,7 @@ pub async fn delete_account(id: AccountId) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageAccounts>().await?;
-            db::accounts::delete(&state.db, &can, &by, id).await?;
-            publish(&state, can.company(), &by, id);
-            Ok(())
+            db::accounts::delete(state.store(), &can, &by, id).await
         }
         .await,
     )

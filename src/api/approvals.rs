@@ -24,18 +24,12 @@ pub async fn awaiting_approval_count() -> Result<i64, AppError> {
 /// Answers how many were approved.
 #[server(endpoint = "approvals/approve")]
 pub async fn approve(approval: Approval) -> Result<usize, AppError> {
-    use crate::{
-        model::{LiveEvent, LiveKind},
-        server::{auth, db},
-    };
+    use crate::server::{auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author::<crate::server::access::perm::ManageUsers>().await?;
-            let done = db::joins::approve(&state.db, &can, &by, &approval, &state.config.public_url).await?;
-            state.mailer.wake();
-            state
-                .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
+            let done =
+                db::joins::approve(state.store(), &can, &by, &approval, &state.config.public_url).await?;
             Ok(done.len())
         }
         .await,
@@ -45,18 +39,11 @@ pub async fn approve(approval: Approval) -> Result<usize, AppError> {
 /// Rejects the selected people: each is emailed and their request removed. Answers how many.
 #[server(endpoint = "approvals/reject")]
 pub async fn reject(selection: Selection) -> Result<usize, AppError> {
-    use crate::{
-        model::{LiveEvent, LiveKind},
-        server::{auth, db},
-    };
+    use crate::server::{auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author::<crate::server::access::perm::ManageUsers>().await?;
-            let done = db::joins::reject(&state.db, &can, &by, &selection).await?;
-            state.mailer.wake();
-            state
-                .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
+            let done = db::joins::reject(state.store(), &can, &by, &selection).await?;
             Ok(done.len())
         }
         .await,

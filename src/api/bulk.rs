@@ -37,22 +37,19 @@ pub async fn preview_bulk(selection: Selection, action: BulkAction) -> Result<Bu
 /// Carries out `action` on `selection` in one transaction.
 #[server(endpoint = "users/bulk/apply")]
 pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<BulkOutcome, AppError> {
-    use crate::{
-        model::{LiveEvent, LiveKind},
-        server::{auth, db},
-    };
+    use crate::server::{auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let outcome =
-                db::bulk::apply(&state.db, &can, &by, &selection, &action, state.config.mailing()).await?;
-            state.mailer.wake();
-            if outcome.changed > 0 {
-                state
-                    .live
-                    .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
-            }
-            Ok(outcome)
+            db::bulk::apply(
+                state.store(),
+                &can,
+                &by,
+                &selection,
+                &action,
+                state.config.mailing(),
+            )
+            .await
         }
         .await,
     )
@@ -61,18 +58,11 @@ pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<Bulk
 /// Undoes a bulk change for the users not changed since.
 #[server(endpoint = "users/bulk/undo")]
 pub async fn undo_bulk(change: i64) -> Result<UndoOutcome, AppError> {
-    use crate::{
-        model::{LiveEvent, LiveKind},
-        server::{auth, db},
-    };
+    use crate::server::{auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let outcome = db::bulk::undo(&state.db, &can, &by, change).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
-            Ok(outcome)
+            db::bulk::undo(state.store(), &can, &by, change).await
         }
         .await,
     )

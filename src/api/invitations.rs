@@ -9,23 +9,6 @@ use crate::{
 };
 use leptos::prelude::*;
 
-/// Tells open pages that the invitations `ids` changed, when any did.
-#[cfg(feature = "ssr")]
-fn publish_changed<P>(
-    state: &crate::server::state::AppState,
-    can: &crate::server::access::Can<P>,
-    by: &crate::server::db::audit::By,
-    ids: &[i64],
-    changed: &InvitationsChanged,
-) {
-    if !changed.changed.is_empty() {
-        state.live.publish(
-            can.company(),
-            LiveEvent::invitations(ids.iter().copied()).by(&by.name),
-        );
-    }
-}
-
 /// Invites every address that may be invited and says why the others were set aside.
 #[server(endpoint = "invitations/invite")]
 pub async fn invite_users(invite: InviteForm) -> Result<InviteOutcome, AppError> {
@@ -33,16 +16,7 @@ pub async fn invite_users(invite: InviteForm) -> Result<InviteOutcome, AppError>
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let outcome =
-                db::invitations::invite(&state.db, &can, &by, &invite, state.config.mailing()).await?;
-            state.mailer.wake();
-            if !outcome.invited.is_empty() {
-                state.live.publish(
-                    can.company(),
-                    LiveEvent::everything(LiveKind::Invitations).by(&by.name),
-                );
-            }
-            Ok(outcome)
+            db::invitations::invite(state.store(), &can, &by, &invite, state.config.mailing()).await
         }
         .await,
     )
@@ -55,10 +29,7 @@ pub async fn resend_invitations(#[server(default)] ids: Vec<i64>) -> Result<Invi
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let changed = db::invitations::resend(&state.db, &can, &by, &ids, state.config.mailing()).await?;
-            state.mailer.wake();
-            publish_changed(&state, &can, &by, &ids, &changed);
-            Ok(changed)
+            db::invitations::resend(state.store(), &can, &by, &ids, state.config.mailing()).await
         }
         .await,
     )
@@ -71,11 +42,7 @@ pub async fn withdraw_invitations(#[server(default)] ids: Vec<i64>) -> Result<In
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let changed =
-                db::invitations::remove(&state.db, &can, &by, &ids, db::invitations::Removal::Withdraw)
-                    .await?;
-            publish_changed(&state, &can, &by, &ids, &changed);
-            Ok(changed)
+            db::invitations::remove(state.store(), &can, &by, &ids, db::invitations::Removal::Withdraw).await
         }
         .await,
     )
@@ -88,10 +55,7 @@ pub async fn delete_invitations(#[server(default)] ids: Vec<i64>) -> Result<Invi
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let changed =
-                db::invitations::remove(&state.db, &can, &by, &ids, db::invitations::Removal::Delete).await?;
-            publish_changed(&state, &can, &by, &ids, &changed);
-            Ok(changed)
+            db::invitations::remove(state.store(), &can, &by, &ids, db::invitations::Removal::Delete).await
         }
         .await,
     )

@@ -70,7 +70,7 @@ pub async fn save_profile_details(details: ProfileDetails) -> Result<Profile, Ap
         async {
             let valid = db::profile::ValidDetails::parse(&details)?;
             let (_, by, state) = me().await?;
-            db::profile::save_details(&state.db, &by, &valid).await
+            db::profile::save_details(state.store(), &by, &valid).await
         }
         .await,
     )
@@ -83,7 +83,7 @@ pub async fn save_theme(theme: String) -> Result<Theme, AppError> {
     auth::respond(
         async {
             let (_, by, state) = me().await?;
-            db::profile::save_theme(&state.db, &by, &theme).await
+            db::profile::save_theme(state.store(), &by, &theme).await
         }
         .await,
     )
@@ -102,8 +102,7 @@ pub async fn change_email(new_email: String, current_password: String) -> Result
             let email = Email::parse(&new_email).map_err(|e| AppError::field("new_email", e.to_string()))?;
             let (user, by, state) = me().await?;
             check_current_password(&state, user.id, &current_password).await?;
-            db::profile::request_email_change(&state.db, &by, &email, state.config.mailing()).await?;
-            state.mailer.wake();
+            db::profile::request_email_change(state.store(), &by, &email, state.config.mailing()).await?;
             Ok(email.as_str().to_string())
         }
         .await,
@@ -156,7 +155,7 @@ pub async fn change_password(
             let session = token::generate();
             let rotate = (user.session_id, token::hash(&session));
             let ended = db::profile::change_password(
-                &state.db,
+                state.store(),
                 &by,
                 &hash,
                 keep,
@@ -164,7 +163,6 @@ pub async fn change_password(
                 &state.config.public_url,
             )
             .await?;
-            state.mailer.wake();
             auth::set_cookie(&auth::session_cookie(&state.config, &session));
             Ok(ended)
         }
@@ -178,7 +176,7 @@ pub async fn save_notifications(prefs: NotificationPrefs) -> Result<Profile, App
     auth::respond(
         async {
             let (_, by, state) = me().await?;
-            db::profile::save_notifications(&state.db, &by, &prefs).await
+            db::profile::save_notifications(state.store(), &by, &prefs).await
         }
         .await,
     )
@@ -206,7 +204,7 @@ pub async fn sign_out_device(session: SessionId) -> Result<(), AppError> {
     auth::respond(
         async {
             let (user, by, state) = me().await?;
-            db::profile::end_my_session(&state.db, &by, &user.email, session).await?;
+            db::profile::end_my_session(state.store(), &by, &user.email, session).await?;
             Ok(())
         }
         .await,
@@ -220,7 +218,7 @@ pub async fn sign_out_other_devices() -> Result<u64, AppError> {
     auth::respond(
         async {
             let (user, by, state) = me().await?;
-            db::profile::end_my_other_sessions(&state.db, &by, &user.email, user.session_id).await
+            db::profile::end_my_other_sessions(state.store(), &by, &user.email, user.session_id).await
         }
         .await,
     )
@@ -252,7 +250,7 @@ pub async fn end_user_sessions(
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageUsers>().await?;
-            db::profile::end_user_sessions(&state.db, &can, &by, user, session).await
+            db::profile::end_user_sessions(state.store(), &can, &by, user, session).await
         }
         .await,
     )

@@ -6,10 +6,7 @@ use crate::{
     model::{Permission, RoleId, RolesOverview},
 };
 #[cfg(feature = "ssr")]
-use crate::{
-    model::{Grants, LiveEvent, LiveKind},
-    server::access::perm,
-};
+use crate::{model::Grants, server::access::perm};
 use leptos::prelude::*;
 
 /// The company's roles (built-ins first) with their holders, the permissions grouped by area,
@@ -45,12 +42,7 @@ pub async fn create_role(
         async {
             let (can, by, state) = super::author::<perm::ManageRoles>().await?;
             let grants = Grants { permissions, modules };
-            let id = db::roles::create(&state.db, &can, &by, &name, &grants).await?;
-            // Nobody holds it yet: only the roles page changes.
-            state
-                .live
-                .publish(can.company(), LiveEvent::roles([id]).by(&by.name));
-            Ok(id)
+            db::roles::create(state.store(), &can, &by, &name, &grants).await
         }
         .await,
     )
@@ -69,15 +61,7 @@ pub async fn update_role(
         async {
             let (can, by, state) = super::author::<perm::ManageRoles>().await?;
             let grants = Grants { permissions, modules };
-            db::roles::update(&state.db, &can, &by, id, &name, &grants).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::roles([id]).by(&by.name));
-            // The users table names roles.
-            state
-                .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
-            Ok(())
+            db::roles::update(state.store(), &can, &by, id, &name, &grants).await
         }
         .await,
     )
@@ -90,18 +74,7 @@ pub async fn delete_role(id: RoleId, #[server(default)] move_to: Option<RoleId>)
     auth::respond(
         async {
             let (can, by, state) = super::author::<perm::ManageRoles>().await?;
-            db::roles::delete(&state.db, &can, &by, id, move_to).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::roles([id]).by(&by.name));
-            state
-                .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
-            state.live.publish(
-                can.company(),
-                LiveEvent::everything(LiveKind::Invitations).by(&by.name),
-            );
-            Ok(())
+            db::roles::delete(state.store(), &can, &by, id, move_to).await
         }
         .await,
     )

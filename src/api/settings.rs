@@ -28,11 +28,7 @@ pub async fn save_settings(settings: CompanySettings) -> Result<CompanySettings,
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let saved = db::companies::save_settings(&state.db, &can, &by, &settings).await?;
-            state.live.publish(
-                can.company(),
-                crate::model::LiveEvent::everything(crate::model::LiveKind::Settings).by(&by.name),
-            );
+            let saved = db::companies::save_settings(state.store(), &can, &by, &settings).await?;
             Ok(with_join_link(saved, &state.config.public_url))
         }
         .await,
@@ -62,9 +58,7 @@ pub async fn resend_confirmation() -> Result<(), AppError> {
     auth::respond(
         async {
             let (_, by, state) = super::author::<crate::server::access::perm::ManageSettings>().await?;
-            db::companies::resend_confirmation(&state.db, &by, &state.config.public_url).await?;
-            state.mailer.wake();
-            Ok(())
+            db::companies::resend_confirmation(state.store(), &by, &state.config.public_url).await
         }
         .await,
     )

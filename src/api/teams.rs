@@ -1,8 +1,6 @@
 //! Teams: the list with member counts, a team's members (view-users); creating, renaming and
 //! deleting teams and adding or removing members (manage-teams).
 
-#[cfg(feature = "ssr")]
-use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{MembersChanged, TeamId, TeamPage, TeamRow, UserId},
@@ -50,11 +48,7 @@ pub async fn create_team(name: String) -> Result<TeamId, AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let id = db::teams::create(&state.db, &can, &by, &name).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
-            Ok(id)
+            db::teams::create(state.store(), &can, &by, &name).await
         }
         .await,
     )
@@ -67,15 +61,7 @@ pub async fn rename_team(id: TeamId, name: String) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::teams::rename(&state.db, &can, &by, id, &name).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
-            // Every member's row in the users table names the team.
-            state
-                .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
-            Ok(())
+            db::teams::rename(state.store(), &can, &by, id, &name).await
         }
         .await,
     )
@@ -88,14 +74,7 @@ pub async fn delete_team(id: TeamId) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::teams::delete(&state.db, &can, &by, id).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
-            state
-                .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Users).by(&by.name));
-            Ok(())
+            db::teams::delete(state.store(), &can, &by, id).await
         }
         .await,
     )
@@ -111,16 +90,7 @@ pub async fn add_team_members(
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let changed = db::teams::add_members(&state.db, &can, &by, id, &users).await?;
-            if changed.changed > 0 {
-                state
-                    .live
-                    .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
-                state
-                    .live
-                    .publish(can.company(), LiveEvent::users(users).by(&by.name));
-            }
-            Ok(changed)
+            db::teams::add_members(state.store(), &can, &by, id, &users).await
         }
         .await,
     )
@@ -136,16 +106,7 @@ pub async fn remove_team_members(
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let changed = db::teams::remove_members(&state.db, &can, &by, id, &users).await?;
-            if changed.changed > 0 {
-                state
-                    .live
-                    .publish(can.company(), LiveEvent::teams([id]).by(&by.name));
-                state
-                    .live
-                    .publish(can.company(), LiveEvent::users(users).by(&by.name));
-            }
-            Ok(changed)
+            db::teams::remove_members(state.store(), &can, &by, id, &users).await
         }
         .await,
     )

@@ -1,5 +1,4 @@
 #[cfg(feature = "ssr")]
-use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{FilterChoices, NewUser, RoleId, TeamId, UserDetails, UserEdit, UserId, UserListQuery, UserPage},
@@ -84,14 +83,7 @@ pub async fn create_user(user: NewUser) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let added = db::lifecycle::create(&state.db, &can, &by, &user, state.config.mailing()).await?;
-            state.mailer.wake();
-            if let Some(id) = added {
-                state
-                    .live
-                    .publish(can.company(), LiveEvent::user(id).by(&by.name));
-            }
-            Ok(())
+            db::lifecycle::create(state.store(), &can, &by, &user, state.config.mailing()).await
         }
         .await,
     )
@@ -105,14 +97,7 @@ pub async fn update_user(edit: UserEdit) -> Result<Option<String>, AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            let pending = db::lifecycle::update(&state.db, &can, &by, &edit, state.config.mailing()).await?;
-            if pending.is_some() {
-                state.mailer.wake();
-            }
-            state
-                .live
-                .publish(can.company(), LiveEvent::user(edit.id).by(&by.name));
-            Ok(pending)
+            db::lifecycle::update(state.store(), &can, &by, &edit, state.config.mailing()).await
         }
         .await,
     )
@@ -125,11 +110,7 @@ pub async fn change_user_role(id: UserId, role: RoleId) -> Result<(), AppError> 
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::change_role(&state.db, &can, &by, id, role).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::user(id).by(&by.name));
-            Ok(())
+            db::lifecycle::change_role(state.store(), &can, &by, id, role).await
         }
         .await,
     )
@@ -142,15 +123,7 @@ pub async fn set_user_teams(id: UserId, #[server(default)] teams: Vec<TeamId>) -
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::set_teams(&state.db, &can, &by, id, &teams).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::user(id).by(&by.name));
-            // Teams the user left are not known here; their member counts changed too.
-            state
-                .live
-                .publish(can.company(), LiveEvent::everything(LiveKind::Teams));
-            Ok(())
+            db::lifecycle::set_teams(state.store(), &can, &by, id, &teams).await
         }
         .await,
     )
@@ -163,11 +136,7 @@ pub async fn deactivate_user(id: UserId) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::deactivate(&state.db, &can, &by, id).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::user(id).by(&by.name));
-            Ok(())
+            db::lifecycle::deactivate(state.store(), &can, &by, id).await
         }
         .await,
     )
@@ -180,12 +149,7 @@ pub async fn reactivate_user(id: UserId) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::reactivate(&state.db, &can, &by, id, state.config.mailing()).await?;
-            state.mailer.wake();
-            state
-                .live
-                .publish(can.company(), LiveEvent::user(id).by(&by.name));
-            Ok(())
+            db::lifecycle::reactivate(state.store(), &can, &by, id, state.config.mailing()).await
         }
         .await,
     )
@@ -198,9 +162,7 @@ pub async fn resend_setup_email(id: UserId) -> Result<(), AppError> {
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::resend_setup(&state.db, &can, &by, id, state.config.mailing()).await?;
-            state.mailer.wake();
-            Ok(())
+            db::lifecycle::resend_setup(state.store(), &can, &by, id, state.config.mailing()).await
         }
         .await,
     )
@@ -213,11 +175,7 @@ pub async fn delete_user(id: UserId, confirm_email: String) -> Result<(), AppErr
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::lifecycle::delete(&state.db, &can, &by, id, &confirm_email).await?;
-            state
-                .live
-                .publish(can.company(), LiveEvent::user(id).by(&by.name));
-            Ok(())
+            db::lifecycle::delete(state.store(), &can, &by, id, &confirm_email).await
         }
         .await,
     )
@@ -245,10 +203,7 @@ pub async fn transfer_ownership(to: UserId, password: String) -> Result<(), AppE
                 name: user.name.clone(),
                 ip: auth::client_ip(&parts),
             };
-            db::lifecycle::transfer_ownership(&state.db, &by, to).await?;
-            state
-                .live
-                .publish(user.company_id, LiveEvent::users([user.id, to]).by(&by.name));
+            db::lifecycle::transfer_ownership(state.store(), &by, to).await?;
             // The caller's own role changed: reload so every part of the page sees it.
             leptos_axum::redirect(&format!("/users/{to}"));
             Ok(())

@@ -6,11 +6,12 @@
 //! company's lock (the cycle and sibling-name checks hold under concurrency) with its audit
 //! event.
 
+use super::write::{Store, Write};
 use super::{
-    audit::{self, By, Target},
-    companies::lock_company,
-    now_ms, Db,
+    audit::{By, Target},
+    Db,
 };
+use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{AccountId, AccountName, AccountNode, AuditAction, CompanyId},
@@ -204,7 +205,7 @@ fn names(mut all: Vec<String>) -> String {
 /// Creates a sub-account of `parent` and answers its id.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageAccounts>,
     by: &By,
     parent: AccountId,
@@ -212,11 +213,10 @@ pub async fn create(
 ) -> Result<AccountId, AppError> {
     let company = can.company();
     let name = AccountName::parse(name)?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    lock_company(&mut tx, company).await?;
-    let parent = find(&mut tx, company, can.scope(), parent).await?;
-    check_free(&mut tx, &parent, name.as_str(), None, "name").await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let parent = find(&mut w.tx, company, can.scope(), parent).await?;
+    check_free(&mut w.tx, &parent, name.as_str(), None, "name").await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO accounts (company_id, parent_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -224,29 +224,25 @@ pub async fn create(
     .bind(parent.id)
     .bind(name.as_str())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w.tx)
     .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::AccountCreated,
-        Target {
-            id: None,
-            label: name.as_str(),
-        },
+        Target::named(name.as_str()),
         None,
         Some(json!({ "name": name.as_str(), "parent": parent.name })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::accounts([AccountId(id)]));
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(AccountId(id))
 }
 
 /// Renames the account `id`.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn rename(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageAccounts>,
     by: &By,
     id: AccountId,
@@ -254,38 +250,32 @@ pub async fn rename(
 ) -> Result<(), AppError> {
     let company = can.company();
     let name = AccountName::parse(name)?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    lock_company(&mut tx, company).await?;
-    let account = find(&mut tx, company, can.scope(), id).await?;
+    let mut w = Write::begin(store, by).await?;
+    let account = find(&mut w.tx, company, can.scope(), id).await?;
     placed_inside(can.scope(), &account)?;
     if account.name == name.as_str() {
         return Ok(());
     }
     if let Some(parent) = account.parent {
-        let parent = find(&mut tx, company, can.scope(), parent).await?;
-        check_free(&mut tx, &parent, name.as_str(), Some(id), "name").await?;
+        let parent = find(&mut w.tx, company, can.scope(), parent).await?;
+        check_free(&mut w.tx, &parent, name.as_str(), Some(id), "name").await?;
     }
     sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2 AND company_id = $3")
         .bind(name.as_str())
         .bind(id)
         .bind(company)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::AccountRenamed,
-        Target {
-            id: None,
-            label: name.as_str(),
-        },
+        Target::named(name.as_str()),
         Some(json!({ "name": account.name })),
         Some(json!({ "name": name.as_str() })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::accounts([id]));
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(())
 }
 
@@ -294,29 +284,27 @@ pub async fn rename(
 /// parent may not be the account itself or one of its sub-accounts.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn move_to(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageAccounts>,
     by: &By,
     id: AccountId,
     new_parent: AccountId,
 ) -> Result<(), AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    lock_company(&mut tx, company).await?;
-    let account = find(&mut tx, company, can.scope(), id).await?;
+    let mut w = Write::begin(store, by).await?;
+    let account = find(&mut w.tx, company, can.scope(), id).await?;
     let Some(old_parent) = account.parent else {
         return Err(AppError::Conflict(
             "The company account is the top of the tree; it can't move.".into(),
         ));
     };
     placed_inside(can.scope(), &account)?;
-    let old_parent = find(&mut tx, company, can.scope(), old_parent).await?;
-    let target = find(&mut tx, company, can.scope(), new_parent).await?;
+    let old_parent = find(&mut w.tx, company, can.scope(), old_parent).await?;
+    let target = find(&mut w.tx, company, can.scope(), new_parent).await?;
     if target.id == old_parent.id {
         return Ok(());
     }
-    if subtree(&mut tx, id).await?.contains(&target.id.0) {
+    if subtree(&mut w.tx, id).await?.contains(&target.id.0) {
         return Err(AppError::field(
             "parent",
             format!(
@@ -325,27 +313,23 @@ pub async fn move_to(
             ),
         ));
     }
-    check_free(&mut tx, &target, &account.name, Some(id), "parent").await?;
+    check_free(&mut w.tx, &target, &account.name, Some(id), "parent").await?;
     sqlx::query("UPDATE accounts SET parent_id = $1 WHERE id = $2 AND company_id = $3")
         .bind(target.id)
         .bind(id)
         .bind(company)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::AccountMoved,
-        Target {
-            id: None,
-            label: &account.name,
-        },
+        Target::named(&account.name),
         Some(json!({ "parent": old_parent.name })),
         Some(json!({ "parent": target.name })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::accounts([id]));
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(())
 }
 
@@ -354,16 +338,14 @@ pub async fn move_to(
 /// roles on it go with it.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn delete(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageAccounts>,
     by: &By,
     id: AccountId,
 ) -> Result<(), AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    lock_company(&mut tx, company).await?;
-    let account = find(&mut tx, company, can.scope(), id).await?;
+    let mut w = Write::begin(store, by).await?;
+    let account = find(&mut w.tx, company, can.scope(), id).await?;
     if account.parent.is_none() {
         return Err(AppError::Conflict("The company account can't be deleted.".into()));
     }
@@ -371,7 +353,7 @@ pub async fn delete(
     let children: Vec<String> =
         sqlx::query_scalar("SELECT name FROM accounts WHERE parent_id = $1 ORDER BY LOWER(name), id")
             .bind(id)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *w.tx)
             .await?;
     if !children.is_empty() {
         return Err(AppError::Conflict(format!(
@@ -386,7 +368,7 @@ pub async fn delete(
          ORDER BY LOWER(u.name), u.id",
     )
     .bind(id)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *w.tx)
     .await?;
     if !stranded.is_empty() {
         let verb = if stranded.len() == 1 { "has" } else { "have" };
@@ -404,7 +386,7 @@ pub async fn delete(
          ORDER BY i.email",
     )
     .bind(id)
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *w.tx)
     .await?;
     if !invited.is_empty() {
         let (them, are) = if invited.len() == 1 {
@@ -420,28 +402,24 @@ pub async fn delete(
     }
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM role_assignments WHERE account_id = $1")
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w.tx)
         .await?;
     // The foreign keys cascade to role_assignments and invitation_accounts.
     sqlx::query("DELETE FROM accounts WHERE id = $1 AND company_id = $2")
         .bind(id)
         .bind(company)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::AccountDeleted,
-        Target {
-            id: None,
-            label: &account.name,
-        },
+        Target::named(&account.name),
         Some(json!({ "name": account.name, "users": users })),
         None,
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::accounts([id]));
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(())
 }
 

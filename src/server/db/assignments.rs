@@ -2,17 +2,18 @@
 //! access"). Each change is one transaction with its audit event; the caller may only touch
 //! users and accounts inside their scope and hand out roles no stronger than their own there.
 
+use super::write::{Store, Write};
 use super::{
-    audit::{self, By, Target},
+    audit::{By, Target},
     companies::{lock_company, root_account},
     hierarchy::below,
     hierarchy::Rank,
-    now_ms,
     roles::assignable_role,
     users::account_choices,
     users::current,
     Db,
 };
+use crate::model::LiveEvent;
 use crate::{
     error::AppError,
     model::{AccessRow, AccountId, AuditAction, CompanyId, Grants, Module, RoleId, UserId},
@@ -162,9 +163,9 @@ pub fn brief<'a>(assignments: impl IntoIterator<Item = (bool, &'a str, &'a str)>
 }
 
 /// Gives `user` the role `role` on each of `accounts` (replacing the role they had there).
-#[tracing::instrument(skip(db, can, by), err(Debug))]
+#[tracing::instrument(skip(store, can, by), err(Debug))]
 pub async fn grant(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
@@ -180,13 +181,12 @@ pub async fn grant(
             format!("Choose at most {MAX_ACCOUNTS} accounts at once."),
         ));
     }
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let email = changeable(&mut tx, can, user).await?;
+    let mut w = Write::begin(store, by).await?;
+    let email = changeable(&mut w.tx, can, user).await?;
     let mut role_name = String::new();
     for &account in accounts {
-        in_scope(&mut tx, can, account).await?;
-        role_name = assignable_role(&mut tx, can, role, Some(account)).await?;
+        in_scope(&mut w.tx, can, account).await?;
+        role_name = assignable_role(&mut w.tx, can, role, Some(account)).await?;
         sqlx::query(
             "INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)
              ON CONFLICT (user_id, account_id) DO UPDATE SET role_id = excluded.role_id",
@@ -194,44 +194,41 @@ pub async fn grant(
         .bind(user)
         .bind(account)
         .bind(role)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
     }
     let ids: Vec<i64> = accounts.iter().map(|a| a.0).collect();
     finish(
-        &mut tx,
-        by,
+        &mut w,
         (user, &email),
         AuditAction::UserAccessGranted,
         json!({ "role": role_name, "accounts": ids }),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Takes away `user`'s assignment on `account`. Everyone keeps at least one.
-#[tracing::instrument(skip(db, can, by), err(Debug))]
+#[tracing::instrument(skip(store, can, by), err(Debug))]
 pub async fn remove(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
     account: AccountId,
 ) -> Result<(), AppError> {
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let email = changeable(&mut tx, can, user).await?;
-    in_scope(&mut tx, can, account).await?;
+    let mut w = Write::begin(store, by).await?;
+    let email = changeable(&mut w.tx, can, user).await?;
+    in_scope(&mut w.tx, can, account).await?;
     let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM role_assignments WHERE user_id = $1")
         .bind(user)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w.tx)
         .await?;
     let removed = sqlx::query("DELETE FROM role_assignments WHERE user_id = $1 AND account_id = $2")
         .bind(user)
         .bind(account)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?
         .rows_affected();
     if removed == 0 {
@@ -243,15 +240,13 @@ pub async fn remove(
         ));
     }
     finish(
-        &mut tx,
-        by,
+        &mut w,
         (user, &email),
         AuditAction::UserAccessRemoved,
         json!({ "account": account.0 }),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -293,34 +288,23 @@ async fn in_scope(
     }
 }
 
-/// Bumps the user's version (an open edit form or a bulk undo sees the change) and records it.
+/// Bumps the user's version (an open edit form or a bulk undo sees the change), records the
+/// change and announces it.
 async fn finish(
-    tx: &mut Transaction<'_, Any>,
-    by: &By,
+    w: &mut Write<'_>,
     (user, email): (UserId, &str),
     action: AuditAction,
     after: serde_json::Value,
-    now: i64,
 ) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
-        .bind(now)
+        .bind(w.now)
         .bind(user)
-        .execute(&mut **tx)
+        .execute(&mut *w.tx)
         .await?;
-    super::profile::cancel_email_changes(tx, &user.0.to_string(), now).await?;
-    audit::record(
-        tx,
-        by,
-        action,
-        Target {
-            id: Some(user),
-            label: email,
-        },
-        None,
-        Some(after),
-        now,
-    )
-    .await?;
+    super::profile::cancel_email_changes(&mut w.tx, &user.0.to_string(), w.now).await?;
+    w.audit(action, Target::user(user, email), None, Some(after))
+        .await?;
+    w.announce(LiveEvent::user(user));
     Ok(())
 }
 

@@ -20,6 +20,18 @@ pub struct Target<'a> {
     pub label: &'a str,
 }
 
+impl<'a> Target<'a> {
+    /// A user, remembered by `label` (their email) once they are gone.
+    pub fn user(id: UserId, label: &'a str) -> Target<'a> {
+        Target { id: Some(id), label }
+    }
+
+    /// Something that is not a user (a team, a role, an account, an invitation's address).
+    pub fn named(label: &'a str) -> Target<'a> {
+        Target { id: None, label }
+    }
+}
+
 pub async fn record(
     tx: &mut Transaction<'_, Any>,
     by: &By,

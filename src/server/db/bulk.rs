@@ -7,12 +7,13 @@
 //! the users whose version is still the one the change left; anyone changed since is left as
 //! they are and named. Changes of one company run one after another (`lock_company`).
 
+use super::write::{Store, Write};
 use super::{
     audit::By,
     companies::{company_mail_facts, lock_company, root_account},
     hierarchy::{Hierarchy, Rank, OUTRANKED},
     lifecycle::{NOT_JOINED, SEVERAL_ROLES},
-    now_ms, placeholders,
+    placeholders,
     profile::cancel_email_changes,
     quota::{self, Mailing},
     roles::assignable_role,
@@ -20,6 +21,7 @@ use super::{
     users::{bind, view_filter, Value},
     Db,
 };
+use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{
@@ -364,7 +366,7 @@ async fn audit_all(
 /// skipped and why, and the handle to undo it.
 #[tracing::instrument(skip_all, fields(kind = ?action.kind), err(Debug))]
 pub async fn apply(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     selection: &Selection,
@@ -372,21 +374,21 @@ pub async fn apply(
     mailing: Mailing<'_>,
 ) -> Result<BulkOutcome, AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let plan = plan(&mut tx, can, selection, action).await?;
-    let mut outcome = outcome(&mut tx, &plan, action.kind).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let plan = plan(&mut w.tx, can, selection, action).await?;
+    let mut outcome = outcome(&mut w.tx, &plan, action.kind).await?;
     if outcome.changed == 0 {
         return Ok(outcome);
     }
     if action.kind == BulkKind::Reactivate {
         // Each reactivated person gets a link by email.
-        quota::company_mail(&mut tx, mailing.limits, company, outcome.changed, now).await?;
+        quota::company_mail(&mut w.tx, mailing.limits, company, outcome.changed, now).await?;
     }
     sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
         .bind(company)
         .bind(now - KEEP_MS)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
     let change: i64 = sqlx::query_scalar(
         "INSERT INTO bulk_changes (company_id, actor_id, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -395,7 +397,7 @@ pub async fn apply(
     .bind(by.user)
     .bind(serde_json::to_value(action.kind).ok().and_then(|v| v.as_str().map(str::to_string)))
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w.tx)
     .await?;
     let root = plan.root;
     let items_sql = format!(
@@ -405,7 +407,7 @@ pub async fn apply(
          FROM users u WHERE {}",
         plan.changing()
     );
-    exec(&mut tx, &items_sql, plan.args.clone()).await?;
+    exec(&mut w.tx, &items_sql, plan.args.clone()).await?;
     let targets = format!("SELECT user_id FROM bulk_change_items WHERE change_id = {change}");
     let label = if action.kind == BulkKind::Delete {
         "u.name || ' (' || u.email || ')'"
@@ -449,22 +451,22 @@ pub async fn apply(
         label,
         restoring: false,
     };
-    audit_all(&mut tx, by, change, events, now).await?;
+    audit_all(&mut w.tx, by, change, events, now).await?;
     // Invitations die with their sender's authority (before a delete nulls their sender).
     if matches!(action.kind, BulkKind::Deactivate | BulkKind::Delete) {
-        super::invitations::withdraw_sent_by(&mut tx, &targets).await?;
+        super::invitations::withdraw_sent_by(&mut w.tx, &targets).await?;
     }
     match action.kind {
         BulkKind::ChangeRole => {
             let role = plan.role.as_ref().map_or(0, |r| r.0);
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!("UPDATE role_assignments SET role_id = {role} WHERE user_id IN ({targets})"),
                 vec![],
             )
             .await?;
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!(
                     "INSERT INTO role_assignments (user_id, account_id, role_id)
                      SELECT i.user_id, {root}, {role} FROM bulk_change_items i
@@ -476,7 +478,7 @@ pub async fn apply(
         }
         BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!(
                     "INSERT INTO bulk_change_teams (change_id, user_id, team_id)
                      SELECT {change}, tm.user_id, tm.team_id FROM team_members tm WHERE tm.user_id IN ({targets})"
@@ -487,7 +489,7 @@ pub async fn apply(
             let teams = &plan.teams;
             if action.kind == BulkKind::SetTeams {
                 exec(
-                    &mut tx,
+                    &mut w.tx,
                     &format!("DELETE FROM team_members WHERE user_id IN ({targets})"),
                     vec![],
                 )
@@ -495,7 +497,7 @@ pub async fn apply(
             }
             if action.kind == BulkKind::RemoveFromTeams {
                 exec(
-                    &mut tx,
+                    &mut w.tx,
                     &format!(
                         "DELETE FROM team_members WHERE user_id IN ({targets}) AND team_id IN ({teams})"
                     ),
@@ -504,7 +506,7 @@ pub async fn apply(
                 .await?;
             } else {
                 exec(
-                    &mut tx,
+                    &mut w.tx,
                     &format!(
                         "INSERT INTO team_members (team_id, user_id)
                          SELECT t.id, i.user_id FROM bulk_change_items i CROSS JOIN teams t
@@ -518,16 +520,16 @@ pub async fn apply(
         }
         BulkKind::Deactivate => {
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!(
                     "UPDATE users SET status = 'deactivated', security_stamp = security_stamp + 1 WHERE id IN ({targets})"
                 ),
                 vec![],
             )
             .await?;
-            tokens::spend_all_unused(&mut tx, &targets, now).await?;
+            tokens::spend_all_unused(&mut w.tx, &targets, now).await?;
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!("DELETE FROM sessions WHERE user_id IN ({targets})"),
                 vec![],
             )
@@ -535,16 +537,16 @@ pub async fn apply(
         }
         BulkKind::Reactivate => {
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!("UPDATE users SET status = 'active' WHERE id IN ({targets})"),
                 vec![],
             )
             .await?;
-            send_reactivation_links(&mut tx, by, change, mailing.public_url, now).await?;
+            send_reactivation_links(&mut w, change, mailing.public_url).await?;
         }
         BulkKind::Delete => {
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!(
                     "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = audit_events.target_user_id)
                      WHERE target_user_id IN ({targets})"
@@ -553,7 +555,7 @@ pub async fn apply(
             )
             .await?;
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!("DELETE FROM users WHERE id IN ({targets})"),
                 vec![],
             )
@@ -564,11 +566,11 @@ pub async fn apply(
         action.kind,
         BulkKind::ChangeRole | BulkKind::Deactivate | BulkKind::Reactivate
     ) {
-        cancel_email_changes(&mut tx, &targets, now).await?;
+        cancel_email_changes(&mut w.tx, &targets, now).await?;
     }
     if action.kind.undoable() {
         exec(
-            &mut tx,
+            &mut w.tx,
             &format!("UPDATE users SET version = version + 1, updated_at = {now} WHERE id IN ({targets})"),
             vec![],
         )
@@ -577,10 +579,11 @@ pub async fn apply(
     } else {
         sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
             .bind(change)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await?;
     }
-    tx.commit().await?;
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(outcome)
 }
 
@@ -605,13 +608,8 @@ pub async fn insert_rows(
 }
 
 /// A "finish reactivating" link and email for each user of change `change`.
-async fn send_reactivation_links(
-    tx: &mut Transaction<'_, Any>,
-    by: &By,
-    change: i64,
-    public_url: &str,
-    now: i64,
-) -> Result<(), AppError> {
+async fn send_reactivation_links(w: &mut Write<'_>, change: i64, public_url: &str) -> Result<(), AppError> {
+    let (by, now, tx) = (w.by, w.now, &mut w.tx);
     let (company_name, days) = company_mail_facts(tx, by.company).await?;
     let people: Vec<(i64, String, i64)> = sqlx::query_as(
         "SELECT u.id, u.email, u.security_stamp FROM bulk_change_items i JOIN users u ON u.id = i.user_id
@@ -649,6 +647,7 @@ async fn send_reactivation_links(
         emails,
     )
     .await?;
+    w.mail_queued();
     Ok(())
 }
 
@@ -683,23 +682,23 @@ async fn grantable_roles(
 }
 
 /// Undoes bulk change `change`: restores the users not changed since, and names the others.
-#[tracing::instrument(skip(db, can, by), err(Debug))]
+#[tracing::instrument(skip(store, can, by), err(Debug))]
 pub async fn undo(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     change: i64,
 ) -> Result<UndoOutcome, AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let owner = lock_company(&mut tx, company).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let owner = w.owner;
     let found: Option<(String, i64, Option<i64>)> = sqlx::query_as(
         "SELECT kind, created_at, undone_at FROM bulk_changes WHERE id = $1 AND company_id = $2",
     )
     .bind(change)
     .bind(company)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *w.tx)
     .await?;
     let (kind, created_at, undone_at) = found.ok_or_else(|| AppError::NotFound("That change".into()))?;
     let kind: BulkKind =
@@ -715,7 +714,7 @@ pub async fn undo(
     // Undo is a new change by the caller: each user is restored only if the caller could make
     // that change now. Anyone else is named with the reason, except people outside the
     // caller's accounts, who are only counted.
-    let hierarchy = Hierarchy::load(&mut tx, can, owner, rank_for(kind)).await?;
+    let hierarchy = Hierarchy::load(&mut w.tx, can, owner, rank_for(kind)).await?;
     let mut refusals: Vec<(String, &str)> = vec![
         ("u.version <> i.version_after".into(), "was changed again since"),
         (hierarchy.outranked("u.id"), OUTRANKED),
@@ -729,7 +728,7 @@ pub async fn undo(
         refusals.push((
             format!(
                 "i.role_id IS NOT NULL AND i.role_id NOT IN ({})",
-                grantable_roles(&mut tx, can).await?
+                grantable_roles(&mut w.tx, can).await?
             ),
             "would get back a role you can't give",
         ));
@@ -741,7 +740,7 @@ pub async fn undo(
         .collect::<Vec<_>>()
         .join(" OR ");
     exec(
-        &mut tx,
+        &mut w.tx,
         &format!(
             "UPDATE bulk_change_items SET restore = 1 WHERE change_id = {change} AND user_id IN
                (SELECT u.id FROM bulk_change_items i JOIN users u ON u.id = i.user_id
@@ -761,7 +760,7 @@ pub async fn undo(
                 .map(|c| format!(" AND NOT ({c})"))
                 .collect::<String>()
         );
-        for name in names(&mut tx, &sql, vec![]).await? {
+        for name in names(&mut w.tx, &sql, vec![]).await? {
             not_restored.push(BulkSkip {
                 name,
                 reason: (*reason).into(),
@@ -770,7 +769,7 @@ pub async fn undo(
         earlier.push(condition.clone());
     }
     let outside: i64 = scalar(
-        &mut tx,
+        &mut w.tx,
         &format!(
             "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id
              WHERE i.change_id = {change} AND i.restore = 0 AND NOT ({in_scope})"
@@ -789,7 +788,7 @@ pub async fn undo(
            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id)",
     )
     .bind(change)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w.tx)
     .await?;
     if gone > 0 {
         not_restored.push(BulkSkip {
@@ -805,10 +804,10 @@ pub async fn undo(
     };
     match kind {
         BulkKind::ChangeRole => {
-            let root = root_account(&mut tx, company).await?;
+            let root = root_account(&mut w.tx, company).await?;
             let before = item("role_id").replace("{}", "role_assignments.user_id");
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!(
                     "DELETE FROM role_assignments WHERE account_id = {root} AND user_id IN ({targets})
                        AND {before} IS NULL"
@@ -817,7 +816,7 @@ pub async fn undo(
             )
             .await?;
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!("UPDATE role_assignments SET role_id = {before} WHERE user_id IN ({targets}) AND {before} IS NOT NULL"),
                 vec![],
             )
@@ -825,13 +824,13 @@ pub async fn undo(
         }
         BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!("DELETE FROM team_members WHERE user_id IN ({targets})"),
                 vec![],
             )
             .await?;
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!(
                     "INSERT INTO team_members (team_id, user_id)
                      SELECT t.team_id, t.user_id FROM bulk_change_teams t
@@ -844,7 +843,7 @@ pub async fn undo(
         BulkKind::Deactivate | BulkKind::Reactivate => {
             let before = item("status").replace("{}", "users.id");
             exec(
-                &mut tx,
+                &mut w.tx,
                 &format!(
                     "UPDATE users SET status = {before}, security_stamp = security_stamp + 1 WHERE id IN ({targets})"
                 ),
@@ -853,9 +852,9 @@ pub async fn undo(
             .await?;
             if kind == BulkKind::Reactivate {
                 // Deactivated again: their way back in and any session they started since end.
-                tokens::spend_all_unused(&mut tx, &targets, now).await?;
+                tokens::spend_all_unused(&mut w.tx, &targets, now).await?;
                 exec(
-                    &mut tx,
+                    &mut w.tx,
                     &format!("DELETE FROM sessions WHERE user_id IN ({targets})"),
                     vec![],
                 )
@@ -868,17 +867,17 @@ pub async fn undo(
         kind,
         BulkKind::ChangeRole | BulkKind::Deactivate | BulkKind::Reactivate
     ) {
-        cancel_email_changes(&mut tx, &targets, now).await?;
+        cancel_email_changes(&mut w.tx, &targets, now).await?;
     }
     let restored = exec(
-        &mut tx,
+        &mut w.tx,
         &format!("UPDATE users SET version = version + 1, updated_at = {now} WHERE id IN ({targets})"),
         vec![],
     )
     .await? as i64;
     if restored == 0 {
         // Nothing the caller could restore: the change stays undoable by someone who can.
-        tx.rollback().await?;
+        w.tx.rollback().await?;
         return Ok(UndoOutcome {
             restored,
             not_restored,
@@ -891,17 +890,17 @@ pub async fn undo(
         label: "u.email",
         restoring: true,
     };
-    audit_all(&mut tx, by, change, events, now).await?;
+    audit_all(&mut w.tx, by, change, events, now).await?;
     // The restored leave the change; while someone the caller could not restore remains as
     // the change left them, it stays open for those who can.
     exec(
-        &mut tx,
+        &mut w.tx,
         &format!("DELETE FROM bulk_change_items WHERE change_id = {change} AND restore = 1"),
         vec![],
     )
     .await?;
     let held_back = scalar(
-        &mut tx,
+        &mut w.tx,
         &format!(
             "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id
              WHERE i.change_id = {change} AND u.version = i.version_after"
@@ -913,10 +912,11 @@ pub async fn undo(
         sqlx::query("UPDATE bulk_changes SET undone_at = $1 WHERE id = $2")
             .bind(now)
             .bind(change)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await?;
     }
-    tx.commit().await?;
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(UndoOutcome {
         restored,
         not_restored,

@@ -1,12 +1,14 @@
 //! Companies and what every company starts with: a root account, the built-in roles and an
 //! owner.
 
+use super::write::{Store, Write};
 use super::{
-    audit::{self, By, Target},
+    audit::{By, Target},
     is_unique_violation, now_ms,
     tokens::TokenPurpose,
     Db,
 };
+use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{
@@ -178,15 +180,15 @@ async fn send_confirmation(
 /// Sends the company's owner (and only them: it goes to their address) a new confirmation
 /// link, if the company still waits for one; at most three a day.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn resend_confirmation(db: &Db, by: &By, public_url: &str) -> Result<(), AppError> {
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
+pub async fn resend_confirmation(store: Store<'_>, by: &By, public_url: &str) -> Result<(), AppError> {
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
     let (owner, confirmed, company_name, name, email): (i64, Option<i64>, String, String, String) = sqlx::query_as(
         "SELECT c.owner_id, c.mail_confirmed_at, c.name, u.name, u.email FROM companies c JOIN users u ON u.id = c.owner_id
          WHERE c.id = $1",
     )
     .bind(by.company)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w.tx)
     .await?;
     if owner != by.user.0 {
         return Err(AppError::Forbidden);
@@ -194,7 +196,7 @@ pub async fn resend_confirmation(db: &Db, by: &By, public_url: &str) -> Result<(
     if confirmed.is_some() {
         return Err(AppError::Conflict("Your address is already confirmed.".into()));
     }
-    super::quota::confirmation(&mut tx, by.user, now).await?;
+    super::quota::confirmation(&mut w.tx, by.user, now).await?;
     let owner = Owner {
         company: by.company,
         company_name: &company_name,
@@ -202,8 +204,9 @@ pub async fn resend_confirmation(db: &Db, by: &By, public_url: &str) -> Result<(
         name: &name,
         email: &email,
     };
-    send_confirmation(&mut tx, &owner, public_url, now).await?;
-    tx.commit().await?;
+    send_confirmation(&mut w.tx, &owner, public_url, now).await?;
+    w.mail_queued();
+    w.commit().await?;
     Ok(())
 }
 
@@ -314,7 +317,7 @@ pub async fn settings(db: &Db, can: &Can<perm::ManageSettings>) -> Result<Compan
 /// Saves the company's settings. Links already sent keep the validity they were sent with.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn save_settings(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageSettings>,
     by: &By,
     form: &CompanySettings,
@@ -331,13 +334,12 @@ pub async fn save_settings(
         ));
     }
     let company = can.company().0;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let before = settings_in(&mut *tx, company).await?;
+    let mut w = Write::begin(store, by).await?;
+    let before = settings_in(&mut *w.tx, company).await?;
     let (allowed_before, code): (i64, String) =
         sqlx::query_as("SELECT allow_join_requests, code FROM companies WHERE id = $1")
             .bind(company)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *w.tx)
             .await?;
     sqlx::query(
         "UPDATE companies SET name = $1, invitation_validity_days = $2, allow_join_requests = $3 WHERE id = $4",
@@ -346,7 +348,7 @@ pub async fn save_settings(
     .bind(form.invitation_validity_days)
     .bind(i64::from(form.allow_join_requests))
     .bind(company)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
     if allowed_before == 1 && !form.allow_join_requests {
         // Turning requests off ends the ones waiting: none may be confirmed or approved later.
@@ -354,25 +356,14 @@ pub async fn save_settings(
             "DELETE FROM users WHERE company_id = $1 AND status IN ('pending_email', 'pending_approval')",
         )
         .bind(company)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?
         .rows_affected();
         if withdrawn > 0 {
             let label = format!("{withdrawn} join requests");
-            let target = Target {
-                id: None,
-                label: &label,
-            };
-            audit::record(
-                &mut tx,
-                by,
-                AuditAction::JoinRequestsWithdrawn,
-                target,
-                None,
-                None,
-                now,
-            )
-            .await?;
+            let target = Target::named(&label);
+            w.audit(AuditAction::JoinRequestsWithdrawn, target, None, None)
+                .await?;
         }
     }
     // The root account stands for the company; it follows a rename unless renamed itself.
@@ -380,22 +371,12 @@ pub async fn save_settings(
         .bind(name.as_str())
         .bind(company)
         .bind(&before.0)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        by,
-        AuditAction::SettingsUpdated,
-        Target {
-            id: None,
-            label: name.as_str(),
-        },
-        Some(json!({ "company_name": before.0, "invitation_validity_days": before.1, "allow_join_requests": allowed_before == 1 })),
-        Some(json!({ "company_name": name.as_str(), "invitation_validity_days": form.invitation_validity_days, "allow_join_requests": form.allow_join_requests })),
-        now,
-    )
+    w.audit(AuditAction::SettingsUpdated, Target::named(name.as_str()), Some(json!({ "company_name": before.0, "invitation_validity_days": before.1, "allow_join_requests": allowed_before == 1 })), Some(json!({ "company_name": name.as_str(), "invitation_validity_days": form.invitation_validity_days, "allow_join_requests": form.allow_join_requests })))
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::everything(LiveKind::Settings));
+    w.commit().await?;
     Ok(CompanySettings {
         company_name: name.as_str().to_string(),
         invitation_validity_days: form.invitation_validity_days,

@@ -4,17 +4,19 @@
 //! Invites of one company run one after another (`lock_company`), so two admins inviting the
 //! same address at once create one invitation, and the second is told it is already invited.
 
+use super::write::{Store, Write};
 use super::{
     assignments::{reachable, MAX_ACCOUNTS},
     audit::{self, By, Target},
-    companies::{company_mail_facts, lock_company, root_account},
+    companies::{company_mail_facts, root_account},
     companies::{release_squatted, SQUAT_MS},
     lifecycle::taken_email,
-    now_ms, outbox, placeholders,
+    now_ms, placeholders,
     quota::{self, Mailing},
     roles::assignable_role,
     Db,
 };
+use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{
@@ -255,17 +257,15 @@ impl Link {
 /// another company (`elsewhere`), a notice without the link instead, so the inviting company
 /// sees the same outcome as for anyone else and learns nothing about the address.
 async fn queue_email(
-    tx: &mut Transaction<'_, Any>,
-    by: &By,
+    w: &mut Write<'_>,
     email: &str,
     elsewhere: bool,
     offer: &Offer,
     link: &Link,
-    now: i64,
 ) -> Result<(), sqlx::Error> {
     let invitation = mail::Invitation {
         company: &offer.company_name,
-        invited_by: &by.name,
+        invited_by: &w.by.name,
         role: &offer.role_name,
         accounts: &offer.accounts,
         email,
@@ -277,14 +277,14 @@ async fn queue_email(
     } else {
         mail::invitation(&invitation)
     };
-    outbox::queue(tx, by.company, "invitation", email, &message, now).await
+    w.mail("invitation", email, &message).await
 }
 
 /// Invites every address that may be invited, in one transaction, and says why the others
 /// were set aside. More than [`MAX_INVITES`] addresses invite nobody.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn invite(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageInvitations>,
     by: &By,
     form: &InviteForm,
@@ -293,17 +293,16 @@ pub async fn invite(
     let Mailing { public_url, limits } = mailing;
     let company = can.company();
     let (candidates, mut set_aside) = screen(&form.addresses)?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    lock_company(&mut tx, company).await?;
-    let grants = requested_grants(&mut tx, can, form).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let grants = requested_grants(&mut w.tx, can, form).await?;
     if let Some(team) = form.team {
-        super::teams::chosen(&mut tx, company, team).await?;
+        super::teams::chosen(&mut w.tx, company, team).await?;
     }
     let emails: Vec<&str> = candidates.iter().map(|c| c.email.as_str()).collect();
-    let users = found_among(&mut tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
+    let users = found_among(&mut w.tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
     let pending = found_among(
-        &mut tx,
+        &mut w.tx,
         "SELECT email FROM invitations
          WHERE company_id = $1 AND status = 'pending' AND expires_at > $2 AND email IN ({})",
         &[company.0, now],
@@ -331,7 +330,7 @@ pub async fn invite(
         }
     }
     if !invite.is_empty() {
-        quota::company_mail(&mut tx, limits, company, invite.len() as i64, now).await?;
+        quota::company_mail(&mut w.tx, limits, company, invite.len() as i64, now).await?;
         let emails: Vec<&str> = invite.iter().map(|(c, _)| c.email.as_str()).collect();
         // Earlier expired, withdrawn or accepted-then-deleted invitations of these people are
         // superseded: the list keeps one row per person.
@@ -343,8 +342,8 @@ pub async fn invite(
         for email in &emails {
             query = query.bind(*email);
         }
-        query.execute(&mut *tx).await?;
-        let offer = offer(&mut tx, company, &grants).await?;
+        query.execute(&mut *w.tx).await?;
+        let offer = offer(&mut w.tx, company, &grants).await?;
         for (c, elsewhere) in &invite {
             let link = Link::new(&offer, public_url, now);
             let id: i64 = sqlx::query_scalar(
@@ -360,7 +359,7 @@ pub async fn invite(
             .bind(token::hash(&link.secret))
             .bind(now)
             .bind(link.expires_at)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *w.tx)
             .await?;
             for (account, role) in &grants {
                 sqlx::query(
@@ -369,33 +368,23 @@ pub async fn invite(
                 .bind(id)
                 .bind(account)
                 .bind(role)
-                .execute(&mut *tx)
+                .execute(&mut *w.tx)
                 .await?;
             }
             if let Some(team) = form.team {
                 sqlx::query("INSERT INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2)")
                     .bind(id)
                     .bind(team)
-                    .execute(&mut *tx)
+                    .execute(&mut *w.tx)
                     .await?;
             }
-            queue_email(&mut tx, by, c.email.as_str(), *elsewhere, &offer, &link, now).await?;
-            audit::record(
-                &mut tx,
-                by,
-                AuditAction::InvitationCreated,
-                Target {
-                    id: None,
-                    label: c.email.as_str(),
-                },
-                None,
-                Some(json!({ "email": c.email.as_str(), "role": offer.role_name, "expires_at": link.expires_at })),
-                now,
-            )
+            queue_email(&mut w, c.email.as_str(), *elsewhere, &offer, &link).await?;
+            w.audit(AuditAction::InvitationCreated, Target::named(c.email.as_str()), None, Some(json!({ "email": c.email.as_str(), "role": offer.role_name, "expires_at": link.expires_at })))
             .await?;
         }
+        w.announce(LiveEvent::everything(LiveKind::Invitations));
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(InviteOutcome {
         invited: invite
             .into_iter()
@@ -458,33 +447,11 @@ async fn stored(
     Ok((rows, missing))
 }
 
-async fn record(
-    tx: &mut Transaction<'_, Any>,
-    by: &By,
-    action: AuditAction,
-    email: &str,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    audit::record(
-        tx,
-        by,
-        action,
-        Target {
-            id: None,
-            label: email,
-        },
-        None,
-        None,
-        now,
-    )
-    .await
-}
-
 /// Sends the invitations again with new links valid for the company's validity from now; the
 /// old links stop working. Expired and withdrawn invitations are re-invited this way.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn resend(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageInvitations>,
     by: &By,
     ids: &[i64],
@@ -492,12 +459,11 @@ pub async fn resend(
 ) -> Result<InvitationsChanged, AppError> {
     let Mailing { public_url, limits } = mailing;
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    lock_company(&mut tx, company).await?;
-    let (rows, mut skipped) = stored(&mut tx, company, can.scope(), ids).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let (rows, mut skipped) = stored(&mut w.tx, company, can.scope(), ids).await?;
     let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
-    let users = found_among(&mut tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
+    let users = found_among(&mut w.tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
     let mut offers: HashMap<Vec<(i64, i64)>, Offer> = HashMap::new();
     let mut sending = Vec::new();
     for row in rows {
@@ -521,7 +487,7 @@ pub async fn resend(
             });
             continue;
         }
-        let grants = grants_of(&mut tx, row.id).await?;
+        let grants = grants_of(&mut w.tx, row.id).await?;
         if grants.is_empty() {
             skipped.push(Skipped {
                 what: row.email,
@@ -530,12 +496,12 @@ pub async fn resend(
             continue;
         }
         if !offers.contains_key(&grants) {
-            let made = offer(&mut tx, company, &grants).await?;
+            let made = offer(&mut w.tx, company, &grants).await?;
             offers.insert(grants.clone(), made);
         }
         sending.push((row, grants, taken == Some(Taken::Elsewhere)));
     }
-    quota::company_mail(&mut tx, limits, company, sending.len() as i64, now).await?;
+    quota::company_mail(&mut w.tx, limits, company, sending.len() as i64, now).await?;
     let mut changed = Vec::new();
     for (row, grants, elsewhere) in sending {
         let offer = &offers[&grants];
@@ -551,18 +517,21 @@ pub async fn resend(
         .bind(by.user)
         .bind(&by.name)
         .bind(row.id)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-        queue_email(&mut tx, by, &row.email, elsewhere, offer, &link, now).await?;
+        queue_email(&mut w, &row.email, elsewhere, offer, &link).await?;
         let action = if row.status == "pending" && row.expires_at > now {
             AuditAction::InvitationResent
         } else {
             AuditAction::InvitationReinvited
         };
-        record(&mut tx, by, action, &row.email, now).await?;
+        w.audit(action, Target::named(&row.email), None, None).await?;
         changed.push(row.email);
     }
-    tx.commit().await?;
+    if !changed.is_empty() {
+        w.announce(LiveEvent::invitations(ids.iter().copied()));
+    }
+    w.commit().await?;
     Ok(InvitationsChanged { changed, skipped })
 }
 
@@ -576,18 +545,17 @@ pub enum Removal {
 }
 
 /// Withdraws or deletes invitations, saying which were skipped and why.
-#[tracing::instrument(skip(db, can, by, ids), err(Debug))]
+#[tracing::instrument(skip(store, can, by, ids), err(Debug))]
 pub async fn remove(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageInvitations>,
     by: &By,
     ids: &[i64],
     how: Removal,
 ) -> Result<InvitationsChanged, AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let (rows, mut skipped) = stored(&mut tx, company, can.scope(), ids).await?;
+    let mut w = Write::begin(store, by).await?;
+    let (rows, mut skipped) = stored(&mut w.tx, company, can.scope(), ids).await?;
     let mut changed = Vec::new();
     for row in rows {
         let (refusal, sql, action) = match how {
@@ -613,11 +581,14 @@ pub async fn remove(
             });
             continue;
         }
-        sqlx::query(sql).bind(row.id).execute(&mut *tx).await?;
-        record(&mut tx, by, action, &row.email, now).await?;
+        sqlx::query(sql).bind(row.id).execute(&mut *w.tx).await?;
+        w.audit(action, Target::named(&row.email), None, None).await?;
         changed.push(row.email);
     }
-    tx.commit().await?;
+    if !changed.is_empty() {
+        w.announce(LiveEvent::invitations(ids.iter().copied()));
+    }
+    w.commit().await?;
     Ok(InvitationsChanged { changed, skipped })
 }
 

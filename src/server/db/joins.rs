@@ -3,6 +3,7 @@
 //! address with a 24-hour single-use link (`pending_approval`), and an admin approves
 //! (`active`, with a role and maybe a team) or rejects (the user row is removed).
 
+use super::write::{Store, Write};
 use super::{
     audit::{self, By, Target},
     bulk::insert_rows,
@@ -13,6 +14,7 @@ use super::{
     users::{bind, view_filter, Value},
     Db,
 };
+use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{
@@ -335,13 +337,12 @@ async fn audit_each(
 
 /// Queues one email per person, in one statement.
 async fn email_each(
-    tx: &mut Transaction<'_, Any>,
-    company: CompanyId,
+    w: &mut Write<'_>,
     kind: &str,
     people: &[(i64, String, String)],
     message: impl Fn(&str) -> mail::Message,
-    now: i64,
 ) -> Result<(), AppError> {
+    let (company, now) = (w.company(), w.now);
     let rows = people
         .iter()
         .map(|(_, _, email)| {
@@ -360,11 +361,12 @@ async fn email_each(
         })
         .collect();
     insert_rows(
-        tx,
+        &mut w.tx,
         "outbox (company_id, kind, to_email, subject, text_body, html_body, created_at, next_attempt_at)",
         rows,
     )
     .await?;
+    w.mail_queued();
     Ok(())
 }
 
@@ -373,7 +375,7 @@ async fn email_each(
 /// Returns whom it approved.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn approve(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     approval: &Approval,
@@ -382,34 +384,34 @@ pub async fn approve(
     // Approval gives access on the root account: only for those who manage the whole company.
     let can = can.whole_company()?;
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let root = root_account(&mut tx, company).await?;
-    let role_name = assignable_role(&mut tx, can, approval.role, Some(AccountId(root))).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let root = root_account(&mut w.tx, company).await?;
+    let role_name = assignable_role(&mut w.tx, can, approval.role, Some(AccountId(root))).await?;
     let team_name = match approval.team {
         None => None,
-        Some(team) => Some(super::teams::chosen(&mut tx, company, team).await?),
+        Some(team) => Some(super::teams::chosen(&mut w.tx, company, team).await?),
     };
-    let people = awaiting(&mut tx, company, &approval.selection).await?;
+    let people = awaiting(&mut w.tx, company, &approval.selection).await?;
     let list = id_list(&people);
     sqlx::query(&format!(
         "UPDATE users SET status = 'active', version = version + 1, updated_at = $1 WHERE id IN ({list})"
     ))
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *w.tx)
     .await?;
     sqlx::query(&format!(
         "DELETE FROM role_assignments WHERE account_id = $1 AND user_id IN ({list})"
     ))
     .bind(root)
-    .execute(&mut *tx)
+    .execute(&mut *w.tx)
     .await?;
     sqlx::query(&format!(
         "INSERT INTO role_assignments (user_id, account_id, role_id) SELECT id, $1, $2 FROM users WHERE id IN ({list})"
     ))
     .bind(root)
     .bind(approval.role)
-    .execute(&mut *tx)
+    .execute(&mut *w.tx)
     .await?;
     if let Some(TeamId(team)) = approval.team {
         sqlx::query(&format!(
@@ -417,12 +419,12 @@ pub async fn approve(
              ON CONFLICT DO NOTHING"
         ))
         .bind(team)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
     }
     let after = serde_json::json!({ "status": "active", "role": role_name, "team": team_name });
     audit_each(
-        &mut tx,
+        &mut w.tx,
         by,
         AuditAction::UserJoinApproved,
         &list,
@@ -432,19 +434,15 @@ pub async fn approve(
     .await?;
     let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
         .bind(company)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w.tx)
         .await?;
     let public_url = public_url.trim_end_matches('/');
-    email_each(
-        &mut tx,
-        company,
-        "join_approved",
-        &people,
-        |email| mail::join_approved(&company_name, &by.name, email, public_url),
-        now,
-    )
+    email_each(&mut w, "join_approved", &people, |email| {
+        mail::join_approved(&company_name, &by.name, email, public_url)
+    })
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(people.into_iter().map(|(id, _, _)| UserId(id)).collect())
 }
 
@@ -452,39 +450,35 @@ pub async fn approve(
 /// (the user row) is removed; the audit events keep their name and email. Returns whom.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn reject(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     selection: &Selection,
 ) -> Result<Vec<UserId>, AppError> {
     let company = can.whole_company()?.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let people = awaiting(&mut tx, company, selection).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let people = awaiting(&mut w.tx, company, selection).await?;
     let list = id_list(&people);
-    audit_each(&mut tx, by, AuditAction::UserJoinRejected, &list, None, now).await?;
+    audit_each(&mut w.tx, by, AuditAction::UserJoinRejected, &list, None, now).await?;
     sqlx::query(&format!(
         "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = target_user_id)
          WHERE target_user_id IN ({list})"
     ))
-    .execute(&mut *tx)
+    .execute(&mut *w.tx)
     .await?;
     let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
         .bind(company)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w.tx)
         .await?;
-    email_each(
-        &mut tx,
-        company,
-        "join_rejected",
-        &people,
-        |email| mail::join_rejected(&company_name, email),
-        now,
-    )
+    email_each(&mut w, "join_rejected", &people, |email| {
+        mail::join_rejected(&company_name, email)
+    })
     .await?;
     sqlx::query(&format!("DELETE FROM users WHERE id IN ({list})"))
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(people.into_iter().map(|(id, _, _)| UserId(id)).collect())
 }

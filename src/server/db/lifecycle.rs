@@ -7,8 +7,8 @@
 
 use super::{
     assignments::set_root_role,
-    audit::{self, By, Target},
-    companies::{company_mail_facts, lock_company, root_account},
+    audit::{By, Target},
+    companies::{company_mail_facts, root_account},
     hierarchy::{below, Rank},
     is_unique_violation, now_ms, outbox,
     profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
@@ -16,18 +16,20 @@ use super::{
     roles::{assignable_role, builtin_role},
     tokens::{self, NewToken, TokenPurpose},
     users::{current, Current},
+    write::{Store, Write},
     Db,
 };
 use crate::{
     error::AppError,
     model::{
-        AccountId, AuditAction, CompanyId, Email, NewUser, RoleId, TeamId, UserEdit, UserFields, UserId,
-        UserStatus,
+        AccountId, AuditAction, CompanyId, Email, LiveEvent, LiveKind, NewUser, RoleId, TeamId, UserEdit,
+        UserFields, UserId, UserStatus,
     },
     server::{
         access::Scope,
         access::{perm, Can},
-        mail, token,
+        mail::{self, Message},
+        token,
     },
 };
 use serde_json::json;
@@ -65,8 +67,9 @@ async fn issue_link(
     Ok(format!("{public_url}/welcome/{secret}"))
 }
 
-/// Emails `user` a link to set their password and sign in for the first time.
-pub(super) async fn send_setup_link(
+/// The email that gives `user` a link to set their password and sign in for the first time
+/// (the link is issued here; the caller queues the message to `email`).
+pub(super) async fn setup_mail(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     user: UserId,
@@ -74,12 +77,10 @@ pub(super) async fn send_setup_link(
     sent_by: &str,
     public_url: &str,
     now: i64,
-) -> Result<(), AppError> {
+) -> Result<Message, AppError> {
     let (company_name, days) = company_mail_facts(tx, company).await?;
     let link = issue_link(tx, user, TokenPurpose::Setup, days, public_url, now).await?;
-    let message = mail::account_setup(&company_name, sent_by, email, &link, days);
-    outbox::queue(tx, company, "account_setup", email, &message, now).await?;
-    Ok(())
+    Ok(mail::account_setup(&company_name, sent_by, email, &link, days))
 }
 
 /// Refuses an address a colleague already uses, plainly: it is the company's own business.
@@ -126,12 +127,12 @@ pub(super) fn taken_email(e: sqlx::Error) -> AppError {
 /// its owner hears of every try and the company learns nothing from the answer or allowance.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     form: &NewUser,
     mailing: Mailing<'_>,
-) -> Result<Option<UserId>, AppError> {
+) -> Result<(), AppError> {
     let public_url = mailing.public_url;
     let company = can.company();
     let UserFields {
@@ -147,28 +148,27 @@ pub async fn create(
             "A new user is either active or deactivated.",
         ));
     }
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
     let account = match form.account {
         Some(account) => account,
-        None => AccountId(root_account(&mut tx, company).await?),
+        None => AccountId(root_account(&mut w.tx, company).await?),
     };
-    if !super::assignments::reachable(&mut tx, can, account).await? {
+    if !super::assignments::reachable(&mut w.tx, can, account).await? {
         return Err(AppError::field("account", "Choose an account you manage."));
     }
-    let role_name = assignable_role(&mut tx, can, form.role, Some(account)).await?;
+    let role_name = assignable_role(&mut w.tx, can, form.role, Some(account)).await?;
     if let Some(team) = form.team {
-        super::teams::chosen(&mut tx, company, team).await?;
+        super::teams::chosen(&mut w.tx, company, team).await?;
     }
-    super::companies::release_squatted(&mut tx, company, email.as_str(), now).await?;
-    let elsewhere = held_elsewhere(&mut tx, company, &email).await?;
-    quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
+    super::companies::release_squatted(&mut w.tx, company, email.as_str(), now).await?;
+    let elsewhere = held_elsewhere(&mut w.tx, company, &email).await?;
+    quota::company_mail(&mut w.tx, mailing.limits, company, 1, now).await?;
     if elsewhere {
-        let (company_name, _) = company_mail_facts(&mut tx, company).await?;
+        let (company_name, _) = company_mail_facts(&mut w.tx, company).await?;
         let message = mail::addition_to_taken_address(&company_name, &by.name, email.as_str());
-        outbox::queue(&mut tx, company, "addition_notice", email.as_str(), &message, now).await?;
-        tx.commit().await?;
-        return Ok(None);
+        w.mail("addition_notice", email.as_str(), &message).await?;
+        return Ok(w.commit().await?);
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at)
@@ -181,7 +181,7 @@ pub async fn create(
     .bind(job_title)
     .bind(form.status.key())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w.tx)
     .await
     .map_err(|e| {
         if is_unique_violation(&e) {
@@ -195,33 +195,37 @@ pub async fn create(
         }
     })?;
     let user = UserId(id);
-    super::companies::assign_role(&mut tx, user, account, form.role).await?;
+    super::companies::assign_role(&mut w.tx, user, account, form.role).await?;
     if let Some(team) = form.team {
         sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)")
             .bind(team)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await?;
     }
     if form.status == UserStatus::Active {
-        send_setup_link(&mut tx, company, user, email.as_str(), &by.name, public_url, now).await?;
+        let message = setup_mail(
+            &mut w.tx,
+            company,
+            user,
+            email.as_str(),
+            &by.name,
+            public_url,
+            now,
+        )
+        .await?;
+        w.mail("account_setup", email.as_str(), &message).await?;
     }
+    w.announce(LiveEvent::user(user));
     let after = json!({ "name": name.as_str(), "email": email.as_str(), "role": role_name, "status": form.status.key() });
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::UserCreated,
-        Target {
-            id: Some(user),
-            label: email.as_str(),
-        },
+        Target::user(user, email.as_str()),
         None,
         Some(after),
-        now,
     )
     .await?;
-    tx.commit().await?;
-    Ok(Some(user))
+    Ok(w.commit().await?)
 }
 
 /// Saves new details, unless someone saved the user since `edit.version` was read. A new
@@ -230,7 +234,7 @@ pub async fn create(
 /// waiting for confirmation, if any.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn update(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     edit: &UserEdit,
@@ -244,11 +248,11 @@ pub async fn update(
         job_title,
     } = UserFields::parse(&edit.name, &edit.email, &edit.phone, &edit.job_title)?;
     let job_title = job_title.as_str();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let owner = lock_company(&mut tx, company).await?;
-    let before = current(&mut tx, company, can.scope(), edit.id).await?;
-    below(&mut tx, can, owner, edit.id, Rank::Above).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let owner = w.owner;
+    let before = current(&mut w.tx, company, can.scope(), edit.id).await?;
+    below(&mut w.tx, can, owner, edit.id, Rank::Above).await?;
     let updated = sqlx::query(
         "UPDATE users SET name = $1, phone = $2, job_title = $3, version = version + 1, updated_at = $4
          WHERE id = $5 AND company_id = $6 AND version = $7",
@@ -260,7 +264,7 @@ pub async fn update(
     .bind(edit.id)
     .bind(company)
     .bind(edit.version)
-    .execute(&mut *tx)
+    .execute(&mut *w.tx)
     .await?
     .rows_affected();
     if updated == 0 {
@@ -272,46 +276,39 @@ pub async fn update(
     let pending = if email.as_str() == before.email {
         None
     } else {
-        request_email_change(&mut tx, can, by, edit.id, &before, &email, mailing, now).await?;
+        request_email_change(&mut w, edit.id, &before, &email, mailing).await?;
         Some(email.as_str().to_string())
     };
     let before_json = json!({ "name": before.name, "phone": before.phone, "job_title": before.job_title });
     let after_json = json!({ "name": name.as_str(), "phone": phone.as_str(), "job_title": job_title });
     if before_json != after_json {
-        audit::record(
-            &mut tx,
-            by,
+        w.audit(
             AuditAction::UserUpdated,
-            Target {
-                id: Some(edit.id),
-                label: &before.email,
-            },
+            Target::user(edit.id, &before.email),
             Some(before_json),
             Some(after_json),
-            now,
         )
         .await?;
     }
-    tx.commit().await?;
+    w.announce(LiveEvent::user(edit.id));
+    w.commit().await?;
     Ok(pending)
 }
 
 /// An admin's change of someone's login email, waiting for the new address to confirm it.
-#[allow(clippy::too_many_arguments)]
 async fn request_email_change(
-    tx: &mut Transaction<'_, Any>,
-    can: &Can<perm::ManageUsers>,
-    by: &By,
+    w: &mut Write<'_>,
     user: UserId,
     before: &Current,
     email: &Email,
     mailing: Mailing<'_>,
-    now: i64,
 ) -> Result<(), AppError> {
     // Only a colleague's use of the address is said; another company's is found out, by
     // the owner of the new address alone, when the link is used.
-    refuse_colleague_email(tx, can.company(), email).await?;
-    kill_links(tx, user, now).await?;
+    let company = w.company();
+    refuse_colleague_email(&mut w.tx, company, email).await?;
+    kill_links(&mut w.tx, user, w.now).await?;
+    let by = w.by;
     let change = EmailChange {
         user,
         name: &before.name,
@@ -319,18 +316,12 @@ async fn request_email_change(
         new_email: email,
         asked_by: Some(&by.name),
     };
-    start_email_change(tx, can.company(), &change, mailing, now).await?;
-    audit::record(
-        tx,
-        by,
+    start_email_change(w, &change, mailing).await?;
+    w.audit(
         AuditAction::UserEmailChangeRequested,
-        Target {
-            id: Some(user),
-            label: &before.email,
-        },
+        Target::user(user, &before.email),
         Some(json!({ "email": before.email })),
         Some(json!({ "new_email": email.as_str() })),
-        now,
     )
     .await?;
     Ok(())
@@ -341,124 +332,115 @@ async fn request_email_change(
 /// those are changed account by account on their page.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn change_role(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
     role: RoleId,
 ) -> Result<(), AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let owner = lock_company(&mut tx, company).await?;
-    let target = current(&mut tx, company, can.scope(), user).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let owner = w.owner;
+    let target = current(&mut w.tx, company, can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
-    below(&mut tx, can, owner, user, Rank::Above).await?;
-    let role_name = assignable_role(&mut tx, can, role, None).await?;
+    below(&mut w.tx, can, owner, user, Rank::Above).await?;
+    let role_name = assignable_role(&mut w.tx, can, role, None).await?;
     let roles: Vec<i64> =
         sqlx::query_scalar("SELECT DISTINCT role_id FROM role_assignments WHERE user_id = $1")
             .bind(user)
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *w.tx)
             .await?;
     match roles.len() {
-        0 => set_root_role(&mut tx, company, user, role.0).await?,
+        0 => set_root_role(&mut w.tx, company, user, role.0).await?,
         1 => {
             sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2")
                 .bind(role)
                 .bind(user)
-                .execute(&mut *tx)
+                .execute(&mut *w.tx)
                 .await?;
         }
         _ => return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name))),
     }
-    cancel_email_changes(&mut tx, &user.0.to_string(), now).await?;
+    cancel_email_changes(&mut w.tx, &user.0.to_string(), now).await?;
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::UserRoleChanged,
-        Target {
-            id: Some(user),
-            label: &target.email,
-        },
+        Target::user(user, &target.email),
         None,
         Some(json!({ "role": role_name })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::user(user));
+    w.commit().await?;
     Ok(())
 }
 
 /// Puts the user in exactly these teams of the company.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn set_teams(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
     teams: &[TeamId],
 ) -> Result<(), AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let owner = lock_company(&mut tx, company).await?;
-    let target = current(&mut tx, company, can.scope(), user).await?;
-    below(&mut tx, can, owner, user, Rank::AtLeast).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let owner = w.owner;
+    let target = current(&mut w.tx, company, can.scope(), user).await?;
+    below(&mut w.tx, can, owner, user, Rank::AtLeast).await?;
     let mut names = Vec::with_capacity(teams.len());
     for team in teams {
         let name: Option<String> =
             sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
                 .bind(team)
                 .bind(company)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *w.tx)
                 .await?;
         names.push(name.ok_or_else(|| AppError::field("teams", "Choose among your company's teams."))?);
     }
     sqlx::query("DELETE FROM team_members WHERE user_id = $1")
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
     // A new version tells a pending bulk undo that this user changed since.
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
     for team in teams {
         sqlx::query("INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
             .bind(team)
             .bind(user)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await?;
     }
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::UserTeamsChanged,
-        Target {
-            id: Some(user),
-            label: &target.email,
-        },
+        Target::user(user, &target.email),
         None,
         Some(json!({ "teams": names })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::user(user));
+    w.announce(LiveEvent::everything(LiveKind::Teams));
+    w.commit().await?;
     Ok(())
 }
 
 /// Deactivates: sign-in refused and every session ends at once. Not the owner, not oneself.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn deactivate(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
@@ -467,14 +449,14 @@ pub async fn deactivate(
     if user == can.actor() {
         return Err(AppError::Conflict("You can't deactivate yourself.".into()));
     }
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let owner = lock_company(&mut tx, company).await?;
-    let target = current(&mut tx, company, can.scope(), user).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let owner = w.owner;
+    let target = current(&mut w.tx, company, can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
-    below(&mut tx, can, owner, user, Rank::Above).await?;
+    below(&mut w.tx, can, owner, user, Rank::Above).await?;
     if target.status == UserStatus::Deactivated.key() {
         return Err(AppError::Conflict(format!(
             "{} is already deactivated.",
@@ -485,33 +467,28 @@ pub async fn deactivate(
         // Deactivate, then reactivate, must not skip email confirmation and approval.
         return Err(AppError::Conflict(format!("{} {NOT_JOINED}.", target.name)));
     }
-    set_status(&mut tx, user, UserStatus::Deactivated, now).await?;
-    super::invitations::withdraw_sent_by(&mut tx, &user.0.to_string()).await?;
+    set_status(&mut w.tx, user, UserStatus::Deactivated, now).await?;
+    super::invitations::withdraw_sent_by(&mut w.tx, &user.0.to_string()).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::UserDeactivated,
-        Target {
-            id: Some(user),
-            label: &target.email,
-        },
+        Target::user(user, &target.email),
         Some(json!({ "status": target.status })),
         Some(json!({ "status": "deactivated" })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::user(user));
+    w.commit().await?;
     Ok(())
 }
 
 /// Reactivates a deactivated user and emails them a link to sign in again.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn reactivate(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
@@ -519,34 +496,29 @@ pub async fn reactivate(
 ) -> Result<(), AppError> {
     let public_url = mailing.public_url;
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let owner = lock_company(&mut tx, company).await?;
-    let target = current(&mut tx, company, can.scope(), user).await?;
-    below(&mut tx, can, owner, user, Rank::Above).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let owner = w.owner;
+    let target = current(&mut w.tx, company, can.scope(), user).await?;
+    below(&mut w.tx, can, owner, user, Rank::Above).await?;
     if target.status != UserStatus::Deactivated.key() {
         return Err(AppError::Conflict(format!("{} is not deactivated.", target.name)));
     }
-    quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
-    set_status(&mut tx, user, UserStatus::Active, now).await?;
-    let (company_name, days) = company_mail_facts(&mut tx, company).await?;
-    let link = issue_link(&mut tx, user, TokenPurpose::Reactivate, days, public_url, now).await?;
+    quota::company_mail(&mut w.tx, mailing.limits, company, 1, now).await?;
+    set_status(&mut w.tx, user, UserStatus::Active, now).await?;
+    let (company_name, days) = company_mail_facts(&mut w.tx, company).await?;
+    let link = issue_link(&mut w.tx, user, TokenPurpose::Reactivate, days, public_url, now).await?;
     let message = mail::reactivation(&company_name, &by.name, &target.email, &link, days);
-    outbox::queue(&mut tx, company, "reactivation", &target.email, &message, now).await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.mail("reactivation", &target.email, &message).await?;
+    w.audit(
         AuditAction::UserReactivated,
-        Target {
-            id: Some(user),
-            label: &target.email,
-        },
+        Target::user(user, &target.email),
         Some(json!({ "status": "deactivated" })),
         Some(json!({ "status": "active" })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::user(user));
+    w.commit().await?;
     Ok(())
 }
 
@@ -554,18 +526,18 @@ pub async fn reactivate(
 /// email was lost, or its link expired). Their earlier set-up links stop working.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn resend_setup(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
     mailing: Mailing<'_>,
 ) -> Result<(), AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let owner = lock_company(&mut tx, company).await?;
-    let target = current(&mut tx, company, can.scope(), user).await?;
-    below(&mut tx, can, owner, user, Rank::Above).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let owner = w.owner;
+    let target = current(&mut w.tx, company, can.scope(), user).await?;
+    below(&mut w.tx, can, owner, user, Rank::Above).await?;
     if target.status != UserStatus::Active.key() {
         return Err(AppError::Conflict(format!(
             "{} is not active: reactivate them, which emails them a link.",
@@ -579,18 +551,18 @@ pub async fn resend_setup(
         )));
     }
     // A pause between links, as for invitations, so that no one's inbox can be flooded.
-    let last_sent = tokens::last_issued(&mut tx, user, &WELCOME).await?;
+    let last_sent = tokens::last_issued(&mut w.tx, user, &WELCOME).await?;
     if let Some(minutes) = last_sent.and_then(|sent| mailing.limits.resend_wait(sent, now)) {
         return Err(AppError::Conflict(format!(
             "{} was sent a link less than {} minutes ago; you can send another in {minutes} minutes.",
             target.name, mailing.limits.resend_minutes
         )));
     }
-    quota::company_mail(&mut tx, mailing.limits, company, 1, now).await?;
+    quota::company_mail(&mut w.tx, mailing.limits, company, 1, now).await?;
     // Every earlier welcome link (set-up or reactivation) stops working.
-    tokens::spend_unused(&mut tx, &user.0.to_string(), &WELCOME, now).await?;
-    send_setup_link(
-        &mut tx,
+    tokens::spend_unused(&mut w.tx, &user.0.to_string(), &WELCOME, now).await?;
+    let message = setup_mail(
+        &mut w.tx,
         company,
         user,
         &target.email,
@@ -599,20 +571,15 @@ pub async fn resend_setup(
         now,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.mail("account_setup", &target.email, &message).await?;
+    w.audit(
         AuditAction::UserSetupLinkResent,
-        Target {
-            id: Some(user),
-            label: &target.email,
-        },
+        Target::user(user, &target.email),
         None,
         None,
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -639,7 +606,7 @@ async fn set_status(
 /// audit events and invitations keep their name and email.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn delete(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
@@ -649,14 +616,13 @@ pub async fn delete(
     if user == can.actor() {
         return Err(AppError::Conflict("You can't delete yourself.".into()));
     }
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let owner = lock_company(&mut tx, company).await?;
-    let target = current(&mut tx, company, can.scope(), user).await?;
+    let mut w = Write::begin(store, by).await?;
+    let owner = w.owner;
+    let target = current(&mut w.tx, company, can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
-    below(&mut tx, can, owner, user, Rank::Above).await?;
+    below(&mut w.tx, can, owner, user, Rank::Above).await?;
     if !confirm_email.trim().eq_ignore_ascii_case(&target.email) {
         return Err(AppError::field(
             "confirm_email",
@@ -665,49 +631,44 @@ pub async fn delete(
     }
     let label = format!("{} ({})", target.name, target.email);
     let before = json!({ "name": target.name, "email": target.email, "status": target.status });
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::UserDeleted,
-        Target {
-            id: Some(user),
-            label: &label,
-        },
+        Target::user(user, &label),
         Some(before),
         None,
-        now,
     )
     .await?;
     // Events about the user keep their label; their own actions keep the actor's name.
     sqlx::query("UPDATE audit_events SET target_label = $1 WHERE target_user_id = $2")
         .bind(&label)
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    super::invitations::withdraw_sent_by(&mut tx, &user.0.to_string()).await?;
+    super::invitations::withdraw_sent_by(&mut w.tx, &user.0.to_string()).await?;
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::user(user));
+    w.commit().await?;
     Ok(())
 }
 
 /// Makes `to` the owner and the caller an Admin. Only the owner may, for an active user of the
 /// company; racing transfers and demotions run one after another (see `lock_company`).
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppError> {
+pub async fn transfer_ownership(store: Store<'_>, by: &By, to: UserId) -> Result<(), AppError> {
     let company = by.company;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let owner = lock_company(&mut tx, company).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let owner = w.owner;
     if owner != by.user {
         return Err(AppError::Forbidden);
     }
     if to == by.user {
         return Err(AppError::field("to", "You already own the company."));
     }
-    let target = current(&mut tx, company, &Scope::All, to).await?;
+    let target = current(&mut w.tx, company, &Scope::All, to).await?;
     if target.status != UserStatus::Active.key() {
         return Err(AppError::field("to", "Ownership can go only to an active user."));
     }
@@ -715,27 +676,22 @@ pub async fn transfer_ownership(db: &Db, by: &By, to: UserId) -> Result<(), AppE
         .bind(to)
         .bind(company)
         .bind(by.user)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    let owner_role = builtin_role(&mut tx, company, "owner").await?;
-    let admin_role = builtin_role(&mut tx, company, "admin").await?;
-    set_root_role(&mut tx, company, to, owner_role).await?;
-    set_root_role(&mut tx, company, by.user, admin_role).await?;
-    cancel_email_changes(&mut tx, &format!("{}, {}", to.0, by.user.0), now).await?;
-    audit::record(
-        &mut tx,
-        by,
+    let owner_role = builtin_role(&mut w.tx, company, "owner").await?;
+    let admin_role = builtin_role(&mut w.tx, company, "admin").await?;
+    set_root_role(&mut w.tx, company, to, owner_role).await?;
+    set_root_role(&mut w.tx, company, by.user, admin_role).await?;
+    cancel_email_changes(&mut w.tx, &format!("{}, {}", to.0, by.user.0), now).await?;
+    w.audit(
         AuditAction::CompanyOwnershipTransferred,
-        Target {
-            id: Some(to),
-            label: &target.email,
-        },
+        Target::user(to, &target.email),
         Some(json!({ "owner": by.name })),
         Some(json!({ "owner": target.name })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::users([by.user, to]));
+    w.commit().await?;
     Ok(())
 }
 

@@ -34,6 +34,7 @@ pub mod teams;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+pub mod write;
 
 use sqlx::{any::AnyPoolOptions, Executor};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -10,14 +10,15 @@ use super::{
     quota::{self, Mailing},
     sessions::Carry,
     tokens::{self, NewToken, TokenPurpose},
+    write::{Store, Write},
     Db,
 };
 use crate::model::{language_offered, time_zone_offered};
 use crate::{
     error::AppError,
     model::{
-        AuditAction, CompanyId, Devices, Email, EmailVerified, NotificationPrefs, PersonName, Phone, Profile,
-        ProfileDetails, SessionId, Theme, UserId, COUNTRIES,
+        AuditAction, CompanyId, Devices, Email, EmailVerified, LiveEvent, NotificationPrefs, PersonName,
+        Phone, Profile, ProfileDetails, SessionId, Theme, UserId, COUNTRIES,
     },
     server::{
         access::{perm, Can},
@@ -115,10 +116,10 @@ impl ValidDetails {
 
 /// Saves the caller's details and answers the profile as stored.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn save_details(db: &Db, by: &By, d: &ValidDetails) -> Result<Profile, AppError> {
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let before = read(&mut tx, by.user).await?;
+pub async fn save_details(store: Store<'_>, by: &By, d: &ValidDetails) -> Result<Profile, AppError> {
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let before = read(&mut w.tx, by.user).await?;
     // An offered language, or the one the person has: a language offered earlier stays theirs
     // (shown in English) while they change other fields.
     if !language_offered(&d.locale) && d.locale != before.locale {
@@ -135,55 +136,44 @@ pub async fn save_details(db: &Db, by: &By, d: &ValidDetails) -> Result<Profile,
     .bind(&d.time_zone)
     .bind(now)
     .bind(by.user)
-    .execute(&mut *tx)
+    .execute(&mut *w.tx)
     .await?;
-    let after = read(&mut tx, by.user).await?;
+    let after = read(&mut w.tx, by.user).await?;
     let details = |p: &Profile| json!({ "name": p.name, "phone": p.phone, "country": p.country, "locale": p.locale, "time_zone": p.time_zone });
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::ProfileUpdated,
-        Target {
-            id: Some(by.user),
-            label: &after.email,
-        },
+        Target::user(by.user, &after.email),
         Some(details(&before)),
         Some(details(&after)),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::user(by.user));
+    w.commit().await?;
     Ok(after)
 }
 
 /// Saves the caller's colour theme (a [`Theme`] key) and answers it as stored.
-#[tracing::instrument(skip(db, by), err(Debug))]
-pub async fn save_theme(db: &Db, by: &By, theme: &str) -> Result<Theme, AppError> {
+#[tracing::instrument(skip(store, by), err(Debug))]
+pub async fn save_theme(store: Store<'_>, by: &By, theme: &str) -> Result<Theme, AppError> {
     let theme =
         Theme::parse(theme).ok_or_else(|| AppError::field("theme", "Choose System, Light or Dark."))?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let before = read(&mut tx, by.user).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let before = read(&mut w.tx, by.user).await?;
     sqlx::query("UPDATE users SET theme = $1, version = version + 1, updated_at = $2 WHERE id = $3")
         .bind(theme.key())
         .bind(now)
         .bind(by.user)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::ProfileUpdated,
-        Target {
-            id: Some(by.user),
-            label: &before.email,
-        },
+        Target::user(by.user, &before.email),
         Some(json!({ "theme": before.theme.key() })),
         Some(json!({ "theme": theme.key() })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(theme)
 }
 
@@ -201,14 +191,13 @@ pub async fn password_hash(db: &Db, user: UserId) -> Result<Option<String>, AppE
 /// request of the caller's stops working.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn request_email_change(
-    db: &Db,
+    store: Store<'_>,
     by: &By,
     new_email: &Email,
     mailing: Mailing<'_>,
 ) -> Result<(), AppError> {
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let me = read(&mut tx, by.user).await?;
+    let mut w = Write::begin(store, by).await?;
+    let me = read(&mut w.tx, by.user).await?;
     if me.email == new_email.as_str() {
         return Err(AppError::field(
             "new_email",
@@ -217,7 +206,7 @@ pub async fn request_email_change(
     }
     // Only a colleague's use of the address is said: whether it has an account with another
     // company is found out, by the owner of the new address alone, when the link is used.
-    super::lifecycle::refuse_colleague_email(&mut tx, by.company, new_email)
+    super::lifecycle::refuse_colleague_email(&mut w.tx, by.company, new_email)
         .await
         .map_err(|e| match e {
             AppError::Invalid { message, .. } => AppError::field("new_email", message),
@@ -230,21 +219,15 @@ pub async fn request_email_change(
         new_email,
         asked_by: None,
     };
-    start_email_change(&mut tx, by.company, &change, mailing, now).await?;
-    audit::record(
-        &mut tx,
-        by,
+    start_email_change(&mut w, &change, mailing).await?;
+    w.audit(
         AuditAction::ProfileEmailChangeRequested,
-        Target {
-            id: Some(by.user),
-            label: &me.email,
-        },
+        Target::user(by.user, &me.email),
         Some(json!({ "email": me.email })),
         Some(json!({ "new_email": new_email.as_str() })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -261,12 +244,12 @@ pub(super) struct EmailChange<'a> {
 /// Sends a link to the new address, which makes the change, and a notice to the old one. An
 /// earlier pending change of the user's stops working.
 pub(super) async fn start_email_change(
-    tx: &mut Transaction<'_, Any>,
-    company: CompanyId,
+    w: &mut Write<'_>,
     change: &EmailChange<'_>,
     mailing: Mailing<'_>,
-    now: i64,
 ) -> Result<(), AppError> {
+    let (now, company) = (w.now, w.company());
+    let tx = &mut w.tx;
     quota::email_change(tx, mailing.limits, change.user, now).await?;
     if change.asked_by.is_some() {
         // An admin's change mails two addresses they typed: it counts as the company's email.
@@ -293,10 +276,10 @@ pub(super) async fn start_email_change(
         asked_at: &mail::exact_for(now, &zone),
         public_url: mailing.public_url,
     });
-    outbox::queue(tx, company, "email_change_notice", change.old_email, &notice, now).await?;
+    w.mail("email_change_notice", change.old_email, &notice).await?;
     let until = mail::exact_for(now + EMAIL_CHANGE_MS, &zone);
     let verify = mail::email_change_verify(change.name, new_email, &link, change.asked_by, &until);
-    outbox::queue(tx, company, "email_change_verify", new_email, &verify, now).await?;
+    w.mail("email_change_verify", new_email, &verify).await?;
     Ok(())
 }
 
@@ -428,16 +411,11 @@ pub async fn verify_email(
         .await?;
     if has_password.is_none() {
         // They never set a password: the set-up link that just died comes again, to the new address.
-        super::lifecycle::send_setup_link(
-            &mut tx,
-            CompanyId(company),
-            UserId(user),
-            &new_email,
-            &name,
-            public_url,
-            now,
-        )
-        .await?;
+        let company = CompanyId(company);
+        let message =
+            super::lifecycle::setup_mail(&mut tx, company, UserId(user), &new_email, &name, public_url, now)
+                .await?;
+        outbox::queue(&mut tx, company, "account_setup", &new_email, &message, now).await?;
     }
     let by = By {
         company: CompanyId(company),
@@ -494,10 +472,7 @@ async fn confirm_owner(
         name,
         ip: ip.to_string(),
     };
-    let target = Target {
-        id: Some(user),
-        label: email,
-    };
+    let target = Target::user(user, email);
     audit::record(
         tx,
         &by,
@@ -517,61 +492,59 @@ async fn confirm_owner(
 /// sessions ended.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn change_password(
-    db: &Db,
+    store: Store<'_>,
     by: &By,
     hash: &str,
     keep: Option<SessionId>,
     (current, new_token_hash): (SessionId, &str),
     public_url: &str,
 ) -> Result<u64, AppError> {
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let me = read(&mut tx, by.user).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let me = read(&mut w.tx, by.user).await?;
     sqlx::query("UPDATE users SET password_hash = $1, version = version + 1, updated_at = $2 WHERE id = $3")
         .bind(hash)
         .bind(now)
         .bind(by.user)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
     let ended = match keep {
-        Some(keep) => super::sessions::end_of_user(&mut tx, by.user, None, Some(keep)).await?,
+        Some(keep) => super::sessions::end_of_user(&mut w.tx, by.user, None, Some(keep)).await?,
         None => 0,
     };
-    tokens::spend_all_unused(&mut tx, &by.user.0.to_string(), now).await?;
+    tokens::spend_all_unused(&mut w.tx, &by.user.0.to_string(), now).await?;
     // A new password moves the security stamp on; the sessions the person chose to keep are
     // carried over to it (never those an earlier move ended).
     let carry = match keep {
         Some(keep) => Carry::One(keep),
         None => Carry::AllLive,
     };
-    super::sessions::bump_stamp(&mut tx, by.user, carry).await?;
-    super::sessions::rekey(&mut tx, by.user, current, new_token_hash).await?;
-    audit::record(
-        &mut tx,
-        by,
+    super::sessions::bump_stamp(&mut w.tx, by.user, carry).await?;
+    super::sessions::rekey(&mut w.tx, by.user, current, new_token_hash).await?;
+    w.audit(
         AuditAction::ProfilePasswordChanged,
-        Target {
-            id: Some(by.user),
-            label: &me.email,
-        },
+        Target::user(by.user, &me.email),
         None,
         Some(json!({ "other_sessions_ended": ended })),
-        now,
     )
     .await?;
     let when = mail::exact_for(now, &me.time_zone);
     let notice = mail::password_changed(&me.name, &me.email, &when, PasswordChange::Profile, public_url);
-    outbox::queue(&mut tx, by.company, "password_changed", &me.email, &notice, now).await?;
-    tx.commit().await?;
+    w.mail("password_changed", &me.email, &notice).await?;
+    w.commit().await?;
     Ok(ended)
 }
 
 /// Saves the caller's notification preferences.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn save_notifications(db: &Db, by: &By, prefs: &NotificationPrefs) -> Result<Profile, AppError> {
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let before = read(&mut tx, by.user).await?;
+pub async fn save_notifications(
+    store: Store<'_>,
+    by: &By,
+    prefs: &NotificationPrefs,
+) -> Result<Profile, AppError> {
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let before = read(&mut w.tx, by.user).await?;
     sqlx::query(
         "UPDATE users SET notify_desktop = $1, notify_badge = $2, notify_sounds = $3, email_invitee_joined = $4,
                 updated_at = $5 WHERE id = $6",
@@ -582,23 +555,17 @@ pub async fn save_notifications(db: &Db, by: &By, prefs: &NotificationPrefs) -> 
     .bind(i64::from(prefs.invitee_joined_email))
     .bind(now)
     .bind(by.user)
-    .execute(&mut *tx)
+    .execute(&mut *w.tx)
     .await?;
-    let after = read(&mut tx, by.user).await?;
-    audit::record(
-        &mut tx,
-        by,
+    let after = read(&mut w.tx, by.user).await?;
+    w.audit(
         AuditAction::ProfileNotificationsUpdated,
-        Target {
-            id: Some(by.user),
-            label: &after.email,
-        },
+        Target::user(by.user, &after.email),
         Some(json!(before.notifications)),
         Some(json!(after.notifications)),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(after)
 }
 
@@ -611,51 +578,49 @@ pub async fn devices(db: &Db, user: UserId, current: SessionId, idle_ms: i64) ->
 /// Ends sessions of `user` (`only` one, or all but `keep`, or all) with an audit event;
 /// `label` names the user in the event.
 async fn end_sessions(
-    db: &Db,
+    store: Store<'_>,
     by: &By,
     user: UserId,
     label: &str,
     only: Option<SessionId>,
     keep: Option<SessionId>,
 ) -> Result<u64, AppError> {
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let ended = super::sessions::end_of_user(&mut tx, user, only, keep).await?;
+    let mut w = Write::begin(store, by).await?;
+    let ended = super::sessions::end_of_user(&mut w.tx, user, only, keep).await?;
     if only.is_some() && ended == 0 {
         return Err(AppError::NotFound("That device".into()));
     }
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::SessionsEnded,
-        Target {
-            id: Some(user),
-            label,
-        },
+        Target::user(user, label),
         None,
         Some(json!({ "session": only.map(|s| s.0), "ended": ended })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(ended)
 }
 
 /// Signs the caller out on one of their devices.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn end_my_session(db: &Db, by: &By, email: &str, session: SessionId) -> Result<u64, AppError> {
-    end_sessions(db, by, by.user, email, Some(session), None).await
+pub async fn end_my_session(
+    store: Store<'_>,
+    by: &By,
+    email: &str,
+    session: SessionId,
+) -> Result<u64, AppError> {
+    end_sessions(store, by, by.user, email, Some(session), None).await
 }
 
 /// Signs the caller out everywhere but `current`.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn end_my_other_sessions(
-    db: &Db,
+    store: Store<'_>,
     by: &By,
     email: &str,
     current: SessionId,
 ) -> Result<u64, AppError> {
-    end_sessions(db, by, by.user, email, None, Some(current)).await
+    end_sessions(store, by, by.user, email, None, Some(current)).await
 }
 
 /// The email of `user`, if they are of the caller's company, inside their scope and below
@@ -682,16 +647,16 @@ pub async fn user_devices(
 }
 
 /// An admin ends one session of a user of their company, or all of them.
-#[tracing::instrument(skip(db, can, by), err(Debug))]
+#[tracing::instrument(skip(store, can, by), err(Debug))]
 pub async fn end_user_sessions(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageUsers>,
     by: &By,
     user: UserId,
     session: Option<SessionId>,
 ) -> Result<u64, AppError> {
-    let email = user_of_company(db, can, user).await?;
-    end_sessions(db, by, user, &email, session, None).await
+    let email = user_of_company(store.db, can, user).await?;
+    end_sessions(store, by, user, &email, session, None).await
 }
 
 /// Inside an invitation's acceptance: tells the inviter that `name` joined, if they are still

@@ -3,14 +3,16 @@
 //! roles keep their grants in `roles.permissions`. Nobody hands out more than they hold on
 //! the root account. Each change is one transaction with its audit event.
 
+use super::write::{Store, Write};
 use super::{
-    audit::{self, By, Target},
+    audit::{By, Target},
     companies::lock_company,
     hierarchy::{Hierarchy, Rank},
-    is_unique_violation, now_ms,
+    is_unique_violation,
     profile::cancel_email_changes,
     Db,
 };
+use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{AccountId, AuditAction, BuiltinRole, CompanyId, Grants, Module, RoleId, RoleName, RoleRow},
@@ -218,7 +220,7 @@ async fn holders_below(
 /// Creates a custom role granting `grants`.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageRoles>,
     by: &By,
     name: &str,
@@ -227,9 +229,9 @@ pub async fn create(
     let company = can.company();
     let name = RoleName::parse(name)?;
     let grants = check_grants(grants, &Limits::of(can))?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    check_free(&mut tx, company, &name, None).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    check_free(&mut w.tx, company, &name, None).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO roles (company_id, name, builtin, permissions, created_at)
          VALUES ($1, $2, NULL, $3, $4) RETURNING id",
@@ -238,30 +240,26 @@ pub async fn create(
     .bind(name.as_str())
     .bind(grants.stored())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w.tx)
     .await
     .map_err(|e| taken_if_unique(e, name.as_str()))?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::RoleCreated,
-        Target {
-            id: None,
-            label: name.as_str(),
-        },
+        Target::named(name.as_str()),
         None,
         Some(json!({ "name": name.as_str(), "permissions": grants.stored() })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    // Nobody holds it yet: only the roles page changes.
+    w.announce(LiveEvent::roles([RoleId(id)]));
+    w.commit().await?;
     Ok(RoleId(id))
 }
 
 /// Renames the custom role `id` and sets its grants. Built-in roles cannot be edited.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn update(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageRoles>,
     by: &By,
     id: RoleId,
@@ -270,9 +268,9 @@ pub async fn update(
 ) -> Result<(), AppError> {
     let company = can.company();
     let name = RoleName::parse(name)?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let before = stored(&mut tx, company, id).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let before = stored(&mut w.tx, company, id).await?;
     if before.builtin.is_some() {
         return Err(AppError::Conflict(format!(
             "{} is a built-in role: it cannot be edited.",
@@ -280,9 +278,9 @@ pub async fn update(
         )));
     }
     within_reach(&before, &Limits::of(can))?;
-    holders_below(&mut tx, can, id, now).await?;
+    holders_below(&mut w.tx, can, id, now).await?;
     let grants = check_grants(grants, &Limits::of(can))?;
-    check_free(&mut tx, company, &name, Some(id)).await?;
+    check_free(&mut w.tx, company, &name, Some(id)).await?;
     let permissions = grants.stored();
     if before.name == name.as_str() && before.permissions == permissions {
         return Ok(());
@@ -292,23 +290,20 @@ pub async fn update(
         .bind(&permissions)
         .bind(id)
         .bind(company)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await
         .map_err(|e| taken_if_unique(e, name.as_str()))?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::RoleUpdated,
-        Target {
-            id: None,
-            label: name.as_str(),
-        },
+        Target::named(name.as_str()),
         Some(json!({ "name": before.name, "permissions": before.permissions })),
         Some(json!({ "name": name.as_str(), "permissions": permissions })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::roles([id]));
+    // The users table names roles.
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(())
 }
 
@@ -317,16 +312,16 @@ pub async fn update(
 /// transaction; a role that nobody holds needs no `move_to`.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn delete(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageRoles>,
     by: &By,
     id: RoleId,
     move_to: Option<RoleId>,
 ) -> Result<(), AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let role = stored(&mut tx, company, id).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    let role = stored(&mut w.tx, company, id).await?;
     if role.builtin.is_some() {
         return Err(AppError::Conflict(format!(
             "{} is a built-in role: it cannot be deleted.",
@@ -334,20 +329,20 @@ pub async fn delete(
         )));
     }
     within_reach(&role, &Limits::of(can))?;
-    holders_below(&mut tx, can, id, now).await?;
+    holders_below(&mut w.tx, can, id, now).await?;
     let holders: i64 =
         sqlx::query_scalar("SELECT COUNT(DISTINCT user_id) FROM role_assignments WHERE role_id = $1")
             .bind(id)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *w.tx)
             .await?;
     let invitations: i64 = sqlx::query_scalar(
         "SELECT COUNT(DISTINCT invitation_id) FROM invitation_accounts WHERE role_id = $1",
     )
     .bind(id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w.tx)
     .await?;
     let target = match move_to {
-        Some(to) if to != id => Some((to, move_target(&mut tx, company, to, &Limits::of(can)).await?)),
+        Some(to) if to != id => Some((to, move_target(&mut w.tx, company, to, &Limits::of(can)).await?)),
         Some(_) => {
             return Err(AppError::field(
                 "move_to",
@@ -368,32 +363,27 @@ pub async fn delete(
         .bind(now)
         .bind(company)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
         sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE role_id = $2")
             .bind(to)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await?;
         sqlx::query("UPDATE invitation_accounts SET role_id = $1 WHERE role_id = $2")
             .bind(to)
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await?;
     }
     sqlx::query("DELETE FROM roles WHERE id = $1 AND company_id = $2")
         .bind(id)
         .bind(company)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::RoleDeleted,
-        Target {
-            id: None,
-            label: &role.name,
-        },
+        Target::named(&role.name),
         Some(json!({
             "name": role.name,
             "permissions": role.permissions,
@@ -401,10 +391,12 @@ pub async fn delete(
             "invitations": invitations,
         })),
         target.map(|(_, name)| json!({ "moved_to": name })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::roles([id]));
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.announce(LiveEvent::everything(LiveKind::Invitations));
+    w.commit().await?;
     Ok(())
 }
 

@@ -2,12 +2,14 @@
 //! to the capability's company, so another company's team is NotFound and another company's
 //! users are never added. Each change is one transaction with its audit events.
 
+use super::write::{Store, Write};
 use super::{
-    audit::{self, By, Target},
+    audit::{By, Target},
     companies::lock_company,
     hierarchy::{Hierarchy, Rank},
-    is_unique_violation, now_ms, placeholders, Db,
+    is_unique_violation, placeholders, Db,
 };
+use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{
@@ -235,42 +237,42 @@ pub(super) async fn chosen(
 
 /// Creates a team with no members.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn create(db: &Db, can: &Can<perm::ManageTeams>, by: &By, name: &str) -> Result<TeamId, AppError> {
+pub async fn create(
+    store: Store<'_>,
+    can: &Can<perm::ManageTeams>,
+    by: &By,
+    name: &str,
+) -> Result<TeamId, AppError> {
     let company = can.company();
     let name = TeamName::parse(name)?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    check_free(&mut tx, company, &name, None).await?;
+    let mut w = Write::begin(store, by).await?;
+    let now = w.now;
+    check_free(&mut w.tx, company, &name, None).await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(company)
     .bind(name.as_str())
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w.tx)
     .await
     .map_err(taken_name)?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::TeamCreated,
-        Target {
-            id: None,
-            label: name.as_str(),
-        },
+        Target::named(name.as_str()),
         None,
         Some(json!({ "name": name.as_str() })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::teams([TeamId(id)]));
+    w.commit().await?;
     Ok(TeamId(id))
 }
 
 /// Renames the company's team `id`.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn rename(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageTeams>,
     by: &By,
     id: TeamId,
@@ -278,72 +280,68 @@ pub async fn rename(
 ) -> Result<(), AppError> {
     let company = can.company();
     let name = TeamName::parse(name)?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let before = team_name(&mut tx, company, id).await?;
+    let mut w = Write::begin(store, by).await?;
+    let before = team_name(&mut w.tx, company, id).await?;
     if before == name.as_str() {
         return Ok(());
     }
-    check_free(&mut tx, company, &name, Some(id)).await?;
+    check_free(&mut w.tx, company, &name, Some(id)).await?;
     sqlx::query("UPDATE teams SET name = $1 WHERE id = $2 AND company_id = $3")
         .bind(name.as_str())
         .bind(id)
         .bind(company)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await
         .map_err(taken_name)?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::TeamRenamed,
-        Target {
-            id: None,
-            label: name.as_str(),
-        },
+        Target::named(name.as_str()),
         Some(json!({ "name": before })),
         Some(json!({ "name": name.as_str() })),
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::teams([id]));
+    // Every member's row in the users table names the team.
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(())
 }
 
 /// Deletes the company's team `id`. Its members stay users; only their membership goes (as do
 /// pending invitations' places in it).
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn delete(db: &Db, can: &Can<perm::ManageTeams>, by: &By, id: TeamId) -> Result<(), AppError> {
+pub async fn delete(
+    store: Store<'_>,
+    can: &Can<perm::ManageTeams>,
+    by: &By,
+    id: TeamId,
+) -> Result<(), AppError> {
     let company = can.company();
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let name = team_name(&mut tx, company, id).await?;
+    let mut w = Write::begin(store, by).await?;
+    let name = team_name(&mut w.tx, company, id).await?;
     // Deleting the team takes everyone out of it: not those above the caller.
     let among = "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = $1)";
-    refuse_outranked(&mut tx, can, among, &[id.0]).await?;
+    refuse_outranked(&mut w.tx, can, among, &[id.0]).await?;
     let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE team_id = $1")
         .bind(id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w.tx)
         .await?;
     // The foreign keys cascade to team_members and invitation_teams.
     sqlx::query("DELETE FROM teams WHERE id = $1 AND company_id = $2")
         .bind(id)
         .bind(company)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?;
-    audit::record(
-        &mut tx,
-        by,
+    w.audit(
         AuditAction::TeamDeleted,
-        Target {
-            id: None,
-            label: &name,
-        },
+        Target::named(&name),
         Some(json!({ "name": name, "members": members })),
         None,
-        now,
     )
     .await?;
-    tx.commit().await?;
+    w.announce(LiveEvent::teams([id]));
+    w.announce(LiveEvent::everything(LiveKind::Users));
+    w.commit().await?;
     Ok(())
 }
 
@@ -364,14 +362,13 @@ fn distinct(users: &[UserId]) -> Result<Vec<i64>, AppError> {
     Ok(ids)
 }
 
-/// Records one event per user whose membership of `team` changed.
+/// Records one event per user whose membership of `team` changed, and announces them.
 async fn record_memberships(
-    tx: &mut Transaction<'_, Any>,
-    by: &By,
+    w: &mut Write<'_>,
+    id: TeamId,
     action: AuditAction,
     team: &str,
     changed: &[i64],
-    now: i64,
 ) -> Result<(), AppError> {
     if changed.is_empty() {
         return Ok(());
@@ -383,23 +380,19 @@ async fn record_memberships(
     let users: Vec<(i64, String)> = changed
         .iter()
         .fold(sqlx::query_as(&sql), |q, id| q.bind(*id))
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *w.tx)
         .await?;
     for (user, email) in users {
-        audit::record(
-            tx,
-            by,
+        w.audit(
             action,
-            Target {
-                id: Some(UserId(user)),
-                label: &email,
-            },
+            Target::user(UserId(user), &email),
             None,
             Some(json!({ "team": team })),
-            now,
         )
         .await?;
     }
+    w.announce(LiveEvent::teams([id]));
+    w.announce(LiveEvent::users(changed.iter().copied().map(UserId)));
     Ok(())
 }
 
@@ -423,7 +416,7 @@ async fn refuse_outranked(
 /// ids that are not the company's users, are left out.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn add_members(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageTeams>,
     by: &By,
     id: TeamId,
@@ -431,11 +424,10 @@ pub async fn add_members(
 ) -> Result<MembersChanged, AppError> {
     let company = can.company();
     let ids = distinct(users)?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let team = team_name(&mut tx, company, id).await?;
+    let mut w = Write::begin(store, by).await?;
+    let team = team_name(&mut w.tx, company, id).await?;
     refuse_outranked(
-        &mut tx,
+        &mut w.tx,
         can,
         &format!("u.id IN ({})", placeholders(1, ids.len())),
         &ids,
@@ -453,10 +445,10 @@ pub async fn add_members(
     let added: Vec<i64> = ids
         .iter()
         .fold(sqlx::query_scalar(&sql).bind(id).bind(company), |q, u| q.bind(*u))
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *w.tx)
         .await?;
-    record_memberships(&mut tx, by, AuditAction::TeamMemberAdded, &team, &added, now).await?;
-    tx.commit().await?;
+    record_memberships(&mut w, id, AuditAction::TeamMemberAdded, &team, &added).await?;
+    w.commit().await?;
     Ok(MembersChanged {
         changed: added.len() as u64,
         unchanged: (ids.len() - added.len()) as u64,
@@ -467,7 +459,7 @@ pub async fn add_members(
 /// in the team are ignored.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn remove_members(
-    db: &Db,
+    store: Store<'_>,
     can: &Can<perm::ManageTeams>,
     by: &By,
     id: TeamId,
@@ -475,11 +467,10 @@ pub async fn remove_members(
 ) -> Result<MembersChanged, AppError> {
     let company = can.company();
     let ids = distinct(users)?;
-    let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
-    let team = team_name(&mut tx, company, id).await?;
+    let mut w = Write::begin(store, by).await?;
+    let team = team_name(&mut w.tx, company, id).await?;
     refuse_outranked(
-        &mut tx,
+        &mut w.tx,
         can,
         &format!("u.id IN ({})", placeholders(1, ids.len())),
         &ids,
@@ -495,10 +486,10 @@ pub async fn remove_members(
     let removed: Vec<i64> = ids
         .iter()
         .fold(sqlx::query_scalar(&sql).bind(id).bind(company), |q, u| q.bind(*u))
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *w.tx)
         .await?;
-    record_memberships(&mut tx, by, AuditAction::TeamMemberRemoved, &team, &removed, now).await?;
-    tx.commit().await?;
+    record_memberships(&mut w, id, AuditAction::TeamMemberRemoved, &team, &removed).await?;
+    w.commit().await?;
     Ok(MembersChanged {
         changed: removed.len() as u64,
         unchanged: (ids.len() - removed.len()) as u64,

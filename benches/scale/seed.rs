@@ -5,7 +5,14 @@
 use roster::{
     model::{CompanyName, Email, NewPassword, Permission, PersonName},
     server::{
-        db::{self, bulk::insert_rows, companies, demo::TITLES, users::Value, Db},
+        db::{
+            self,
+            bulk::insert_rows,
+            companies,
+            demo::TITLES,
+            sql::{Sql, Value},
+            Db,
+        },
         password,
     },
 };
@@ -174,15 +181,9 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
     let mut first_ids = Vec::new();
     for start in (0..people).step_by(BATCH) {
         let end = (start + BATCH).min(people);
-        let rows: Vec<String> = (0..end - start)
-            .map(|r| format!("({})", db::placeholders(r * 8 + 1, 8)))
-            .collect();
-        let sql = format!(
-            "INSERT INTO users (company_id, email, name, job_title, status, last_seen_at, created_at, updated_at)
-             VALUES {} RETURNING id",
-            rows.join(", ")
+        let mut sql = Sql::new(
+            "INSERT INTO users (company_id, email, name, job_title, status, last_seen_at, created_at, updated_at) VALUES ",
         );
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
         for i in start..end {
             let first = FIRST[i % FIRST.len()];
             let last = LAST[(i / FIRST.len() + i * 7) % LAST.len()];
@@ -199,17 +200,20 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
                 .chars()
                 .filter(char::is_ascii_alphanumeric)
                 .collect();
-            query = query
-                .bind(company)
-                .bind(format!("{local}@{domain}"))
-                .bind(format!("{first} {last}"))
-                .bind(TITLES[i % TITLES.len()])
-                .bind(status)
-                .bind(last_seen)
-                .bind(now - (i as i64 % 1000) * 86_400_000)
-                .bind(now);
+            let row: [Value; 8] = [
+                company.into(),
+                format!("{local}@{domain}").into(),
+                format!("{first} {last}").into(),
+                TITLES[i % TITLES.len()].into(),
+                status.into(),
+                last_seen.into(),
+                (now - (i as i64 % 1000) * 86_400_000).into(),
+                now.into(),
+            ];
+            sql.push(if i == start { "(" } else { ", (" }).list(row).push(")");
         }
-        let ids = query.fetch_all(&mut *tx).await.unwrap();
+        sql.push(" RETURNING id");
+        let ids: Vec<i64> = sql.scalars(&mut *tx).await.unwrap();
         if first_ids.is_empty() {
             first_ids = ids.clone();
         }

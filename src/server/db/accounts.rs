@@ -6,6 +6,8 @@
 //! company's lock (the cycle and sibling-name checks hold under concurrency) with its audit
 //! event.
 
+use super::scope::InScope;
+use super::sql::Sql;
 use super::write::{Store, Write};
 use super::{
     audit::{By, Target},
@@ -41,9 +43,14 @@ struct TreeRow {
 /// a scope below the root, the scope's top accounts are the roots of what is shown.
 #[tracing::instrument(skip(db, can), err(Debug))]
 pub async fn tree(db: &Db, can: &Can<perm::ManageAccounts>) -> Result<Vec<AccountNode>, AppError> {
-    let sql = format!(
+    let company = can.company();
+    let mut sql = Sql::new(
         "WITH RECURSIVE closure(ancestor, account) AS (
-             SELECT id, id FROM accounts WHERE company_id = $1
+             SELECT id, id FROM accounts WHERE company_id = ",
+    );
+    sql.bind(company)
+        .push(
+            "
              UNION ALL
              SELECT c.ancestor, a.id FROM closure c JOIN accounts a ON a.parent_id = c.account
          ),
@@ -55,7 +62,11 @@ pub async fn tree(db: &Db, can: &Can<perm::ManageAccounts>) -> Result<Vec<Accoun
          direct AS (
              SELECT ra.account_id AS account, COUNT(*) AS n
              FROM role_assignments ra JOIN accounts a ON a.id = ra.account_id
-             WHERE a.company_id = $1
+             WHERE a.company_id = ",
+        )
+        .bind(company)
+        .push(
+            "
              GROUP BY ra.account_id
          )
          SELECT a.id, a.parent_id, a.name,
@@ -63,10 +74,11 @@ pub async fn tree(db: &Db, can: &Can<perm::ManageAccounts>) -> Result<Vec<Accoun
          FROM accounts a
          LEFT JOIN direct d ON d.account = a.id
          LEFT JOIN within w ON w.account = a.id
-         WHERE a.company_id = $1{}",
-        can.scope().accounts_inside("a.id")
-    );
-    let rows: Vec<TreeRow> = sqlx::query_as(&sql).bind(can.company()).fetch_all(db).await?;
+         WHERE a.company_id = ",
+        )
+        .bind(company)
+        .append(&can.scope().accounts_inside("a.id"));
+    let rows: Vec<TreeRow> = sql.fetch_all(db).await?;
     Ok(depth_first(rows))
 }
 

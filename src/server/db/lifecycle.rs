@@ -5,6 +5,7 @@
 //! company row (`lock_company`), which takes PostgreSQL's row lock and SQLite's write lock, so
 //! such changes run one after another and each sees the owner as it really is.
 
+use super::sql::Sql;
 use super::{
     assignments::set_root_role,
     audit::{By, Target},
@@ -364,7 +365,7 @@ pub async fn change_role(
         }
         _ => return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name))),
     }
-    cancel_email_changes(&mut w.tx, &user.0.to_string(), now).await?;
+    cancel_email_changes(&mut w.tx, &Sql::values([user]), now).await?;
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user)
@@ -468,7 +469,7 @@ pub async fn deactivate(
         return Err(AppError::Conflict(format!("{} {NOT_JOINED}.", target.name)));
     }
     set_status(&mut w.tx, user, UserStatus::Deactivated, now).await?;
-    super::invitations::withdraw_sent_by(&mut w.tx, &user.0.to_string()).await?;
+    super::invitations::withdraw_sent_by(&mut w.tx, &Sql::values([user])).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user)
         .execute(&mut *w.tx)
@@ -560,7 +561,7 @@ pub async fn resend_setup(
     }
     quota::company_mail(&mut w.tx, mailing.limits, company, 1, now).await?;
     // Every earlier welcome link (set-up or reactivation) stops working.
-    tokens::spend_unused(&mut w.tx, &user.0.to_string(), &WELCOME, now).await?;
+    tokens::spend_unused(&mut w.tx, &Sql::values([user]), &WELCOME, now).await?;
     let message = setup_mail(
         &mut w.tx,
         company,
@@ -598,7 +599,7 @@ async fn set_status(
         .bind(user)
         .execute(&mut **tx)
         .await?;
-    tokens::spend_all_unused(tx, &user.0.to_string(), now).await?;
+    tokens::spend_all_unused(tx, &Sql::values([user]), now).await?;
     Ok(())
 }
 
@@ -644,7 +645,7 @@ pub async fn delete(
         .bind(user)
         .execute(&mut *w.tx)
         .await?;
-    super::invitations::withdraw_sent_by(&mut w.tx, &user.0.to_string()).await?;
+    super::invitations::withdraw_sent_by(&mut w.tx, &Sql::values([user])).await?;
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(user)
         .execute(&mut *w.tx)
@@ -682,7 +683,7 @@ pub async fn transfer_ownership(store: Store<'_>, by: &By, to: UserId) -> Result
     let admin_role = builtin_role(&mut w.tx, company, "admin").await?;
     set_root_role(&mut w.tx, company, to, owner_role).await?;
     set_root_role(&mut w.tx, company, by.user, admin_role).await?;
-    cancel_email_changes(&mut w.tx, &format!("{}, {}", to.0, by.user.0), now).await?;
+    cancel_email_changes(&mut w.tx, &Sql::values([to, by.user]), now).await?;
     w.audit(
         AuditAction::CompanyOwnershipTransferred,
         Target::user(to, &target.email),
@@ -777,7 +778,7 @@ pub async fn use_link(
             .bind(user)
             .execute(&mut *tx)
             .await?;
-            tokens::spend_all_unused(&mut tx, &user.to_string(), now).await?;
+            tokens::spend_all_unused(&mut tx, &Sql::values([user]), now).await?;
         }
         None => {
             let has: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")

@@ -2,17 +2,6 @@
 //! through sqlx's Any driver: times are BIGINT Unix milliseconds, flags 0/1 integers, and
 //! placeholders `$1, $2` (see the README's architecture section for why).
 
-/// Binds `users::Value`s in order to any kind of query (`query`, `query_as`, `query_scalar`),
-/// for SQL assembled from optional parts.
-macro_rules! bind_values {
-    ($query:expr, $args:expr) => {
-        $args.into_iter().fold($query, |q, arg| match arg {
-            $crate::server::db::users::Value::Int(i) => q.bind(i),
-            $crate::server::db::users::Value::Text(t) => q.bind(t),
-        })
-    };
-}
-
 pub mod accounts;
 pub mod assignments;
 pub mod audit;
@@ -29,7 +18,9 @@ pub mod profile;
 pub mod quota;
 pub mod reset;
 pub mod roles;
+pub mod scope;
 pub mod sessions;
+pub mod sql;
 pub mod teams;
 pub mod throttle;
 pub mod tokens;
@@ -150,14 +141,6 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
-/// `$first, $first+1, ...` placeholders for an `IN (...)` list of `count` values.
-pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Whether another row of `table` (`teams`, `roles`) in `company` is called `name`, ignoring
 /// case ("Sales" and "sales" side by side would confuse). Each table's unique index still
 /// decides under concurrency.
@@ -193,10 +176,5 @@ mod tests {
             sqlite_url("sqlite::memory:?mode=memory").unwrap(),
             "sqlite::memory:?mode=memory"
         );
-    }
-
-    #[test]
-    fn placeholders_are_numbered_from_the_first() {
-        assert_eq!(placeholders(2, 3), "$2, $3, $4");
     }
 }

@@ -3,6 +3,7 @@
 //! caller as `By` and changes only `by.user`: no argument names another user. The admin's
 //! view of someone's devices takes `Can<ManageUsers>`, which scopes it to the admin's company.
 
+use super::sql::Sql;
 use super::{
     audit::{self, By, Target},
     hierarchy::Rank,
@@ -320,7 +321,7 @@ pub(super) async fn issue_address_link(
 /// person, so any change of the person's access or status ends it too.
 pub(super) async fn cancel_email_changes(
     tx: &mut Transaction<'_, Any>,
-    users: &str,
+    users: &Sql,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     tokens::spend_unused(tx, users, &[TokenPurpose::EmailChange], now).await
@@ -334,7 +335,7 @@ pub(super) async fn kill_links(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let links = [TokenPurpose::Setup, TokenPurpose::Reactivate, TokenPurpose::Reset];
-    tokens::spend_unused(tx, &user.0.to_string(), &links, now).await
+    tokens::spend_unused(tx, &Sql::values([user]), &links, now).await
 }
 
 /// Uses an emailed link confirming an address: an email change's makes the new address the
@@ -512,7 +513,7 @@ pub async fn change_password(
         Some(keep) => super::sessions::end_of_user(&mut w.tx, by.user, None, Some(keep)).await?,
         None => 0,
     };
-    tokens::spend_all_unused(&mut w.tx, &by.user.0.to_string(), now).await?;
+    tokens::spend_all_unused(&mut w.tx, &Sql::values([by.user]), now).await?;
     // A new password moves the security stamp on; the sessions the person chose to keep are
     // carried over to it (never those an earlier move ended).
     let carry = match keep {

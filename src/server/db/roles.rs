@@ -3,6 +3,7 @@
 //! roles keep their grants in `roles.permissions`. Nobody hands out more than they hold on
 //! the root account. Each change is one transaction with its audit event.
 
+use super::sql::Sql;
 use super::write::{Store, Write};
 use super::{
     audit::{By, Target},
@@ -200,18 +201,13 @@ async fn holders_below(
     now: i64,
 ) -> Result<(), AppError> {
     let owner = lock_company(tx, can.company()).await?;
-    let holders = format!(
-        "SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = {}",
-        id.0
-    );
+    let mut holders = Sql::new("SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = ");
+    holders.bind(id);
+    let mut among = Sql::new("u.id IN (");
+    among.append(&holders).push(")");
     Hierarchy::load(tx, can, owner, Rank::Above)
         .await?
-        .refuse(
-            tx,
-            &format!("u.id IN ({holders})"),
-            &[],
-            ", and changing this role would change them",
-        )
+        .refuse(tx, &among, ", and changing this role would change them")
         .await?;
     cancel_email_changes(tx, &holders, now).await?;
     Ok(())

@@ -346,8 +346,9 @@ pub async fn invite(
             let link = Link::new(&offer, public_url, now);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO invitations
-                   (company_id, email, name, invited_by, invited_by_name, token_hash, status, created_at, sent_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8) RETURNING id",
+                   (company_id, email, name, invited_by, invited_by_name, token_hash, status, created_at, sent_at, expires_at,
+                    search_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8, $9) RETURNING id",
             )
             .bind(company)
             .bind(c.email.as_str())
@@ -357,6 +358,7 @@ pub async fn invite(
             .bind(token::hash(&link.secret))
             .bind(now)
             .bind(link.expires_at)
+            .bind(super::search::person_key(&c.name, c.email.as_str()))
             .fetch_one(&mut *w.tx)
             .await?;
             for (account, role) in &grants {
@@ -702,14 +704,15 @@ pub async fn accept(
     let (invitation, company, email) = claimed.ok_or(AppError::LinkExpired)?;
     release_squatted(&mut tx, CompanyId(company), &email, now).await?;
     let user: i64 = sqlx::query_scalar(
-        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, 'active', $4, $5, $5) RETURNING id",
+        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at, search_key)
+         VALUES ($1, $2, $3, 'active', $4, $5, $5, $6) RETURNING id",
     )
     .bind(company)
     .bind(&email)
     .bind(name.as_str())
     .bind(password_hash)
     .bind(now)
+    .bind(super::search::person_key(name.as_str(), &email))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match taken_email(e) {

@@ -83,8 +83,8 @@ pub async fn request(
             Some(_) => None,
             // A request racing this one for the same address makes the insert do nothing.
             None => sqlx::query_scalar(
-                "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
-                 VALUES ($1, $2, $3, 'pending_email', $4, $5, $5)
+                "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at, search_key)
+                 VALUES ($1, $2, $3, 'pending_email', $4, $5, $5, $6)
                  ON CONFLICT (email) DO NOTHING RETURNING id",
             )
             .bind(company.id)
@@ -92,6 +92,7 @@ pub async fn request(
             .bind(form.name.as_str())
             .bind(form.password_hash)
             .bind(now)
+            .bind(super::search::person_key(form.name.as_str(), email))
             .fetch_optional(&mut *tx)
             .await?,
         };
@@ -171,13 +172,14 @@ async fn replace_unconfirmed(
     tokens::spend_unused(tx, &Sql::values([user]), &[TokenPurpose::JoinVerify], now).await?;
     sqlx::query_scalar(
         "UPDATE users SET name = $1, password_hash = $2, security_stamp = security_stamp + 1,
-                version = version + 1, updated_at = $3
-         WHERE id = $4 AND status = 'pending_email'
+                version = version + 1, updated_at = $3, search_key = $4
+         WHERE id = $5 AND status = 'pending_email'
          RETURNING id",
     )
     .bind(form.name.as_str())
     .bind(form.password_hash)
     .bind(now)
+    .bind(super::search::person_key(form.name.as_str(), form.email.as_str()))
     .bind(user)
     .fetch_optional(&mut **tx)
     .await

@@ -172,8 +172,8 @@ pub async fn create(
         return Ok(w.commit().await?);
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at, search_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(company)
     .bind(email.as_str())
@@ -182,6 +182,7 @@ pub async fn create(
     .bind(job_title)
     .bind(form.status.key())
     .bind(now)
+    .bind(super::search::person_key(name.as_str(), email.as_str()))
     .fetch_one(&mut *w.tx)
     .await
     .map_err(|e| {
@@ -255,7 +256,8 @@ pub async fn update(
     let before = current(&mut w.tx, company, can.scope(), edit.id).await?;
     below(&mut w.tx, can, owner, edit.id, Rank::Above).await?;
     let updated = sqlx::query(
-        "UPDATE users SET name = $1, phone = $2, job_title = $3, version = version + 1, updated_at = $4
+        "UPDATE users SET name = $1, phone = $2, job_title = $3, version = version + 1, updated_at = $4,
+                search_key = $8
          WHERE id = $5 AND company_id = $6 AND version = $7",
     )
     .bind(name.as_str())
@@ -265,6 +267,7 @@ pub async fn update(
     .bind(edit.id)
     .bind(company)
     .bind(edit.version)
+    .bind(super::search::person_key(name.as_str(), &before.email))
     .execute(&mut *w.tx)
     .await?
     .rows_affected();

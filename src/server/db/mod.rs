@@ -19,6 +19,7 @@ pub mod quota;
 pub mod reset;
 pub mod roles;
 pub mod scope;
+pub mod search;
 pub mod sessions;
 pub mod sql;
 pub mod teams;
@@ -89,6 +90,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
         Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&db).await?,
         Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&db).await?,
     }
+    search::fill_missing(&db).await?;
     Ok(db)
 }
 
@@ -142,8 +144,8 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 }
 
 /// Whether another row of `table` (`teams`, `roles`) in `company` is called `name`, ignoring
-/// case ("Sales" and "sales" side by side would confuse). Each table's unique index still
-/// decides under concurrency.
+/// case and accents ("Sales" and "sales" side by side would confuse). Each table's unique
+/// index on the folded name still decides under concurrency.
 pub(crate) async fn name_taken(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     table: &'static str,
@@ -152,10 +154,10 @@ pub(crate) async fn name_taken(
     except: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
     let clash: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM {table} WHERE company_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3"
+        "SELECT id FROM {table} WHERE company_id = $1 AND name_key = $2 AND id <> $3"
     ))
     .bind(company)
-    .bind(name)
+    .bind(search::fold(name))
     .bind(except.unwrap_or(0))
     .fetch_optional(&mut **tx)
     .await?;

@@ -128,7 +128,7 @@ pub async fn save_details(store: Store<'_>, by: &By, d: &ValidDetails) -> Result
     }
     sqlx::query(
         "UPDATE users SET name = $1, phone = $2, country = $3, locale = $4, time_zone = $5,
-                version = version + 1, updated_at = $6 WHERE id = $7",
+                version = version + 1, updated_at = $6, search_key = $7 WHERE id = $8",
     )
     .bind(d.name.as_str())
     .bind(d.phone.as_str())
@@ -136,6 +136,7 @@ pub async fn save_details(store: Store<'_>, by: &By, d: &ValidDetails) -> Result
     .bind(&d.locale)
     .bind(&d.time_zone)
     .bind(now)
+    .bind(super::search::person_key(d.name.as_str(), &before.email))
     .bind(by.user)
     .execute(&mut *w.tx)
     .await?;
@@ -390,11 +391,13 @@ pub async fn verify_email(
         return Err(taken_message());
     }
     sqlx::query(
-        "UPDATE users SET email = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2
-         WHERE id = $3",
+        "UPDATE users SET email = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2,
+                search_key = $3
+         WHERE id = $4",
     )
         .bind(&new_email)
         .bind(now)
+        .bind(super::search::person_key(&name, &new_email))
         .bind(user)
         .execute(&mut *tx)
         .await

@@ -7,6 +7,7 @@ use super::{
     hierarchy::{Hierarchy, Rank},
     is_unique_violation,
     scope::InScope,
+    search,
     sql::Sql,
     write::{Store, Write},
     Db,
@@ -251,11 +252,12 @@ pub async fn create(
     let now = w.now;
     check_free(&mut w.tx, company, &name, None).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO teams (company_id, name, created_at, name_key) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(company)
     .bind(name.as_str())
     .bind(now)
+    .bind(search::fold(name.as_str()))
     .fetch_one(&mut *w.tx)
     .await
     .map_err(taken_name)?;
@@ -288,10 +290,11 @@ pub async fn rename(
         return Ok(());
     }
     check_free(&mut w.tx, company, &name, Some(id)).await?;
-    sqlx::query("UPDATE teams SET name = $1 WHERE id = $2 AND company_id = $3")
+    sqlx::query("UPDATE teams SET name = $1, name_key = $4 WHERE id = $2 AND company_id = $3")
         .bind(name.as_str())
         .bind(id)
         .bind(company)
+        .bind(search::fold(name.as_str()))
         .execute(&mut *w.tx)
         .await
         .map_err(taken_name)?;

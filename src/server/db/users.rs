@@ -1,10 +1,12 @@
 //! Reading users. Pages are keyset-paginated on (name, id), served by the
-//! `users_company_name` index; never OFFSET.
+//! `users_company_search` index (names in folded order: "émile" beside "Emile"); never
+//! OFFSET.
 
 use super::{
     hierarchy::Rank,
     now_ms,
     scope::InScope,
+    search,
     sql::{Sql, Value},
     Db,
 };
@@ -66,9 +68,10 @@ impl Cursor {
 /// The sort key of each order, before the `id` that breaks ties; each has its index.
 fn sort_columns(sort: UserSort) -> &'static [&'static str] {
     match sort {
-        UserSort::Name => &["u.name"],
+        // The folded name (then email): "émile" sorts beside "Emile" on both databases.
+        UserSort::Name => &["u.search_key"],
         UserSort::Email => &["u.email"],
-        UserSort::Status => &["u.status", "u.name"],
+        UserSort::Status => &["u.status", "u.search_key"],
         UserSort::LastSeen => &["COALESCE(u.last_seen_at, 0)"],
         UserSort::Created => &["u.created_at"],
     }
@@ -83,14 +86,18 @@ struct Row {
     last_seen_at: Option<i64>,
     created_at: i64,
     is_owner: i64,
+    search_key: String,
 }
 
 impl Row {
     fn key(&self, sort: UserSort) -> Vec<Value> {
         let mut key = match sort {
-            UserSort::Name => vec![Value::Text(self.name.clone())],
+            UserSort::Name => vec![Value::Text(self.search_key.clone())],
             UserSort::Email => vec![Value::Text(self.email.clone())],
-            UserSort::Status => vec![Value::Text(self.status.clone()), Value::Text(self.name.clone())],
+            UserSort::Status => vec![
+                Value::Text(self.status.clone()),
+                Value::Text(self.search_key.clone()),
+            ],
             UserSort::LastSeen => vec![Value::Int(self.last_seen_at.unwrap_or(0))],
             UserSort::Created => vec![Value::Int(self.created_at)],
         };
@@ -116,17 +123,6 @@ pub async fn find_login(db: &Db, email: &str) -> Result<Option<Login>, sqlx::Err
         .await
 }
 
-/// `%term%` for LIKE, with the wildcards of the term itself escaped.
-fn like_pattern(term: &str) -> String {
-    let escaped = term
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// The condition on `users u` that selects the users of `company` in the view `query` (tab,
 /// search, filters). Pages and bulk selections share it.
 /// Filters are `u.id IN (subquery)`, not correlated `EXISTS`: the database reads the role's,
@@ -139,12 +135,9 @@ pub(super) fn view_filter(company: CompanyId, scope: &Scope, query: &UserListQue
         sql.push(" AND u.status = ").bind(status.key());
     }
     if !query.search.trim().is_empty() {
-        let pattern = like_pattern(&query.search);
-        sql.push(" AND (LOWER(u.name) LIKE ")
-            .bind(pattern.as_str())
-            .push(" ESCAPE '\\' OR u.email LIKE ")
-            .bind(pattern)
-            .push(" ESCAPE '\\')");
+        sql.push(" AND u.search_key LIKE ")
+            .bind(search::like(&query.search))
+            .push(" ESCAPE '\\'");
     }
     if let Some(role) = query.role {
         sql.push(" AND u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = ")
@@ -180,7 +173,7 @@ pub async fn page(
     };
 
     let mut sql = Sql::new(
-        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at,
+        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at, u.search_key,
                 CASE WHEN u.id = (SELECT c.owner_id FROM companies c WHERE c.id = u.company_id) THEN 1 ELSE 0 END
                   AS is_owner
          FROM users u WHERE ",
@@ -294,12 +287,9 @@ pub async fn invitations(
     sql.bind(can.company())
         .append(&can.scope().invitations_inside("i.id"));
     if !query.search.trim().is_empty() {
-        let pattern = like_pattern(&query.search);
-        sql.push(" AND (i.email LIKE ")
-            .bind(pattern.as_str())
-            .push(" ESCAPE '\\' OR LOWER(i.name) LIKE ")
-            .bind(pattern)
-            .push(" ESCAPE '\\')");
+        sql.push(" AND i.search_key LIKE ")
+            .bind(search::like(&query.search))
+            .push(" ESCAPE '\\'");
     }
     if let Some(role) = query.role {
         sql.push(" AND EXISTS (SELECT 1 FROM invitation_accounts ia WHERE ia.invitation_id = i.id AND ia.role_id = ")
@@ -639,11 +629,6 @@ pub(super) async fn current(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn search_wildcards_in_the_term_are_taken_literally() {
-        assert_eq!(like_pattern(" 50%_Off "), "%50\\%\\_off%");
-    }
 
     #[test]
     fn a_cursor_from_another_sort_is_refused() {

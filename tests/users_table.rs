@@ -501,3 +501,59 @@ async fn the_name_sort_puts_accented_and_lower_case_names_beside_their_plain_spe
     let first = app.list(&c.owner, &[("sort", "name"), ("per_page", "25")]).await;
     assert_eq!(names(&first)[..2], expected[..2]);
 }
+
+#[tokio::test]
+async fn a_search_of_more_than_200_characters_is_refused_wherever_a_view_is_taken() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let long = "a".repeat(60_000);
+    let calls: [(&str, Vec<(&str, &str)>); 4] = [
+        (
+            "users/list",
+            vec![("query[per_page]", "25"), ("query[search]", &long)],
+        ),
+        (
+            "users/count",
+            vec![("query[per_page]", "25"), ("query[search]", &long)],
+        ),
+        (
+            "users/bulk/preview",
+            vec![
+                ("selection[matching][per_page]", "25"),
+                ("selection[matching][search]", &long),
+                ("action[kind]", "deactivate"),
+            ],
+        ),
+        (
+            "approvals/reject",
+            vec![
+                ("selection[matching][tab]", "awaiting_approval"),
+                ("selection[matching][per_page]", "25"),
+                ("selection[matching][search]", &long),
+            ],
+        ),
+    ];
+    for (endpoint, form) in calls {
+        let r = app.call(endpoint, &form, Some(&c.owner)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{endpoint}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["Invalid"]["field"], "search", "{endpoint}: {}", r.body);
+    }
+    // The invited tab's search too.
+    let r = app
+        .call(
+            "users/list",
+            &[
+                ("query[tab]", "invited"),
+                ("query[per_page]", "25"),
+                ("query[search]", &long[..201]),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}

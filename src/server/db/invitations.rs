@@ -501,7 +501,7 @@ pub async fn resend(
         sending.push((row, grants, taken == Some(Taken::Elsewhere)));
     }
     quota::company_mail(&mut w.tx, limits, company, sending.len() as i64, now).await?;
-    let mut changed = Vec::new();
+    let (mut changed, mut changed_ids) = (Vec::new(), Vec::new());
     for (row, grants, elsewhere) in sending {
         let offer = &offers[&grants];
         let link = Link::new(offer, public_url, now);
@@ -525,10 +525,13 @@ pub async fn resend(
             AuditAction::InvitationReinvited
         };
         w.audit(action, Target::named(&row.email), None, None).await?;
+        changed_ids.push(row.id);
         changed.push(row.email);
     }
-    if !changed.is_empty() {
-        w.announce(LiveEvent::invitations(ids.iter().copied()));
+    // The invitations that changed, not all those asked for: the others may be outside the
+    // caller's scope or gone.
+    if !changed_ids.is_empty() {
+        w.announce(LiveEvent::invitations(changed_ids));
     }
     w.commit().await?;
     Ok(InvitationsChanged { changed, skipped })
@@ -555,7 +558,7 @@ pub async fn remove(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let (rows, mut skipped) = stored(&mut w.tx, company, can.scope(), ids).await?;
-    let mut changed = Vec::new();
+    let (mut changed, mut changed_ids) = (Vec::new(), Vec::new());
     for row in rows {
         let (refusal, sql, action) = match how {
             Removal::Withdraw => (
@@ -582,10 +585,13 @@ pub async fn remove(
         }
         sqlx::query(sql).bind(row.id).execute(&mut *w.tx).await?;
         w.audit(action, Target::named(&row.email), None, None).await?;
+        changed_ids.push(row.id);
         changed.push(row.email);
     }
-    if !changed.is_empty() {
-        w.announce(LiveEvent::invitations(ids.iter().copied()));
+    // The invitations that changed, not all those asked for: the others may be outside the
+    // caller's scope or gone.
+    if !changed_ids.is_empty() {
+        w.announce(LiveEvent::invitations(changed_ids));
     }
     w.commit().await?;
     Ok(InvitationsChanged { changed, skipped })

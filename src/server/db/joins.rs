@@ -268,7 +268,7 @@ async fn awaiting(
         Some(view) if view.tab == UserTab::Invited => {
             return Err(AppError::BadRequest("invitations are not join requests".into()))
         }
-        Some(view) => view_filter(company, &Scope::All, view),
+        Some(view) => view_filter(company, &Scope::All, view)?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one person".into()));

@@ -350,6 +350,12 @@ pub async fn change_role(
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
+    if user == can.actor() {
+        // As with access and bulk changes: nobody lowers (or raises) their own power.
+        return Err(AppError::Conflict(
+            "You can't change your own role: ask another admin.".into(),
+        ));
+    }
     below(&mut w.tx, can, owner, user, Rank::Above).await?;
     let role_name = assignable_role(&mut w.tx, can, role, None).await?;
     let roles: Vec<i64> =

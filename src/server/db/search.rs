@@ -7,6 +7,10 @@
 //! racing to create "Sales" and "sales" leave one.
 
 use super::{is_unique_violation, Db};
+use crate::error::AppError;
+
+/// The longest search accepted (SQLite also refuses LIKE patterns of 50,000 bytes).
+pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// Between the parts of a search key, so that no match spans a name and an email; folding
 /// drops control characters, so no term contains it.
@@ -29,13 +33,20 @@ pub fn person_key(name: &str, email: &str) -> String {
 }
 
 /// `%term%` for `LIKE … ESCAPE '\'` over a search key: the term folded like the keys, its own
-/// wildcards made literal.
-pub fn like(term: &str) -> String {
+/// wildcards made literal. Every search of a view comes here, so this is where its length is
+/// checked.
+pub fn like(term: &str) -> Result<String, AppError> {
+    if term.chars().count() > MAX_SEARCH_CHARS {
+        return Err(AppError::field(
+            "search",
+            format!("Search for at most {MAX_SEARCH_CHARS} characters."),
+        ));
+    }
     let escaped = fold(term.trim())
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    format!("%{escaped}%")
+    Ok(format!("%{escaped}%"))
 }
 
 /// Gives the rows written before keys existed (migration 0016) their keys; run at start-up,
@@ -104,9 +115,10 @@ mod tests {
 
     #[test]
     fn a_search_term_is_folded_and_its_wildcards_are_literal() {
-        assert_eq!(like("  Émile "), "%emile%");
-        assert_eq!(like("50%_\\"), "%50\\%\\_\\\\%");
-        assert!(!like("a\u{1f}b").contains(SEPARATOR));
+        assert_eq!(like("  Émile ").unwrap(), "%emile%");
+        assert_eq!(like("50%_\\").unwrap(), "%50\\%\\_\\\\%");
+        assert!(!like("a\u{1f}b").unwrap().contains(SEPARATOR));
+        assert!(like(&"a".repeat(MAX_SEARCH_CHARS + 1)).is_err());
         assert!(person_key("Zoë", "ZOE@X.example").contains(SEPARATOR));
     }
 }

@@ -69,11 +69,13 @@ fn visible_members(can: &Can<perm::ViewUsers>) -> Sql {
     sql
 }
 
-/// Where a page of members starts or ends: the (name, id) of its boundary member. Opaque to
+/// Where a page of members starts or ends: the (folded name, id) of its boundary member. Opaque to
 /// clients (hex of JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Cursor {
-    name: String,
+    /// The boundary member's folded name (their search key): members are listed in folded
+    /// order, "émile" beside "Emile".
+    key: String,
     id: i64,
 }
 
@@ -98,9 +100,10 @@ struct MemberRow {
     name: String,
     email: String,
     status: String,
+    search_key: String,
 }
 
-/// The team `id` of the company with one page of its members by (name, id): after the cursor
+/// The team `id` of the company with one page of its members by (folded name, id): after the cursor
 /// `after`, or before `before`. Keyset pages, never OFFSET.
 #[tracing::instrument(skip(db, can), err(Debug))]
 pub async fn page(
@@ -129,7 +132,7 @@ pub async fn page(
     };
     let (op, direction) = if backward { ("<", "DESC") } else { (">", "ASC") };
     let mut sql = Sql::new(
-        "SELECT u.id, u.name, u.email, u.status FROM team_members tm JOIN users u ON u.id = tm.user_id
+        "SELECT u.id, u.name, u.email, u.status, u.search_key FROM team_members tm JOIN users u ON u.id = tm.user_id
          WHERE tm.team_id = ",
     );
     sql.bind(id)
@@ -137,14 +140,16 @@ pub async fn page(
         .bind(company)
         .append(&can.scope().users_inside("u.id"));
     if let Some(c) = &cursor {
-        sql.push(&format!(" AND (u.name, u.id) {op} ("))
-            .bind(c.name.as_str())
+        sql.push(&format!(" AND (u.search_key, u.id) {op} ("))
+            .bind(c.key.as_str())
             .push(", ")
             .bind(c.id)
             .push(")");
     }
-    sql.push(&format!(" ORDER BY u.name {direction}, u.id {direction} LIMIT "))
-        .bind(TEAM_PAGE_SIZE as i64 + 1);
+    sql.push(&format!(
+        " ORDER BY u.search_key {direction}, u.id {direction} LIMIT "
+    ))
+    .bind(TEAM_PAGE_SIZE as i64 + 1);
     let mut rows: Vec<MemberRow> = sql.fetch_all(db).await?;
     let more = rows.len() > TEAM_PAGE_SIZE;
     rows.truncate(TEAM_PAGE_SIZE);
@@ -159,7 +164,7 @@ pub async fn page(
     };
     let cursor_of = |r: &MemberRow| {
         Cursor {
-            name: r.name.clone(),
+            key: r.search_key.clone(),
             id: r.id,
         }
         .encode()
@@ -485,7 +490,7 @@ mod tests {
     #[test]
     fn a_member_cursor_survives_the_round_trip_and_garbage_is_refused() {
         let cursor = Cursor {
-            name: "Ana Ruiz".into(),
+            key: "ana ruiz".into(),
             id: 7,
         };
         assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);

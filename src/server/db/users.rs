@@ -128,7 +128,7 @@ pub async fn find_login(db: &Db, email: &str) -> Result<Option<Login>, sqlx::Err
 /// Filters are `u.id IN (subquery)`, not correlated `EXISTS`: the database reads the role's,
 /// team's or account's users once from their index instead of probing once per user.
 /// Only users inside the caller's `scope` are ever matched.
-pub(super) fn view_filter(company: CompanyId, scope: &Scope, query: &UserListQuery) -> Sql {
+pub(super) fn view_filter(company: CompanyId, scope: &Scope, query: &UserListQuery) -> Result<Sql, AppError> {
     let mut sql = Sql::new("u.company_id = ");
     sql.bind(company).append(&scope.users_inside("u.id"));
     if let Some(status) = query.tab.status() {
@@ -136,7 +136,7 @@ pub(super) fn view_filter(company: CompanyId, scope: &Scope, query: &UserListQue
     }
     if !query.search.trim().is_empty() {
         sql.push(" AND u.search_key LIKE ")
-            .bind(search::like(&query.search))
+            .bind(search::like(&query.search)?)
             .push(" ESCAPE '\\'");
     }
     if let Some(role) = query.role {
@@ -154,7 +154,7 @@ pub(super) fn view_filter(company: CompanyId, scope: &Scope, query: &UserListQue
             .bind(account)
             .push(")");
     }
-    sql
+    Ok(sql)
 }
 
 /// One page of the caller's company's users for `query`, with the cursors around it.
@@ -178,7 +178,7 @@ pub async fn page(
                   AS is_owner
          FROM users u WHERE ",
     );
-    sql.append(&view_filter(can.company(), can.scope(), query));
+    sql.append(&view_filter(can.company(), can.scope(), query)?);
     let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
     columns.push("u.id");
     // Walking backwards flips the comparison and the order; the rows are reversed after.
@@ -288,7 +288,7 @@ pub async fn invitations(
         .append(&can.scope().invitations_inside("i.id"));
     if !query.search.trim().is_empty() {
         sql.push(" AND i.search_key LIKE ")
-            .bind(search::like(&query.search))
+            .bind(search::like(&query.search)?)
             .push(" ESCAPE '\\'");
     }
     if let Some(role) = query.role {
@@ -359,10 +359,10 @@ pub async fn count_matching(
     db: &Db,
     can: &Can<perm::ViewUsers>,
     query: &UserListQuery,
-) -> Result<i64, sqlx::Error> {
+) -> Result<i64, AppError> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM users u WHERE ");
-    sql.append(&view_filter(can.company(), can.scope(), query));
-    sql.scalar(db).await
+    sql.append(&view_filter(can.company(), can.scope(), query)?);
+    Ok(sql.scalar(db).await?)
 }
 
 /// How many users each tab holds, and pending invitations that have not expired.

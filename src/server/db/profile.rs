@@ -352,8 +352,22 @@ pub async fn verify_email(
     public_url: &str,
 ) -> Result<(CompanyId, UserId, EmailVerified), AppError> {
     let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
     let links = [TokenPurpose::EmailChange, TokenPurpose::EmailConfirm];
+    // Changes of a company take turns under its lock (see `write`). This flow learns the
+    // company from the link, so it finds it first and locks it before claiming the link: an
+    // admin's rename can't slip between the name read below and the search key written with it.
+    let company: Option<i64> = match tokens::holder(db, &links, secret, now).await? {
+        Some((user, _)) => {
+            sqlx::query_scalar("SELECT company_id FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_optional(db)
+                .await?
+        }
+        None => None,
+    };
+    let company = company.ok_or(AppError::LinkExpired)?;
+    let mut tx = super::begin_write(db).await?;
+    super::companies::lock_company(&mut tx, CompanyId(company)).await?;
     let claimed = tokens::claim(&mut tx, &links, secret, now).await?;
     let Some(tokens::Claimed {
         user: UserId(user),

@@ -334,7 +334,9 @@ async fn a_teams_members_come_by_name_in_pages_of_50() {
     ))
     .await;
     // Rows written behind the server's back get their sort keys as at its start.
-    roster::server::db::search::fill_missing(&app.state.db).await.unwrap();
+    roster::server::db::search::fill_missing(&app.state.db)
+        .await
+        .unwrap();
 
     let first = get(&app, &c.owner, big, None).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.body);

@@ -62,6 +62,20 @@ pub async fn record(
     .map(|_| ())
 }
 
+/// Before `users` (a list or subquery of ids) are deleted: their events keep naming them as
+/// "name (email)", so what they did and what was done to them stays readable.
+pub async fn keep_labels(tx: &mut Transaction<'_, Any>, users: &Sql) -> Result<(), sqlx::Error> {
+    Sql::new(
+        "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = audit_events.target_user_id)
+         WHERE target_user_id IN (",
+    )
+    .append(users)
+    .push(")")
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The events of a set-based change: one per row of `rows`, written in one statement.
 pub struct Each<'a> {
     pub action: AuditAction,

@@ -535,14 +535,7 @@ pub async fn apply(
             send_reactivation_links(&mut w, change, mailing.public_url).await?;
         }
         BulkKind::Delete => {
-            Sql::new(
-                "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = audit_events.target_user_id)
-                 WHERE target_user_id IN (",
-            )
-            .append(&targets)
-            .push(")")
-            .execute(&mut *w.tx)
-            .await?;
+            super::audit::keep_labels(&mut w.tx, &targets).await?;
             Sql::new("DELETE FROM users WHERE id IN (")
                 .append(&targets)
                 .push(")")

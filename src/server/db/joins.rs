@@ -445,14 +445,7 @@ pub async fn reject(
     let people = awaiting(&mut w.tx, company, selection).await?;
     let list = id_list(&people);
     audit_each(&mut w, AuditAction::UserJoinRejected, &list, None).await?;
-    Sql::new(
-        "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = target_user_id)
-         WHERE target_user_id IN (",
-    )
-    .append(&list)
-    .push(")")
-    .execute(&mut *w.tx)
-    .await?;
+    audit::keep_labels(&mut w.tx, &list).await?;
     let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
         .bind(company)
         .fetch_one(&mut *w.tx)

@@ -50,9 +50,12 @@ async fn sqlite_schema() -> (BTreeSet<Column>, BTreeSet<Index>) {
     let db = roster::server::db::connect_and_migrate(&format!("sqlite://{}/s.db", dir.path().display()))
         .await
         .unwrap();
+    // Search's FTS5 trigram tables (migration 0018) and their shadow tables are SQLite's own,
+    // as the pg_trgm indexes are PostgreSQL's.
     let columns = sqlx::query_as::<_, (String, String, String, i64, i64)>(
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.pk FROM sqlite_master m JOIN pragma_table_info(m.name) p
-         WHERE m.type = 'table' AND m.name NOT IN ('sqlite_sequence', '_sqlx_migrations')",
+         WHERE m.type = 'table' AND m.name NOT IN ('sqlite_sequence', '_sqlx_migrations')
+           AND m.name NOT IN (SELECT t.name FROM pragma_table_list t WHERE t.type IN ('virtual', 'shadow'))",
     )
     .fetch_all(&db)
     .await

@@ -557,3 +557,197 @@ async fn a_search_of_more_than_200_characters_is_refused_wherever_a_view_is_take
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 }
+
+/// Adds each of `people` through the "Add user" form, as members, and answers the ids in order.
+async fn add_people(app: &TestApp, c: &common::Company, people: &[&str]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for (i, name) in people.iter().enumerate() {
+        let address = email(&format!("p{i}"));
+        let r = app
+            .create_user(&c.owner, name, &address, c.member_role, "Active")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        ids.push(app.user_id(&address).await);
+    }
+    ids
+}
+
+#[tokio::test]
+async fn wildcards_quotes_and_query_syntax_in_a_search_are_literal_whatever_its_length() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    add_people(
+        &app,
+        &c,
+        &[
+            "Ann 100% Sure",
+            "Bob Under_Score",
+            "Cat \"Kit\" Kat",
+            "Dan O'Neil",
+            "Eve Plain",
+        ],
+    )
+    .await;
+    let found = |term: &'static str| {
+        let (app, owner) = (&app, &c.owner);
+        async move { names(&app.list(owner, &[("search", term)]).await) }
+    };
+    let none: [&str; 0] = [];
+    // Terms of one or two characters are scanned, longer ones read the index (on SQLite).
+    for (term, expected) in [
+        ("%", &["Ann 100% Sure"][..]),
+        ("%%", &none),
+        ("0%", &["Ann 100% Sure"]),
+        ("100% s", &["Ann 100% Sure"]),
+        ("0%%", &none),
+        ("_", &["Bob Under_Score"]),
+        ("r_", &["Bob Under_Score"]),
+        ("r_s", &["Bob Under_Score"]),
+        ("e_s", &none),
+        ("under_s", &["Bob Under_Score"]),
+        ("r%s", &none),
+        ("\"", &["Cat \"Kit\" Kat"]),
+        ("\"kit\"", &["Cat \"Kit\" Kat"]),
+        ("t \"kit\" k", &["Cat \"Kit\" Kat"]),
+        ("'", &["Dan O'Neil"]),
+        ("o'neil", &["Dan O'Neil"]),
+        ("O'NE", &["Dan O'Neil"]),
+        ("\\", &none),
+        ("eve plain", &["Eve Plain"]),
+        ("eve OR kit", &none),
+        ("kit\" OR \"eve", &none),
+        ("plain\"", &none),
+        ("pla*", &none),
+        ("NEAR(eve plain)", &none),
+        ("^eve", &none),
+        ("search_key:eve", &none),
+        ("(eve)", &none),
+    ] {
+        assert_eq!(found(term).await, expected, "{term}");
+    }
+}
+
+#[tokio::test]
+async fn a_search_of_one_or_two_letters_still_finds_part_of_a_name() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    add_people(&app, &c, &["Zoë Saldaña", "Bo Li", "Hans Müller"]).await;
+    let found = |term: &'static str| {
+        let (app, owner) = (&app, &c.owner);
+        async move { names(&app.list(owner, &[("search", term)]).await) }
+    };
+    assert_eq!(found("zo").await, ["Zoë Saldaña"]);
+    assert_eq!(found("ÑA").await, ["Zoë Saldaña"]);
+    assert_eq!(found("ü").await, ["Hans Müller"]);
+    assert_eq!(found("li").await, ["Bo Li", "Olivia Owner"]);
+}
+
+#[tokio::test]
+async fn a_renamed_person_is_found_by_their_new_name_and_not_their_old_one() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let id = add_people(&app, &c, &["Wanda Oldname"]).await[0];
+    assert_eq!(
+        names(&app.list(&c.owner, &[("search", "oldname")]).await),
+        ["Wanda Oldname"]
+    );
+    let (address, version): (String, i64) = sqlx::query_as("SELECT email, version FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let (id, version) = (id.to_string(), version.to_string());
+    let edit = [
+        ("edit[id]", id.as_str()),
+        ("edit[version]", version.as_str()),
+        ("edit[name]", "Wanda Névèrsön"),
+        ("edit[email]", address.as_str()),
+        ("edit[job_title]", ""),
+    ];
+    let r = app.call("users/update", &edit, Some(&c.owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    for term in ["neverson", "NÉVÈR", "wanda n"] {
+        assert_eq!(
+            names(&app.list(&c.owner, &[("search", term)]).await),
+            ["Wanda Névèrsön"],
+            "{term}"
+        );
+    }
+    for term in ["oldname", "oldn", "wanda o"] {
+        assert!(
+            names(&app.list(&c.owner, &[("search", term)]).await).is_empty(),
+            "{term}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_person_disappears_from_search() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let id = add_people(&app, &c, &["Dora Gone", "Dora Stays"]).await[0];
+    assert_eq!(
+        names(&app.list(&c.owner, &[("search", "dora")]).await),
+        ["Dora Gone", "Dora Stays"]
+    );
+    let address: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let r = app
+        .call(
+            "users/delete",
+            &[("id", &id.to_string()), ("confirm_email", &address)],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        names(&app.list(&c.owner, &[("search", "dora")]).await),
+        ["Dora Stays"]
+    );
+    assert!(names(&app.list(&c.owner, &[("search", "gone")]).await).is_empty());
+    assert!(names(&app.list(&c.owner, &[("search", "go")]).await).is_empty());
+}
+
+#[tokio::test]
+async fn the_invited_tab_finds_an_invitation_by_part_of_its_address_until_it_is_deleted() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let (zeta, yolanda) = (email("zeta"), email("yolanda"));
+    let r = app.invite(&c.owner, &[&zeta, &yolanda], c.member_role).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let invited = |term: &'static str| {
+        let (app, owner) = (&app, &c.owner);
+        async move {
+            let page = app.list(owner, &[("tab", "invited"), ("search", term)]).await;
+            page["invitations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["email"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(invited("ZETA.").await, [zeta.clone()]);
+    assert_eq!(invited("ze").await, [zeta.clone()]);
+    assert_eq!(invited("yolan").await, [yolanda.clone()]);
+    assert!(invited("zeta%").await.is_empty());
+    let id: i64 = sqlx::query_scalar("SELECT id FROM invitations WHERE email = $1")
+        .bind(&zeta)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let r = app
+        .call(
+            "invitations/delete",
+            &[("ids[0]", &id.to_string())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(invited("zeta").await.is_empty());
+    assert!(invited("ze").await.is_empty());
+    assert_eq!(invited("yolanda").await, [yolanda]);
+}

@@ -20,7 +20,7 @@ use super::{
     tokens::{self, TokenPurpose},
     users::view_filter,
     write::{Store, Write},
-    Db,
+    Backend, Db,
 };
 use crate::{
     error::AppError,
@@ -118,7 +118,7 @@ async fn plan(
                 "invitations are changed with their own actions".into(),
             ))
         }
-        Some(view) => view_filter(company, can.scope(), view)?,
+        Some(view) => view_filter(Backend::of_connection(tx), company, can.scope(), view)?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one user".into()));

@@ -50,6 +50,22 @@ impl Backend {
             None
         }
     }
+
+    /// The database behind a pool (`connect_and_migrate` connects to no other).
+    pub fn of_pool(db: &Db) -> Backend {
+        match db.connect_options().database_url.scheme() {
+            "sqlite" => Backend::Sqlite,
+            _ => Backend::Postgres,
+        }
+    }
+
+    /// The database a connection (or a transaction) talks to.
+    pub fn of_connection(conn: &sqlx::AnyConnection) -> Backend {
+        match conn.backend_name() {
+            "SQLite" => Backend::Sqlite,
+            _ => Backend::Postgres,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

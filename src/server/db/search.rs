@@ -6,7 +6,7 @@
 //! team's or account's `name_key` holds its folded name under a unique index, so two admins
 //! racing to create "Sales" and "sales" leave one.
 
-use super::{is_unique_violation, Db};
+use super::{is_unique_violation, sql::Sql, Backend, Db};
 use crate::error::AppError;
 
 /// The longest search accepted (SQLite also refuses LIKE patterns of 50,000 bytes).
@@ -32,21 +32,81 @@ pub fn person_key(name: &str, email: &str) -> String {
     format!("{}{SEPARATOR}{}", fold(name), fold(email))
 }
 
-/// `%term%` for `LIKE … ESCAPE '\'` over a search key: the term folded like the keys, its own
-/// wildcards made literal. Every search of a view comes here, so this is where its length is
-/// checked.
-pub fn like(term: &str) -> Result<String, AppError> {
+/// What a search looks through: a table with a `search_key` (under its alias in the view's
+/// query) and, on SQLite, the FTS5 trigram table that indexes it (migration 0018).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Searched {
+    /// `users u`, indexed by `users_fts`.
+    Users,
+    /// `invitations i`, indexed by `invitations_fts`.
+    Invitations,
+}
+
+impl Searched {
+    fn alias(self) -> &'static str {
+        match self {
+            Searched::Users => "u",
+            Searched::Invitations => "i",
+        }
+    }
+
+    fn trigram_table(self) -> &'static str {
+        match self {
+            Searched::Users => "users_fts",
+            Searched::Invitations => "invitations_fts",
+        }
+    }
+}
+
+/// A trigram index answers terms of at least this many characters; shorter ones scan.
+const TRIGRAM: usize = 3;
+
+/// The condition that the search key of `searched` contains `term`, ignoring case and accents,
+/// its wildcards and quotes literal. Every search of a view comes here, so this is where its
+/// length is checked.
+///
+/// PostgreSQL answers `LIKE '%term%'` from its pg_trgm index (migration 0017). SQLite's
+/// `LIKE` can only scan, so there a term of three or more characters asks the FTS5 trigram
+/// table instead: the term as one phrase matches exactly the keys that contain it. Shorter
+/// terms have no trigram and keep the `LIKE` scan, which stops at a page's worth of matches.
+pub fn condition(backend: Backend, searched: Searched, term: &str) -> Result<Sql, AppError> {
     if term.chars().count() > MAX_SEARCH_CHARS {
         return Err(AppError::field(
             "search",
             format!("Search for at most {MAX_SEARCH_CHARS} characters."),
         ));
     }
-    let escaped = fold(term.trim())
+    let term = fold(term.trim());
+    let alias = searched.alias();
+    let mut sql = Sql::default();
+    if backend == Backend::Sqlite && term.chars().count() >= TRIGRAM {
+        let table = searched.trigram_table();
+        sql.push(&format!(
+            "{alias}.id IN (SELECT rowid FROM {table} WHERE {table} MATCH "
+        ))
+        .bind(phrase(&term))
+        .push(")");
+    } else {
+        sql.push(&format!("{alias}.search_key LIKE "))
+            .bind(like(&term))
+            .push(" ESCAPE '\\'");
+    }
+    Ok(sql)
+}
+
+/// `%term%` for `LIKE … ESCAPE '\'`: the folded term's own wildcards made literal.
+fn like(folded: &str) -> String {
+    let escaped = folded
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    Ok(format!("%{escaped}%"))
+    format!("%{escaped}%")
+}
+
+/// The folded term as an FTS5 string (one phrase): in double quotes, its own double quotes
+/// doubled, so nothing in it is query syntax (`AND`, `*`, `:`, `^`, parentheses).
+fn phrase(folded: &str) -> String {
+    format!("\"{}\"", folded.replace('"', "\"\""))
 }
 
 /// Gives the rows written before keys existed (migration 0016) their keys; run at start-up,
@@ -115,10 +175,29 @@ mod tests {
 
     #[test]
     fn a_search_term_is_folded_and_its_wildcards_are_literal() {
-        assert_eq!(like("  Émile ").unwrap(), "%emile%");
-        assert_eq!(like("50%_\\").unwrap(), "%50\\%\\_\\\\%");
-        assert!(!like("a\u{1f}b").unwrap().contains(SEPARATOR));
-        assert!(like(&"a".repeat(MAX_SEARCH_CHARS + 1)).is_err());
+        assert_eq!(like(&fold("  Émile ".trim())), "%emile%");
+        assert_eq!(like("50%_\\"), "%50\\%\\_\\\\%");
+        assert_eq!(phrase(r#"a "b" OR c*"#), r#""a ""b"" OR c*""#);
+        assert!(!fold("a\u{1f}b").contains(SEPARATOR));
         assert!(person_key("Zoë", "ZOE@X.example").contains(SEPARATOR));
+    }
+
+    #[test]
+    fn sqlite_asks_its_trigram_table_for_three_characters_or_more_and_scans_for_fewer() {
+        let long = condition(Backend::Sqlite, Searched::Users, " Smi ").unwrap();
+        assert_eq!(
+            long.text(),
+            "u.id IN (SELECT rowid FROM users_fts WHERE users_fts MATCH $1)"
+        );
+        let short = condition(Backend::Sqlite, Searched::Invitations, "Zö").unwrap();
+        assert_eq!(short.text(), "i.search_key LIKE $1 ESCAPE '\\'");
+        let postgres = condition(Backend::Postgres, Searched::Users, "smi").unwrap();
+        assert_eq!(postgres.text(), "u.search_key LIKE $1 ESCAPE '\\'");
+        assert!(condition(
+            Backend::Sqlite,
+            Searched::Users,
+            &"a".repeat(MAX_SEARCH_CHARS + 1)
+        )
+        .is_err());
     }
 }

@@ -6,9 +6,9 @@ use super::{
     hierarchy::Rank,
     now_ms,
     scope::InScope,
-    search,
+    search::{self, Searched},
     sql::{Sql, Value},
-    Db,
+    Backend, Db,
 };
 use crate::{
     error::AppError,
@@ -128,16 +128,21 @@ pub async fn find_login(db: &Db, email: &str) -> Result<Option<Login>, sqlx::Err
 /// Filters are `u.id IN (subquery)`, not correlated `EXISTS`: the database reads the role's,
 /// team's or account's users once from their index instead of probing once per user.
 /// Only users inside the caller's `scope` are ever matched.
-pub(super) fn view_filter(company: CompanyId, scope: &Scope, query: &UserListQuery) -> Result<Sql, AppError> {
+/// The search's condition depends on the database (`backend`): see [`search::condition`].
+pub(super) fn view_filter(
+    backend: Backend,
+    company: CompanyId,
+    scope: &Scope,
+    query: &UserListQuery,
+) -> Result<Sql, AppError> {
     let mut sql = Sql::new("u.company_id = ");
     sql.bind(company).append(&scope.users_inside("u.id"));
     if let Some(status) = query.tab.status() {
         sql.push(" AND u.status = ").bind(status.key());
     }
     if !query.search.trim().is_empty() {
-        sql.push(" AND u.search_key LIKE ")
-            .bind(search::like(&query.search)?)
-            .push(" ESCAPE '\\'");
+        sql.push(" AND ")
+            .append(&search::condition(backend, Searched::Users, &query.search)?);
     }
     if let Some(role) = query.role {
         sql.push(" AND u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = ")
@@ -178,7 +183,12 @@ pub async fn page(
                   AS is_owner
          FROM users u WHERE ",
     );
-    sql.append(&view_filter(can.company(), can.scope(), query)?);
+    sql.append(&view_filter(
+        Backend::of_pool(db),
+        can.company(),
+        can.scope(),
+        query,
+    )?);
     let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
     columns.push("u.id");
     // Walking backwards flips the comparison and the order; the rows are reversed after.
@@ -287,9 +297,11 @@ pub async fn invitations(
     sql.bind(can.company())
         .append(&can.scope().invitations_inside("i.id"));
     if !query.search.trim().is_empty() {
-        sql.push(" AND i.search_key LIKE ")
-            .bind(search::like(&query.search)?)
-            .push(" ESCAPE '\\'");
+        sql.push(" AND ").append(&search::condition(
+            Backend::of_pool(db),
+            Searched::Invitations,
+            &query.search,
+        )?);
     }
     if let Some(role) = query.role {
         sql.push(" AND EXISTS (SELECT 1 FROM invitation_accounts ia WHERE ia.invitation_id = i.id AND ia.role_id = ")
@@ -361,7 +373,12 @@ pub async fn count_matching(
     query: &UserListQuery,
 ) -> Result<i64, AppError> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM users u WHERE ");
-    sql.append(&view_filter(can.company(), can.scope(), query)?);
+    sql.append(&view_filter(
+        Backend::of_pool(db),
+        can.company(),
+        can.scope(),
+        query,
+    )?);
     Ok(sql.scalar(db).await?)
 }
 

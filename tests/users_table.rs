@@ -751,3 +751,45 @@ async fn the_invited_tab_finds_an_invitation_by_part_of_its_address_until_it_is_
     assert!(invited("ze").await.is_empty());
     assert_eq!(invited("yolanda").await, [yolanda]);
 }
+
+#[tokio::test]
+async fn a_term_in_thousands_of_names_is_found_exactly_with_its_wildcards_literal() {
+    let app = TestApp::spawn().await;
+    let (cookie, company) = company_with_users(&app, 0).await;
+    // More than 2,000 keys hold "0%_c": on SQLite such a common term is tested on the walk
+    // in name order instead of being fetched from the trigram index; the result is the same.
+    let values: Vec<String> = (0..2_050)
+        .map(|i| format!("({company}, 'k{i}@example.com', 'Kim 100%_Common {i}', 'active', 0, 0)"))
+        .chain((0..10).map(|i| format!("({company}, 'd{i}@example.com', 'Kim 100xyCommon {i}', 'active', 0, 0)")))
+        .collect();
+    app.sql(&format!(
+        "INSERT INTO users (company_id, email, name, status, created_at, updated_at) VALUES {}",
+        values.join(", ")
+    ))
+    .await;
+    roster::server::db::search::fill_missing(&app.state.db)
+        .await
+        .unwrap();
+    let count = |term: &'static str| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            let r = app
+                .call(
+                    "users/count",
+                    &[("query[per_page]", "50"), ("query[search]", term)],
+                    Some(cookie),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            r.json().as_i64().unwrap()
+        }
+    };
+    assert_eq!(count("0%_c").await, 2_050);
+    assert_eq!(count("100%_COMMON").await, 2_050);
+    assert_eq!(count("kim 100").await, 2_060);
+    assert_eq!(count("xycommon").await, 10);
+    let page = app.list(&cookie, &[("search", "0%_c"), ("per_page", "50")]).await;
+    let names = names(&page);
+    assert_eq!(names.len(), 50);
+    assert!(names.iter().all(|n| n.contains("100%_Common")), "{names:?}");
+}

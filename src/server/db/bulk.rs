@@ -118,7 +118,7 @@ async fn plan(
                 "invitations are changed with their own actions".into(),
             ))
         }
-        Some(view) => view_filter(Backend::of_connection(tx), company, can.scope(), view)?,
+        Some(view) => view_filter(Backend::of_connection(tx), &mut **tx, company, can.scope(), view).await?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one user".into()));

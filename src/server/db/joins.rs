@@ -268,7 +268,7 @@ async fn awaiting(
         Some(view) if view.tab == UserTab::Invited => {
             return Err(AppError::BadRequest("invitations are not join requests".into()))
         }
-        Some(view) => view_filter(Backend::of_connection(tx), company, &Scope::All, view)?,
+        Some(view) => view_filter(Backend::of_connection(tx), &mut **tx, company, &Scope::All, view).await?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one person".into()));

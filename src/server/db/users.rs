@@ -22,7 +22,7 @@ use crate::{
     },
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Transaction};
+use sqlx::{Any, Executor, Transaction};
 use std::collections::HashMap;
 
 /// One page of rows with the cursors of the pages before and after it.
@@ -128,9 +128,11 @@ pub async fn find_login(db: &Db, email: &str) -> Result<Option<Login>, sqlx::Err
 /// Filters are `u.id IN (subquery)`, not correlated `EXISTS`: the database reads the role's,
 /// team's or account's users once from their index instead of probing once per user.
 /// Only users inside the caller's `scope` are ever matched.
-/// The search's condition depends on the database (`backend`): see [`search::condition`].
-pub(super) fn view_filter(
+/// How the search is asked depends on the database (`backend`) and on how common the term is
+/// (`db` counts it): see [`search::condition`].
+pub(super) async fn view_filter<'c>(
     backend: Backend,
+    db: impl Executor<'c, Database = Any>,
     company: CompanyId,
     scope: &Scope,
     query: &UserListQuery,
@@ -142,7 +144,7 @@ pub(super) fn view_filter(
     }
     if !query.search.trim().is_empty() {
         sql.push(" AND ")
-            .append(&search::condition(backend, Searched::Users, &query.search)?);
+            .append(&search::condition(backend, db, Searched::Users, &query.search).await?);
     }
     if let Some(role) = query.role {
         sql.push(" AND u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = ")
@@ -183,12 +185,7 @@ pub async fn page(
                   AS is_owner
          FROM users u WHERE ",
     );
-    sql.append(&view_filter(
-        Backend::of_pool(db),
-        can.company(),
-        can.scope(),
-        query,
-    )?);
+    sql.append(&view_filter(Backend::of_pool(db), db, can.company(), can.scope(), query).await?);
     let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
     columns.push("u.id");
     // Walking backwards flips the comparison and the order; the rows are reversed after.
@@ -297,11 +294,9 @@ pub async fn invitations(
     sql.bind(can.company())
         .append(&can.scope().invitations_inside("i.id"));
     if !query.search.trim().is_empty() {
-        sql.push(" AND ").append(&search::condition(
-            Backend::of_pool(db),
-            Searched::Invitations,
-            &query.search,
-        )?);
+        sql.push(" AND ").append(
+            &search::condition(Backend::of_pool(db), db, Searched::Invitations, &query.search).await?,
+        );
     }
     if let Some(role) = query.role {
         sql.push(" AND EXISTS (SELECT 1 FROM invitation_accounts ia WHERE ia.invitation_id = i.id AND ia.role_id = ")
@@ -373,12 +368,7 @@ pub async fn count_matching(
     query: &UserListQuery,
 ) -> Result<i64, AppError> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM users u WHERE ");
-    sql.append(&view_filter(
-        Backend::of_pool(db),
-        can.company(),
-        can.scope(),
-        query,
-    )?);
+    sql.append(&view_filter(Backend::of_pool(db), db, can.company(), can.scope(), query).await?);
     Ok(sql.scalar(db).await?)
 }
 

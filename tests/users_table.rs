@@ -760,7 +760,10 @@ async fn a_term_in_thousands_of_names_is_found_exactly_with_its_wildcards_litera
     // in name order instead of being fetched from the trigram index; the result is the same.
     let values: Vec<String> = (0..2_050)
         .map(|i| format!("({company}, 'k{i}@example.com', 'Kim 100%_Common {i}', 'active', 0, 0)"))
-        .chain((0..10).map(|i| format!("({company}, 'd{i}@example.com', 'Kim 100xyCommon {i}', 'active', 0, 0)")))
+        .chain(
+            (0..10)
+                .map(|i| format!("({company}, 'd{i}@example.com', 'Kim 100xyCommon {i}', 'active', 0, 0)")),
+        )
         .collect();
     app.sql(&format!(
         "INSERT INTO users (company_id, email, name, status, created_at, updated_at) VALUES {}",
@@ -792,4 +795,64 @@ async fn a_term_in_thousands_of_names_is_found_exactly_with_its_wildcards_litera
     let names = names(&page);
     assert_eq!(names.len(), 50);
     assert!(names.iter().all(|n| n.contains("100%_Common")), "{names:?}");
+}
+
+#[tokio::test]
+async fn a_team_of_thousands_is_listed_in_name_order_page_after_page() {
+    let app = TestApp::spawn().await;
+    let (cookie, company) = company_with_users(&app, 2_400).await;
+    // A team of more than 2,000: on SQLite a page walks the users in name order and tests
+    // each for membership instead of fetching and sorting every member; the rows are the same.
+    app.sql(&format!(
+        "INSERT INTO teams (company_id, name, created_at, name_key) VALUES ({company}, 'Big', 0, 'big')"
+    ))
+    .await;
+    app.sql(&format!(
+        "INSERT INTO team_members (team_id, user_id)
+         SELECT t.id, u.id FROM teams t JOIN users u ON u.company_id = t.company_id
+         WHERE t.name = 'Big' AND u.email LIKE 'user%' AND u.email NOT LIKE 'user%7@%'"
+    ))
+    .await;
+    let team = app
+        .count("SELECT id FROM teams WHERE name = 'Big'")
+        .await
+        .to_string();
+    let members = app
+        .count("SELECT COUNT(*) FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.name = 'Big'")
+        .await;
+    assert!(members > 2_000, "{members}");
+    let r = app
+        .call(
+            "users/count",
+            &[("query[per_page]", "50"), ("query[team]", &team)],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(r.json().as_i64(), Some(members));
+    let mut seen = HashSet::new();
+    let mut view = vec![("team", team.clone()), ("per_page", "100".to_string())];
+    let mut previous: Option<String> = None;
+    loop {
+        let pairs: Vec<(&str, &str)> = view.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let page = app.list(&cookie, &pairs).await;
+        for user in page["users"].as_array().unwrap() {
+            let email = user["email"].as_str().unwrap().to_string();
+            assert!(!email.ends_with("7@example.com"), "{email} is not a member");
+            assert!(seen.insert(email));
+            let key = roster::server::db::search::person_key(
+                user["name"].as_str().unwrap(),
+                user["email"].as_str().unwrap(),
+            );
+            assert!(previous.as_ref().is_none_or(|p| *p < key), "name order");
+            previous = Some(key);
+        }
+        match page["next"].as_str() {
+            Some(next) => {
+                view.retain(|(k, _)| *k != "after");
+                view.push(("after", next.to_string()));
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len() as i64, members);
 }

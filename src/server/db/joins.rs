@@ -8,6 +8,7 @@ use super::{
     bulk::insert_rows,
     companies::root_account,
     now_ms, outbox,
+    plan::Reading,
     roles::assignable_role,
     sql::{Sql, Value},
     tokens::{self, NewToken, TokenPurpose},
@@ -268,7 +269,17 @@ async fn awaiting(
         Some(view) if view.tab == UserTab::Invited => {
             return Err(AppError::BadRequest("invitations are not join requests".into()))
         }
-        Some(view) => view_filter(Backend::of_connection(tx), &mut **tx, company, &Scope::All, view).await?,
+        Some(view) => {
+            view_filter(
+                Backend::of_connection(tx),
+                &mut **tx,
+                Reading::Whole,
+                company,
+                &Scope::All,
+                view,
+            )
+            .await?
+        }
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one person".into()));

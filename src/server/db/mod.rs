@@ -14,6 +14,7 @@ pub mod joins;
 pub mod known_devices;
 pub mod lifecycle;
 pub mod outbox;
+pub mod plan;
 pub mod profile;
 pub mod quota;
 pub mod reset;

@@ -6,9 +6,8 @@
 //! team's or account's `name_key` holds its folded name under a unique index, so two admins
 //! racing to create "Sales" and "sales" leave one.
 
-use super::{is_unique_violation, sql::Sql, Backend, Db};
+use super::{is_unique_violation, plan::Part, sql::Sql, Backend, Db};
 use crate::error::AppError;
-use sqlx::{Any, Executor};
 
 /// The longest search accepted (SQLite also refuses LIKE patterns of 50,000 bytes).
 pub const MAX_SEARCH_CHARS: usize = 200;
@@ -51,6 +50,13 @@ impl Searched {
         }
     }
 
+    fn id(self) -> &'static str {
+        match self {
+            Searched::Users => "u.id",
+            Searched::Invitations => "i.id",
+        }
+    }
+
     fn trigram_table(self) -> &'static str {
         match self {
             Searched::Users => "users_fts",
@@ -62,29 +68,17 @@ impl Searched {
 /// A trigram index answers terms of at least this many characters; shorter ones scan.
 const TRIGRAM: usize = 3;
 
-/// Beyond this many trigram matches (in the whole database), walking the company's users in
-/// the page's order and testing each key finds a page sooner than fetching and sorting every
-/// match: on SQLite at 100,000 users, "smi" (5,000 matches) takes 0.3 ms by the walk and 7 ms
-/// from the index, a rare name 15 ms by the walk and 0.1 ms from the index.
-const DENSE: i64 = 2_000;
-
 /// The condition that the search key of `searched` contains `term`, ignoring case and accents,
 /// its wildcards and quotes literal. Every search of a view comes here, so this is where its
 /// length is checked.
 ///
-/// PostgreSQL answers `LIKE '%term%'` from its pg_trgm index (migration 0017) and its planner
-/// weighs that index against a walk in the page's order. SQLite's planner cannot weigh them
-/// (it knows nothing of how many rows a MATCH finds), so here it is decided: a term of three
-/// or more characters with at most [`DENSE`] matches in the FTS5 trigram table (migration
-/// 0018, counted no further than that) is looked up there, as one phrase, which matches
-/// exactly the keys that contain it; a commoner or shorter term keeps the `LIKE` test on the
-/// walk in index order, which stops at a page's worth of matches.
-pub async fn condition<'c>(
-    backend: Backend,
-    db: impl Executor<'c, Database = Any>,
-    searched: Searched,
-    term: &str,
-) -> Result<Sql, AppError> {
+/// PostgreSQL answers `LIKE '%term%'` from its pg_trgm index (migration 0017), its planner
+/// weighing that index against the walk in the page's order. On SQLite a term of three or more
+/// characters is either fetched from the FTS5 trigram table (migration 0018) as one phrase,
+/// which matches exactly the keys that contain it, or, when it is common, tested with `LIKE`
+/// on the walk (see [`plan`](super::plan)); a shorter term has no trigram and keeps the walk,
+/// which stops at a page's worth of matches.
+pub fn condition(backend: Backend, searched: Searched, term: &str) -> Result<Part, AppError> {
     if term.chars().count() > MAX_SEARCH_CHARS {
         return Err(AppError::field(
             "search",
@@ -93,30 +87,19 @@ pub async fn condition<'c>(
     }
     let term = fold(term.trim());
     let alias = searched.alias();
-    let table = searched.trigram_table();
-    let mut sql = Sql::default();
-    if backend == Backend::Sqlite && term.chars().count() >= TRIGRAM {
-        let mut matches = Sql::new(&format!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH "
-        ));
-        matches
-            .bind(phrase(&term))
-            .push(" LIMIT ")
-            .bind(DENSE + 1)
-            .push(")");
-        if matches.scalar::<i64>(db).await? <= DENSE {
-            sql.push(&format!(
-                "{alias}.id IN (SELECT rowid FROM {table} WHERE {table} MATCH "
-            ))
-            .bind(phrase(&term))
-            .push(")");
-            return Ok(sql);
-        }
+    let mut walk = Sql::new(&format!("{alias}.search_key LIKE "));
+    walk.bind(like(&term)).push(" ESCAPE '\\'");
+    if backend == Backend::Postgres || term.chars().count() < TRIGRAM {
+        return Ok(Part::Fixed(walk));
     }
-    sql.push(&format!("{alias}.search_key LIKE "))
-        .bind(like(&term))
-        .push(" ESCAPE '\\'");
-    Ok(sql)
+    let table = searched.trigram_table();
+    let mut set = Sql::new(&format!("SELECT rowid FROM {table} WHERE {table} MATCH "));
+    set.bind(phrase(&term));
+    Ok(Part::Either {
+        id: searched.id(),
+        set,
+        many: walk,
+    })
 }
 
 /// `%term%` for `LIKE … ESCAPE '\'`: the folded term's own wildcards made literal.
@@ -205,5 +188,30 @@ mod tests {
         assert_eq!(phrase(r#"a "b" OR c*"#), r#""a ""b"" OR c*""#);
         assert!(!fold("a\u{1f}b").contains(SEPARATOR));
         assert!(person_key("Zoë", "ZOE@X.example").contains(SEPARATOR));
+    }
+
+    #[test]
+    fn sqlite_may_ask_its_trigram_table_for_three_characters_or_more_and_scans_for_fewer() {
+        let Part::Either { id, set, many } = condition(Backend::Sqlite, Searched::Users, " Smi ").unwrap()
+        else {
+            panic!("three characters have trigrams");
+        };
+        assert_eq!(id, "u.id");
+        assert_eq!(set.text(), "SELECT rowid FROM users_fts WHERE users_fts MATCH $1");
+        assert_eq!(many.text(), "u.search_key LIKE $1 ESCAPE '\\'");
+        let Part::Fixed(short) = condition(Backend::Sqlite, Searched::Invitations, "Zö").unwrap() else {
+            panic!("two characters have no trigram");
+        };
+        assert_eq!(short.text(), "i.search_key LIKE $1 ESCAPE '\\'");
+        assert!(matches!(
+            condition(Backend::Postgres, Searched::Users, "smi").unwrap(),
+            Part::Fixed(_)
+        ));
+        assert!(condition(
+            Backend::Sqlite,
+            Searched::Users,
+            &"a".repeat(MAX_SEARCH_CHARS + 1)
+        )
+        .is_err());
     }
 }

@@ -5,6 +5,7 @@
 use super::{
     hierarchy::Rank,
     now_ms,
+    plan::{self, Part, Reading},
     scope::InScope,
     search::{self, Searched},
     sql::{Sql, Value},
@@ -124,15 +125,15 @@ pub async fn find_login(db: &Db, email: &str) -> Result<Option<Login>, sqlx::Err
 }
 
 /// The condition on `users u` that selects the users of `company` in the view `query` (tab,
-/// search, filters). Pages and bulk selections share it.
-/// Filters are `u.id IN (subquery)`, not correlated `EXISTS`: the database reads the role's,
-/// team's or account's users once from their index instead of probing once per user.
-/// Only users inside the caller's `scope` are ever matched.
-/// How the search is asked depends on the database (`backend`) and on how common the term is
-/// (`db` counts it): see [`search::condition`].
+/// search, filters), to be read a page at a time or whole (`reading`). Pages and bulk
+/// selections share it. Only users inside the caller's `scope` are ever matched.
+/// On PostgreSQL the role, team and account filters are `u.id IN (subquery)`, which its
+/// planner reads whichever way suits; on SQLite, the search and the filters of a page take the
+/// form their size calls for, counted through `db` (see [`plan`](super::plan)).
 pub(super) async fn view_filter<'c>(
     backend: Backend,
     db: impl Executor<'c, Database = Any>,
+    reading: Reading,
     company: CompanyId,
     scope: &Scope,
     query: &UserListQuery,
@@ -142,24 +143,45 @@ pub(super) async fn view_filter<'c>(
     if let Some(status) = query.tab.status() {
         sql.push(" AND u.status = ").bind(status.key());
     }
+    let mut parts = Vec::new();
     if !query.search.trim().is_empty() {
-        sql.push(" AND ")
-            .append(&search::condition(backend, db, Searched::Users, &query.search).await?);
+        parts.push(search::condition(backend, Searched::Users, &query.search)?);
     }
-    if let Some(role) = query.role {
-        sql.push(" AND u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = ")
-            .bind(role)
-            .push(")");
+    let filters = [
+        ("role_assignments", "user_id", "role_id", query.role.map(|r| r.0)),
+        ("team_members", "user_id", "team_id", query.team.map(|t| t.0)),
+        (
+            "role_assignments",
+            "user_id",
+            "account_id",
+            query.account.map(|a| a.0),
+        ),
+    ];
+    for (table, user, column, value) in filters {
+        let Some(value) = value else { continue };
+        let mut set = Sql::new(&format!("SELECT f.{user} FROM {table} f WHERE f.{column} = "));
+        set.bind(value);
+        parts.push(match backend {
+            Backend::Postgres => {
+                let mut among = Sql::new("u.id IN (");
+                among.append(&set).push(")");
+                Part::Fixed(among)
+            }
+            Backend::Sqlite => {
+                let mut exists = Sql::new(&format!(
+                    "EXISTS (SELECT 1 FROM {table} f WHERE f.{user} = u.id AND f.{column} = "
+                ));
+                exists.bind(value).push(")");
+                Part::Either {
+                    id: "u.id",
+                    set,
+                    many: exists,
+                }
+            }
+        });
     }
-    if let Some(team) = query.team {
-        sql.push(" AND u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ")
-            .bind(team)
-            .push(")");
-    }
-    if let Some(account) = query.account {
-        sql.push(" AND u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.account_id = ")
-            .bind(account)
-            .push(")");
+    if !parts.is_empty() {
+        sql.push(" AND ").append(&plan::choose(db, reading, parts).await?);
     }
     Ok(sql)
 }
@@ -174,33 +196,7 @@ pub async fn page(
 ) -> Result<Paged<UserRow>, AppError> {
     let per_page = i64::from(query.per_page);
     let backward = query.before.is_some();
-    let cursor = match query.before.as_deref().or(query.after.as_deref()) {
-        Some(text) => Some(Cursor::decode(text, query)?),
-        None => None,
-    };
-
-    let mut sql = Sql::new(
-        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at, u.search_key,
-                CASE WHEN u.id = (SELECT c.owner_id FROM companies c WHERE c.id = u.company_id) THEN 1 ELSE 0 END
-                  AS is_owner
-         FROM users u WHERE ",
-    );
-    sql.append(&view_filter(Backend::of_pool(db), db, can.company(), can.scope(), query).await?);
-    let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
-    columns.push("u.id");
-    // Walking backwards flips the comparison and the order; the rows are reversed after.
-    let descending = query.desc != backward;
-    if let Some(cursor) = &cursor {
-        let op = if descending { "<" } else { ">" };
-        sql.push(&format!(" AND ({}) {op} (", columns.join(", ")))
-            .list(cursor.key.iter().cloned())
-            .push(")");
-    }
-    let direction = if descending { "DESC" } else { "ASC" };
-    let order: Vec<String> = columns.iter().map(|c| format!("{c} {direction}")).collect();
-    sql.push(&format!(" ORDER BY {} LIMIT ", order.join(", ")))
-        .bind(per_page + 1);
-
+    let (sql, cursor) = page_rows(db, can, query).await?;
     let mut rows: Vec<Row> = sql.fetch_all(db).await?;
     let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| Cursor {
         sort: query.sort.key().into(),
@@ -234,6 +230,64 @@ pub async fn page(
         prev,
         next,
     })
+}
+
+/// The statement [`page`] runs to read a page's rows: the bench prints its query plan.
+pub async fn page_statement(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+) -> Result<Sql, AppError> {
+    Ok(page_rows(db, can, query).await?.0)
+}
+
+/// The statement that reads a page's rows (`per_page + 1` of them, in walking order), and the
+/// cursor it starts from.
+async fn page_rows(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+) -> Result<(Sql, Option<Cursor>), AppError> {
+    let per_page = i64::from(query.per_page);
+    let backward = query.before.is_some();
+    let cursor = match query.before.as_deref().or(query.after.as_deref()) {
+        Some(text) => Some(Cursor::decode(text, query)?),
+        None => None,
+    };
+
+    let mut sql = Sql::new(
+        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at, u.search_key,
+                CASE WHEN u.id = (SELECT c.owner_id FROM companies c WHERE c.id = u.company_id) THEN 1 ELSE 0 END
+                  AS is_owner
+         FROM users u WHERE ",
+    );
+    sql.append(
+        &view_filter(
+            Backend::of_pool(db),
+            db,
+            Reading::Page,
+            can.company(),
+            can.scope(),
+            query,
+        )
+        .await?,
+    );
+    let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
+    columns.push("u.id");
+    // Walking backwards flips the comparison and the order; the rows are reversed after.
+    let descending = query.desc != backward;
+    if let Some(cursor) = &cursor {
+        let op = if descending { "<" } else { ">" };
+        sql.push(&format!(" AND ({}) {op} (", columns.join(", ")))
+            .list(cursor.key.iter().cloned())
+            .push(")");
+    }
+    let direction = if descending { "DESC" } else { "ASC" };
+    let order: Vec<String> = columns.iter().map(|c| format!("{c} {direction}")).collect();
+    sql.push(&format!(" ORDER BY {} LIMIT ", order.join(", ")))
+        .bind(per_page + 1);
+
+    Ok((sql, cursor))
 }
 
 /// Trims a fetched page (`per_page + 1` rows, in walking order) to size, puts it in display
@@ -294,9 +348,9 @@ pub async fn invitations(
     sql.bind(can.company())
         .append(&can.scope().invitations_inside("i.id"));
     if !query.search.trim().is_empty() {
-        sql.push(" AND ").append(
-            &search::condition(Backend::of_pool(db), db, Searched::Invitations, &query.search).await?,
-        );
+        let part = search::condition(Backend::of_pool(db), Searched::Invitations, &query.search)?;
+        sql.push(" AND ")
+            .append(&plan::choose(db, Reading::Page, vec![part]).await?);
     }
     if let Some(role) = query.role {
         sql.push(" AND EXISTS (SELECT 1 FROM invitation_accounts ia WHERE ia.invitation_id = i.id AND ia.role_id = ")
@@ -368,7 +422,17 @@ pub async fn count_matching(
     query: &UserListQuery,
 ) -> Result<i64, AppError> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM users u WHERE ");
-    sql.append(&view_filter(Backend::of_pool(db), db, can.company(), can.scope(), query).await?);
+    sql.append(
+        &view_filter(
+            Backend::of_pool(db),
+            db,
+            Reading::Whole,
+            can.company(),
+            can.scope(),
+            query,
+        )
+        .await?,
+    );
     Ok(sql.scalar(db).await?)
 }
 

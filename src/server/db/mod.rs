@@ -81,6 +81,14 @@ pub enum DbSetupError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+/// What each pooled SQLite connection may hold in memory. The page cache is capped at 2 MiB
+/// per connection (SQLite's default, said here so it stays a decision), files are read, not
+/// mapped (a mapping of the whole database counts in the server's RSS), and all connections
+/// together ask SQLite to give back cache beyond 32 MiB (`soft_heap_limit` is process-wide and
+/// advisory: no allocation fails for it).
+const SQLITE_MEMORY: &str =
+    "PRAGMA cache_size = -2000; PRAGMA mmap_size = 0; PRAGMA soft_heap_limit = 33554432;";
+
 /// Connects to `url` and applies the migrations of its dialect.
 pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
     sqlx::any::install_default_drivers();
@@ -97,6 +105,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
                     // WAL lets readers run beside the one writer; NORMAL sync is safe with WAL.
                     conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
                         .await?;
+                    conn.execute(SQLITE_MEMORY).await?;
                 }
                 Ok(())
             })

@@ -9,19 +9,21 @@
 //! the page's query and its roles and teams), run directly on a pool like the server's: no
 //! HTTP, session, tab counts or JSON. The load generator shares the machine with the server.
 //! `BENCH_USERS` shrinks the big company for a quick run; `BENCH_ONLY=sqlite` or
-//! `BENCH_ONLY=postgres` measures one database.
+//! `BENCH_ONLY=postgres` measures one database. Before the load it prints the query plan of
+//! each filtered users page (`target/bench/plans-<database>.txt`); `BENCH_PLANS_ONLY=1` stops
+//! there, without the release server.
 
 mod http;
 mod seed;
 
 use crate::http::{Http, Server};
 use roster::{
-    model::{AccountId, CompanyId, Grants, SessionId, TeamId, UserId, UserListQuery, UserSort},
+    model::{AccountId, CompanyId, Grants, RoleId, SessionId, TeamId, UserId, UserListQuery, UserSort},
     server::{
         access::{perm, Access, Assignment, Can},
         assets,
         auth::CurrentUser,
-        db::{self, Db},
+        db::{self, sql::Sql, Db},
     },
 };
 use serde_json::json;
@@ -79,6 +81,17 @@ async fn main() {
 /// Every figure of one database: cold start, pages against their floor, bulk change, invite,
 /// live updates, memory.
 async fn measure_database(report: &mut Report, name: &'static str, url: &str, people: usize, out: &Path) {
+    if std::env::var("BENCH_PLANS_ONLY").is_ok_and(|v| v == "1") {
+        let db = db::connect_and_migrate(url).await.unwrap();
+        eprintln!("== {name}: seeding {people} + 1,000 users");
+        let big = seed::company(&db, "Globex", "globex.example", people).await;
+        seed::company(&db, "Initech", "initech.example", 1_000).await;
+        sqlx::query("ANALYZE").execute(&db).await.unwrap();
+        let admin = caller(&db, &big.admin_email).await;
+        plans(name, &db, &admin, &big, out).await;
+        db.close().await;
+        return;
+    }
     eprintln!("== {name}: starting on an empty database");
     let (server, cold) = Server::start(url, &out.join(format!("server-{name}.log"))).await;
     report.add(
@@ -100,6 +113,8 @@ async fn measure_database(report: &mut Report, name: &'static str, url: &str, pe
     let http = Http::new(&server.base);
     let cookie = http.sign_in(&big.admin_email, seed::PASSWORD).await;
     let admin = Arc::new(caller(&db, &big.admin_email).await);
+
+    plans(name, &db, &admin, &big, out).await;
 
     eprintln!("== {name}: users pages");
     let deep = deep_cursor(&http, &cookie).await;
@@ -243,6 +258,86 @@ async fn measure_database(report: &mut Report, name: &'static str, url: &str, pe
         json!({ "bytes": rss }),
     );
     db.close().await;
+}
+
+/// The query plan of the users page's rows for each filter and for searches common and rare,
+/// as the database tells it (SQLite's `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN ANALYZE`),
+/// with the time `db::users::page` takes for it alone.
+/// Printed and written to `target/bench/plans-<database>.txt`; the README reads them.
+async fn plans(name: &str, db: &Db, admin: &CurrentUser, big: &seed::Seeded, out: &Path) {
+    let view = |f: &dyn Fn(&mut UserListQuery)| {
+        let mut view = UserListQuery::default();
+        f(&mut view);
+        view
+    };
+    let views = [
+        ("no filter", view(&|_| {})),
+        (
+            "filter by team (2,400 people)",
+            view(&|v| v.team = Some(TeamId(big.team))),
+        ),
+        (
+            "filter by role (10,000 people)",
+            view(&|v| v.role = Some(RoleId(big.support_role))),
+        ),
+        (
+            "filter by account (the root: 90,000 people)",
+            view(&|v| v.account = Some(AccountId(big.root_account))),
+        ),
+        (
+            "filter by account (a customer: 50 people)",
+            view(&|v| v.account = Some(AccountId(big.customer_account))),
+        ),
+        (
+            "search \"smi\" (5,000 people)",
+            view(&|v| v.search = "smi".into()),
+        ),
+        (
+            "search \"zoe\" (2,500 people, last by name)",
+            view(&|v| v.search = "zoe".into()),
+        ),
+        (
+            "search \"zoe zhang\" (60 people)",
+            view(&|v| v.search = "zoe zhang".into()),
+        ),
+        ("search \"zo\" (2 letters)", view(&|v| v.search = "zo".into())),
+    ];
+    let mut text = String::new();
+    for (label, view) in views {
+        let can: Can<perm::ViewUsers> = admin.require().unwrap();
+        let page = db::users::page_statement(db, &can, &view).await.unwrap();
+        let lines: Vec<String> = if name == "SQLite" {
+            let mut explain = Sql::new("EXPLAIN QUERY PLAN ");
+            explain.append(&page);
+            let rows: Vec<(i64, i64, i64, String)> = explain.fetch_all(db).await.unwrap();
+            let mut depth = std::collections::HashMap::new();
+            rows.into_iter()
+                .map(|(id, parent, _, detail)| {
+                    let d = depth.get(&parent).map_or(0, |d| d + 1);
+                    depth.insert(id, d);
+                    format!("{}{detail}", "  ".repeat(d))
+                })
+                .collect()
+        } else {
+            let mut explain = Sql::new("EXPLAIN (ANALYZE, BUFFERS) ");
+            explain.append(&page);
+            explain.scalars(db).await.unwrap()
+        };
+        // The page's data functions alone, one caller: what the plan costs.
+        let mut times = Vec::new();
+        for _ in 0..21 {
+            let started = Instant::now();
+            db::users::page(db, &can, &view).await.unwrap();
+            times.push(ms(started.elapsed()));
+        }
+        text.push_str(&format!(
+            "-- {label}: page {:.2} ms (median of 21, one caller)\n{}\n\n",
+            median(&mut times),
+            lines.join("\n")
+        ));
+    }
+    eprintln!("== {name}: query plans of the users page\n{text}");
+    std::fs::write(out.join(format!("plans-{name}.txt")), text).unwrap();
 }
 
 /// The users-list server function's form fields for a view (`query[field]=value`).

@@ -79,6 +79,10 @@ pub struct Seeded {
     /// Held by nobody at first: the bulk change moves people there and back.
     pub auditor_role: i64,
     pub member_role: i64,
+    /// The root account, where 90 % of the people hold their role.
+    pub root_account: i64,
+    /// A customer account where about 50 people hold their role.
+    pub customer_account: i64,
     /// A few ordinary people, for the live-update changes.
     pub some_people: Vec<i64>,
 }
@@ -273,6 +277,8 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
         support_role: support,
         auditor_role: auditor,
         member_role: created.member_role.0,
+        root_account: root,
+        customer_account: accounts[50],
         some_people,
     }
 }

@@ -12,16 +12,15 @@ use super::{
     companies::{company_mail_facts, lock_company, root_account},
     hierarchy::{Hierarchy, Rank, OUTRANKED},
     lifecycle::{NOT_JOINED, SEVERAL_ROLES},
-    plan::Reading,
     profile::cancel_email_changes,
     quota::{self, Mailing},
     roles::assignable_role,
     scope::InScope,
     sql::{Sql, Value},
     tokens::{self, TokenPurpose},
-    users::view_filter,
+    users::whole_view,
     write::{Store, Write},
-    Backend, Db,
+    Db,
 };
 use crate::{
     error::AppError,
@@ -119,17 +118,7 @@ async fn plan(
                 "invitations are changed with their own actions".into(),
             ))
         }
-        Some(view) => {
-            view_filter(
-                Backend::of_connection(tx),
-                &mut **tx,
-                Reading::Whole,
-                company,
-                can.scope(),
-                view,
-            )
-            .await?
-        }
+        Some(view) => whole_view(tx, company, can.scope(), view).await?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one user".into()));

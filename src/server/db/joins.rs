@@ -8,13 +8,12 @@ use super::{
     bulk::insert_rows,
     companies::root_account,
     now_ms, outbox,
-    plan::Reading,
     roles::assignable_role,
     sql::{Sql, Value},
     tokens::{self, NewToken, TokenPurpose},
-    users::view_filter,
+    users::whole_view,
     write::{Store, Write},
-    Backend, Db,
+    Db,
 };
 use crate::{
     error::AppError,
@@ -269,17 +268,7 @@ async fn awaiting(
         Some(view) if view.tab == UserTab::Invited => {
             return Err(AppError::BadRequest("invitations are not join requests".into()))
         }
-        Some(view) => {
-            view_filter(
-                Backend::of_connection(tx),
-                &mut **tx,
-                Reading::Whole,
-                company,
-                &Scope::All,
-                view,
-            )
-            .await?
-        }
+        Some(view) => whole_view(tx, company, &Scope::All, view).await?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one person".into()));

@@ -186,6 +186,25 @@ pub(super) async fn view_filter<'c>(
     Ok(sql)
 }
 
+/// The view's condition for a write that takes every user it matches (a bulk change, the
+/// approvals of a view): read whole, so no set is counted.
+pub(super) async fn whole_view(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    scope: &Scope,
+    query: &UserListQuery,
+) -> Result<Sql, AppError> {
+    view_filter(
+        Backend::of_connection(tx),
+        &mut **tx,
+        Reading::Whole,
+        company,
+        scope,
+        query,
+    )
+    .await
+}
+
 /// One page of the caller's company's users for `query`, with the cursors around it.
 /// Keyset pagination: each page seeks in the sort's index from the boundary row, never OFFSET.
 #[tracing::instrument(skip(db, can), err(Debug))]

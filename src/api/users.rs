@@ -1,4 +1,3 @@
-#[cfg(feature = "ssr")]
 use crate::{
     error::AppError,
     model::{FilterChoices, NewUser, RoleId, TeamId, UserDetails, UserEdit, UserId, UserListQuery, UserPage},

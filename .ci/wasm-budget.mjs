@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// Usage: node .ci/wasm-budget.mjs [pkg dir, default target/site/pkg]
+// Reads a release build's split WASM (cargo leptos build --release --split) and prints what
+// each page downloads before it is interactive, brotli-compressed at quality 11 as the server
+// serves it (deterministic): the JS glue, the main WASM and the page's chunks with the chunks
+// they share (__wasm_split_manifest). Fails when /users (as an admin) or any page exceeds its
+// budget, or when the build has a chunk this table does not know.
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants } from "node:zlib";
+
+const KB = 1024;
+const BUDGET = 250 * KB;
+
+// Every lazy route of src/app.rs (its lazy_page! chunk) and the dialogs loaded when opened.
+const PAGES = [
+  ["/users (admin)", "users_chunk"],
+  ["/users/:id", "user_detail_chunk"],
+  ["/teams", "teams_chunk"],
+  ["/teams/:id", "team_detail_chunk"],
+  ["/roles", "roles_chunk"],
+  ["/accounts", "accounts_chunk"],
+  ["/settings", "settings_chunk"],
+  ["/profile", "profile_chunk"],
+  ["/login", "login_chunk"],
+  ["/signup", "signup_chunk"],
+  ["/welcome/:token", "welcome_chunk"],
+  ["/invite/:token", "accept_invite_chunk"],
+  ["/verify-email/:token", "verify_email_chunk"],
+  ["/reset", "reset_request_chunk"],
+  ["/reset/:token", "reset_chunk"],
+  ["/join/:code", "join_chunk"],
+  ["/join/verify/:token", "join_verify_chunk"],
+];
+const DIALOGS = [];
+
+const dir = process.argv[2] ?? "target/site/pkg";
+const files = readdirSync(dir);
+const one = (test, what) => {
+  const found = files.filter(test);
+  if (found.length !== 1) {
+    console.error(`wasm-budget: expected one ${what} in ${dir}, found ${found.length}: run a release build with --split`);
+    process.exit(1);
+  }
+  return found[0];
+};
+const manifest = JSON.parse(readFileSync(join(dir, one((f) => /^__wasm_split_manifest\b.*\.json$/.test(f), "split manifest")), "utf8"));
+const glue = [
+  one((f) => /^roster\b.*\.js$/.test(f) && !f.endsWith(".d.ts"), "main JS"),
+  one((f) => /^__wasm_split\b.*\.js$/.test(f), "split loader"),
+];
+const main = one((f) => /^roster\b.*\.wasm$/.test(f), "main WASM");
+
+const sizes = new Map();
+const size = (file) => {
+  if (!sizes.has(file)) {
+    const bytes = readFileSync(join(dir, file));
+    const br = brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    sizes.set(file, { raw: bytes.length, br });
+  }
+  return sizes.get(file);
+};
+const chunkFiles = (chunk) => (manifest[chunk] ?? []).map((m) => `${m.replace(/^\.\//, "")}.wasm`);
+const kb = (n) => `${(n / KB).toFixed(1)} KB`;
+
+const known = new Set([...PAGES, ...DIALOGS].map(([, chunk]) => chunk));
+const unknown = Object.keys(manifest).filter((chunk) => !known.has(chunk));
+const missing = [...known].filter((chunk) => !(chunk in manifest));
+
+const shell = [...glue, main].reduce((sum, f) => sum + size(f).br, 0);
+const rows = [];
+let failed = false;
+for (const [route, chunk] of PAGES) {
+  const own = chunkFiles(chunk).reduce((sum, f) => sum + size(f).br, 0);
+  const total = shell + own;
+  const over = total > BUDGET;
+  failed ||= over;
+  rows.push(`| ${route} | ${kb(own)} | ${kb(total)}${over ? " (over)" : ""} |`);
+}
+for (const [dialog, chunk] of DIALOGS) {
+  const own = chunkFiles(chunk).reduce((sum, f) => sum + size(f).br, 0);
+  rows.push(`| ${dialog}, when opened | ${kb(own)} | |`);
+}
+const all = files.filter((f) => f.endsWith(".wasm") || f.endsWith(".js"));
+const sum = all.reduce((acc, f) => ({ raw: acc.raw + size(f).raw, br: acc.br + size(f).br }), { raw: 0, br: 0 });
+
+console.log(`WASM by page (brotli); every page also loads the main WASM and JS glue: ${kb(shell)}`);
+console.log("| Page | its chunks | first load |");
+console.log("|---|---|---|");
+for (const row of rows) console.log(row);
+console.log(`All ${all.length} files (JS and WASM): ${kb(sum.raw)} raw, ${kb(sum.br)} brotli. Budget: first load ≤ ${kb(BUDGET)}.`);
+if (unknown.length || missing.length) {
+  console.error(`wasm-budget: chunks not in this table: ${unknown.join(", ") || "-"}; listed but not built: ${missing.join(", ") || "-"}`);
+  process.exit(1);
+}
+if (failed) {
+  console.error(`wasm-budget: a page's first load exceeds ${kb(BUDGET)} brotli (see "over" above)`);
+  process.exit(1);
+}

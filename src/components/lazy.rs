@@ -1,0 +1,101 @@
+//! Pages whose code is a WASM chunk of its own (`cargo leptos --split`): the browser fetches a
+//! page's chunk the first time it shows the page, so a visit pays only for the pages it opens.
+//!
+//! Leptos' `#[lazy_route]` panics when a chunk fails to load, which stops the whole app; these
+//! routes use the `fallible` split instead and show "Couldn't load this page" with Retry.
+
+use leptos::{prelude::*, wasm_split::SplitLoaderError};
+use send_wrapper::SendWrapper;
+use std::future::Future;
+
+/// Declares `$route`, a route (`Lazy::<$route>::new()`) showing the component `$page` (in scope
+/// where the macro is used), whose code is split into the chunk `$chunk`. While the chunk
+/// loads on a navigation the router keeps the previous page on screen.
+macro_rules! lazy_page {
+    ($route:ident, $chunk:ident, $page:ident) => {
+        pub struct $route;
+
+        impl ::leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_: Self) -> ::leptos::prelude::AnyView {
+                $crate::components::lazy::show($chunk::page).await
+            }
+
+            async fn preload() {
+                // A failure is shown (with Retry) when the page is, by `view`.
+                let _ = $chunk::preload().await;
+            }
+        }
+
+        mod $chunk {
+            #[::leptos::wasm_split::wasm_split(
+                $chunk,
+                wasm_split_path = ::leptos::wasm_split,
+                fallible,
+                preload(preload)
+            )]
+            pub fn page() -> Result<::leptos::prelude::AnyView, ::leptos::wasm_split::SplitLoaderError> {
+                // The server names the chunk in the page's <head>, so the browser fetches it
+                // beside the main WASM rather than after it.
+                #[cfg(feature = "ssr")]
+                ::leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
+                Ok(::leptos::prelude::IntoAny::into_any(super::$page()))
+            }
+        }
+    };
+}
+pub(crate) use lazy_page;
+
+/// The page from its chunk, or the notice that it could not be fetched.
+pub async fn show<F>(load: fn() -> F) -> AnyView
+where
+    F: Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
+{
+    match load().await {
+        Ok(page) => page,
+        Err(_) => view! { <LoadFailed load /> }.into_any(),
+    }
+}
+
+/// "Couldn't load this page" and Retry, which fetches the chunk again (a failed fetch is not
+/// remembered) and shows the page once it arrives.
+#[component]
+fn LoadFailed<F>(
+    /// Fetches the page's chunk and builds the page.
+    load: fn() -> F,
+) -> impl IntoView
+where
+    F: Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
+{
+    let retries = RwSignal::new(0u32);
+    let failed = move || {
+        view! {
+            <section class="notice" role="alert">
+                <h1>"Couldn't load this page"</h1>
+                <p>"Check your connection, then try again."</p>
+                <button type="button" class="primary" on:click=move |_| retries.update(|n| *n += 1)>
+                    "Retry"
+                </button>
+            </section>
+        }
+        .into_any()
+    };
+    view! {
+        <Suspense fallback=|| view! { <p class="page-loading" aria-busy="true">"Loading…"</p> }>
+            {move || {
+                let retry = retries.get() > 0;
+                // The chunk's loader lives in this thread only; Suspend asks for Send.
+                Suspend::new(SendWrapper::new(async move {
+                    if retry {
+                        load().await.unwrap_or_else(|_| failed())
+                    } else {
+                        failed()
+                    }
+                }))
+            }}
+        </Suspense>
+    }
+}

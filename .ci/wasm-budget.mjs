@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Usage: node .ci/wasm-budget.mjs [pkg dir, default target/site/pkg]
+// Usage: node .ci/wasm-budget.mjs [pkg dir: target/site/pkg] [hash file: target/release/hash.txt]
 // Reads a release build's split WASM (cargo leptos build --release --split) and prints what
 // each page downloads before it is interactive, brotli-compressed at quality 11 as the server
 // serves it (deterministic): the JS glue, the main WASM and the page's chunks with the chunks
 // they share (__wasm_split_manifest). Fails when /users (as an admin) or any page exceeds its
 // budget, or when the build has a chunk this table does not know.
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { brotliCompressSync, constants } from "node:zlib";
 
@@ -35,21 +35,21 @@ const PAGES = [
 const DIALOGS = [];
 
 const dir = process.argv[2] ?? "target/site/pkg";
-const files = readdirSync(dir);
-const one = (test, what) => {
-  const found = files.filter(test);
-  if (found.length !== 1) {
-    console.error(`wasm-budget: expected one ${what} in ${dir}, found ${found.length}: run a release build with --split`);
-    process.exit(1);
-  }
-  return found[0];
-};
-const manifest = JSON.parse(readFileSync(join(dir, one((f) => /^__wasm_split_manifest\b.*\.json$/.test(f), "split manifest")), "utf8"));
-const glue = [
-  one((f) => /^roster\b.*\.js$/.test(f) && !f.endsWith(".d.ts"), "main JS"),
-  one((f) => /^__wasm_split\b.*\.js$/.test(f), "split loader"),
-];
-const main = one((f) => /^roster\b.*\.wasm$/.test(f), "main WASM");
+// The build's file names, from its hash file: target/site/pkg keeps older builds' files too.
+const hashFile = process.argv[3] ?? "target/release/hash.txt";
+const hashes = Object.fromEntries(
+  readFileSync(hashFile, "utf8")
+    .split("\n")
+    .filter((line) => line.includes(":"))
+    .map((line) => line.split(":").map((part) => part.trim())),
+);
+if (!hashes.split || !hashes.manifest) {
+  console.error(`wasm-budget: ${hashFile} names no split files: build with --release --split`);
+  process.exit(1);
+}
+const manifest = JSON.parse(readFileSync(join(dir, `__wasm_split_manifest.${hashes.manifest}.json`), "utf8"));
+const glue = [`roster.${hashes.js}.js`, `__wasm_split.${hashes.split}.js`];
+const main = `roster.${hashes.wasm}.wasm`;
 
 const sizes = new Map();
 const size = (file) => {
@@ -81,7 +81,7 @@ for (const [dialog, chunk] of DIALOGS) {
   const own = chunkFiles(chunk).reduce((sum, f) => sum + size(f).br, 0);
   rows.push(`| ${dialog}, when opened | ${kb(own)} | |`);
 }
-const all = files.filter((f) => f.endsWith(".wasm") || f.endsWith(".js"));
+const all = [...new Set([...glue, main, ...Object.keys(manifest).flatMap(chunkFiles)])];
 const sum = all.reduce((acc, f) => ({ raw: acc.raw + size(f).raw, br: acc.br + size(f).br }), { raw: 0, br: 0 });
 
 console.log(`WASM by page (brotli); every page also loads the main WASM and JS glue: ${kb(shell)}`);

@@ -202,3 +202,24 @@ test("a page whose code cannot be fetched says so, and Retry loads it", async ({
   await probes.Roles(page, info);
   expect(errors.filter((e) => !/failed to load|Failed to fetch|net::/i.test(e))).toEqual([]);
 });
+
+test("a dialog whose code is fetched when it is first wanted opens on the first click", async ({ page }) => {
+  await company(page);
+  await page.goto("/users");
+  await hydrated(page);
+  const fetched: string[] = [];
+  page.on("request", (request) => {
+    if (chunks.test(request.url())) fetched.push(request.url());
+  });
+  await page.getByRole("button", { name: "Invite users" }).click();
+  const dialog = page.getByRole("dialog", { name: "Invite users" });
+  await expect(dialog.getByLabel("Email addresses")).toBeVisible();
+  expect(fetched.length, "the dialog's chunk is fetched on demand").toBeGreaterThan(0);
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+  await expect(dialog).toBeHidden();
+  // Opened again: a fresh form, from the chunk already here.
+  fetched.length = 0;
+  await page.getByRole("button", { name: "Invite users" }).click();
+  await expect(dialog.getByLabel("Email addresses")).toHaveValue("");
+  expect(fetched).toEqual([]);
+});

@@ -99,3 +99,53 @@ where
         </Suspense>
     }
 }
+
+/// A dialog whose code is a chunk of its own (most visits never open it): fetched the first
+/// time `open` is true, or before when `preload` ran on the hover or focus of its button, and
+/// kept from then on.
+#[component]
+pub fn LazyDialog<L, F>(
+    /// Whether the dialog is asked for.
+    #[prop(into)]
+    open: Signal<bool>,
+    /// Fetches the dialog's chunk and builds the dialog.
+    load: L,
+) -> impl IntoView
+where
+    L: Fn() -> F + Send + Sync + 'static,
+    F: Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
+{
+    let wanted = Memo::new(move |was: Option<&bool>| was == Some(&true) || open.get());
+    let retries = RwSignal::new(0u32);
+    move || {
+        retries.track();
+        wanted.get().then(|| {
+            let dialog = load();
+            Suspend::new(SendWrapper::new(async move {
+                dialog.await.unwrap_or_else(|_| {
+                    view! {
+                        <p class="form-alert" role="alert">
+                            "Couldn't load this dialog. "
+                            <button type="button" class="link-button" on:click=move |_| retries.update(|n| *n += 1)>
+                                "Retry"
+                            </button>
+                        </p>
+                    }
+                    .into_any()
+                })
+            }))
+        })
+    }
+}
+
+/// Starts fetching a chunk without waiting for it, from the hover or focus of what opens it,
+/// so the dialog is there on the click.
+pub fn preload<F>(preload: fn() -> F)
+where
+    F: Future<Output = Result<(), SplitLoaderError>> + 'static,
+{
+    leptos::task::spawn_local(async move {
+        // A failure is shown when the dialog is opened.
+        let _ = preload().await;
+    });
+}

@@ -32,7 +32,11 @@ const PAGES = [
   ["/join/:code", "join_chunk"],
   ["/join/verify/:token", "join_verify_chunk"],
 ];
-const DIALOGS = [];
+const DIALOGS = [
+  ["Invite users", "invite_dialog"],
+  ["Add user", "add_user_dialog"],
+  ["Bulk changes", "bulk_dialogs"],
+];
 
 const dir = process.argv[2] ?? "target/site/pkg";
 // The build's file names, from its hash file: target/site/pkg keeps older builds' files too.

@@ -31,12 +31,7 @@ macro_rules! lazy_page {
         }
 
         mod $chunk {
-            #[::leptos::wasm_split::wasm_split(
-                        $chunk,
-                        wasm_split_path = ::leptos::wasm_split,
-                        fallible,
-                        preload(preload)
-                    )]
+            #[::leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload))]
             pub fn page() -> Result<::leptos::prelude::AnyView, ::leptos::wasm_split::SplitLoaderError> {
                 // The server names the chunk in the page's <head>, so the browser fetches it
                 // beside the main WASM rather than after it.

@@ -42,7 +42,7 @@ dev: tools
 	ROSTER_DEMO=$${ROSTER_DEMO:-1} cargo leptos watch $(SPLIT)
 
 ## make test: lint, Rust tests on SQLite and PostgreSQL, then Playwright in Chromium.
-test: tools browser-tools postgres-tools lint test-wasm-size test-rust test-postgres test-e2e test-e2e-postgres
+test: tools browser-tools postgres-tools lint test-rust test-postgres test-e2e test-e2e-postgres test-wasm-size
 	@echo "All checks passed."
 
 # end2end's npm packages: Playwright, the wasm-opt of release builds, and the SMTP server the

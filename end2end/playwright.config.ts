@@ -4,8 +4,10 @@ import { defineConfig } from "@playwright/test";
 export default defineConfig({
   testDir: "./tests",
   outputDir: "./test-results",
-  // Generous: a 2-core CI machine loads the debug WASM in every new browser context.
-  timeout: 60_000,
+  // Generous: a 2-core CI machine loads the debug WASM in every new browser context, and the
+  // longest stories (sign up, arrange, then a second person in their own browser) take 40 s
+  // there on a quiet machine. A hang still fails; waits inside a test stay on `expect`'s 10 s.
+  timeout: 120_000,
   expect: { timeout: 10_000 },
   fullyParallel: true,
   workers: 2,

@@ -683,3 +683,28 @@ async fn a_team_holding_someone_above_the_caller_cannot_be_deleted_by_them() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_admin_cannot_change_their_own_role_from_the_row_menu_either() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let id = l.admin_id.to_string();
+    let member = l.c.member_role.to_string();
+    let r = app
+        .call(
+            "users/change_role",
+            &[("id", &id), ("role", &member)],
+            Some(&l.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("ask another admin"), "{}", r.body);
+    let held: String = sqlx::query_scalar(
+        "SELECT r.builtin FROM role_assignments ra JOIN roles r ON r.id = ra.role_id WHERE ra.user_id = $1",
+    )
+    .bind(l.admin_id)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(held, "admin", "their role is unchanged");
+}

@@ -456,3 +456,27 @@ async fn an_admin_of_some_accounts_hears_of_peoples_changes_without_their_ids_or
     scoped.expect_change(&LiveEvent::teams([TeamId(team)])).await;
     scoped.expect_quiet().await;
 }
+
+#[tokio::test]
+async fn an_invitation_change_announces_the_invitations_that_changed_not_those_asked_for() {
+    let app = TestApp::spawn().await;
+    let (owner, owner_email, admin, _) = company(&app).await;
+    let role = app.role_id(&owner_email, "member").await;
+    let r = app.invite(&owner, &[&email("gabe")], role).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let invitation = app.count("SELECT MAX(id) FROM invitations").await;
+    let admin = app.session_of(&admin).await;
+    let mut stream = open_live(&app, &admin).await;
+    let (real, absent) = (invitation.to_string(), (invitation + 1000).to_string());
+    let r = app
+        .call(
+            "invitations/withdraw",
+            &[("ids[0]", &real), ("ids[1]", &absent)],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    stream
+        .expect_change(&LiveEvent::invitations([invitation]).by("Olivia Owner"))
+        .await;
+}

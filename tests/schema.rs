@@ -128,7 +128,12 @@ async fn both_dialects_create_the_same_tables_columns_types_and_indexes() {
     .fetch_all(&app.state.db)
     .await
     .unwrap();
-    let indexes_postgres = indexes(rows);
+    // The trigram indexes of search are each database's own (pg_trgm here, migration 0017).
+    let own = ["users_search_trgm", "invitations_search_trgm"];
+    let indexes_postgres: BTreeSet<Index> = indexes(rows)
+        .into_iter()
+        .filter(|(_, name, ..)| !own.contains(&name.as_str()))
+        .collect();
     assert_eq!(
         indexes_sqlite
             .symmetric_difference(&indexes_postgres)

@@ -34,6 +34,10 @@ async fn company_with_users(app: &TestApp, n: usize) -> (String, i64) {
         ))
         .await;
     }
+    // Rows written behind the server's back get their search keys as at its start.
+    roster::server::db::search::fill_missing(&app.state.db)
+        .await
+        .unwrap();
     (cookie, company)
 }
 
@@ -300,4 +304,256 @@ async fn a_forged_or_foreign_cursor_is_a_clear_error() {
     let next = by_name["next"].as_str().unwrap();
     let r = app.list_raw(&cookie, &[("sort", "email"), ("after", next)]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+/// Every user's stored search key is their name and email folded, as the server writes it.
+async fn assert_search_keys_current(app: &TestApp) {
+    let rows: Vec<(String, String, String)> = sqlx::query_as("SELECT name, email, search_key FROM users")
+        .fetch_all(&app.state.db)
+        .await
+        .unwrap();
+    for (name, email, key) in rows {
+        assert_eq!(
+            key,
+            roster::server::db::search::person_key(&name, &email),
+            "{name} <{email}>"
+        );
+    }
+}
+
+fn names(page: &serde_json::Value) -> Vec<String> {
+    page["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn search_ignores_case_and_accents_in_every_script() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let people = [
+        "Émile Zola",
+        "Zoë Saldaña",
+        "Hans Müller",
+        "Jürgen Groß",
+        "Σωκράτης Παππάς",
+        "İsmail Işık",
+    ];
+    for (i, name) in people.iter().enumerate() {
+        let r = app
+            .create_user(&c.owner, name, &email(&format!("p{i}")), c.member_role, "Active")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let found = |term: &'static str| {
+        let (app, owner) = (&app, &c.owner);
+        async move { names(&app.list(owner, &[("search", term)]).await) }
+    };
+    for term in ["emile", "EMILE", "Émile", "éMILE zo"] {
+        assert_eq!(found(term).await, ["Émile Zola"], "{term}");
+    }
+    assert_eq!(found("zoe").await, ["Zoë Saldaña"]);
+    assert_eq!(found("saldana").await, ["Zoë Saldaña"]);
+    for term in ["muller", "MÜLLER", "Mueller"] {
+        let expected: &[&str] = if term == "Mueller" { &[] } else { &["Hans Müller"] };
+        assert_eq!(found(term).await, expected, "{term}");
+    }
+    assert_eq!(found("gross").await, ["Jürgen Groß"]);
+    assert_eq!(found("GROSS").await, ["Jürgen Groß"]);
+    assert_eq!(found("σωκρ").await, ["Σωκράτης Παππάς"]);
+    assert_eq!(found("sokr").await, ["Σωκράτης Παππάς"]);
+    assert_eq!(found("ismail isik").await, ["İsmail Işık"]);
+    assert_eq!(found("IŞIK").await, ["İsmail Işık"]);
+    // A match never spans the end of a name and the start of an email.
+    assert!(found("zola p0").await.is_empty());
+    assert_search_keys_current(&app).await;
+}
+
+#[tokio::test]
+async fn every_path_that_writes_a_name_or_email_keeps_the_search_key_right() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    // Added, then renamed by an admin.
+    let ana = email("ana");
+    let r = app
+        .create_user(&c.owner, "Ana Ruiz", &ana, c.member_role, "Active")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let id = app.user_id(&ana).await.to_string();
+    let version = app
+        .count(&format!("SELECT version FROM users WHERE id = {id}"))
+        .await
+        .to_string();
+    let edit = [
+        ("edit[id]", id.as_str()),
+        ("edit[version]", version.as_str()),
+        ("edit[name]", "Ána Ruíz-Peña"),
+        ("edit[email]", ana.as_str()),
+        ("edit[job_title]", ""),
+    ];
+    let r = app.call("users/update", &edit, Some(&c.owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        names(&app.list(&c.owner, &[("search", "pena")]).await),
+        ["Ána Ruíz-Peña"]
+    );
+    // Renamed on one's own profile.
+    let details = [
+        ("details[name]", "Olivia Ødegård"),
+        ("details[phone]", ""),
+        ("details[country]", ""),
+        ("details[locale]", "en"),
+        ("details[time_zone]", "UTC"),
+    ];
+    let r = app.call("profile/save_details", &details, Some(&c.owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        names(&app.list(&c.owner, &[("search", "odegard")]).await),
+        ["Olivia Ødegård"]
+    );
+    // Invited, then joined by accepting.
+    let bo = email("bo");
+    let r = app.invite(&c.owner, &[&bo], c.member_role).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let token = app.emailed_token(&bo, "invite").await;
+    let r = app
+        .call(
+            "invitations/accept",
+            &[
+                ("token", &token),
+                ("name", "Bø Brøwn"),
+                ("password", common::PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        names(&app.list(&c.owner, &[("search", "bo brown")]).await),
+        ["Bø Brøwn"]
+    );
+    assert_search_keys_current(&app).await;
+}
+
+#[tokio::test]
+async fn two_admins_creating_sales_and_sales_at_once_leave_one_team() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let create = |name: &'static str| {
+        let (app, owner) = (&app, &c.owner);
+        async move { app.call("teams/create", &[("name", name)], Some(owner)).await }
+    };
+    let (a, b) = tokio::join!(create("Sales"), create("sálES"));
+    let statuses = [a.status, b.status];
+    assert!(statuses.contains(&StatusCode::OK), "{} / {}", a.body, b.body);
+    assert!(
+        statuses.iter().any(|s| *s != StatusCode::OK),
+        "{} / {}",
+        a.body,
+        b.body
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM teams").await, 1);
+    // And the index itself refuses a second "sales", whatever the check before it.
+    let company = sqlx::query_scalar::<_, i64>("SELECT company_id FROM teams")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let raced = sqlx::query(
+        "INSERT INTO teams (company_id, name, created_at, name_key) VALUES ($1, 'SALES', 0, 'sales')",
+    )
+    .bind(company)
+    .execute(&app.state.db)
+    .await;
+    assert!(raced.is_err(), "the unique index on the folded name refuses it");
+}
+
+#[tokio::test]
+async fn the_name_sort_puts_accented_and_lower_case_names_beside_their_plain_spellings() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    for (i, name) in ["Zed Zane", "émile Blanc", "Emile Arnaud", "Édouard Manet"]
+        .iter()
+        .enumerate()
+    {
+        let r = app
+            .create_user(&c.owner, name, &email(&format!("s{i}")), c.member_role, "Active")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let expected = [
+        "Édouard Manet",
+        "Emile Arnaud",
+        "émile Blanc",
+        "Olivia Owner",
+        "Zed Zane",
+    ];
+    assert_eq!(names(&app.list(&c.owner, &[("sort", "name")]).await), expected);
+    let mut backwards = expected;
+    backwards.reverse();
+    assert_eq!(
+        names(&app.list(&c.owner, &[("sort", "name"), ("desc", "true")]).await),
+        backwards
+    );
+    // Page by page, the folded order holds across the cursor.
+    let first = app.list(&c.owner, &[("sort", "name"), ("per_page", "25")]).await;
+    assert_eq!(names(&first)[..2], expected[..2]);
+}
+
+#[tokio::test]
+async fn a_search_of_more_than_200_characters_is_refused_wherever_a_view_is_taken() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let long = "a".repeat(60_000);
+    let calls: [(&str, Vec<(&str, &str)>); 4] = [
+        (
+            "users/list",
+            vec![("query[per_page]", "25"), ("query[search]", &long)],
+        ),
+        (
+            "users/count",
+            vec![("query[per_page]", "25"), ("query[search]", &long)],
+        ),
+        (
+            "users/bulk/preview",
+            vec![
+                ("selection[matching][per_page]", "25"),
+                ("selection[matching][search]", &long),
+                ("action[kind]", "deactivate"),
+            ],
+        ),
+        (
+            "approvals/reject",
+            vec![
+                ("selection[matching][tab]", "awaiting_approval"),
+                ("selection[matching][per_page]", "25"),
+                ("selection[matching][search]", &long),
+            ],
+        ),
+    ];
+    for (endpoint, form) in calls {
+        let r = app.call(endpoint, &form, Some(&c.owner)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{endpoint}: {}",
+            r.body
+        );
+        assert_eq!(r.json()["Invalid"]["field"], "search", "{endpoint}: {}", r.body);
+    }
+    // The invited tab's search too.
+    let r = app
+        .call(
+            "users/list",
+            &[
+                ("query[tab]", "invited"),
+                ("query[per_page]", "25"),
+                ("query[search]", &long[..201]),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
 }

@@ -5,7 +5,15 @@
 use roster::{
     model::{CompanyName, Email, NewPassword, Permission, PersonName},
     server::{
-        db::{self, bulk::insert_rows, companies, demo::TITLES, users::Value, Db},
+        db::{
+            self,
+            bulk::insert_rows,
+            companies,
+            demo::TITLES,
+            search,
+            sql::{Sql, Value},
+            Db,
+        },
         password,
     },
 };
@@ -104,12 +112,13 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
         ("Auditor", vec![Permission::ViewUsers, Permission::ViewAuditLog]),
     ] {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO roles (company_id, name, builtin, permissions, created_at) VALUES ($1, $2, NULL, $3, $4) RETURNING id",
+            "INSERT INTO roles (company_id, name, builtin, permissions, created_at, name_key) VALUES ($1, $2, NULL, $3, $4, $5) RETURNING id",
         )
         .bind(company)
         .bind(role)
         .bind(Permission::join(&permissions))
         .bind(now)
+        .bind(search::fold(role))
         .fetch_one(&mut *tx)
         .await
         .unwrap();
@@ -122,13 +131,19 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
     let mut accounts = vec![root];
     for n in 0..199 {
         let parent = if n < 9 { root } else { regions[n % 9] };
+        let name = if n < 9 {
+            format!("Region {n}")
+        } else {
+            format!("Customer {n}")
+        };
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO accounts (company_id, parent_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO accounts (company_id, parent_id, name, created_at, name_key) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(company)
         .bind(parent)
-        .bind(if n < 9 { format!("Region {n}") } else { format!("Customer {n}") })
+        .bind(&name)
         .bind(now)
+        .bind(search::fold(&name))
         .fetch_one(&mut *tx)
         .await
         .unwrap();
@@ -140,11 +155,12 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
     let mut teams = Vec::new();
     for n in 0..50 {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO teams (company_id, name, created_at, name_key) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(company)
         .bind(format!("Team {n:02}"))
         .bind(now)
+        .bind(format!("team {n:02}"))
         .fetch_one(&mut *tx)
         .await
         .unwrap();
@@ -152,13 +168,14 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
     }
     let admin_email = format!("admin@{domain}");
     let admin: i64 = sqlx::query_scalar(
-        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
-         VALUES ($1, $2, 'Adam Admin', 'active', $3, $4, $4) RETURNING id",
+        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at, search_key)
+         VALUES ($1, $2, 'Adam Admin', 'active', $3, $4, $4, $5) RETURNING id",
     )
     .bind(company)
     .bind(&admin_email)
     .bind(&hash)
     .bind(now)
+    .bind(search::person_key("Adam Admin", &admin_email))
     .fetch_one(&mut *tx)
     .await
     .unwrap();
@@ -174,15 +191,9 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
     let mut first_ids = Vec::new();
     for start in (0..people).step_by(BATCH) {
         let end = (start + BATCH).min(people);
-        let rows: Vec<String> = (0..end - start)
-            .map(|r| format!("({})", db::placeholders(r * 8 + 1, 8)))
-            .collect();
-        let sql = format!(
-            "INSERT INTO users (company_id, email, name, job_title, status, last_seen_at, created_at, updated_at)
-             VALUES {} RETURNING id",
-            rows.join(", ")
+        let mut sql = Sql::new(
+            "INSERT INTO users (company_id, email, name, job_title, status, last_seen_at, created_at, updated_at, search_key) VALUES ",
         );
-        let mut query = sqlx::query_scalar::<_, i64>(&sql);
         for i in start..end {
             let first = FIRST[i % FIRST.len()];
             let last = LAST[(i / FIRST.len() + i * 7) % LAST.len()];
@@ -199,17 +210,22 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
                 .chars()
                 .filter(char::is_ascii_alphanumeric)
                 .collect();
-            query = query
-                .bind(company)
-                .bind(format!("{local}@{domain}"))
-                .bind(format!("{first} {last}"))
-                .bind(TITLES[i % TITLES.len()])
-                .bind(status)
-                .bind(last_seen)
-                .bind(now - (i as i64 % 1000) * 86_400_000)
-                .bind(now);
+            let (email, name) = (format!("{local}@{domain}"), format!("{first} {last}"));
+            let row: [Value; 9] = [
+                company.into(),
+                email.as_str().into(),
+                name.as_str().into(),
+                TITLES[i % TITLES.len()].into(),
+                status.into(),
+                last_seen.into(),
+                (now - (i as i64 % 1000) * 86_400_000).into(),
+                now.into(),
+                search::person_key(&name, &email).into(),
+            ];
+            sql.push(if i == start { "(" } else { ", (" }).list(row).push(")");
         }
-        let ids = query.fetch_all(&mut *tx).await.unwrap();
+        sql.push(" RETURNING id");
+        let ids: Vec<i64> = sql.scalars(&mut *tx).await.unwrap();
         if first_ids.is_empty() {
             first_ids = ids.clone();
         }

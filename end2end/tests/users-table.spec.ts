@@ -1,5 +1,15 @@
 import { expect, Page, test } from "@playwright/test";
-import { hydrated, isPhone, screenshot, showFilters, signInAsDemoOwner } from "./helpers";
+import {
+  addUser,
+  hydrated,
+  isPhone,
+  screenshot,
+  showFilters,
+  signInAsDemoOwner,
+  signUp,
+  unique,
+  uniqueEmail,
+} from "./helpers";
 
 /** The names in the table's rows, in order. */
 async function names(page: Page): Promise<string[]> {
@@ -88,6 +98,22 @@ test("searching and filtering narrow the table, and a copied link reproduces the
   expect(await names(copy)).toEqual(expected);
   await expect(copy.getByLabel("Team", { exact: true })).toHaveValue(/\d+/);
   await copy.close();
+});
+
+test("searching without accents or capitals finds a name written with them", async ({ page }) => {
+  await signUp(page, unique("Accents"), "Olga Owner", uniqueEmail("olga"));
+  await addUser(page, "Émile Zola", uniqueEmail("emile"));
+  await addUser(page, "Zoë Müller", uniqueEmail("zoe"));
+  const table = page.getByRole("table", { name: "Users" });
+  const search = page.getByRole("searchbox", { name: "Search users" });
+  await search.fill("emile");
+  await expect(page).toHaveURL(/q=emile/);
+  await expect(table).toHaveAttribute("aria-busy", "false");
+  await expect(table.getByRole("rowheader")).toHaveText(["Émile Zola"]);
+  await search.fill("ZOE MULLER");
+  await expect(page).toHaveURL(/q=ZOE/);
+  await expect(table).toHaveAttribute("aria-busy", "false");
+  await expect(table.getByRole("rowheader")).toHaveText(["Zoë Müller"]);
 });
 
 test("a search that matches nobody says so and offers to clear it", async ({ page }) => {

@@ -15,7 +15,7 @@ pub async fn count_users(query: UserListQuery) -> Result<i64, AppError> {
         async {
             let user = auth::current_user().await?;
             let can = user.require::<perm::ViewUsers>()?;
-            Ok(db::users::count_matching(&auth::state()?.db, &can, &query).await?)
+            db::users::count_matching(&auth::state()?.db, &can, &query).await
         }
         .await,
     )

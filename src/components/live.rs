@@ -10,8 +10,14 @@
 //!
 //! The stream only ever says *that* something changed (a kind and ids), so the page refetches
 //! through its normal server functions. It runs in the browser only: on the server, and until
-//! the stream is open, the state is [`LiveStatus::Connecting`]. A hand-written `EventSource`
-//! binding (a few lines of web-sys) rather than a new crate keeps the WASM small.
+//! the stream is open, the state is [`LiveStatus::Connecting`].
+//!
+//! A hand-written `EventSource` binding rather than leptos-use's `use_event_source`, for its
+//! behaviour: that hook hands over events as one `message` signal, so events arriving in the
+//! same tick collapse into the last and a page misses the ids of the others; it reconnects at
+//! a fixed interval up to a limit, where this backs off (0.5 s doubling to 15 s) without
+//! giving up and pauses while the tab is hidden, so a restarted server is not stampeded and a
+//! tab left open for days comes back.
 //!
 //! A tab holds one stream (the server allows a session only a few): the first component that
 //! asks opens it and provides it to everything below it (the frame's awaiting-approval badge,

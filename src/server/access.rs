@@ -30,56 +30,6 @@ impl Scope {
     pub fn is_all(&self) -> bool {
         matches!(self, Scope::All)
     }
-
-    /// An SQL condition (`" AND ..."`, empty for the whole company) keeping the users, named
-    /// by the column `user`, whose access lies inside the scope: they have an assignment and
-    /// none outside. A user with access outside is someone else's to manage.
-    pub fn users_inside(&self, user: &str) -> String {
-        self.linked_inside("role_assignments", "user_id", user)
-    }
-
-    /// The same for invitations, named by the column `invitation`: they grant access only
-    /// inside the scope.
-    pub fn invitations_inside(&self, invitation: &str) -> String {
-        self.linked_inside("invitation_accounts", "invitation_id", invitation)
-    }
-
-    /// Rows whose links in `links` (keyed by `key`, with an `account_id`) exist and all lie
-    /// inside the scope.
-    fn linked_inside(&self, links: &str, key: &str, outer: &str) -> String {
-        match self {
-            Scope::All => String::new(),
-            Scope::Only(_) => {
-                let list = self.id_list();
-                format!(
-                    " AND EXISTS (SELECT 1 FROM {links} sl WHERE sl.{key} = {outer})
-                      AND NOT EXISTS (SELECT 1 FROM {links} sl WHERE sl.{key} = {outer} AND sl.account_id NOT IN ({list}))"
-                )
-            }
-        }
-    }
-
-    /// An SQL condition (`" AND ..."`, empty for the whole company) keeping the accounts,
-    /// named by the column `account`, inside the scope.
-    pub fn accounts_inside(&self, account: &str) -> String {
-        match self {
-            Scope::All => String::new(),
-            Scope::Only(accounts) if accounts.is_empty() => " AND 1 = 0".into(),
-            Scope::Only(_) => format!(" AND {account} IN ({})", self.id_list()),
-        }
-    }
-
-    /// The ids as SQL literals: numbers from the database, never text from a request.
-    fn id_list(&self) -> String {
-        match self {
-            Scope::All => String::new(),
-            Scope::Only(accounts) => accounts
-                .iter()
-                .map(|a| a.0.to_string())
-                .collect::<Vec<_>>()
-                .join(","),
-        }
-    }
 }
 
 /// One of the user's role assignments.
@@ -571,13 +521,5 @@ mod tests {
             access.above(&member, true),
             Scope::Only(vec![AccountId(2), AccountId(3), AccountId(4)].into())
         );
-    }
-
-    #[test]
-    fn scope_conditions_name_only_numbers() {
-        let scope = Scope::Only(vec![AccountId(3), AccountId(4)].into());
-        assert!(scope.accounts_inside("a.id").contains("a.id IN (3,4)"));
-        assert!(scope.users_inside("u.id").contains("NOT IN (3,4)"));
-        assert_eq!(Scope::All.users_inside("u.id"), "");
     }
 }

@@ -355,13 +355,14 @@ impl TestApp {
             .await
             .unwrap();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, 'active', $4, 0, 0) RETURNING id",
+            "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at, search_key)
+             VALUES ($1, $2, $3, 'active', $4, 0, 0, $5) RETURNING id",
         )
         .bind(company)
         .bind(email)
         .bind(name)
         .bind(hash)
+        .bind(roster::server::db::search::person_key(name, email))
         .fetch_one(&self.state.db)
         .await
         .unwrap();
@@ -538,11 +539,12 @@ impl TestApp {
     /// Adds the account `name` under `parent`, in the parent's company.
     pub async fn sub_account(&self, parent: i64, name: &str) -> i64 {
         sqlx::query_scalar(
-            "INSERT INTO accounts (company_id, parent_id, name, created_at)
-             SELECT company_id, id, $2, 0 FROM accounts WHERE id = $1 RETURNING id",
+            "INSERT INTO accounts (company_id, parent_id, name, created_at, name_key)
+             SELECT company_id, id, $2, 0, $3 FROM accounts WHERE id = $1 RETURNING id",
         )
         .bind(parent)
         .bind(name)
+        .bind(roster::server::db::search::fold(name))
         .fetch_one(&self.state.db)
         .await
         .unwrap()
@@ -552,12 +554,13 @@ impl TestApp {
     /// as "users.view module.payments").
     pub async fn custom_role(&self, email: &str, name: &str, permissions: &str) -> i64 {
         sqlx::query_scalar(
-            "INSERT INTO roles (company_id, name, builtin, permissions, created_at)
-             SELECT company_id, $2, NULL, $3, 0 FROM users WHERE email = $1 RETURNING id",
+            "INSERT INTO roles (company_id, name, builtin, permissions, created_at, name_key)
+             SELECT company_id, $2, NULL, $3, 0, $4 FROM users WHERE email = $1 RETURNING id",
         )
         .bind(email)
         .bind(name)
         .bind(permissions)
+        .bind(roster::server::db::search::fold(name))
         .fetch_one(&self.state.db)
         .await
         .unwrap()

@@ -6,15 +6,18 @@
 //! company's lock (the cycle and sibling-name checks hold under concurrency) with its audit
 //! event.
 
-use super::write::{Store, Write};
 use super::{
     audit::{By, Target},
+    is_unique_violation,
+    scope::InScope,
+    search,
+    sql::Sql,
+    write::{Store, Write},
     Db,
 };
-use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
-    model::{AccountId, AccountName, AccountNode, AuditAction, CompanyId},
+    model::{AccountId, AccountName, AccountNode, AuditAction, CompanyId, LiveEvent, LiveKind},
     server::{
         access::Scope,
         access::{perm, Can},
@@ -41,9 +44,14 @@ struct TreeRow {
 /// a scope below the root, the scope's top accounts are the roots of what is shown.
 #[tracing::instrument(skip(db, can), err(Debug))]
 pub async fn tree(db: &Db, can: &Can<perm::ManageAccounts>) -> Result<Vec<AccountNode>, AppError> {
-    let sql = format!(
+    let company = can.company();
+    let mut sql = Sql::new(
         "WITH RECURSIVE closure(ancestor, account) AS (
-             SELECT id, id FROM accounts WHERE company_id = $1
+             SELECT id, id FROM accounts WHERE company_id = ",
+    );
+    sql.bind(company)
+        .push(
+            "
              UNION ALL
              SELECT c.ancestor, a.id FROM closure c JOIN accounts a ON a.parent_id = c.account
          ),
@@ -55,7 +63,11 @@ pub async fn tree(db: &Db, can: &Can<perm::ManageAccounts>) -> Result<Vec<Accoun
          direct AS (
              SELECT ra.account_id AS account, COUNT(*) AS n
              FROM role_assignments ra JOIN accounts a ON a.id = ra.account_id
-             WHERE a.company_id = $1
+             WHERE a.company_id = ",
+        )
+        .bind(company)
+        .push(
+            "
              GROUP BY ra.account_id
          )
          SELECT a.id, a.parent_id, a.name,
@@ -63,10 +75,11 @@ pub async fn tree(db: &Db, can: &Can<perm::ManageAccounts>) -> Result<Vec<Accoun
          FROM accounts a
          LEFT JOIN direct d ON d.account = a.id
          LEFT JOIN within w ON w.account = a.id
-         WHERE a.company_id = $1{}",
-        can.scope().accounts_inside("a.id")
-    );
-    let rows: Vec<TreeRow> = sqlx::query_as(&sql).bind(can.company()).fetch_all(db).await?;
+         WHERE a.company_id = ",
+        )
+        .bind(company)
+        .append(&can.scope().accounts_inside("a.id"));
+    let rows: Vec<TreeRow> = sql.fetch_all(db).await?;
     Ok(depth_first(rows))
 }
 
@@ -149,7 +162,7 @@ fn placed_inside(scope: &Scope, account: &Account) -> Result<(), AppError> {
     }
 }
 
-/// Refuses `name` when another child of `parent` has it, ignoring case.
+/// Refuses `name` when another child of `parent` has it, ignoring case and accents.
 async fn check_free(
     tx: &mut Transaction<'_, Any>,
     parent: &Account,
@@ -157,20 +170,29 @@ async fn check_free(
     except: Option<AccountId>,
     field: &str,
 ) -> Result<(), AppError> {
-    let clash: Option<String> = sqlx::query_scalar(
-        "SELECT name FROM accounts WHERE parent_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3",
-    )
-    .bind(parent.id)
-    .bind(name)
-    .bind(except.map_or(0, |a| a.0))
-    .fetch_optional(&mut **tx)
-    .await?;
+    let clash: Option<String> =
+        sqlx::query_scalar("SELECT name FROM accounts WHERE parent_id = $1 AND name_key = $2 AND id <> $3")
+            .bind(parent.id)
+            .bind(search::fold(name))
+            .bind(except.map_or(0, |a| a.0))
+            .fetch_optional(&mut **tx)
+            .await?;
     match clash {
         Some(other) => Err(AppError::field(
             field,
             format!("{} already has a sub-account named {other}.", parent.name),
         )),
         None => Ok(()),
+    }
+}
+
+/// A unique-index violation is a sibling of the same name saved concurrently (`check_free`
+/// says it with the names otherwise).
+fn sibling_taken(e: sqlx::Error, field: &str) -> AppError {
+    if is_unique_violation(&e) {
+        AppError::field(field, "Another account beside it has this name now.")
+    } else {
+        e.into()
     }
 }
 
@@ -218,14 +240,16 @@ pub async fn create(
     let parent = find(&mut w.tx, company, can.scope(), parent).await?;
     check_free(&mut w.tx, &parent, name.as_str(), None, "name").await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO accounts (company_id, parent_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO accounts (company_id, parent_id, name, created_at, name_key) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(company)
     .bind(parent.id)
     .bind(name.as_str())
     .bind(now)
+    .bind(search::fold(name.as_str()))
     .fetch_one(&mut *w.tx)
-    .await?;
+    .await
+    .map_err(|e| sibling_taken(e, "name"))?;
     w.audit(
         AuditAction::AccountCreated,
         Target::named(name.as_str()),
@@ -260,12 +284,14 @@ pub async fn rename(
         let parent = find(&mut w.tx, company, can.scope(), parent).await?;
         check_free(&mut w.tx, &parent, name.as_str(), Some(id), "name").await?;
     }
-    sqlx::query("UPDATE accounts SET name = $1 WHERE id = $2 AND company_id = $3")
+    sqlx::query("UPDATE accounts SET name = $1, name_key = $4 WHERE id = $2 AND company_id = $3")
         .bind(name.as_str())
         .bind(id)
         .bind(company)
+        .bind(search::fold(name.as_str()))
         .execute(&mut *w.tx)
-        .await?;
+        .await
+        .map_err(|e| sibling_taken(e, "name"))?;
     w.audit(
         AuditAction::AccountRenamed,
         Target::named(name.as_str()),
@@ -319,7 +345,8 @@ pub async fn move_to(
         .bind(id)
         .bind(company)
         .execute(&mut *w.tx)
-        .await?;
+        .await
+        .map_err(|e| sibling_taken(e, "parent"))?;
     w.audit(
         AuditAction::AccountMoved,
         Target::named(&account.name),

@@ -2,6 +2,7 @@
 //! access"). Each change is one transaction with its audit event; the caller may only touch
 //! users and accounts inside their scope and hand out roles no stronger than their own there.
 
+use super::sql::Sql;
 use super::write::{Store, Write};
 use super::{
     audit::{By, Target},
@@ -301,7 +302,7 @@ async fn finish(
         .bind(user)
         .execute(&mut *w.tx)
         .await?;
-    super::profile::cancel_email_changes(&mut w.tx, &user.0.to_string(), w.now).await?;
+    super::profile::cancel_email_changes(&mut w.tx, &Sql::values([user]), w.now).await?;
     w.audit(action, Target::user(user, email), None, Some(after))
         .await?;
     w.announce(LiveEvent::user(user));

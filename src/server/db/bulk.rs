@@ -7,26 +7,26 @@
 //! the users whose version is still the one the change left; anyone changed since is left as
 //! they are and named. Changes of one company run one after another (`lock_company`).
 
-use super::write::{Store, Write};
 use super::{
-    audit::By,
+    audit::{By, Each},
     companies::{company_mail_facts, lock_company, root_account},
     hierarchy::{Hierarchy, Rank, OUTRANKED},
     lifecycle::{NOT_JOINED, SEVERAL_ROLES},
-    placeholders,
     profile::cancel_email_changes,
     quota::{self, Mailing},
     roles::assignable_role,
+    scope::InScope,
+    sql::{Sql, Value},
     tokens::{self, TokenPurpose},
-    users::{bind, view_filter, Value},
+    users::view_filter,
+    write::{Store, Write},
     Db,
 };
-use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{
-        AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, Selection, TeamId,
-        UndoOutcome, UserId, UserTab, MAX_SELECTED_IDS,
+        AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent, LiveKind,
+        Selection, TeamId, UndoOutcome, UserId, UserTab, MAX_SELECTED_IDS,
     },
     server::{
         access::{perm, Can},
@@ -47,32 +47,12 @@ fn json_text(expr: &str) -> String {
     format!("'\"' || REPLACE(REPLACE({expr}, '\\', '\\\\'), '\"', '\\\"') || '\"'")
 }
 
-/// Runs `sql` with `args`, returning nothing.
-async fn exec(tx: &mut Transaction<'_, Any>, sql: &str, args: Vec<Value>) -> Result<u64, sqlx::Error> {
-    let query = bind_values!(sqlx::query(sql), args);
-    Ok(query.execute(&mut **tx).await?.rows_affected())
-}
-
-async fn scalar(tx: &mut Transaction<'_, Any>, sql: &str, args: Vec<Value>) -> Result<i64, sqlx::Error> {
-    let query = bind_values!(sqlx::query_scalar(sql), args);
-    query.fetch_one(&mut **tx).await
-}
-
-async fn names(
-    tx: &mut Transaction<'_, Any>,
-    sql: &str,
-    args: Vec<Value>,
-) -> Result<Vec<String>, sqlx::Error> {
-    let query = bind_values!(sqlx::query_scalar(sql), args);
-    query.fetch_all(&mut **tx).await
-}
-
-/// The checked teams of an action, as a SQL list of literal ids (they are numbers).
+/// The checked teams of an action, as a list to bind (`NULL` for none).
 async fn team_list(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     action: &BulkAction,
-) -> Result<String, AppError> {
+) -> Result<Sql, AppError> {
     let mut ids: Vec<i64> = action.teams.iter().map(|t: &TeamId| t.0).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -80,15 +60,16 @@ async fn team_list(
         return Err(AppError::field("teams", "Choose at least one team."));
     }
     if ids.is_empty() {
-        return Ok("NULL".into());
+        return Ok(Sql::new("NULL"));
     }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
-    let known = scalar(
-        tx,
-        &format!("SELECT COUNT(*) FROM teams WHERE company_id = $1 AND id IN ({list})"),
-        vec![Value::Int(company.0)],
-    )
-    .await?;
+    let list = Sql::values(ids.iter().copied());
+    let known: i64 = Sql::new("SELECT COUNT(*) FROM teams WHERE company_id = ")
+        .bind(company)
+        .push(" AND id IN (")
+        .append(&list)
+        .push(")")
+        .scalar(&mut **tx)
+        .await?;
     if known != ids.len() as i64 {
         return Err(AppError::field("teams", "Choose among your company's teams."));
     }
@@ -98,24 +79,27 @@ async fn team_list(
 /// What an action means in SQL for one company, with its checked arguments.
 struct Plan {
     /// Condition on `users u`: the selected users.
-    selected: String,
-    args: Vec<Value>,
+    selected: Sql,
     /// Condition on `u`: selected users the action leaves out for a named reason, with it.
-    skips: Vec<(String, &'static str)>,
+    skips: Vec<(Sql, &'static str)>,
     /// Condition on `u`: selected users already as asked.
-    unchanged: String,
+    unchanged: Sql,
     root: i64,
     role: Option<(i64, String)>,
-    /// Literal team ids for the team actions.
-    teams: String,
+    /// The team ids of the team actions.
+    teams: Sql,
 }
 
 impl Plan {
     /// The users the action changes.
-    fn changing(&self) -> String {
-        let mut sql = format!("({}) AND NOT ({})", self.selected, self.unchanged);
+    fn changing(&self) -> Sql {
+        let mut sql = Sql::new("(");
+        sql.append(&self.selected)
+            .push(") AND NOT (")
+            .append(&self.unchanged)
+            .push(")");
         for (skip, _) in &self.skips {
-            sql += &format!(" AND NOT ({skip})");
+            sql.push(" AND NOT (").append(skip).push(")");
         }
         sql
     }
@@ -128,14 +112,13 @@ async fn plan(
     action: &BulkAction,
 ) -> Result<Plan, AppError> {
     let company = can.company();
-    let mut args = Vec::new();
     let selected = match &selection.matching {
         Some(view) if view.tab == UserTab::Invited => {
             return Err(AppError::BadRequest(
                 "invitations are changed with their own actions".into(),
             ))
         }
-        Some(view) => view_filter(company, can.scope(), view, &mut args),
+        Some(view) => view_filter(company, can.scope(), view)?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one user".into()));
@@ -145,17 +128,16 @@ async fn plan(
                     "choose at most {MAX_SELECTED_IDS} users by hand, or select all users matching the view"
                 )));
             }
-            let company = bind(&mut args, Value::Int(company.0));
-            let first = args.len() + 1;
-            args.extend(selection.ids.iter().map(|id| Value::Int(id.0)));
-            format!(
-                "u.company_id = {company} AND u.id IN ({}){}",
-                placeholders(first, selection.ids.len()),
-                can.scope().users_inside("u.id")
-            )
+            let mut sql = Sql::new("u.company_id = ");
+            sql.bind(company)
+                .push(" AND u.id IN (")
+                .list(selection.ids.iter().copied())
+                .push(")")
+                .append(&can.scope().users_inside("u.id"));
+            sql
         }
     };
-    let owner = lock_company(tx, company).await?.0;
+    let owner = lock_company(tx, company).await?;
     let root = root_account(tx, company).await?;
     let (role, teams) = match action.kind {
         BulkKind::ChangeRole => {
@@ -163,72 +145,93 @@ async fn plan(
                 .role
                 .ok_or_else(|| AppError::field("role", "Choose a role."))?;
             let name = assignable_role(tx, can, role, None).await?;
-            (Some((role.0, name)), String::new())
+            (Some((role.0, name)), Sql::default())
         }
         BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
             (None, team_list(tx, company, action).await?)
         }
-        _ => (None, String::new()),
+        _ => (None, Sql::default()),
     };
     let mut skips = Vec::new();
-    let hierarchy = Hierarchy::load(tx, can, UserId(owner), rank_for(action.kind)).await?;
+    let hierarchy = Hierarchy::load(tx, can, owner, rank_for(action.kind)).await?;
+    let is = |user: UserId| {
+        let mut sql = Sql::new("u.id = ");
+        sql.bind(user);
+        sql
+    };
     if matches!(
         action.kind,
         BulkKind::ChangeRole | BulkKind::Deactivate | BulkKind::Delete
     ) {
         skips.push((
-            format!("u.id = {owner}"),
+            is(owner),
             "is the owner (Transfer ownership to another active user first)",
         ));
-        if can.actor().0 != owner {
-            skips.push((format!("u.id = {}", can.actor().0), "is you: ask another admin"));
+        if can.actor() != owner {
+            skips.push((is(can.actor()), "is you: ask another admin"));
         }
         // The owner has their own reason above.
-        skips.push((
-            format!("u.id <> {owner} AND {}", hierarchy.outranked("u.id")),
-            OUTRANKED,
-        ));
+        let mut outranked = Sql::new("u.id <> ");
+        outranked
+            .bind(owner)
+            .push(" AND ")
+            .append(&hierarchy.outranked("u.id"));
+        skips.push((outranked, OUTRANKED));
     } else {
         skips.push((hierarchy.outranked("u.id"), OUTRANKED));
     }
     if action.kind == BulkKind::Deactivate {
         skips.push((
-            "u.status IN ('pending_email', 'pending_approval')".into(),
+            Sql::new("u.status IN ('pending_email', 'pending_approval')"),
             NOT_JOINED,
         ));
     }
     if action.kind == BulkKind::ChangeRole {
         // Probes each selected user's few assignments by the primary key, not the whole table.
         skips.push((
-            "EXISTS (SELECT 1 FROM role_assignments a JOIN role_assignments b ON b.user_id = a.user_id
-                     WHERE a.user_id = u.id AND b.role_id <> a.role_id)"
-                .into(),
+            Sql::new(
+                "EXISTS (SELECT 1 FROM role_assignments a JOIN role_assignments b ON b.user_id = a.user_id
+                         WHERE a.user_id = u.id AND b.role_id <> a.role_id)",
+            ),
             SEVERAL_ROLES,
         ));
     }
-    let unchanged = match action.kind {
+    let mut unchanged = Sql::default();
+    match action.kind {
         // Already holding the role wherever they have access.
         BulkKind::ChangeRole => {
             let role = role.as_ref().map_or(0, |r| r.0);
-            format!(
-                "u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = {role})
-                 AND NOT EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.role_id <> {role})"
-            )
+            unchanged
+                .push("u.id IN (SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = ")
+                .bind(role)
+                .push(") AND NOT EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.role_id <> ")
+                .bind(role)
+                .push(")");
         }
-        BulkKind::AddToTeams => format!(
-            "NOT EXISTS (SELECT 1 FROM teams t WHERE t.id IN ({teams})
-               AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = t.id))"
-        ),
+        BulkKind::AddToTeams => {
+            unchanged
+                .push("NOT EXISTS (SELECT 1 FROM teams t WHERE t.id IN (")
+                .append(&teams)
+                .push(") AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.user_id = u.id AND tm.team_id = t.id))");
+        }
         BulkKind::RemoveFromTeams => {
-            format!("u.id NOT IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id IN ({teams}))")
+            unchanged
+                .push("u.id NOT IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id IN (")
+                .append(&teams)
+                .push("))");
         }
-        BulkKind::Deactivate => "u.status = 'deactivated'".into(),
-        BulkKind::Reactivate => "u.status <> 'deactivated'".into(),
-        BulkKind::SetTeams | BulkKind::Delete => "1 = 0".into(),
+        BulkKind::Deactivate => {
+            unchanged.push("u.status = 'deactivated'");
+        }
+        BulkKind::Reactivate => {
+            unchanged.push("u.status <> 'deactivated'");
+        }
+        BulkKind::SetTeams | BulkKind::Delete => {
+            unchanged.push("1 = 0");
+        }
     };
     Ok(Plan {
         selected,
-        args,
         skips,
         unchanged,
         root,
@@ -253,30 +256,38 @@ async fn outcome(
     plan: &Plan,
     kind: BulkKind,
 ) -> Result<BulkOutcome, AppError> {
-    let count = |condition: String| format!("SELECT COUNT(*) FROM users u WHERE {condition}");
-    let changed = scalar(tx, &count(plan.changing()), plan.args.clone()).await?;
-    let invitations_withdrawn = if matches!(kind, BulkKind::Deactivate | BulkKind::Delete) {
-        let sql = format!(
-            "SELECT COUNT(*) FROM invitations WHERE status = 'pending' AND invited_by IN (SELECT u.id FROM users u WHERE {})",
-            plan.changing()
-        );
-        scalar(tx, &sql, plan.args.clone()).await?
+    let changed: i64 = Sql::new("SELECT COUNT(*) FROM users u WHERE ")
+        .append(&plan.changing())
+        .scalar(&mut **tx)
+        .await?;
+    let invitations_withdrawn: i64 = if matches!(kind, BulkKind::Deactivate | BulkKind::Delete) {
+        Sql::new(
+            "SELECT COUNT(*) FROM invitations WHERE status = 'pending' AND invited_by IN (SELECT u.id FROM users u WHERE ",
+        )
+        .append(&plan.changing())
+        .push(")")
+        .scalar(&mut **tx)
+        .await?
     } else {
         0
     };
-    let unchanged = scalar(
-        tx,
-        &count(format!("({}) AND ({})", plan.selected, plan.unchanged)),
-        plan.args.clone(),
-    )
-    .await?;
+    let unchanged: i64 = Sql::new("SELECT COUNT(*) FROM users u WHERE (")
+        .append(&plan.selected)
+        .push(") AND (")
+        .append(&plan.unchanged)
+        .push(")")
+        .scalar(&mut **tx)
+        .await?;
     let mut skipped = Vec::new();
     for (condition, reason) in &plan.skips {
-        let sql = format!(
-            "SELECT u.name FROM users u WHERE ({}) AND ({condition}) ORDER BY u.name",
-            plan.selected
-        );
-        for name in names(tx, &sql, plan.args.clone()).await? {
+        let names: Vec<String> = Sql::new("SELECT u.name FROM users u WHERE (")
+            .append(&plan.selected)
+            .push(") AND (")
+            .append(condition)
+            .push(") ORDER BY u.name")
+            .scalars(&mut **tx)
+            .await?;
+        for name in names {
             skipped.push(BulkSkip {
                 name,
                 reason: (*reason).into(),
@@ -318,48 +329,31 @@ fn audit_action(kind: BulkKind) -> AuditAction {
     }
 }
 
-/// The audit events of a bulk change or its undo: one per user, written in one statement.
-struct Events<'a> {
+/// The audit events of a bulk change (or, `restoring`, of its undo): one per user of the
+/// change, `before` over `u` (the user), `i` (their item) and `r` (their role before).
+fn events<'a>(
     action: AuditAction,
-    /// SQL over `u` (the user), `i` (their item) and `r` (their role before).
-    before: &'a str,
-    /// A JSON value shared by all.
-    after: Option<String>,
-    /// SQL for the event's label.
     label: &'a str,
-    /// Only the users being restored by an undo.
-    restoring: bool,
-}
-
-async fn audit_all(
-    tx: &mut Transaction<'_, Any>,
-    by: &By,
+    before: &str,
+    after: Option<String>,
     change: i64,
-    events: Events<'_>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let sql = format!(
-        "INSERT INTO audit_events
-           (company_id, actor_id, actor_name, action, target_user_id, target_label, before_json, after_json, created_at, ip)
-         SELECT $1, $2, $3, $4, u.id, {}, {}, $5, $6, $7
-         FROM bulk_change_items i JOIN users u ON u.id = i.user_id LEFT JOIN roles r ON r.id = i.role_id
-         WHERE i.change_id = $8{}",
-        events.label,
-        events.before,
-        if events.restoring { " AND i.restore = 1" } else { "" }
+    restoring: bool,
+) -> Each<'a> {
+    let mut rows = Sql::new(
+        "FROM bulk_change_items i JOIN users u ON u.id = i.user_id LEFT JOIN roles r ON r.id = i.role_id
+         WHERE i.change_id = ",
     );
-    sqlx::query(&sql)
-        .bind(by.company)
-        .bind(by.user)
-        .bind(&by.name)
-        .bind(events.action.key())
-        .bind(events.after)
-        .bind(now)
-        .bind(&by.ip)
-        .bind(change)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    rows.bind(change);
+    if restoring {
+        rows.push(" AND i.restore = 1");
+    }
+    Each {
+        action,
+        label,
+        before: Sql::new(before),
+        after,
+        rows,
+    }
 }
 
 /// Carries out `action` on `selection` in one transaction and returns what changed, what was
@@ -400,15 +394,18 @@ pub async fn apply(
     .fetch_one(&mut *w.tx)
     .await?;
     let root = plan.root;
-    let items_sql = format!(
-        "INSERT INTO bulk_change_items (change_id, user_id, version_after, role_id, status)
-         SELECT {change}, u.id, u.version + 1,
+    Sql::new("INSERT INTO bulk_change_items (change_id, user_id, version_after, role_id, status) SELECT ")
+        .bind(change)
+        .push(
+            ", u.id, u.version + 1,
                 (SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = u.id), u.status
-         FROM users u WHERE {}",
-        plan.changing()
-    );
-    exec(&mut w.tx, &items_sql, plan.args.clone()).await?;
-    let targets = format!("SELECT user_id FROM bulk_change_items WHERE change_id = {change}");
+             FROM users u WHERE ",
+        )
+        .append(&plan.changing())
+        .execute(&mut *w.tx)
+        .await?;
+    let mut targets = Sql::new("SELECT user_id FROM bulk_change_items WHERE change_id = ");
+    targets.bind(change);
     let label = if action.kind == BulkKind::Delete {
         "u.name || ' (' || u.email || ')'"
     } else {
@@ -444,14 +441,15 @@ pub async fn apply(
         ),
     };
     // Events come first: a deleted user's events keep their label.
-    let events = Events {
-        action: audit_action(action.kind),
-        before: &before,
-        after,
+    w.audit_each(events(
+        audit_action(action.kind),
         label,
-        restoring: false,
-    };
-    audit_all(&mut w.tx, by, change, events, now).await?;
+        &before,
+        after,
+        change,
+        false,
+    ))
+    .await?;
     // Invitations die with their sender's authority (before a delete nulls their sender).
     if matches!(action.kind, BulkKind::Deactivate | BulkKind::Delete) {
         super::invitations::withdraw_sent_by(&mut w.tx, &targets).await?;
@@ -459,107 +457,90 @@ pub async fn apply(
     match action.kind {
         BulkKind::ChangeRole => {
             let role = plan.role.as_ref().map_or(0, |r| r.0);
-            exec(
-                &mut w.tx,
-                &format!("UPDATE role_assignments SET role_id = {role} WHERE user_id IN ({targets})"),
-                vec![],
-            )
-            .await?;
-            exec(
-                &mut w.tx,
-                &format!(
-                    "INSERT INTO role_assignments (user_id, account_id, role_id)
-                     SELECT i.user_id, {root}, {role} FROM bulk_change_items i
-                     WHERE i.change_id = {change} AND i.role_id IS NULL"
-                ),
-                vec![],
-            )
-            .await?;
+            Sql::new("UPDATE role_assignments SET role_id = ")
+                .bind(role)
+                .push(" WHERE user_id IN (")
+                .append(&targets)
+                .push(")")
+                .execute(&mut *w.tx)
+                .await?;
+            Sql::new("INSERT INTO role_assignments (user_id, account_id, role_id) SELECT i.user_id, ")
+                .bind(root)
+                .push(", ")
+                .bind(role)
+                .push(" FROM bulk_change_items i WHERE i.change_id = ")
+                .bind(change)
+                .push(" AND i.role_id IS NULL")
+                .execute(&mut *w.tx)
+                .await?;
         }
         BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
-            exec(
-                &mut w.tx,
-                &format!(
-                    "INSERT INTO bulk_change_teams (change_id, user_id, team_id)
-                     SELECT {change}, tm.user_id, tm.team_id FROM team_members tm WHERE tm.user_id IN ({targets})"
-                ),
-                vec![],
-            )
-            .await?;
+            Sql::new("INSERT INTO bulk_change_teams (change_id, user_id, team_id) SELECT ")
+                .bind(change)
+                .push(", tm.user_id, tm.team_id FROM team_members tm WHERE tm.user_id IN (")
+                .append(&targets)
+                .push(")")
+                .execute(&mut *w.tx)
+                .await?;
             let teams = &plan.teams;
             if action.kind == BulkKind::SetTeams {
-                exec(
-                    &mut w.tx,
-                    &format!("DELETE FROM team_members WHERE user_id IN ({targets})"),
-                    vec![],
-                )
-                .await?;
+                Sql::new("DELETE FROM team_members WHERE user_id IN (")
+                    .append(&targets)
+                    .push(")")
+                    .execute(&mut *w.tx)
+                    .await?;
             }
             if action.kind == BulkKind::RemoveFromTeams {
-                exec(
-                    &mut w.tx,
-                    &format!(
-                        "DELETE FROM team_members WHERE user_id IN ({targets}) AND team_id IN ({teams})"
-                    ),
-                    vec![],
-                )
-                .await?;
+                Sql::new("DELETE FROM team_members WHERE user_id IN (")
+                    .append(&targets)
+                    .push(") AND team_id IN (")
+                    .append(teams)
+                    .push(")")
+                    .execute(&mut *w.tx)
+                    .await?;
             } else {
-                exec(
-                    &mut w.tx,
-                    &format!(
-                        "INSERT INTO team_members (team_id, user_id)
-                         SELECT t.id, i.user_id FROM bulk_change_items i CROSS JOIN teams t
-                         WHERE i.change_id = {change} AND t.id IN ({teams})
-                         ON CONFLICT DO NOTHING"
-                    ),
-                    vec![],
+                Sql::new(
+                    "INSERT INTO team_members (team_id, user_id)
+                     SELECT t.id, i.user_id FROM bulk_change_items i CROSS JOIN teams t WHERE i.change_id = ",
                 )
+                .bind(change)
+                .push(" AND t.id IN (")
+                .append(teams)
+                .push(") ON CONFLICT DO NOTHING")
+                .execute(&mut *w.tx)
                 .await?;
             }
         }
         BulkKind::Deactivate => {
-            exec(
-                &mut w.tx,
-                &format!(
-                    "UPDATE users SET status = 'deactivated', security_stamp = security_stamp + 1 WHERE id IN ({targets})"
-                ),
-                vec![],
+            Sql::new(
+                "UPDATE users SET status = 'deactivated', security_stamp = security_stamp + 1 WHERE id IN (",
             )
+            .append(&targets)
+            .push(")")
+            .execute(&mut *w.tx)
             .await?;
             tokens::spend_all_unused(&mut w.tx, &targets, now).await?;
-            exec(
-                &mut w.tx,
-                &format!("DELETE FROM sessions WHERE user_id IN ({targets})"),
-                vec![],
-            )
-            .await?;
+            Sql::new("DELETE FROM sessions WHERE user_id IN (")
+                .append(&targets)
+                .push(")")
+                .execute(&mut *w.tx)
+                .await?;
         }
         BulkKind::Reactivate => {
-            exec(
-                &mut w.tx,
-                &format!("UPDATE users SET status = 'active' WHERE id IN ({targets})"),
-                vec![],
-            )
-            .await?;
+            Sql::new("UPDATE users SET status = 'active' WHERE id IN (")
+                .append(&targets)
+                .push(")")
+                .execute(&mut *w.tx)
+                .await?;
             send_reactivation_links(&mut w, change, mailing.public_url).await?;
         }
         BulkKind::Delete => {
-            exec(
-                &mut w.tx,
-                &format!(
-                    "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = audit_events.target_user_id)
-                     WHERE target_user_id IN ({targets})"
-                ),
-                vec![],
-            )
-            .await?;
-            exec(
-                &mut w.tx,
-                &format!("DELETE FROM users WHERE id IN ({targets})"),
-                vec![],
-            )
-            .await?;
+            super::audit::keep_labels(&mut w.tx, &targets).await?;
+            Sql::new("DELETE FROM users WHERE id IN (")
+                .append(&targets)
+                .push(")")
+                .execute(&mut *w.tx)
+                .await?;
         }
     }
     if matches!(
@@ -569,12 +550,13 @@ pub async fn apply(
         cancel_email_changes(&mut w.tx, &targets, now).await?;
     }
     if action.kind.undoable() {
-        exec(
-            &mut w.tx,
-            &format!("UPDATE users SET version = version + 1, updated_at = {now} WHERE id IN ({targets})"),
-            vec![],
-        )
-        .await?;
+        Sql::new("UPDATE users SET version = version + 1, updated_at = ")
+            .bind(now)
+            .push(" WHERE id IN (")
+            .append(&targets)
+            .push(")")
+            .execute(&mut *w.tx)
+            .await?;
         outcome.undo = Some(change);
     } else {
         sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
@@ -598,11 +580,13 @@ pub async fn insert_rows(
         return Ok(());
     };
     for chunk in rows.chunks(4000 / width) {
-        let groups: Vec<String> = (0..chunk.len())
-            .map(|r| format!("({})", placeholders(r * width + 1, width)))
-            .collect();
-        let sql = format!("INSERT INTO {into} VALUES {}", groups.join(", "));
-        exec(tx, &sql, chunk.concat()).await?;
+        let mut sql = Sql::new(&format!("INSERT INTO {into} VALUES "));
+        for (i, row) in chunk.iter().enumerate() {
+            sql.push(if i == 0 { "(" } else { ", (" })
+                .list(row.iter().cloned())
+                .push(")");
+        }
+        sql.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -660,24 +644,24 @@ fn plural(n: i64, noun: &str) -> String {
 async fn grantable_roles(
     tx: &mut Transaction<'_, Any>,
     can: &Can<perm::ManageUsers>,
-) -> Result<String, AppError> {
+) -> Result<Sql, AppError> {
     let roles: Vec<(i64, Option<String>, String)> =
         sqlx::query_as("SELECT id, builtin, permissions FROM roles WHERE company_id = $1")
             .bind(can.company())
             .fetch_all(&mut **tx)
             .await?;
-    let ids: Vec<String> = roles
+    let ids: Vec<i64> = roles
         .into_iter()
         .filter(|(_, builtin, stored)| {
             builtin.as_deref() != Some("owner")
                 && can.may_grant(&Grants::of_role(builtin.as_deref(), stored, can.modules()), None)
         })
-        .map(|(id, _, _)| id.to_string())
+        .map(|(id, _, _)| id)
         .collect();
     Ok(if ids.is_empty() {
-        "0".into()
+        Sql::new("0")
     } else {
-        ids.join(", ")
+        Sql::values(ids)
     })
 }
 
@@ -715,67 +699,78 @@ pub async fn undo(
     // that change now. Anyone else is named with the reason, except people outside the
     // caller's accounts, who are only counted.
     let hierarchy = Hierarchy::load(&mut w.tx, can, owner, rank_for(kind)).await?;
-    let mut refusals: Vec<(String, &str)> = vec![
-        ("u.version <> i.version_after".into(), "was changed again since"),
+    let mut refusals: Vec<(Sql, &str)> = vec![
+        (
+            Sql::new("u.version <> i.version_after"),
+            "was changed again since",
+        ),
         (hierarchy.outranked("u.id"), OUTRANKED),
     ];
     if matches!(kind, BulkKind::Reactivate | BulkKind::ChangeRole) {
         // Undoing a reactivation deactivates; someone may have become the owner since.
-        refusals.push((format!("u.id = {}", owner.0), "is the owner"));
-        refusals.push((format!("u.id = {}", can.actor().0), "is you: ask another admin"));
+        refusals.push((Sql::new("u.id = ").bind(owner).clone(), "is the owner"));
+        refusals.push((
+            Sql::new("u.id = ").bind(can.actor()).clone(),
+            "is you: ask another admin",
+        ));
     }
     if kind == BulkKind::ChangeRole {
+        let grantable = grantable_roles(&mut w.tx, can).await?;
         refusals.push((
-            format!(
-                "i.role_id IS NOT NULL AND i.role_id NOT IN ({})",
-                grantable_roles(&mut w.tx, can).await?
-            ),
+            Sql::new("i.role_id IS NOT NULL AND i.role_id NOT IN (")
+                .append(&grantable)
+                .push(")")
+                .clone(),
             "would get back a role you can't give",
         ));
     }
-    let in_scope = format!("i.change_id = {change}{}", can.scope().users_inside("u.id"));
-    let refused = refusals
-        .iter()
-        .map(|(condition, _)| format!("({condition})"))
-        .collect::<Vec<_>>()
-        .join(" OR ");
-    exec(
-        &mut w.tx,
-        &format!(
-            "UPDATE bulk_change_items SET restore = 1 WHERE change_id = {change} AND user_id IN
-               (SELECT u.id FROM bulk_change_items i JOIN users u ON u.id = i.user_id
-                WHERE {in_scope} AND NOT ({refused}))"
-        ),
-        vec![],
-    )
-    .await?;
+    let mut in_scope = Sql::new("i.change_id = ");
+    in_scope.bind(change).append(&can.scope().users_inside("u.id"));
+    let mut refused = Sql::default();
+    for (i, (condition, _)) in refusals.iter().enumerate() {
+        refused
+            .push(if i == 0 { "(" } else { " OR (" })
+            .append(condition)
+            .push(")");
+    }
+    Sql::new("UPDATE bulk_change_items SET restore = 1 WHERE change_id = ")
+        .bind(change)
+        .push(" AND user_id IN (SELECT u.id FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE ")
+        .append(&in_scope)
+        .push(" AND NOT (")
+        .append(&refused)
+        .push("))")
+        .execute(&mut *w.tx)
+        .await?;
     let mut not_restored = Vec::new();
-    let mut earlier: Vec<String> = Vec::new();
+    let mut earlier = Sql::default();
     for (condition, reason) in &refusals {
-        let sql = format!(
-            "SELECT u.name FROM bulk_change_items i JOIN users u ON u.id = i.user_id
-             WHERE {in_scope} AND i.restore = 0 AND ({condition}){} ORDER BY u.name",
-            earlier
-                .iter()
-                .map(|c| format!(" AND NOT ({c})"))
-                .collect::<String>()
-        );
-        for name in names(&mut w.tx, &sql, vec![]).await? {
+        let names: Vec<String> =
+            Sql::new("SELECT u.name FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE ")
+                .append(&in_scope)
+                .push(" AND i.restore = 0 AND (")
+                .append(condition)
+                .push(")")
+                .append(&earlier)
+                .push(" ORDER BY u.name")
+                .scalars(&mut *w.tx)
+                .await?;
+        for name in names {
             not_restored.push(BulkSkip {
                 name,
                 reason: (*reason).into(),
             });
         }
-        earlier.push(condition.clone());
+        earlier.push(" AND NOT (").append(condition).push(")");
     }
-    let outside: i64 = scalar(
-        &mut w.tx,
-        &format!(
-            "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id
-             WHERE i.change_id = {change} AND i.restore = 0 AND NOT ({in_scope})"
-        ),
-        vec![],
+    let outside: i64 = Sql::new(
+        "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = ",
     )
+    .bind(change)
+    .push(" AND i.restore = 0 AND NOT (")
+    .append(&in_scope)
+    .push(")")
+    .scalar(&mut *w.tx)
     .await?;
     if outside > 0 {
         not_restored.push(BulkSkip {
@@ -796,69 +791,72 @@ pub async fn undo(
             reason: "deleted since".into(),
         });
     }
-    let targets = format!("SELECT user_id FROM bulk_change_items WHERE change_id = {change} AND restore = 1");
-    let item = |column: &str| {
-        format!(
-            "(SELECT i.{column} FROM bulk_change_items i WHERE i.change_id = {change} AND i.user_id = {{}})"
-        )
+    let mut targets = Sql::new("SELECT user_id FROM bulk_change_items WHERE change_id = ");
+    targets.bind(change).push(" AND restore = 1");
+    // What the change's item for the user in the column `user` held in `column`.
+    let item = |column: &str, user: &str| {
+        let mut sql = Sql::new(&format!(
+            "(SELECT i.{column} FROM bulk_change_items i WHERE i.change_id = "
+        ));
+        sql.bind(change).push(&format!(" AND i.user_id = {user})"));
+        sql
     };
     match kind {
         BulkKind::ChangeRole => {
             let root = root_account(&mut w.tx, company).await?;
-            let before = item("role_id").replace("{}", "role_assignments.user_id");
-            exec(
-                &mut w.tx,
-                &format!(
-                    "DELETE FROM role_assignments WHERE account_id = {root} AND user_id IN ({targets})
-                       AND {before} IS NULL"
-                ),
-                vec![],
-            )
-            .await?;
-            exec(
-                &mut w.tx,
-                &format!("UPDATE role_assignments SET role_id = {before} WHERE user_id IN ({targets}) AND {before} IS NOT NULL"),
-                vec![],
-            )
-            .await?;
+            let before = item("role_id", "role_assignments.user_id");
+            Sql::new("DELETE FROM role_assignments WHERE account_id = ")
+                .bind(root)
+                .push(" AND user_id IN (")
+                .append(&targets)
+                .push(") AND ")
+                .append(&before)
+                .push(" IS NULL")
+                .execute(&mut *w.tx)
+                .await?;
+            Sql::new("UPDATE role_assignments SET role_id = ")
+                .append(&before)
+                .push(" WHERE user_id IN (")
+                .append(&targets)
+                .push(") AND ")
+                .append(&before)
+                .push(" IS NOT NULL")
+                .execute(&mut *w.tx)
+                .await?;
         }
         BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
-            exec(
-                &mut w.tx,
-                &format!("DELETE FROM team_members WHERE user_id IN ({targets})"),
-                vec![],
+            Sql::new("DELETE FROM team_members WHERE user_id IN (")
+                .append(&targets)
+                .push(")")
+                .execute(&mut *w.tx)
+                .await?;
+            Sql::new(
+                "INSERT INTO team_members (team_id, user_id)
+                 SELECT t.team_id, t.user_id FROM bulk_change_teams t WHERE t.change_id = ",
             )
-            .await?;
-            exec(
-                &mut w.tx,
-                &format!(
-                    "INSERT INTO team_members (team_id, user_id)
-                     SELECT t.team_id, t.user_id FROM bulk_change_teams t
-                     WHERE t.change_id = {change} AND t.user_id IN ({targets})"
-                ),
-                vec![],
-            )
+            .bind(change)
+            .push(" AND t.user_id IN (")
+            .append(&targets)
+            .push(")")
+            .execute(&mut *w.tx)
             .await?;
         }
         BulkKind::Deactivate | BulkKind::Reactivate => {
-            let before = item("status").replace("{}", "users.id");
-            exec(
-                &mut w.tx,
-                &format!(
-                    "UPDATE users SET status = {before}, security_stamp = security_stamp + 1 WHERE id IN ({targets})"
-                ),
-                vec![],
-            )
-            .await?;
+            Sql::new("UPDATE users SET status = ")
+                .append(&item("status", "users.id"))
+                .push(", security_stamp = security_stamp + 1 WHERE id IN (")
+                .append(&targets)
+                .push(")")
+                .execute(&mut *w.tx)
+                .await?;
             if kind == BulkKind::Reactivate {
                 // Deactivated again: their way back in and any session they started since end.
                 tokens::spend_all_unused(&mut w.tx, &targets, now).await?;
-                exec(
-                    &mut w.tx,
-                    &format!("DELETE FROM sessions WHERE user_id IN ({targets})"),
-                    vec![],
-                )
-                .await?;
+                Sql::new("DELETE FROM sessions WHERE user_id IN (")
+                    .append(&targets)
+                    .push(")")
+                    .execute(&mut *w.tx)
+                    .await?;
             }
         }
         BulkKind::Delete => return Err(AppError::Conflict("Deleted users can't be restored.".into())),
@@ -869,12 +867,13 @@ pub async fn undo(
     ) {
         cancel_email_changes(&mut w.tx, &targets, now).await?;
     }
-    let restored = exec(
-        &mut w.tx,
-        &format!("UPDATE users SET version = version + 1, updated_at = {now} WHERE id IN ({targets})"),
-        vec![],
-    )
-    .await? as i64;
+    let restored = Sql::new("UPDATE users SET version = version + 1, updated_at = ")
+        .bind(now)
+        .push(" WHERE id IN (")
+        .append(&targets)
+        .push(")")
+        .execute(&mut *w.tx)
+        .await? as i64;
     if restored == 0 {
         // Nothing the caller could restore: the change stays undoable by someone who can.
         w.tx.rollback().await?;
@@ -883,30 +882,21 @@ pub async fn undo(
             not_restored,
         });
     }
-    let events = Events {
-        action: audit_action(kind),
-        before: "NULL",
-        after: Some(serde_json::json!({ "undo_of": change }).to_string()),
-        label: "u.email",
-        restoring: true,
-    };
-    audit_all(&mut w.tx, by, change, events, now).await?;
+    let after = Some(serde_json::json!({ "undo_of": change }).to_string());
+    w.audit_each(events(audit_action(kind), "u.email", "NULL", after, change, true))
+        .await?;
     // The restored leave the change; while someone the caller could not restore remains as
     // the change left them, it stays open for those who can.
-    exec(
-        &mut w.tx,
-        &format!("DELETE FROM bulk_change_items WHERE change_id = {change} AND restore = 1"),
-        vec![],
+    sqlx::query("DELETE FROM bulk_change_items WHERE change_id = $1 AND restore = 1")
+        .bind(change)
+        .execute(&mut *w.tx)
+        .await?;
+    let held_back: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id
+         WHERE i.change_id = $1 AND u.version = i.version_after",
     )
-    .await?;
-    let held_back = scalar(
-        &mut w.tx,
-        &format!(
-            "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id
-             WHERE i.change_id = {change} AND u.version = i.version_after"
-        ),
-        vec![],
-    )
+    .bind(change)
+    .fetch_one(&mut *w.tx)
     .await?;
     if held_back == 0 {
         sqlx::query("UPDATE bulk_changes SET undone_at = $1 WHERE id = $2")

@@ -67,24 +67,26 @@ pub async fn create_with_owner(
     );
     let root_account = AccountId(
         sqlx::query_scalar::<_, i64>(
-            "INSERT INTO accounts (company_id, parent_id, name, created_at) VALUES ($1, NULL, $2, $3) RETURNING id",
+            "INSERT INTO accounts (company_id, parent_id, name, created_at, name_key) VALUES ($1, NULL, $2, $3, $4) RETURNING id",
         )
         .bind(company_id)
         .bind(name.as_str())
         .bind(now)
+        .bind(super::search::fold(name.as_str()))
         .fetch_one(&mut *tx)
         .await?,
     );
     let mut role_ids = Vec::with_capacity(BuiltinRole::ALL.len());
     for role in BuiltinRole::ALL {
         let id = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO roles (company_id, name, builtin, permissions, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO roles (company_id, name, builtin, permissions, created_at, name_key) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(company_id)
         .bind(role.name())
         .bind(role.key())
         .bind(Permission::join(role.permissions()))
         .bind(now)
+        .bind(super::search::fold(role.name()))
         .fetch_one(&mut *tx)
         .await?;
         role_ids.push(RoleId(id));
@@ -253,8 +255,8 @@ pub async fn insert_user(
     now: i64,
 ) -> Result<UserId, AppError> {
     sqlx::query_scalar::<_, i64>(
-        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at, search_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id",
     )
     .bind(company_id)
     .bind(email.as_str())
@@ -262,6 +264,7 @@ pub async fn insert_user(
     .bind(status)
     .bind(password_hash)
     .bind(now)
+    .bind(super::search::person_key(name.as_str(), email.as_str()))
     .fetch_one(&mut **tx)
     .await
     .map(UserId)
@@ -367,10 +370,11 @@ pub async fn save_settings(
         }
     }
     // The root account stands for the company; it follows a rename unless renamed itself.
-    sqlx::query("UPDATE accounts SET name = $1 WHERE company_id = $2 AND parent_id IS NULL AND name = $3")
+    sqlx::query("UPDATE accounts SET name = $1, name_key = $4 WHERE company_id = $2 AND parent_id IS NULL AND name = $3")
         .bind(name.as_str())
         .bind(company)
         .bind(&before.0)
+        .bind(super::search::fold(name.as_str()))
         .execute(&mut *w.tx)
         .await?;
     w.audit(AuditAction::SettingsUpdated, Target::named(name.as_str()), Some(json!({ "company_name": before.0, "invitation_validity_days": before.1, "allow_join_requests": allowed_before == 1 })), Some(json!({ "company_name": name.as_str(), "invitation_validity_days": form.invitation_validity_days, "allow_join_requests": form.allow_join_requests })))

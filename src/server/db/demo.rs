@@ -76,7 +76,7 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
     let mut tx = db.begin().await?;
 
     let lead_role: i64 = sqlx::query_scalar(
-        "INSERT INTO roles (company_id, name, builtin, permissions, created_at) VALUES ($1, 'Team lead', NULL, $2, $3) RETURNING id",
+        "INSERT INTO roles (company_id, name, builtin, permissions, created_at, name_key) VALUES ($1, 'Team lead', NULL, $2, $3, 'team lead') RETURNING id",
     )
     .bind(company)
     .bind(Permission::join(&[Permission::ViewUsers, Permission::ManageTeams]))
@@ -86,12 +86,13 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
     let mut sub_accounts = Vec::new();
     for name in ["Acme Europe", "Acme Americas"] {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO accounts (company_id, parent_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO accounts (company_id, parent_id, name, created_at, name_key) VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(company)
         .bind(created.root_account)
         .bind(name)
         .bind(now)
+        .bind(super::search::fold(name))
         .fetch_one(&mut *tx)
         .await?;
         sub_accounts.push(id);
@@ -99,11 +100,12 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
     let mut teams = Vec::new();
     for name in TEAMS {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+            "INSERT INTO teams (company_id, name, created_at, name_key) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(company)
         .bind(name)
         .bind(now)
+        .bind(super::search::fold(name))
         .fetch_one(&mut *tx)
         .await?;
         teams.push(id);

@@ -2,6 +2,7 @@
 //! nobody but the owner acts on the owner. The rule compares what each role grants on the
 //! accounts involved (see the README's access section).
 
+use super::{scope::InScope, sql::Sql};
 use crate::{
     error::AppError,
     model::{CompanyId, Grants, UserId},
@@ -62,57 +63,56 @@ impl Hierarchy {
     }
 
     /// An SQL condition on the user id column `user`: the users the caller may not act on
-    /// (never the caller themselves; other rules decide what one may do to oneself). Only
-    /// numbers from the database are written into it.
-    pub fn outranked(&self, user: &str) -> String {
+    /// (never the caller themselves; other rules decide what one may do to oneself).
+    pub fn outranked(&self, user: &str) -> Sql {
         if self.actor == self.owner {
-            return "1 = 0".into();
+            return Sql::new("1 = 0");
         }
-        let allowed: Vec<String> = self
-            .roles
-            .iter()
-            .filter_map(|(role, scope)| match scope {
-                Scope::All => Some(format!("hr.role_id = {role}")),
-                Scope::Only(accounts) if accounts.is_empty() => None,
-                Scope::Only(_) => Some(format!(
-                    "(hr.role_id = {role}{})",
-                    scope.accounts_inside("hr.account_id")
-                )),
-            })
-            .collect();
-        let allowed = if allowed.is_empty() {
-            "1 = 0".to_string()
-        } else {
-            allowed.join(" OR ")
-        };
-        format!(
-            "({user} <> {actor} AND ({user} = {owner} OR EXISTS (SELECT 1 FROM role_assignments hr
-               WHERE hr.user_id = {user} AND NOT ({allowed}))))",
-            actor = self.actor.0,
-            owner = self.owner.0,
-        )
+        let mut allowed = Sql::default();
+        for (role, scope) in &self.roles {
+            if matches!(scope, Scope::Only(accounts) if accounts.is_empty()) {
+                continue;
+            }
+            if !allowed.is_empty() {
+                allowed.push(" OR ");
+            }
+            allowed
+                .push("(hr.role_id = ")
+                .bind(*role)
+                .append(&scope.accounts_inside("hr.account_id"))
+                .push(")");
+        }
+        if allowed.is_empty() {
+            allowed.push("1 = 0");
+        }
+        let mut sql = Sql::new(&format!("({user} <> "));
+        sql.bind(self.actor)
+            .push(&format!(" AND ({user} = "))
+            .bind(self.owner)
+            .push(&format!(
+                " OR EXISTS (SELECT 1 FROM role_assignments hr WHERE hr.user_id = {user} AND NOT ("
+            ))
+            .append(&allowed)
+            .push("))))");
+        sql
     }
 
-    /// Refuses, naming them, when any of the company's users `u` matching `among` (an SQL
-    /// condition whose values are bound from `$1`) is someone the caller may not act on;
-    /// `why` ends the sentence.
+    /// Refuses, naming them, when any of the company's users `u` matching `among` is someone
+    /// the caller may not act on; `why` ends the sentence.
     pub async fn refuse(
         &self,
         tx: &mut Transaction<'_, Any>,
-        among: &str,
-        values: &[i64],
+        among: &Sql,
         why: &str,
     ) -> Result<(), AppError> {
-        let sql = format!(
-            "SELECT u.name FROM users u WHERE u.company_id = {} AND {among} AND {} ORDER BY u.name",
-            self.company.0,
-            self.outranked("u.id")
-        );
-        let above: Vec<String> = values
-            .iter()
-            .fold(sqlx::query_scalar(&sql), |q, v| q.bind(*v))
-            .fetch_all(&mut **tx)
-            .await?;
+        let mut sql = Sql::new("SELECT u.name FROM users u WHERE u.company_id = ");
+        sql.bind(self.company)
+            .push(" AND ")
+            .append(among)
+            .push(" AND ")
+            .append(&self.outranked("u.id"))
+            .push(" ORDER BY u.name");
+        let above: Vec<String> = sql.scalars(&mut **tx).await?;
         if above.is_empty() {
             Ok(())
         } else {
@@ -135,6 +135,6 @@ pub(super) async fn below<P>(
 ) -> Result<(), AppError> {
     Hierarchy::load(tx, can, owner, rank)
         .await?
-        .refuse(tx, "u.id = $1", &[user.0], "")
+        .refuse(tx, Sql::new("u.id = ").bind(user), "")
         .await
 }

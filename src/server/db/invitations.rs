@@ -4,6 +4,8 @@
 //! Invites of one company run one after another (`lock_company`), so two admins inviting the
 //! same address at once create one invitation, and the second is told it is already invited.
 
+use super::scope::InScope;
+use super::sql::Sql;
 use super::write::{Store, Write};
 use super::{
     assignments::{reachable, MAX_ACCOUNTS},
@@ -11,7 +13,7 @@ use super::{
     companies::{company_mail_facts, root_account},
     companies::{release_squatted, SQUAT_MS},
     lifecycle::taken_email,
-    now_ms, placeholders,
+    now_ms,
     quota::{self, Mailing},
     roles::assignable_role,
     Db,
@@ -106,33 +108,32 @@ fn screen(addresses: &[String]) -> Result<(Vec<Candidate>, Vec<SetAside>), AppEr
     Ok((candidates, set_aside))
 }
 
-/// The subset of `emails` that `sql` finds; its `IN ({})` takes the emails, after `leading`.
+/// The subset of `emails` that `select`, a query ending in `email IN (`, finds.
 async fn found_among(
     tx: &mut Transaction<'_, Any>,
-    sql: &str,
-    leading: &[i64],
+    mut select: Sql,
     emails: &[&str],
 ) -> Result<HashSet<String>, sqlx::Error> {
     if emails.is_empty() {
         return Ok(HashSet::new());
     }
-    let sql = sql.replace("{}", &placeholders(leading.len() + 1, emails.len()));
-    let mut query = sqlx::query_scalar::<_, String>(&sql);
-    for value in leading {
-        query = query.bind(*value);
-    }
-    for email in emails {
-        query = query.bind(*email);
-    }
-    Ok(query.fetch_all(&mut **tx).await?.into_iter().collect())
+    select.list(emails.iter().copied()).push(")");
+    Ok(select.scalars::<String>(&mut **tx).await?.into_iter().collect())
 }
 
-/// The email is the login, so a user of any company cannot be invited; only the inviting
-/// company's (`$1`) are said to be users. Squatted addresses (see `companies::SQUAT`) are free.
-const USERS_AMONG: &str =
-    "SELECT CASE WHEN company_id = $1 THEN 'here:' ELSE 'elsewhere:' END || email FROM users
-     WHERE NOT (company_id <> $1 AND status = 'deactivated' AND last_seen_at IS NULL)
-       AND NOT (status = 'pending_email' AND created_at < $2) AND email IN ({})";
+/// Users with these emails. The email is the login, so a user of any company cannot be
+/// invited; only the inviting `company`'s are said to be users (`here:`, else
+/// `elsewhere:`). Squatted addresses (see `companies::SQUAT`) are free.
+fn users_among(company: CompanyId, now: i64) -> Sql {
+    let mut sql = Sql::new("SELECT CASE WHEN company_id = ");
+    sql.bind(company)
+        .push(" THEN 'here:' ELSE 'elsewhere:' END || email FROM users WHERE NOT (company_id <> ")
+        .bind(company)
+        .push(" AND status = 'deactivated' AND last_seen_at IS NULL) AND NOT (status = 'pending_email' AND created_at < ")
+        .bind(now - SQUAT_MS)
+        .push(") AND email IN (");
+    sql
+}
 
 /// Whether `email` is a user of the inviting company (`here:`) or of another (`elsewhere:`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,15 +301,14 @@ pub async fn invite(
         super::teams::chosen(&mut w.tx, company, team).await?;
     }
     let emails: Vec<&str> = candidates.iter().map(|c| c.email.as_str()).collect();
-    let users = found_among(&mut w.tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
-    let pending = found_among(
-        &mut w.tx,
-        "SELECT email FROM invitations
-         WHERE company_id = $1 AND status = 'pending' AND expires_at > $2 AND email IN ({})",
-        &[company.0, now],
-        &emails,
-    )
-    .await?;
+    let users = found_among(&mut w.tx, users_among(company, now), &emails).await?;
+    let mut pending = Sql::new("SELECT email FROM invitations WHERE company_id = ");
+    pending
+        .bind(company)
+        .push(" AND status = 'pending' AND expires_at > ")
+        .bind(now)
+        .push(" AND email IN (");
+    let pending = found_among(&mut w.tx, pending, &emails).await?;
     // Another company's user is invited like anyone else (they get a notice instead of the
     // link): the outcome must not tell this company that the address has an account.
     let mut invite = Vec::new();
@@ -334,22 +334,21 @@ pub async fn invite(
         let emails: Vec<&str> = invite.iter().map(|(c, _)| c.email.as_str()).collect();
         // Earlier expired, withdrawn or accepted-then-deleted invitations of these people are
         // superseded: the list keeps one row per person.
-        let sql = format!(
-            "DELETE FROM invitations WHERE company_id = $1 AND email IN ({})",
-            placeholders(2, emails.len())
-        );
-        let mut query = sqlx::query(&sql).bind(company);
-        for email in &emails {
-            query = query.bind(*email);
-        }
-        query.execute(&mut *w.tx).await?;
+        Sql::new("DELETE FROM invitations WHERE company_id = ")
+            .bind(company)
+            .push(" AND email IN (")
+            .list(emails.iter().copied())
+            .push(")")
+            .execute(&mut *w.tx)
+            .await?;
         let offer = offer(&mut w.tx, company, &grants).await?;
         for (c, elsewhere) in &invite {
             let link = Link::new(&offer, public_url, now);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO invitations
-                   (company_id, email, name, invited_by, invited_by_name, token_hash, status, created_at, sent_at, expires_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8) RETURNING id",
+                   (company_id, email, name, invited_by, invited_by_name, token_hash, status, created_at, sent_at, expires_at,
+                    search_key)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $7, $8, $9) RETURNING id",
             )
             .bind(company)
             .bind(c.email.as_str())
@@ -359,6 +358,7 @@ pub async fn invite(
             .bind(token::hash(&link.secret))
             .bind(now)
             .bind(link.expires_at)
+            .bind(super::search::person_key(&c.name, c.email.as_str()))
             .fetch_one(&mut *w.tx)
             .await?;
             for (account, role) in &grants {
@@ -423,16 +423,15 @@ async fn stored(
             "choose at most {MAX_IDS} invitations at a time"
         )));
     }
-    let sql = format!(
-        "SELECT id, email, status, sent_at, expires_at FROM invitations WHERE company_id = $1 AND id IN ({}){} ORDER BY id",
-        placeholders(2, ids.len()),
-        scope.invitations_inside("invitations.id")
-    );
-    let mut query = sqlx::query_as::<_, Stored>(&sql).bind(company);
-    for id in ids {
-        query = query.bind(*id);
-    }
-    let rows = query.fetch_all(&mut **tx).await?;
+    let mut sql =
+        Sql::new("SELECT id, email, status, sent_at, expires_at FROM invitations WHERE company_id = ");
+    sql.bind(company)
+        .push(" AND id IN (")
+        .list(ids.iter().copied())
+        .push(")")
+        .append(&scope.invitations_inside("invitations.id"))
+        .push(" ORDER BY id");
+    let rows: Vec<Stored> = sql.fetch_all(&mut **tx).await?;
     let found: HashSet<i64> = rows.iter().map(|r| r.id).collect();
     let missing = ids
         .iter()
@@ -463,7 +462,7 @@ pub async fn resend(
     let now = w.now;
     let (rows, mut skipped) = stored(&mut w.tx, company, can.scope(), ids).await?;
     let emails: Vec<&str> = rows.iter().map(|r| r.email.as_str()).collect();
-    let users = found_among(&mut w.tx, USERS_AMONG, &[company.0, now - SQUAT_MS], &emails).await?;
+    let users = found_among(&mut w.tx, users_among(company, now), &emails).await?;
     let mut offers: HashMap<Vec<(i64, i64)>, Offer> = HashMap::new();
     let mut sending = Vec::new();
     for row in rows {
@@ -502,7 +501,7 @@ pub async fn resend(
         sending.push((row, grants, taken == Some(Taken::Elsewhere)));
     }
     quota::company_mail(&mut w.tx, limits, company, sending.len() as i64, now).await?;
-    let mut changed = Vec::new();
+    let (mut changed, mut changed_ids) = (Vec::new(), Vec::new());
     for (row, grants, elsewhere) in sending {
         let offer = &offers[&grants];
         let link = Link::new(offer, public_url, now);
@@ -526,10 +525,13 @@ pub async fn resend(
             AuditAction::InvitationReinvited
         };
         w.audit(action, Target::named(&row.email), None, None).await?;
+        changed_ids.push(row.id);
         changed.push(row.email);
     }
-    if !changed.is_empty() {
-        w.announce(LiveEvent::invitations(ids.iter().copied()));
+    // The invitations that changed, not all those asked for: the others may be outside the
+    // caller's scope or gone.
+    if !changed_ids.is_empty() {
+        w.announce(LiveEvent::invitations(changed_ids));
     }
     w.commit().await?;
     Ok(InvitationsChanged { changed, skipped })
@@ -556,7 +558,7 @@ pub async fn remove(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let (rows, mut skipped) = stored(&mut w.tx, company, can.scope(), ids).await?;
-    let mut changed = Vec::new();
+    let (mut changed, mut changed_ids) = (Vec::new(), Vec::new());
     for row in rows {
         let (refusal, sql, action) = match how {
             Removal::Withdraw => (
@@ -583,10 +585,13 @@ pub async fn remove(
         }
         sqlx::query(sql).bind(row.id).execute(&mut *w.tx).await?;
         w.audit(action, Target::named(&row.email), None, None).await?;
+        changed_ids.push(row.id);
         changed.push(row.email);
     }
-    if !changed.is_empty() {
-        w.announce(LiveEvent::invitations(ids.iter().copied()));
+    // The invitations that changed, not all those asked for: the others may be outside the
+    // caller's scope or gone.
+    if !changed_ids.is_empty() {
+        w.announce(LiveEvent::invitations(changed_ids));
     }
     w.commit().await?;
     Ok(InvitationsChanged { changed, skipped })
@@ -647,15 +652,13 @@ async fn inviter_may_still(
     }))
 }
 
-/// Withdraws the pending invitations sent by `users` (an SQL list or subquery of user ids,
-/// numbers from the database only): they are being deactivated or deleted.
-pub(super) async fn withdraw_sent_by(tx: &mut Transaction<'_, Any>, users: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(&format!(
-        "UPDATE invitations SET status = 'withdrawn' WHERE status = 'pending' AND invited_by IN ({users})"
-    ))
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+/// Withdraws the pending invitations sent by `users` (a list or subquery of user ids): they
+/// are being deactivated or deleted.
+pub(super) async fn withdraw_sent_by(tx: &mut Transaction<'_, Any>, users: &Sql) -> Result<u64, sqlx::Error> {
+    let mut sql =
+        Sql::new("UPDATE invitations SET status = 'withdrawn' WHERE status = 'pending' AND invited_by IN (");
+    sql.append(users).push(")");
+    sql.execute(&mut **tx).await
 }
 
 /// Uses an invitation link once: creates the user, active, with the invitation's roles and
@@ -707,14 +710,15 @@ pub async fn accept(
     let (invitation, company, email) = claimed.ok_or(AppError::LinkExpired)?;
     release_squatted(&mut tx, CompanyId(company), &email, now).await?;
     let user: i64 = sqlx::query_scalar(
-        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, 'active', $4, $5, $5) RETURNING id",
+        "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at, search_key)
+         VALUES ($1, $2, $3, 'active', $4, $5, $5, $6) RETURNING id",
     )
     .bind(company)
     .bind(&email)
     .bind(name.as_str())
     .bind(password_hash)
     .bind(now)
+    .bind(super::search::person_key(name.as_str(), &email))
     .fetch_one(&mut *tx)
     .await
     .map_err(|e| match taken_email(e) {

@@ -3,23 +3,23 @@
 //! address with a 24-hour single-use link (`pending_approval`), and an admin approves
 //! (`active`, with a role and maybe a team) or rejects (the user row is removed).
 
-use super::write::{Store, Write};
 use super::{
-    audit::{self, By, Target},
+    audit::{self, By, Each, Target},
     bulk::insert_rows,
     companies::root_account,
-    now_ms, outbox, placeholders,
+    now_ms, outbox,
     roles::assignable_role,
+    sql::{Sql, Value},
     tokens::{self, NewToken, TokenPurpose},
-    users::{bind, view_filter, Value},
+    users::view_filter,
+    write::{Store, Write},
     Db,
 };
-use crate::model::{LiveEvent, LiveKind};
 use crate::{
     error::AppError,
     model::{
-        AccountId, Approval, AuditAction, CompanyId, Email, PersonName, Selection, TeamId, UserId, UserTab,
-        JOIN_VERIFY_VALID_HOURS, MAX_SELECTED_IDS,
+        AccountId, Approval, AuditAction, CompanyId, Email, LiveEvent, LiveKind, PersonName, Selection,
+        UserId, UserTab, JOIN_VERIFY_VALID_HOURS, MAX_SELECTED_IDS,
     },
     server::{
         access::Scope,
@@ -83,8 +83,8 @@ pub async fn request(
             Some(_) => None,
             // A request racing this one for the same address makes the insert do nothing.
             None => sqlx::query_scalar(
-                "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at)
-                 VALUES ($1, $2, $3, 'pending_email', $4, $5, $5)
+                "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at, search_key)
+                 VALUES ($1, $2, $3, 'pending_email', $4, $5, $5, $6)
                  ON CONFLICT (email) DO NOTHING RETURNING id",
             )
             .bind(company.id)
@@ -92,6 +92,7 @@ pub async fn request(
             .bind(form.name.as_str())
             .bind(form.password_hash)
             .bind(now)
+            .bind(super::search::person_key(form.name.as_str(), email))
             .fetch_optional(&mut *tx)
             .await?,
         };
@@ -168,16 +169,17 @@ async fn replace_unconfirmed(
     form: &Request<'_>,
     now: i64,
 ) -> Result<Option<i64>, sqlx::Error> {
-    tokens::spend_unused(tx, &user.to_string(), &[TokenPurpose::JoinVerify], now).await?;
+    tokens::spend_unused(tx, &Sql::values([user]), &[TokenPurpose::JoinVerify], now).await?;
     sqlx::query_scalar(
         "UPDATE users SET name = $1, password_hash = $2, security_stamp = security_stamp + 1,
-                version = version + 1, updated_at = $3
-         WHERE id = $4 AND status = 'pending_email'
+                version = version + 1, updated_at = $3, search_key = $4
+         WHERE id = $5 AND status = 'pending_email'
          RETURNING id",
     )
     .bind(form.name.as_str())
     .bind(form.password_hash)
     .bind(now)
+    .bind(super::search::person_key(form.name.as_str(), form.email.as_str()))
     .bind(user)
     .fetch_optional(&mut **tx)
     .await
@@ -262,12 +264,11 @@ async fn awaiting(
     company: CompanyId,
     selection: &Selection,
 ) -> Result<Vec<(i64, String, String)>, AppError> {
-    let mut args = Vec::new();
     let selected = match &selection.matching {
         Some(view) if view.tab == UserTab::Invited => {
             return Err(AppError::BadRequest("invitations are not join requests".into()))
         }
-        Some(view) => view_filter(company, &Scope::All, view, &mut args),
+        Some(view) => view_filter(company, &Scope::All, view)?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one person".into()));
@@ -277,21 +278,18 @@ async fn awaiting(
                     "choose at most {MAX_SELECTED_IDS} people by hand, or select all matching the view"
                 )));
             }
-            let company = bind(&mut args, Value::Int(company.0));
-            let first = args.len() + 1;
-            args.extend(selection.ids.iter().map(|id| Value::Int(id.0)));
-            format!(
-                "u.company_id = {company} AND u.id IN ({})",
-                placeholders(first, selection.ids.len())
-            )
+            let mut sql = Sql::new("u.company_id = ");
+            sql.bind(company)
+                .push(" AND u.id IN (")
+                .list(selection.ids.iter().copied())
+                .push(")");
+            sql
         }
     };
-    let sql = format!(
-        "SELECT u.id, u.name, u.email FROM users u WHERE ({selected}) AND u.status = 'pending_approval' ORDER BY u.id"
-    );
-    let rows = bind_values!(sqlx::query_as(&sql), args)
-        .fetch_all(&mut **tx)
-        .await?;
+    let mut sql = Sql::new("SELECT u.id, u.name, u.email FROM users u WHERE (");
+    sql.append(&selected)
+        .push(") AND u.status = 'pending_approval' ORDER BY u.id");
+    let rows: Vec<(i64, String, String)> = sql.fetch_all(&mut **tx).await?;
     if rows.is_empty() {
         return Err(AppError::Conflict(
             "None of them is waiting for approval any more. Reload to see the current list.".into(),
@@ -300,39 +298,30 @@ async fn awaiting(
     Ok(rows)
 }
 
-/// The ids as a SQL list of literals (they are numbers read from the database).
-fn id_list(rows: &[(i64, String, String)]) -> String {
-    rows.iter()
-        .map(|(id, _, _)| id.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The ids of `rows`, as a list to bind.
+fn id_list(rows: &[(i64, String, String)]) -> Sql {
+    Sql::values(rows.iter().map(|(id, _, _)| *id))
 }
 
 /// One audit event per user of `list`, in one statement.
 async fn audit_each(
-    tx: &mut Transaction<'_, Any>,
-    by: &By,
+    w: &mut Write<'_>,
     action: AuditAction,
-    list: &str,
+    list: &Sql,
     after: Option<serde_json::Value>,
-    now: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(&format!(
-        "INSERT INTO audit_events
-           (company_id, actor_id, actor_name, action, target_user_id, target_label, before_json, after_json, created_at, ip)
-         SELECT $1, $2, $3, $4, u.id, u.email, $5, $6, $7, $8 FROM users u WHERE u.id IN ({list})"
-    ))
-    .bind(by.company)
-    .bind(by.user)
-    .bind(&by.name)
-    .bind(action.key())
-    .bind(serde_json::json!({ "status": "pending_approval" }).to_string())
-    .bind(after.map(|a| a.to_string()))
-    .bind(now)
-    .bind(&by.ip)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let mut before = Sql::default();
+    before.bind(serde_json::json!({ "status": "pending_approval" }).to_string());
+    let mut rows = Sql::new("FROM users u WHERE u.id IN (");
+    rows.append(list).push(")");
+    w.audit_each(Each {
+        action,
+        label: "u.email",
+        before,
+        after: after.map(|a| a.to_string()),
+        rows,
+    })
+    .await
 }
 
 /// Queues one email per person, in one statement.
@@ -394,44 +383,40 @@ pub async fn approve(
     };
     let people = awaiting(&mut w.tx, company, &approval.selection).await?;
     let list = id_list(&people);
-    sqlx::query(&format!(
-        "UPDATE users SET status = 'active', version = version + 1, updated_at = $1 WHERE id IN ({list})"
-    ))
-    .bind(now)
-    .execute(&mut *w.tx)
-    .await?;
-    sqlx::query(&format!(
-        "DELETE FROM role_assignments WHERE account_id = $1 AND user_id IN ({list})"
-    ))
-    .bind(root)
-    .execute(&mut *w.tx)
-    .await?;
-    sqlx::query(&format!(
-        "INSERT INTO role_assignments (user_id, account_id, role_id) SELECT id, $1, $2 FROM users WHERE id IN ({list})"
-    ))
-    .bind(root)
-    .bind(approval.role)
-    .execute(&mut *w.tx)
-    .await?;
-    if let Some(TeamId(team)) = approval.team {
-        sqlx::query(&format!(
-            "INSERT INTO team_members (team_id, user_id) SELECT $1, id FROM users WHERE id IN ({list})
-             ON CONFLICT DO NOTHING"
-        ))
-        .bind(team)
+    Sql::new("UPDATE users SET status = 'active', version = version + 1, updated_at = ")
+        .bind(now)
+        .push(" WHERE id IN (")
+        .append(&list)
+        .push(")")
         .execute(&mut *w.tx)
         .await?;
+    Sql::new("DELETE FROM role_assignments WHERE account_id = ")
+        .bind(root)
+        .push(" AND user_id IN (")
+        .append(&list)
+        .push(")")
+        .execute(&mut *w.tx)
+        .await?;
+    Sql::new("INSERT INTO role_assignments (user_id, account_id, role_id) SELECT id, ")
+        .bind(root)
+        .push(", ")
+        .bind(approval.role)
+        .push(" FROM users WHERE id IN (")
+        .append(&list)
+        .push(")")
+        .execute(&mut *w.tx)
+        .await?;
+    if let Some(team) = approval.team {
+        Sql::new("INSERT INTO team_members (team_id, user_id) SELECT ")
+            .bind(team)
+            .push(", id FROM users WHERE id IN (")
+            .append(&list)
+            .push(") ON CONFLICT DO NOTHING")
+            .execute(&mut *w.tx)
+            .await?;
     }
     let after = serde_json::json!({ "status": "active", "role": role_name, "team": team_name });
-    audit_each(
-        &mut w.tx,
-        by,
-        AuditAction::UserJoinApproved,
-        &list,
-        Some(after),
-        now,
-    )
-    .await?;
+    audit_each(&mut w, AuditAction::UserJoinApproved, &list, Some(after)).await?;
     let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
         .bind(company)
         .fetch_one(&mut *w.tx)
@@ -457,16 +442,10 @@ pub async fn reject(
 ) -> Result<Vec<UserId>, AppError> {
     let company = can.whole_company()?.company();
     let mut w = Write::begin(store, by).await?;
-    let now = w.now;
     let people = awaiting(&mut w.tx, company, selection).await?;
     let list = id_list(&people);
-    audit_each(&mut w.tx, by, AuditAction::UserJoinRejected, &list, None, now).await?;
-    sqlx::query(&format!(
-        "UPDATE audit_events SET target_label = (SELECT u.name || ' (' || u.email || ')' FROM users u WHERE u.id = target_user_id)
-         WHERE target_user_id IN ({list})"
-    ))
-    .execute(&mut *w.tx)
-    .await?;
+    audit_each(&mut w, AuditAction::UserJoinRejected, &list, None).await?;
+    audit::keep_labels(&mut w.tx, &list).await?;
     let company_name: String = sqlx::query_scalar("SELECT name FROM companies WHERE id = $1")
         .bind(company)
         .fetch_one(&mut *w.tx)
@@ -475,7 +454,9 @@ pub async fn reject(
         mail::join_rejected(&company_name, email)
     })
     .await?;
-    sqlx::query(&format!("DELETE FROM users WHERE id IN ({list})"))
+    Sql::new("DELETE FROM users WHERE id IN (")
+        .append(&list)
+        .push(")")
         .execute(&mut *w.tx)
         .await?;
     w.announce(LiveEvent::everything(LiveKind::Users));

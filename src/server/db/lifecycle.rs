@@ -5,6 +5,7 @@
 //! company row (`lock_company`), which takes PostgreSQL's row lock and SQLite's write lock, so
 //! such changes run one after another and each sees the owner as it really is.
 
+use super::sql::Sql;
 use super::{
     assignments::set_root_role,
     audit::{By, Target},
@@ -171,8 +172,8 @@ pub async fn create(
         return Ok(w.commit().await?);
     }
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO users (company_id, email, name, phone, job_title, status, created_at, updated_at, search_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(company)
     .bind(email.as_str())
@@ -181,6 +182,7 @@ pub async fn create(
     .bind(job_title)
     .bind(form.status.key())
     .bind(now)
+    .bind(super::search::person_key(name.as_str(), email.as_str()))
     .fetch_one(&mut *w.tx)
     .await
     .map_err(|e| {
@@ -254,7 +256,8 @@ pub async fn update(
     let before = current(&mut w.tx, company, can.scope(), edit.id).await?;
     below(&mut w.tx, can, owner, edit.id, Rank::Above).await?;
     let updated = sqlx::query(
-        "UPDATE users SET name = $1, phone = $2, job_title = $3, version = version + 1, updated_at = $4
+        "UPDATE users SET name = $1, phone = $2, job_title = $3, version = version + 1, updated_at = $4,
+                search_key = $8
          WHERE id = $5 AND company_id = $6 AND version = $7",
     )
     .bind(name.as_str())
@@ -264,6 +267,7 @@ pub async fn update(
     .bind(edit.id)
     .bind(company)
     .bind(edit.version)
+    .bind(super::search::person_key(name.as_str(), &before.email))
     .execute(&mut *w.tx)
     .await?
     .rows_affected();
@@ -346,6 +350,12 @@ pub async fn change_role(
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
     }
+    if user == can.actor() {
+        // As with access and bulk changes: nobody lowers (or raises) their own power.
+        return Err(AppError::Conflict(
+            "You can't change your own role: ask another admin.".into(),
+        ));
+    }
     below(&mut w.tx, can, owner, user, Rank::Above).await?;
     let role_name = assignable_role(&mut w.tx, can, role, None).await?;
     let roles: Vec<i64> =
@@ -364,7 +374,7 @@ pub async fn change_role(
         }
         _ => return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name))),
     }
-    cancel_email_changes(&mut w.tx, &user.0.to_string(), now).await?;
+    cancel_email_changes(&mut w.tx, &Sql::values([user]), now).await?;
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user)
@@ -468,7 +478,7 @@ pub async fn deactivate(
         return Err(AppError::Conflict(format!("{} {NOT_JOINED}.", target.name)));
     }
     set_status(&mut w.tx, user, UserStatus::Deactivated, now).await?;
-    super::invitations::withdraw_sent_by(&mut w.tx, &user.0.to_string()).await?;
+    super::invitations::withdraw_sent_by(&mut w.tx, &Sql::values([user])).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user)
         .execute(&mut *w.tx)
@@ -560,7 +570,7 @@ pub async fn resend_setup(
     }
     quota::company_mail(&mut w.tx, mailing.limits, company, 1, now).await?;
     // Every earlier welcome link (set-up or reactivation) stops working.
-    tokens::spend_unused(&mut w.tx, &user.0.to_string(), &WELCOME, now).await?;
+    tokens::spend_unused(&mut w.tx, &Sql::values([user]), &WELCOME, now).await?;
     let message = setup_mail(
         &mut w.tx,
         company,
@@ -598,7 +608,7 @@ async fn set_status(
         .bind(user)
         .execute(&mut **tx)
         .await?;
-    tokens::spend_all_unused(tx, &user.0.to_string(), now).await?;
+    tokens::spend_all_unused(tx, &Sql::values([user]), now).await?;
     Ok(())
 }
 
@@ -644,7 +654,7 @@ pub async fn delete(
         .bind(user)
         .execute(&mut *w.tx)
         .await?;
-    super::invitations::withdraw_sent_by(&mut w.tx, &user.0.to_string()).await?;
+    super::invitations::withdraw_sent_by(&mut w.tx, &Sql::values([user])).await?;
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(user)
         .execute(&mut *w.tx)
@@ -682,7 +692,7 @@ pub async fn transfer_ownership(store: Store<'_>, by: &By, to: UserId) -> Result
     let admin_role = builtin_role(&mut w.tx, company, "admin").await?;
     set_root_role(&mut w.tx, company, to, owner_role).await?;
     set_root_role(&mut w.tx, company, by.user, admin_role).await?;
-    cancel_email_changes(&mut w.tx, &format!("{}, {}", to.0, by.user.0), now).await?;
+    cancel_email_changes(&mut w.tx, &Sql::values([to, by.user]), now).await?;
     w.audit(
         AuditAction::CompanyOwnershipTransferred,
         Target::user(to, &target.email),
@@ -777,7 +787,7 @@ pub async fn use_link(
             .bind(user)
             .execute(&mut *tx)
             .await?;
-            tokens::spend_all_unused(&mut tx, &user.to_string(), now).await?;
+            tokens::spend_all_unused(&mut tx, &Sql::values([user]), now).await?;
         }
         None => {
             let has: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")

@@ -2,17 +2,6 @@
 //! through sqlx's Any driver: times are BIGINT Unix milliseconds, flags 0/1 integers, and
 //! placeholders `$1, $2` (see the README's architecture section for why).
 
-/// Binds `users::Value`s in order to any kind of query (`query`, `query_as`, `query_scalar`),
-/// for SQL assembled from optional parts.
-macro_rules! bind_values {
-    ($query:expr, $args:expr) => {
-        $args.into_iter().fold($query, |q, arg| match arg {
-            $crate::server::db::users::Value::Int(i) => q.bind(i),
-            $crate::server::db::users::Value::Text(t) => q.bind(t),
-        })
-    };
-}
-
 pub mod accounts;
 pub mod assignments;
 pub mod audit;
@@ -29,7 +18,10 @@ pub mod profile;
 pub mod quota;
 pub mod reset;
 pub mod roles;
+pub mod scope;
+pub mod search;
 pub mod sessions;
+pub mod sql;
 pub mod teams;
 pub mod throttle;
 pub mod tokens;
@@ -98,6 +90,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
         Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&db).await?,
         Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&db).await?,
     }
+    search::fill_missing(&db).await?;
     Ok(db)
 }
 
@@ -150,17 +143,9 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     error.as_database_error().is_some_and(|e| e.is_unique_violation())
 }
 
-/// `$first, $first+1, ...` placeholders for an `IN (...)` list of `count` values.
-pub fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 /// Whether another row of `table` (`teams`, `roles`) in `company` is called `name`, ignoring
-/// case ("Sales" and "sales" side by side would confuse). Each table's unique index still
-/// decides under concurrency.
+/// case and accents ("Sales" and "sales" side by side would confuse). Each table's unique
+/// index on the folded name still decides under concurrency.
 pub(crate) async fn name_taken(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     table: &'static str,
@@ -169,10 +154,10 @@ pub(crate) async fn name_taken(
     except: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
     let clash: Option<i64> = sqlx::query_scalar(&format!(
-        "SELECT id FROM {table} WHERE company_id = $1 AND LOWER(name) = LOWER($2) AND id <> $3"
+        "SELECT id FROM {table} WHERE company_id = $1 AND name_key = $2 AND id <> $3"
     ))
     .bind(company)
-    .bind(name)
+    .bind(search::fold(name))
     .bind(except.unwrap_or(0))
     .fetch_optional(&mut **tx)
     .await?;
@@ -193,10 +178,5 @@ mod tests {
             sqlite_url("sqlite::memory:?mode=memory").unwrap(),
             "sqlite::memory:?mode=memory"
         );
-    }
-
-    #[test]
-    fn placeholders_are_numbered_from_the_first() {
-        assert_eq!(placeholders(2, 3), "$2, $3, $4");
     }
 }

@@ -3,6 +3,7 @@
 //! caller as `By` and changes only `by.user`: no argument names another user. The admin's
 //! view of someone's devices takes `Can<ManageUsers>`, which scopes it to the admin's company.
 
+use super::sql::Sql;
 use super::{
     audit::{self, By, Target},
     hierarchy::Rank,
@@ -127,7 +128,7 @@ pub async fn save_details(store: Store<'_>, by: &By, d: &ValidDetails) -> Result
     }
     sqlx::query(
         "UPDATE users SET name = $1, phone = $2, country = $3, locale = $4, time_zone = $5,
-                version = version + 1, updated_at = $6 WHERE id = $7",
+                version = version + 1, updated_at = $6, search_key = $7 WHERE id = $8",
     )
     .bind(d.name.as_str())
     .bind(d.phone.as_str())
@@ -135,6 +136,7 @@ pub async fn save_details(store: Store<'_>, by: &By, d: &ValidDetails) -> Result
     .bind(&d.locale)
     .bind(&d.time_zone)
     .bind(now)
+    .bind(super::search::person_key(d.name.as_str(), &before.email))
     .bind(by.user)
     .execute(&mut *w.tx)
     .await?;
@@ -320,7 +322,7 @@ pub(super) async fn issue_address_link(
 /// person, so any change of the person's access or status ends it too.
 pub(super) async fn cancel_email_changes(
     tx: &mut Transaction<'_, Any>,
-    users: &str,
+    users: &Sql,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     tokens::spend_unused(tx, users, &[TokenPurpose::EmailChange], now).await
@@ -334,7 +336,7 @@ pub(super) async fn kill_links(
     now: i64,
 ) -> Result<(), sqlx::Error> {
     let links = [TokenPurpose::Setup, TokenPurpose::Reactivate, TokenPurpose::Reset];
-    tokens::spend_unused(tx, &user.0.to_string(), &links, now).await
+    tokens::spend_unused(tx, &Sql::values([user]), &links, now).await
 }
 
 /// Uses an emailed link confirming an address: an email change's makes the new address the
@@ -350,8 +352,22 @@ pub async fn verify_email(
     public_url: &str,
 ) -> Result<(CompanyId, UserId, EmailVerified), AppError> {
     let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
     let links = [TokenPurpose::EmailChange, TokenPurpose::EmailConfirm];
+    // Changes of a company take turns under its lock (see `write`). This flow learns the
+    // company from the link, so it finds it first and locks it before claiming the link: an
+    // admin's rename can't slip between the name read below and the search key written with it.
+    let company: Option<i64> = match tokens::holder(db, &links, secret, now).await? {
+        Some((user, _)) => {
+            sqlx::query_scalar("SELECT company_id FROM users WHERE id = $1")
+                .bind(user)
+                .fetch_optional(db)
+                .await?
+        }
+        None => None,
+    };
+    let company = company.ok_or(AppError::LinkExpired)?;
+    let mut tx = super::begin_write(db).await?;
+    super::companies::lock_company(&mut tx, CompanyId(company)).await?;
     let claimed = tokens::claim(&mut tx, &links, secret, now).await?;
     let Some(tokens::Claimed {
         user: UserId(user),
@@ -389,11 +405,13 @@ pub async fn verify_email(
         return Err(taken_message());
     }
     sqlx::query(
-        "UPDATE users SET email = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2
-         WHERE id = $3",
+        "UPDATE users SET email = $1, security_stamp = security_stamp + 1, version = version + 1, updated_at = $2,
+                search_key = $3
+         WHERE id = $4",
     )
         .bind(&new_email)
         .bind(now)
+        .bind(super::search::person_key(&name, &new_email))
         .bind(user)
         .execute(&mut *tx)
         .await
@@ -512,7 +530,7 @@ pub async fn change_password(
         Some(keep) => super::sessions::end_of_user(&mut w.tx, by.user, None, Some(keep)).await?,
         None => 0,
     };
-    tokens::spend_all_unused(&mut w.tx, &by.user.0.to_string(), now).await?;
+    tokens::spend_all_unused(&mut w.tx, &Sql::values([by.user]), now).await?;
     // A new password moves the security stamp on; the sessions the person chose to keep are
     // carried over to it (never those an earlier move ended).
     let carry = match keep {

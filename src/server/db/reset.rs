@@ -2,6 +2,7 @@
 //! as a [`TokenPurpose::Reset`](super::tokens::TokenPurpose) token, valid one hour, used once. Using one sets the
 //! password and ends every session of the user.
 
+use super::sql::Sql;
 use super::{
     audit::{self, By, Target},
     outbox,
@@ -110,7 +111,7 @@ pub async fn use_link(
     .bind(user)
     .fetch_one(&mut *tx)
     .await?;
-    tokens::spend_all_unused(&mut tx, &user.to_string(), now).await?;
+    tokens::spend_all_unused(&mut tx, &Sql::values([user]), now).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user)
         .execute(&mut *tx)

@@ -3,6 +3,7 @@
 //! roles keep their grants in `roles.permissions`. Nobody hands out more than they hold on
 //! the root account. Each change is one transaction with its audit event.
 
+use super::sql::Sql;
 use super::write::{Store, Write};
 use super::{
     audit::{By, Target},
@@ -200,18 +201,13 @@ async fn holders_below(
     now: i64,
 ) -> Result<(), AppError> {
     let owner = lock_company(tx, can.company()).await?;
-    let holders = format!(
-        "SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = {}",
-        id.0
-    );
+    let mut holders = Sql::new("SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = ");
+    holders.bind(id);
+    let mut among = Sql::new("u.id IN (");
+    among.append(&holders).push(")");
     Hierarchy::load(tx, can, owner, Rank::Above)
         .await?
-        .refuse(
-            tx,
-            &format!("u.id IN ({holders})"),
-            &[],
-            ", and changing this role would change them",
-        )
+        .refuse(tx, &among, ", and changing this role would change them")
         .await?;
     cancel_email_changes(tx, &holders, now).await?;
     Ok(())
@@ -233,13 +229,14 @@ pub async fn create(
     let now = w.now;
     check_free(&mut w.tx, company, &name, None).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO roles (company_id, name, builtin, permissions, created_at)
-         VALUES ($1, $2, NULL, $3, $4) RETURNING id",
+        "INSERT INTO roles (company_id, name, builtin, permissions, created_at, name_key)
+         VALUES ($1, $2, NULL, $3, $4, $5) RETURNING id",
     )
     .bind(company)
     .bind(name.as_str())
     .bind(grants.stored())
     .bind(now)
+    .bind(super::search::fold(name.as_str()))
     .fetch_one(&mut *w.tx)
     .await
     .map_err(|e| taken_if_unique(e, name.as_str()))?;
@@ -285,14 +282,17 @@ pub async fn update(
     if before.name == name.as_str() && before.permissions == permissions {
         return Ok(());
     }
-    sqlx::query("UPDATE roles SET name = $1, permissions = $2 WHERE id = $3 AND company_id = $4")
-        .bind(name.as_str())
-        .bind(&permissions)
-        .bind(id)
-        .bind(company)
-        .execute(&mut *w.tx)
-        .await
-        .map_err(|e| taken_if_unique(e, name.as_str()))?;
+    sqlx::query(
+        "UPDATE roles SET name = $1, permissions = $2, name_key = $5 WHERE id = $3 AND company_id = $4",
+    )
+    .bind(name.as_str())
+    .bind(&permissions)
+    .bind(id)
+    .bind(company)
+    .bind(super::search::fold(name.as_str()))
+    .execute(&mut *w.tx)
+    .await
+    .map_err(|e| taken_if_unique(e, name.as_str()))?;
     w.audit(
         AuditAction::RoleUpdated,
         Target::named(name.as_str()),

@@ -2,12 +2,15 @@
 //! to the capability's company, so another company's team is NotFound and another company's
 //! users are never added. Each change is one transaction with its audit events.
 
-use super::write::{Store, Write};
 use super::{
     audit::{By, Target},
-    companies::lock_company,
     hierarchy::{Hierarchy, Rank},
-    is_unique_violation, placeholders, Db,
+    is_unique_violation,
+    scope::InScope,
+    search,
+    sql::Sql,
+    write::{Store, Write},
+    Db,
 };
 use crate::model::{LiveEvent, LiveKind};
 use crate::{
@@ -36,17 +39,14 @@ fn taken_name(e: sqlx::Error) -> AppError {
 #[tracing::instrument(skip(db, can), err(Debug))]
 pub async fn list(db: &Db, can: &Can<perm::ViewUsers>) -> Result<Vec<TeamRow>, AppError> {
     // Every team shows, but a scoped caller counts only the members they can see.
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(&format!(
-        "SELECT t.id, t.name, COUNT(tm.user_id)
-         FROM teams t LEFT JOIN team_members tm ON tm.team_id = t.id{}
-         WHERE t.company_id = $1
-         GROUP BY t.id, t.name
-         ORDER BY t.name, t.id",
-        visible_members(can)
-    ))
-    .bind(can.company())
-    .fetch_all(db)
-    .await?;
+    let mut sql = Sql::new(
+        "SELECT t.id, t.name, COUNT(tm.user_id) FROM teams t LEFT JOIN team_members tm ON tm.team_id = t.id",
+    );
+    sql.append(&visible_members(can))
+        .push(" WHERE t.company_id = ")
+        .bind(can.company())
+        .push(" GROUP BY t.id, t.name ORDER BY t.name, t.id");
+    let rows: Vec<(i64, String, i64)> = sql.fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, members)| TeamRow {
@@ -58,18 +58,24 @@ pub async fn list(db: &Db, can: &Can<perm::ViewUsers>) -> Result<Vec<TeamRow>, A
 }
 
 /// A condition on `team_members tm` keeping the members inside the caller's scope.
-fn visible_members(can: &Can<perm::ViewUsers>) -> String {
-    match can.scope().users_inside("tm.user_id") {
-        inside if inside.is_empty() => inside,
-        inside => format!(" AND tm.user_id IN (SELECT u.id FROM users u WHERE 1 = 1{inside})"),
+fn visible_members(can: &Can<perm::ViewUsers>) -> Sql {
+    let inside = can.scope().users_inside("u.id");
+    let mut sql = Sql::default();
+    if !inside.is_empty() {
+        sql.push(" AND tm.user_id IN (SELECT u.id FROM users u WHERE 1 = 1")
+            .append(&inside)
+            .push(")");
     }
+    sql
 }
 
-/// Where a page of members starts or ends: the (name, id) of its boundary member. Opaque to
+/// Where a page of members starts or ends: the (folded name, id) of its boundary member. Opaque to
 /// clients (hex of JSON).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Cursor {
-    name: String,
+    /// The boundary member's folded name (their search key): members are listed in folded
+    /// order, "émile" beside "Emile".
+    key: String,
     id: i64,
 }
 
@@ -94,9 +100,10 @@ struct MemberRow {
     name: String,
     email: String,
     status: String,
+    search_key: String,
 }
 
-/// The team `id` of the company with one page of its members by (name, id): after the cursor
+/// The team `id` of the company with one page of its members by (folded name, id): after the cursor
 /// `after`, or before `before`. Keyset pages, never OFFSET.
 #[tracing::instrument(skip(db, can), err(Debug))]
 pub async fn page(
@@ -107,16 +114,16 @@ pub async fn page(
     before: Option<&str>,
 ) -> Result<TeamPage, AppError> {
     let company = can.company();
-    let team: (String, i64) = sqlx::query_as(&format!(
-        "SELECT t.name, (SELECT COUNT(*) FROM team_members tm WHERE tm.team_id = t.id{})
-         FROM teams t WHERE t.id = $1 AND t.company_id = $2",
-        visible_members(can)
-    ))
-    .bind(id)
-    .bind(company)
-    .fetch_optional(db)
-    .await?
-    .ok_or_else(|| AppError::NotFound("That team".into()))?;
+    let mut sql = Sql::new("SELECT t.name, (SELECT COUNT(*) FROM team_members tm WHERE tm.team_id = t.id");
+    sql.append(&visible_members(can))
+        .push(") FROM teams t WHERE t.id = ")
+        .bind(id)
+        .push(" AND t.company_id = ")
+        .bind(company);
+    let team: (String, i64) = sql
+        .fetch_optional(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That team".into()))?;
 
     let backward = before.is_some();
     let cursor = match before.or(after) {
@@ -124,25 +131,26 @@ pub async fn page(
         None => None,
     };
     let (op, direction) = if backward { ("<", "DESC") } else { (">", "ASC") };
-    let scope = can.scope().users_inside("u.id");
-    let seek = if cursor.is_some() {
-        format!(" AND (u.name, u.id) {op} ($3, $4)")
-    } else {
-        String::new()
-    };
-    let sql = format!(
-        "SELECT u.id, u.name, u.email, u.status
-         FROM team_members tm JOIN users u ON u.id = tm.user_id
-         WHERE tm.team_id = $1 AND u.company_id = $2{scope}{seek}
-         ORDER BY u.name {direction}, u.id {direction}
-         LIMIT {}",
-        TEAM_PAGE_SIZE + 1
+    let mut sql = Sql::new(
+        "SELECT u.id, u.name, u.email, u.status, u.search_key FROM team_members tm JOIN users u ON u.id = tm.user_id
+         WHERE tm.team_id = ",
     );
-    let mut query = sqlx::query_as::<_, MemberRow>(&sql).bind(id).bind(company);
+    sql.bind(id)
+        .push(" AND u.company_id = ")
+        .bind(company)
+        .append(&can.scope().users_inside("u.id"));
     if let Some(c) = &cursor {
-        query = query.bind(c.name.clone()).bind(c.id);
+        sql.push(&format!(" AND (u.search_key, u.id) {op} ("))
+            .bind(c.key.as_str())
+            .push(", ")
+            .bind(c.id)
+            .push(")");
     }
-    let mut rows = query.fetch_all(db).await?;
+    sql.push(&format!(
+        " ORDER BY u.search_key {direction}, u.id {direction} LIMIT "
+    ))
+    .bind(TEAM_PAGE_SIZE as i64 + 1);
+    let mut rows: Vec<MemberRow> = sql.fetch_all(db).await?;
     let more = rows.len() > TEAM_PAGE_SIZE;
     rows.truncate(TEAM_PAGE_SIZE);
     if backward {
@@ -156,7 +164,7 @@ pub async fn page(
     };
     let cursor_of = |r: &MemberRow| {
         Cursor {
-            name: r.name.clone(),
+            key: r.search_key.clone(),
             id: r.id,
         }
         .encode()
@@ -249,11 +257,12 @@ pub async fn create(
     let now = w.now;
     check_free(&mut w.tx, company, &name, None).await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO teams (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        "INSERT INTO teams (company_id, name, created_at, name_key) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(company)
     .bind(name.as_str())
     .bind(now)
+    .bind(search::fold(name.as_str()))
     .fetch_one(&mut *w.tx)
     .await
     .map_err(taken_name)?;
@@ -286,10 +295,11 @@ pub async fn rename(
         return Ok(());
     }
     check_free(&mut w.tx, company, &name, Some(id)).await?;
-    sqlx::query("UPDATE teams SET name = $1 WHERE id = $2 AND company_id = $3")
+    sqlx::query("UPDATE teams SET name = $1, name_key = $4 WHERE id = $2 AND company_id = $3")
         .bind(name.as_str())
         .bind(id)
         .bind(company)
+        .bind(search::fold(name.as_str()))
         .execute(&mut *w.tx)
         .await
         .map_err(taken_name)?;
@@ -320,8 +330,9 @@ pub async fn delete(
     let mut w = Write::begin(store, by).await?;
     let name = team_name(&mut w.tx, company, id).await?;
     // Deleting the team takes everyone out of it: not those above the caller.
-    let among = "u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = $1)";
-    refuse_outranked(&mut w.tx, can, among, &[id.0]).await?;
+    let mut among = Sql::new("u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ");
+    among.bind(id).push(")");
+    refuse_outranked(&mut w, can, &among).await?;
     let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM team_members WHERE team_id = $1")
         .bind(id)
         .fetch_one(&mut *w.tx)
@@ -373,15 +384,9 @@ async fn record_memberships(
     if changed.is_empty() {
         return Ok(());
     }
-    let sql = format!(
-        "SELECT id, email FROM users WHERE id IN ({})",
-        placeholders(1, changed.len())
-    );
-    let users: Vec<(i64, String)> = changed
-        .iter()
-        .fold(sqlx::query_as(&sql), |q, id| q.bind(*id))
-        .fetch_all(&mut *w.tx)
-        .await?;
+    let mut sql = Sql::new("SELECT id, email FROM users WHERE id IN (");
+    sql.list(changed.iter().copied()).push(")");
+    let users: Vec<(i64, String)> = sql.fetch_all(&mut *w.tx).await?;
     for (user, email) in users {
         w.audit(
             action,
@@ -397,18 +402,16 @@ async fn record_memberships(
 }
 
 /// Refuses, naming them, when any of the company's users matching `among` (an SQL condition
-/// on `u.id`, its values bound from `$1`) holds more than the caller: nobody moves someone
-/// above them in or out of teams (the hierarchy rule; peers may).
+/// on `u.id`) holds more than the caller: nobody moves someone above them in or out of teams
+/// (the hierarchy rule; peers may).
 async fn refuse_outranked(
-    tx: &mut Transaction<'_, Any>,
+    w: &mut Write<'_>,
     can: &Can<perm::ManageTeams>,
-    among: &str,
-    values: &[i64],
+    among: &Sql,
 ) -> Result<(), AppError> {
-    let owner = lock_company(tx, can.company()).await?;
-    Hierarchy::load(tx, can, owner, Rank::AtLeast)
+    Hierarchy::load(&mut w.tx, can, w.owner, Rank::AtLeast)
         .await?
-        .refuse(tx, among, values, "")
+        .refuse(&mut w.tx, among, "")
         .await
 }
 
@@ -426,27 +429,19 @@ pub async fn add_members(
     let ids = distinct(users)?;
     let mut w = Write::begin(store, by).await?;
     let team = team_name(&mut w.tx, company, id).await?;
-    refuse_outranked(
-        &mut w.tx,
-        can,
-        &format!("u.id IN ({})", placeholders(1, ids.len())),
-        &ids,
-    )
-    .await?;
-    let sql = format!(
-        "INSERT INTO team_members (team_id, user_id)
-         SELECT $1, u.id FROM users u
-         WHERE u.company_id = $2 AND u.id IN ({})
-           AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = $1 AND tm.user_id = u.id)
-         ON CONFLICT DO NOTHING
-         RETURNING user_id",
-        placeholders(3, ids.len())
-    );
-    let added: Vec<i64> = ids
-        .iter()
-        .fold(sqlx::query_scalar(&sql).bind(id).bind(company), |q, u| q.bind(*u))
-        .fetch_all(&mut *w.tx)
-        .await?;
+    let mut among = Sql::new("u.id IN (");
+    among.list(ids.iter().copied()).push(")");
+    refuse_outranked(&mut w, can, &among).await?;
+    let mut sql = Sql::new("INSERT INTO team_members (team_id, user_id) SELECT ");
+    sql.bind(id)
+        .push(", u.id FROM users u WHERE u.company_id = ")
+        .bind(company)
+        .push(" AND ")
+        .append(&among)
+        .push(" AND NOT EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = ")
+        .bind(id)
+        .push(" AND tm.user_id = u.id) ON CONFLICT DO NOTHING RETURNING user_id");
+    let added: Vec<i64> = sql.scalars(&mut *w.tx).await?;
     record_memberships(&mut w, id, AuditAction::TeamMemberAdded, &team, &added).await?;
     w.commit().await?;
     Ok(MembersChanged {
@@ -469,25 +464,17 @@ pub async fn remove_members(
     let ids = distinct(users)?;
     let mut w = Write::begin(store, by).await?;
     let team = team_name(&mut w.tx, company, id).await?;
-    refuse_outranked(
-        &mut w.tx,
-        can,
-        &format!("u.id IN ({})", placeholders(1, ids.len())),
-        &ids,
-    )
-    .await?;
-    let sql = format!(
-        "DELETE FROM team_members
-         WHERE team_id = $1 AND user_id IN ({})
-           AND user_id IN (SELECT id FROM users WHERE company_id = $2)
-         RETURNING user_id",
-        placeholders(3, ids.len())
-    );
-    let removed: Vec<i64> = ids
-        .iter()
-        .fold(sqlx::query_scalar(&sql).bind(id).bind(company), |q, u| q.bind(*u))
-        .fetch_all(&mut *w.tx)
-        .await?;
+    let mut among = Sql::new("u.id IN (");
+    among.list(ids.iter().copied()).push(")");
+    refuse_outranked(&mut w, can, &among).await?;
+    let mut sql = Sql::new("DELETE FROM team_members WHERE team_id = ");
+    sql.bind(id)
+        .push(" AND user_id IN (")
+        .list(ids.iter().copied())
+        .push(") AND user_id IN (SELECT id FROM users WHERE company_id = ")
+        .bind(company)
+        .push(") RETURNING user_id");
+    let removed: Vec<i64> = sql.scalars(&mut *w.tx).await?;
     record_memberships(&mut w, id, AuditAction::TeamMemberRemoved, &team, &removed).await?;
     w.commit().await?;
     Ok(MembersChanged {
@@ -503,7 +490,7 @@ mod tests {
     #[test]
     fn a_member_cursor_survives_the_round_trip_and_garbage_is_refused() {
         let cursor = Cursor {
-            name: "Ana Ruiz".into(),
+            key: "ana ruiz".into(),
             id: 7,
         };
         assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);

@@ -7,7 +7,11 @@
 //! on PostgreSQL a claim racing the change then waits for its row lock and finds the link
 //! used, where the stamp alone is read from the claim's snapshot.
 
-use super::{bulk::insert_rows, placeholders, users::Value, Db};
+use super::{
+    bulk::insert_rows,
+    sql::{Sql, Value},
+    Db,
+};
 use crate::{model::UserId, server::token};
 use sqlx::{Any, Transaction};
 
@@ -148,15 +152,12 @@ pub async fn last_issued(
     user: UserId,
     purposes: &[TokenPurpose],
 ) -> Result<Option<i64>, sqlx::Error> {
-    let sql = format!(
-        "SELECT MAX(created_at) FROM account_tokens WHERE user_id = $1 AND purpose IN ({})",
-        placeholders(2, purposes.len())
-    );
-    let mut query = sqlx::query_scalar(&sql).bind(user);
-    for purpose in purposes {
-        query = query.bind(purpose.as_str());
-    }
-    query.fetch_one(&mut **tx).await
+    let mut sql = Sql::new("SELECT MAX(created_at) FROM account_tokens WHERE user_id = ");
+    sql.bind(user)
+        .push(" AND purpose IN (")
+        .list(purposes.iter().map(|p| p.as_str()))
+        .push(")");
+    sql.scalar(&mut **tx).await
 }
 
 /// A token spent by [`claim`].
@@ -167,35 +168,26 @@ pub struct Claimed {
     pub new_email: Option<String>,
 }
 
-/// The conditions under which the token with hash `$2` is still good at time `$1`, for one of
-/// `purposes` (which share a status rule). Placeholders only; the purposes are bound from `$3`.
-fn good(purposes: &[TokenPurpose]) -> String {
+/// The conditions under which the token `secret` is still good at time `now`, for one of
+/// `purposes` (which share a status rule).
+fn good(purposes: &[TokenPurpose], secret: &str, now: i64) -> Sql {
     let status = purposes[0].status();
     debug_assert!(purposes.iter().all(|p| p.status() == status));
-    let list = placeholders(3, purposes.len());
-    let same_status = match status {
-        Some(_) => format!(" AND users.status = ${}", purposes.len() + 3),
-        None => String::new(),
-    };
-    format!(
-        "token_hash = $2 AND used_at IS NULL AND expires_at > $1 AND purpose IN ({list})
-         AND EXISTS (SELECT 1 FROM users WHERE users.id = account_tokens.user_id
-                     AND users.security_stamp = account_tokens.stamp{same_status})"
-    )
-}
-
-/// Binds what [`good`] asks for after `$1` and `$2`.
-fn bind_good<'q, O>(
-    mut query: sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>>,
-    purposes: &[TokenPurpose],
-) -> sqlx::query::QueryAs<'q, Any, O, sqlx::any::AnyArguments<'q>> {
-    for purpose in purposes {
-        query = query.bind(purpose.as_str());
+    let mut sql = Sql::new("token_hash = ");
+    sql.bind(token::hash(secret))
+        .push(" AND used_at IS NULL AND expires_at > ")
+        .bind(now)
+        .push(" AND purpose IN (")
+        .list(purposes.iter().map(|p| p.as_str()))
+        .push(
+            ") AND EXISTS (SELECT 1 FROM users WHERE users.id = account_tokens.user_id
+                           AND users.security_stamp = account_tokens.stamp",
+        );
+    if let Some(status) = status {
+        sql.push(" AND users.status = ").bind(status);
     }
-    if let Some(status) = purposes[0].status() {
-        query = query.bind(status);
-    }
-    query
+    sql.push(")");
+    sql
 }
 
 /// Spends the token `secret` if it is one of `purposes` and still good; `None` for a used,
@@ -206,14 +198,12 @@ pub async fn claim(
     secret: &str,
     now: i64,
 ) -> Result<Option<Claimed>, sqlx::Error> {
-    let sql = format!(
-        "UPDATE account_tokens SET used_at = $1 WHERE {} RETURNING user_id, new_email, purpose",
-        good(purposes)
-    );
-    let query = sqlx::query_as::<_, (i64, Option<String>, String)>(&sql)
-        .bind(now)
-        .bind(token::hash(secret));
-    let row = bind_good(query, purposes).fetch_optional(&mut **tx).await?;
+    let mut sql = Sql::new("UPDATE account_tokens SET used_at = ");
+    sql.bind(now)
+        .push(" WHERE ")
+        .append(&good(purposes, secret, now))
+        .push(" RETURNING user_id, new_email, purpose");
+    let row: Option<(i64, Option<String>, String)> = sql.fetch_optional(&mut **tx).await?;
     Ok(row.and_then(|(user, new_email, purpose)| {
         Some(Claimed {
             user: UserId(user),
@@ -231,35 +221,28 @@ pub async fn holder(
     secret: &str,
     now: i64,
 ) -> Result<Option<(UserId, TokenPurpose)>, sqlx::Error> {
-    let sql = format!(
-        "SELECT user_id, purpose FROM account_tokens WHERE {}",
-        good(purposes)
-    );
-    let query = sqlx::query_as::<_, (i64, String)>(&sql)
-        .bind(now)
-        .bind(token::hash(secret));
-    let row = bind_good(query, purposes).fetch_optional(db).await?;
+    let mut sql = Sql::new("SELECT user_id, purpose FROM account_tokens WHERE ");
+    sql.append(&good(purposes, secret, now));
+    let row: Option<(i64, String)> = sql.fetch_optional(db).await?;
     Ok(row.and_then(|(user, purpose)| Some((UserId(user), TokenPurpose::parse(&purpose)?))))
 }
 
-/// Spends the unused tokens of `purposes` held by `users`: an SQL list or subquery of user
-/// ids, built from numbers the database gave (never from input).
+/// Spends the unused tokens of `purposes` held by `users`: a list ([`Sql::values`]) or
+/// subquery of user ids.
 pub async fn spend_unused(
     tx: &mut Transaction<'_, Any>,
-    users: &str,
+    users: &Sql,
     purposes: &[TokenPurpose],
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let list = placeholders(2, purposes.len());
-    let sql = format!(
-        "UPDATE account_tokens SET used_at = $1
-         WHERE used_at IS NULL AND purpose IN ({list}) AND user_id IN ({users})"
-    );
-    let mut query = sqlx::query(&sql).bind(now);
-    for purpose in purposes {
-        query = query.bind(purpose.as_str());
-    }
-    query.execute(&mut **tx).await?;
+    let mut sql = Sql::new("UPDATE account_tokens SET used_at = ");
+    sql.bind(now)
+        .push(" WHERE used_at IS NULL AND purpose IN (")
+        .list(purposes.iter().map(|p| p.as_str()))
+        .push(") AND user_id IN (")
+        .append(users)
+        .push(")");
+    sql.execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -267,7 +250,7 @@ pub async fn spend_unused(
 /// status, no link sent before it may work.
 pub async fn spend_all_unused(
     tx: &mut Transaction<'_, Any>,
-    users: &str,
+    users: &Sql,
     now: i64,
 ) -> Result<(), sqlx::Error> {
     spend_unused(tx, users, &TokenPurpose::ALL, now).await
@@ -287,11 +270,16 @@ mod tests {
 
     #[test]
     fn a_claim_binds_every_value_and_writes_only_placeholders() {
-        let sql = good(&[TokenPurpose::Setup, TokenPurpose::Reactivate]);
+        let sql = good(&[TokenPurpose::Setup, TokenPurpose::Reactivate], "secret", 9).text();
         assert!(sql.contains("purpose IN ($3, $4)"), "{sql}");
         assert!(sql.contains("users.status = $5"), "{sql}");
-        assert!(!sql.contains("active"), "{sql}");
-        let sql = good(&[TokenPurpose::EmailChange, TokenPurpose::EmailConfirm]);
+        assert!(!sql.contains("active") && !sql.contains("secret"), "{sql}");
+        let sql = good(
+            &[TokenPurpose::EmailChange, TokenPurpose::EmailConfirm],
+            "secret",
+            9,
+        )
+        .text();
         assert!(
             sql.contains("users.security_stamp = account_tokens.stamp"),
             "{sql}"

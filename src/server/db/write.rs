@@ -79,6 +79,11 @@ impl<'a> Write<'a> {
         audit::record(&mut self.tx, self.by, action, target, before, after, self.now).await
     }
 
+    /// Records one event per row of a set-based change.
+    pub async fn audit_each(&mut self, events: audit::Each<'_>) -> Result<(), sqlx::Error> {
+        audit::record_each(&mut self.tx, self.by, events, self.now).await
+    }
+
     /// Queues an email in the outbox; it leaves once the change commits.
     pub async fn mail(&mut self, kind: &str, to: &str, message: &Message) -> Result<(), sqlx::Error> {
         outbox::queue(&mut self.tx, self.by.company, kind, to, message, self.now).await?;

@@ -115,23 +115,23 @@ pub fn App() -> impl IntoView {
 }
 
 // Every page but the frame (AppShell), the redirect of `/` and "not found" is a chunk of its own.
-lazy_page!(Login, login_chunk, LoginPage);
-lazy_page!(Signup, signup_chunk, SignupPage);
-lazy_page!(Welcome, welcome_chunk, WelcomePage);
-lazy_page!(AcceptInvite, accept_invite_chunk, AcceptInvitePage);
-lazy_page!(VerifyEmail, verify_email_chunk, VerifyEmailPage);
-lazy_page!(ResetRequest, reset_request_chunk, ResetRequestPage);
-lazy_page!(Reset, reset_chunk, ResetPage);
-lazy_page!(JoinVerify, join_verify_chunk, JoinVerifyPage);
-lazy_page!(Join, join_chunk, JoinPage);
-lazy_page!(Users, users_chunk, UsersPage);
-lazy_page!(UserDetail, user_detail_chunk, UserDetailPage);
-lazy_page!(Teams, teams_chunk, TeamsPage);
-lazy_page!(TeamDetail, team_detail_chunk, TeamDetailPage);
-lazy_page!(Roles, roles_chunk, RolesPage);
-lazy_page!(Accounts, accounts_chunk, AccountsPage);
-lazy_page!(Settings, settings_chunk, SettingsPage);
-lazy_page!(Profile, profile_chunk, ProfilePage);
+lazy_page!(Login, login_chunk in visitor, LoginPage);
+lazy_page!(Signup, signup_chunk in visitor, SignupPage);
+lazy_page!(Welcome, welcome_chunk in visitor, WelcomePage);
+lazy_page!(AcceptInvite, accept_invite_chunk in visitor, AcceptInvitePage);
+lazy_page!(VerifyEmail, verify_email_chunk in visitor, VerifyEmailPage);
+lazy_page!(ResetRequest, reset_request_chunk in visitor, ResetRequestPage);
+lazy_page!(Reset, reset_chunk in visitor, ResetPage);
+lazy_page!(JoinVerify, join_verify_chunk in visitor, JoinVerifyPage);
+lazy_page!(Join, join_chunk in visitor, JoinPage);
+lazy_page!(Users, users_chunk in people, UsersPage);
+lazy_page!(UserDetail, user_detail_chunk in people, UserDetailPage);
+lazy_page!(Teams, teams_chunk in organisation, TeamsPage);
+lazy_page!(TeamDetail, team_detail_chunk in organisation, TeamDetailPage);
+lazy_page!(Roles, roles_chunk in organisation, RolesPage);
+lazy_page!(Accounts, accounts_chunk in organisation, AccountsPage);
+lazy_page!(Settings, settings_chunk in organisation, SettingsPage);
+lazy_page!(Profile, profile_chunk in profile, ProfilePage);
 
 /// `/`: the users table for those who may see it, otherwise one's profile.
 #[component]

@@ -6,13 +6,15 @@
 
 use leptos::{prelude::*, wasm_split::SplitLoaderError};
 use send_wrapper::SendWrapper;
-use std::future::Future;
+use std::{future::Future, pin::Pin, sync::Arc};
 
 /// Declares `$route`, a route (`Lazy::<$route>::new()`) showing the component `$page` (in scope
-/// where the macro is used), whose code is split into the chunk `$chunk`. While the chunk
-/// loads on a navigation the router keeps the previous page on screen.
+/// where the macro is used), whose code goes into the WASM module `$module`. Pages that share
+/// most of their code share a module: wasm-split gives every set of modules that shares a
+/// function a file of its own, so one module per page made a page fetch ~200 small files.
+/// While the module loads on a navigation the router keeps the previous page on screen.
 macro_rules! lazy_page {
-    ($route:ident, $chunk:ident, $page:ident) => {
+    ($route:ident, $split:ident in $module:ident, $page:ident) => {
         pub struct $route;
 
         impl ::leptos_router::LazyRoute for $route {
@@ -21,22 +23,25 @@ macro_rules! lazy_page {
             }
 
             async fn view(_: Self) -> ::leptos::prelude::AnyView {
-                $crate::components::lazy::show($chunk::page).await
+                $crate::components::lazy::show(::std::sync::Arc::new(|| {
+                    ::std::boxed::Box::pin($split::$split()) as $crate::components::lazy::Loading
+                }))
+                .await
             }
 
             async fn preload() {
                 // A failure is shown (with Retry) when the page is, by `view`.
-                let _ = $chunk::preload().await;
+                let _ = $split::preload().await;
             }
         }
 
-        mod $chunk {
-            #[::leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload))]
-            pub fn page() -> Result<::leptos::prelude::AnyView, ::leptos::wasm_split::SplitLoaderError> {
-                // The server names the chunk in the page's <head>, so the browser fetches it
-                // beside the main WASM rather than after it.
+        mod $split {
+            #[::leptos::wasm_split::wasm_split($module, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload))]
+            pub fn $split() -> Result<::leptos::prelude::AnyView, ::leptos::wasm_split::SplitLoaderError> {
+                // The server names the module's files in the page's <head>, so the browser
+                // fetches them beside the main WASM rather than after it.
                 #[cfg(feature = "ssr")]
-                ::leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
+                ::leptos::prefetch_lazy_fn_on_server(stringify!($module));
                 Ok(::leptos::prelude::IntoAny::into_any(super::$page()))
             }
         }
@@ -44,11 +49,12 @@ macro_rules! lazy_page {
 }
 pub(crate) use lazy_page;
 
-/// The page from its chunk, or the notice that it could not be fetched.
-pub async fn show<F>(load: fn() -> F) -> AnyView
-where
-    F: Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
-{
+/// Fetching a page's module and building the page.
+pub type Loading = Pin<Box<dyn Future<Output = Result<AnyView, SplitLoaderError>>>>;
+
+/// The page from its module, or the notice that it could not be fetched. One function for
+/// every page (the loader is boxed): a generic one was a copy of this code per page.
+pub async fn show(load: Arc<dyn Fn() -> Loading + Send + Sync>) -> AnyView {
     match load().await {
         Ok(page) => page,
         Err(_) => view! { <LoadFailed load /> }.into_any(),
@@ -58,13 +64,10 @@ where
 /// "Couldn't load this page" and Retry, which fetches the chunk again (a failed fetch is not
 /// remembered) and shows the page once it arrives.
 #[component]
-fn LoadFailed<F>(
-    /// Fetches the page's chunk and builds the page.
-    load: fn() -> F,
-) -> impl IntoView
-where
-    F: Future<Output = Result<AnyView, SplitLoaderError>> + 'static,
-{
+fn LoadFailed(
+    /// Fetches the page's module and builds the page.
+    load: Arc<dyn Fn() -> Loading + Send + Sync>,
+) -> impl IntoView {
     let retries = RwSignal::new(0u32);
     let failed = move || {
         view! {
@@ -82,7 +85,8 @@ where
         <Suspense fallback=|| view! { <p class="page-loading" aria-busy="true">"Loading…"</p> }>
             {move || {
                 let retry = retries.get() > 0;
-                // The chunk's loader lives in this thread only; Suspend asks for Send.
+                let load = load.clone();
+                // The module's loader lives in this thread only; Suspend asks for Send.
                 Suspend::new(SendWrapper::new(async move {
                     if retry {
                         load().await.unwrap_or_else(|_| failed())

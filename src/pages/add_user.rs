@@ -38,7 +38,7 @@ pub fn AddUser(
     }
 }
 
-#[wasm_split(add_user_dialog, wasm_split_path = ::leptos::wasm_split, fallible, preload(add_user_dialog_preload))]
+#[wasm_split(user_dialogs, wasm_split_path = ::leptos::wasm_split, fallible, preload(add_user_dialog_preload))]
 fn add_user_dialog(
     choices: FilterChoices,
     on_added: Callback<()>,

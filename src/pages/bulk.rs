@@ -91,7 +91,7 @@ pub fn BulkDialogs(
     }
 }
 
-#[wasm_split(bulk_dialogs, wasm_split_path = ::leptos::wasm_split, fallible, preload(bulk_dialogs_preload))]
+#[wasm_split(user_dialogs, wasm_split_path = ::leptos::wasm_split, fallible, preload(bulk_dialogs_preload))]
 fn bulk_dialogs(
     request: RwSignal<Option<BulkRequest>>,
     choices: FilterChoices,

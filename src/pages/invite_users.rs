@@ -48,7 +48,7 @@ pub fn InviteUsers(
     }
 }
 
-#[wasm_split(invite_dialog, wasm_split_path = ::leptos::wasm_split, fallible, preload(invite_dialog_preload))]
+#[wasm_split(user_dialogs, wasm_split_path = ::leptos::wasm_split, fallible, preload(invite_dialog_preload))]
 fn invite_dialog(
     choices: FilterChoices,
     on_invited: Callback<()>,

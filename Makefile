@@ -21,7 +21,7 @@ AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 FREE_PORT := python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 PG_BIN = $(shell dirname "$$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)")
 
-.PHONY: run dev test bench tools browser-tools postgres-tools lint test-wasm-size test-rust test-postgres test-e2e test-e2e-postgres e2e-two-instances clean
+.PHONY: run dev test bench bench-phone tools browser-tools postgres-tools lint test-wasm-size test-rust test-postgres test-e2e test-e2e-postgres e2e-two-instances clean
 
 # The release build runs only when a source changed, so a second `make run` starts at once
 # (cargo-leptos would otherwise re-run wasm-bindgen and wasm-opt, ~20 s).
@@ -130,8 +130,19 @@ e2e-two-instances:
 ## HTTP beside the database's floor; prints a table, writes target/bench/results.json.
 # The bench builds in its own target folder: cargo-leptos' build environment differs from a
 # plain cargo build's, and sharing target/release would rebuild every dependency each time.
-bench: tools postgres-tools $(RELEASE_STAMP)
+bench: tools postgres-tools browser-tools $(RELEASE_STAMP)
 	PG_FSYNC=on CARGO_TARGET_DIR=target/bench-build .ci/with-postgres BENCH_PG_URL cargo bench --bench scale $(SSR)
+	$(MAKE) --no-print-directory bench-phone
+
+# /users' time to interactive on a phone (4x CPU slowdown, Fast 3G, fresh cache), median of 5
+# runs against the release server on a throwaway demo company (end2end/bench/phone-tti.mjs).
+bench-phone: tools browser-tools $(RELEASE_STAMP)
+	@dir=$$(mktemp -d /tmp/roster-bench.XXXXXX); port=$$($(FREE_PORT)); \
+	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/bench.db ROSTER_DEMO=1 ROSTER_DEMO_USERS=120 LEPTOS_SITE_ROOT=target/site \
+	  target/release/roster > $$dir/server.log 2>&1 & pid=$$!; \
+	  trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
+	  for i in $$(seq 1 100); do curl -fso /dev/null http://127.0.0.1:$$port/login && break; sleep 0.3; done; \
+	  BASE_URL=http://127.0.0.1:$$port ROSTER_LOG=$$dir/server.log node end2end/bench/phone-tti.mjs 5
 
 clean:
 	cargo clean

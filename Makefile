@@ -12,7 +12,8 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # Installing cargo-leptos with its own LTO release profile takes 20+ minutes on 2 cores.
 FAST_INSTALL := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
-# Every page is a WASM chunk of its own (src/components/lazy.rs); every build splits them out.
+# Every page but the frame is a lazy route whose code sits in a WASM module of its own
+# (src/components/lazy.rs); every build splits them out.
 SPLIT := --split
 # What cargo-leptos sets for debug builds; the same flags let tests reuse its artifacts.
 DEBUG_ENV := RUSTFLAGS="--cfg erase_components"

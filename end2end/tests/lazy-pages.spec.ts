@@ -1,9 +1,9 @@
 import { expect, Page, Route, test, TestInfo } from "@playwright/test";
 import { hydrated, isPhone, openNavigation, signUp, unique, uniqueEmail } from "./helpers";
 
-// Every page but the frame is a WASM chunk of its own, fetched the first time it is shown
+// Every page but the frame is in a WASM module fetched the first time one of its pages is shown
 // (src/components/lazy.rs). Each page is opened directly and by client navigation, and one
-// interaction that only the hydrated page answers proves its chunk arrived and runs.
+// interaction that only the hydrated page answers proves its code arrived and runs.
 
 const chunks = /\/pkg\/.*\.wasm$/;
 

@@ -1,7 +1,7 @@
-//! Pages whose code is a WASM chunk of its own (`cargo leptos --split`): the browser fetches a
-//! page's chunk the first time it shows the page, so a visit pays only for the pages it opens.
+//! Pages and dialogs whose code is a WASM module fetched when first wanted (`cargo leptos
+//! --split`), so a visit pays only for the pages it opens.
 //!
-//! Leptos' `#[lazy_route]` panics when a chunk fails to load, which stops the whole app; these
+//! Leptos' `#[lazy_route]` panics when a module fails to load, which stops the whole app; these
 //! routes use the `fallible` split instead and show "Couldn't load this page" with Retry.
 
 use leptos::{prelude::*, wasm_split::SplitLoaderError};
@@ -61,7 +61,7 @@ pub async fn show(load: Arc<dyn Fn() -> Loading + Send + Sync>) -> AnyView {
     }
 }
 
-/// "Couldn't load this page" and Retry, which fetches the chunk again (a failed fetch is not
+/// "Couldn't load this page" and Retry, which fetches the module again (a failed fetch is not
 /// remembered) and shows the page once it arrives.
 #[component]
 fn LoadFailed(
@@ -99,7 +99,7 @@ fn LoadFailed(
     }
 }
 
-/// A dialog whose code is a chunk of its own (most visits never open it): fetched the first
+/// A dialog whose code is fetched when first wanted (most visits never open it): fetched the first
 /// time `open` is true, or before when `preload` ran on the hover or focus of its button, and
 /// kept from then on.
 #[component]
@@ -107,7 +107,7 @@ pub fn LazyDialog<L, F>(
     /// Whether the dialog is asked for.
     #[prop(into)]
     open: Signal<bool>,
-    /// Fetches the dialog's chunk and builds the dialog.
+    /// Fetches the dialog's module and builds the dialog.
     load: L,
 ) -> impl IntoView
 where
@@ -137,7 +137,7 @@ where
     }
 }
 
-/// Starts fetching a chunk without waiting for it, from the hover or focus of what opens it,
+/// Starts fetching a module without waiting for it, from the hover or focus of what opens it,
 /// so the dialog is there on the click.
 pub fn preload<F>(preload: fn() -> F)
 where

@@ -12,6 +12,9 @@ WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(
 export PATH := $(CURDIR)/end2end/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # Installing cargo-leptos with its own LTO release profile takes 20+ minutes on 2 cores.
 FAST_INSTALL := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+# Every page but the frame is a lazy route whose code sits in a WASM module of its own
+# (src/components/lazy.rs); every build splits them out.
+SPLIT := --split
 # What cargo-leptos sets for debug builds; the same flags let tests reuse its artifacts.
 DEBUG_ENV := RUSTFLAGS="--cfg erase_components"
 SSR := --no-default-features --features ssr
@@ -19,7 +22,7 @@ AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 FREE_PORT := python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 PG_BIN = $(shell dirname "$$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)")
 
-.PHONY: run dev test bench tools browser-tools postgres-tools lint test-rust test-postgres test-e2e test-e2e-postgres e2e-two-instances clean
+.PHONY: run dev test bench bench-phone tools browser-tools postgres-tools lint test-wasm-size test-rust test-postgres test-e2e test-e2e-postgres e2e-two-instances clean
 
 # The release build runs only when a source changed, so a second `make run` starts at once
 # (cargo-leptos would otherwise re-run wasm-bindgen and wasm-opt, ~20 s).
@@ -27,7 +30,7 @@ RELEASE_STAMP := target/release/.roster-built
 SOURCES := $(shell find src style public migrations end2end/package-lock.json -type f 2>/dev/null) Cargo.toml Cargo.lock build.rs
 
 $(RELEASE_STAMP): $(SOURCES)
-	cargo leptos build --release
+	cargo leptos build --release $(SPLIT)
 	@touch $@
 
 ## make run: build in release mode and serve Roster on SQLite at http://127.0.0.1:3000.
@@ -37,10 +40,10 @@ run: tools $(RELEASE_STAMP)
 
 ## make dev: rebuild and restart on every change (debug build).
 dev: tools
-	ROSTER_DEMO=$${ROSTER_DEMO:-1} cargo leptos watch
+	ROSTER_DEMO=$${ROSTER_DEMO:-1} cargo leptos watch $(SPLIT)
 
 ## make test: lint, Rust tests on SQLite and PostgreSQL, then Playwright in Chromium.
-test: tools browser-tools postgres-tools lint test-rust test-postgres test-e2e test-e2e-postgres
+test: tools browser-tools postgres-tools lint test-rust test-postgres test-e2e test-e2e-postgres test-wasm-size
 	@echo "All checks passed."
 
 # end2end's npm packages: Playwright, the wasm-opt of release builds, and the SMTP server the
@@ -70,6 +73,15 @@ lint:
 	$(DEBUG_ENV) cargo clippy --all-targets $(SSR) -- -D warnings
 	$(DEBUG_ENV) cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
+# The WASM each page downloads, from a release build of the browser side only (deterministic
+# sizes): prints the table per page and fails when a page's first load is over its budget.
+# It rewrites target/site/pkg and target/release/hash.txt without the server, so the release
+# stamp no longer holds (`make run` builds again).
+test-wasm-size: tools
+	cargo leptos build --release $(SPLIT) --frontend-only
+	rm -f $(RELEASE_STAMP)
+	node .ci/wasm-budget.mjs target/site/pkg
+
 test-rust: $(NODE_STAMP)
 	$(DEBUG_ENV) cargo test $(SSR)
 
@@ -88,7 +100,7 @@ test-postgres: $(NODE_STAMP) postgres-tools
 FAILED_TESTS = echo "--- failed tests"; sed -n '/^  1) /,$$p'
 
 test-e2e:
-	cargo leptos build
+	cargo leptos build $(SPLIT)
 	rm -f $(RELEASE_STAMP)
 	@dir=$$(mktemp -d /tmp/roster-e2e.XXXXXX); port=$$($(FREE_PORT)); \
 	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/e2e.db ROSTER_DEMO=1 ROSTER_DEMO_USERS=120 LEPTOS_SITE_ROOT=target/site \
@@ -101,7 +113,7 @@ test-e2e:
 # live.spec.ts with its second admin on the second instance (BASE_URL_B). No demo company: the
 # test signs up its own; the first instance's log carries the emailed links.
 test-e2e-postgres: postgres-tools
-	cargo leptos build
+	cargo leptos build $(SPLIT)
 	rm -f $(RELEASE_STAMP)
 	.ci/with-postgres DATABASE_URL $(MAKE) --no-print-directory e2e-two-instances
 
@@ -119,8 +131,19 @@ e2e-two-instances:
 ## HTTP beside the database's floor; prints a table, writes target/bench/results.json.
 # The bench builds in its own target folder: cargo-leptos' build environment differs from a
 # plain cargo build's, and sharing target/release would rebuild every dependency each time.
-bench: tools postgres-tools $(RELEASE_STAMP)
+bench: tools postgres-tools browser-tools $(RELEASE_STAMP)
 	PG_FSYNC=on CARGO_TARGET_DIR=target/bench-build .ci/with-postgres BENCH_PG_URL cargo bench --bench scale $(SSR)
+	$(MAKE) --no-print-directory bench-phone
+
+# /users' time to interactive on a phone (4x CPU slowdown, Fast 3G, fresh cache), median of 5
+# runs against the release server on a throwaway demo company (end2end/bench/phone-tti.mjs).
+bench-phone: tools browser-tools $(RELEASE_STAMP)
+	@dir=$$(mktemp -d /tmp/roster-bench.XXXXXX); port=$$($(FREE_PORT)); \
+	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/bench.db ROSTER_DEMO=1 ROSTER_DEMO_USERS=120 LEPTOS_SITE_ROOT=target/site \
+	  target/release/roster > $$dir/server.log 2>&1 & pid=$$!; \
+	  trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null || true; rm -rf "$$dir"' EXIT; \
+	  for i in $$(seq 1 100); do curl -fso /dev/null http://127.0.0.1:$$port/login && break; sleep 0.3; done; \
+	  BASE_URL=http://127.0.0.1:$$port ROSTER_LOG=$$dir/server.log node end2end/bench/phone-tti.mjs 5
 
 clean:
 	cargo clean

@@ -3,6 +3,7 @@
 use crate::{
     components::{
         layout::AppShell,
+        lazy::lazy_page,
         me::{provide_signed_in, use_permission},
         title::page_title,
     },
@@ -29,7 +30,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -77,36 +78,60 @@ fn chosen_theme() -> Option<&'static str> {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_signed_in();
+    // True while the router fetches the next page's chunk; the page on screen stays until then.
+    let (routing, set_routing) = signal(false);
 
     view! {
         // Every page's <Title> passes through this formatter, which escapes it (see title.rs).
         <Title formatter=page_title />
-        <Router>
+        {move || routing.get().then(|| view! {
+            <div class="busy-bar route-progress" role="progressbar" aria-label="Loading the page"></div>
+        })}
+        <Router set_is_routing=set_routing>
             <Routes fallback=NotFound>
-                <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/signup") view=SignupPage />
-                <Route path=path!("/welcome/:token") view=WelcomePage />
-                <Route path=path!("/invite/:token") view=AcceptInvitePage />
-                <Route path=path!("/verify-email/:token") view=VerifyEmailPage />
-                <Route path=path!("/reset") view=ResetRequestPage />
-                <Route path=path!("/reset/:token") view=ResetPage />
-                <Route path=path!("/join/verify/:token") view=JoinVerifyPage />
-                <Route path=path!("/join/:code") view=JoinPage />
+                <Route path=path!("/login") view={Lazy::<Login>::new()} />
+                <Route path=path!("/signup") view={Lazy::<Signup>::new()} />
+                <Route path=path!("/welcome/:token") view={Lazy::<Welcome>::new()} />
+                <Route path=path!("/invite/:token") view={Lazy::<AcceptInvite>::new()} />
+                <Route path=path!("/verify-email/:token") view={Lazy::<VerifyEmail>::new()} />
+                <Route path=path!("/reset") view={Lazy::<ResetRequest>::new()} />
+                <Route path=path!("/reset/:token") view={Lazy::<Reset>::new()} />
+                <Route path=path!("/join/verify/:token") view={Lazy::<JoinVerify>::new()} />
+                <Route path=path!("/join/:code") view={Lazy::<Join>::new()} />
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
                     <Route path=path!("/") view=Home />
-                    <Route path=path!("/users") view=UsersPage />
-                    <Route path=path!("/users/:id") view=UserDetailPage />
-                    <Route path=path!("/teams") view=TeamsPage />
-                    <Route path=path!("/teams/:id") view=TeamDetailPage />
-                    <Route path=path!("/roles") view=RolesPage />
-                    <Route path=path!("/accounts") view=AccountsPage />
-                    <Route path=path!("/settings") view=SettingsPage />
-                    <Route path=path!("/profile") view=ProfilePage />
+                    <Route path=path!("/users") view={Lazy::<Users>::new()} />
+                    <Route path=path!("/users/:id") view={Lazy::<UserDetail>::new()} />
+                    <Route path=path!("/teams") view={Lazy::<Teams>::new()} />
+                    <Route path=path!("/teams/:id") view={Lazy::<TeamDetail>::new()} />
+                    <Route path=path!("/roles") view={Lazy::<Roles>::new()} />
+                    <Route path=path!("/accounts") view={Lazy::<Accounts>::new()} />
+                    <Route path=path!("/settings") view={Lazy::<Settings>::new()} />
+                    <Route path=path!("/profile") view={Lazy::<Profile>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>
     }
 }
+
+// Every page but the frame (AppShell), the redirect of `/` and "not found" is a chunk of its own.
+lazy_page!(Login, login_chunk in visitor, LoginPage);
+lazy_page!(Signup, signup_chunk in visitor, SignupPage);
+lazy_page!(Welcome, welcome_chunk in visitor, WelcomePage);
+lazy_page!(AcceptInvite, accept_invite_chunk in visitor, AcceptInvitePage);
+lazy_page!(VerifyEmail, verify_email_chunk in visitor, VerifyEmailPage);
+lazy_page!(ResetRequest, reset_request_chunk in visitor, ResetRequestPage);
+lazy_page!(Reset, reset_chunk in visitor, ResetPage);
+lazy_page!(JoinVerify, join_verify_chunk in visitor, JoinVerifyPage);
+lazy_page!(Join, join_chunk in visitor, JoinPage);
+lazy_page!(Users, users_chunk in people, UsersPage);
+lazy_page!(UserDetail, user_detail_chunk in people, UserDetailPage);
+lazy_page!(Teams, teams_chunk in organisation, TeamsPage);
+lazy_page!(TeamDetail, team_detail_chunk in organisation, TeamDetailPage);
+lazy_page!(Roles, roles_chunk in organisation, RolesPage);
+lazy_page!(Accounts, accounts_chunk in organisation, AccountsPage);
+lazy_page!(Settings, settings_chunk in organisation, SettingsPage);
+lazy_page!(Profile, profile_chunk in profile, ProfilePage);
 
 /// `/`: the users table for those who may see it, otherwise one's profile.
 #[component]

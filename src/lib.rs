@@ -27,12 +27,20 @@ pub fn hydrate() {
             let _ = window.location().set_href(location);
         }
     });
-    leptos::mount::hydrate_body(app::App);
-    // Lets end-to-end tests wait until the page is interactive.
-    if let Some(body) = web_sys::window()
+    // What leptos::mount::hydrate_lazy does, and then the mark: the page's chunk (app.rs,
+    // components/lazy.rs) is fetched before the route hydrates, so the page is interactive
+    // only once this future ends.
+    let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())
-    {
+    else {
+        return;
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // Lets end-to-end tests wait until the page is interactive.
         let _ = body.set_attribute("data-hydrated", "");
-    }
+    });
 }

@@ -5,6 +5,7 @@ pub mod auth_card;
 pub mod devices;
 pub mod field;
 pub mod layout;
+pub mod lazy;
 pub mod live;
 pub mod me;
 pub mod menu;

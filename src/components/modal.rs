@@ -19,12 +19,20 @@ pub fn Modal(
     let title_id = format!("dialog-{}", title.to_lowercase().replace(' ', "-"));
     Effect::new(move |_| {
         let Some(d) = dialog.get() else { return };
-        match (open.get(), d.open()) {
+        let open = open.get();
+        let apply = move |d: web_sys::HtmlDialogElement| match (open, d.open()) {
             (true, false) => {
                 let _ = d.show_modal();
             }
             (false, true) => d.close(),
             _ => {}
+        };
+        // A lazily loaded dialog (components/lazy.rs) is built before it is in the page, where
+        // showModal() refuses it: then it opens on the next frame.
+        if d.is_connected() {
+            apply(d);
+        } else {
+            request_animation_frame(move || apply(d));
         }
     });
     let labelled_by = title_id.clone();

@@ -2,14 +2,18 @@ use crate::{
     api::users::CreateUser,
     components::{
         field::{Field, FormAlert},
+        lazy::{preload, LazyDialog},
         modal::Modal,
     },
     model::{FilterChoices, UserStatus},
 };
-use leptos::prelude::*;
+use leptos::{
+    prelude::*,
+    wasm_split::{wasm_split, SplitLoaderError},
+};
 
-/// The "Add user" button and its dialog. On success it closes, reports what happened and calls
-/// `on_added` so the table reloads.
+/// The "Add user" button; its dialog is a chunk of its own, fetched on the button's hover or
+/// focus or at the latest when it is pressed.
 #[component]
 pub fn AddUser(
     /// The company's roles and teams to choose from.
@@ -20,6 +24,39 @@ pub fn AddUser(
     notice: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
+    view! {
+        <button
+            type="button"
+            class="primary"
+            on:pointerenter=move |_| preload(add_user_dialog_preload)
+            on:focus=move |_| preload(add_user_dialog_preload)
+            on:click=move |_| open.set(true)
+        >
+            "Add user"
+        </button>
+        <LazyDialog open load=move || add_user_dialog(choices.clone(), on_added, notice, open) />
+    }
+}
+
+#[wasm_split(user_dialogs, wasm_split_path = ::leptos::wasm_split, fallible, preload(add_user_dialog_preload))]
+fn add_user_dialog(
+    choices: FilterChoices,
+    on_added: Callback<()>,
+    notice: RwSignal<Option<String>>,
+    open: RwSignal<bool>,
+) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <AddUserDialog choices on_added notice open /> }.into_any())
+}
+
+/// The dialog. On success it closes, reports what happened and calls `on_added` so the table
+/// reloads.
+#[component]
+fn AddUserDialog(
+    choices: FilterChoices,
+    on_added: Callback<()>,
+    notice: RwSignal<Option<String>>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let action = ServerAction::<CreateUser>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     // The input is gone once the answer lands: keep what was asked for the message.
@@ -41,17 +78,13 @@ pub fn AddUser(
         }
     });
     let choices = StoredValue::new(choices);
+    // Each opening starts without the last answer.
+    Effect::new(move |_| {
+        if open.get() {
+            action.value().set(None);
+        }
+    });
     view! {
-        <button
-            type="button"
-            class="primary"
-            on:click=move |_| {
-                action.value().set(None);
-                open.set(true);
-            }
-        >
-            "Add user"
-        </button>
         <Modal open title="Add user" on_close=Callback::new(move |()| open.set(false))>
             <ActionForm action>
                 <FormAlert error />

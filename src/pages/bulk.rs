@@ -4,10 +4,17 @@
 
 use crate::{
     api::bulk::{preview_bulk, ApplyBulk, UndoBulk},
-    components::{field::FormAlert, modal::Modal},
+    components::{
+        field::FormAlert,
+        lazy::{preload, LazyDialog},
+        modal::Modal,
+    },
     model::{BulkAction, BulkKind, BulkOutcome, FilterChoices, RoleId, Selection, TeamId},
 };
-use leptos::prelude::*;
+use leptos::{
+    prelude::*,
+    wasm_split::{wasm_split, SplitLoaderError},
+};
 use std::time::Duration;
 
 /// Which dialog is open.
@@ -49,7 +56,12 @@ pub fn ActionBar(
             <span class="action-count" aria-live="polite">
                 {move || format!("{} selected", count.get())}
             </span>
-            <div class="action-buttons">
+            // The dialogs are a chunk of their own: fetched once a button is in reach.
+            <div
+                class="action-buttons"
+                on:pointerenter=move |_| preload(bulk_dialogs_preload)
+                on:focusin=move |_| preload(bulk_dialogs_preload)
+            >
                 {button(BulkDialog::Role, "Change role", "secondary")}
                 {button(BulkDialog::Team, "Change team", "secondary")}
                 {button(BulkDialog::Deactivate, "Deactivate", "secondary")}
@@ -61,9 +73,35 @@ pub fn ActionBar(
     }
 }
 
-/// The dialogs of the bulk changes, one at a time, for the request in `request`.
+/// The dialogs of the bulk changes, one at a time, for the request in `request`; their code is
+/// a chunk of its own, fetched the first time one is asked for (or from the action bar's hover
+/// or focus).
 #[component]
 pub fn BulkDialogs(
+    request: RwSignal<Option<BulkRequest>>,
+    choices: FilterChoices,
+    /// Called with what a confirmed change did.
+    on_done: Callback<BulkOutcome>,
+) -> impl IntoView {
+    view! {
+        <LazyDialog
+            open=Signal::derive(move || request.with(Option::is_some))
+            load=move || bulk_dialogs(request, choices.clone(), on_done)
+        />
+    }
+}
+
+#[wasm_split(user_dialogs, wasm_split_path = ::leptos::wasm_split, fallible, preload(bulk_dialogs_preload))]
+fn bulk_dialogs(
+    request: RwSignal<Option<BulkRequest>>,
+    choices: FilterChoices,
+    on_done: Callback<BulkOutcome>,
+) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <Dialogs request choices on_done /> }.into_any())
+}
+
+#[component]
+fn Dialogs(
     request: RwSignal<Option<BulkRequest>>,
     choices: FilterChoices,
     /// Called with what a confirmed change did.

@@ -3,18 +3,27 @@
 
 use crate::{
     api::invitations::InviteUsers,
-    components::modal::Modal,
+    components::{
+        lazy::{preload, LazyDialog},
+        modal::Modal,
+    },
     model::{
         all_recipients, split_recipients, AccountId, AccountRole, Choice, Email, FilterChoices, InviteForm,
         InviteOutcome, Recipient, RoleId, TeamId, MAX_INVITES,
     },
 };
-use leptos::{ev, prelude::*};
+use leptos::{
+    ev,
+    prelude::*,
+    wasm_split::{wasm_split, SplitLoaderError},
+};
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// The "Invite users" button; its dialog is a chunk of its own, fetched on the button's hover
+/// or focus or at the latest when it is pressed.
 #[component]
 pub fn InviteUsers(
     /// The company's roles and teams to choose from.
@@ -25,6 +34,38 @@ pub fn InviteUsers(
     notice: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let open = RwSignal::new(false);
+    view! {
+        <button
+            type="button"
+            class="secondary"
+            on:pointerenter=move |_| preload(invite_dialog_preload)
+            on:focus=move |_| preload(invite_dialog_preload)
+            on:click=move |_| open.set(true)
+        >
+            "Invite users"
+        </button>
+        <LazyDialog open load=move || invite_dialog(choices.clone(), on_invited, notice, open) />
+    }
+}
+
+#[wasm_split(user_dialogs, wasm_split_path = ::leptos::wasm_split, fallible, preload(invite_dialog_preload))]
+fn invite_dialog(
+    choices: FilterChoices,
+    on_invited: Callback<()>,
+    notice: RwSignal<Option<String>>,
+    open: RwSignal<bool>,
+) -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <InviteDialog choices on_invited notice open /> }.into_any())
+}
+
+/// The dialog: each opening starts with no addresses and no earlier answer.
+#[component]
+fn InviteDialog(
+    choices: FilterChoices,
+    on_invited: Callback<()>,
+    notice: RwSignal<Option<String>>,
+    open: RwSignal<bool>,
+) -> impl IntoView {
     let chips = RwSignal::new(Vec::<String>::new());
     let draft = RwSignal::new(String::new());
     let outcome = RwSignal::new(None::<InviteOutcome>);
@@ -112,20 +153,16 @@ pub fn InviteUsers(
     let roles = StoredValue::new(roles);
     let teams = StoredValue::new(choices.teams);
 
+    Effect::new(move |_| {
+        if open.get() {
+            action.value().set(None);
+            outcome.set(None);
+            chips.set(Vec::new());
+            draft.set(String::new());
+        }
+    });
+
     view! {
-        <button
-            type="button"
-            class="secondary"
-            on:click=move |_| {
-                action.value().set(None);
-                outcome.set(None);
-                chips.set(Vec::new());
-                draft.set(String::new());
-                open.set(true);
-            }
-        >
-            "Invite users"
-        </button>
         <Modal open title="Invite users" on_close=close>
             <div class="dialog-body">
                 // Any error, field or not: the form is small and the message names the field.

@@ -397,11 +397,95 @@ pub struct AuditPage {
     pub prev: Option<String>,
     /// Cursor of the older page, if any.
     pub next: Option<String>,
+    /// The server's "now", Unix ms, for relative times.
+    pub now: i64,
+}
+
+/// The first millisecond (UTC) of a day written `YYYY-MM-DD`, as a date input gives it.
+pub fn day_start_ms(day: &str) -> Option<i64> {
+    let mut parts = day.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+}
+
+/// The UTC day (`YYYY-MM-DD`) of a Unix ms, for a date input.
+pub fn day_of_ms(ms: i64) -> String {
+    let z = ms.div_euclid(86_400_000) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_day_and_its_first_millisecond_convert_both_ways() {
+        assert_eq!(day_start_ms("1970-01-01"), Some(0));
+        assert_eq!(day_start_ms("2024-02-29"), Some(1_709_164_800_000));
+        assert_eq!(day_of_ms(1_709_164_800_000 + 3_600_000), "2024-02-29");
+        assert_eq!(day_start_ms("2024-13-01"), None);
+        assert_eq!(day_start_ms("soon"), None);
+    }
+
+    #[test]
+    fn a_view_survives_its_own_url() {
+        let view = AuditQuery {
+            actor: Some(UserId(3)),
+            actions: vec![AuditAction::UserRoleChanged, AuditAction::UserDeactivated],
+            not: true,
+            target: Some(UserId(4)),
+            account: Some(AccountId(5)),
+            from: Some(10),
+            until: Some(20),
+            search: "50% & more".into(),
+            after: Some("1.2".into()),
+            ..Default::default()
+        };
+        let qs = view.to_query_string();
+        let params: std::collections::HashMap<String, String> = qs
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (k.to_string(), percent_decode(v))
+            })
+            .collect();
+        assert_eq!(AuditQuery::from_params(|k| params.get(k).cloned()), view);
+    }
+
+    fn percent_decode(v: &str) -> String {
+        let bytes = v.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap());
+                i += 3;
+            } else {
+                out.push(if bytes[i] == b'+' { b' ' } else { bytes[i] });
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn every_action_has_its_own_key_in_the_object_dot_event_form() {

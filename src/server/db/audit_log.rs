@@ -209,5 +209,10 @@ pub async fn page(db: &Db, can: &Can<perm::ViewAuditLog>, query: &AuditQuery) ->
             after: r.after_json,
         })
         .collect();
-    Ok(AuditPage { events, prev, next })
+    Ok(AuditPage {
+        events,
+        prev,
+        next,
+        now: super::now_ms(),
+    })
 }

@@ -78,7 +78,17 @@ async fn list(app: &TestApp, cookie: &str, view: &[(&str, &str)]) -> serde_json:
 }
 
 async fn list_raw(app: &TestApp, cookie: &str, view: &[(&str, &str)]) -> common::Response {
-    let form: Vec<(String, &str)> = view.iter().map(|(k, v)| (format!("query[{k}]"), *v)).collect();
+    // `("actions[0]", …)` is `query[actions][0]`; an empty view still names the query.
+    let mut form: Vec<(String, &str)> = view
+        .iter()
+        .map(|(k, v)| match k.split_once('[') {
+            Some((field, index)) => (format!("query[{field}][{index}"), *v),
+            None => (format!("query[{k}]"), *v),
+        })
+        .collect();
+    if view.is_empty() {
+        form.push(("query[limit]".into(), "0"));
+    }
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     app.call("audit/list", &form, Some(cookie)).await
 }
@@ -257,7 +267,7 @@ async fn a_member_and_a_signed_out_visitor_are_refused() {
     let r = list_raw(&app, &bob, &[]).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     assert!(!r.body.contains("Ada Admin"));
-    let r = app.call("audit/list", &[], None).await;
+    let r = app.call("audit/list", &[("query[limit]", "0")], None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
 }
 
@@ -327,4 +337,90 @@ async fn a_role_change_made_in_the_app_is_listed_with_its_actor_words_and_before
     let e = &page["events"][0];
     assert!(e["target_id"].is_null(), "{e}");
     assert_eq!(e["target_label"], format!("Bob Member ({bob_email})"));
+}
+
+/// The body of a `GET` (the whole stream).
+async fn download(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
+    use http_body_util::BodyExt;
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+    let r = app.open(path, &headers).await;
+    let status = r.status();
+    let bytes = r.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_export_streams_every_matching_event_with_formula_cells_made_inert_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let owner = (s.owner_id, "Olivia Owner");
+    // More than one page of the stream (500), and a label a spreadsheet would run.
+    for i in 0..1_203 {
+        event(&app, s.company, owner, "team.created", (None, &format!("Team {i}")), i).await;
+    }
+    event(&app, s.company, owner, "team.created", (None, "=HYPERLINK(\"http://evil\")"), 5_000).await;
+    event(&app, s.company, owner, "team.deleted", (None, "-2+3"), 5_001).await;
+
+    let (status, csv) = download(&app, "/api/audit/export?format=csv&action=team.created", Some(&s.owner)).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "id,time,actor_kind,actor,action,action_words,target,ip,before,after");
+    assert_eq!(lines.len(), 1 + 1_204, "the header and every team.created event, once");
+    assert!(lines[1].contains(r#""'=HYPERLINK(""http://evil"")""#), "{}", lines[1]);
+    assert!(lines.last().unwrap().contains(",Team 0,"));
+    assert!(!csv.contains("-2+3"), "the filter holds");
+    let ids: std::collections::HashSet<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(ids.len(), 1_204);
+
+    let (status, jsonl) = download(&app, "/api/audit/export?format=jsonl&q=-2%2B3", Some(&s.owner)).await;
+    assert_eq!(status, StatusCode::OK, "{jsonl}");
+    let events: Vec<serde_json::Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["target_label"], "-2+3");
+
+    // Each export is an event of its own, naming the view it exported.
+    let exported = list(&app, &s.owner, &[("actions[0]", "audit_log.exported")]).await;
+    let exported = exported["events"].as_array().unwrap();
+    assert_eq!(exported.len(), 2);
+    assert_eq!(exported[0]["target_label"], "JSON Lines");
+    assert_eq!(exported[1]["after"], r#"{"view":"action=team.created"}"#);
+}
+
+#[tokio::test]
+async fn the_export_refuses_whom_the_page_refuses_and_keeps_a_scoped_viewer_to_their_accounts() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let root = app.root_account(&s.owner_email).await;
+    let branch = app.sub_account(root, "Branch").await;
+    let admin_role = app.role_id(&s.owner_email, "admin").await;
+    let member_role = app.role_id(&s.owner_email, "member").await;
+    app.place(s.ada, &[(root, member_role), (branch, admin_role)]).await;
+    app.place(s.cy, &[(branch, member_role)]).await;
+    let owner = (s.owner_id, "Olivia Owner");
+    event(&app, s.company, owner, "user.updated", (Some(s.cy), "inside@x"), 1).await;
+    event(&app, s.company, owner, "user.updated", (Some(s.bob), "outside@x"), 2).await;
+
+    let (status, _) = download(&app, "/api/audit/export", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let bob_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(s.bob)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let bob = app.session_of(&bob_email).await;
+    let (status, body) = download(&app, "/api/audit/export", Some(&bob)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(!body.contains("inside@x"));
+
+    let ada = app.session_of(&s.ada_email).await;
+    let (status, csv) = download(&app, "/api/audit/export", Some(&ada)).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(csv.contains("inside@x") && !csv.contains("outside@x"), "{csv}");
+    let (status, _) = download(&app, &format!("/api/audit/export?account={root}"), Some(&ada)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A refused export records nothing; the two refused callers neither.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'audit_log.exported'").await,
+        1
+    );
 }

@@ -52,10 +52,11 @@ pub enum AuditAction {
     AccountRenamed,
     AccountMoved,
     AccountDeleted,
+    AuditLogExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 45] = [
+    pub const ALL: [AuditAction; 46] = [
         AuditAction::CompanyCreated,
         AuditAction::CompanyOwnershipTransferred,
         AuditAction::CompanyEmailConfirmed,
@@ -101,6 +102,7 @@ impl AuditAction {
         AuditAction::AccountRenamed,
         AuditAction::AccountMoved,
         AuditAction::AccountDeleted,
+        AuditAction::AuditLogExported,
     ];
 
     /// The stored form, `<object>.<what happened>`.
@@ -151,6 +153,7 @@ impl AuditAction {
             AuditAction::AccountRenamed => "account.renamed",
             AuditAction::AccountMoved => "account.moved",
             AuditAction::AccountDeleted => "account.deleted",
+            AuditAction::AuditLogExported => "audit_log.exported",
         }
     }
 
@@ -203,6 +206,7 @@ impl AuditAction {
             AuditAction::AccountRenamed => "renamed the account",
             AuditAction::AccountMoved => "moved the account",
             AuditAction::AccountDeleted => "deleted the account",
+            AuditAction::AuditLogExported => "exported the audit log",
         }
     }
 

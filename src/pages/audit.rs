@@ -260,7 +260,7 @@ fn capitalised(words: &str) -> String {
 
 #[component]
 fn Results(view: Memo<AuditQuery>, shown: AuditPage, busy: Signal<bool>) -> impl IntoView {
-    let page_link = |cursor: Option<String>, before: bool| {
+    let page_link = move |cursor: Option<String>, before: bool| {
         Signal::derive(move || {
             cursor.clone().filter(|_| !busy.get()).map(|c| {
                 let v = view.get().first_page();
@@ -348,11 +348,14 @@ fn EventRow(event: AuditEvent, now: i64) -> impl IntoView {
                 ..Default::default()
             });
             let label = event.target_label.clone();
+            let also = (label != name && !label.is_empty())
+                .then(|| view! { <span class="muted target-label">{label}</span> });
+            let about_name = format!("Events about {name}");
             view! {
-                <A href=format!("/users/{id}")>{name.clone()}</A>
-                {(label != name && !label.is_empty()).then(|| view! { <span class="muted target-label">{label}</span> })}
+                <A href=format!("/users/{id}")>{name}</A>
+                {also}
                 " "
-                <A href=about attr:class="muted small" attr:aria-label=format!("Events about {name}")>"History"</A>
+                <A href=about attr:class="muted small" attr:aria-label=about_name>"History"</A>
             }
             .into_any()
         }

@@ -129,10 +129,21 @@ struct Row {
 /// the newer (`prev`) and older (`next`) pages.
 #[tracing::instrument(skip(db, can), err)]
 pub async fn page(db: &Db, can: &Can<perm::ViewAuditLog>, query: &AuditQuery) -> Result<AuditPage, AppError> {
-    let per_page = i64::from(match query.limit {
+    let per_page = match query.limit {
         0 => AUDIT_PAGE_SIZE,
         n => n.min(AUDIT_PAGE_SIZE),
-    });
+    };
+    fetch(db, can, query, per_page).await
+}
+
+/// Like [`page`], `per_page` events at a time (the export reads the log in larger pages).
+pub async fn fetch(
+    db: &Db,
+    can: &Can<perm::ViewAuditLog>,
+    query: &AuditQuery,
+    per_page: u32,
+) -> Result<AuditPage, AppError> {
+    let per_page = i64::from(per_page);
     let backward = query.before.is_some();
     let cursor = match query.before.as_deref().or(query.after.as_deref()) {
         Some(text) => Some(decode(text)?),

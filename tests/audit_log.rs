@@ -22,7 +22,9 @@ struct Setup {
 async fn setup(app: &TestApp) -> Setup {
     let c = app.company("Initech").await;
     let ada_email = email("ada");
-    let ada = app.add_user(&c.owner_email, "Ada Admin", &ada_email, "admin").await;
+    let ada = app
+        .add_user(&c.owner_email, "Ada Admin", &ada_email, "admin")
+        .await;
     let bob = app
         .add_user(&c.owner_email, "Bob Member", &email("bob"), "member")
         .await;
@@ -112,9 +114,33 @@ async fn each_filter_alone_and_combined_keeps_exactly_the_matching_events_newest
     app.place(s.cy, &[(branch, member_role)]).await;
     let ada = (s.ada, "Ada Admin");
     let owner = (s.owner_id, "Olivia Owner");
-    let e1 = event(&app, s.company, ada, "user.role_changed", (Some(s.bob), "bob@x"), 1000).await;
-    let e2 = event(&app, s.company, ada, "user.deactivated", (Some(s.cy), "cy@x"), 2000).await;
-    let e3 = event(&app, s.company, owner, "user.role_changed", (Some(s.cy), "cy@x"), 3000).await;
+    let e1 = event(
+        &app,
+        s.company,
+        ada,
+        "user.role_changed",
+        (Some(s.bob), "bob@x"),
+        1000,
+    )
+    .await;
+    let e2 = event(
+        &app,
+        s.company,
+        ada,
+        "user.deactivated",
+        (Some(s.cy), "cy@x"),
+        2000,
+    )
+    .await;
+    let e3 = event(
+        &app,
+        s.company,
+        owner,
+        "user.role_changed",
+        (Some(s.cy), "cy@x"),
+        3000,
+    )
+    .await;
     let e4 = event(&app, s.company, owner, "team.created", (None, "Sales"), 4000).await;
     let (ada_id, bob_id, cy_id) = (s.ada.to_string(), s.bob.to_string(), s.cy.to_string());
     let (root_id, branch_id) = (root.to_string(), branch.to_string());
@@ -131,7 +157,10 @@ async fn each_filter_alone_and_combined_keeps_exactly_the_matching_events_newest
         ids(&list(
             &app,
             o,
-            &[("actions[0]", "user.role_changed"), ("actions[1]", "user.deactivated")]
+            &[
+                ("actions[0]", "user.role_changed"),
+                ("actions[1]", "user.deactivated")
+            ]
         )
         .await),
         [e3, e2, e1]
@@ -154,7 +183,12 @@ async fn each_filter_alone_and_combined_keeps_exactly_the_matching_events_newest
     assert_eq!(ids(&list(&app, o, &[("search", "deactivated")]).await), [e2]);
     // Combined: the intersection.
     assert_eq!(
-        ids(&list(&app, o, &[("actor", &ada_id), ("actions[0]", "user.role_changed")]).await),
+        ids(&list(
+            &app,
+            o,
+            &[("actor", &ada_id), ("actions[0]", "user.role_changed")]
+        )
+        .await),
         [e1]
     );
     assert_eq!(
@@ -165,7 +199,11 @@ async fn each_filter_alone_and_combined_keeps_exactly_the_matching_events_newest
         ids(&list(
             &app,
             o,
-            &[("target", &cy_id), ("actions[0]", "user.role_changed"), ("not", "true")]
+            &[
+                ("target", &cy_id),
+                ("actions[0]", "user.role_changed"),
+                ("not", "true")
+            ]
         )
         .await),
         [e2]
@@ -174,7 +212,13 @@ async fn each_filter_alone_and_combined_keeps_exactly_the_matching_events_newest
         ids(&list(&app, o, &[("account", &branch_id), ("search", "olivia")]).await),
         [e3]
     );
-    assert!(ids(&list(&app, o, &[("actor", &ada_id), ("target", &cy_id), ("until", "2000")]).await).is_empty());
+    assert!(ids(&list(
+        &app,
+        o,
+        &[("actor", &ada_id), ("target", &cy_id), ("until", "2000")]
+    )
+    .await)
+    .is_empty());
 }
 
 #[tokio::test]
@@ -185,7 +229,17 @@ async fn keyset_pages_stay_put_while_new_events_arrive_and_visit_each_event_once
     let mut all = Vec::new();
     // Ties on the time on purpose: the cursor must break them by id.
     for i in 0..12 {
-        all.push(event(&app, s.company, ada, "user.updated", (Some(s.bob), "bob@x"), (i / 2) * 10).await);
+        all.push(
+            event(
+                &app,
+                s.company,
+                ada,
+                "user.updated",
+                (Some(s.bob), "bob@x"),
+                (i / 2) * 10,
+            )
+            .await,
+        );
     }
     all.reverse(); // newest first
     let first = list(&app, &s.owner, &[("limit", "5")]).await;
@@ -193,7 +247,15 @@ async fn keyset_pages_stay_put_while_new_events_arrive_and_visit_each_event_once
     assert!(first["prev"].is_null());
     // Newer events arrive while the first page is read.
     for _ in 0..3 {
-        event(&app, s.company, ada, "user.updated", (Some(s.bob), "bob@x"), 1_000).await;
+        event(
+            &app,
+            s.company,
+            ada,
+            "user.updated",
+            (Some(s.bob), "bob@x"),
+            1_000,
+        )
+        .await;
     }
     let next = first["next"].as_str().unwrap();
     let second = list(&app, &s.owner, &[("limit", "5"), ("after", next)]).await;
@@ -229,13 +291,30 @@ async fn a_scoped_admin_sees_no_event_about_an_outside_user_nor_company_wide_eve
     let admin_role = app.role_id(&s.owner_email, "admin").await;
     let member_role = app.role_id(&s.owner_email, "member").await;
     // Ada is Admin of the branch only; Cy is inside it, Bob (root) outside.
-    app.place(s.ada, &[(root, member_role), (branch, admin_role)]).await;
+    app.place(s.ada, &[(root, member_role), (branch, admin_role)])
+        .await;
     app.place(s.cy, &[(branch, member_role)]).await;
     let owner = (s.owner_id, "Olivia Owner");
     let inside = event(&app, s.company, owner, "user.updated", (Some(s.cy), "cy@x"), 1000).await;
-    event(&app, s.company, owner, "user.updated", (Some(s.bob), "bob@x"), 2000).await;
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.updated",
+        (Some(s.bob), "bob@x"),
+        2000,
+    )
+    .await;
     event(&app, s.company, owner, "team.created", (None, "Sales"), 3000).await;
-    event(&app, s.company, owner, "user.deleted", (None, "Gone (gone@x)"), 4000).await;
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.deleted",
+        (None, "Gone (gone@x)"),
+        4000,
+    )
+    .await;
     let ada = app.session_of(&s.ada_email).await;
 
     assert_eq!(ids(&list(&app, &ada, &[]).await), [inside]);
@@ -257,7 +336,15 @@ async fn a_scoped_admin_sees_no_event_about_an_outside_user_nor_company_wide_eve
 async fn a_member_and_a_signed_out_visitor_are_refused() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
-    event(&app, s.company, (s.ada, "Ada Admin"), "user.updated", (Some(s.bob), "bob@x"), 1).await;
+    event(
+        &app,
+        s.company,
+        (s.ada, "Ada Admin"),
+        "user.updated",
+        (Some(s.bob), "bob@x"),
+        1,
+    )
+    .await;
     let bob_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
         .bind(s.bob)
         .fetch_one(&app.state.db)
@@ -281,7 +368,10 @@ async fn free_text_takes_percent_and_underscore_literally() {
     let underscore = event(&app, s.company, owner, "team.created", (None, "x_y"), 3).await;
     event(&app, s.company, owner, "team.created", (None, "xzy"), 4).await;
     assert_eq!(ids(&list(&app, &s.owner, &[("search", "50%")]).await), [percent]);
-    assert_eq!(ids(&list(&app, &s.owner, &[("search", "x_y")]).await), [underscore]);
+    assert_eq!(
+        ids(&list(&app, &s.owner, &[("search", "x_y")]).await),
+        [underscore]
+    );
     assert!(ids(&list(&app, &s.owner, &[("search", "%")]).await) == [percent]);
 }
 
@@ -301,7 +391,10 @@ async fn a_role_change_made_in_the_app_is_listed_with_its_actor_words_and_before
     let page = list(
         &app,
         &s.owner,
-        &[("target", &s.bob.to_string()), ("actions[0]", "user.role_changed")],
+        &[
+            ("target", &s.bob.to_string()),
+            ("actions[0]", "user.role_changed"),
+        ],
     )
     .await;
     let events = page["events"].as_array().unwrap();
@@ -356,20 +449,53 @@ async fn the_export_streams_every_matching_event_with_formula_cells_made_inert_a
     let owner = (s.owner_id, "Olivia Owner");
     // More than one page of the stream (500), and a label a spreadsheet would run.
     for i in 0..1_203 {
-        event(&app, s.company, owner, "team.created", (None, &format!("Team {i}")), i).await;
+        event(
+            &app,
+            s.company,
+            owner,
+            "team.created",
+            (None, &format!("Team {i}")),
+            i,
+        )
+        .await;
     }
-    event(&app, s.company, owner, "team.created", (None, "=HYPERLINK(\"http://evil\")"), 5_000).await;
+    event(
+        &app,
+        s.company,
+        owner,
+        "team.created",
+        (None, "=HYPERLINK(\"http://evil\")"),
+        5_000,
+    )
+    .await;
     event(&app, s.company, owner, "team.deleted", (None, "-2+3"), 5_001).await;
 
-    let (status, csv) = download(&app, "/api/audit/export?format=csv&action=team.created", Some(&s.owner)).await;
+    let (status, csv) = download(
+        &app,
+        "/api/audit/export?format=csv&action=team.created",
+        Some(&s.owner),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{csv}");
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines[0], "id,time,actor_kind,actor,action,action_words,target,ip,before,after");
-    assert_eq!(lines.len(), 1 + 1_204, "the header and every team.created event, once");
-    assert!(lines[1].contains(r#""'=HYPERLINK(""http://evil"")""#), "{}", lines[1]);
+    assert_eq!(
+        lines[0],
+        "id,time,actor_kind,actor,action,action_words,target,ip,before,after"
+    );
+    assert_eq!(
+        lines.len(),
+        1 + 1_204,
+        "the header and every team.created event, once"
+    );
+    assert!(
+        lines[1].contains(r#""'=HYPERLINK(""http://evil"")""#),
+        "{}",
+        lines[1]
+    );
     assert!(lines.last().unwrap().contains(",Team 0,"));
     assert!(!csv.contains("-2+3"), "the filter holds");
-    let ids: std::collections::HashSet<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+    let ids: std::collections::HashSet<&str> =
+        lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
     assert_eq!(ids.len(), 1_204);
 
     let (status, jsonl) = download(&app, "/api/audit/export?format=jsonl&q=-2%2B3", Some(&s.owner)).await;
@@ -394,11 +520,28 @@ async fn the_export_refuses_whom_the_page_refuses_and_keeps_a_scoped_viewer_to_t
     let branch = app.sub_account(root, "Branch").await;
     let admin_role = app.role_id(&s.owner_email, "admin").await;
     let member_role = app.role_id(&s.owner_email, "member").await;
-    app.place(s.ada, &[(root, member_role), (branch, admin_role)]).await;
+    app.place(s.ada, &[(root, member_role), (branch, admin_role)])
+        .await;
     app.place(s.cy, &[(branch, member_role)]).await;
     let owner = (s.owner_id, "Olivia Owner");
-    event(&app, s.company, owner, "user.updated", (Some(s.cy), "inside@x"), 1).await;
-    event(&app, s.company, owner, "user.updated", (Some(s.bob), "outside@x"), 2).await;
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.updated",
+        (Some(s.cy), "inside@x"),
+        1,
+    )
+    .await;
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.updated",
+        (Some(s.bob), "outside@x"),
+        2,
+    )
+    .await;
 
     let (status, _) = download(&app, "/api/audit/export", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -420,7 +563,8 @@ async fn the_export_refuses_whom_the_page_refuses_and_keeps_a_scoped_viewer_to_t
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     // A refused export records nothing; the two refused callers neither.
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'audit_log.exported'").await,
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'audit_log.exported'")
+            .await,
         1
     );
 }

@@ -16,7 +16,7 @@ pub async fn list_audit_events(query: AuditQuery) -> Result<AuditPage, AppError>
         async {
             let user = auth::current_user().await?;
             let can = user.require::<perm::ViewAuditLog>()?;
-            Ok(db::audit_log::page(&auth::state()?.db, &can, &query).await?)
+            db::audit_log::page(&auth::state()?.db, &can, &query).await
         }
         .await,
     )

@@ -53,7 +53,11 @@ pub async fn export(
     }
 }
 
-async fn start(state: AppState, params: HashMap<String, String>, request: Request) -> Result<Response, AppError> {
+async fn start(
+    state: AppState,
+    params: HashMap<String, String>,
+    request: Request,
+) -> Result<Response, AppError> {
     let (parts, _) = request.into_parts();
     let token = auth::session_token(&parts.headers, &state.config).ok_or(AppError::Unauthenticated)?;
     let user = auth::resolve(&state, &token, db::now_ms())
@@ -82,7 +86,11 @@ async fn start(state: AppState, params: HashMap<String, String>, request: Reques
     let mut w = Write::begin(state.store(), &by).await?;
     w.audit(
         AuditAction::AuditLogExported,
-        Target::named(if format == Format::Csv { "CSV" } else { "JSON Lines" }),
+        Target::named(if format == Format::Csv {
+            "CSV"
+        } else {
+            "JSON Lines"
+        }),
         None,
         Some(json!({ "view": query.to_query_string() })),
     )

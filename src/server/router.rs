@@ -105,7 +105,10 @@ pub fn build(state: AppState) -> Router {
         // Server-sent events; CompressionLayer's default predicate leaves text/event-stream alone.
         .route(crate::model::LIVE_PATH, axum::routing::get(live::stream))
         // The audit log's download (CSV or JSON Lines), streamed.
-        .route(audit_export::EXPORT_PATH, axum::routing::get(audit_export::export))
+        .route(
+            audit_export::EXPORT_PATH,
+            axum::routing::get(audit_export::export),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

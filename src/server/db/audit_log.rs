@@ -21,7 +21,9 @@ fn encode(created_at: i64, id: i64) -> String {
 fn decode(text: &str) -> Result<(i64, i64), AppError> {
     text.split_once('.')
         .and_then(|(t, id)| Some((t.parse().ok()?, id.parse().ok()?)))
-        .ok_or_else(|| AppError::BadRequest("this page link is out of date; start again from the first page".into()))
+        .ok_or_else(|| {
+            AppError::BadRequest("this page link is out of date; start again from the first page".into())
+        })
 }
 
 /// `%term%` for `LIKE … ESCAPE '\'` over lower-cased text as stored (labels are not folded):
@@ -52,9 +54,13 @@ fn filter(company: CompanyId, scope: &Scope, query: &AuditQuery) -> Result<Sql, 
     }
     if !query.actions.is_empty() {
         let keys: Vec<&str> = query.actions.iter().map(|a| a.key()).collect();
-        sql.push(if query.not { " AND e.action NOT IN (" } else { " AND e.action IN (" })
-            .list(keys)
-            .push(")");
+        sql.push(if query.not {
+            " AND e.action NOT IN ("
+        } else {
+            " AND e.action IN ("
+        })
+        .list(keys)
+        .push(")");
     }
     if let Some(target) = query.target {
         sql.push(" AND e.target_user_id = ").bind(target);
@@ -193,7 +199,11 @@ pub async fn fetch(
     if backward {
         rows.reverse();
     }
-    let (has_prev, has_next) = if backward { (more, true) } else { (cursor.is_some(), more) };
+    let (has_prev, has_next) = if backward {
+        (more, true)
+    } else {
+        (cursor.is_some(), more)
+    };
     let prev = rows
         .first()
         .filter(|_| has_prev)

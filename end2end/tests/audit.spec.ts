@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { readFileSync } from "node:fs";
 import { addUser, hydrated, isPhone, openNavigation, rowAction, screenshot, showFilters, signUp, unique, uniqueEmail } from "./helpers";
 
 test("an admin changes a person's role, finds the event on the audit log by person and action, reads its details, and sees it under the person's History", async ({
@@ -45,6 +46,14 @@ test("an admin changes a person's role, finds the event on the audit log by pers
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
     page.viewportSize()!.width,
   );
+
+  // Export downloads the view as CSV, with the event in it.
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const csv = readFileSync((await (await download).path())!, "utf8");
+  expect(csv.split("\n")[0]).toBe("id,time,actor_kind,actor,action,action_words,target,ip,before,after");
+  expect(csv).toContain("user.role_changed");
+  expect(csv).toContain(name);
 
   // The person's page lists it under History, with the way back to the log about them.
   await event.getByRole("link", { name, exact: true }).click();

@@ -27,6 +27,14 @@ pub fn audit_href(view: &AuditQuery) -> String {
     }
 }
 
+/// The download of a view's events (every page of it) as `format` (csv or jsonl).
+fn export_href(view: &AuditQuery, format: &str) -> String {
+    match view.first_page().to_query_string() {
+        qs if qs.is_empty() => format!("/api/audit/export?format={format}"),
+        qs => format!("/api/audit/export?format={format}&{qs}"),
+    }
+}
+
 type PageResource = Resource<(AuditQuery, Result<AuditPage, crate::error::AppError>)>;
 
 #[component]
@@ -58,8 +66,14 @@ pub fn AuditLogPage() -> impl IntoView {
     let typing = RwSignal::new(false);
     view! {
         <Title text="Audit log" />
-        <div class="page-head">
+        <div class="page-head audit-head">
             <h1>"Audit log"</h1>
+            <div class="page-actions">
+                <a class="button secondary" rel="external" download
+                    href=move || export_href(&view.get(), "csv")>"Export CSV"</a>
+                <a class="button secondary" rel="external" download
+                    href=move || export_href(&view.get(), "jsonl")>"Export JSON Lines"</a>
+            </div>
         </div>
         <Toolbar view go typing choices />
         <Transition fallback=|| view! { <p class="loading">"Loading events…"</p> }>

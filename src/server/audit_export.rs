@@ -116,6 +116,9 @@ async fn start(
     let mut response = Body::from_stream(body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Sent as it is read: the compression layer cut this stream short (a client asking for
+    // gzip got a truncated body), so it is left uncompressed.
+    headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("identity"));
     if let Ok(disposition) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, disposition);
     }

@@ -365,11 +365,14 @@ fn EventRow(event: AuditEvent, now: i64) -> impl IntoView {
             let also = (label != name && !label.is_empty())
                 .then(|| view! { <span class="muted target-label">{label}</span> });
             let about_name = format!("Events about {name}");
+            // One element: on a phone the cell is a two-column grid (its label, then this).
             view! {
-                <A href=format!("/users/{id}")>{name}</A>
-                {also}
-                " "
-                <A href=about attr:class="muted small" attr:aria-label=about_name>"History"</A>
+                <span>
+                    <A href=format!("/users/{id}")>{name}</A>
+                    {also}
+                    " "
+                    <A href=about attr:class="muted small" attr:aria-label=about_name>"History"</A>
+                </span>
             }
             .into_any()
         }

@@ -11,6 +11,7 @@ use crate::{
     pages::{
         accept_invite::AcceptInvitePage,
         accounts::AccountsPage,
+        audit::AuditLogPage,
         join::{JoinPage, JoinVerifyPage},
         login::LoginPage,
         not_found::NotFound,
@@ -107,6 +108,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/roles") view={Lazy::<Roles>::new()} />
                     <Route path=path!("/accounts") view={Lazy::<Accounts>::new()} />
                     <Route path=path!("/settings") view={Lazy::<Settings>::new()} />
+                    <Route path=path!("/audit") view={Lazy::<AuditLog>::new()} />
                     <Route path=path!("/profile") view={Lazy::<Profile>::new()} />
                 </ParentRoute>
             </Routes>
@@ -131,6 +133,7 @@ lazy_page!(TeamDetail, team_detail_chunk in organisation, TeamDetailPage);
 lazy_page!(Roles, roles_chunk in organisation, RolesPage);
 lazy_page!(Accounts, accounts_chunk in organisation, AccountsPage);
 lazy_page!(Settings, settings_chunk in organisation, SettingsPage);
+lazy_page!(AuditLog, audit_chunk in organisation, AuditLogPage);
 lazy_page!(Profile, profile_chunk in profile, ProfilePage);
 
 /// `/`: the users table for those who may see it, otherwise one's profile.

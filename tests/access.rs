@@ -67,6 +67,11 @@ impl Protected {
 
 const PROTECTED: &[Protected] = &[
     Protected {
+        endpoint: "audit/list",
+        needs: Some(Permission::ViewAuditLog),
+        args: |f| vec![("query[target]", f.a_member_id.to_string())],
+    },
+    Protected {
         endpoint: "users/list",
         needs: Some(Permission::ViewUsers),
         args: |_| vec![("query[tab]", "all".into())],

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod accounts;
 pub mod approvals;
+pub mod audit;
 pub mod auth;
 pub mod bulk;
 pub mod invitations;

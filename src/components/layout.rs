@@ -140,6 +140,7 @@ fn nav_links(me: &Me) -> Vec<(&'static str, &'static str)> {
         ("/roles", "Roles", Some(Permission::ManageRoles)),
         ("/accounts", "Accounts", Some(Permission::ManageAccounts)),
         ("/settings", "Settings", Some(Permission::ManageSettings)),
+        ("/audit", "Audit log", Some(Permission::ViewAuditLog)),
         ("/profile", "Profile", None),
     ]
     .into_iter()
@@ -174,6 +175,6 @@ mod tests {
 
     #[test]
     fn an_admin_sees_every_link() {
-        assert_eq!(nav_links(&me(Permission::ALL.to_vec())).len(), 6);
+        assert_eq!(nav_links(&me(Permission::ALL.to_vec())).len(), 7);
     }
 }

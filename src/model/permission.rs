@@ -76,17 +76,14 @@ impl Permission {
         }
     }
 
-    /// Whether the permission is about the company as a whole (roles, teams, settings, the
-    /// audit log) rather than the people in some accounts. A company-wide permission counts
-    /// only when held on the root account; the others reach as far as the assignment that
-    /// grants them.
+    /// Whether the permission is about the company as a whole (roles, teams, settings)
+    /// rather than the people in some accounts. A company-wide permission counts only when
+    /// held on the root account; the others reach as far as the assignment that grants them
+    /// (the audit log too: a scoped holder sees the events about the people inside it).
     pub fn company_wide(self) -> bool {
         matches!(
             self,
-            Permission::ManageRoles
-                | Permission::ManageTeams
-                | Permission::ViewAuditLog
-                | Permission::ManageSettings
+            Permission::ManageRoles | Permission::ManageTeams | Permission::ManageSettings
         )
     }
 }

@@ -4,6 +4,7 @@ pub mod accept_invite;
 pub mod accounts;
 pub mod add_user;
 pub mod approvals;
+pub mod audit;
 pub mod bulk;
 pub mod invitation_actions;
 pub mod invite_users;

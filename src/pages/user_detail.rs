@@ -210,6 +210,7 @@ fn Details(
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     let user_id = details.id;
+    let may_audit = use_me().can(Permission::ViewAuditLog);
     let shown = move |field: fn(&UserDetails) -> String| move || current.with(field);
     let last_seen = move || current.with(|c| (c.now, c.last_seen_at));
     let created = move || current.with(|c| (c.now, c.created_at));
@@ -265,6 +266,72 @@ fn Details(
         // created inside this page's Transition, broke the hydration of a directly loaded
         // page (clicks did nothing), and components::devices is shared with /profile.
         {move || (can_manage && hydrated.get()).then(|| view! { <crate::components::devices::UserDevices user=user_id /> })}
+        // Browser only, after hydration, for the same reason as the devices.
+        {move || (may_audit && hydrated.get()).then(|| {
+            let version = Signal::derive(move || current.with(|c| c.version));
+            view! { <History user=user_id version /> }
+        })}
+    }
+}
+
+/// The latest audit events about the person, with the way to all of them in the audit log.
+#[component]
+fn History(
+    /// The person.
+    user: UserId,
+    /// Their version: a change to them (here or live) fetches the history again.
+    version: Signal<i64>,
+) -> impl IntoView {
+    use super::audit::{action_words, actor_label, audit_href};
+    use crate::{api::audit::list_audit_events, model::AuditQuery};
+    let events = Resource::new(
+        move || version.get(),
+        move |_| {
+            list_audit_events(AuditQuery {
+                target: Some(user),
+                limit: 5,
+                ..Default::default()
+            })
+        },
+    );
+    let all = audit_href(&AuditQuery {
+        target: Some(user),
+        ..Default::default()
+    });
+    view! {
+        <section class="panel" aria-labelledby="history-title">
+            <h2 id="history-title">"History"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Err(error) => view! { <p class="muted">{error.to_string()}</p> }.into_any(),
+                        Ok(page) if page.events.is_empty() => {
+                            view! { <p class="muted">"Nothing recorded yet."</p> }.into_any()
+                        }
+                        Ok(page) => {
+                            let now = page.now;
+                            view! {
+                                <ul class="history">
+                                    {page.events.into_iter().map(|e| {
+                                        let target = e.target_name.clone().unwrap_or_else(|| e.target_label.clone());
+                                        let line = format!("{} {} {target}", actor_label(&e), action_words(&e));
+                                        view! {
+                                            <li>
+                                                <RelativeTime now at=Some(e.created_at) />
+                                                " "
+                                                <span>{line}</span>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+            <p><A href=all>"All events about this person in the audit log"</A></p>
+        </section>
     }
 }
 

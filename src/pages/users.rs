@@ -400,7 +400,7 @@ fn SortSelect(view: Memo<UserListQuery>, go: Callback<(UserListQuery, bool)>) ->
 
 /// A labelled filter list with an "all" choice.
 #[component]
-fn FilterSelect(
+pub(crate) fn FilterSelect(
     /// The accessible name, e.g. "Role".
     label: &'static str,
     /// The first choice, meaning "no filter".

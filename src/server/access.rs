@@ -449,9 +449,10 @@ mod tests {
         assert!(!scope.covers(AccountId(2)));
         assert_eq!(
             access.permissions().len(),
-            4,
-            "only the account-scoped permissions"
+            5,
+            "only the account-scoped permissions (the audit log among them)"
         );
+        assert!(access.permissions().contains(&Permission::ViewAuditLog));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod assets;
+pub mod audit_export;
 pub mod auth;
 pub mod config;
 pub mod counts;

@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages and server functions, static files, and the layers
 //! around them. `main` and the integration tests both build it here.
 
-use super::{assets, auth, csrf, headers, host, live, state::AppState};
+use super::{assets, audit_export, auth, csrf, headers, host, live, state::AppState};
 use crate::{
     app::{shell, App},
     error::AppError,
@@ -104,6 +104,11 @@ pub fn build(state: AppState) -> Router {
     Router::new()
         // Server-sent events; CompressionLayer's default predicate leaves text/event-stream alone.
         .route(crate::model::LIVE_PATH, axum::routing::get(live::stream))
+        // The audit log's download (CSV or JSON Lines), streamed.
+        .route(
+            audit_export::EXPORT_PATH,
+            axum::routing::get(audit_export::export),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

@@ -363,6 +363,15 @@ pub async fn change_role(
             .bind(user)
             .fetch_all(&mut *w.tx)
             .await?;
+    // The role before, for the audit log's before → after.
+    let before = match roles.as_slice() {
+        [old] => sqlx::query_scalar::<_, String>("SELECT name FROM roles WHERE id = $1")
+            .bind(old)
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .map(|name| json!({ "role": name })),
+        _ => None,
+    };
     match roles.len() {
         0 => set_root_role(&mut w.tx, company, user, role.0).await?,
         1 => {
@@ -383,7 +392,7 @@ pub async fn change_role(
     w.audit(
         AuditAction::UserRoleChanged,
         Target::user(user, &target.email),
-        None,
+        before,
         Some(json!({ "role": role_name })),
     )
     .await?;

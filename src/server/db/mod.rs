@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod assignments;
 pub mod audit;
+pub mod audit_log;
 pub mod bulk;
 pub mod companies;
 pub mod demo;

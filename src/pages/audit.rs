@@ -1,0 +1,405 @@
+//! `/audit`: the company's audit log, newest first, with filters and keyset pages. The whole
+//! view lives in the URL (`model::AuditQuery`), like the users table's.
+
+use super::users::FilterSelect;
+use crate::{
+    api::{audit::list_audit_events, users::user_filter_choices},
+    components::{
+        me::use_permission, notice::ErrorNotice, pager::PageLinks, search::TYPING_PAUSE_MS,
+        time::RelativeTime,
+    },
+    model::{day_of_ms, day_start_ms, ActorKind, AuditAction, AuditEvent, AuditPage, AuditQuery, Permission},
+};
+use leptos::{ev, prelude::*};
+use leptos_meta::Title;
+use leptos_router::{
+    components::A,
+    hooks::{use_navigate, use_query_map},
+    NavigateOptions,
+};
+use leptos_use_fn_debounce_throttle::use_debounce_fn_with_arg;
+
+/// The address of a view of the audit log.
+pub fn audit_href(view: &AuditQuery) -> String {
+    match view.to_query_string() {
+        qs if qs.is_empty() => "/audit".into(),
+        qs => format!("/audit?{qs}"),
+    }
+}
+
+/// The download of a view's events (every page of it) as `format` (csv or jsonl).
+fn export_href(view: &AuditQuery, format: &str) -> String {
+    match view.first_page().to_query_string() {
+        qs if qs.is_empty() => format!("/api/audit/export?format={format}"),
+        qs => format!("/api/audit/export?format={format}&{qs}"),
+    }
+}
+
+type PageResource = Resource<(AuditQuery, Result<AuditPage, crate::error::AppError>)>;
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let params = use_query_map();
+    let view = Memo::new(move |_| {
+        let params = params.read();
+        AuditQuery::from_params(|name| params.get(name))
+    });
+    let page: PageResource = Resource::new(
+        move || view.get(),
+        |asked| async move { (asked.clone(), list_audit_events(asked).await) },
+    );
+    // The account filter offers the accounts of the users table, for those who see it.
+    let choices = use_permission(Permission::ViewUsers)
+        .then(|| Resource::new(|| (), |_| async { user_filter_choices().await.ok() }));
+    let navigate = use_navigate();
+    // Filters add history entries (Back undoes them); typing a search replaces.
+    let go = Callback::new(move |(next, replace): (AuditQuery, bool)| {
+        navigate(
+            &audit_href(&next),
+            NavigateOptions {
+                replace,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    });
+    let typing = RwSignal::new(false);
+    view! {
+        <Title text="Audit log" />
+        <div class="page-head audit-head">
+            <h1>"Audit log"</h1>
+            <div class="page-actions">
+                <a class="button secondary" rel="external" download
+                    href=move || export_href(&view.get(), "csv")>"Export CSV"</a>
+                <a class="button secondary" rel="external" download
+                    href=move || export_href(&view.get(), "jsonl")>"Export JSON Lines"</a>
+            </div>
+        </div>
+        <Toolbar view go typing choices />
+        <Transition fallback=|| view! { <p class="loading">"Loading events…"</p> }>
+            {move || Suspend::new(async move {
+                let (answered, result) = page.await;
+                match result {
+                    Err(error) => view! { <ErrorNotice error /> }.into_any(),
+                    Ok(shown) => {
+                        let busy = Signal::derive(move || typing.get() || view.get() != answered);
+                        view! { <Results view shown busy /> }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Search, actions, dates, account, and the person filters set from the table's links.
+#[component]
+fn Toolbar(
+    view: Memo<AuditQuery>,
+    go: Callback<(AuditQuery, bool)>,
+    /// True from a keystroke until its search is in the URL.
+    typing: RwSignal<bool>,
+    /// The company's accounts, when the viewer may see them.
+    choices: Option<Resource<Option<crate::model::FilterChoices>>>,
+) -> impl IntoView {
+    let apply = use_debounce_fn_with_arg(
+        move |text: String| {
+            typing.set(false);
+            let current = view.get_untracked();
+            if current.search != text {
+                go.run((
+                    AuditQuery {
+                        search: text,
+                        ..current.first_page()
+                    },
+                    true,
+                ));
+            }
+        },
+        TYPING_PAUSE_MS,
+    );
+    let on_search = move |e: ev::Event| {
+        let text = event_target_value(&e);
+        typing.set(view.get_untracked().search != text);
+        apply(text);
+    };
+    let set_day = move |until: bool| {
+        move |e: ev::Event| {
+            let day = day_start_ms(&event_target_value(&e));
+            let current = view.get_untracked().first_page();
+            go.run((
+                if until {
+                    // Until the end of the chosen day.
+                    AuditQuery {
+                        until: day.map(|d| d + 86_400_000),
+                        ..current
+                    }
+                } else {
+                    AuditQuery { from: day, ..current }
+                },
+                false,
+            ));
+        }
+    };
+    let filters_open = RwSignal::new(false);
+    view! {
+        <div class="toolbar audit-toolbar">
+            <input
+                type="search"
+                class="search"
+                aria-label="Search events"
+                placeholder="Search by person or action"
+                value=view.get_untracked().search
+                prop:value=move || view.get().search
+                on:input=on_search
+            />
+            <button type="button" class="secondary filters-toggle" aria-controls="audit-filters"
+                aria-expanded=move || filters_open.get().to_string()
+                on:click=move |_| filters_open.update(|o| *o = !*o)>
+                "Filters"
+            </button>
+            <div id="audit-filters" class="filters" class:open=move || filters_open.get()>
+                <ActionFilter view go />
+                <label class="date-filter">
+                    "From"
+                    <input type="date"
+                        prop:value=move || view.get().from.map(day_of_ms).unwrap_or_default()
+                        on:change=set_day(false) />
+                </label>
+                <label class="date-filter">
+                    "Until"
+                    <input type="date"
+                        prop:value=move || view.get().until.map(|u| day_of_ms(u - 1)).unwrap_or_default()
+                        on:change=set_day(true) />
+                </label>
+                {choices.map(|choices| view! {
+                    <Suspense fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            choices.await.map(|c| view! {
+                                <FilterSelect label="Account" all="All accounts" choices=c.accounts
+                                    selected=Signal::derive(move || view.get().account.map(|a| a.0))
+                                    on_pick=move |id| go.run((AuditQuery { account: id.map(crate::model::AccountId), ..view.get_untracked().first_page() }, false))
+                                />
+                            })
+                        })}
+                    </Suspense>
+                })}
+            </div>
+        </div>
+        <PersonFilters view />
+    }
+}
+
+/// The actions to show (several), or with "Exclude them" every action but those.
+#[component]
+fn ActionFilter(view: Memo<AuditQuery>, go: Callback<(AuditQuery, bool)>) -> impl IntoView {
+    let summary = move || {
+        let v = view.get();
+        match (v.actions.len(), v.not) {
+            (0, _) => "All actions".to_string(),
+            (n, false) => format!("Actions ({n})"),
+            (n, true) => format!("All but {n} actions"),
+        }
+    };
+    let toggle = move |action: AuditAction| {
+        let mut next = view.get_untracked().first_page();
+        if let Some(i) = next.actions.iter().position(|a| *a == action) {
+            next.actions.remove(i);
+        } else {
+            next.actions.push(action);
+        }
+        go.run((next, false));
+    };
+    view! {
+        <details class="action-filter">
+            <summary>{summary}</summary>
+            <div class="action-choices">
+                <label class="check">
+                    <input type="checkbox"
+                        prop:checked=move || view.get().not
+                        on:change=move |e| go.run((AuditQuery { not: event_target_checked(&e), ..view.get_untracked().first_page() }, false)) />
+                    "Exclude the chosen actions"
+                </label>
+                <fieldset>
+                    <legend class="visually-hidden">"Actions"</legend>
+                    {AuditAction::ALL
+                        .into_iter()
+                        .map(|action| view! {
+                            <label class="check">
+                                <input type="checkbox"
+                                    prop:checked=move || view.get().actions.contains(&action)
+                                    on:change=move |_| toggle(action) />
+                                {capitalised(action.words())}
+                            </label>
+                        })
+                        .collect_view()}
+                </fieldset>
+            </div>
+        </details>
+    }
+}
+
+/// The actor and target filters (set from the table's links), each with a way to remove it.
+#[component]
+fn PersonFilters(view: Memo<AuditQuery>) -> impl IntoView {
+    let chip = move |label: &'static str, set: bool, clear: fn(&mut AuditQuery)| {
+        set.then(|| {
+            let mut without = view.get().first_page();
+            clear(&mut without);
+            view! {
+                <span class="filter-chip">
+                    {label}
+                    <A href=audit_href(&without) attr:aria-label=format!("Remove filter: {label}")>"×"</A>
+                </span>
+            }
+        })
+    };
+    move || {
+        let v = view.get();
+        view! {
+            <div class="filter-chips">
+                {chip("By one person", v.actor.is_some(), |q| q.actor = None)}
+                {chip("About one person", v.target.is_some(), |q| q.target = None)}
+            </div>
+        }
+    }
+}
+
+fn capitalised(words: &str) -> String {
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[component]
+fn Results(view: Memo<AuditQuery>, shown: AuditPage, busy: Signal<bool>) -> impl IntoView {
+    let page_link = move |cursor: Option<String>, before: bool| {
+        Signal::derive(move || {
+            cursor.clone().filter(|_| !busy.get()).map(|c| {
+                let v = view.get().first_page();
+                audit_href(&if before {
+                    AuditQuery { before: Some(c), ..v }
+                } else {
+                    AuditQuery { after: Some(c), ..v }
+                })
+            })
+        })
+    };
+    let prev = page_link(shown.prev.clone(), true);
+    let next = page_link(shown.next.clone(), false);
+    let now = shown.now;
+    let empty = shown.events.is_empty();
+    view! {
+        <div class="table-wrap" class:busy=move || busy.get()>
+            <div class="busy-bar" aria-hidden="true"></div>
+            <table class="data-table audit-table" aria-busy=move || busy.get().to_string()>
+                <caption class="visually-hidden">"Audit events, newest first"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col" class="col-when">"When"</th>
+                        <th scope="col" class="col-actor">"Who"</th>
+                        <th scope="col" class="col-action">"Did"</th>
+                        <th scope="col" class="col-target">"To"</th>
+                        <th scope="col" class="col-ip">"IP address"</th>
+                        <th scope="col" class="col-details">"Details"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {shown.events.into_iter().map(|event| view! { <EventRow event now /> }).collect_view()}
+                </tbody>
+            </table>
+            {empty.then(|| view! {
+                <p class="empty">
+                    "No events match. "
+                    <A href="/audit">"Show every event"</A>
+                </p>
+            })}
+        </div>
+        <div class="pager">
+            <PageLinks prev next />
+        </div>
+    }
+}
+
+/// Who acted, as the log shows them: a person by the name they had, or "System".
+pub fn actor_label(event: &AuditEvent) -> String {
+    match event.actor_kind {
+        ActorKind::System => "System".into(),
+        ActorKind::Person => event.actor_name.clone(),
+    }
+}
+
+/// The action in words; an action this version does not know by its stored key.
+pub fn action_words(event: &AuditEvent) -> String {
+    event
+        .action
+        .map(|a| a.words().to_string())
+        .unwrap_or_else(|| event.action_key.clone())
+}
+
+#[component]
+fn EventRow(event: AuditEvent, now: i64) -> impl IntoView {
+    let actor = actor_label(&event);
+    let words = action_words(&event);
+    let by_them = event.actor_id.map(|id| {
+        audit_href(&AuditQuery {
+            actor: Some(id),
+            ..Default::default()
+        })
+    });
+    let actor_cell = match by_them {
+        Some(href) => {
+            let title = format!("Events by {actor}");
+            view! { <A href=href attr:title=title>{actor}</A> }.into_any()
+        }
+        None => view! { <span>{actor}</span> }.into_any(),
+    };
+    let target = match (event.target_id, event.target_name.clone()) {
+        (Some(id), Some(name)) => {
+            let about = audit_href(&AuditQuery {
+                target: Some(id),
+                ..Default::default()
+            });
+            let label = event.target_label.clone();
+            let also = (label != name && !label.is_empty())
+                .then(|| view! { <span class="muted target-label">{label}</span> });
+            let about_name = format!("Events about {name}");
+            // One element: on a phone the cell is a two-column grid (its label, then this).
+            view! {
+                <span>
+                    <A href=format!("/users/{id}")>{name}</A>
+                    {also}
+                    " "
+                    <A href=about attr:class="muted small" attr:aria-label=about_name>"History"</A>
+                </span>
+            }
+            .into_any()
+        }
+        _ => view! { <span>{event.target_label.clone()}</span> }.into_any(),
+    };
+    let changes = (event.before.is_some() || event.after.is_some()).then(|| {
+        let before = event.before.clone().unwrap_or_else(|| "—".into());
+        let after = event.after.clone().unwrap_or_else(|| "—".into());
+        view! {
+            <details class="event-details">
+                <summary>"Details"</summary>
+                <dl>
+                    <dt>"Before"</dt><dd><code>{before}</code></dd>
+                    <dt>"After"</dt><dd><code>{after}</code></dd>
+                </dl>
+            </details>
+        }
+    });
+    view! {
+        <tr>
+            <td class="col-when" data-label="When"><RelativeTime now at=Some(event.created_at) /></td>
+            <th scope="row" class="col-actor" data-label="Who">{actor_cell}</th>
+            <td class="col-action" data-label="Did">{words}</td>
+            <td class="col-target" data-label="To">{target}</td>
+            <td class="col-ip" data-label="IP address">{event.ip.clone()}</td>
+            <td class="col-details" data-label="Details">{changes}</td>
+        </tr>
+    }
+    .into_any()
+}

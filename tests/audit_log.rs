@@ -1,0 +1,570 @@
+//! The audit log (`audit/list`): filters alone and combined, keyset pages that stay put while
+//! events arrive, scoped viewers, refusals, and free text whose wildcards are literal.
+
+mod common;
+
+use common::{email, TestApp};
+use http::StatusCode;
+
+/// A company with its owner, the admin "Ada Admin" and the members "Bob Member" and "Cy
+/// Member", and no audit events yet (sign-up's are cleared so each test counts its own).
+struct Setup {
+    owner_email: String,
+    owner: String,
+    company: i64,
+    owner_id: i64,
+    ada: i64,
+    bob: i64,
+    cy: i64,
+    ada_email: String,
+}
+
+async fn setup(app: &TestApp) -> Setup {
+    let c = app.company("Initech").await;
+    let ada_email = email("ada");
+    let ada = app
+        .add_user(&c.owner_email, "Ada Admin", &ada_email, "admin")
+        .await;
+    let bob = app
+        .add_user(&c.owner_email, "Bob Member", &email("bob"), "member")
+        .await;
+    let cy = app
+        .add_user(&c.owner_email, "Cy Member", &email("cy"), "member")
+        .await;
+    let company = app
+        .count(&format!("SELECT company_id FROM users WHERE id = {ada}"))
+        .await;
+    app.sql("DELETE FROM audit_events").await;
+    Setup {
+        owner_id: app.user_id(&c.owner_email).await,
+        owner_email: c.owner_email,
+        owner: c.owner,
+        company,
+        ada,
+        bob,
+        cy,
+        ada_email,
+    }
+}
+
+/// Writes an event behind the server's back, at time `at`; answers its id.
+async fn event(
+    app: &TestApp,
+    company: i64,
+    actor: (i64, &str),
+    action: &str,
+    target: (Option<i64>, &str),
+    at: i64,
+) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO audit_events (company_id, actor_id, actor_name, action, target_user_id, target_label, created_at, ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '192.0.2.1') RETURNING id",
+    )
+    .bind(company)
+    .bind(actor.0)
+    .bind(actor.1)
+    .bind(action)
+    .bind(target.0)
+    .bind(target.1)
+    .bind(at)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap()
+}
+
+/// The page for a view given as `(field, value)` pairs of `AuditQuery`.
+async fn list(app: &TestApp, cookie: &str, view: &[(&str, &str)]) -> serde_json::Value {
+    let r = list_raw(app, cookie, view).await;
+    assert_eq!(r.status, StatusCode::OK, "audit/list {view:?}: {}", r.body);
+    r.json()
+}
+
+async fn list_raw(app: &TestApp, cookie: &str, view: &[(&str, &str)]) -> common::Response {
+    // `("actions[0]", …)` is `query[actions][0]`; an empty view still names the query.
+    let mut form: Vec<(String, &str)> = view
+        .iter()
+        .map(|(k, v)| match k.split_once('[') {
+            Some((field, index)) => (format!("query[{field}][{index}"), *v),
+            None => (format!("query[{k}]"), *v),
+        })
+        .collect();
+    if view.is_empty() {
+        form.push(("query[limit]".into(), "0"));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    app.call("audit/list", &form, Some(cookie)).await
+}
+
+fn ids(page: &serde_json::Value) -> Vec<i64> {
+    page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_i64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn each_filter_alone_and_combined_keeps_exactly_the_matching_events_newest_first() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let root = app.root_account(&s.owner_email).await;
+    let branch = app.sub_account(root, "Branch").await;
+    let member_role = app.role_id(&s.owner_email, "member").await;
+    app.place(s.cy, &[(branch, member_role)]).await;
+    let ada = (s.ada, "Ada Admin");
+    let owner = (s.owner_id, "Olivia Owner");
+    let e1 = event(
+        &app,
+        s.company,
+        ada,
+        "user.role_changed",
+        (Some(s.bob), "bob@x"),
+        1000,
+    )
+    .await;
+    let e2 = event(
+        &app,
+        s.company,
+        ada,
+        "user.deactivated",
+        (Some(s.cy), "cy@x"),
+        2000,
+    )
+    .await;
+    let e3 = event(
+        &app,
+        s.company,
+        owner,
+        "user.role_changed",
+        (Some(s.cy), "cy@x"),
+        3000,
+    )
+    .await;
+    let e4 = event(&app, s.company, owner, "team.created", (None, "Sales"), 4000).await;
+    let (ada_id, bob_id, cy_id) = (s.ada.to_string(), s.bob.to_string(), s.cy.to_string());
+    let (root_id, branch_id) = (root.to_string(), branch.to_string());
+    let o = &s.owner;
+
+    assert_eq!(ids(&list(&app, o, &[]).await), [e4, e3, e2, e1]);
+    // Alone.
+    assert_eq!(ids(&list(&app, o, &[("actor", &ada_id)]).await), [e2, e1]);
+    assert_eq!(
+        ids(&list(&app, o, &[("actions[0]", "user.role_changed")]).await),
+        [e3, e1]
+    );
+    assert_eq!(
+        ids(&list(
+            &app,
+            o,
+            &[
+                ("actions[0]", "user.role_changed"),
+                ("actions[1]", "user.deactivated")
+            ]
+        )
+        .await),
+        [e3, e2, e1]
+    );
+    assert_eq!(
+        ids(&list(&app, o, &[("actions[0]", "user.role_changed"), ("not", "true")]).await),
+        [e4, e2]
+    );
+    assert_eq!(ids(&list(&app, o, &[("target", &cy_id)]).await), [e3, e2]);
+    assert_eq!(ids(&list(&app, o, &[("target", &bob_id)]).await), [e1]);
+    assert_eq!(ids(&list(&app, o, &[("account", &branch_id)]).await), [e3, e2]);
+    assert_eq!(ids(&list(&app, o, &[("account", &root_id)]).await), [e3, e2, e1]);
+    assert_eq!(
+        ids(&list(&app, o, &[("from", "2000"), ("until", "4000")]).await),
+        [e3, e2]
+    );
+    assert_eq!(ids(&list(&app, o, &[("search", "sales")]).await), [e4]);
+    assert_eq!(ids(&list(&app, o, &[("search", "ADA ADMIN")]).await), [e2, e1]);
+    assert_eq!(ids(&list(&app, o, &[("search", "Cy Member")]).await), [e3, e2]);
+    assert_eq!(ids(&list(&app, o, &[("search", "deactivated")]).await), [e2]);
+    // Combined: the intersection.
+    assert_eq!(
+        ids(&list(
+            &app,
+            o,
+            &[("actor", &ada_id), ("actions[0]", "user.role_changed")]
+        )
+        .await),
+        [e1]
+    );
+    assert_eq!(
+        ids(&list(&app, o, &[("target", &cy_id), ("from", "3000")]).await),
+        [e3]
+    );
+    assert_eq!(
+        ids(&list(
+            &app,
+            o,
+            &[
+                ("target", &cy_id),
+                ("actions[0]", "user.role_changed"),
+                ("not", "true")
+            ]
+        )
+        .await),
+        [e2]
+    );
+    assert_eq!(
+        ids(&list(&app, o, &[("account", &branch_id), ("search", "olivia")]).await),
+        [e3]
+    );
+    assert!(ids(&list(
+        &app,
+        o,
+        &[("actor", &ada_id), ("target", &cy_id), ("until", "2000")]
+    )
+    .await)
+    .is_empty());
+}
+
+#[tokio::test]
+async fn keyset_pages_stay_put_while_new_events_arrive_and_visit_each_event_once() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let ada = (s.ada, "Ada Admin");
+    let mut all = Vec::new();
+    // Ties on the time on purpose: the cursor must break them by id.
+    for i in 0..12 {
+        all.push(
+            event(
+                &app,
+                s.company,
+                ada,
+                "user.updated",
+                (Some(s.bob), "bob@x"),
+                (i / 2) * 10,
+            )
+            .await,
+        );
+    }
+    all.reverse(); // newest first
+    let first = list(&app, &s.owner, &[("limit", "5")]).await;
+    assert_eq!(ids(&first), all[0..5]);
+    assert!(first["prev"].is_null());
+    // Newer events arrive while the first page is read.
+    for _ in 0..3 {
+        event(
+            &app,
+            s.company,
+            ada,
+            "user.updated",
+            (Some(s.bob), "bob@x"),
+            1_000,
+        )
+        .await;
+    }
+    let next = first["next"].as_str().unwrap();
+    let second = list(&app, &s.owner, &[("limit", "5"), ("after", next)]).await;
+    assert_eq!(ids(&second), all[5..10]);
+    let third = list(
+        &app,
+        &s.owner,
+        &[("limit", "5"), ("after", second["next"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(ids(&third), all[10..12]);
+    assert!(third["next"].is_null());
+    // Back from the second page: the same first page, which now has newer events before it.
+    let back = list(
+        &app,
+        &s.owner,
+        &[("limit", "5"), ("before", second["prev"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(ids(&back), all[0..5]);
+    assert!(back["prev"].is_string(), "the new events are a page before");
+    // A forged cursor is a clear error, not a 500.
+    let r = list_raw(&app, &s.owner, &[("after", "nonsense")]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_scoped_admin_sees_no_event_about_an_outside_user_nor_company_wide_events() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let root = app.root_account(&s.owner_email).await;
+    let branch = app.sub_account(root, "Branch").await;
+    let admin_role = app.role_id(&s.owner_email, "admin").await;
+    let member_role = app.role_id(&s.owner_email, "member").await;
+    // Ada is Admin of the branch only; Cy is inside it, Bob (root) outside.
+    app.place(s.ada, &[(root, member_role), (branch, admin_role)])
+        .await;
+    app.place(s.cy, &[(branch, member_role)]).await;
+    let owner = (s.owner_id, "Olivia Owner");
+    let inside = event(&app, s.company, owner, "user.updated", (Some(s.cy), "cy@x"), 1000).await;
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.updated",
+        (Some(s.bob), "bob@x"),
+        2000,
+    )
+    .await;
+    event(&app, s.company, owner, "team.created", (None, "Sales"), 3000).await;
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.deleted",
+        (None, "Gone (gone@x)"),
+        4000,
+    )
+    .await;
+    let ada = app.session_of(&s.ada_email).await;
+
+    assert_eq!(ids(&list(&app, &ada, &[]).await), [inside]);
+    let bob_id = s.bob.to_string();
+    assert!(ids(&list(&app, &ada, &[("target", &bob_id)]).await).is_empty());
+    assert!(ids(&list(&app, &ada, &[("search", "bob")]).await).is_empty());
+    // An account outside the scope is refused, not shown empty.
+    let r = list_raw(&app, &ada, &[("account", &root.to_string())]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        ids(&list(&app, &ada, &[("account", &branch.to_string())]).await),
+        [inside]
+    );
+    // The owner sees them all.
+    assert_eq!(ids(&list(&app, &s.owner, &[]).await).len(), 4);
+}
+
+#[tokio::test]
+async fn a_member_and_a_signed_out_visitor_are_refused() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    event(
+        &app,
+        s.company,
+        (s.ada, "Ada Admin"),
+        "user.updated",
+        (Some(s.bob), "bob@x"),
+        1,
+    )
+    .await;
+    let bob_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(s.bob)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let bob = app.session_of(&bob_email).await;
+    let r = list_raw(&app, &bob, &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(!r.body.contains("Ada Admin"));
+    let r = app.call("audit/list", &[("query[limit]", "0")], None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+}
+
+#[tokio::test]
+async fn free_text_takes_percent_and_underscore_literally() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let owner = (s.owner_id, "Olivia Owner");
+    let percent = event(&app, s.company, owner, "team.created", (None, "50% off"), 1).await;
+    event(&app, s.company, owner, "team.created", (None, "500 off"), 2).await;
+    let underscore = event(&app, s.company, owner, "team.created", (None, "x_y"), 3).await;
+    event(&app, s.company, owner, "team.created", (None, "xzy"), 4).await;
+    assert_eq!(ids(&list(&app, &s.owner, &[("search", "50%")]).await), [percent]);
+    assert_eq!(
+        ids(&list(&app, &s.owner, &[("search", "x_y")]).await),
+        [underscore]
+    );
+    assert!(ids(&list(&app, &s.owner, &[("search", "%")]).await) == [percent]);
+}
+
+#[tokio::test]
+async fn a_role_change_made_in_the_app_is_listed_with_its_actor_words_and_before_and_after() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let admin_role = app.role_id(&s.owner_email, "admin").await;
+    let r = app
+        .call(
+            "users/change_role",
+            &[("id", &s.bob.to_string()), ("role", &admin_role.to_string())],
+            Some(&s.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = list(
+        &app,
+        &s.owner,
+        &[
+            ("target", &s.bob.to_string()),
+            ("actions[0]", "user.role_changed"),
+        ],
+    )
+    .await;
+    let events = page["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{page}");
+    let e = &events[0];
+    assert_eq!(e["actor_name"], "Olivia Owner");
+    assert_eq!(e["actor_kind"], "Person");
+    assert_eq!(e["action"], "user.role_changed");
+    assert_eq!(e["target_name"], "Bob Member");
+    assert_eq!(e["target_id"], s.bob);
+    assert_eq!(e["before"], r#"{"role":"Member"}"#);
+    assert_eq!(e["after"], r#"{"role":"Admin"}"#);
+    // Once Bob is deleted, the event keeps his name and no longer links to him.
+    let bob_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(s.bob)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let r = app
+        .call(
+            "users/delete",
+            &[("id", &s.bob.to_string()), ("confirm_email", &bob_email)],
+            Some(&s.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = list(
+        &app,
+        &s.owner,
+        &[("search", "bob member"), ("actions[0]", "user.role_changed")],
+    )
+    .await;
+    let e = &page["events"][0];
+    assert!(e["target_id"].is_null(), "{e}");
+    assert_eq!(e["target_label"], format!("Bob Member ({bob_email})"));
+}
+
+/// The body of a `GET` (the whole stream).
+async fn download(app: &TestApp, path: &str, cookie: Option<&str>) -> (StatusCode, String) {
+    use http_body_util::BodyExt;
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+    let r = app.open(path, &headers).await;
+    let status = r.status();
+    let bytes = r.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn the_export_streams_every_matching_event_with_formula_cells_made_inert_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let owner = (s.owner_id, "Olivia Owner");
+    // More than one page of the stream (500), and a label a spreadsheet would run.
+    for i in 0..1_203 {
+        event(
+            &app,
+            s.company,
+            owner,
+            "team.created",
+            (None, &format!("Team {i}")),
+            i,
+        )
+        .await;
+    }
+    event(
+        &app,
+        s.company,
+        owner,
+        "team.created",
+        (None, "=HYPERLINK(\"http://evil\")"),
+        5_000,
+    )
+    .await;
+    event(&app, s.company, owner, "team.deleted", (None, "-2+3"), 5_001).await;
+
+    let (status, csv) = download(
+        &app,
+        "/api/audit/export?format=csv&action=team.created",
+        Some(&s.owner),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,time,actor_kind,actor,action,action_words,target,ip,before,after"
+    );
+    assert_eq!(
+        lines.len(),
+        1 + 1_204,
+        "the header and every team.created event, once"
+    );
+    assert!(
+        lines[1].contains(r#""'=HYPERLINK(""http://evil"")""#),
+        "{}",
+        lines[1]
+    );
+    assert!(lines.last().unwrap().contains(",Team 0,"));
+    assert!(!csv.contains("-2+3"), "the filter holds");
+    let ids: std::collections::HashSet<&str> =
+        lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+    assert_eq!(ids.len(), 1_204);
+
+    let (status, jsonl) = download(&app, "/api/audit/export?format=jsonl&q=-2%2B3", Some(&s.owner)).await;
+    assert_eq!(status, StatusCode::OK, "{jsonl}");
+    let events: Vec<serde_json::Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["target_label"], "-2+3");
+
+    // Each export is an event of its own, naming the view it exported.
+    let exported = list(&app, &s.owner, &[("actions[0]", "audit_log.exported")]).await;
+    let exported = exported["events"].as_array().unwrap();
+    assert_eq!(exported.len(), 2);
+    assert_eq!(exported[0]["target_label"], "JSON Lines");
+    assert_eq!(exported[1]["after"], r#"{"view":"action=team.created"}"#);
+}
+
+#[tokio::test]
+async fn the_export_refuses_whom_the_page_refuses_and_keeps_a_scoped_viewer_to_their_accounts() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let root = app.root_account(&s.owner_email).await;
+    let branch = app.sub_account(root, "Branch").await;
+    let admin_role = app.role_id(&s.owner_email, "admin").await;
+    let member_role = app.role_id(&s.owner_email, "member").await;
+    app.place(s.ada, &[(root, member_role), (branch, admin_role)])
+        .await;
+    app.place(s.cy, &[(branch, member_role)]).await;
+    let owner = (s.owner_id, "Olivia Owner");
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.updated",
+        (Some(s.cy), "inside@x"),
+        1,
+    )
+    .await;
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.updated",
+        (Some(s.bob), "outside@x"),
+        2,
+    )
+    .await;
+
+    let (status, _) = download(&app, "/api/audit/export", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let bob_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(s.bob)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let bob = app.session_of(&bob_email).await;
+    let (status, body) = download(&app, "/api/audit/export", Some(&bob)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(!body.contains("inside@x"));
+
+    let ada = app.session_of(&s.ada_email).await;
+    let (status, csv) = download(&app, "/api/audit/export", Some(&ada)).await;
+    assert_eq!(status, StatusCode::OK, "{csv}");
+    assert!(csv.contains("inside@x") && !csv.contains("outside@x"), "{csv}");
+    let (status, _) = download(&app, &format!("/api/audit/export?account={root}"), Some(&ada)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A refused export records nothing; the two refused callers neither.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'audit_log.exported'")
+            .await,
+        1
+    );
+}

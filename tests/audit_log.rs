@@ -556,6 +556,14 @@ async fn the_export_refuses_whom_the_page_refuses_and_keeps_a_scoped_viewer_to_t
     assert!(!body.contains("inside@x"));
 
     let ada = app.session_of(&s.ada_email).await;
+    // A link on another site, followed by Ada's browser with her cookie: refused, unrecorded.
+    let r = app
+        .open(
+            "/api/audit/export",
+            &[("cookie", ada.as_str()), ("sec-fetch-site", "cross-site")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
     let (status, csv) = download(&app, "/api/audit/export", Some(&ada)).await;
     assert_eq!(status, StatusCode::OK, "{csv}");
     assert!(csv.contains("inside@x") && !csv.contains("outside@x"), "{csv}");

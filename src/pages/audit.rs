@@ -210,7 +210,9 @@ fn ActionFilter(view: Memo<AuditQuery>, go: Callback<(AuditQuery, bool)>) -> imp
         go.run((next, false));
     };
     view! {
-        <details class="action-filter">
+        // Stays open while several actions are ticked; closes when focus leaves it (a click
+        // anywhere else) or on Escape, so it never sits over the table.
+        <details class="action-filter" on:focusout=close_when_left on:keydown=close_on_escape>
             <summary>{summary}</summary>
             <div class="action-choices">
                 <label class="check">
@@ -402,4 +404,48 @@ fn EventRow(event: AuditEvent, now: i64) -> impl IntoView {
         </tr>
     }
     .into_any()
+}
+
+/// Closes a `<details>` dropdown once focus moves outside it.
+fn close_when_left(event: ev::FocusEvent) {
+    use wasm_bindgen::JsCast;
+    let Some(details) = event
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let inside = event
+        .related_target()
+        .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+        .is_some_and(|node| details.contains(Some(&node)));
+    if !inside {
+        let _ = details.remove_attribute("open");
+    }
+}
+
+/// Closes a `<details>` dropdown on Escape and gives focus back to its summary.
+fn close_on_escape(event: ev::KeyboardEvent) {
+    use wasm_bindgen::JsCast;
+    if event.key() != "Escape" {
+        return;
+    }
+    let Some(details) = event
+        .current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    if details.has_attribute("open") {
+        event.prevent_default();
+        let _ = details.remove_attribute("open");
+        if let Some(summary) = details
+            .query_selector("summary")
+            .ok()
+            .flatten()
+            .and_then(|s| s.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = summary.focus();
+        }
+    }
 }

@@ -8,7 +8,7 @@
 
 use super::{
     access::{perm, Can},
-    auth,
+    auth, csrf,
     db::{
         self,
         audit::{By, Target},
@@ -59,6 +59,11 @@ async fn start(
     request: Request,
 ) -> Result<Response, AppError> {
     let (parts, _) = request.into_parts();
+    // A GET that records an event: a link on another site must not make a signed-in admin's
+    // browser export (the session cookie is SameSite=Lax, sent on top-level navigations).
+    if !csrf::is_same_origin(&parts.headers, &state.config.public_url) {
+        return Err(AppError::Forbidden);
+    }
     let token = auth::session_token(&parts.headers, &state.config).ok_or(AppError::Unauthenticated)?;
     let user = auth::resolve(&state, &token, db::now_ms())
         .await?

@@ -26,18 +26,6 @@ fn decode(text: &str) -> Result<(i64, i64), AppError> {
         })
 }
 
-/// `%term%` for `LIKE … ESCAPE '\'` over lower-cased text as stored (labels are not folded):
-/// the term lower-cased, its wildcards literal.
-fn like_lower(term: &str) -> String {
-    let escaped = term
-        .trim()
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// The conditions of `query` (after `WHERE`) on events `e`, the actor `a` and target `t`
 /// (both `LEFT JOIN`ed users), kept to the caller's company and scope.
 fn filter(company: CompanyId, scope: &Scope, query: &AuditQuery) -> Result<Sql, AppError> {
@@ -90,8 +78,8 @@ fn filter(company: CompanyId, scope: &Scope, query: &AuditQuery) -> Result<Sql, 
     }
     let term = query.search.trim();
     if !term.is_empty() {
-        let folded = search::like(term)?;
-        let lower = like_lower(term);
+        let folded = search::like_pattern(term)?;
+        let lower = search::like(&term.to_lowercase());
         sql.push(" AND (LOWER(e.actor_name) LIKE ")
             .bind(lower.clone())
             .push(" ESCAPE '\\' OR LOWER(e.target_label) LIKE ")

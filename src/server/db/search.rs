@@ -79,13 +79,7 @@ const TRIGRAM: usize = 3;
 /// on the walk (see [`plan`](super::plan)); a shorter term has no trigram and keeps the walk,
 /// which stops at a page's worth of matches.
 pub fn condition(backend: Backend, searched: Searched, term: &str) -> Result<Part, AppError> {
-    if term.chars().count() > MAX_SEARCH_CHARS {
-        return Err(AppError::field(
-            "search",
-            format!("Search for at most {MAX_SEARCH_CHARS} characters."),
-        ));
-    }
-    let term = fold(term.trim());
+    let term = checked(term)?;
     let alias = searched.alias();
     let mut walk = Sql::new(&format!("{alias}.search_key LIKE "));
     walk.bind(like(&term)).push(" ESCAPE '\\'");
@@ -102,8 +96,25 @@ pub fn condition(backend: Backend, searched: Searched, term: &str) -> Result<Par
     })
 }
 
-/// `%term%` for `LIKE … ESCAPE '\'`: the folded term's own wildcards made literal.
-fn like(folded: &str) -> String {
+/// `%term%` for `LIKE … ESCAPE '\'` over folded keys, for a search that no index answers (the
+/// audit log's): the term folded, its length checked, its wildcards literal.
+pub fn like_pattern(term: &str) -> Result<String, AppError> {
+    Ok(like(&checked(term)?))
+}
+
+/// The term folded like the keys, once its length is checked: every search comes here.
+fn checked(term: &str) -> Result<String, AppError> {
+    if term.chars().count() > MAX_SEARCH_CHARS {
+        return Err(AppError::field(
+            "search",
+            format!("Search for at most {MAX_SEARCH_CHARS} characters."),
+        ));
+    }
+    Ok(fold(term.trim()))
+}
+
+/// `%text%` for `LIKE … ESCAPE '\'`: the text's own wildcards made literal.
+pub fn like(folded: &str) -> String {
     let escaped = folded
         .replace('\\', "\\\\")
         .replace('%', "\\%")

@@ -19,7 +19,7 @@ const GOAL = 250 * KB;
 // first opened.
 const PAGES = [
   ["/users (admin), /users/:id", "people", 565],
-  ["/teams, /teams/:id, /roles, /accounts, /settings", "organisation", 490],
+  ["/teams, /teams/:id, /roles, /accounts, /settings, /audit", "organisation", 490],
   ["/profile", "profile", 365],
   ["/login, /signup, /reset, and the pages of emailed links", "visitor", 335],
 ];

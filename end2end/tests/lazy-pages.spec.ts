@@ -65,6 +65,11 @@ const probes: Record<string, Probe> = {
     await page.getByRole("button", { name: "Save" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Settings saved." })).toBeVisible();
   },
+  "Audit log": async (page) => {
+    await expect(page.getByRole("heading", { level: 1, name: "Audit log" })).toBeVisible();
+    await page.getByRole("searchbox", { name: "Search events" }).fill("nobody-here");
+    await expect(page).toHaveURL(/[?&]q=nobody-here/);
+  },
   Profile: async (page, info) => {
     await expect(page.getByRole("heading", { level: 1, name: "Profile" })).toBeAttached();
     if (isPhone(info)) {
@@ -105,6 +110,7 @@ test("every signed-in page opened directly is interactive", async ({ page }, inf
     ["/roles", "Roles"],
     ["/accounts", "Accounts"],
     ["/settings", "Settings"],
+    ["/audit", "Audit log"],
     ["/profile", "Profile"],
   ];
   for (const [path, probe] of pages) {
@@ -124,7 +130,7 @@ test("every signed-in page reached by client navigation is interactive", async (
   await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
   await page.getByRole("link", { name: "Lena Lazarus" }).click();
   await probes.User(page, info);
-  for (const name of ["Teams", "Roles", "Accounts", "Settings", "Profile"]) {
+  for (const name of ["Teams", "Roles", "Accounts", "Settings", "Audit log", "Profile"]) {
     await nav(page, info, name);
     await probes[name](page, info);
     if (name === "Teams") {

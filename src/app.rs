@@ -133,7 +133,7 @@ lazy_page!(TeamDetail, team_detail_chunk in organisation, TeamDetailPage);
 lazy_page!(Roles, roles_chunk in organisation, RolesPage);
 lazy_page!(Accounts, accounts_chunk in organisation, AccountsPage);
 lazy_page!(Settings, settings_chunk in organisation, SettingsPage);
-lazy_page!(AuditLog, audit_chunk in audit, AuditLogPage);
+lazy_page!(AuditLog, audit_chunk in organisation, AuditLogPage);
 lazy_page!(Profile, profile_chunk in profile, ProfilePage);
 
 /// `/`: the users table for those who may see it, otherwise one's profile.

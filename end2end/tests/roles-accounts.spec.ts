@@ -114,7 +114,8 @@ test("a scoped admin of a customer account sees only that account's users and ac
   await expect(page.getByRole("row", { name: /Ann Admin/ })).toContainText("Admin (Customer A)");
 
   const tab = await signedInAs(browser, ann, /\/users$/);
-  expect(await navigationLinks(tab, info)).toEqual(["Users", "Teams", "Accounts", "Profile"]);
+  // The audit log too: it shows her the events about the people of her account.
+  expect(await navigationLinks(tab, info)).toEqual(["Users", "Teams", "Accounts", "Audit log", "Profile"]);
   await tab.goto("/users");
   await hydrated(tab);
   await expect(tab.getByRole("row", { name: /Carl Customer/ })).toBeVisible();

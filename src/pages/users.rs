@@ -252,11 +252,16 @@ fn Tabs(view: Memo<UserListQuery>, shown: Memo<Option<Shown>>) -> impl IntoView 
                 .map(|tab| {
                     let href = move || UserListQuery { tab, ..view.get().first_page() }.href();
                     let selected = move || (tab == view.get().tab).to_string();
-                    let count = move || shown.with(|s| s.as_ref().map(|(_, p)| p.counts.of(tab)));
+                    // Set as a property, never rendered as text: whether the counts are known
+                    // when the server renders and when the browser hydrates can differ, and a
+                    // text node here that one side has and the other lacks broke hydration.
+                    let count = move || {
+                        shown.with(|s| s.as_ref().map(|(_, p)| p.counts.of(tab).to_string()).unwrap_or_default())
+                    };
                     view! {
                         <A href=href attr:role="tab" attr:aria-selected=selected attr:class="tab">
                             {tab.label()}
-                            <span class="count">{count}</span>
+                            <span class="count" prop:textContent=count></span>
                         </A>
                     }
                 })

@@ -349,11 +349,7 @@ impl AuditQuery {
         if let Some(before) = &self.before {
             parts.push(("before", before.clone()));
         }
-        parts
-            .into_iter()
-            .map(|(k, v)| format!("{k}={}", crate::model::format::urlencode(&v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        crate::model::format::query_string(&parts)
     }
 
     /// The same view from its first page.

@@ -17,6 +17,15 @@ pub fn urlencode(value: &str) -> String {
         .collect()
 }
 
+/// A query string (without `?`) of `(name, value)` pairs, each value percent-encoded.
+pub fn query_string(parts: &[(&str, String)]) -> String {
+    parts
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// "just now", "5 minutes ago", "yesterday", "3 weeks ago" ...; ahead: "in 6 days", "tomorrow".
 pub fn relative(now_ms: i64, then_ms: i64) -> String {
     let ahead = then_ms > now_ms;

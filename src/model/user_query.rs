@@ -201,11 +201,7 @@ impl UserListQuery {
         if let Some(c) = &self.before {
             parts.push(("before", c.clone()));
         }
-        parts
-            .into_iter()
-            .map(|(k, v)| format!("{k}={}", super::format::urlencode(&v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        crate::model::format::query_string(&parts)
     }
 
     /// `/users` with this view.

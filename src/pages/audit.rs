@@ -5,8 +5,7 @@ use super::users::FilterSelect;
 use crate::{
     api::{audit::list_audit_events, users::user_filter_choices},
     components::{
-        me::use_permission, notice::ErrorNotice, pager::PageLinks, search::TYPING_PAUSE_MS,
-        time::RelativeTime,
+        me::use_permission, notice::ErrorNotice, pager::PageLinks, search::use_url_search, time::RelativeTime,
     },
     model::{day_of_ms, day_start_ms, ActorKind, AuditAction, AuditEvent, AuditPage, AuditQuery, Permission},
 };
@@ -17,7 +16,6 @@ use leptos_router::{
     hooks::{use_navigate, use_query_map},
     NavigateOptions,
 };
-use leptos_use_fn_debounce_throttle::use_debounce_fn_with_arg;
 
 /// The address of a view of the audit log.
 pub fn audit_href(view: &AuditQuery) -> String {
@@ -101,27 +99,19 @@ fn Toolbar(
     /// The company's accounts, when the viewer may see them.
     choices: Option<Resource<Option<crate::model::FilterChoices>>>,
 ) -> impl IntoView {
-    let apply = use_debounce_fn_with_arg(
-        move |text: String| {
-            typing.set(false);
-            let current = view.get_untracked();
-            if current.search != text {
-                go.run((
-                    AuditQuery {
-                        search: text,
-                        ..current.first_page()
-                    },
-                    true,
-                ));
-            }
+    let on_search = use_url_search(
+        typing,
+        move || view.get_untracked().search,
+        move |search| {
+            go.run((
+                AuditQuery {
+                    search,
+                    ..view.get_untracked().first_page()
+                },
+                true,
+            ))
         },
-        TYPING_PAUSE_MS,
     );
-    let on_search = move |e: ev::Event| {
-        let text = event_target_value(&e);
-        typing.set(view.get_untracked().search != text);
-        apply(text);
-    };
     let set_day = move |until: bool| {
         move |e: ev::Event| {
             let day = day_start_ms(&event_target_value(&e));

@@ -9,7 +9,7 @@ use super::{
 use crate::{
     api::users::{list_users, user_filter_choices},
     components::{
-        me::use_permission, notice::ErrorNotice, pager::PageLinks, search::TYPING_PAUSE_MS,
+        me::use_permission, notice::ErrorNotice, pager::PageLinks, search::use_url_search,
         time::RelativeTime, toast::Toast,
     },
     model::{
@@ -17,14 +17,13 @@ use crate::{
         UserRow, UserSort, UserStatus, UserTab, PAGE_SIZES,
     },
 };
-use leptos::{ev, prelude::*};
+use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::A,
     hooks::{use_navigate, use_query_map},
     NavigateOptions,
 };
-use leptos_use_fn_debounce_throttle::use_debounce_fn_with_arg;
 
 /// `/users`: the company's users with tabs, search, filters, sorting and keyset pages. The
 /// whole view lives in the URL.
@@ -280,27 +279,19 @@ fn Toolbar(
     typing: RwSignal<bool>,
 ) -> impl IntoView {
     // The search goes into the URL once typing pauses.
-    let apply = use_debounce_fn_with_arg(
-        move |text: String| {
-            typing.set(false);
-            let current = view.get_untracked();
-            if current.search != text {
-                go.run((
-                    UserListQuery {
-                        search: text,
-                        ..current.first_page()
-                    },
-                    true,
-                ));
-            }
+    let on_search = use_url_search(
+        typing,
+        move || view.get_untracked().search,
+        move |search| {
+            go.run((
+                UserListQuery {
+                    search,
+                    ..view.get_untracked().first_page()
+                },
+                true,
+            ))
         },
-        TYPING_PAUSE_MS,
     );
-    let on_search = move |e: ev::Event| {
-        let text = event_target_value(&e);
-        typing.set(view.get_untracked().search != text);
-        apply(text);
-    };
     // On a phone, sorting and filters fold under "Filters" so the rows start higher.
     let filters_open = RwSignal::new(false);
     let active = move || {

@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AuditAction, AuditEvent, AuditQuery},
+    model::{AuditAction, AuditEvent, AuditPage, AuditQuery},
 };
 use axum::{
     body::Body,
@@ -79,9 +79,9 @@ async fn start(
         before: None,
         ..AuditQuery::from_params(|name| params.get(name).cloned())
     };
-    // A refused view (an account outside the scope, a search too long) is refused before
-    // anything is recorded or sent.
-    audit_log::fetch(&state.db, &can, &query, 1).await?;
+    // The first page is read before anything is recorded or sent, so a refused view (an
+    // account outside the scope, a search too long) is refused whole; the file starts with it.
+    let first = audit_log::fetch(&state.db, &can, &query, CHUNK).await?;
     let by = By {
         company: user.company_id,
         user: user.id,
@@ -111,7 +111,7 @@ async fn start(
         can,
         query,
         format,
-        started: false,
+        first: Some(first),
         done: false,
     };
     let body = futures_util::stream::unfold(feed, |mut feed| async move {
@@ -136,7 +136,8 @@ struct Feed {
     can: Can<perm::ViewAuditLog>,
     query: AuditQuery,
     format: Format,
-    started: bool,
+    /// The page read before the response began; `None` once it is sent.
+    first: Option<AuditPage>,
     done: bool,
 }
 
@@ -147,19 +148,21 @@ impl Feed {
             return None;
         }
         let mut out = Vec::new();
-        if !self.started {
-            self.started = true;
-            if self.format == Format::Csv {
-                out.extend(csv_line(&HEADER));
+        let page = match self.first.take() {
+            Some(first) => {
+                if self.format == Format::Csv {
+                    out.extend(csv_line(&HEADER));
+                }
+                first
             }
-        }
-        let page = match audit_log::fetch(&self.db, &self.can, &self.query, CHUNK).await {
-            Ok(page) => page,
-            Err(error) => {
-                tracing::error!(%error, "the audit log export stopped");
-                self.done = true;
-                return Some(Err(std::io::Error::other("the export stopped")));
-            }
+            None => match audit_log::fetch(&self.db, &self.can, &self.query, CHUNK).await {
+                Ok(page) => page,
+                Err(error) => {
+                    tracing::error!(%error, "the audit log export stopped");
+                    self.done = true;
+                    return Some(Err(std::io::Error::other("the export stopped")));
+                }
+            },
         };
         for event in &page.events {
             match self.format {

@@ -2,7 +2,7 @@
 //! (created_at, id) so a page stays put while new events arrive at the top. Writing events
 //! is `db::audit`'s.
 
-use super::{search, sql::Sql, Db};
+use super::{keyset::settle_page, search, sql::Sql, Db};
 use crate::{
     error::AppError,
     model::{ActorKind, AuditAction, AuditEvent, AuditPage, AuditQuery, CompanyId, UserId, AUDIT_PAGE_SIZE},
@@ -188,24 +188,9 @@ pub async fn fetch(
     .bind(per_page + 1);
 
     let mut rows: Vec<Row> = sql.fetch_all(db).await?;
-    let more = rows.len() as i64 > per_page;
-    rows.truncate(per_page as usize);
-    if backward {
-        rows.reverse();
-    }
-    let (has_prev, has_next) = if backward {
-        (more, true)
-    } else {
-        (cursor.is_some(), more)
-    };
-    let prev = rows
-        .first()
-        .filter(|_| has_prev)
-        .map(|r| encode(r.created_at, r.id));
-    let next = rows
-        .last()
-        .filter(|_| has_next)
-        .map(|r| encode(r.created_at, r.id));
+    let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| {
+        encode(r.created_at, r.id)
+    });
     let events = rows
         .into_iter()
         .map(|r| AuditEvent {

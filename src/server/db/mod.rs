@@ -12,6 +12,7 @@ pub mod demo;
 pub mod hierarchy;
 pub mod invitations;
 pub mod joins;
+pub mod keyset;
 pub mod known_devices;
 pub mod lifecycle;
 pub mod outbox;

@@ -6,6 +6,7 @@ use super::{
     audit::{By, Target},
     hierarchy::{Hierarchy, Rank},
     is_unique_violation,
+    keyset::settle_page,
     scope::InScope,
     search,
     sql::Sql,
@@ -151,26 +152,19 @@ pub async fn page(
     ))
     .bind(TEAM_PAGE_SIZE as i64 + 1);
     let mut rows: Vec<MemberRow> = sql.fetch_all(db).await?;
-    let more = rows.len() > TEAM_PAGE_SIZE;
-    rows.truncate(TEAM_PAGE_SIZE);
-    if backward {
-        rows.reverse();
-    }
-    // Coming from a cursor means there are members on its other side.
-    let (has_prev, has_next) = if backward {
-        (more, true)
-    } else {
-        (cursor.is_some(), more)
-    };
-    let cursor_of = |r: &MemberRow| {
-        Cursor {
-            key: r.search_key.clone(),
-            id: r.id,
-        }
-        .encode()
-    };
-    let prev = rows.first().filter(|_| has_prev).map(cursor_of);
-    let next = rows.last().filter(|_| has_next).map(cursor_of);
+    let (prev, next) = settle_page(
+        &mut rows,
+        TEAM_PAGE_SIZE as i64,
+        backward,
+        cursor.is_some(),
+        |r| {
+            Cursor {
+                key: r.search_key.clone(),
+                id: r.id,
+            }
+            .encode()
+        },
+    );
     let members = rows
         .into_iter()
         .map(|r| TeamMember {

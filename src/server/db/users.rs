@@ -4,6 +4,7 @@
 
 use super::{
     hierarchy::Rank,
+    keyset::settle_page,
     now_ms,
     plan::{self, Part, Reading},
     scope::InScope,
@@ -217,10 +218,13 @@ pub async fn page(
     let backward = query.before.is_some();
     let (sql, cursor) = page_rows(db, can, query).await?;
     let mut rows: Vec<Row> = sql.fetch_all(db).await?;
-    let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| Cursor {
-        sort: query.sort.key().into(),
-        desc: query.desc,
-        key: r.key(query.sort),
+    let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| {
+        Cursor {
+            sort: query.sort.key().into(),
+            desc: query.desc,
+            key: r.key(query.sort),
+        }
+        .encode()
     });
 
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -309,31 +313,6 @@ async fn page_rows(
     Ok((sql, cursor))
 }
 
-/// Trims a fetched page (`per_page + 1` rows, in walking order) to size, puts it in display
-/// order and returns the cursors of the previous and next pages.
-fn settle_page<R>(
-    rows: &mut Vec<R>,
-    per_page: i64,
-    backward: bool,
-    from_cursor: bool,
-    cursor_of: impl Fn(&R) -> Cursor,
-) -> (Option<String>, Option<String>) {
-    let more = rows.len() as i64 > per_page;
-    rows.truncate(per_page as usize);
-    if backward {
-        rows.reverse();
-    }
-    // Coming from a cursor means there are rows on its other side.
-    let (has_prev, has_next) = if backward {
-        (more, true)
-    } else {
-        (from_cursor, more)
-    };
-    let prev = rows.first().filter(|_| has_prev).map(|r| cursor_of(r).encode());
-    let next = rows.last().filter(|_| has_next).map(|r| cursor_of(r).encode());
-    (prev, next)
-}
-
 #[derive(sqlx::FromRow)]
 struct InvitationDbRow {
     id: i64,
@@ -396,10 +375,13 @@ pub async fn invitations(
     sql.push(&format!(" ORDER BY i.id {direction} LIMIT "))
         .bind(per_page + 1);
     let mut rows: Vec<InvitationDbRow> = sql.fetch_all(db).await?;
-    let (prev, next) = settle_page(&mut rows, per_page, backward, boundary.is_some(), |r| Cursor {
-        sort: query.sort.key().into(),
-        desc: query.desc,
-        key: vec![Value::Int(r.id)],
+    let (prev, next) = settle_page(&mut rows, per_page, backward, boundary.is_some(), |r| {
+        Cursor {
+            sort: query.sort.key().into(),
+            desc: query.desc,
+            key: vec![Value::Int(r.id)],
+        }
+        .encode()
     });
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut roles = names_of(

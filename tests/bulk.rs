@@ -444,3 +444,191 @@ async fn another_companys_users_are_never_changed_by_id_or_by_view() {
         0
     );
 }
+
+#[tokio::test]
+async fn a_bulk_change_of_a_thousand_users_undoes_exactly_leaving_those_changed_since() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let company = app
+        .count(&format!(
+            "SELECT company_id FROM users WHERE email = '{}'",
+            c.owner_email
+        ))
+        .await;
+    let root = app.root_account(&c.owner_email).await;
+    let values: Vec<String> = (0..1_000)
+        .map(|i| {
+            format!("({company}, 'many{i:04}@example.com', 'Many {i:04}', 'active', 0, 0, 'many {i:04}')")
+        })
+        .collect();
+    app.sql(&format!(
+        "INSERT INTO users (company_id, email, name, status, created_at, updated_at, search_key) VALUES {}",
+        values.join(", ")
+    ))
+    .await;
+    app.sql(&format!(
+        "INSERT INTO role_assignments (user_id, account_id, role_id)
+         SELECT id, {root}, {} FROM users WHERE name LIKE 'Many %'",
+        c.member_role
+    ))
+    .await;
+    let view = [
+        ("selection[matching][tab]".to_string(), "all".to_string()),
+        ("selection[matching][search]".to_string(), "many".to_string()),
+    ];
+    let done = bulk(&app, &c.owner, "apply", &view, &change_role(c.admin_role)).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.json()["changed"], 1_000, "{}", done.body);
+    let change = done.json()["undo"].as_i64().unwrap().to_string();
+    let (changed, deactivated, renamed) = (
+        app.user_id("many0007@example.com").await,
+        app.user_id("many0500@example.com").await,
+        app.user_id("many0999@example.com").await,
+    );
+
+    // After the change: one made a member again, one deactivated, one renamed.
+    let r = app
+        .call(
+            "users/change_role",
+            &[("id", &changed.to_string()), ("role", &c.member_role.to_string())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .call(
+            "users/deactivate",
+            &[("id", &deactivated.to_string())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let version = app
+        .count(&format!("SELECT version FROM users WHERE id = {renamed}"))
+        .await;
+    let r = app
+        .call(
+            "users/update",
+            &[
+                ("edit[id]", &renamed.to_string()),
+                ("edit[version]", &version.to_string()),
+                ("edit[name]", "Many Renamed"),
+                ("edit[email]", "many0999@example.com"),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let undone = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&c.owner))
+        .await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
+    let undone = undone.json();
+    assert_eq!(undone["restored"], 997, "{undone}");
+    let mut left: Vec<&str> = undone["not_restored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            assert_eq!(s["reason"], "was changed again since", "{s}");
+            s["name"].as_str().unwrap()
+        })
+        .collect();
+    left.sort_unstable();
+    assert_eq!(left, ["Many 0007", "Many 0500", "Many Renamed"]);
+    let admins = format!(
+        "SELECT COUNT(*) FROM role_assignments ra JOIN users u ON u.id = ra.user_id
+         WHERE u.company_id = {company} AND ra.role_id = {}",
+        c.admin_role
+    );
+    assert_eq!(
+        app.count(&admins).await,
+        2,
+        "only the two changed since stay admins"
+    );
+    assert_eq!(role_of(&app, changed).await, "member");
+    assert_eq!(role_of(&app, deactivated).await, "admin");
+    assert_eq!(role_of(&app, renamed).await, "admin");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.role_changed' AND after_json LIKE '%undo_of%'")
+            .await,
+        997,
+        "one event per restored user"
+    );
+}
+
+#[tokio::test]
+async fn a_role_deleted_after_a_bulk_change_moves_its_holders_and_the_undo_leaves_them() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let support = app.custom_role(&c.owner_email, "Support", "users.view").await;
+    let ids = members(&app, &c, "Rae", 3).await;
+    let done = bulk(&app, &c.owner, "apply", &by_ids(&ids), &change_role(support)).await;
+    assert_eq!(done.json()["changed"], 3, "{}", done.body);
+    let change = done.json()["undo"].as_i64().unwrap().to_string();
+
+    let r = app
+        .call(
+            "roles/delete",
+            &[
+                ("id", &support.to_string()),
+                ("move_to", &c.admin_role.to_string()),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Each holder's history says their role changed.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'user.role_changed'
+               AND before_json = '{{\"role\":\"Support\"}}' AND after_json = '{{\"role\":\"Admin\"}}'
+               AND target_user_id IN ({}, {}, {})",
+            ids[0], ids[1], ids[2]
+        ))
+        .await,
+        3
+    );
+
+    let undone = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&c.owner))
+        .await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
+    assert_eq!(undone.json()["restored"], 0, "{}", undone.body);
+    for id in ids {
+        assert_eq!(role_of(&app, id).await, "admin", "the move stays");
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_change_of_roles_leaves_an_open_details_form_saveable() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let ids = members(&app, &c, "Uma", 2).await;
+    let version = app
+        .count(&format!("SELECT version FROM users WHERE id = {}", ids[0]))
+        .await;
+    let address: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(ids[0])
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let done = bulk(&app, &c.owner, "apply", &by_ids(&ids), &change_role(c.admin_role)).await;
+    assert_eq!(done.json()["changed"], 2, "{}", done.body);
+    // The form was opened before the change; its name, phone and title were not changed since.
+    let r = app
+        .call(
+            "users/update",
+            &[
+                ("edit[id]", &ids[0].to_string()),
+                ("edit[version]", &version.to_string()),
+                ("edit[name]", "Uma Renamed"),
+                ("edit[email]", &address),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(role_of(&app, ids[0]).await, "admin");
+}

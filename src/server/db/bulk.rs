@@ -2,10 +2,10 @@
 //! the number of users, never one round trip per user.
 //!
 //! A change first writes one `bulk_change_items` row per user it will change (with their
-//! values before and their version after); every later statement targets "the users of this
-//! change", so they all agree on the set even when it came from a filter. An undo restores
-//! the users whose version is still the one the change left; anyone changed since is left as
-//! they are and named. Changes of one company run one after another (`lock_company`).
+//! values before); every later statement targets "the users of this change", so they all
+//! agree on the set even when it came from a filter. The change notes its last audit event;
+//! an undo restores the users with no event about them since, and names the others (changed
+//! again since). Changes of one company run one after another (`lock_company`).
 
 use super::{
     audit::{By, Each},
@@ -251,49 +251,81 @@ fn rank_for(kind: BulkKind) -> Rank {
 
 /// How many users the plan changes, leaves as they are, and skips (named), and, when they
 /// lose their authority (deactivate, delete), how many pending invitations they sent die.
+///
+/// One pass over the selection sorts each user into the first skip that holds, "unchanged",
+/// or "changes", so each condition is tested at most once per user. After `apply` has written
+/// the change's items (`applied`: the change and how many it took), the pass covers only the
+/// users it left out.
 async fn outcome(
     tx: &mut Transaction<'_, Any>,
     plan: &Plan,
     kind: BulkKind,
+    applied: Option<(i64, i64)>,
 ) -> Result<BulkOutcome, AppError> {
-    let changed: i64 = Sql::new("SELECT COUNT(*) FROM users u WHERE ")
-        .append(&plan.changing())
-        .scalar(&mut **tx)
+    const UNCHANGED: i64 = -1;
+    const CHANGES: i64 = -2;
+    let mut sorted = Sql::new("SELECT u.id, u.name, CASE");
+    for (i, (condition, _)) in plan.skips.iter().enumerate() {
+        sorted
+            .push(" WHEN ")
+            .append(condition)
+            .push(" THEN ")
+            .bind(i as i64);
+    }
+    sorted
+        .push(" WHEN ")
+        .append(&plan.unchanged)
+        .push(" THEN ")
+        .bind(UNCHANGED)
+        .push(" ELSE ")
+        .bind(CHANGES)
+        .push(" END AS k FROM users u WHERE ")
+        .append(&plan.selected);
+    if let Some((change, _)) = applied {
+        sorted
+            .push(" AND u.id NOT IN (SELECT user_id FROM bulk_change_items WHERE change_id = ")
+            .bind(change)
+            .push(")");
+    }
+    // A skipped user is a row of their own (named); the others are only counted.
+    let rows: Vec<(i64, String, i64)> = Sql::new("SELECT CAST(s.k AS BIGINT), MIN(s.name), COUNT(*) FROM (")
+        .append(&sorted)
+        .push(") s GROUP BY s.k, CASE WHEN s.k >= 0 THEN s.id END")
+        .fetch_all(&mut **tx)
         .await?;
+    let (mut changed, mut unchanged, mut skipped) = (applied.map_or(0, |(_, n)| n), 0, Vec::new());
+    for (k, name, count) in rows {
+        match k {
+            CHANGES => changed += count,
+            UNCHANGED => unchanged += count,
+            skip => skipped.push((skip, name)),
+        }
+    }
+    skipped.sort();
+    let skipped = skipped
+        .into_iter()
+        .map(|(skip, name)| BulkSkip {
+            name,
+            reason: plan.skips[skip as usize].1.into(),
+        })
+        .collect();
     let invitations_withdrawn: i64 = if matches!(kind, BulkKind::Deactivate | BulkKind::Delete) {
-        Sql::new(
-            "SELECT COUNT(*) FROM invitations WHERE status = 'pending' AND invited_by IN (SELECT u.id FROM users u WHERE ",
-        )
-        .append(&plan.changing())
-        .push(")")
-        .scalar(&mut **tx)
-        .await?
+        let senders = match applied {
+            Some((change, _)) => Sql::new("SELECT user_id FROM bulk_change_items WHERE change_id = ")
+                .bind(change)
+                .clone(),
+            None => Sql::new("SELECT u.id FROM users u WHERE ")
+                .append(&plan.changing())
+                .clone(),
+        };
+        Sql::new("SELECT COUNT(*) FROM invitations WHERE status = 'pending' AND invited_by IN (")
+            .append(&senders)
+            .push(")")
+            .scalar(&mut **tx)
+            .await?
     } else {
         0
     };
-    let unchanged: i64 = Sql::new("SELECT COUNT(*) FROM users u WHERE (")
-        .append(&plan.selected)
-        .push(") AND (")
-        .append(&plan.unchanged)
-        .push(")")
-        .scalar(&mut **tx)
-        .await?;
-    let mut skipped = Vec::new();
-    for (condition, reason) in &plan.skips {
-        let names: Vec<String> = Sql::new("SELECT u.name FROM users u WHERE (")
-            .append(&plan.selected)
-            .push(") AND (")
-            .append(condition)
-            .push(") ORDER BY u.name")
-            .scalars(&mut **tx)
-            .await?;
-        for name in names {
-            skipped.push(BulkSkip {
-                name,
-                reason: (*reason).into(),
-            });
-        }
-    }
     Ok(BulkOutcome {
         changed,
         unchanged,
@@ -312,7 +344,7 @@ pub async fn preview(
 ) -> Result<BulkOutcome, AppError> {
     let mut tx = db.begin().await?;
     let plan = plan(&mut tx, can, selection, action).await?;
-    let outcome = outcome(&mut tx, &plan, action.kind).await?;
+    let outcome = outcome(&mut tx, &plan, action.kind, None).await?;
     tx.rollback().await?;
     Ok(outcome)
 }
@@ -371,14 +403,6 @@ pub async fn apply(
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
     let plan = plan(&mut w.tx, can, selection, action).await?;
-    let mut outcome = outcome(&mut w.tx, &plan, action.kind).await?;
-    if outcome.changed == 0 {
-        return Ok(outcome);
-    }
-    if action.kind == BulkKind::Reactivate {
-        // Each reactivated person gets a link by email.
-        quota::company_mail(&mut w.tx, mailing.limits, company, outcome.changed, now).await?;
-    }
     sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
         .bind(company)
         .bind(now - KEEP_MS)
@@ -393,17 +417,27 @@ pub async fn apply(
     .bind(now)
     .fetch_one(&mut *w.tx)
     .await?;
-    let root = plan.root;
-    Sql::new("INSERT INTO bulk_change_items (change_id, user_id, version_after, role_id, status) SELECT ")
+    // The users it changes, with what an undo needs, found once: every later statement and
+    // the outcome's counts start from these rows.
+    let changed = Sql::new("INSERT INTO bulk_change_items (change_id, user_id, role_id, status) SELECT ")
         .bind(change)
         .push(
-            ", u.id, u.version + 1,
-                (SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = u.id), u.status
+            ", u.id, (SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = u.id), u.status
              FROM users u WHERE ",
         )
         .append(&plan.changing())
         .execute(&mut *w.tx)
-        .await?;
+        .await? as i64;
+    let mut outcome = outcome(&mut w.tx, &plan, action.kind, Some((change, changed))).await?;
+    if changed == 0 {
+        w.tx.rollback().await?;
+        return Ok(outcome);
+    }
+    if action.kind == BulkKind::Reactivate {
+        // Each reactivated person gets a link by email.
+        quota::company_mail(&mut w.tx, mailing.limits, company, changed, now).await?;
+    }
+    let root = plan.root;
     let mut targets = Sql::new("SELECT user_id FROM bulk_change_items WHERE change_id = ");
     targets.bind(change);
     let label = if action.kind == BulkKind::Delete {
@@ -550,13 +584,13 @@ pub async fn apply(
         cancel_email_changes(&mut w.tx, &targets, now).await?;
     }
     if action.kind.undoable() {
-        Sql::new("UPDATE users SET version = version + 1, updated_at = ")
-            .bind(now)
-            .push(" WHERE id IN (")
-            .append(&targets)
-            .push(")")
-            .execute(&mut *w.tx)
-            .await?;
+        // Any event about one of them after these is a change since, which the undo leaves.
+        sqlx::query(
+            "UPDATE bulk_changes SET events_until = (SELECT MAX(id) FROM audit_events) WHERE id = $1",
+        )
+        .bind(change)
+        .execute(&mut *w.tx)
+        .await?;
         outcome.undo = Some(change);
     } else {
         sqlx::query("DELETE FROM bulk_changes WHERE id = $1")
@@ -665,6 +699,16 @@ async fn grantable_roles(
     })
 }
 
+/// Condition on user `u`: changed since the change whose last event is `events_until`. Every
+/// change of a person records an event about them (a change of their role, teams, status or
+/// details), and a company's changes take turns, so a later event means a later change.
+fn changed_since(events_until: i64) -> Sql {
+    Sql::new("EXISTS (SELECT 1 FROM audit_events e WHERE e.target_user_id = u.id AND e.id > ")
+        .bind(events_until)
+        .push(")")
+        .clone()
+}
+
 /// Undoes bulk change `change`: restores the users not changed since, and names the others.
 #[tracing::instrument(skip(store, can, by), err(Debug))]
 pub async fn undo(
@@ -677,14 +721,15 @@ pub async fn undo(
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
     let owner = w.owner;
-    let found: Option<(String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT kind, created_at, undone_at FROM bulk_changes WHERE id = $1 AND company_id = $2",
+    let found: Option<(String, i64, Option<i64>, i64)> = sqlx::query_as(
+        "SELECT kind, created_at, undone_at, events_until FROM bulk_changes WHERE id = $1 AND company_id = $2",
     )
     .bind(change)
     .bind(company)
     .fetch_optional(&mut *w.tx)
     .await?;
-    let (kind, created_at, undone_at) = found.ok_or_else(|| AppError::NotFound("That change".into()))?;
+    let (kind, created_at, undone_at, events_until) =
+        found.ok_or_else(|| AppError::NotFound("That change".into()))?;
     let kind: BulkKind =
         serde_json::from_value(serde_json::Value::String(kind)).map_err(|_| AppError::Internal)?;
     if undone_at.is_some() {
@@ -700,10 +745,7 @@ pub async fn undo(
     // caller's accounts, who are only counted.
     let hierarchy = Hierarchy::load(&mut w.tx, can, owner, rank_for(kind)).await?;
     let mut refusals: Vec<(Sql, &str)> = vec![
-        (
-            Sql::new("u.version <> i.version_after"),
-            "was changed again since",
-        ),
+        (changed_since(events_until), "was changed again since"),
         (hierarchy.outranked("u.id"), OUTRANKED),
     ];
     if matches!(kind, BulkKind::Reactivate | BulkKind::ChangeRole) {
@@ -733,7 +775,7 @@ pub async fn undo(
             .append(condition)
             .push(")");
     }
-    Sql::new("UPDATE bulk_change_items SET restore = 1 WHERE change_id = ")
+    let restored = Sql::new("UPDATE bulk_change_items SET restore = 1 WHERE change_id = ")
         .bind(change)
         .push(" AND user_id IN (SELECT u.id FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE ")
         .append(&in_scope)
@@ -741,7 +783,7 @@ pub async fn undo(
         .append(&refused)
         .push("))")
         .execute(&mut *w.tx)
-        .await?;
+        .await? as i64;
     let mut not_restored = Vec::new();
     let mut earlier = Sql::default();
     for (condition, reason) in &refusals {
@@ -867,13 +909,6 @@ pub async fn undo(
     ) {
         cancel_email_changes(&mut w.tx, &targets, now).await?;
     }
-    let restored = Sql::new("UPDATE users SET version = version + 1, updated_at = ")
-        .bind(now)
-        .push(" WHERE id IN (")
-        .append(&targets)
-        .push(")")
-        .execute(&mut *w.tx)
-        .await? as i64;
     if restored == 0 {
         // Nothing the caller could restore: the change stays undoable by someone who can.
         w.tx.rollback().await?;
@@ -891,12 +926,13 @@ pub async fn undo(
         .bind(change)
         .execute(&mut *w.tx)
         .await?;
-    let held_back: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id
-         WHERE i.change_id = $1 AND u.version = i.version_after",
+    let held_back: i64 = Sql::new(
+        "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = ",
     )
     .bind(change)
-    .fetch_one(&mut *w.tx)
+    .push(" AND NOT ")
+    .append(&changed_since(events_until))
+    .scalar(&mut *w.tx)
     .await?;
     if held_back == 0 {
         sqlx::query("UPDATE bulk_changes SET undone_at = $1 WHERE id = $2")

@@ -6,7 +6,7 @@
 use super::sql::Sql;
 use super::write::{Store, Write};
 use super::{
-    audit::{By, Target},
+    audit::{By, Each, Target},
     companies::lock_company,
     hierarchy::{Hierarchy, Rank},
     is_unique_violation,
@@ -354,16 +354,20 @@ pub async fn delete(
         }
         None => None,
     };
-    if let Some((to, _)) = target {
-        // A new version tells a pending bulk undo that these users changed since.
-        sqlx::query(
-            "UPDATE users SET version = version + 1, updated_at = $1
-             WHERE company_id = $2 AND id IN (SELECT user_id FROM role_assignments WHERE role_id = $3)",
-        )
-        .bind(now)
-        .bind(company)
-        .bind(id)
-        .execute(&mut *w.tx)
+    if let Some((to, to_name)) = &target {
+        let to = *to;
+        // Each holder's role changes: their history says so, and a pending bulk undo sees
+        // that they changed since.
+        let mut holders =
+            Sql::new("FROM users u WHERE u.id IN (SELECT user_id FROM role_assignments WHERE role_id = ");
+        holders.bind(id).push(")");
+        w.audit_each(Each {
+            action: AuditAction::UserRoleChanged,
+            label: "u.email",
+            before: Sql::values([json!({ "role": role.name }).to_string()]),
+            after: Some(json!({ "role": to_name }).to_string()),
+            rows: holders,
+        })
         .await?;
         sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE role_id = $2")
             .bind(to)

@@ -7,6 +7,10 @@ UPDATE bulk_changes SET events_until = COALESCE(
     (SELECT MAX(e.id) FROM audit_events e
       WHERE e.company_id = bulk_changes.company_id AND e.created_at <= bulk_changes.created_at), 0);
 ALTER TABLE bulk_change_items DROP COLUMN version_after;
+-- What the change does to each selected user, written in the one pass that finds them: the
+-- outcome counts them, then only the changed stay (-2 changes, -1 already as asked, 0 and
+-- up: left out for that reason).
+ALTER TABLE bulk_change_items ADD COLUMN verdict BIGINT NOT NULL DEFAULT -2;
 
 -- One index per person column serves both the audit log's filter (an actor's or a target's
 -- events, newest first: ids are unique across companies) and the foreign key's lookups; four

@@ -90,17 +90,26 @@ struct Plan {
     teams: Sql,
 }
 
+/// What a change does to a selected user: leaves them out for the plan's skip of that index
+/// (>= 0), leaves them as they already are, or changes them.
+const UNCHANGED: i64 = -1;
+const CHANGES: i64 = -2;
+
 impl Plan {
-    /// The users the action changes.
-    fn changing(&self) -> Sql {
-        let mut sql = Sql::new("(");
-        sql.append(&self.selected)
-            .push(") AND NOT (")
-            .append(&self.unchanged)
-            .push(")");
-        for (skip, _) in &self.skips {
-            sql.push(" AND NOT (").append(skip).push(")");
+    /// SQL over `u`: the user's verdict, each condition tested at most once per user (a
+    /// user left out for several reasons gets the first).
+    fn verdict(&self) -> Sql {
+        let mut sql = Sql::new("CASE");
+        for (i, (condition, _)) in self.skips.iter().enumerate() {
+            sql.push(" WHEN ").append(condition).push(" THEN ").bind(i as i64);
         }
+        sql.push(" WHEN ")
+            .append(&self.unchanged)
+            .push(" THEN ")
+            .bind(UNCHANGED)
+            .push(" ELSE ")
+            .bind(CHANGES)
+            .push(" END");
         sql
     }
 }
@@ -250,55 +259,54 @@ fn rank_for(kind: BulkKind) -> Rank {
 }
 
 /// How many users the plan changes, leaves as they are, and skips (named), and, when they
-/// lose their authority (deactivate, delete), how many pending invitations they sent die.
-///
-/// One pass over the selection sorts each user into the first skip that holds, "unchanged",
-/// or "changes", so each condition is tested at most once per user. After `apply` has written
-/// the change's items (`applied`: the change and how many it took), the pass covers only the
-/// users it left out.
+/// lose their authority (deactivate, delete), how many pending invitations they sent die:
+/// from the items of change `applied` once written, or else from one pass over the selection.
 async fn outcome(
     tx: &mut Transaction<'_, Any>,
     plan: &Plan,
     kind: BulkKind,
-    applied: Option<(i64, i64)>,
+    applied: Option<i64>,
 ) -> Result<BulkOutcome, AppError> {
-    const UNCHANGED: i64 = -1;
-    const CHANGES: i64 = -2;
-    let mut sorted = Sql::new("SELECT u.id, u.name, CASE");
-    for (i, (condition, _)) in plan.skips.iter().enumerate() {
-        sorted
-            .push(" WHEN ")
-            .append(condition)
-            .push(" THEN ")
-            .bind(i as i64);
-    }
-    sorted
-        .push(" WHEN ")
-        .append(&plan.unchanged)
-        .push(" THEN ")
-        .bind(UNCHANGED)
-        .push(" ELSE ")
-        .bind(CHANGES)
-        .push(" END AS k FROM users u WHERE ")
-        .append(&plan.selected);
-    if let Some((change, _)) = applied {
-        sorted
-            .push(" AND u.id NOT IN (SELECT user_id FROM bulk_change_items WHERE change_id = ")
+    // Each skipped user is a row of their own (named); the others are only counted.
+    let (verdicts, changing) = match applied {
+        Some(change) => (
+            Sql::new(
+                "SELECT CAST(i.verdict AS BIGINT), MIN(u.name), COUNT(*)
+                 FROM bulk_change_items i LEFT JOIN users u ON u.id = i.user_id AND i.verdict >= 0
+                 WHERE i.change_id = ",
+            )
             .bind(change)
-            .push(")");
-    }
-    // A skipped user is a row of their own (named); the others are only counted.
-    let rows: Vec<(i64, String, i64)> = Sql::new("SELECT CAST(s.k AS BIGINT), MIN(s.name), COUNT(*) FROM (")
-        .append(&sorted)
-        .push(") s GROUP BY s.k, CASE WHEN s.k >= 0 THEN s.id END")
-        .fetch_all(&mut **tx)
-        .await?;
-    let (mut changed, mut unchanged, mut skipped) = (applied.map_or(0, |(_, n)| n), 0, Vec::new());
-    for (k, name, count) in rows {
-        match k {
+            .push(" GROUP BY i.verdict, CASE WHEN i.verdict >= 0 THEN i.user_id END")
+            .clone(),
+            Sql::new("SELECT user_id FROM bulk_change_items WHERE change_id = ")
+                .bind(change)
+                .push(" AND verdict = ")
+                .bind(CHANGES)
+                .clone(),
+        ),
+        None => (
+            Sql::new("SELECT CAST(s.k AS BIGINT), MIN(s.name), COUNT(*) FROM (SELECT u.id, u.name, ")
+                .append(&plan.verdict())
+                .push(" AS k FROM users u WHERE ")
+                .append(&plan.selected)
+                .push(") s GROUP BY s.k, CASE WHEN s.k >= 0 THEN s.id END")
+                .clone(),
+            Sql::new("SELECT u.id FROM users u WHERE (")
+                .append(&plan.selected)
+                .push(") AND ")
+                .append(&plan.verdict())
+                .push(" = ")
+                .bind(CHANGES)
+                .clone(),
+        ),
+    };
+    let rows: Vec<(i64, Option<String>, i64)> = verdicts.fetch_all(&mut **tx).await?;
+    let (mut changed, mut unchanged, mut skipped) = (0, 0, Vec::new());
+    for (verdict, name, count) in rows {
+        match verdict {
             CHANGES => changed += count,
             UNCHANGED => unchanged += count,
-            skip => skipped.push((skip, name)),
+            skip => skipped.push((skip, name.unwrap_or_default())),
         }
     }
     skipped.sort();
@@ -310,16 +318,8 @@ async fn outcome(
         })
         .collect();
     let invitations_withdrawn: i64 = if matches!(kind, BulkKind::Deactivate | BulkKind::Delete) {
-        let senders = match applied {
-            Some((change, _)) => Sql::new("SELECT user_id FROM bulk_change_items WHERE change_id = ")
-                .bind(change)
-                .clone(),
-            None => Sql::new("SELECT u.id FROM users u WHERE ")
-                .append(&plan.changing())
-                .clone(),
-        };
         Sql::new("SELECT COUNT(*) FROM invitations WHERE status = 'pending' AND invited_by IN (")
-            .append(&senders)
+            .append(&changing)
             .push(")")
             .scalar(&mut **tx)
             .await?
@@ -417,22 +417,27 @@ pub async fn apply(
     .bind(now)
     .fetch_one(&mut *w.tx)
     .await?;
-    // The users it changes, with what an undo needs, found once: every later statement and
-    // the outcome's counts start from these rows.
-    let changed = Sql::new("INSERT INTO bulk_change_items (change_id, user_id, role_id, status) SELECT ")
+    // Every selected user's verdict, with what an undo needs, found in one pass: the outcome
+    // is counted from these rows and every later statement starts from those it changes.
+    Sql::new("INSERT INTO bulk_change_items (change_id, user_id, role_id, status, verdict) SELECT ")
         .bind(change)
-        .push(
-            ", u.id, (SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = u.id), u.status
-             FROM users u WHERE ",
-        )
-        .append(&plan.changing())
+        .push(", u.id, (SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = u.id), u.status, ")
+        .append(&plan.verdict())
+        .push(" FROM users u WHERE ")
+        .append(&plan.selected)
         .execute(&mut *w.tx)
-        .await? as i64;
-    let mut outcome = outcome(&mut w.tx, &plan, action.kind, Some((change, changed))).await?;
+        .await?;
+    let mut outcome = outcome(&mut w.tx, &plan, action.kind, Some(change)).await?;
+    let changed = outcome.changed;
     if changed == 0 {
         w.tx.rollback().await?;
         return Ok(outcome);
     }
+    sqlx::query("DELETE FROM bulk_change_items WHERE change_id = $1 AND verdict <> $2")
+        .bind(change)
+        .bind(CHANGES)
+        .execute(&mut *w.tx)
+        .await?;
     if action.kind == BulkKind::Reactivate {
         // Each reactivated person gets a link by email.
         quota::company_mail(&mut w.tx, mailing.limits, company, changed, now).await?;

@@ -118,12 +118,34 @@ async fn measure_database(report: &mut Report, name: &'static str, url: &str, pe
 
     eprintln!("== {name}: users pages");
     let deep = deep_cursor(&http, &cookie).await;
+    // Each view with its goal (issue 17's, SQLite).
     let views: Vec<(&str, UserListQuery)> = vec![
         ("no filter", UserListQuery::default()),
         (
             "search \"smi\"",
             UserListQuery {
                 search: "smi".into(),
+                ..UserListQuery::default()
+            },
+        ),
+        (
+            "search \"émile\" (folded: Émile)",
+            UserListQuery {
+                search: "émile".into(),
+                ..UserListQuery::default()
+            },
+        ),
+        (
+            "search \"zoe\" (Zoë, last in name order)",
+            UserListQuery {
+                search: "zoe".into(),
+                ..UserListQuery::default()
+            },
+        ),
+        (
+            "search \"zo\" (two letters)",
+            UserListQuery {
+                search: "zo".into(),
                 ..UserListQuery::default()
             },
         ),
@@ -188,10 +210,34 @@ async fn measure_database(report: &mut Report, name: &'static str, url: &str, pe
                 floor.rps,
                 server_stats.p50 / floor.p50
             ),
-            "p50 ≤ 2 ms, p99 ≤ 10 ms, ≥ 2,000 req/s (SQLite)",
+            goal(label),
             json!({ "server": server_stats.json(), "floor": floor.json(), "p50_ratio": server_stats.p50 / floor.p50 }),
         );
     }
+    // At 16 clients p50 is mostly queueing (16 ÷ throughput): one client shows a request's
+    // own time.
+    let single = {
+        let (http, cookie, form) = (
+            http.clone(),
+            cookie.clone(),
+            Arc::new(list_form(&UserListQuery::default())),
+        );
+        load_from(1, REQUESTS / 4, move || {
+            let (http, cookie, form) = (http.clone(), cookie.clone(), form.clone());
+            async move {
+                let (status, _) = http.call("users/list", &form, Some(&cookie)).await;
+                assert!(status.is_success(), "users/list answered {status}");
+            }
+        })
+        .await
+    };
+    report.add(
+        "Users page of 50, no filter, one client",
+        name,
+        format!("p50 {:.2} ms, p99 {:.2} ms", single.p50, single.p99),
+        "p50 ≤ 1.5 ms",
+        json!({ "server": single.json() }),
+    );
 
     eprintln!("== {name}: bulk change of 10,000 users");
     bulk_change(report, name, &http, &cookie, &db, &big).await;
@@ -401,6 +447,17 @@ async fn caller(db: &Db, email: &str) -> CurrentUser {
     }
 }
 
+/// Issue 17's goal for a users page figure.
+fn goal(view: &str) -> &'static str {
+    match view {
+        "no filter" => "≥ 2,500 req/s (SQLite)",
+        "search \"smi\"" => "≥ 1,200 req/s, p99 ≤ 30 ms (SQLite)",
+        "filter by team" => "≥ 1,200 req/s (SQLite)",
+        v if v.starts_with("search") => "≥ 1,000 req/s (SQLite)",
+        _ => "(as the unfiltered page)",
+    }
+}
+
 /// Change the role of the 10,000 Support people, selected by a filter, through the server
 /// function; and the same rows by one raw UPDATE.
 async fn bulk_change(
@@ -452,7 +509,7 @@ async fn bulk_change(
         &format!("Bulk change role of {changed} users selected by filter: server (raw UPDATE)"),
         name,
         format!("{server:.0} ms ({raw:.1} ms)"),
-        "≤ 60 ms SQLite, ≤ 500 ms PostgreSQL",
+        "≤ 60 ms SQLite, ≤ 300 ms PostgreSQL",
         json!({ "users": changed, "server_ms": server, "raw_update_ms": raw }),
     );
 }
@@ -636,9 +693,18 @@ where
     F: Fn() -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send,
 {
-    run(request.clone(), REQUESTS / 10).await;
+    load_from(CLIENTS, REQUESTS, request).await
+}
+
+/// `total` requests from `clients` concurrent clients, after a warm-up of a tenth as many.
+async fn load_from<F, Fut>(clients: usize, total: usize, request: F) -> Stats
+where
+    F: Fn() -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    run(clients, request.clone(), total / 10).await;
     let started = Instant::now();
-    let mut latencies = run(request, REQUESTS).await;
+    let mut latencies = run(clients, request, total).await;
     let elapsed = started.elapsed();
     latencies.sort_by(f64::total_cmp);
     Stats {
@@ -648,13 +714,13 @@ where
     }
 }
 
-async fn run<F, Fut>(request: F, total: usize) -> Vec<f64>
+async fn run<F, Fut>(clients: usize, request: F, total: usize) -> Vec<f64>
 where
     F: Fn() -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send,
 {
     let next = Arc::new(AtomicUsize::new(0));
-    let tasks: Vec<_> = (0..CLIENTS)
+    let tasks: Vec<_> = (0..clients)
         .map(|_| {
             let (request, next) = (request.clone(), next.clone());
             tokio::spawn(async move {

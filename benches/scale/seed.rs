@@ -22,10 +22,10 @@ use roster::{
 pub const PASSWORD: &str = "Bench-Tangerine-Glacier-42";
 
 const FIRST: [&str; 40] = [
-    "Ada", "Amara", "Ana", "Ben", "Bruno", "Carmen", "Chloe", "Dev", "Diego", "Elena", "Emeka", "Farid",
+    "Ada", "Amara", "Ana", "Ben", "Bruno", "Carmen", "Chloe", "Dev", "Diego", "Elena", "Émile", "Farid",
     "Fatima", "Grace", "Hana", "Hiro", "Ines", "Ivan", "Jonas", "Julia", "Kemi", "Kofi", "Lars", "Luca",
     "Maya", "Mei", "Nikolai", "Nora", "Olga", "Omar", "Pablo", "Priya", "Quinn", "Rosa", "Sami", "Sofia",
-    "Tara", "Tomás", "Yusuf", "Zoe",
+    "Tara", "Tomás", "Yusuf", "Zoë",
 ];
 const LAST: [&str; 40] = [
     "Adeyemi",

@@ -51,10 +51,11 @@ async fn sqlite_schema() -> (BTreeSet<Column>, BTreeSet<Index>) {
         .await
         .unwrap();
     // Search's FTS5 trigram tables (migration 0018) and their shadow tables are SQLite's own,
-    // as the pg_trgm indexes are PostgreSQL's.
+    // as the pg_trgm indexes are PostgreSQL's; so are the planner's statistics (sqlite_stat1).
     let columns = sqlx::query_as::<_, (String, String, String, i64, i64)>(
         "SELECT m.name, p.name, p.type, p.\"notnull\", p.pk FROM sqlite_master m JOIN pragma_table_info(m.name) p
          WHERE m.type = 'table' AND m.name NOT IN ('sqlite_sequence', '_sqlx_migrations')
+           AND m.name NOT LIKE 'sqlite_stat%'
            AND m.name NOT IN (SELECT t.name FROM pragma_table_list t WHERE t.type IN ('virtual', 'shadow'))",
     )
     .fetch_all(&db)
@@ -223,4 +224,33 @@ async fn the_country_migration_turns_stored_names_into_iso_codes_and_unknown_one
     };
     assert_eq!(country(ana).await, "CI");
     assert_eq!(country(c.owner_email.clone()).await, "");
+}
+
+#[tokio::test]
+async fn sqlite_gets_planner_statistics_when_the_server_connects() {
+    let app = common::TestApp::spawn().await;
+    if !app.state.config.database_url.starts_with("sqlite") {
+        return; // PostgreSQL's autovacuum keeps its own statistics.
+    }
+    let c = app.company("Initech").await;
+    let company = app
+        .count(&format!(
+            "SELECT company_id FROM users WHERE email = '{}'",
+            c.owner_email
+        ))
+        .await;
+    let values: Vec<String> = (0..300)
+        .map(|i| format!("({company}, 'stat{i}@example.com', 'Stat {i}', 'active', 0, 0, 'stat {i}')"))
+        .collect();
+    app.sql(&format!(
+        "INSERT INTO users (company_id, email, name, status, created_at, updated_at, search_key) VALUES {}",
+        values.join(", ")
+    ))
+    .await;
+    // A restart (a new pool) connects to the database as it now is.
+    let restarted = app.spawn_sharing_database(&[]).await;
+    let analysed = restarted
+        .count("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'users' AND idx = 'users_company_search'")
+        .await;
+    assert_eq!(analysed, 1, "the users' indexes have statistics");
 }

@@ -112,6 +112,12 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
                     conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
                         .await?;
                     conn.execute(SQLITE_MEMORY).await?;
+                    // Nothing else gives SQLite's planner statistics: without them it read a
+                    // filter's 10,000 users by walking the company's 100,000. SQLite's advice for
+                    // long-lived connections, bounded in cost; the pool renews its connections
+                    // every 30 minutes, so the statistics follow the data.
+                    conn.execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
+                        .await?;
                 }
                 Ok(())
             })

@@ -17,7 +17,13 @@ use lettre::{
     message::{Mailbox, MultiPart},
     AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
 };
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 use tokio::sync::{watch, Notify};
 
 /// How often the worker looks for due mail without being woken.
@@ -47,6 +53,8 @@ pub fn retry_delay(attempts: i64) -> Duration {
 #[derive(Debug, Clone, Default)]
 pub struct Mailer {
     wake: Arc<Notify>,
+    /// Set while the delivery worker runs (`/readyz`).
+    running: Arc<AtomicBool>,
 }
 
 impl Mailer {
@@ -72,7 +80,13 @@ impl Mailer {
         };
         let (stop, stopped) = watch::channel(false);
         let server = server_of(url);
-        let task = tokio::spawn(delivery.run(mailer.wake.clone(), stopped, server));
+        mailer.running.store(true, Ordering::Relaxed);
+        let (running, wake) = (Running(mailer.running.clone()), mailer.wake.clone());
+        let task = tokio::spawn(async move {
+            // Dropped when the worker ends, however it ends (stopped, aborted, panicked).
+            let _running = running;
+            delivery.run(wake, stopped, server).await;
+        });
         Ok((
             mailer,
             Some(MailerWorker {
@@ -85,6 +99,20 @@ impl Mailer {
     /// Asks the worker to look for due mail now (a wake while it is busy is kept for later).
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Whether the delivery worker is running.
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::Relaxed)
+    }
+}
+
+/// Clears the worker's running flag when dropped.
+struct Running(Arc<AtomicBool>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
     }
 }
 

@@ -9,6 +9,7 @@ pub mod counts;
 pub mod csrf;
 pub mod db;
 pub mod headers;
+pub mod health;
 pub mod host;
 pub mod live;
 pub mod mail;

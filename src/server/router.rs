@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages and server functions, static files, and the layers
 //! around them. `main` and the integration tests both build it here.
 
-use super::{assets, audit_export, auth, csrf, headers, host, live, state::AppState};
+use super::{assets, audit_export, auth, csrf, headers, health, host, live, state::AppState};
 use crate::{
     app::{shell, App},
     error::AppError,
@@ -101,7 +101,7 @@ pub fn build(state: AppState) -> Router {
             pkg_cache,
         ))
         .service(serve_pkg);
-    Router::new()
+    let app = Router::new()
         // Server-sent events; CompressionLayer's default predicate leaves text/event-stream alone.
         .route(crate::model::LIVE_PATH, axum::routing::get(live::stream))
         // The audit log's download (CSV or JSON Lines), streamed.
@@ -143,5 +143,11 @@ pub fn build(state: AppState) -> Router {
             headers::security_headers,
         ))
         .layer(CompressionLayer::new())
+        .with_state(state.clone());
+    // The probes stand outside every layer above: no session, host check or page headers.
+    Router::new()
+        .route(health::HEALTH_PATH, axum::routing::get(health::healthz))
+        .route(health::READY_PATH, axum::routing::get(health::readyz))
         .with_state(state)
+        .merge(app)
 }

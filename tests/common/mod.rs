@@ -26,11 +26,11 @@ use tower::ServiceExt;
 
 pub struct TestApp {
     pub state: AppState,
-    router: Router,
+    pub router: Router,
     /// The SQLite file's folder, shared by every app on the same database.
     dir: Option<Arc<tempfile::TempDir>>,
     /// The outbox's delivery worker, when `ROSTER_SMTP_URL` is set; stops with the app.
-    _mail_worker: Option<MailerWorker>,
+    mail_worker: Option<MailerWorker>,
 }
 
 pub struct Response {
@@ -150,7 +150,14 @@ impl TestApp {
             state,
             router,
             dir,
-            _mail_worker: mail_worker,
+            mail_worker,
+        }
+    }
+
+    /// Stops the outbox worker, as a crash of it would.
+    pub async fn stop_mail_worker(&mut self) {
+        if let Some(worker) = self.mail_worker.take() {
+            worker.stop().await;
         }
     }
 

@@ -124,12 +124,27 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
         })
         .connect(&url)
         .await?;
-    match backend {
-        Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&db).await?,
-        Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&db).await?,
-    }
+    migrator(backend).run(&db).await?;
     search::fill_missing(&db).await?;
     Ok(db)
+}
+
+/// The migrations of a dialect, as built into the server.
+fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite"),
+        Backend::Postgres => sqlx::migrate!("migrations/postgres"),
+    }
+}
+
+/// Whether the database answers with every migration this build knows applied (`/readyz`).
+pub async fn schema_is_current(db: &Db) -> Result<bool, sqlx::Error> {
+    let latest = migrator(Backend::of_pool(db)).iter().map(|m| m.version).max();
+    let applied: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+            .fetch_one(db)
+            .await?;
+    Ok(applied >= latest)
 }
 
 /// Makes sure the SQLite file can be created: its folder exists and the mode allows creation.

@@ -1,5 +1,5 @@
-use roster::server::{config::Config, db, live::Live, mailer::Mailer, router, state::AppState};
-use std::{net::SocketAddr, process::ExitCode, sync::Arc, time::Duration};
+use roster::server::{backup, config::Config, db, live::Live, mailer::Mailer, router, state::AppState};
+use std::{net::SocketAddr, path::Path, process::ExitCode, sync::Arc, time::Duration};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -12,11 +12,42 @@ async fn main() -> ExitCode {
         // Colours only for a terminal, not for log files.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
-    match run().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
-            eprintln!("Roster could not start: {message}");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        [] => match run().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                tracing::error!("{message}");
+                eprintln!("Roster could not start: {message}");
+                ExitCode::FAILURE
+            }
+        },
+        ["backup", file] => command(backup::backup(&database_url(), Path::new(file)).await),
+        ["restore", file] => command(backup::restore(&database_url(), Path::new(file)).await),
+        _ => {
+            eprintln!("usage: roster                  serve (settings from the environment, see README)");
+            eprintln!("       roster backup <file>    snapshot the SQLite database into a new file");
+            eprintln!("       roster restore <file>   replace the SQLite database (no server running)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The database the server would use (`DATABASE_URL`, as [`Config`] reads it).
+fn database_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| roster::server::config::DEFAULT_DATABASE_URL.into())
+}
+
+/// Prints a command's outcome and turns it into the exit code.
+fn command(outcome: Result<String, String>) -> ExitCode {
+    match outcome {
+        Ok(done) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(why) => {
+            eprintln!("{why}");
             ExitCode::FAILURE
         }
     }
@@ -24,6 +55,9 @@ async fn main() -> ExitCode {
 
 async fn run() -> Result<(), String> {
     let config = Config::from_env().map_err(|e| e.to_string())?;
+    // One server per SQLite database (its live updates are in-process); `roster restore`
+    // waits for this lock to be free.
+    let _lock = backup::lock_for_server(&config.database_url)?;
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let leptos_options = router::leptos_options(&site_root, config.addr);
     let db = db::connect_and_migrate(&config.database_url)

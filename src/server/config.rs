@@ -2,6 +2,9 @@
 
 use std::{net::SocketAddr, time::Duration};
 
+/// The database when `DATABASE_URL` is not set: SQLite in `data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/roster.db";
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `ROSTER_ADDR`: where to listen.
@@ -70,7 +73,7 @@ impl Config {
         let mail_from = mail_from(&lookup, &public_url)?;
         Ok(Config {
             addr,
-            database_url: get("DATABASE_URL", "sqlite://data/roster.db"),
+            database_url: get("DATABASE_URL", DEFAULT_DATABASE_URL),
             demo: flag(&lookup, "ROSTER_DEMO", false)?,
             demo_users: number(&lookup, "ROSTER_DEMO_USERS", 40)? as usize,
             secure_cookies: flag(&lookup, "ROSTER_SECURE_COOKIES", https)?,

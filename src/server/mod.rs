@@ -4,6 +4,7 @@ pub mod access;
 pub mod assets;
 pub mod audit_export;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod counts;
 pub mod csrf;

@@ -147,16 +147,54 @@ pub async fn schema_is_current(db: &Db) -> Result<bool, sqlx::Error> {
     Ok(applied >= latest)
 }
 
-/// Makes sure the SQLite file can be created: its folder exists and the mode allows creation.
-fn sqlite_url(url: &str) -> Result<String, std::io::Error> {
+/// The file of a SQLite URL (`None` for another database, or one in memory).
+pub fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+    if Backend::of(url) != Some(Backend::Sqlite) {
+        return None;
+    }
     let path = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:")
         .split('?')
         .next()
         .unwrap_or_default();
-    if !path.is_empty() && path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent() {
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+/// Whether every migration a database `db` has applied is one of this build's, unaltered,
+/// and which of them is the latest: a check of a snapshot before it is restored.
+pub async fn migrations_known(db: &mut sqlx::AnyConnection) -> Result<Result<i64, String>, sqlx::Error> {
+    let applied: Vec<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT version, checksum FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
+    )
+    .fetch_all(&mut *db)
+    .await?;
+    let known = migrator(Backend::of_connection(db));
+    for (version, checksum) in &applied {
+        match known.iter().find(|m| m.version == *version) {
+            None => {
+                return Ok(Err(format!(
+                    "it has migration {version}, which this version of Roster does not know"
+                )))
+            }
+            Some(m) if m.checksum.as_ref() != checksum.as_slice() => {
+                return Ok(Err(format!(
+                    "its migration {version} differs from this version's"
+                )))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(applied
+        .last()
+        .map(|(v, _)| *v)
+        .ok_or_else(|| "it holds no Roster migrations".to_string()))
+}
+
+/// Makes sure the SQLite file can be created: its folder exists and the mode allows creation.
+fn sqlite_url(url: &str) -> Result<String, std::io::Error> {
+    if let Some(path) = sqlite_path(url) {
+        if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent)?;
             }

@@ -83,6 +83,7 @@ async fn run() -> Result<(), String> {
     let (mailer, mail_worker) =
         Mailer::start(db.clone(), &config).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?;
     let live = Live::start(&config.database_url, db.clone()).await;
+    let streams = live.clone();
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -100,7 +101,11 @@ async fn run() -> Result<(), String> {
         counts: Default::default(),
     });
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Open live streams would hold the shutdown open; their pages reconnect elsewhere.
+            streams.close_streams();
+        })
         .await
         .map_err(|e| e.to_string())?;
     if let Some(worker) = mail_worker {

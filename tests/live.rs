@@ -480,3 +480,45 @@ async fn an_invitation_change_announces_the_invitations_that_changed_not_those_a
         .expect_change(&LiveEvent::invitations([invitation]).by("Olivia Owner"))
         .await;
 }
+
+#[tokio::test]
+async fn a_stopping_server_tells_open_streams_to_reconnect_and_ends_them() {
+    let app = TestApp::spawn().await;
+    let (owner, _, _, _) = company(&app).await;
+    let mut open = open_live(&app, &owner).await;
+    app.state.live.close_streams();
+    assert_eq!(
+        open.next().await,
+        Next::Event {
+            name: "reconnect".into(),
+            data: "{}".into()
+        }
+    );
+    assert_eq!(open.next().await, Next::End);
+    // A stream opened while the server stops is told the same at once.
+    let response = app
+        .open(
+            "/api/live",
+            &[("cookie", owner.as_str()), ("accept", "text/event-stream")],
+        )
+        .await;
+    let mut late = LiveStream {
+        body: response.into_body(),
+        buffer: String::new(),
+    };
+    assert_eq!(
+        late.next().await,
+        Next::Event {
+            name: "ready".into(),
+            data: "{}".into()
+        }
+    );
+    assert_eq!(
+        late.next().await,
+        Next::Event {
+            name: "reconnect".into(),
+            data: "{}".into()
+        }
+    );
+    assert_eq!(late.next().await, Next::End);
+}

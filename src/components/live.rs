@@ -138,7 +138,7 @@ pub fn StaleNotice(
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::LiveStatus;
-    use crate::model::{LiveEvent, LiveKind, LIVE_CHANGE, LIVE_PATH, LIVE_READY};
+    use crate::model::{LiveEvent, LiveKind, LIVE_CHANGE, LIVE_PATH, LIVE_READY, LIVE_RECONNECT};
     use leptos::prelude::*;
     use std::{cell::RefCell, rc::Rc, time::Duration};
     use wasm_bindgen::{closure::Closure, JsCast};
@@ -154,6 +154,7 @@ mod browser {
         source: EventSource,
         _ready: Closure<dyn FnMut(MessageEvent)>,
         _change: Closure<dyn FnMut(MessageEvent)>,
+        _reconnect: Closure<dyn FnMut(MessageEvent)>,
         _error: Closure<dyn FnMut(Event)>,
     }
 
@@ -303,6 +304,21 @@ mod browser {
                 }
             }
         });
+        // The server is stopping: come back soon (to another instance), not after a backoff.
+        let reconnect = Closure::<dyn FnMut(MessageEvent)>::new({
+            let weak = weak.clone();
+            move |_: MessageEvent| {
+                let Some(client) = weak.upgrade() else { return };
+                drop_connection(&client);
+                let status = {
+                    let mut c = client.borrow_mut();
+                    c.delay = FIRST_RETRY;
+                    c.status
+                };
+                status.set(LiveStatus::Reconnecting);
+                retry_later(&client);
+            }
+        });
         let error = Closure::<dyn FnMut(Event)>::new(move |_: Event| {
             let Some(client) = weak.upgrade() else { return };
             drop_connection(&client);
@@ -315,11 +331,13 @@ mod browser {
         };
         listen(LIVE_READY, ready.as_ref().unchecked_ref());
         listen(LIVE_CHANGE, change.as_ref().unchecked_ref());
+        listen(LIVE_RECONNECT, reconnect.as_ref().unchecked_ref());
         listen("error", error.as_ref().unchecked_ref());
         client.borrow_mut().connection = Some(Connection {
             source,
             _ready: ready,
             _change: change,
+            _reconnect: reconnect,
             _error: error,
         });
     }

@@ -14,6 +14,9 @@ pub const LIVE_PATH: &str = "/api/live";
 pub const LIVE_READY: &str = "ready";
 /// Name of the event that carries a JSON [`LiveEvent`].
 pub const LIVE_CHANGE: &str = "change";
+/// Name of the last event of a stream whose server is stopping: reconnect at once (to
+/// another instance behind the balancer, or to this one when it is back).
+pub const LIVE_RECONNECT: &str = "reconnect";
 
 /// What changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

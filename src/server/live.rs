@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{CompanyId, LiveEvent, LiveKind, LIVE_CHANGE, LIVE_READY},
+    model::{CompanyId, LiveEvent, LiveKind, LIVE_CHANGE, LIVE_READY, LIVE_RECONNECT},
 };
 use axum::{
     extract::State,
@@ -38,7 +38,7 @@ use std::{
     },
     time::Duration,
 };
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, oneshot, watch};
 
 /// The PostgreSQL channel instances announce their events on.
 pub const CHANNEL: &str = "roster_live";
@@ -70,6 +70,8 @@ struct Inner {
     notify: Option<Db>,
     /// Dropping it stops the listener task.
     _stop: Option<oneshot::Sender<()>>,
+    /// Set when the server stops: every stream says "reconnect" and ends.
+    closing: watch::Sender<bool>,
 }
 
 impl Live {
@@ -82,6 +84,7 @@ impl Live {
                 streams: Arc::default(),
                 notify: None,
                 _stop: None,
+                closing: watch::Sender::new(false),
             }),
         }
     }
@@ -117,6 +120,7 @@ impl Live {
                 streams: Arc::default(),
                 notify: Some(db),
                 _stop: Some(stop),
+                closing: watch::Sender::new(false),
             }),
         }
     }
@@ -166,6 +170,12 @@ impl Live {
     /// this instance reloads, and nothing read before counts as current.
     pub fn catch_up(&self) {
         self.inner.local.catch_up_everyone();
+    }
+
+    /// The server is stopping: every open stream (and any opened from now on) tells its page
+    /// to reconnect and ends, so that a graceful shutdown is not held open by them.
+    pub fn close_streams(&self) {
+        self.inner.closing.send_replace(true);
     }
 
     /// How many streams of `company` are open on this instance.
@@ -469,6 +479,8 @@ pub async fn stream(State(state): State<AppState>, headers: HeaderMap) -> Respon
         pending: VecDeque::from([Event::default().event(LIVE_READY).data("{}")]),
         check: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_CHECK, SESSION_CHECK),
         slot: state.live.hold_stream(&token_hash),
+        closing: state.live.inner.closing.subscribe(),
+        ending: false,
         token_hash,
         audience,
         state,
@@ -491,6 +503,11 @@ fn refuse(error: AppError) -> Response {
     (error.status(), axum::Json(error)).into_response()
 }
 
+/// Until the server stops.
+async fn stopping(closing: &mut watch::Receiver<bool>) {
+    let _ = closing.wait_for(|closing| *closing).await;
+}
+
 /// One open stream: its company's events and the session that may see (some of) them.
 struct Feed {
     events: broadcast::Receiver<LiveEvent>,
@@ -498,6 +515,10 @@ struct Feed {
     check: tokio::time::Interval,
     /// Ends the stream when a newer one of the session takes its place.
     slot: StreamSlot,
+    /// The server is stopping.
+    closing: watch::Receiver<bool>,
+    /// The last event is queued: end after it.
+    ending: bool,
     token_hash: String,
     /// As of the last check.
     audience: Audience,
@@ -511,7 +532,14 @@ impl Feed {
             if let Some(event) = self.pending.pop_front() {
                 return Some(event);
             }
+            if self.ending {
+                return None;
+            }
             tokio::select! {
+                () = stopping(&mut self.closing) => {
+                    self.ending = true;
+                    self.pending.push_back(Event::default().event(LIVE_RECONNECT).data("{}"));
+                }
                 received = self.events.recv() => {
                     let events = match received {
                         Ok(event) => vec![event],

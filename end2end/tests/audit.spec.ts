@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, Page, test } from "@playwright/test";
 import { acceptLink, addUser, hydrated, isPhone, openNavigation, rowAction, screenshot, showFilters, signUp, unique, uniqueEmail } from "./helpers";
 
@@ -74,6 +75,13 @@ test("an admin changes a person's role, finds the event on the audit log by pers
   }
 });
 
+/** WCAG 2 A and AA (contrast among them) on what the page shows now. */
+async function expectNoViolations(page: Page, where: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  const found = results.violations.map((v) => ({ rule: v.id, nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary ?? ""}`) }));
+  expect(found, `${where}: ${JSON.stringify(found, null, 2)}`).toEqual([]);
+}
+
 /** The audit table's event rows (without its header row). */
 function eventRows(page: Page) {
   return page.getByRole("table", { name: "Audit events, newest first" }).getByRole("row").filter({ has: page.getByRole("rowheader") });
@@ -114,8 +122,10 @@ test("another admin's change is announced above the audit log without moving its
   await expect(reader.getByRole("table", { name: "Audit events, newest first" })).not.toContainText(nina);
   expect(await reader.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(reader.viewportSize()!.width);
   await screenshot(reader, info, "audit-new-events");
+  await expectNoViolations(reader, "the new events banner");
   await reader.emulateMedia({ colorScheme: "dark" });
   await screenshot(reader, info, "audit-new-events-dark");
+  await expectNoViolations(reader, "the new events banner, dark");
   await reader.emulateMedia({ colorScheme: "light" });
 
   // Show: the new event is at the top, and the banner is gone.
@@ -158,8 +168,10 @@ test("an admin picks the person who acted from suggestions by typing part of the
   await expect(options.first()).toContainText(ada);
   await expect(picker).toHaveAttribute("aria-expanded", "true");
   await screenshot(page, info, "audit-person-picker");
+  await expectNoViolations(page, "the person picker");
   await page.emulateMedia({ colorScheme: "dark" });
   await screenshot(page, info, "audit-person-picker-dark");
+  await expectNoViolations(page, "the person picker, dark");
   await page.emulateMedia({ colorScheme: "light" });
   // Escape closes the suggestions; Down opens them again and highlights the first; Enter picks it.
   await picker.press("Escape");

@@ -82,6 +82,11 @@ const PROTECTED: &[Protected] = &[
         args: |_| vec![("query[tab]", "all".into())],
     },
     Protected {
+        endpoint: "users/suggest",
+        needs: Some(Permission::ViewUsers),
+        args: |_| vec![("search", "a".into())],
+    },
+    Protected {
         endpoint: "users/filters",
         needs: Some(Permission::ViewUsers),
         args: |_| vec![],

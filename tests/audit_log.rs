@@ -771,3 +771,51 @@ async fn a_change_made_in_the_app_is_counted_as_new_for_the_page_that_showed_the
         0
     );
 }
+
+/// `users/suggest`: the names a person picker offers for `search`.
+async fn suggest(app: &TestApp, cookie: &str, search: &str) -> Vec<String> {
+    let r = app
+        .call("users/suggest", &[("search", search)], Some(cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "users/suggest {search:?}: {}", r.body);
+    r.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_person_picker_suggests_people_by_part_of_a_name_or_email_within_the_callers_scope() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let root = app.root_account(&s.owner_email).await;
+    let branch = app.sub_account(root, "Branch").await;
+    let admin_role = app.role_id(&s.owner_email, "admin").await;
+    let member_role = app.role_id(&s.owner_email, "member").await;
+    assert_eq!(
+        suggest(&app, &s.owner, "membe").await,
+        ["Bob Member", "Cy Member"]
+    );
+    let mailbox = &s.ada_email[..s.ada_email.find('@').unwrap()];
+    assert_eq!(suggest(&app, &s.owner, mailbox).await, ["Ada Admin"]);
+    assert!(suggest(&app, &s.owner, "  ").await.is_empty());
+    // Ada, Admin of the branch only, is offered only the people inside it.
+    app.place(s.ada, &[(root, member_role), (branch, admin_role)])
+        .await;
+    app.place(s.cy, &[(branch, member_role)]).await;
+    let ada = app.session_of(&s.ada_email).await;
+    assert_eq!(suggest(&app, &ada, "membe").await, ["Cy Member"]);
+    // A Member is refused.
+    let bob_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(s.bob)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let bob = app.session_of(&bob_email).await;
+    let r = app
+        .call("users/suggest", &[("search", "membe")], Some(&bob))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}

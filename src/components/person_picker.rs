@@ -1,5 +1,6 @@
 //! A person picker: a text box that suggests the company's people by name or email as one
-//! types (the users table's search, so the caller's view-users scope applies), following the
+//! types (`users/suggest`: the users table's search, so the caller's view-users scope
+//! applies), following the
 //! WAI-ARIA combobox pattern with a list box popup: Down and Up move through the suggestions,
 //! Enter picks the highlighted one, Escape closes the list (or, closed, clears the box).
 //!
@@ -10,14 +11,12 @@
 //! ```
 
 use crate::{
-    api::users::list_users,
-    components::search::use_search,
-    model::{UserId, UserListQuery, UserRow},
+    api::users::suggest_people,
+    components::search::TYPING_PAUSE_MS,
+    model::{PersonChoice, UserId},
 };
 use leptos::{ev, prelude::*};
-
-/// Suggestions shown at most; typing more narrows them.
-const SHOWN: usize = 8;
+use leptos_use_fn_debounce_throttle::use_debounce_fn_with_arg;
 
 /// A labelled combobox that picks one person.
 #[component]
@@ -41,49 +40,50 @@ pub fn PersonPicker(
     let text = RwSignal::new(String::new());
     let open = RwSignal::new(false);
     let active = RwSignal::new(None::<usize>);
-    let (search, on_search) = use_search();
-    // Fetched in the browser only (nothing to suggest before anyone types).
-    let found = LocalResource::new(move || {
-        let term = search.get();
-        async move {
+    // The suggestions for the text searched last, and whether they have come (kept by hand
+    // rather than in a resource: the pages using a picker carry less code into their WASM).
+    let options = RwSignal::new(Vec::<PersonChoice>::new());
+    let answered = RwSignal::new(false);
+    let asked = StoredValue::new(0_u64);
+    let search = use_debounce_fn_with_arg(
+        move |term: String| {
+            asked.update_value(|n| *n += 1);
+            let this = asked.get_value();
             if term.trim().is_empty() {
-                return Vec::new();
+                options.set(Vec::new());
+                answered.set(false);
+                return;
             }
-            let query = UserListQuery {
-                search: term,
-                per_page: 25,
-                ..Default::default()
-            };
-            match list_users(query).await {
-                Ok(page) => page.users.into_iter().take(SHOWN).collect(),
-                Err(_) => Vec::new(),
-            }
+            leptos::task::spawn_local(async move {
+                let found = suggest_people(term).await.unwrap_or_default();
+                // Only the answer to the latest search counts.
+                if asked.get_value() == this {
+                    active.set(None);
+                    options.set(found);
+                    answered.set(true);
+                }
+            });
+        },
+        TYPING_PAUSE_MS,
+    );
+    let expanded = Signal::derive(move || open.get() && !options.with(Vec::is_empty));
+    Effect::new(move |_| {
+        if selected.get().is_none() {
+            text.set(String::new());
         }
     });
-    let options = Signal::derive(move || found.get().unwrap_or_default());
-    let expanded = Signal::derive(move || open.get() && !options.with(Vec::is_empty));
-    // A new answer: nothing highlighted until the arrows say so.
-    Effect::watch(move || options.get(), move |_, _, _| active.set(None), false);
-    Effect::watch(
-        move || selected.get(),
-        move |now, _, _| {
-            if now.is_none() {
-                text.set(String::new());
-            }
-        },
-        false,
-    );
 
-    let pick = move |row: UserRow| {
+    let pick = move |row: PersonChoice| {
         text.set(row.name.clone());
         open.set(false);
         active.set(None);
         on_pick.run((row.id, row.name));
     };
     let on_input = move |e: ev::Event| {
-        text.set(event_target_value(&e));
+        let typed = event_target_value(&e);
+        text.set(typed.clone());
         open.set(true);
-        on_search(e);
+        search(typed);
     };
     let on_keydown = move |e: ev::KeyboardEvent| {
         let count = options.with(Vec::len);
@@ -127,11 +127,8 @@ pub fn PersonPicker(
             _ => {}
         }
     };
-    let status = move || {
-        let typed = !search.get().trim().is_empty();
-        let none = found.get().is_some_and(|f| f.is_empty());
-        (open.get() && typed && none).then_some("No one matches")
-    };
+    let status =
+        move || (open.get() && answered.get() && options.with(Vec::is_empty)).then_some("No one matches");
 
     view! {
         <div class="person-picker">

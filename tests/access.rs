@@ -72,9 +72,19 @@ const PROTECTED: &[Protected] = &[
         args: |f| vec![("query[target]", f.a_member_id.to_string())],
     },
     Protected {
+        endpoint: "audit/new",
+        needs: Some(Permission::ViewAuditLog),
+        args: |f| vec![("query[target]", f.a_member_id.to_string())],
+    },
+    Protected {
         endpoint: "users/list",
         needs: Some(Permission::ViewUsers),
         args: |_| vec![("query[tab]", "all".into())],
+    },
+    Protected {
+        endpoint: "users/suggest",
+        needs: Some(Permission::ViewUsers),
+        args: |_| vec![("search", "a".into())],
     },
     Protected {
         endpoint: "users/filters",

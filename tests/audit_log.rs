@@ -585,3 +585,237 @@ async fn the_export_refuses_whom_the_page_refuses_and_keeps_a_scoped_viewer_to_t
         1
     );
 }
+
+/// `audit/new`: how many events of a view are newer than `since` (the cursor of the newest
+/// event a page shows), for the "N new events" banner.
+async fn count_new_raw(
+    app: &TestApp,
+    cookie: Option<&str>,
+    view: &[(&str, &str)],
+    since: Option<&str>,
+) -> common::Response {
+    let mut form: Vec<(String, &str)> = view
+        .iter()
+        .map(|(k, v)| match k.split_once('[') {
+            Some((field, index)) => (format!("query[{field}][{index}"), *v),
+            None => (format!("query[{k}]"), *v),
+        })
+        .collect();
+    form.push(("query[limit]".into(), "0"));
+    if let Some(since) = since {
+        form.push(("since".into(), since));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    app.call("audit/new", &form, cookie).await
+}
+
+async fn count_new(app: &TestApp, cookie: &str, view: &[(&str, &str)], since: Option<&str>) -> u64 {
+    let r = count_new_raw(app, Some(cookie), view, since).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "audit/new {view:?} since {since:?}: {}",
+        r.body
+    );
+    r.json().as_u64().expect("a count")
+}
+
+#[tokio::test]
+async fn the_new_events_count_counts_the_views_events_newer_than_the_newest_shown() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let owner = (s.owner_id, "Olivia Owner");
+    let ada = (s.ada, "Ada Admin");
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.updated",
+        (Some(s.bob), "bob@x"),
+        1000,
+    )
+    .await;
+    event(&app, s.company, ada, "team.created", (None, "Sales"), 2000).await;
+    let first = list(&app, &s.owner, &[]).await;
+    let top = &first["events"][0];
+    let since = format!("{}.{}", top["created_at"], top["id"]);
+    assert_eq!(count_new(&app, &s.owner, &[], Some(&since)).await, 0);
+
+    // Two arrive: one of them is a user change; one more at the same millisecond as the
+    // newest counts too (the order is by time, then id).
+    event(&app, s.company, owner, "user.updated", (Some(s.cy), "cy@x"), 3000).await;
+    let e4 = event(&app, s.company, ada, "team.created", (None, "Support"), 4000).await;
+    assert_eq!(count_new(&app, &s.owner, &[], Some(&since)).await, 2);
+    assert_eq!(
+        count_new(&app, &s.owner, &[("actions[0]", "user.updated")], Some(&since)).await,
+        1
+    );
+    assert_eq!(
+        count_new(&app, &s.owner, &[("actor", &s.ada.to_string())], Some(&since)).await,
+        1
+    );
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.updated",
+        (Some(s.bob), "bob@x"),
+        4000,
+    )
+    .await;
+    assert_eq!(
+        count_new(&app, &s.owner, &[], Some(&format!("4000.{e4}"))).await,
+        1
+    );
+    // An empty page counts every event of the view; page cursors in the view are ignored.
+    assert_eq!(count_new(&app, &s.owner, &[], None).await, 5);
+    assert_eq!(count_new(&app, &s.owner, &[("after", &since)], None).await, 5);
+
+    // However busy the company, the count stops just past the banner's "more than".
+    let many = roster::model::AUDIT_NEW_MAX + 20;
+    for i in 0..many {
+        event(
+            &app,
+            s.company,
+            ada,
+            "team.created",
+            (None, "Bulk"),
+            5000 + i64::from(i),
+        )
+        .await;
+    }
+    assert_eq!(
+        count_new(&app, &s.owner, &[], Some(&since)).await,
+        u64::from(roster::model::AUDIT_NEW_MAX) + 1
+    );
+    // A forged cursor is a clear error.
+    let r = count_new_raw(&app, Some(&s.owner), &[], Some("nonsense")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+}
+
+#[tokio::test]
+async fn the_new_events_count_refuses_a_member_and_keeps_a_scoped_viewer_to_their_accounts() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let root = app.root_account(&s.owner_email).await;
+    let branch = app.sub_account(root, "Branch").await;
+    let admin_role = app.role_id(&s.owner_email, "admin").await;
+    let member_role = app.role_id(&s.owner_email, "member").await;
+    // Ada is Admin of the branch only; Cy is inside it, Bob (root) outside.
+    app.place(s.ada, &[(root, member_role), (branch, admin_role)])
+        .await;
+    app.place(s.cy, &[(branch, member_role)]).await;
+    let owner = (s.owner_id, "Olivia Owner");
+    event(&app, s.company, owner, "user.updated", (Some(s.cy), "cy@x"), 1000).await;
+    event(
+        &app,
+        s.company,
+        owner,
+        "user.updated",
+        (Some(s.bob), "bob@x"),
+        2000,
+    )
+    .await;
+    event(&app, s.company, owner, "team.created", (None, "Sales"), 3000).await;
+    let ada = app.session_of(&s.ada_email).await;
+
+    // Ada counts only the event about Cy, however the view is asked; the owner all three.
+    assert_eq!(count_new(&app, &ada, &[], None).await, 1);
+    assert_eq!(count_new(&app, &ada, &[], Some("0.0")).await, 1);
+    assert_eq!(
+        count_new(&app, &ada, &[("target", &s.bob.to_string())], None).await,
+        0
+    );
+    assert_eq!(count_new(&app, &ada, &[("search", "Sales")], None).await, 0);
+    assert_eq!(count_new(&app, &s.owner, &[], None).await, 3);
+    // An account outside her scope is refused, as the list refuses it.
+    let r = count_new_raw(&app, Some(&ada), &[("account", &root.to_string())], None).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+
+    // A Member may not count, nor may a signed-out visitor.
+    let bob_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(s.bob)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let bob = app.session_of(&bob_email).await;
+    let r = count_new_raw(&app, Some(&bob), &[], None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = count_new_raw(&app, None, &[], None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_change_made_in_the_app_is_counted_as_new_for_the_page_that_showed_the_log_before_it() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    event(
+        &app,
+        s.company,
+        (s.ada, "Ada Admin"),
+        "team.created",
+        (None, "Sales"),
+        1000,
+    )
+    .await;
+    let first = list(&app, &s.owner, &[]).await;
+    let top = &first["events"][0];
+    let since = format!("{}.{}", top["created_at"], top["id"]);
+    let r = app
+        .call("users/deactivate", &[("id", &s.bob.to_string())], Some(&s.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(count_new(&app, &s.owner, &[], Some(&since)).await, 1);
+    assert_eq!(
+        count_new(&app, &s.owner, &[("target", &s.cy.to_string())], Some(&since)).await,
+        0
+    );
+}
+
+/// `users/suggest`: the names a person picker offers for `search`.
+async fn suggest(app: &TestApp, cookie: &str, search: &str) -> Vec<String> {
+    let r = app
+        .call("users/suggest", &[("search", search)], Some(cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "users/suggest {search:?}: {}", r.body);
+    r.json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_person_picker_suggests_people_by_part_of_a_name_or_email_within_the_callers_scope() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let root = app.root_account(&s.owner_email).await;
+    let branch = app.sub_account(root, "Branch").await;
+    let admin_role = app.role_id(&s.owner_email, "admin").await;
+    let member_role = app.role_id(&s.owner_email, "member").await;
+    assert_eq!(
+        suggest(&app, &s.owner, "membe").await,
+        ["Bob Member", "Cy Member"]
+    );
+    let mailbox = &s.ada_email[..s.ada_email.find('@').unwrap()];
+    assert_eq!(suggest(&app, &s.owner, mailbox).await, ["Ada Admin"]);
+    assert!(suggest(&app, &s.owner, "  ").await.is_empty());
+    // Ada, Admin of the branch only, is offered only the people inside it.
+    app.place(s.ada, &[(root, member_role), (branch, admin_role)])
+        .await;
+    app.place(s.cy, &[(branch, member_role)]).await;
+    let ada = app.session_of(&s.ada_email).await;
+    assert_eq!(suggest(&app, &ada, "membe").await, ["Cy Member"]);
+    // A Member is refused.
+    let bob_email: String = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(s.bob)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let bob = app.session_of(&bob_email).await;
+    let r = app
+        .call("users/suggest", &[("search", "membe")], Some(&bob))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+}

@@ -77,6 +77,22 @@ impl LiveStream {
         );
     }
 
+    /// The next events must be these changes, in any order (another instance's events each
+    /// come through their own NOTIFY, which may overtake one another).
+    async fn expect_changes_in_any_order(&mut self, events: &[LiveEvent]) {
+        let mut expected: Vec<String> = events.iter().map(|e| serde_json::to_string(e).unwrap()).collect();
+        let mut got = Vec::new();
+        for _ in events {
+            match self.next().await {
+                Next::Event { name, data } if name == "change" => got.push(data),
+                other => panic!("expected a change, got {other:?}"),
+            }
+        }
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected);
+    }
+
     async fn expect_quiet(&mut self) {
         assert_eq!(self.next_within(Duration::from_millis(300)).await, Next::Quiet);
     }
@@ -126,6 +142,11 @@ async fn company_of(app: &TestApp, email: &str) -> CompanyId {
     )
 }
 
+/// "The audit log changed": all a stream ever says of it.
+fn audit() -> LiveEvent {
+    LiveEvent::everything(LiveKind::Audit)
+}
+
 /// A company with an owner, an admin and a member: (owner cookie, admin email, member id).
 async fn company(app: &TestApp) -> (String, String, String, i64) {
     let owner_email = email("owner");
@@ -173,10 +194,12 @@ async fn a_change_through_a_server_function_is_announced_with_its_ids() {
     let id = member.to_string();
     let r = app.call("users/deactivate", &[("id", &id)], Some(&owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    // A change to a user says who made it, for a page open in that user's edit form.
+    // A change to a user says who made it, for a page open in that user's edit form; then
+    // that the audit log changed (never which events: some viewers see only part of it).
     stream
         .expect_change(&LiveEvent::user(UserId(member)).by("Olivia Owner"))
         .await;
+    stream.expect_change(&audit()).await;
 
     let role = app.role_id(&owner_email, "member").await;
     let r = app.invite(&owner, &[&email("gabe")], role).await;
@@ -184,6 +207,7 @@ async fn a_change_through_a_server_function_is_announced_with_its_ids() {
     stream
         .expect_change(&LiveEvent::everything(roster::model::LiveKind::Invitations).by("Olivia Owner"))
         .await;
+    stream.expect_change(&audit()).await;
 
     // A refused change announces nothing.
     let r = app
@@ -241,8 +265,12 @@ async fn a_change_on_one_instance_reaches_a_subscriber_of_another_once() {
     let r = one.call("users/deactivate", &[("id", &id)], Some(&owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let changed = LiveEvent::user(UserId(member)).by("Olivia Owner");
-    on_two.expect_change(&changed).await;
-    on_one.expect_change(&changed).await;
+    on_two
+        .expect_changes_in_any_order(&[changed.clone(), audit()])
+        .await;
+    on_one
+        .expect_changes_in_any_order(&[changed.clone(), audit()])
+        .await;
     // Each instance delivers an event once: its own NOTIFY comes back to it and is skipped.
     on_two.expect_quiet().await;
     on_one.expect_quiet().await;
@@ -250,8 +278,10 @@ async fn a_change_on_one_instance_reaches_a_subscriber_of_another_once() {
     // And the other way round.
     let r = two.call("users/reactivate", &[("id", &id)], Some(&owner)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    on_one.expect_change(&changed).await;
-    on_two.expect_change(&changed).await;
+    on_one
+        .expect_changes_in_any_order(&[changed.clone(), audit()])
+        .await;
+    on_two.expect_changes_in_any_order(&[changed, audit()]).await;
 }
 
 #[tokio::test]
@@ -321,6 +351,7 @@ async fn roles_accounts_and_settings_changes_reach_only_those_of_the_company_all
     admin
         .expect_change(&LiveEvent::roles([role]).by("Olivia Owner"))
         .await;
+    admin.expect_change(&audit()).await;
     keeper
         .expect_change(&LiveEvent::roles([role])) // no name: they may not see people
         .await;
@@ -341,6 +372,7 @@ async fn roles_accounts_and_settings_changes_reach_only_those_of_the_company_all
     admin
         .expect_change(&LiveEvent::everything(LiveKind::Users).by("Olivia Owner"))
         .await;
+    admin.expect_change(&audit()).await;
     viewer
         .expect_change(&LiveEvent::everything(LiveKind::Users).by("Olivia Owner"))
         .await;
@@ -360,6 +392,7 @@ async fn roles_accounts_and_settings_changes_reach_only_those_of_the_company_all
     admin
         .expect_change(&LiveEvent::everything(LiveKind::Settings).by("Olivia Owner"))
         .await;
+    admin.expect_change(&audit()).await;
 
     // The role renamed: its keeper hears the role, not the users (they may not view users).
     let r = app
@@ -380,6 +413,7 @@ async fn roles_accounts_and_settings_changes_reach_only_those_of_the_company_all
     admin
         .expect_change(&LiveEvent::everything(LiveKind::Users).by("Olivia Owner"))
         .await;
+    admin.expect_change(&audit()).await;
     viewer
         .expect_change(&LiveEvent::everything(LiveKind::Users).by("Olivia Owner"))
         .await;
@@ -434,6 +468,8 @@ async fn an_admin_of_some_accounts_hears_of_peoples_changes_without_their_ids_or
     scoped
         .expect_change(&LiveEvent::everything(roster::model::LiveKind::Users))
         .await;
+    // And that the audit log changed: no ids, no names; the page counts what Sam may see.
+    scoped.expect_change(&audit()).await;
 
     // An account outside Europe: Sam hears that accounts changed, not which or by whom.
     let r = app
@@ -450,10 +486,12 @@ async fn an_admin_of_some_accounts_hears_of_peoples_changes_without_their_ids_or
     scoped
         .expect_change(&LiveEvent::everything(LiveKind::Users))
         .await;
+    scoped.expect_change(&audit()).await;
 
     // A team (the whole company's) renamed: which team, but not by whom.
     let team = id_of(&app.call("teams/create", &[("name", "Sales")], Some(&owner)).await);
     scoped.expect_change(&LiveEvent::teams([TeamId(team)])).await;
+    scoped.expect_change(&audit()).await;
     scoped.expect_quiet().await;
 }
 

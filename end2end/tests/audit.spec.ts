@@ -1,5 +1,6 @@
-import { expect, test } from "@playwright/test";
-import { addUser, hydrated, isPhone, openNavigation, rowAction, screenshot, showFilters, signUp, unique, uniqueEmail } from "./helpers";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, Page, test } from "@playwright/test";
+import { acceptLink, addUser, hydrated, isPhone, openNavigation, rowAction, screenshot, showFilters, signUp, unique, uniqueEmail } from "./helpers";
 
 test("an admin changes a person's role, finds the event on the audit log by person and action, reads its details, and sees it under the person's History", async ({
   page,
@@ -72,4 +73,125 @@ test("an admin changes a person's role, finds the event on the audit log by pers
   if (isPhone(info)) {
     await screenshot(page, info, "audit-log-about-one-person");
   }
+});
+
+/** WCAG 2 A and AA (contrast among them) on what the page shows now. */
+async function expectNoViolations(page: Page, where: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa"]).analyze();
+  const found = results.violations.map((v) => ({ rule: v.id, nodes: v.nodes.map((n) => `${n.target.join(" ")}: ${n.failureSummary ?? ""}`) }));
+  expect(found, `${where}: ${JSON.stringify(found, null, 2)}`).toEqual([]);
+}
+
+/** The audit table's event rows (without its header row). */
+function eventRows(page: Page) {
+  return page.getByRole("table", { name: "Audit events, newest first" }).getByRole("row").filter({ has: page.getByRole("rowheader") });
+}
+
+test("another admin's change is announced above the audit log without moving its rows, and Show brings it to the top", async ({
+  page,
+  browser,
+}, info) => {
+  test.setTimeout(90_000); // two browsers
+  const owner = unique("Oona Owner");
+  await signUp(page, unique("Live Audit Co"), owner, uniqueEmail("oona"));
+  const adminEmail = uniqueEmail("ada");
+  await addUser(page, unique("Ada Admin"), adminEmail, "Admin");
+
+  // The admin reads the audit log in her own browser.
+  const other = await acceptLink(browser, adminEmail, /\/users$/);
+  const reader = other.pages()[0];
+  await reader.goto("/audit");
+  await hydrated(reader);
+  await expect(reader.getByRole("status", { name: "Live updates: Live" })).toHaveText("Live");
+  const rows = eventRows(reader);
+  const top = rows.first();
+  const topText = await top.innerText();
+  const count = await rows.count();
+  const topBox = await top.boundingBox();
+
+  // The owner adds someone: the reader is told, and nothing under her moves.
+  const nina = unique("Nina New");
+  await addUser(page, nina, uniqueEmail("nina"));
+  const banner = reader.getByRole("status").filter({ hasText: /new event/ });
+  await expect(banner).toHaveText(/^1 new event — Show$/);
+  const show = banner.getByRole("button", { name: "Show" });
+  await expect(show).toBeVisible();
+  expect(await top.innerText()).toBe(topText);
+  expect(await rows.count()).toBe(count);
+  expect(await top.boundingBox()).toEqual(topBox);
+  await expect(reader.getByRole("table", { name: "Audit events, newest first" })).not.toContainText(nina);
+  expect(await reader.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(reader.viewportSize()!.width);
+  await screenshot(reader, info, "audit-new-events");
+  await expectNoViolations(reader, "the new events banner");
+  await reader.emulateMedia({ colorScheme: "dark" });
+  await screenshot(reader, info, "audit-new-events-dark");
+  await expectNoViolations(reader, "the new events banner, dark");
+  await reader.emulateMedia({ colorScheme: "light" });
+
+  // Show: the new event is at the top, and the banner is gone.
+  await show.click();
+  await expect(top).toContainText(nina);
+  await expect(top).toContainText(owner);
+  await expect(rows).toHaveCount(count + 1);
+  await expect(reader.getByText(/new event/)).toHaveCount(0);
+  await other.close();
+});
+
+test("an admin picks the person who acted from suggestions by typing part of their name, and the log shows only their events", async ({
+  page,
+  browser,
+}, info) => {
+  test.setTimeout(90_000); // two browsers
+  const owner = unique("Otto Owner");
+  await signUp(page, unique("Picker Co"), owner, uniqueEmail("otto"));
+  const ada = unique("Ada Actor");
+  const adaEmail = uniqueEmail("ada");
+  await addUser(page, ada, adaEmail, "Admin");
+  // Ada adds someone in her own browser: an event by her among the owner's.
+  const other = await acceptLink(browser, adaEmail, /\/users$/);
+  const zed = unique("Zed Added");
+  const adaTab = other.pages()[0];
+  await hydrated(adaTab);
+  await addUser(adaTab, zed, uniqueEmail("zed"));
+  await other.close();
+
+  await page.goto("/audit");
+  await hydrated(page);
+  await expect(eventRows(page).filter({ hasText: owner }).first()).toBeVisible();
+  await showFilters(page);
+  const picker = page.getByRole("combobox", { name: "By" });
+  // Part of her name: the unique tail, so only she matches.
+  const part = ada.slice(ada.lastIndexOf("-") + 1, ada.length - 1);
+  await picker.fill(part);
+  const options = page.getByRole("listbox", { name: "By: people" }).getByRole("option");
+  await expect(options).toHaveCount(1);
+  await expect(options.first()).toContainText(ada);
+  await expect(picker).toHaveAttribute("aria-expanded", "true");
+  await screenshot(page, info, "audit-person-picker");
+  await expectNoViolations(page, "the person picker");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await screenshot(page, info, "audit-person-picker-dark");
+  await expectNoViolations(page, "the person picker, dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  // Escape closes the suggestions; Down opens them again and highlights the first; Enter picks it.
+  await picker.press("Escape");
+  await expect(picker).toHaveAttribute("aria-expanded", "false");
+  await picker.press("ArrowDown");
+  await expect(options.first()).toHaveAttribute("aria-selected", "true");
+  await picker.press("Enter");
+  await expect(page).toHaveURL(/\/audit\?actor=\d+$/);
+  await expect(picker).toHaveValue(ada);
+  await expect(page.getByText("By one person")).toBeVisible();
+  const rows = eventRows(page);
+  await expect(rows.filter({ hasText: zed })).toHaveCount(1);
+  await expect(rows.filter({ hasText: owner })).toHaveCount(0);
+  for (const who of await rows.getByRole("rowheader").allInnerTexts()) {
+    expect(who).toContain(ada);
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(page.viewportSize()!.width);
+
+  // Removing the filter empties the box.
+  await page.getByRole("link", { name: "Remove filter: By one person" }).click();
+  await expect(page).toHaveURL(/\/audit$/);
+  await expect(picker).toHaveValue("");
 });

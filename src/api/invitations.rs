@@ -102,6 +102,9 @@ pub async fn accept_invitation(token: String, name: String, password: String) ->
             state
                 .live
                 .publish(company, LiveEvent::everything(LiveKind::Invitations));
+            state
+                .live
+                .publish(company, LiveEvent::everything(LiveKind::Audit));
             signin::sign_in_by_link(&state, user).await
         }
         .await,

@@ -125,6 +125,9 @@ pub async fn verify_email(token: String) -> Result<EmailVerified, AppError> {
                 db::profile::verify_email(&state.db, &token, &ip, &state.config.public_url).await?;
             state.mailer.wake();
             state.live.publish(company, LiveEvent::user(user));
+            state
+                .live
+                .publish(company, LiveEvent::everything(crate::model::LiveKind::Audit));
             Ok(verified)
         }
         .await,

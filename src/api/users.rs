@@ -1,6 +1,9 @@
 use crate::{
     error::AppError,
-    model::{FilterChoices, NewUser, RoleId, TeamId, UserDetails, UserEdit, UserId, UserListQuery, UserPage},
+    model::{
+        FilterChoices, NewUser, PersonChoice, RoleId, TeamId, UserDetails, UserEdit, UserId, UserListQuery,
+        UserPage,
+    },
 };
 use leptos::prelude::*;
 
@@ -37,6 +40,44 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
                 counts,
                 now,
             })
+        }
+        .await,
+    )
+}
+
+/// The first few people (by name) whose name or email contains `search`, as far as the
+/// caller's view-users scope reaches: a person picker's suggestions. The users table's own
+/// search and order, answered in a shape small enough that the pages using a picker don't
+/// carry the users table's types into their WASM.
+#[server(endpoint = "users/suggest")]
+pub async fn suggest_people(search: String) -> Result<Vec<PersonChoice>, AppError> {
+    use crate::{
+        model::{PAGE_SIZES, PERSON_CHOICES},
+        server::{access::perm, auth, db},
+    };
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            let can = user.require::<perm::ViewUsers>()?;
+            if search.trim().is_empty() {
+                return Ok(Vec::new());
+            }
+            let query = UserListQuery {
+                search,
+                per_page: PAGE_SIZES[0],
+                ..Default::default()
+            };
+            let page = db::users::page(&auth::state()?.db, &can, &query).await?;
+            Ok(page
+                .rows
+                .into_iter()
+                .take(PERSON_CHOICES)
+                .map(|row| PersonChoice {
+                    id: row.id,
+                    name: row.name,
+                    email: row.email,
+                })
+                .collect())
         }
         .await,
     )

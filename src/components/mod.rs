@@ -12,6 +12,7 @@ pub mod menu;
 pub mod modal;
 pub mod notice;
 pub mod pager;
+pub mod person_picker;
 pub mod search;
 pub mod time;
 pub mod title;

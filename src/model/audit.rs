@@ -389,6 +389,23 @@ pub struct AuditEvent {
     pub after: Option<String>,
 }
 
+impl AuditEvent {
+    /// The event's place in the log, written as the pages' cursors are.
+    pub fn cursor(&self) -> String {
+        audit_cursor(self.created_at, self.id)
+    }
+}
+
+/// Where a page starts or ends: the (created_at, id) of its boundary event, as
+/// `<created_at>.<id>`.
+pub fn audit_cursor(created_at: i64, id: i64) -> String {
+    format!("{created_at}.{id}")
+}
+
+/// New events the audit log counts for its "N new events" banner; past this it says "More
+/// than N new events" (the count stays cheap however busy the company is).
+pub const AUDIT_NEW_MAX: u32 = 100;
+
 /// A page of the audit log, newest first, with the cursors of its neighbours.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditPage {

@@ -30,16 +30,20 @@ pub enum LiveKind {
     Accounts,
     /// The company's settings.
     Settings,
+    /// The audit log has new events. Never with ids: a viewer limited to some accounts must
+    /// not learn of events outside them; the page counts what it may see.
+    Audit,
 }
 
 impl LiveKind {
-    pub const ALL: [LiveKind; 6] = [
+    pub const ALL: [LiveKind; 7] = [
         LiveKind::Users,
         LiveKind::Invitations,
         LiveKind::Teams,
         LiveKind::Roles,
         LiveKind::Accounts,
         LiveKind::Settings,
+        LiveKind::Audit,
     ];
 
     /// What a viewer must hold (anywhere) to be told of changes of this kind: what the pages
@@ -50,6 +54,7 @@ impl LiveKind {
             LiveKind::Roles => Permission::ManageRoles,
             LiveKind::Accounts => Permission::ManageAccounts,
             LiveKind::Settings => Permission::ManageSettings,
+            LiveKind::Audit => Permission::ViewAuditLog,
         }
     }
 }

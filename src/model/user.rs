@@ -115,6 +115,17 @@ pub struct UserRow {
     pub created_at: i64,
 }
 
+/// A person a picker suggests: who they are and what tells them apart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonChoice {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+}
+
+/// How many people a picker suggests at most; typing more narrows them.
+pub const PERSON_CHOICES: usize = 8;
+
 /// A page of the users table (or of invitations, on the Invited tab). `now` (Unix ms, server
 /// clock) makes relative times render the same on the server and in the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

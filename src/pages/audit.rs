@@ -3,11 +3,23 @@
 
 use super::users::FilterSelect;
 use crate::{
-    api::{audit::list_audit_events, users::user_filter_choices},
-    components::{
-        me::use_permission, notice::ErrorNotice, pager::PageLinks, search::use_url_search, time::RelativeTime,
+    api::{
+        audit::{count_new_audit_events, list_audit_events},
+        users::user_filter_choices,
     },
-    model::{day_of_ms, day_start_ms, ActorKind, AuditAction, AuditEvent, AuditPage, AuditQuery, Permission},
+    components::{
+        live::{use_live_updates, LiveIndicator, LiveUpdates},
+        me::use_permission,
+        notice::ErrorNotice,
+        pager::PageLinks,
+        person_picker::PersonPicker,
+        search::use_url_search,
+        time::RelativeTime,
+    },
+    model::{
+        day_of_ms, day_start_ms, ActorKind, AuditAction, AuditEvent, AuditPage, AuditQuery, LiveKind,
+        Permission, UserId, AUDIT_NEW_MAX,
+    },
 };
 use leptos::{ev, prelude::*};
 use leptos_meta::Title;
@@ -62,10 +74,23 @@ pub fn AuditLogPage() -> impl IntoView {
         );
     });
     let typing = RwSignal::new(false);
+    let (fresh, live) = use_new_events(view, page);
+    let show_new = move |_| {
+        fresh.set(0);
+        page.refetch();
+        // The button goes with the banner: focus moves to the table it refreshed.
+        if let Some(table) = document().get_element_by_id("audit-events") {
+            use wasm_bindgen::JsCast;
+            if let Ok(table) = table.dyn_into::<web_sys::HtmlElement>() {
+                let _ = table.focus();
+            }
+        }
+    };
     view! {
         <Title text="Audit log" />
         <div class="page-head audit-head">
             <h1>"Audit log"</h1>
+            <LiveIndicator live />
             <div class="page-actions">
                 <a class="button secondary" rel="external" download
                     href=move || export_href(&view.get(), "csv")>"Export CSV"</a>
@@ -74,6 +99,25 @@ pub fn AuditLogPage() -> impl IntoView {
             </div>
         </div>
         <Toolbar view go typing choices />
+        // Over the table's head rather than above it, so that it appearing moves no row.
+        <div class="new-events" role="status" aria-live="polite">
+            {move || (fresh.get() > 0).then(|| {
+                let n = fresh.get();
+                let text = if n > AUDIT_NEW_MAX {
+                    format!("More than {AUDIT_NEW_MAX} new events")
+                } else if n == 1 {
+                    "1 new event".to_string()
+                } else {
+                    format!("{n} new events")
+                };
+                view! {
+                    <p class="new-events-banner">
+                        <span>{text}" — "</span>
+                        <button type="button" on:click=show_new>"Show"</button>
+                    </p>
+                }
+            })}
+        </div>
         <Transition fallback=|| view! { <p class="loading">"Loading events…"</p> }>
             {move || Suspend::new(async move {
                 let (answered, result) = page.await;
@@ -89,7 +133,60 @@ pub fn AuditLogPage() -> impl IntoView {
     }
 }
 
-/// Search, actions, dates, account, and the person filters set from the table's links.
+/// How many events of the view arrived since its first page was fetched: counted again
+/// (through `audit/new`, the list's own authorised query) whenever the live stream says the
+/// log changed, while the first page of the view is on screen. The rows themselves stay
+/// until the reader asks for them; on later pages nothing is counted. Zero again when the view
+/// changes.
+fn use_new_events(view: Memo<AuditQuery>, page: PageResource) -> (RwSignal<u32>, LiveUpdates) {
+    let fresh = RwSignal::new(0_u32);
+    let live = use_live_updates(&[LiveKind::Audit]);
+    Effect::watch(move || view.get(), move |_, _, _| fresh.set(0), false);
+    // New rows shown (Show, or any refetch): what was counted is on screen now.
+    Effect::watch(
+        move || {
+            page.with(|p| {
+                p.as_ref().map(|(_, r)| {
+                    r.as_ref()
+                        .ok()
+                        .map(|pg| pg.events.first().map(AuditEvent::cursor))
+                })
+            })
+        },
+        move |_, _, _| fresh.set(0),
+        false,
+    );
+    // The newest event the answered first page shows (None: it shows none), if that answer
+    // is the view's.
+    let shown_top = move || -> Option<(AuditQuery, Option<String>)> {
+        let (asked, result) = page.get_untracked()?;
+        let shown = result.ok()?;
+        let first = asked.after.is_none() && asked.before.is_none();
+        (first && asked == view.get_untracked())
+            .then(|| (asked, shown.events.first().map(AuditEvent::cursor)))
+    };
+    Effect::watch(
+        move || live.changes.get(),
+        move |_, _, _| {
+            let Some((asked, since)) = shown_top() else {
+                return;
+            };
+            leptos::task::spawn_local(async move {
+                let counted = count_new_audit_events(asked.clone(), since.clone()).await;
+                // Only while the same rows are on screen: a count for older ones is wrong.
+                if let (Ok(n), Some(still)) = (counted, shown_top()) {
+                    if still == (asked, since) {
+                        fresh.set(n);
+                    }
+                }
+            });
+        },
+        false,
+    );
+    (fresh, live)
+}
+
+/// Search, the person pickers, actions, dates and account.
 #[component]
 fn Toolbar(
     view: Memo<AuditQuery>,
@@ -131,6 +228,9 @@ fn Toolbar(
         }
     };
     let filters_open = RwSignal::new(false);
+    // The pickers search the users table, so they need its permission; without it the person
+    // filters are still set from the rows' links.
+    let may_pick = use_permission(Permission::ViewUsers);
     view! {
         <div class="toolbar audit-toolbar">
             <input
@@ -148,6 +248,14 @@ fn Toolbar(
                 "Filters"
             </button>
             <div id="audit-filters" class="filters" class:open=move || filters_open.get()>
+                {may_pick.then(|| view! {
+                    <PersonPicker id="audit-actor" label="By" placeholder="Anyone"
+                        selected=Signal::derive(move || view.get().actor)
+                        on_pick=Callback::new(move |(id, _): (UserId, String)| go.run((AuditQuery { actor: Some(id), ..view.get_untracked().first_page() }, false))) />
+                    <PersonPicker id="audit-target" label="About" placeholder="Anyone"
+                        selected=Signal::derive(move || view.get().target)
+                        on_pick=Callback::new(move |(id, _): (UserId, String)| go.run((AuditQuery { target: Some(id), ..view.get_untracked().first_page() }, false))) />
+                })}
                 <ActionFilter view go />
                 <label class="date-filter">
                     "From"
@@ -285,7 +393,7 @@ fn Results(view: Memo<AuditQuery>, shown: AuditPage, busy: Signal<bool>) -> impl
     view! {
         <div class="table-wrap" class:busy=move || busy.get()>
             <div class="busy-bar" aria-hidden="true"></div>
-            <table class="data-table audit-table" aria-busy=move || busy.get().to_string()>
+            <table id="audit-events" tabindex="-1" class="data-table audit-table" aria-busy=move || busy.get().to_string()>
                 <caption class="visually-hidden">"Audit events, newest first"</caption>
                 <thead>
                     <tr>

@@ -93,7 +93,11 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
     });
     // --- Live updates (components::live): another admin's change refreshes rows and tab counts.
     use crate::components::live::{use_live_updates, LiveIndicator};
-    let live = use_live_updates(&crate::model::LiveKind::ALL);
+    // Every kind but the audit log's: a change worth a refetch announces its own kind too.
+    let live = {
+        use crate::model::LiveKind::*;
+        use_live_updates(&[Users, Invitations, Teams, Roles, Accounts, Settings])
+    };
     Effect::watch(move || live.changes.get(), move |_, _, _| refresh.run(()), false);
     // --- end of live updates
     let navigate = use_navigate();

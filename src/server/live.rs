@@ -9,7 +9,8 @@
 //! (see [`LiveEvent`]): the page refetches through the permission-checked server functions.
 //! Each stream carries only the kinds its viewer may see (an [`Audience`]): roles to those
 //! who manage roles, accounts to those who manage accounts, settings to those who manage
-//! settings, users, invitations and teams to those who view users.
+//! settings, users, invitations and teams to those who view users, and "the audit log
+//! changed" (no ids, no names) to those who view the audit log.
 
 use super::{
     auth::{self, CurrentUser},
@@ -227,11 +228,18 @@ impl Audience {
         if !self.kinds.contains(&event.kind) {
             return None;
         }
+        if event.kind == LiveKind::Audit {
+            // Only ever "the log changed", whoever watches: which events and how many are
+            // counted by the page through its scoped query.
+            return Some(LiveEvent::everything(LiveKind::Audit));
+        }
         if !self.scoped {
             return Some(event.clone());
         }
         Some(match event.kind {
-            LiveKind::Users | LiveKind::Invitations | LiveKind::Accounts => LiveEvent::everything(event.kind),
+            LiveKind::Users | LiveKind::Invitations | LiveKind::Accounts | LiveKind::Audit => {
+                LiveEvent::everything(event.kind)
+            }
             LiveKind::Teams | LiveKind::Roles | LiveKind::Settings => LiveEvent {
                 by: None,
                 ..event.clone()

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{Email, NewPassword, PersonName, UserId},
+    model::{CompanyId, Email, LiveEvent, LiveKind, NewPassword, PersonName, UserId},
 };
 use std::time::Duration;
 use tokio::time::{sleep_until, Instant};
@@ -94,6 +94,9 @@ pub async fn finish_reset(
     state
         .live
         .publish(reset.company, crate::model::LiveEvent::user(reset.user));
+    state
+        .live
+        .publish(reset.company, LiveEvent::everything(LiveKind::Audit));
     Ok(reset.user)
 }
 
@@ -139,6 +142,9 @@ pub async fn request_join(state: &AppState, form: JoinForm<'_>, client: &Client<
         };
         joins::request(&state.db, &company, request, &state.config.public_url).await?;
         state.mailer.wake();
+        state
+            .live
+            .publish(CompanyId(company.id), LiveEvent::everything(LiveKind::Audit));
     } else {
         tracing::info!(%email, "join request not recorded: too many requests");
     }
@@ -154,5 +160,8 @@ pub async fn verify_join(state: &AppState, secret: &str, ip: &str) -> Result<Str
         company,
         crate::model::LiveEvent::everything(crate::model::LiveKind::Users),
     );
+    state
+        .live
+        .publish(company, LiveEvent::everything(LiveKind::Audit));
     Ok(company_name)
 }

@@ -5,18 +5,15 @@
 use super::{keyset::settle_page, search, sql::Sql, Db};
 use crate::{
     error::AppError,
-    model::{ActorKind, AuditAction, AuditEvent, AuditPage, AuditQuery, CompanyId, UserId, AUDIT_PAGE_SIZE},
+    model::{
+        audit_cursor, ActorKind, AuditAction, AuditEvent, AuditPage, AuditQuery, CompanyId, UserId,
+        AUDIT_NEW_MAX, AUDIT_PAGE_SIZE,
+    },
     server::{
         access::{perm, Can, Scope},
         db::scope::InScope,
     },
 };
-
-/// Where a page starts or ends: the (created_at, id) of its boundary event, as
-/// `<created_at>.<id>`.
-fn encode(created_at: i64, id: i64) -> String {
-    format!("{created_at}.{id}")
-}
 
 fn decode(text: &str) -> Result<(i64, i64), AppError> {
     text.split_once('.')
@@ -109,6 +106,56 @@ fn filter(company: CompanyId, scope: &Scope, query: &AuditQuery) -> Result<Sql, 
     Ok(sql)
 }
 
+/// An account filter outside the caller's scope (or company) is refused, not shown empty.
+async fn check_account(db: &Db, can: &Can<perm::ViewAuditLog>, query: &AuditQuery) -> Result<(), AppError> {
+    if let Some(account) = query.account {
+        let mut known = Sql::new("SELECT COUNT(*) FROM accounts WHERE id = ");
+        known
+            .bind(account)
+            .push(" AND company_id = ")
+            .bind(can.company())
+            .append(&can.scope().accounts_inside("id"));
+        if known.scalar::<i64>(db).await? == 0 {
+            return Err(AppError::field("account", "There is no such account."));
+        }
+    }
+    Ok(())
+}
+
+/// How many events of `query`'s view (its page cursors aside) are newer than the event at
+/// `since` (a cursor: the newest event the caller shows), or in all when `None`; counted
+/// through the same conditions as [`page`], so a scoped viewer counts only what they may
+/// see. Counts at most [`AUDIT_NEW_MAX`] + 1, which the page shows as "more than".
+#[tracing::instrument(skip(db, can), err)]
+pub async fn count_newer(
+    db: &Db,
+    can: &Can<perm::ViewAuditLog>,
+    query: &AuditQuery,
+    since: Option<&str>,
+) -> Result<u32, AppError> {
+    let since = since.map(decode).transpose()?;
+    check_account(db, can, query).await?;
+    let mut sql = Sql::new(
+        "SELECT COUNT(*) FROM (SELECT e.id FROM audit_events e
+         LEFT JOIN users a ON a.id = e.actor_id
+         LEFT JOIN users t ON t.id = e.target_user_id
+         WHERE ",
+    );
+    sql.append(&filter(can.company(), can.scope(), &query.first_page())?);
+    if let Some((created_at, id)) = since {
+        sql.push(" AND (e.created_at, e.id) > (")
+            .bind(created_at)
+            .push(", ")
+            .bind(id)
+            .push(")");
+    }
+    sql.push(" LIMIT ")
+        .bind(i64::from(AUDIT_NEW_MAX) + 1)
+        .push(") AS newer");
+    let count = sql.scalar::<i64>(db).await?;
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -149,18 +196,7 @@ pub async fn fetch(
         Some(text) => Some(decode(text)?),
         None => None,
     };
-    if let Some(account) = query.account {
-        // An account outside the caller's scope (or company) is refused, not shown empty.
-        let mut known = Sql::new("SELECT COUNT(*) FROM accounts WHERE id = ");
-        known
-            .bind(account)
-            .push(" AND company_id = ")
-            .bind(can.company())
-            .append(&can.scope().accounts_inside("id"));
-        if known.scalar::<i64>(db).await? == 0 {
-            return Err(AppError::field("account", "There is no such account."));
-        }
-    }
+    check_account(db, can, query).await?;
     let mut sql = Sql::new(
         "SELECT e.id, e.created_at, e.actor_kind, a.id AS actor_id, e.actor_name, e.action,
                 t.id AS target_user_id, t.name AS target_name, e.target_label, e.ip,
@@ -189,7 +225,7 @@ pub async fn fetch(
 
     let mut rows: Vec<Row> = sql.fetch_all(db).await?;
     let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| {
-        encode(r.created_at, r.id)
+        audit_cursor(r.created_at, r.id)
     });
     let events = rows
         .into_iter()

@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     error::AppError,
-    model::{AuditAction, CompanyId, LiveEvent, UserId},
+    model::{AuditAction, CompanyId, LiveEvent, LiveKind, UserId},
     server::mail::Message,
 };
 use sqlx::{Any, Transaction};
@@ -44,6 +44,8 @@ pub struct Write<'a> {
     out: &'a dyn Outlet,
     events: Vec<LiveEvent>,
     mail: bool,
+    /// Audit events were recorded: the audit log's viewers are told once it commits.
+    audited: bool,
 }
 
 impl<'a> Write<'a> {
@@ -60,6 +62,7 @@ impl<'a> Write<'a> {
             out: store.out,
             events: Vec::new(),
             mail: false,
+            audited: false,
         })
     }
 
@@ -76,11 +79,13 @@ impl<'a> Write<'a> {
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
     ) -> Result<(), sqlx::Error> {
+        self.audited = true;
         audit::record(&mut self.tx, self.by, action, target, before, after, self.now).await
     }
 
     /// Records one event per row of a set-based change.
     pub async fn audit_each(&mut self, events: audit::Each<'_>) -> Result<(), sqlx::Error> {
+        self.audited = true;
         audit::record_each(&mut self.tx, self.by, events, self.now).await
     }
 
@@ -101,11 +106,15 @@ impl<'a> Write<'a> {
         self.events.push(event.by(&self.by.name));
     }
 
-    /// Commits the change, then announces it.
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    /// Commits the change, then announces it (and, when it recorded audit events, that the
+    /// audit log changed: no ids and no names, since some viewers see only part of the log).
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
         self.tx.commit().await?;
         if self.mail {
             self.out.mail_queued();
+        }
+        if self.audited {
+            self.events.push(LiveEvent::everything(LiveKind::Audit));
         }
         if !self.events.is_empty() {
             self.out.changed(self.by.company, self.events);

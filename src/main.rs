@@ -12,6 +12,10 @@ async fn main() -> ExitCode {
         // Colours only for a terminal, not for log files.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        return command(&args).await;
+    }
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
@@ -22,15 +26,67 @@ async fn main() -> ExitCode {
     }
 }
 
+/// `roster audit verify [--company ID]`: walks the audit chain; exit code 0 when every event
+/// matches, 1 with the first that does not (or on a usage or connection error).
+async fn command(args: &[String]) -> ExitCode {
+    const USAGE: &str = "usage: roster [audit verify [--company ID]]";
+    let company = match args {
+        [a, v] if a == "audit" && v == "verify" => None,
+        [a, v, flag, id] if a == "audit" && v == "verify" && flag == "--company" => match id.parse() {
+            Ok(id) => Some(roster::model::CompanyId(id)),
+            Err(_) => {
+                eprintln!("--company takes a company id (a number)\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let verified = async {
+        let mut config = Config::from_env().map_err(|e| e.to_string())?;
+        config.load_audit_key(false)?;
+        let db = db::connect_and_migrate(&config.database_url)
+            .await
+            .map_err(|e| e.to_string())?;
+        db::chain::verify(&db, &config.audit_key, company)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    match verified.await {
+        Ok(Ok(v)) => {
+            if v.before_chain > 0 {
+                println!(
+                    "{} events verified ({} earlier events predate the chain and are not covered)",
+                    v.events, v.before_chain
+                );
+            } else {
+                println!("{} events verified", v.events);
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(Err(mismatch)) => {
+            println!("{mismatch}");
+            ExitCode::FAILURE
+        }
+        Err(message) => {
+            eprintln!("roster audit verify: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 async fn run() -> Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let mut config = Config::from_env().map_err(|e| e.to_string())?;
+    config.load_audit_key(true)?;
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let leptos_options = router::leptos_options(&site_root, config.addr);
     let db = db::connect_and_migrate(&config.database_url)
         .await
         .map_err(|e| e.to_string())?;
     if config.demo {
-        if let Some(owner) = db::demo::seed_if_empty(&db, config.demo_users)
+        if let Some(owner) = db::demo::seed_if_empty(&db, &config.audit_key, config.demo_users)
             .await
             .map_err(|e| e.to_string())?
         {
@@ -46,6 +102,7 @@ async fn run() -> Result<(), String> {
         }
     }
     spawn_session_sweeper(db.clone(), config.session_idle);
+    spawn_audit_retention(db.clone(), config.audit_key.clone());
     let (mailer, mail_worker) =
         Mailer::start(db.clone(), &config).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?;
     let live = Live::start(&config.database_url, db.clone()).await;
@@ -92,6 +149,27 @@ fn spawn_session_sweeper(db: db::Db, idle: Duration) {
             }
             if let Err(error) = db::quota::sweep(&db, db::now_ms()).await {
                 tracing::warn!(%error, "could not sweep old email counts");
+            }
+        }
+    });
+}
+
+/// The audit log's retention job (db::retention): looked at hourly, run daily by whichever
+/// instance takes its lease first.
+fn spawn_audit_retention(db: db::Db, key: db::chain::AuditKey) {
+    let holder = roster::server::token::generate()[..16].to_string();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match db::retention::run_if_due(&db, &key, &holder, db::now_ms()).await {
+                Ok(Some(purged)) => {
+                    for p in purged {
+                        tracing::info!(company = p.company.0, removed = p.removed, "purged old audit events");
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "could not purge old audit events"),
             }
         }
     });

@@ -165,7 +165,11 @@ fn spawn_audit_retention(db: db::Db, key: db::chain::AuditKey) {
             match db::retention::run_if_due(&db, &key, &holder, db::now_ms()).await {
                 Ok(Some(purged)) => {
                     for p in purged {
-                        tracing::info!(company = p.company.0, removed = p.removed, "purged old audit events");
+                        tracing::info!(
+                            company = p.company.0,
+                            removed = p.removed,
+                            "purged old audit events"
+                        );
                     }
                 }
                 Ok(None) => {}

@@ -49,7 +49,9 @@ async fn busy_company(app: &TestApp) -> (Company, CompanyId) {
     let mut ids = Vec::new();
     for who in ["Ann", "Ben", "Cat"] {
         let address = email(&who.to_lowercase());
-        let r = app.create_user(&c.owner, who, &address, c.member_role, "Active").await;
+        let r = app
+            .create_user(&c.owner, who, &address, c.member_role, "Active")
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         ids.push(app.user_id(&address).await);
     }
@@ -76,14 +78,21 @@ async fn verify_passes_on_an_untouched_log_and_counts_every_event() {
     let app = TestApp::spawn().await;
     let (_, company) = busy_company(&app).await;
     let events = event_ids(&app, company).await;
-    assert!(events.len() >= 8, "sign-up, 3 added, 3 role changes, 1 deactivation: {events:?}");
+    assert!(
+        events.len() >= 8,
+        "sign-up, 3 added, 3 role changes, 1 deactivation: {events:?}"
+    );
     let hashed = app
         .count(&format!(
             "SELECT COUNT(*) FROM audit_events WHERE company_id = {} AND hash IS NOT NULL",
             company.0
         ))
         .await;
-    assert_eq!(hashed as usize, events.len(), "every event is sealed as it is written");
+    assert_eq!(
+        hashed as usize,
+        events.len(),
+        "every event is sealed as it is written"
+    );
     assert_eq!(
         verify(&app, company).await,
         Ok(Verified {
@@ -91,6 +100,35 @@ async fn verify_passes_on_an_untouched_log_and_counts_every_event() {
             before_chain: 0
         })
     );
+}
+
+#[tokio::test]
+async fn verify_still_passes_after_a_person_is_deleted_and_their_events_keep_their_name() {
+    let app = TestApp::spawn().await;
+    let (c, company) = busy_company(&app).await;
+    // Ben was added and had his role changed; deleting him relabels those events and sets
+    // their target_user_id to NULL, by design.
+    let ben: (i64, String) = sqlx::query_as("SELECT id, email FROM users WHERE name = 'Ben'")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let r = app
+        .call(
+            "users/delete",
+            &[("id", &ben.0.to_string()), ("confirm_email", &ben.1)],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let relabelled = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE target_label LIKE 'Ben (%' AND target_user_id IS NULL AND target_ref = {}",
+            ben.0
+        ))
+        .await;
+    assert!(relabelled >= 2, "{relabelled}");
+    let events = event_ids(&app, company).await.len() as u64;
+    assert_eq!(verify(&app, company).await.map(|v| v.events), Ok(events));
 }
 
 #[tokio::test]
@@ -106,7 +144,9 @@ async fn verify_names_the_event_whose_after_value_was_altered_in_sql() {
     let mismatch = verify(&app, company).await.unwrap_err();
     assert_eq!(mismatch.id, victim);
     let at = app
-        .count(&format!("SELECT created_at FROM audit_events WHERE id = {victim}"))
+        .count(&format!(
+            "SELECT created_at FROM audit_events WHERE id = {victim}"
+        ))
         .await;
     assert_eq!(mismatch.created_at, at, "the report names the event's time too");
 }
@@ -117,7 +157,8 @@ async fn verify_names_the_event_after_one_deleted_in_sql() {
     let (_, company) = busy_company(&app).await;
     let events = event_ids(&app, company).await;
     let (gone, next) = (events[3], events[4]);
-    app.sql(&format!("DELETE FROM audit_events WHERE id = {gone}")).await;
+    app.sql(&format!("DELETE FROM audit_events WHERE id = {gone}"))
+        .await;
     assert_eq!(verify(&app, company).await.unwrap_err().id, next);
 }
 
@@ -127,7 +168,8 @@ async fn verify_names_the_newest_remaining_event_when_the_newest_was_deleted_in_
     let (_, company) = busy_company(&app).await;
     let events = event_ids(&app, company).await;
     let newest = events[events.len() - 1];
-    app.sql(&format!("DELETE FROM audit_events WHERE id = {newest}")).await;
+    app.sql(&format!("DELETE FROM audit_events WHERE id = {newest}"))
+        .await;
     let mismatch = verify(&app, company).await.unwrap_err();
     assert_eq!(mismatch.id, events[events.len() - 2]);
     assert!(mismatch.reason.contains("removed"), "{mismatch}");
@@ -154,9 +196,12 @@ async fn verify_names_the_first_of_two_events_whose_ids_were_swapped_in_sql() {
     let (_, company) = busy_company(&app).await;
     let events = event_ids(&app, company).await;
     let (a, b) = (events[2], events[5]);
-    app.sql(&format!("UPDATE audit_events SET id = -1 WHERE id = {a}")).await;
-    app.sql(&format!("UPDATE audit_events SET id = {a} WHERE id = {b}")).await;
-    app.sql(&format!("UPDATE audit_events SET id = {b} WHERE id = -1")).await;
+    app.sql(&format!("UPDATE audit_events SET id = -1 WHERE id = {a}"))
+        .await;
+    app.sql(&format!("UPDATE audit_events SET id = {a} WHERE id = {b}"))
+        .await;
+    app.sql(&format!("UPDATE audit_events SET id = {b} WHERE id = -1"))
+        .await;
     assert_eq!(verify(&app, company).await.unwrap_err().id, a);
 }
 
@@ -182,7 +227,9 @@ async fn concurrent_writers_of_one_company_do_not_fork_the_chain() {
         let (app, c) = (&app, &c);
         changes.push(async move {
             let who = format!("Person {n}");
-            let r = app.create_user(&c.owner, &who, &email(&format!("p{n}")), c.member_role, "Active").await;
+            let r = app
+                .create_user(&c.owner, &who, &email(&format!("p{n}")), c.member_role, "Active")
+                .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         });
     }
@@ -203,7 +250,9 @@ async fn concurrent_writers_of_one_company_do_not_fork_the_chain() {
                 after: None,
                 ip: "192.0.2.1",
             };
-            audit::insert(&mut tx, &key, company, db::now_ms(), &[event]).await.unwrap();
+            audit::insert(&mut tx, &key, company, db::now_ms(), &[event])
+                .await
+                .unwrap();
             tx.commit().await.unwrap();
         }));
     }
@@ -213,15 +262,26 @@ async fn concurrent_writers_of_one_company_do_not_fork_the_chain() {
     );
     assert!(joined.iter().all(Result::is_ok));
     let events = event_ids(&app, company).await.len() as u64;
-    assert!(events > 1 + 6 + 6, "sign-up, 6 people added, 6 links used: {events}");
+    assert!(
+        events > 1 + 6 + 6,
+        "sign-up, 6 people added, 6 links used: {events}"
+    );
     assert_eq!(verify(&app, company).await.map(|v| v.events), Ok(events));
 }
 
 /// Clears a company's log and chain so that a test can write a history in time order: old
 /// events (at `old`) first, then recent ones.
 async fn history(app: &TestApp, company: CompanyId, old: &[i64], recent: usize) {
-    app.sql(&format!("DELETE FROM audit_events WHERE company_id = {}", company.0)).await;
-    app.sql(&format!("DELETE FROM audit_chain WHERE company_id = {}", company.0)).await;
+    app.sql(&format!(
+        "DELETE FROM audit_events WHERE company_id = {}",
+        company.0
+    ))
+    .await;
+    app.sql(&format!(
+        "DELETE FROM audit_chain WHERE company_id = {}",
+        company.0
+    ))
+    .await;
     let key = &app.state.config.audit_key;
     let now = db::now_ms();
     let times = old.iter().copied().chain(std::iter::repeat_n(now, recent));
@@ -284,9 +344,16 @@ async fn retention_purges_only_old_events_in_batches_and_records_its_own_event()
         .await;
     assert_eq!(left, 0);
     let kept = app
-        .count(&format!("SELECT COUNT(*) FROM audit_events WHERE company_id = {}", company.0))
+        .count(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE company_id = {}",
+            company.0
+        ))
         .await;
-    assert_eq!(kept, 1 + 3 + 1, "the younger event, the recent ones and the purge's own");
+    assert_eq!(
+        kept,
+        1 + 3 + 1,
+        "the younger event, the recent ones and the purge's own"
+    );
     let records = purge_events(&app, company).await;
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["removed"], 7);
@@ -301,7 +368,9 @@ async fn retention_purges_only_old_events_in_batches_and_records_its_own_event()
     );
 
     // Nothing old left: a second purge writes nothing.
-    let again = retention::purge_company(&app.state.db, key, company, cutoff, now, 3).await.unwrap();
+    let again = retention::purge_company(&app.state.db, key, company, cutoff, now, 3)
+        .await
+        .unwrap();
     assert_eq!(again, None);
     assert_eq!(purge_events(&app, company).await.len(), 1);
 }
@@ -312,7 +381,13 @@ async fn retention_follows_the_company_setting_and_a_later_purge_still_verifies(
     let c = app.company("Initech").await;
     let company = company_id(&app, &c).await;
     let now = db::now_ms();
-    history(&app, company, &[now - 100 * DAY_MS, now - 40 * DAY_MS, now - 20 * DAY_MS], 1).await;
+    history(
+        &app,
+        company,
+        &[now - 100 * DAY_MS, now - 40 * DAY_MS, now - 20 * DAY_MS],
+        1,
+    )
+    .await;
     app.sql(&format!(
         "UPDATE companies SET audit_retention_days = 30 WHERE id = {}",
         company.0
@@ -324,9 +399,15 @@ async fn retention_follows_the_company_setting_and_a_later_purge_still_verifies(
     assert_eq!(verify(&app, company).await.map(|v| v.events), Ok(3));
     // 50 days on: the 20-day-old event and the first purge's record are old too.
     let later = now + 50 * DAY_MS;
-    let purged = retention::purge_all(&app.state.db, key, later, 5000).await.unwrap();
+    let purged = retention::purge_all(&app.state.db, key, later, 5000)
+        .await
+        .unwrap();
     assert_eq!(purged.iter().map(|p| p.removed).sum::<i64>(), 3);
-    assert_eq!(verify(&app, company).await.map(|v| v.events), Ok(1), "only the second purge's record is left");
+    assert_eq!(
+        verify(&app, company).await.map(|v| v.events),
+        Ok(1),
+        "only the second purge's record is left"
+    );
     // And an edit after a purge is still found.
     app.sql(&format!(
         "UPDATE audit_events SET after_json = '{{}}' WHERE company_id = {}",
@@ -351,13 +432,21 @@ async fn a_second_instance_running_the_retention_job_at_the_same_moment_deletes_
         retention::run_if_due(&other.state.db, &other.state.config.audit_key, "instance-b", now),
     );
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert!(a.is_some() != b.is_some(), "one instance runs the job: {a:?} {b:?}");
+    assert!(
+        a.is_some() != b.is_some(),
+        "one instance runs the job: {a:?} {b:?}"
+    );
     let purged = a.or(b).unwrap();
     assert_eq!(purged.iter().map(|p| p.removed).sum::<i64>(), 9);
     // The same day, nobody runs it again.
-    let again = retention::run_if_due(&other.state.db, &other.state.config.audit_key, "instance-b", now + 1000)
-        .await
-        .unwrap();
+    let again = retention::run_if_due(
+        &other.state.db,
+        &other.state.config.audit_key,
+        "instance-b",
+        now + 1000,
+    )
+    .await
+    .unwrap();
     assert_eq!(again, None);
 
     // Even two purges of one company at once (without the lease) count and remove once.
@@ -380,8 +469,16 @@ async fn events_from_before_the_chain_are_counted_apart_and_a_purge_over_them_ve
     let c = app.company("Initech").await;
     let company = company_id(&app, &c).await;
     // As an upgraded database has them: events without a hash, and the chain starting after.
-    app.sql(&format!("DELETE FROM audit_events WHERE company_id = {}", company.0)).await;
-    app.sql(&format!("DELETE FROM audit_chain WHERE company_id = {}", company.0)).await;
+    app.sql(&format!(
+        "DELETE FROM audit_events WHERE company_id = {}",
+        company.0
+    ))
+    .await;
+    app.sql(&format!(
+        "DELETE FROM audit_chain WHERE company_id = {}",
+        company.0
+    ))
+    .await;
     let old = db::now_ms() - 400 * DAY_MS;
     for n in 0..2 {
         app.sql(&format!(
@@ -396,10 +493,15 @@ async fn events_from_before_the_chain_are_counted_apart_and_a_purge_over_them_ve
         company.0
     ))
     .await;
-    let r = app.create_user(&c.owner, "Ann", &email("ann"), c.member_role, "Active").await;
+    let r = app
+        .create_user(&c.owner, "Ann", &email("ann"), c.member_role, "Active")
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let chained = app
-        .count(&format!("SELECT COUNT(*) FROM audit_events WHERE company_id = {} AND hash IS NOT NULL", company.0))
+        .count(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE company_id = {} AND hash IS NOT NULL",
+            company.0
+        ))
         .await as u64;
     assert_eq!(
         verify(&app, company).await,
@@ -409,11 +511,17 @@ async fn events_from_before_the_chain_are_counted_apart_and_a_purge_over_them_ve
         })
     );
     // Moving the chain's start (to skip an event) is seen.
-    app.sql(&format!("UPDATE audit_chain SET legacy_upto = legacy_upto + 1 WHERE company_id = {}", company.0))
-        .await;
+    app.sql(&format!(
+        "UPDATE audit_chain SET legacy_upto = legacy_upto + 1 WHERE company_id = {}",
+        company.0
+    ))
+    .await;
     assert!(verify(&app, company).await.is_err());
-    app.sql(&format!("UPDATE audit_chain SET legacy_upto = legacy_upto - 1 WHERE company_id = {}", company.0))
-        .await;
+    app.sql(&format!(
+        "UPDATE audit_chain SET legacy_upto = legacy_upto - 1 WHERE company_id = {}",
+        company.0
+    ))
+    .await;
     let key = &app.state.config.audit_key;
     let now = db::now_ms();
     let purged = retention::purge_company(&app.state.db, key, company, now - 365 * DAY_MS, now, 5000)
@@ -451,7 +559,12 @@ async fn the_retention_setting_is_saved_between_30_and_3650_days_and_refused_out
     };
     for days in ["29", "3651", "-1"] {
         let r = save(days).await;
-        assert_eq!(r.json()["Invalid"]["field"], "audit_retention_days", "{days}: {}", r.body);
+        assert_eq!(
+            r.json()["Invalid"]["field"],
+            "audit_retention_days",
+            "{days}: {}",
+            r.body
+        );
     }
     let r = save("30").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -478,10 +591,16 @@ async fn the_verify_command_prints_the_count_or_the_event_and_exits_non_zero_on_
     let ok = run();
     let n = event_ids(&app, company).await.len();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
-    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), format!("{n} events verified"));
+    assert_eq!(
+        String::from_utf8_lossy(&ok.stdout).trim(),
+        format!("{n} events verified")
+    );
 
     let victim = event_ids(&app, company).await[2];
-    app.sql(&format!("UPDATE audit_events SET after_json = NULL WHERE id = {victim}")).await;
+    app.sql(&format!(
+        "UPDATE audit_events SET after_json = NULL WHERE id = {victim}"
+    ))
+    .await;
     let bad = run();
     assert!(!bad.status.success());
     let out = String::from_utf8_lossy(&bad.stdout);

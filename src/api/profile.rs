@@ -123,8 +123,14 @@ pub async fn verify_email(token: String) -> Result<EmailVerified, AppError> {
         async {
             let state = auth::state()?;
             let ip = auth::client_ip(&auth::request_parts()?);
-            let (company, user, verified) =
-                db::profile::verify_email(&state.db, &state.config.audit_key, &token, &ip, &state.config.public_url).await?;
+            let (company, user, verified) = db::profile::verify_email(
+                &state.db,
+                &state.config.audit_key,
+                &token,
+                &ip,
+                &state.config.public_url,
+            )
+            .await?;
             state.mailer.wake();
             state.live.publish(company, LiveEvent::user(user));
             Ok(verified)

@@ -143,7 +143,9 @@ impl Config {
                 options.write(true).create_new(true);
                 #[cfg(unix)]
                 std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let mut file = options
+                    .open(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
                 std::io::Write::write_all(&mut file, format!("{}\n", self.audit_key.to_hex()).as_bytes())
                     .map_err(|e| format!("{}: {e}", path.display()))?;
                 tracing::warn!(

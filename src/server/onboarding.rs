@@ -87,7 +87,15 @@ pub async fn finish_reset(
     let new_password = NewPassword::parse(new_password)?;
     password::check_strength(&new_password, &[&link.email, &link.company_name])?;
     let hash = password::hash(&new_password).await?;
-    let reset = db::reset::use_link(&state.db, &state.config.audit_key, secret, &hash, (ip, &state.config.public_url), now).await?;
+    let reset = db::reset::use_link(
+        &state.db,
+        &state.config.audit_key,
+        secret,
+        &hash,
+        (ip, &state.config.public_url),
+        now,
+    )
+    .await?;
     state.mailer.wake();
     // A locked-out owner of the address may sign in again at once, from wherever they failed.
     db::throttle::clear_account(&state.db, &reset.email).await?;
@@ -137,7 +145,14 @@ pub async fn request_join(state: &AppState, form: JoinForm<'_>, client: &Client<
             secret: &secret,
             ip: client.ip,
         };
-        joins::request(&state.db, &state.config.audit_key, &company, request, &state.config.public_url).await?;
+        joins::request(
+            &state.db,
+            &state.config.audit_key,
+            &company,
+            request,
+            &state.config.public_url,
+        )
+        .await?;
         state.mailer.wake();
     } else {
         tracing::info!(%email, "join request not recorded: too many requests");

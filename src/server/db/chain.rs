@@ -99,8 +99,28 @@ impl AuditKey {
 
     /// The hash of `event` following `prev` (hex).
     pub fn seal(&self, prev: &str, event: &Event<'_>) -> String {
-        let mut mac = self.mac();
-        mac.update(&hex::decode(prev).unwrap_or_default());
+        self.sealer().seal(prev, event)
+    }
+
+    /// The HMAC keyed once, for sealing many events.
+    pub fn sealer(&self) -> Sealer {
+        Sealer(self.mac())
+    }
+}
+
+/// [`AuditKey::seal`] for many events: the key's blocks are hashed once.
+pub struct Sealer(HmacSha256);
+
+impl Sealer {
+    /// The hash of `event` following `prev` (hex).
+    pub fn seal(&self, prev: &str, event: &Event<'_>) -> String {
+        let mut mac = self.0.clone();
+        let mut prev_bytes = [0u8; 32];
+        match hex::decode_to_slice(prev, &mut prev_bytes) {
+            Ok(()) => mac.update(&prev_bytes),
+            // Only a stored value that is not a hash gets here; it then matches nothing.
+            Err(_) => mac.update(prev.as_bytes()),
+        }
         mac.update(&event.canonical());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -167,10 +187,16 @@ pub struct Head {
 }
 
 /// Takes the company's turn at writing events and reads where its chain stands.
-pub async fn lock(tx: &mut Transaction<'_, Any>, key: &AuditKey, company: CompanyId) -> Result<Head, sqlx::Error> {
+pub async fn lock(
+    tx: &mut Transaction<'_, Any>,
+    key: &AuditKey,
+    company: CompanyId,
+) -> Result<Head, sqlx::Error> {
     let update = "UPDATE audit_chain SET last_id = last_id WHERE company_id = $1 RETURNING last_id, last_hash, legacy_upto";
-    let mut row: Option<(i64, String, i64)> =
-        sqlx::query_as(update).bind(company).fetch_optional(&mut **tx).await?;
+    let mut row: Option<(i64, String, i64)> = sqlx::query_as(update)
+        .bind(company)
+        .fetch_optional(&mut **tx)
+        .await?;
     if row.is_none() {
         // A company created since migration 0021: its chain starts with its first event.
         sqlx::query("INSERT INTO audit_chain (company_id) VALUES ($1) ON CONFLICT (company_id) DO NOTHING")
@@ -275,7 +301,11 @@ pub async fn verify(
 ) -> Result<Result<Verified, Mismatch>, sqlx::Error> {
     let companies: Vec<i64> = match company {
         Some(c) => vec![c.0],
-        None => sqlx::query_scalar("SELECT id FROM companies ORDER BY id").fetch_all(db).await?,
+        None => {
+            sqlx::query_scalar("SELECT id FROM companies ORDER BY id")
+                .fetch_all(db)
+                .await?
+        }
     };
     let mut total = Verified::default();
     for company in companies {
@@ -290,7 +320,11 @@ pub async fn verify(
     Ok(Ok(total))
 }
 
-async fn verify_company(db: &super::Db, key: &AuditKey, company: i64) -> Result<Result<Verified, Mismatch>, sqlx::Error> {
+async fn verify_company(
+    db: &super::Db,
+    key: &AuditKey,
+    company: i64,
+) -> Result<Result<Verified, Mismatch>, sqlx::Error> {
     let head: Option<(i64, String, i64)> =
         sqlx::query_as("SELECT last_id, last_hash, legacy_upto FROM audit_chain WHERE company_id = $1")
             .bind(company)
@@ -307,7 +341,10 @@ async fn verify_company(db: &super::Db, key: &AuditKey, company: i64) -> Result<
     .await?;
     let anchor = purge.flatten().and_then(|after| {
         let v: serde_json::Value = serde_json::from_str(&after).ok()?;
-        Some((v["through_id"].as_i64()?, v["continues_from"].as_str()?.to_string()))
+        Some((
+            v["through_id"].as_i64()?,
+            v["continues_from"].as_str()?.to_string(),
+        ))
     });
     let through = anchor.as_ref().map_or(0, |(through, _)| *through);
     let (skip_to, mut prev) = match anchor {
@@ -360,7 +397,8 @@ async fn verify_company(db: &super::Db, key: &AuditKey, company: i64) -> Result<
             row.try_get("target_label")?,
             row.try_get("ip")?,
         );
-        let (before, after): (Option<String>, Option<String>) = (row.try_get("before_json")?, row.try_get("after_json")?);
+        let (before, after): (Option<String>, Option<String>) =
+            (row.try_get("before_json")?, row.try_get("after_json")?);
         let stored: Option<String> = row.try_get("hash")?;
         let event = Event {
             id: row.try_get("id")?,

@@ -13,7 +13,7 @@ use crate::{
     error::AppError,
     model::{
         AccountId, AuditAction, BuiltinRole, CompanyId, CompanyName, CompanySettings, Email, Permission,
-        PersonName, RoleId, UserId, INVITATION_DAYS, AUDIT_RETENTION_DAYS,
+        PersonName, RoleId, UserId, AUDIT_RETENTION_DAYS, INVITATION_DAYS,
     },
     server::{
         access::{perm, Can},

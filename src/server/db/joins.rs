@@ -202,7 +202,12 @@ pub async fn purge_unconfirmed(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
 
 /// Uses a confirmation link once: the user now waits for approval. Returns their company.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn verify(db: &Db, key: &super::chain::AuditKey, secret: &str, ip: &str) -> Result<(CompanyId, String), AppError> {
+pub async fn verify(
+    db: &Db,
+    key: &super::chain::AuditKey,
+    secret: &str,
+    ip: &str,
+) -> Result<(CompanyId, String), AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let user = tokens::claim(&mut tx, &[TokenPurpose::JoinVerify], secret, now)

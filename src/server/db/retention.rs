@@ -36,7 +36,12 @@ pub struct Purged {
 
 /// Runs the job if it is due (not run in the last day) and no other instance holds it, as
 /// `holder`; `None` when it was not this instance's turn.
-pub async fn run_if_due(db: &Db, key: &AuditKey, holder: &str, now: i64) -> Result<Option<Vec<Purged>>, sqlx::Error> {
+pub async fn run_if_due(
+    db: &Db,
+    key: &AuditKey,
+    holder: &str,
+    now: i64,
+) -> Result<Option<Vec<Purged>>, sqlx::Error> {
     let taken = sqlx::query(
         "UPDATE job_leases SET holder = $1, until = $2 WHERE name = $3 AND until < $4 AND last_run <= $5",
     )
@@ -63,9 +68,10 @@ pub async fn run_if_due(db: &Db, key: &AuditKey, holder: &str, now: i64) -> Resu
 
 /// Purges every company's old events, `batch` at a time.
 pub async fn purge_all(db: &Db, key: &AuditKey, now: i64, batch: i64) -> Result<Vec<Purged>, sqlx::Error> {
-    let companies: Vec<(i64, i64)> = sqlx::query_as("SELECT id, audit_retention_days FROM companies ORDER BY id")
-        .fetch_all(db)
-        .await?;
+    let companies: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, audit_retention_days FROM companies ORDER BY id")
+            .fetch_all(db)
+            .await?;
     let mut purged = Vec::new();
     for (company, days) in companies {
         let cutoff = now - days * DAY_MS;
@@ -87,19 +93,20 @@ pub async fn purge_company(
     batch: i64,
 ) -> Result<Option<Purged>, sqlx::Error> {
     let mut tx = super::begin_write(db).await?;
-    let head = chain::lock(&mut tx, key, company).await?;
-    drop(head);
+    // The company's turn at its chain: a writer or another purge waits until this one commits.
+    chain::lock(&mut tx, key, company).await?;
     let first_recent: Option<i64> =
         sqlx::query_scalar("SELECT MIN(id) FROM audit_events WHERE company_id = $1 AND created_at >= $2")
             .bind(company)
             .bind(cutoff)
             .fetch_one(&mut *tx)
             .await?;
-    let through: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM audit_events WHERE company_id = $1 AND id < $2")
-        .bind(company)
-        .bind(first_recent.unwrap_or(i64::MAX))
-        .fetch_one(&mut *tx)
-        .await?;
+    let through: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(id) FROM audit_events WHERE company_id = $1 AND id < $2")
+            .bind(company)
+            .bind(first_recent.unwrap_or(i64::MAX))
+            .fetch_one(&mut *tx)
+            .await?;
     let Some(through) = through else {
         return Ok(None);
     };
@@ -117,18 +124,20 @@ pub async fn purge_company(
         .and_then(|a| serde_json::from_str::<serde_json::Value>(&a).ok())
         .and_then(|v| v["through_id"].as_i64())
         .unwrap_or(0);
-    let removed: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE company_id = $1 AND id <= $2 AND id > $3")
-            .bind(company)
-            .bind(through)
-            .bind(counted_upto)
-            .fetch_one(&mut *tx)
-            .await?;
+    let removed: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE company_id = $1 AND id <= $2 AND id > $3",
+    )
+    .bind(company)
+    .bind(through)
+    .bind(counted_upto)
+    .fetch_one(&mut *tx)
+    .await?;
     if removed > 0 {
-        let legacy_upto: i64 = sqlx::query_scalar("SELECT legacy_upto FROM audit_chain WHERE company_id = $1")
-            .bind(company)
-            .fetch_one(&mut *tx)
-            .await?;
+        let legacy_upto: i64 =
+            sqlx::query_scalar("SELECT legacy_upto FROM audit_chain WHERE company_id = $1")
+                .bind(company)
+                .fetch_one(&mut *tx)
+                .await?;
         // The hash the first remaining event was chained from.
         let continues_from = if through <= legacy_upto {
             key.start(company.0, legacy_upto)

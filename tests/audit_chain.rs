@@ -103,6 +103,46 @@ async fn verify_passes_on_an_untouched_log_and_counts_every_event() {
 }
 
 #[tokio::test]
+async fn a_bulk_change_of_more_people_than_one_insert_holds_is_chained_in_order() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let company = company_id(&app, &c).await;
+    for n in 0..95 {
+        app.add_user(
+            &c.owner_email,
+            &format!("Person {n}"),
+            &email(&format!("p{n}")),
+            "member",
+        )
+        .await;
+    }
+    let form = [
+        ("selection[matching][tab]", "all".to_string()),
+        ("selection[matching][role]", c.member_role.to_string()),
+        ("action[kind]", "change_role".to_string()),
+        ("action[role]", c.admin_role.to_string()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let before = event_ids(&app, company).await.len();
+    let r = app.call("users/bulk/apply", &form, Some(&c.owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["changed"], 95, "{}", r.body);
+    let events = event_ids(&app, company).await;
+    assert_eq!(events.len(), before + 95);
+    assert_eq!(
+        verify(&app, company).await.map(|v| v.events as usize),
+        Ok(events.len())
+    );
+    // An edit in the last of the change's inserts is found there.
+    let victim = events[90];
+    app.sql(&format!(
+        "UPDATE audit_events SET before_json = NULL WHERE id = {victim}"
+    ))
+    .await;
+    assert_eq!(verify(&app, company).await.unwrap_err().id, victim);
+}
+
+#[tokio::test]
 async fn verify_still_passes_after_a_person_is_deleted_and_their_events_keep_their_name() {
     let app = TestApp::spawn().await;
     let (c, company) = busy_company(&app).await;

@@ -185,11 +185,12 @@ pub async fn insert(
     head.save(tx).await
 }
 
-/// Events per INSERT (8 + 5 × 100 bound values). Small on purpose: SQLite looks a bound value's
+/// Events per INSERT (8 + 5 × 40 bound values). Small on purpose: SQLite looks a bound value's
 /// name up by walking the statement's list of them (`sqlite3_bind_parameter_name`), so binding
 /// costs the square of the values per statement; with 4,000 values per statement (the chunk of
-/// `bulk::insert_rows`) that lookup took two thirds of a 10,000-user bulk change.
-const ROWS_PER_INSERT: usize = 100;
+/// `bulk::insert_rows`) that lookup took two thirds of a 10,000-user bulk change, with 508 a
+/// quarter.
+const ROWS_PER_INSERT: usize = 40;
 
 /// Before `users` (a list or subquery of ids) are deleted: their events keep naming them as
 /// "name (email)", so what they did and what was done to them stays readable.

@@ -12,10 +12,20 @@
 //! **The canonical form** of an event is the bytes `"roster.audit.v1"` followed by these
 //! fields in this order, each a tag byte and its value: `'i'` and 8 bytes big-endian for a
 //! number, `'s'`, a 4-byte big-endian length and the UTF-8 bytes for text, `'n'` for NULL:
-//! 1. `id`, 2. `company_id`, 3. `created_at` (Unix ms), 4. `actor_kind`, 5. `actor_ref` (the
-//! actor's user id as written), 6. `actor_name`, 7. `action` (its stored key), 8. `target_ref`
-//! (the target user's id as written), 9. `target_label` when there is no `target_ref`, NULL
-//! otherwise, 10. `before_json`, 11. `after_json`, 12. `ip`.
+//!
+//! 1. `id`
+//! 2. `company_id`
+//! 3. `created_at` (Unix ms)
+//! 4. `actor_kind`
+//! 5. `actor_ref` (the actor's user id as written)
+//! 6. `actor_name`
+//! 7. `action` (its stored key)
+//! 8. `target_ref` (the target user's id as written)
+//! 9. `target_label` when there is no `target_ref`, NULL otherwise
+//! 10. `before_json`
+//! 11. `after_json`
+//! 12. `ip`
+//!
 //! The id is included, so swapping two events' ids or times breaks the chain as surely as
 //! editing them. A user target's label is left out because it is rewritten by design when
 //! the person is deleted ("name (email)", see `audit::keep_labels`); the person stays bound by

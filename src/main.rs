@@ -25,14 +25,19 @@ async fn main() -> ExitCode {
         },
         ["backup", file] => command(backup::backup(&database_url(), Path::new(file)).await),
         ["restore", file] => command(backup::restore(&database_url(), Path::new(file)).await),
+        ["audit", "verify", rest @ ..] => audit_verify(rest).await,
         _ => {
-            eprintln!("usage: roster                  serve (settings from the environment, see README)");
-            eprintln!("       roster backup <file>    snapshot the SQLite database into a new file");
-            eprintln!("       roster restore <file>   replace the SQLite database (no server running)");
+            eprintln!("{USAGE}");
             ExitCode::from(2)
         }
     }
 }
+
+const USAGE: &str =
+    "usage: roster                               serve (settings from the environment, see README)
+       roster backup <file>                 snapshot the SQLite database into a new file
+       roster restore <file>                replace the SQLite database (no server running)
+       roster audit verify [--company ID]   check the audit log's hash chain";
 
 /// The database the server would use (`DATABASE_URL`, as [`Config`] reads it).
 fn database_url() -> String {
@@ -53,18 +58,69 @@ fn command(outcome: Result<String, String>) -> ExitCode {
     }
 }
 
+/// `roster audit verify [--company ID]`: walks the audit chain; exit code 0 when every event
+/// matches, 1 with the first that does not (or on a connection error), 2 on a usage error.
+async fn audit_verify(args: &[&str]) -> ExitCode {
+    let company = match args {
+        [] => None,
+        ["--company", id] => match id.parse() {
+            Ok(id) => Some(roster::model::CompanyId(id)),
+            Err(_) => {
+                eprintln!("--company takes a company id (a number)\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let verified = async {
+        let mut config = Config::from_env().map_err(|e| e.to_string())?;
+        config.load_audit_key(false)?;
+        let db = db::connect_and_migrate(&config.database_url)
+            .await
+            .map_err(|e| e.to_string())?;
+        db::chain::verify(&db, &config.audit_key, company)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    match verified.await {
+        Ok(Ok(v)) => {
+            if v.before_chain > 0 {
+                println!(
+                    "{} events verified ({} earlier events predate the chain and are not covered)",
+                    v.events, v.before_chain
+                );
+            } else {
+                println!("{} events verified", v.events);
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(Err(mismatch)) => {
+            println!("{mismatch}");
+            ExitCode::FAILURE
+        }
+        Err(message) => {
+            eprintln!("roster audit verify: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 async fn run() -> Result<(), String> {
-    let config = Config::from_env().map_err(|e| e.to_string())?;
+    let mut config = Config::from_env().map_err(|e| e.to_string())?;
     // One server per SQLite database (its live updates are in-process); `roster restore`
     // waits for this lock to be free.
     let _lock = backup::lock_for_server(&config.database_url)?;
+    config.load_audit_key(true)?;
     let site_root = std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into());
     let leptos_options = router::leptos_options(&site_root, config.addr);
     let db = db::connect_and_migrate(&config.database_url)
         .await
         .map_err(|e| e.to_string())?;
     if config.demo {
-        if let Some(owner) = db::demo::seed_if_empty(&db, config.demo_users)
+        if let Some(owner) = db::demo::seed_if_empty(&db, &config.audit_key, config.demo_users)
             .await
             .map_err(|e| e.to_string())?
         {
@@ -80,6 +136,7 @@ async fn run() -> Result<(), String> {
         }
     }
     spawn_session_sweeper(db.clone(), config.session_idle);
+    spawn_audit_retention(db.clone(), config.audit_key.clone());
     let (mailer, mail_worker) =
         Mailer::start(db.clone(), &config).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?;
     let live = Live::start(&config.database_url, db.clone()).await;
@@ -131,6 +188,31 @@ fn spawn_session_sweeper(db: db::Db, idle: Duration) {
             }
             if let Err(error) = db::quota::sweep(&db, db::now_ms()).await {
                 tracing::warn!(%error, "could not sweep old email counts");
+            }
+        }
+    });
+}
+
+/// The audit log's retention job (db::retention): looked at hourly, run daily by whichever
+/// instance takes its lease first.
+fn spawn_audit_retention(db: db::Db, key: db::chain::AuditKey) {
+    let holder = roster::server::token::generate()[..16].to_string();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            match db::retention::run_if_due(&db, &key, &holder, db::now_ms()).await {
+                Ok(Some(purged)) => {
+                    for p in purged {
+                        tracing::info!(
+                            company = p.company.0,
+                            removed = p.removed,
+                            "purged old audit events"
+                        );
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "could not purge old audit events"),
             }
         }
     });

@@ -94,6 +94,8 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
         .unwrap();
     let created = companies::create_with_owner(
         db,
+        // The bench verifies no chain: any key will do.
+        &roster::server::db::chain::AuditKey::generate(),
         &CompanyName::parse(name).unwrap(),
         companies::NewOwner {
             name: &PersonName::parse("Olivia Owner").unwrap(),

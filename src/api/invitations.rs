@@ -95,8 +95,16 @@ pub async fn accept_invitation(token: String, name: String, password: String) ->
             pw::check_strength(&new_password, &[&link.email, name.as_str(), &link.company_name])?;
             let hash = pw::hash(&new_password).await?;
             let ip = auth::client_ip(&auth::request_parts()?);
-            let (company, user) =
-                db::invitations::accept(&state.db, &token, &name, &hash, &ip, &state.config.modules).await?;
+            let (company, user) = db::invitations::accept(
+                &state.db,
+                &state.config.audit_key,
+                &token,
+                &name,
+                &hash,
+                &ip,
+                &state.config.modules,
+            )
+            .await?;
             state.mailer.wake();
             state.live.publish(company, LiveEvent::user(user));
             state

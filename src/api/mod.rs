@@ -33,11 +33,13 @@ async fn author<P: crate::server::access::perm::Marker>() -> Result<
     let user = auth::current_user().await?;
     let can = user.require::<P>()?;
     let parts = auth::request_parts()?;
+    let state = auth::state()?;
     let by = By {
         company: user.company_id,
         user: user.id,
         name: user.name.clone(),
         ip: auth::client_ip(&parts),
+        key: state.config.audit_key.clone(),
     };
-    Ok((can, by, auth::state()?))
+    Ok((can, by, state))
 }

@@ -22,13 +22,15 @@ async fn me() -> Result<
 > {
     use crate::server::{auth, db::audit::By};
     let user = auth::current_user().await?;
+    let state = auth::state()?;
     let by = By {
         company: user.company_id,
         user: user.id,
         name: user.name.clone(),
         ip: auth::client_ip(&auth::request_parts()?),
+        key: state.config.audit_key.clone(),
     };
-    Ok((user, by, auth::state()?))
+    Ok((user, by, state))
 }
 
 /// Refuses `password` unless it is the caller's current one.
@@ -121,8 +123,14 @@ pub async fn verify_email(token: String) -> Result<EmailVerified, AppError> {
         async {
             let state = auth::state()?;
             let ip = auth::client_ip(&auth::request_parts()?);
-            let (company, user, verified) =
-                db::profile::verify_email(&state.db, &token, &ip, &state.config.public_url).await?;
+            let (company, user, verified) = db::profile::verify_email(
+                &state.db,
+                &state.config.audit_key,
+                &token,
+                &ip,
+                &state.config.public_url,
+            )
+            .await?;
             state.mailer.wake();
             state.live.publish(company, LiveEvent::user(user));
             state

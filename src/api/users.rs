@@ -239,6 +239,7 @@ pub async fn transfer_ownership(to: UserId, password: String) -> Result<(), AppE
                 user: user.id,
                 name: user.name.clone(),
                 ip: auth::client_ip(&parts),
+                key: state.config.audit_key.clone(),
             };
             db::lifecycle::transfer_ownership(state.store(), &by, to).await?;
             // The caller's own role changed: reload so every part of the page sees it.

@@ -53,10 +53,11 @@ pub enum AuditAction {
     AccountMoved,
     AccountDeleted,
     AuditLogExported,
+    AuditLogPurged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 46] = [
+    pub const ALL: [AuditAction; 47] = [
         AuditAction::CompanyCreated,
         AuditAction::CompanyOwnershipTransferred,
         AuditAction::CompanyEmailConfirmed,
@@ -103,6 +104,7 @@ impl AuditAction {
         AuditAction::AccountMoved,
         AuditAction::AccountDeleted,
         AuditAction::AuditLogExported,
+        AuditAction::AuditLogPurged,
     ];
 
     /// The stored form, `<object>.<what happened>`.
@@ -154,6 +156,7 @@ impl AuditAction {
             AuditAction::AccountMoved => "account.moved",
             AuditAction::AccountDeleted => "account.deleted",
             AuditAction::AuditLogExported => "audit_log.exported",
+            AuditAction::AuditLogPurged => "audit_log.purged",
         }
     }
 
@@ -207,6 +210,7 @@ impl AuditAction {
             AuditAction::AccountMoved => "moved the account",
             AuditAction::AccountDeleted => "deleted the account",
             AuditAction::AuditLogExported => "exported the audit log",
+            AuditAction::AuditLogPurged => "removed old events from the audit log",
         }
     }
 

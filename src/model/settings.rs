@@ -5,6 +5,13 @@ use serde::{Deserialize, Serialize};
 /// How long invitation and set-up links may be valid, in days.
 pub const INVITATION_DAYS: std::ops::RangeInclusive<i64> = 1..=90;
 
+/// How long the audit log keeps events, in days; older ones are removed daily.
+pub const AUDIT_RETENTION_DAYS: std::ops::RangeInclusive<i64> = 30..=3650;
+
+fn default_retention_days() -> i64 {
+    365
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CompanySettings {
     pub company_name: String,
@@ -13,6 +20,9 @@ pub struct CompanySettings {
     /// Whether people may ask to join through the company's join link.
     #[serde(default)]
     pub allow_join_requests: bool,
+    /// How many days the audit log keeps events ([`AUDIT_RETENTION_DAYS`]; 365 unless set).
+    #[serde(default = "default_retention_days")]
+    pub audit_retention_days: i64,
     /// The join link, `<public url>/join/<company code>` (shown; saving ignores it).
     #[serde(default)]
     pub join_link: String,

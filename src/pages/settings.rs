@@ -7,7 +7,7 @@ use crate::{
         notice::ErrorNotice,
         toast::Toast,
     },
-    model::{CompanySettings, LiveKind, MailAllowance, INVITATION_DAYS},
+    model::{CompanySettings, LiveKind, MailAllowance, AUDIT_RETENTION_DAYS, INVITATION_DAYS},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -90,6 +90,12 @@ fn SettingsForm(
             .filter(|e| e.field_name() == Some("invitation_validity_days"))
             .map(|e| e.to_string())
     });
+    let retention_error = Memo::new(move |_| {
+        error
+            .get()
+            .filter(|e| e.field_name() == Some("audit_retention_days"))
+            .map(|e| e.to_string())
+    });
     view! {
         <div class="page-head">
             <h1>"Settings"</h1>
@@ -127,6 +133,29 @@ fn SettingsForm(
                         )}
                     </p>
                     <p class="field-error" id="invitation-days-error">{move || days_error.get()}</p>
+                </div>
+                <div class="field">
+                    <label for="audit-retention-days">"Keep audit log events for (days)"</label>
+                    <input
+                        id="audit-retention-days"
+                        name="settings[audit_retention_days]"
+                        type="number"
+                        inputmode="numeric"
+                        required=true
+                        min=AUDIT_RETENTION_DAYS.start().to_string()
+                        max=AUDIT_RETENTION_DAYS.end().to_string()
+                        value=current.audit_retention_days.to_string()
+                        aria-describedby="audit-retention-days-hint audit-retention-days-error"
+                        aria-invalid=move || retention_error.get().map(|_| "true")
+                    />
+                    <p class="hint" id="audit-retention-days-hint">
+                        {format!(
+                            "From {} to {} days. Older events are removed once a day; the log records how many.",
+                            AUDIT_RETENTION_DAYS.start(),
+                            AUDIT_RETENTION_DAYS.end()
+                        )}
+                    </p>
+                    <p class="field-error" id="audit-retention-days-error">{move || retention_error.get()}</p>
                 </div>
                 <JoinRequestsField allowed=current.allow_join_requests link=current.join_link />
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>

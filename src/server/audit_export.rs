@@ -87,6 +87,7 @@ async fn start(
         user: user.id,
         name: user.name.clone(),
         ip: auth::client_ip(&parts),
+        key: state.config.audit_key.clone(),
     };
     let mut w = Write::begin(state.store(), &by).await?;
     w.audit(

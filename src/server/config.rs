@@ -37,6 +37,12 @@ pub struct Config {
     /// `ROSTER_INVITATIONS_PER_DAY`, `ROSTER_INVITATIONS_FREE_USERS`, `ROSTER_RESEND_MINUTES`,
     /// `ROSTER_EMAIL_CHANGES_PER_DAY`, `ROSTER_SIGNUPS_PER_HOUR`: how much email may be caused.
     pub mail_limits: crate::model::MailLimits,
+    /// `ROSTER_AUDIT_KEY`: the audit chain's HMAC key, 64 hex digits (32 bytes). Without it,
+    /// the server keeps one in a file it generates at first start ([`Config::audit_key_file`]);
+    /// here it is then a fresh key until `main` loads that file. Never logged.
+    pub audit_key: super::db::chain::AuditKey,
+    /// Whether `ROSTER_AUDIT_KEY` set the key.
+    pub audit_key_configured: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +77,14 @@ impl Config {
         let https = public_url.starts_with("https://");
         let smtp_url = smtp_url(&lookup)?;
         let mail_from = mail_from(&lookup, &public_url)?;
+        let audit_key = match lookup("ROSTER_AUDIT_KEY").filter(|k| !k.trim().is_empty()) {
+            None => None,
+            // The message never repeats the value.
+            Some(text) => Some(super::db::chain::AuditKey::from_hex(&text).ok_or(ConfigError {
+                name: "ROSTER_AUDIT_KEY",
+                message: "must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`".into(),
+            })?),
+        };
         Ok(Config {
             addr,
             database_url: get("DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -85,7 +99,72 @@ impl Config {
             mail_from,
             modules: modules(&get("ROSTER_MODULES", "Pricing, Payments, Reports, Orders"))?.into(),
             mail_limits: mail_limits(&lookup)?,
+            audit_key_configured: audit_key.is_some(),
+            audit_key: audit_key.unwrap_or_else(super::db::chain::AuditKey::generate),
         })
+    }
+
+    /// Where the audit key is kept when `ROSTER_AUDIT_KEY` is not set: `audit.key` beside the
+    /// SQLite file, or in `data/` for PostgreSQL. Not in the database: whoever can edit the
+    /// database must not be able to recompute the chain.
+    pub fn audit_key_file(&self) -> std::path::PathBuf {
+        let sqlite = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or_default())
+            .filter(|path| !path.is_empty() && *path != ":memory:");
+        let folder = match sqlite {
+            Some(path) => std::path::Path::new(path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+            None => std::path::PathBuf::from("data"),
+        };
+        folder.join("audit.key")
+    }
+
+    /// Reads the audit key from [`Config::audit_key_file`] unless `ROSTER_AUDIT_KEY` set it;
+    /// creates the file (readable by its owner only) with this config's fresh key when there is
+    /// none, and says so, with a warning to back it up. `create`: false for commands that only
+    /// read (`roster audit verify`), which fail without a key instead.
+    pub fn load_audit_key(&mut self, create: bool) -> Result<(), String> {
+        if self.audit_key_configured {
+            return Ok(());
+        }
+        let path = self.audit_key_file();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                self.audit_key = super::db::chain::AuditKey::from_hex(&text)
+                    .ok_or_else(|| format!("{}: not 64 hex digits", path.display()))?;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+                if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+                }
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options
+                    .open(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                std::io::Write::write_all(&mut file, format!("{}\n", self.audit_key.to_hex()).as_bytes())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                tracing::warn!(
+                    "generated the audit log's key in {}: back it up (without it the audit log can't \
+                     be verified), or set ROSTER_AUDIT_KEY; several instances must share one key",
+                    path.display()
+                );
+            }
+            Err(e) => {
+                return Err(format!(
+                    "ROSTER_AUDIT_KEY is not set and {} can't be read: {e}",
+                    path.display()
+                ))
+            }
+        }
+        Ok(())
     }
 
     /// What writes that send email need from the configuration.

@@ -87,7 +87,15 @@ pub async fn finish_reset(
     let new_password = NewPassword::parse(new_password)?;
     password::check_strength(&new_password, &[&link.email, &link.company_name])?;
     let hash = password::hash(&new_password).await?;
-    let reset = db::reset::use_link(&state.db, secret, &hash, (ip, &state.config.public_url), now).await?;
+    let reset = db::reset::use_link(
+        &state.db,
+        &state.config.audit_key,
+        secret,
+        &hash,
+        (ip, &state.config.public_url),
+        now,
+    )
+    .await?;
     state.mailer.wake();
     // A locked-out owner of the address may sign in again at once, from wherever they failed.
     db::throttle::clear_account(&state.db, &reset.email).await?;
@@ -140,7 +148,14 @@ pub async fn request_join(state: &AppState, form: JoinForm<'_>, client: &Client<
             secret: &secret,
             ip: client.ip,
         };
-        joins::request(&state.db, &company, request, &state.config.public_url).await?;
+        joins::request(
+            &state.db,
+            &state.config.audit_key,
+            &company,
+            request,
+            &state.config.public_url,
+        )
+        .await?;
         state.mailer.wake();
         state
             .live
@@ -155,7 +170,7 @@ pub async fn request_join(state: &AppState, form: JoinForm<'_>, client: &Client<
 /// Uses an email confirmation link: the request now waits for an admin. Returns the
 /// company's name.
 pub async fn verify_join(state: &AppState, secret: &str, ip: &str) -> Result<String, AppError> {
-    let (company, company_name) = joins::verify(&state.db, secret, ip).await?;
+    let (company, company_name) = joins::verify(&state.db, &state.config.audit_key, secret, ip).await?;
     state.live.publish(
         company,
         crate::model::LiveEvent::everything(crate::model::LiveKind::Users),

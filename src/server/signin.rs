@@ -123,6 +123,7 @@ pub async fn sign_up(state: &AppState, form: SignUp<'_>, client: Client<'_>) -> 
     let hash = password::hash(&new_password).await?;
     let created = db::companies::create_with_owner(
         &state.db,
+        &state.config.audit_key,
         &company_name,
         NewOwner {
             name: &name,

@@ -24,6 +24,9 @@ use roster::server::{
 use std::{net::SocketAddr, sync::Arc};
 use tower::ServiceExt;
 
+/// The audit chain's key in tests (a test that sets its own comes first).
+pub const TEST_AUDIT_KEY: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
 pub struct TestApp {
     pub state: AppState,
     pub router: Router,
@@ -127,6 +130,8 @@ impl TestApp {
             ("ROSTER_ADDR".into(), "127.0.0.1:3000".into()),
         ];
         all.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        // One audit key for every app of a test (instances sharing a database share it).
+        all.push(("ROSTER_AUDIT_KEY".into(), TEST_AUDIT_KEY.into()));
         // Every test signs up from 127.0.0.1; the tests of the limit set their own first.
         all.push(("ROSTER_SIGNUPS_PER_HOUR".into(), "1000".into()));
         let config =

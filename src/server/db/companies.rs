@@ -13,7 +13,7 @@ use crate::{
     error::AppError,
     model::{
         AccountId, AuditAction, BuiltinRole, CompanyId, CompanyName, CompanySettings, Email, Permission,
-        PersonName, RoleId, UserId, INVITATION_DAYS,
+        PersonName, RoleId, UserId, AUDIT_RETENTION_DAYS, INVITATION_DAYS,
     },
     server::{
         access::{perm, Can},
@@ -49,6 +49,7 @@ pub struct CreatedCompany {
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create_with_owner(
     db: &Db,
+    key: &super::chain::AuditKey,
     name: &CompanyName,
     owner: NewOwner<'_>,
 ) -> Result<CreatedCompany, AppError> {
@@ -117,18 +118,18 @@ pub async fn create_with_owner(
         };
         send_confirmation(&mut tx, &owner, public_url, now).await?;
     }
-    sqlx::query(
-        "INSERT INTO audit_events (company_id, actor_id, actor_name, action, target_user_id, target_label, created_at)
-         VALUES ($1, $2, $3, $4, $2, $5, $6)",
-    )
-    .bind(company_id)
-    .bind(owner_id)
-    .bind(owner.name.as_str())
-    .bind(AuditAction::CompanyCreated.key())
-    .bind(name.as_str())
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    let event = super::audit::New {
+        actor_kind: crate::model::ActorKind::Person,
+        actor: Some(owner_id.0),
+        actor_name: owner.name.as_str(),
+        action: AuditAction::CompanyCreated,
+        target: Some(owner_id.0),
+        label: name.as_str(),
+        before: None,
+        after: None,
+        ip: "",
+    };
+    super::audit::insert(&mut tx, key, company_id, now, &[event]).await?;
     tx.commit().await?;
     Ok(CreatedCompany {
         company_id,
@@ -303,8 +304,8 @@ fn company_code() -> String {
 /// The company's settings.
 pub async fn settings(db: &Db, can: &Can<perm::ManageSettings>) -> Result<CompanySettings, sqlx::Error> {
     let (company_name, invitation_validity_days) = settings_in(db, can.company().0).await?;
-    let (allow, code): (i64, String) =
-        sqlx::query_as("SELECT allow_join_requests, code FROM companies WHERE id = $1")
+    let (allow, code, retention): (i64, String, i64) =
+        sqlx::query_as("SELECT allow_join_requests, code, audit_retention_days FROM companies WHERE id = $1")
             .bind(can.company())
             .fetch_one(db)
             .await?;
@@ -312,6 +313,7 @@ pub async fn settings(db: &Db, can: &Can<perm::ManageSettings>) -> Result<Compan
         company_name,
         invitation_validity_days,
         allow_join_requests: allow == 1,
+        audit_retention_days: retention,
         // The API layer turns the code into the full link (it knows the public URL).
         join_link: code,
     })
@@ -336,21 +338,33 @@ pub async fn save_settings(
             ),
         ));
     }
+    if !AUDIT_RETENTION_DAYS.contains(&form.audit_retention_days) {
+        return Err(AppError::field(
+            "audit_retention_days",
+            format!(
+                "Choose between {} and {} days.",
+                AUDIT_RETENTION_DAYS.start(),
+                AUDIT_RETENTION_DAYS.end()
+            ),
+        ));
+    }
     let company = can.company().0;
     let mut w = Write::begin(store, by).await?;
     let before = settings_in(&mut *w.tx, company).await?;
-    let (allowed_before, code): (i64, String) =
-        sqlx::query_as("SELECT allow_join_requests, code FROM companies WHERE id = $1")
+    let (allowed_before, code, retention_before): (i64, String, i64) =
+        sqlx::query_as("SELECT allow_join_requests, code, audit_retention_days FROM companies WHERE id = $1")
             .bind(company)
             .fetch_one(&mut *w.tx)
             .await?;
     sqlx::query(
-        "UPDATE companies SET name = $1, invitation_validity_days = $2, allow_join_requests = $3 WHERE id = $4",
+        "UPDATE companies SET name = $1, invitation_validity_days = $2, allow_join_requests = $3, audit_retention_days = $5
+         WHERE id = $4",
     )
     .bind(name.as_str())
     .bind(form.invitation_validity_days)
     .bind(i64::from(form.allow_join_requests))
     .bind(company)
+    .bind(form.audit_retention_days)
         .execute(&mut *w.tx)
         .await?;
     if allowed_before == 1 && !form.allow_join_requests {
@@ -377,7 +391,7 @@ pub async fn save_settings(
         .bind(super::search::fold(name.as_str()))
         .execute(&mut *w.tx)
         .await?;
-    w.audit(AuditAction::SettingsUpdated, Target::named(name.as_str()), Some(json!({ "company_name": before.0, "invitation_validity_days": before.1, "allow_join_requests": allowed_before == 1 })), Some(json!({ "company_name": name.as_str(), "invitation_validity_days": form.invitation_validity_days, "allow_join_requests": form.allow_join_requests })))
+    w.audit(AuditAction::SettingsUpdated, Target::named(name.as_str()), Some(json!({ "company_name": before.0, "invitation_validity_days": before.1, "allow_join_requests": allowed_before == 1, "audit_retention_days": retention_before })), Some(json!({ "company_name": name.as_str(), "invitation_validity_days": form.invitation_validity_days, "allow_join_requests": form.allow_join_requests, "audit_retention_days": form.audit_retention_days })))
     .await?;
     w.announce(LiveEvent::everything(LiveKind::Settings));
     w.commit().await?;
@@ -385,6 +399,7 @@ pub async fn save_settings(
         company_name: name.as_str().to_string(),
         invitation_validity_days: form.invitation_validity_days,
         allow_join_requests: form.allow_join_requests,
+        audit_retention_days: form.audit_retention_days,
         join_link: code,
     })
 }

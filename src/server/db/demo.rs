@@ -49,7 +49,11 @@ pub struct DemoOwner {
 }
 
 /// Seeds Acme when the database has no company yet; returns the owner's credentials then.
-pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, AppError> {
+pub async fn seed_if_empty(
+    db: &Db,
+    key: &super::chain::AuditKey,
+    people: usize,
+) -> Result<Option<DemoOwner>, AppError> {
     let companies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM companies")
         .fetch_one(db)
         .await?;
@@ -62,6 +66,7 @@ pub async fn seed_if_empty(db: &Db, people: usize) -> Result<Option<DemoOwner>, 
     let owner_email = Email::parse("olivia.owner@acme.example")?;
     let created = companies::create_with_owner(
         db,
+        key,
         &CompanyName::parse("Acme")?,
         NewOwner {
             name: &PersonName::parse("Olivia Owner")?,

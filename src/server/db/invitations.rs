@@ -667,6 +667,7 @@ pub(super) async fn withdraw_sent_by(tx: &mut Transaction<'_, Any>, users: &Sql)
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn accept(
     db: &Db,
+    key: &super::chain::AuditKey,
     secret: &str,
     name: &PersonName,
     password_hash: &str,
@@ -758,6 +759,7 @@ pub async fn accept(
         user: UserId(user),
         name: name.as_str().to_string(),
         ip: ip.to_string(),
+        key: key.clone(),
     };
     audit::record(
         &mut tx,

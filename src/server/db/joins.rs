@@ -64,6 +64,7 @@ pub struct Request<'a> {
 #[tracing::instrument(skip(db, company, form, public_url), fields(company = company.id), err(Debug))]
 pub async fn request(
     db: &Db,
+    key: &super::chain::AuditKey,
     company: &JoinCompany,
     form: Request<'_>,
     public_url: &str,
@@ -121,6 +122,7 @@ pub async fn request(
                 user: UserId(user),
                 name: form.name.as_str().to_string(),
                 ip: form.ip.to_string(),
+                key: key.clone(),
             };
             let target = Target {
                 id: Some(UserId(user)),
@@ -200,7 +202,12 @@ pub async fn purge_unconfirmed(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
 
 /// Uses a confirmation link once: the user now waits for approval. Returns their company.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn verify(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId, String), AppError> {
+pub async fn verify(
+    db: &Db,
+    key: &super::chain::AuditKey,
+    secret: &str,
+    ip: &str,
+) -> Result<(CompanyId, String), AppError> {
     let now = now_ms();
     let mut tx = super::begin_write(db).await?;
     let user = tokens::claim(&mut tx, &[TokenPurpose::JoinVerify], secret, now)
@@ -225,6 +232,7 @@ pub async fn verify(db: &Db, secret: &str, ip: &str) -> Result<(CompanyId, Strin
         user: UserId(user),
         name,
         ip: ip.to_string(),
+        key: key.clone(),
     };
     let target = Target {
         id: Some(UserId(user)),

@@ -347,6 +347,7 @@ pub(super) async fn kill_links(
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn verify_email(
     db: &Db,
+    key: &super::chain::AuditKey,
     secret: &str,
     ip: &str,
     public_url: &str,
@@ -378,7 +379,7 @@ pub async fn verify_email(
         return Err(AppError::LinkExpired);
     };
     if purpose == TokenPurpose::EmailConfirm {
-        let company = confirm_owner(&mut tx, UserId(user), &new_email, ip, now).await?;
+        let company = confirm_owner(&mut tx, key, UserId(user), &new_email, ip, now).await?;
         tx.commit().await?;
         let verified = EmailVerified {
             email: new_email,
@@ -440,6 +441,7 @@ pub async fn verify_email(
         user: UserId(user),
         name,
         ip: ip.to_string(),
+        key: key.clone(),
     };
     audit::record(
         &mut tx,
@@ -465,6 +467,7 @@ pub async fn verify_email(
 /// The owner proved they hold `email`, still their login: their company may send email.
 async fn confirm_owner(
     tx: &mut Transaction<'_, Any>,
+    key: &super::chain::AuditKey,
     user: UserId,
     email: &str,
     ip: &str,
@@ -489,6 +492,7 @@ async fn confirm_owner(
         user,
         name,
         ip: ip.to_string(),
+        key: key.clone(),
     };
     let target = Target::user(user, email);
     audit::record(

@@ -91,6 +91,7 @@ pub struct Reset {
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn use_link(
     db: &Db,
+    key: &super::chain::AuditKey,
     secret: &str,
     password_hash: &str,
     (ip, public_url): (&str, &str),
@@ -121,6 +122,7 @@ pub async fn use_link(
         user: UserId(user),
         name,
         ip: ip.to_string(),
+        key: key.clone(),
     };
     audit::record(
         &mut tx,

@@ -1,0 +1,80 @@
+//! What a bulk change of 10,000 users costs, timed (ignored: run in release mode by hand,
+//! `cargo test --release --test bulk_cost -- --ignored --nocapture`). It measured the audit
+//! chain's cost on the bulk change (README, "Audit log"): the events of a set-based change are
+//! read, sealed in Rust and inserted in chunks instead of one `INSERT … SELECT`.
+
+mod common;
+
+use common::TestApp;
+use http::StatusCode;
+use roster::server::db::{self, bulk::insert_rows, search, sql::Value};
+use std::time::Instant;
+
+const PEOPLE: usize = 10_000;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a timing, for release builds"]
+async fn a_bulk_role_change_of_10000_users_takes() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let company = app
+        .count(&format!(
+            "SELECT company_id FROM users WHERE email = '{}'",
+            c.owner_email
+        ))
+        .await;
+    let root = app.root_account(&c.owner_email).await;
+    let mut tx = db::begin_write(&app.state.db).await.unwrap();
+    let mut ids = Vec::new();
+    for chunk in (0..PEOPLE).collect::<Vec<_>>().chunks(400) {
+        let mut sql = db::sql::Sql::new(
+            "INSERT INTO users (company_id, email, name, status, created_at, updated_at, search_key) VALUES ",
+        );
+        for (k, i) in chunk.iter().enumerate() {
+            let (email, name) = (format!("person{i}@initech.example"), format!("Person {i}"));
+            let row: [Value; 7] = [
+                company.into(),
+                email.as_str().into(),
+                name.as_str().into(),
+                "active".into(),
+                0i64.into(),
+                0i64.into(),
+                search::person_key(&name, &email).into(),
+            ];
+            sql.push(if k == 0 { "(" } else { ", (" }).list(row).push(")");
+        }
+        sql.push(" RETURNING id");
+        ids.extend(sql.scalars::<i64>(&mut *tx).await.unwrap());
+    }
+    let rows = ids
+        .iter()
+        .map(|id| vec![Value::Int(*id), Value::Int(root), Value::Int(c.member_role)])
+        .collect();
+    insert_rows(&mut tx, "role_assignments (user_id, account_id, role_id)", rows)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut times = Vec::new();
+    let mut from_to = (c.member_role, c.admin_role);
+    for _ in 0..6 {
+        let form = [
+            ("selection[matching][tab]", "all".to_string()),
+            ("selection[matching][role]", from_to.0.to_string()),
+            ("action[kind]", "change_role".to_string()),
+            ("action[role]", from_to.1.to_string()),
+        ];
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let started = Instant::now();
+        let r = app.call("users/bulk/apply", &form, Some(&c.owner)).await;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["changed"], PEOPLE, "{}", r.body);
+        from_to = (from_to.1, from_to.0);
+    }
+    times.sort_by(f64::total_cmp);
+    eprintln!(
+        "bulk change of the role of {PEOPLE} users: median {:.0} ms (runs: {times:.0?})",
+        (times[2] + times[3]) / 2.0
+    );
+}

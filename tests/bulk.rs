@@ -632,3 +632,42 @@ async fn a_bulk_change_of_roles_leaves_an_open_details_form_saveable() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(role_of(&app, ids[0]).await, "admin");
 }
+
+#[tokio::test]
+async fn an_undo_never_takes_all_access_from_people_whose_earlier_role_was_deleted() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let temporary = app.custom_role(&c.owner_email, "Temporary", "users.view").await;
+    let ids = members(&app, &c, "Dee", 2).await;
+    let to_temporary = bulk(&app, &c.owner, "apply", &by_ids(&ids), &change_role(temporary)).await;
+    assert_eq!(to_temporary.json()["changed"], 2, "{}", to_temporary.body);
+    let back = bulk(
+        &app,
+        &c.owner,
+        "apply",
+        &by_ids(&ids),
+        &change_role(c.member_role),
+    )
+    .await;
+    let change = back.json()["undo"].as_i64().unwrap().to_string();
+    // Nobody holds Temporary any more, so it goes without moving anyone.
+    let r = app
+        .call("roles/delete", &[("id", &temporary.to_string())], Some(&c.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let undone = app
+        .call("users/bulk/undo", &[("change", &change)], Some(&c.owner))
+        .await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
+    assert_eq!(
+        undone.json(),
+        json!({ "restored": 0, "not_restored": [
+            { "name": "Dee 00", "reason": "had a role that has since been deleted" },
+            { "name": "Dee 01", "reason": "had a role that has since been deleted" },
+        ] })
+    );
+    for id in ids {
+        assert_eq!(role_of(&app, id).await, "member", "their access stays");
+    }
+}

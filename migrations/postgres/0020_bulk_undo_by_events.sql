@@ -11,6 +11,9 @@ ALTER TABLE bulk_change_items DROP COLUMN version_after;
 -- outcome counts them, then only the changed stay (-2 changes, -1 already as asked, 0 and
 -- up: left out for that reason).
 ALTER TABLE bulk_change_items ADD COLUMN verdict BIGINT NOT NULL DEFAULT -2;
+-- Set when the role a user had before the change is deleted: `role_id` then reads NULL,
+-- which would otherwise mean they had no role, and an undo would take all their access.
+ALTER TABLE bulk_change_items ADD COLUMN role_deleted BIGINT NOT NULL DEFAULT 0;
 
 -- One index per person column serves both the audit log's filter (an actor's or a target's
 -- events, newest first: ids are unique across companies) and the foreign key's lookups; four

@@ -762,6 +762,10 @@ pub async fn undo(
         ));
     }
     if kind == BulkKind::ChangeRole {
+        refusals.push((
+            Sql::new("i.role_deleted = 1"),
+            "had a role that has since been deleted",
+        ));
         let grantable = grantable_roles(&mut w.tx, can).await?;
         refusals.push((
             Sql::new("i.role_id IS NOT NULL AND i.role_id NOT IN (")

@@ -380,6 +380,11 @@ pub async fn delete(
             .execute(&mut *w.tx)
             .await?;
     }
+    // A pending undo must not read "no role before" for the people who held it.
+    sqlx::query("UPDATE bulk_change_items SET role_deleted = 1 WHERE role_id = $1")
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
     sqlx::query("DELETE FROM roles WHERE id = $1 AND company_id = $2")
         .bind(id)
         .bind(company)

@@ -93,11 +93,9 @@ pub enum DbSetupError {
 /// 1 MiB. A process-wide soft heap limit (32 MiB) and mimalloc instead of glibc's malloc were
 /// tried and left out: neither lowered it.
 const SQLITE_MEMORY: &str = "PRAGMA cache_size = -1000; PRAGMA mmap_size = 0;";
-/// Pooled SQLite connections: readers run beside the one writer in WAL mode. Four would hold
-/// less memory (see above) and keep two cores busy, but a page's server render then waited
-/// for a connection often enough to lose a race in Leptos' Suspense (the users table rendered
-/// before its rows arrived, and the browser's hydration failed in two Playwright runs out of
-/// two); eight until that race is mended.
+/// Pooled SQLite connections: readers run beside the one writer in WAL mode. Four hold less
+/// memory (see above); eight until the /users hydration race (README, Known issues) is
+/// understood, as it was first blamed on waiting for a connection.
 const SQLITE_CONNECTIONS: u32 = 8;
 
 /// Connects to `url` and applies the migrations of its dialect.

@@ -18,13 +18,7 @@ use roster::{
 };
 
 async fn company_id(app: &TestApp, c: &Company) -> CompanyId {
-    CompanyId(
-        app.count(&format!(
-            "SELECT company_id FROM users WHERE email = '{}'",
-            c.owner_email
-        ))
-        .await,
-    )
+    CompanyId(app.company_of(&c.owner_email).await)
 }
 
 async fn verify(app: &TestApp, company: CompanyId) -> Result<Verified, Mismatch> {

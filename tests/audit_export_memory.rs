@@ -44,12 +44,7 @@ const EVENTS: i64 = 100_000;
 async fn exporting_100000_events_streams_them_in_bounded_memory() {
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
-    let company = app
-        .count(&format!(
-            "SELECT company_id FROM users WHERE email = '{}'",
-            c.owner_email
-        ))
-        .await;
+    let company = app.company_of(&c.owner_email).await;
     let owner = app.user_id(&c.owner_email).await;
     let now = db::now_ms();
     let rows: Vec<Vec<Value>> = (0..EVENTS)

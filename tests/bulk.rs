@@ -449,12 +449,7 @@ async fn another_companys_users_are_never_changed_by_id_or_by_view() {
 async fn a_bulk_change_of_a_thousand_users_undoes_exactly_leaving_those_changed_since() {
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
-    let company = app
-        .count(&format!(
-            "SELECT company_id FROM users WHERE email = '{}'",
-            c.owner_email
-        ))
-        .await;
+    let company = app.company_of(&c.owner_email).await;
     let root = app.root_account(&c.owner_email).await;
     let values: Vec<String> = (0..1_000)
         .map(|i| {

@@ -17,12 +17,7 @@ const PEOPLE: usize = 10_000;
 async fn a_bulk_role_change_of_10000_users_takes() {
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
-    let company = app
-        .count(&format!(
-            "SELECT company_id FROM users WHERE email = '{}'",
-            c.owner_email
-        ))
-        .await;
+    let company = app.company_of(&c.owner_email).await;
     let root = app.root_account(&c.owner_email).await;
     let mut tx = db::begin_write(&app.state.db).await.unwrap();
     let mut ids = Vec::new();

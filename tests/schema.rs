@@ -233,12 +233,7 @@ async fn sqlite_gets_planner_statistics_when_the_server_connects() {
         return; // PostgreSQL's autovacuum keeps its own statistics.
     }
     let c = app.company("Initech").await;
-    let company = app
-        .count(&format!(
-            "SELECT company_id FROM users WHERE email = '{}'",
-            c.owner_email
-        ))
-        .await;
+    let company = app.company_of(&c.owner_email).await;
     let values: Vec<String> = (0..300)
         .map(|i| format!("({company}, 'stat{i}@example.com', 'Stat {i}', 'active', 0, 0, 'stat {i}')"))
         .collect();

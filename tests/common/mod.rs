@@ -578,6 +578,12 @@ impl TestApp {
         .unwrap()
     }
 
+    /// The id of the company of the user with `email`.
+    pub async fn company_of(&self, email: &str) -> i64 {
+        self.count(&format!("SELECT company_id FROM users WHERE email = '{email}'"))
+            .await
+    }
+
     /// Replaces every assignment of `user` with these (account, role) pairs.
     pub async fn place(&self, user: i64, assignments: &[(i64, i64)]) {
         self.sql(&format!("DELETE FROM role_assignments WHERE user_id = {user}"))

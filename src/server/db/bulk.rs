@@ -127,7 +127,7 @@ async fn plan(
                 "invitations are changed with their own actions".into(),
             ))
         }
-        Some(view) => whole_view(tx, company, can.scope(), view).await?,
+        Some(view) => whole_view(tx, company, can.scope(), view)?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one user".into()));

@@ -276,7 +276,7 @@ async fn awaiting(
         Some(view) if view.tab == UserTab::Invited => {
             return Err(AppError::BadRequest("invitations are not join requests".into()))
         }
-        Some(view) => whole_view(tx, company, &Scope::All, view).await?,
+        Some(view) => whole_view(tx, company, &Scope::All, view)?,
         None => {
             if selection.ids.is_empty() {
                 return Err(AppError::BadRequest("choose at least one person".into()));

@@ -6,14 +6,21 @@
 //! team's or account's `name_key` holds its folded name under a unique index, so two admins
 //! racing to create "Sales" and "sales" leave one.
 
-use super::{is_unique_violation, plan::Part, sql::Sql, Backend, Db};
-use crate::error::AppError;
+use super::{
+    is_unique_violation,
+    plan::{Part, Search},
+    sql::Sql,
+    Backend, Db,
+};
+use crate::{error::AppError, model::CompanyId};
 
 /// The longest search accepted (SQLite also refuses LIKE patterns of 50,000 bytes).
 pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// Between the parts of a search key, so that no match spans a name and an email; folding
-/// drops control characters, so no term contains it.
+/// drops control characters, so no term contains it. Two more end every key: then each of a
+/// key's characters begins one of its trigrams, so the trigrams that start with a term of one
+/// or two characters find every key that holds it (see [`condition`]).
 const SEPARATOR: char = '\u{1f}';
 
 /// `text` as search and uniqueness compare it: every script transliterated to ASCII
@@ -27,17 +34,18 @@ pub fn fold(text: &str) -> String {
         .to_lowercase()
 }
 
-/// The search key of someone with this name and email.
+/// The search key of someone with this name and email (migration 0022 gave the keys before it
+/// their two closing separators).
 pub fn person_key(name: &str, email: &str) -> String {
-    format!("{}{SEPARATOR}{}", fold(name), fold(email))
+    format!("{}{SEPARATOR}{}{SEPARATOR}{SEPARATOR}", fold(name), fold(email))
 }
 
 /// What a search looks through: a table with a `search_key` (under its alias in the view's
 /// query) and, on SQLite, the FTS5 trigram table that indexes it (migration 0018).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Searched {
-    /// `users u`, indexed by `users_fts`.
-    Users,
+    /// The `users u` of a company, indexed by `users_fts`.
+    Users(CompanyId),
     /// `invitations i`, indexed by `invitations_fts`.
     Invitations,
 }
@@ -45,27 +53,14 @@ pub enum Searched {
 impl Searched {
     fn alias(self) -> &'static str {
         match self {
-            Searched::Users => "u",
+            Searched::Users(_) => "u",
             Searched::Invitations => "i",
-        }
-    }
-
-    fn id(self) -> &'static str {
-        match self {
-            Searched::Users => "u.id",
-            Searched::Invitations => "i.id",
-        }
-    }
-
-    fn trigram_table(self) -> &'static str {
-        match self {
-            Searched::Users => "users_fts",
-            Searched::Invitations => "invitations_fts",
         }
     }
 }
 
-/// A trigram index answers terms of at least this many characters; shorter ones scan.
+/// A trigram index answers terms of at least this many characters as one phrase; a shorter
+/// term is asked as the trigrams that start with it.
 const TRIGRAM: usize = 3;
 
 /// The condition that the search key of `searched` contains `term`, ignoring case and accents,
@@ -74,27 +69,77 @@ const TRIGRAM: usize = 3;
 ///
 /// PostgreSQL answers `LIKE '%term%'` from its pg_trgm index (migration 0017), its planner
 /// weighing that index against the walk in the page's order. On SQLite a term of three or more
-/// characters is either fetched from the FTS5 trigram table (migration 0018) as one phrase,
-/// which matches exactly the keys that contain it, or, when it is common, tested with `LIKE`
-/// on the walk (see [`plan`](super::plan)); a shorter term has no trigram and keeps the walk,
-/// which stops at a page's worth of matches.
+/// characters is a phrase of the FTS5 trigram table (migration 0018), which matches exactly the
+/// keys that contain it. A shorter one is the trigrams that start with it, read from the
+/// table's vocabulary (migration 0022): every character of a key begins a trigram (see
+/// [`SEPARATOR`]), so they too match exactly the keys that contain it, but they can be many,
+/// so a page tries the walk first. How a page reads the search is [`plan`](super::plan)'s
+/// choice; for users it may also read the keys that start with the term as a range of the
+/// name order and fetch only the others.
 pub fn condition(backend: Backend, searched: Searched, term: &str) -> Result<Part, AppError> {
     let term = checked(term)?;
-    let alias = searched.alias();
-    let mut walk = Sql::new(&format!("{alias}.search_key LIKE "));
+    let mut walk = Sql::new(&format!("{}.search_key LIKE ", searched.alias()));
     walk.bind(like(&term)).push(" ESCAPE '\\'");
-    if backend == Backend::Postgres || term.chars().count() < TRIGRAM {
+    let short = term.chars().count() < TRIGRAM;
+    if backend == Backend::Postgres {
         return Ok(Part::Fixed(walk));
     }
-    let table = searched.trigram_table();
-    let mut set = Sql::new(&format!("SELECT rowid FROM {table} WHERE {table} MATCH "));
-    set.bind(phrase(&term));
-    Ok(Part::Either {
-        id: searched.id(),
+    let company = match searched {
+        Searched::Users(company) => company,
+        Searched::Invitations if short => return Ok(Part::Fixed(walk)),
+        Searched::Invitations => {
+            let mut set = Sql::new("SELECT rowid FROM invitations_fts WHERE invitations_fts MATCH ");
+            set.bind(phrase(&term));
+            return Ok(Part::Either {
+                id: "i.id",
+                set,
+                many: walk,
+            });
+        }
+    };
+    let past = format!("{term}{PAST}");
+    let from = "SELECT rowid AS id FROM users_fts WHERE users_fts MATCH ";
+    let (set, rest) = if short {
+        // The trigrams that start with the term, less the keys that start with it: among many
+        // trigrams that range of ids is cheaper to leave out than `^` for each.
+        let mut rest = Sql::new(from);
+        rest.push(
+            "(SELECT COALESCE(group_concat('\"' || replace(v.term, '\"', '\"\"') || '\"', ' OR '), '\"\"')
+              FROM users_fts_terms v WHERE v.term >= ",
+        )
+        .bind(term.as_str())
+        .push(" AND v.term < ")
+        .bind(past.as_str())
+        .push(") AND rowid NOT IN (SELECT p.id FROM users p WHERE p.company_id = ")
+        .bind(company)
+        .push(" AND p.search_key >= ")
+        .bind(term.as_str())
+        .push(" AND p.search_key < ")
+        .bind(past.as_str())
+        .push(")");
+        (None, rest)
+    } else {
+        let phrase = phrase(&term);
+        let mut rest = Sql::new(from);
+        // `^` holds the phrase to the start of the key.
+        rest.bind(format!("{phrase} NOT ^{phrase}"));
+        let mut set = Sql::new(from);
+        set.bind(phrase);
+        (Some(set), rest)
+    };
+    let mut start = Sql::new("u.search_key >= ");
+    start.bind(term.as_str()).push(" AND u.search_key < ").bind(past);
+    Ok(Part::Search(Search {
         set,
+        rest,
+        start,
         many: walk,
-    })
+    }))
 }
+
+/// Sorts after every character a key holds: the keys that start with a term lie between the
+/// term and the term followed by this.
+const PAST: char = '\u{10ffff}';
 
 /// `%term%` for `LIKE … ESCAPE '\'` over folded keys, for a search that no index answers (the
 /// audit log's): the term folded, its length checked, its wildcards literal.
@@ -202,25 +247,47 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_may_ask_its_trigram_table_for_three_characters_or_more_and_scans_for_fewer() {
-        let Part::Either { id, set, many } = condition(Backend::Sqlite, Searched::Users, " Smi ").unwrap()
-        else {
+    fn every_character_of_a_key_begins_a_trigram() {
+        let key = person_key("Bo", "b@x.zo");
+        assert!(key.ends_with("zo\u{1f}\u{1f}"), "{key:?}");
+        let chars: Vec<char> = key.chars().collect();
+        // The last character of the e-mail still has two after it.
+        assert_eq!(chars[chars.len() - 3], 'o');
+    }
+
+    #[test]
+    fn sqlite_asks_its_trigram_table_for_a_phrase_or_for_the_trigrams_that_start_a_short_term() {
+        let company = CompanyId(7);
+        let Part::Search(search) = condition(Backend::Sqlite, Searched::Users(company), " Smi ").unwrap() else {
+            panic!("a users search on SQLite");
+        };
+        let set = search.set.expect("three characters are one phrase");
+        assert_eq!(set.text(), "SELECT rowid AS id FROM users_fts WHERE users_fts MATCH $1");
+        assert_eq!(search.rest.text(), set.text());
+        assert_eq!(search.start.text(), "u.search_key >= $1 AND u.search_key < $2");
+        assert_eq!(search.many.text(), "u.search_key LIKE $1 ESCAPE '\\'");
+        let Part::Search(short) = condition(Backend::Sqlite, Searched::Users(company), "Zö").unwrap() else {
+            panic!("a users search on SQLite");
+        };
+        assert!(short.set.is_none(), "two characters are tested on the walk when read whole");
+        assert!(short.rest.text().contains("FROM users_fts_terms v WHERE v.term >= $1 AND v.term < $2"));
+        assert!(short.rest.text().contains("rowid NOT IN (SELECT p.id FROM users p"));
+        let Part::Either { id, set, .. } = condition(Backend::Sqlite, Searched::Invitations, "zeta").unwrap() else {
             panic!("three characters have trigrams");
         };
-        assert_eq!(id, "u.id");
-        assert_eq!(set.text(), "SELECT rowid FROM users_fts WHERE users_fts MATCH $1");
-        assert_eq!(many.text(), "u.search_key LIKE $1 ESCAPE '\\'");
+        assert_eq!(id, "i.id");
+        assert_eq!(set.text(), "SELECT rowid FROM invitations_fts WHERE invitations_fts MATCH $1");
         let Part::Fixed(short) = condition(Backend::Sqlite, Searched::Invitations, "Zö").unwrap() else {
-            panic!("two characters have no trigram");
+            panic!("an invitation's short term is tested on the walk");
         };
         assert_eq!(short.text(), "i.search_key LIKE $1 ESCAPE '\\'");
         assert!(matches!(
-            condition(Backend::Postgres, Searched::Users, "smi").unwrap(),
+            condition(Backend::Postgres, Searched::Users(company), "smi").unwrap(),
             Part::Fixed(_)
         ));
         assert!(condition(
             Backend::Sqlite,
-            Searched::Users,
+            Searched::Users(company),
             &"a".repeat(MAX_SEARCH_CHARS + 1)
         )
         .is_err());

@@ -6,7 +6,7 @@ use super::{
     hierarchy::Rank,
     keyset::settle_page,
     now_ms,
-    plan::{self, Part, Reading},
+    plan::{self, Part},
     scope::InScope,
     search::{self, Searched},
     sql::{Sql, Value},
@@ -24,7 +24,7 @@ use crate::{
     },
 };
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, Executor, Transaction};
+use sqlx::{Any, Transaction};
 use std::collections::HashMap;
 
 /// One page of rows with the cursors of the pages before and after it.
@@ -126,27 +126,44 @@ pub async fn find_login(db: &Db, email: &str) -> Result<Option<Login>, sqlx::Err
 }
 
 /// The condition on `users u` that selects the users of `company` in the view `query` (tab,
-/// search, filters), to be read a page at a time or whole (`reading`). Pages and bulk
-/// selections share it. Only users inside the caller's `scope` are ever matched.
-/// On PostgreSQL the role, team and account filters are `u.id IN (subquery)`, which its
-/// planner reads whichever way suits; on SQLite, the search and the filters of a page take the
-/// form their size calls for, counted through `db` (see [`plan`](super::plan)).
-pub(super) async fn view_filter<'c>(
+/// search, filters), to be read whole: pages and bulk selections share its parts. Only users
+/// inside the caller's `scope` are ever matched.
+fn whole(
     backend: Backend,
-    db: impl Executor<'c, Database = Any>,
-    reading: Reading,
     company: CompanyId,
     scope: &Scope,
     query: &UserListQuery,
 ) -> Result<Sql, AppError> {
+    let mut sql = view_rows(company, scope, query);
+    let parts = plan::whole(view_parts(backend, company, query)?);
+    if !parts.is_empty() {
+        sql.push(" AND ").append(&parts);
+    }
+    Ok(sql)
+}
+
+/// The users of `company` a view may show before its search and filters: those inside
+/// `scope`, of the tab's status.
+fn view_rows(company: CompanyId, scope: &Scope, query: &UserListQuery) -> Sql {
     let mut sql = Sql::new("u.company_id = ");
     sql.bind(company).append(&scope.users_inside("u.id"));
     if let Some(status) = query.tab.status() {
         sql.push(" AND u.status = ").bind(status.key());
     }
+    sql
+}
+
+/// The view's search and role, team and account filters. On PostgreSQL the filters are
+/// `u.id IN (subquery)`, which its planner reads whichever way suits; on SQLite, each takes
+/// the form its size calls for (see [`plan`](super::plan)).
+fn view_parts(backend: Backend, company: CompanyId, query: &UserListQuery) -> Result<Vec<Part>, AppError> {
     let mut parts = Vec::new();
     if !query.search.trim().is_empty() {
-        parts.push(search::condition(backend, Searched::Users, &query.search)?);
+        parts.push(search::condition(
+            backend,
+            Searched::Users(company),
+            &query.search,
+        )?);
     }
     let filters = [
         ("role_assignments", "user_id", "role_id", query.role.map(|r| r.0)),
@@ -181,29 +198,18 @@ pub(super) async fn view_filter<'c>(
             }
         });
     }
-    if !parts.is_empty() {
-        sql.push(" AND ").append(&plan::choose(db, reading, parts).await?);
-    }
-    Ok(sql)
+    Ok(parts)
 }
 
 /// The view's condition for a write that takes every user it matches (a bulk change, the
-/// approvals of a view): read whole, so no set is counted.
-pub(super) async fn whole_view(
+/// approvals of a view).
+pub(super) fn whole_view(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     scope: &Scope,
     query: &UserListQuery,
 ) -> Result<Sql, AppError> {
-    view_filter(
-        Backend::of_connection(tx),
-        &mut **tx,
-        Reading::Whole,
-        company,
-        scope,
-        query,
-    )
-    .await
+    whole(Backend::of_connection(tx), company, scope, query)
 }
 
 /// One page of the caller's company's users for `query`, with the cursors around it.
@@ -278,37 +284,61 @@ async fn page_rows(
         None => None,
     };
 
-    let mut sql = Sql::new(
-        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at, u.search_key,
-                CASE WHEN u.id = (SELECT c.owner_id FROM companies c WHERE c.id = u.company_id) THEN 1 ELSE 0 END
-                  AS is_owner
-         FROM users u WHERE ",
-    );
-    sql.append(
-        &view_filter(
-            Backend::of_pool(db),
-            db,
-            Reading::Page,
-            can.company(),
-            can.scope(),
-            query,
-        )
-        .await?,
-    );
+    let mut rows = view_rows(can.company(), can.scope(), query);
     let mut columns: Vec<&str> = sort_columns(query.sort).to_vec();
     columns.push("u.id");
     // Walking backwards flips the comparison and the order; the rows are reversed after.
     let descending = query.desc != backward;
     if let Some(cursor) = &cursor {
         let op = if descending { "<" } else { ">" };
-        sql.push(&format!(" AND ({}) {op} (", columns.join(", ")))
+        rows.push(&format!(" AND ({}) {op} (", columns.join(", ")))
             .list(cursor.key.iter().cloned())
             .push(")");
     }
     let direction = if descending { "DESC" } else { "ASC" };
     let order: Vec<String> = columns.iter().map(|c| format!("{c} {direction}")).collect();
-    sql.push(&format!(" ORDER BY {} LIMIT ", order.join(", ")))
-        .bind(per_page + 1);
+    let walk = plan::Walk {
+        rows,
+        order: format!("ORDER BY {}", order.join(", ")),
+        limit: per_page + 1,
+    };
+    let backend = Backend::of_pool(db);
+    let parts = view_parts(backend, can.company(), query)?;
+    let by_name = backend == Backend::Sqlite && query.sort == UserSort::Name;
+    let conditions = plan::page(db, by_name.then_some(&walk), parts).await?;
+
+    let mut sql = Sql::new(
+        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at, u.search_key,
+                CASE WHEN u.id = (SELECT c.owner_id FROM companies c WHERE c.id = u.company_id) THEN 1 ELSE 0 END
+                  AS is_owner
+         FROM users u WHERE ",
+    );
+    match conditions.as_slice() {
+        [condition] => {
+            sql.append(&walk.rows);
+            if !condition.is_empty() {
+                sql.push(" AND ").append(condition);
+            }
+        }
+        // Each condition read in the page's order, up to a page, then the first of them all.
+        several => {
+            sql.push("u.id IN (");
+            for (n, condition) in several.iter().enumerate() {
+                if n > 0 {
+                    sql.push(" UNION ALL ");
+                }
+                sql.push("SELECT id FROM (SELECT u.id FROM users u WHERE ")
+                    .append(&walk.rows)
+                    .push(" AND ")
+                    .append(condition)
+                    .push(&format!(" {} LIMIT ", walk.order))
+                    .bind(walk.limit)
+                    .push(")");
+            }
+            sql.push(")");
+        }
+    }
+    sql.push(&format!(" {} LIMIT ", walk.order)).bind(walk.limit);
 
     Ok((sql, cursor))
 }
@@ -347,8 +377,9 @@ pub async fn invitations(
         .append(&can.scope().invitations_inside("i.id"));
     if !query.search.trim().is_empty() {
         let part = search::condition(Backend::of_pool(db), Searched::Invitations, &query.search)?;
-        sql.push(" AND ")
-            .append(&plan::choose(db, Reading::Page, vec![part]).await?);
+        for condition in plan::page(db, None, vec![part]).await? {
+            sql.push(" AND ").append(&condition);
+        }
     }
     if let Some(role) = query.role {
         sql.push(" AND EXISTS (SELECT 1 FROM invitation_accounts ia WHERE ia.invitation_id = i.id AND ia.role_id = ")
@@ -423,17 +454,12 @@ pub async fn count_matching(
     query: &UserListQuery,
 ) -> Result<i64, AppError> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM users u WHERE ");
-    sql.append(
-        &view_filter(
-            Backend::of_pool(db),
-            db,
-            Reading::Whole,
-            can.company(),
-            can.scope(),
-            query,
-        )
-        .await?,
-    );
+    sql.append(&whole(
+        Backend::of_pool(db),
+        can.company(),
+        can.scope(),
+        query,
+    )?);
     Ok(sql.scalar(db).await?)
 }
 

@@ -859,7 +859,9 @@ async fn every_page(app: &TestApp, cookie: &str, view: &[(&str, &str)]) -> Vec<i
     loop {
         forwards.extend(ids(&page));
         pages.push(ids(&page));
-        let Some(next) = page["next"].as_str().map(str::to_string) else { break };
+        let Some(next) = page["next"].as_str().map(str::to_string) else {
+            break;
+        };
         let mut next_view = view.to_vec();
         next_view.push(("after", &next));
         page = app.list(cookie, &next_view).await;
@@ -907,16 +909,15 @@ async fn a_search_whose_matches_sit_together_in_name_order_pages_through_every_m
         .await
         .unwrap();
     // What each search must answer: every key that holds the term, in name order.
-    let all: Vec<(String, i64)> = sqlx::query_as::<_, (i64, String, String)>(
-        "SELECT id, name, email FROM users WHERE company_id = $1",
-    )
-    .bind(company)
-    .fetch_all(&app.state.db)
-    .await
-    .unwrap()
-    .into_iter()
-    .map(|(id, name, email)| (roster::server::db::search::person_key(&name, &email), id))
-    .collect();
+    let all: Vec<(String, i64)> =
+        sqlx::query_as::<_, (i64, String, String)>("SELECT id, name, email FROM users WHERE company_id = $1")
+            .bind(company)
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id, name, email)| (roster::server::db::search::person_key(&name, &email), id))
+            .collect();
     // The owner's address is random: they are left out of the counts of the people above.
     let owner = app
         .count(&format!("SELECT owner_id FROM companies WHERE id = {company}"))

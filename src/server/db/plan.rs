@@ -6,17 +6,19 @@
 //! way: it stops after a page of matches, fast when the set is large and slow when it is
 //! small (50 people: 0.06 ms fetched, 150 ms walked). So the sets of a page are counted first,
 //! in one statement and no further than [`DENSE`] rows each, and each part takes the form that
-//! suits its size. A view read whole (a count, a bulk selection) fetches every set.
+//! suits its size. A view read whole (a count, a bulk selection) fetches every set (a search
+//! of one or two characters is tested on the scan instead).
 //!
 //! A search's matches often sit together in name order, where neither way is fast: the 2,500
 //! people called Zoë are all last (the walk passes 97,500 others) and fetching them costs a
 //! row read each (~4 ms). But the keys that start with the term are one range of the name
 //! order, which a page reads like the unfiltered list; only the keys that hold the term further
-//! in (usually few: "zoe" in no other name) are counted and, if not many, fetched. A page in
-//! name order then reads two parts, each in order, and keeps the first of both
-//! ([`Search`]). A term of one or two characters may match through hundreds of trigrams, which
-//! are slow to ask for when the term is common, so such a page first walks a bounded stretch
-//! ([`STRETCH`] rows) and asks the trigrams only when that stretch holds less than a page.
+//! in (usually few: "zoe" in no other name) are counted, their ids coming back with the count,
+//! and, if not many, fetched. A page in name order then reads both in order and keeps the first
+//! of them ([`Search`]); when the others are many it walks. A term of one or two characters
+//! may match through hundreds of trigrams, which are slow to ask for when the term is common,
+//! so such a page first walks a bounded stretch ([`STRETCH`] rows) and asks the trigrams only
+//! when that stretch holds less than a page.
 //!
 //! PostgreSQL keeps statistics and weighs both ways itself; its parts are [`Part::Fixed`].
 
@@ -149,7 +151,10 @@ pub async fn page(db: &Db, walk: Option<&Walk>, parts: Vec<Part>) -> Result<Vec<
 
 /// How many rows each set holds, up to [`DENSE`] + 1, in one statement (`None` for no set);
 /// with the ids of a set that asks for them, as a JSON array.
-async fn count(db: &Db, sets: &[Option<(&Sql, bool)>]) -> Result<Vec<Option<(i64, Option<String>)>>, sqlx::Error> {
+async fn count(
+    db: &Db,
+    sets: &[Option<(&Sql, bool)>],
+) -> Result<Vec<Option<(i64, Option<String>)>>, sqlx::Error> {
     let mut sizes = vec![None; sets.len()];
     let mut count = Sql::default();
     for (n, set) in sets.iter().enumerate() {
@@ -179,15 +184,11 @@ async fn count(db: &Db, sets: &[Option<(&Sql, bool)>]) -> Result<Vec<Option<(i64
 
 /// Whether the first [`STRETCH`] rows of the walk hold a page of rows that pass `test` and
 /// every form in `forms`.
-async fn filled_by_walking(
-    db: &Db,
-    walk: &Walk,
-    forms: &[Sql],
-    test: &Sql,
-) -> Result<bool, sqlx::Error> {
+async fn filled_by_walking(db: &Db, walk: &Walk, forms: &[Sql], test: &Sql) -> Result<bool, sqlx::Error> {
     let mut tests = forms.to_vec();
     tests.push(test.clone());
-    let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT u.id, u.search_key FROM users u WHERE ");
+    let mut sql =
+        Sql::new("SELECT COUNT(*) FROM (SELECT 1 FROM (SELECT u.id, u.search_key FROM users u WHERE ");
     sql.append(&walk.rows)
         .push(&format!(" {} LIMIT ", walk.order))
         .bind(STRETCH)

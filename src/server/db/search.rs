@@ -258,25 +258,42 @@ mod tests {
     #[test]
     fn sqlite_asks_its_trigram_table_for_a_phrase_or_for_the_trigrams_that_start_a_short_term() {
         let company = CompanyId(7);
-        let Part::Search(search) = condition(Backend::Sqlite, Searched::Users(company), " Smi ").unwrap() else {
+        let Part::Search(search) = condition(Backend::Sqlite, Searched::Users(company), " Smi ").unwrap()
+        else {
             panic!("a users search on SQLite");
         };
         let set = search.set.expect("three characters are one phrase");
-        assert_eq!(set.text(), "SELECT rowid AS id FROM users_fts WHERE users_fts MATCH $1");
+        assert_eq!(
+            set.text(),
+            "SELECT rowid AS id FROM users_fts WHERE users_fts MATCH $1"
+        );
         assert_eq!(search.rest.text(), set.text());
         assert_eq!(search.start.text(), "u.search_key >= $1 AND u.search_key < $2");
         assert_eq!(search.many.text(), "u.search_key LIKE $1 ESCAPE '\\'");
         let Part::Search(short) = condition(Backend::Sqlite, Searched::Users(company), "Zö").unwrap() else {
             panic!("a users search on SQLite");
         };
-        assert!(short.set.is_none(), "two characters are tested on the walk when read whole");
-        assert!(short.rest.text().contains("FROM users_fts_terms v WHERE v.term >= $1 AND v.term < $2"));
-        assert!(short.rest.text().contains("rowid NOT IN (SELECT p.id FROM users p"));
-        let Part::Either { id, set, .. } = condition(Backend::Sqlite, Searched::Invitations, "zeta").unwrap() else {
+        assert!(
+            short.set.is_none(),
+            "two characters are tested on the walk when read whole"
+        );
+        assert!(short
+            .rest
+            .text()
+            .contains("FROM users_fts_terms v WHERE v.term >= $1 AND v.term < $2"));
+        assert!(short
+            .rest
+            .text()
+            .contains("rowid NOT IN (SELECT p.id FROM users p"));
+        let Part::Either { id, set, .. } = condition(Backend::Sqlite, Searched::Invitations, "zeta").unwrap()
+        else {
             panic!("three characters have trigrams");
         };
         assert_eq!(id, "i.id");
-        assert_eq!(set.text(), "SELECT rowid FROM invitations_fts WHERE invitations_fts MATCH $1");
+        assert_eq!(
+            set.text(),
+            "SELECT rowid FROM invitations_fts WHERE invitations_fts MATCH $1"
+        );
         let Part::Fixed(short) = condition(Backend::Sqlite, Searched::Invitations, "Zö").unwrap() else {
             panic!("an invitation's short term is tested on the walk");
         };

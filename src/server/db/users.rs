@@ -454,12 +454,7 @@ pub async fn count_matching(
     query: &UserListQuery,
 ) -> Result<i64, AppError> {
     let mut sql = Sql::new("SELECT COUNT(*) FROM users u WHERE ");
-    sql.append(&whole(
-        Backend::of_pool(db),
-        can.company(),
-        can.scope(),
-        query,
-    )?);
+    sql.append(&whole(Backend::of_pool(db), can.company(), can.scope(), query)?);
     Ok(sql.scalar(db).await?)
 }
 

@@ -953,4 +953,45 @@ async fn a_search_whose_matches_sit_together_in_name_order_pages_through_every_m
             .await;
         assert_eq!(r.json().as_i64(), Some(expected.len() as i64), "{term}");
     }
+    // With a team filter both parts of the search keep to the team.
+    app.sql(&format!(
+        "INSERT INTO teams (company_id, name, created_at, name_key) VALUES ({company}, 'Zed', 0, 'zed')"
+    ))
+    .await;
+    app.sql(
+        "INSERT INTO team_members (team_id, user_id)
+         SELECT t.id, u.id FROM teams t JOIN users u ON u.company_id = t.company_id
+         WHERE t.name = 'Zed' AND (u.name LIKE 'Zo% Last _0' OR u.name LIKE 'Zo% Last _2'
+                                   OR u.name IN ('Ann End 1', 'Ida Zoeller', 'Ann Filler 0007'))",
+    )
+    .await;
+    let team = app
+        .count("SELECT id FROM teams WHERE name = 'Zed'")
+        .await
+        .to_string();
+    let members: HashSet<i64> = sqlx::query_scalar::<_, i64>(
+        "SELECT user_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.name = 'Zed'",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    assert_eq!(members.len(), 15);
+    for (term, ours) in [("zo", 14), ("z", 14), ("zoe", 13), ("e", 15)] {
+        let folded = roster::server::db::search::fold(term);
+        let mut matching: Vec<&(String, i64)> = all
+            .iter()
+            .filter(|(key, id)| key.contains(&folded) && members.contains(id))
+            .collect();
+        matching.sort();
+        let expected: Vec<i64> = matching.iter().map(|(_, id)| *id).collect();
+        assert_eq!(expected.len(), ours, "{term}");
+        let view = [("search", term), ("team", &team), ("per_page", "25")];
+        assert_eq!(
+            every_page(&app, &cookie, &view).await,
+            expected,
+            "{term} in the team"
+        );
+    }
 }

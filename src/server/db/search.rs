@@ -111,17 +111,26 @@ pub fn condition(backend: Backend, searched: Searched, term: &str) -> Result<Par
     } else {
         set.bind(phrase(&term));
     }
-    // The ids of the keys that start with the term (an index range) are left out before any
-    // row is read: for most terms that costs less than asking again for the phrase held to
-    // the start of the key (`NOT ^"term"`), and for short ones, many trigrams, far less.
-    let mut rest = set.clone();
-    rest.push(" AND rowid NOT IN (SELECT p.id FROM users p WHERE p.company_id = ")
-        .bind(company)
-        .push(" AND p.search_key >= ")
-        .bind(term.as_str())
-        .push(" AND p.search_key < ")
-        .bind(past.as_str())
-        .push(")");
+    // The rest: for one trigram the same list held away from the start of the key (`^`); for
+    // more, the ids of the keys that start with the term (an index range) left out before
+    // any row is read, which costs less than asking for a longer phrase twice (on the bench's
+    // data "zoe" took 0.4 ms against 1.1, "zoe zhang" 1.5 against 3.0).
+    let rest = if term.chars().count() == TRIGRAM {
+        let phrase = phrase(&term);
+        let mut rest = Sql::new("SELECT rowid AS id FROM users_fts WHERE users_fts MATCH ");
+        rest.bind(format!("{phrase} NOT ^{phrase}"));
+        rest
+    } else {
+        let mut rest = set.clone();
+        rest.push(" AND rowid NOT IN (SELECT p.id FROM users p WHERE p.company_id = ")
+            .bind(company)
+            .push(" AND p.search_key >= ")
+            .bind(term.as_str())
+            .push(" AND p.search_key < ")
+            .bind(past.as_str())
+            .push(")");
+        rest
+    };
     let mut start = Sql::new("u.search_key >= ");
     start.bind(term.as_str()).push(" AND u.search_key < ").bind(past);
     Ok(Part::Search(Search {

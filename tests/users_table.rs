@@ -928,6 +928,8 @@ async fn a_search_whose_matches_sit_together_in_name_order_pages_through_every_m
         ("z", 65),
         ("zoe", 61),
         ("zoë l", 60),
+        ("zoe last 5", 10),
+        ("nn end", 3),
         ("o", 2_165),
         ("ann e", 3),
     ] {

@@ -11,14 +11,15 @@
 //!
 //! A search's matches often sit together in name order, where neither way is fast: the 2,500
 //! people called Zoë are all last (the walk passes 97,500 others) and fetching them costs a
-//! row read each (~4 ms). But the keys that start with the term are one range of the name
-//! order, which a page reads like the unfiltered list; only the keys that hold the term further
-//! in (usually few: "zoe" in no other name) are counted, their ids coming back with the count,
-//! and, if not many, fetched. A page in name order then reads both in order and keeps the first
-//! of them ([`Search`]); when the others are many it walks. A term of one or two characters
-//! may match through hundreds of trigrams, which are slow to ask for when the term is common,
-//! so such a page first walks a bounded stretch ([`STRETCH`] rows) and asks the trigrams only
-//! when that stretch holds less than a page.
+//! row read each (~4 ms). But the keys that start with the term's first three characters are
+//! one range of the name order, which a page reads like the unfiltered list (testing there for
+//! the whole term); only the keys that hold the term further in (usually few: "zoe" in no
+//! other name) are counted, their ids coming back with the count, and, if not many, fetched.
+//! A page in name order then reads both in order and keeps the first of them ([`Search`]);
+//! when the others are many it walks. A term of one or two characters may match through
+//! hundreds of trigrams, which are slow to ask for when the term is common, so such a page
+//! first walks a bounded stretch ([`STRETCH`] rows) and asks the trigrams only when that
+//! stretch holds less than a page.
 //!
 //! PostgreSQL keeps statistics and weighs both ways itself; its parts are [`Part::Fixed`].
 
@@ -52,16 +53,17 @@ pub enum Part {
     Search(Search),
 }
 
-/// A search of the users' keys: the keys that contain a term are those that start with it
-/// (`start`, a range of the name order) and the `rest`.
+/// A search of the users' keys: the keys that contain a term are those of one range of the
+/// name order that hold it (`start`: the keys that start with its first three characters, or
+/// with a shorter term) and the `rest`.
 #[derive(Debug, Clone)]
 pub struct Search {
     /// Selects the ids of the keys that contain the term, from the trigram index; `None` for a
     /// term too short to be asked whole (it is tested on the walk instead).
     pub set: Option<Sql>,
-    /// Selects the ids (as `id`) of the keys that contain the term but do not start with it.
+    /// Selects the ids (as `id`) of the keys outside that range that contain the term.
     pub rest: Sql,
-    /// The condition on `u` that its key starts with the term.
+    /// The condition on `u` that its key lies in that range and holds the term.
     pub start: Sql,
     /// The condition tested on each row of the walk.
     pub many: Sql,

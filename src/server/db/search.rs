@@ -74,8 +74,8 @@ const TRIGRAM: usize = 3;
 /// table's vocabulary (migration 0022): every character of a key begins a trigram (see
 /// [`SEPARATOR`]), so they too match exactly the keys that contain it, but they can be many,
 /// so a page tries the walk first. How a page reads the search is [`plan`](super::plan)'s
-/// choice; for users it may also read the keys that start with the term as a range of the
-/// name order and fetch only the others.
+/// choice; for users in name order it reads the keys that start with the term (or its first
+/// trigram) as a range of that order and fetches only the others.
 pub fn condition(backend: Backend, searched: Searched, term: &str) -> Result<Part, AppError> {
     let term = checked(term)?;
     let mut walk = Sql::new(&format!("{}.search_key LIKE ", searched.alias()));
@@ -97,44 +97,51 @@ pub fn condition(backend: Backend, searched: Searched, term: &str) -> Result<Par
             });
         }
     };
-    let past = format!("{term}{PAST}");
-    let mut set = Sql::new("SELECT rowid AS id FROM users_fts WHERE users_fts MATCH ");
+    // The range of the name order a page reads in order: the keys that start with the term,
+    // or for a longer one with its first trigram (those holding the whole term tested there).
+    let head: String = term.chars().take(TRIGRAM).collect();
+    let past = format!("{head}{PAST}");
+    let mut start = Sql::new("u.search_key >= ");
+    start
+        .bind(head.as_str())
+        .push(" AND u.search_key < ")
+        .bind(past.as_str());
+    if head != term {
+        start.push(" AND ").append(&walk);
+    }
+    let from = "SELECT rowid AS id FROM users_fts WHERE users_fts MATCH ";
     if short {
-        set.push(
+        // The trigrams that start the term, less the range's ids before any row is read:
+        // among many trigrams that costs less than holding each away from the start (`^`).
+        let mut rest = Sql::new(from);
+        rest.push(
             "(SELECT COALESCE(group_concat('\"' || replace(v.term, '\"', '\"\"') || '\"', ' OR '), '\"\"')
               FROM users_fts_terms v WHERE v.term >= ",
         )
         .bind(term.as_str())
         .push(" AND v.term < ")
         .bind(past.as_str())
+        .push(") AND rowid NOT IN (SELECT p.id FROM users p WHERE p.company_id = ")
+        .bind(company)
+        .push(" AND p.search_key >= ")
+        .bind(term.as_str())
+        .push(" AND p.search_key < ")
+        .bind(past.as_str())
         .push(")");
-    } else {
-        set.bind(phrase(&term));
+        return Ok(Part::Search(Search {
+            set: None,
+            rest,
+            start,
+            many: walk,
+        }));
     }
-    // The rest: for one trigram the same list held away from the start of the key (`^`); for
-    // more, the ids of the keys that start with the term (an index range) left out before
-    // any row is read, which costs less than asking for a longer phrase twice (on the bench's
-    // data "zoe" took 0.4 ms against 1.1, "zoe zhang" 1.5 against 3.0).
-    let rest = if term.chars().count() == TRIGRAM {
-        let phrase = phrase(&term);
-        let mut rest = Sql::new("SELECT rowid AS id FROM users_fts WHERE users_fts MATCH ");
-        rest.bind(format!("{phrase} NOT ^{phrase}"));
-        rest
-    } else {
-        let mut rest = set.clone();
-        rest.push(" AND rowid NOT IN (SELECT p.id FROM users p WHERE p.company_id = ")
-            .bind(company)
-            .push(" AND p.search_key >= ")
-            .bind(term.as_str())
-            .push(" AND p.search_key < ")
-            .bind(past.as_str())
-            .push(")");
-        rest
-    };
-    let mut start = Sql::new("u.search_key >= ");
-    start.bind(term.as_str()).push(" AND u.search_key < ").bind(past);
+    let mut set = Sql::new(from);
+    set.bind(phrase(&term));
+    // `^` holds the first trigram to the start of the key: one list, cheap to test.
+    let mut rest = Sql::new(from);
+    rest.bind(format!("{} NOT ^{}", phrase(&term), phrase(&head)));
     Ok(Part::Search(Search {
-        set: (!short).then_some(set),
+        set: Some(set),
         rest,
         start,
         many: walk,
@@ -252,47 +259,33 @@ mod tests {
 
     #[test]
     fn every_character_of_a_key_begins_a_trigram() {
-        let key = person_key("Bo", "b@x.zo");
-        assert!(key.ends_with("zo\u{1f}\u{1f}"), "{key:?}");
-        let chars: Vec<char> = key.chars().collect();
-        // The last character of the e-mail still has two after it.
-        assert_eq!(chars[chars.len() - 3], 'o');
+        // Two characters follow the last one of the address.
+        assert!(person_key("Bo", "B@X.ZO").ends_with("zo\u{1f}\u{1f}"));
     }
 
     #[test]
     fn sqlite_asks_its_trigram_table_for_a_phrase_or_for_the_trigrams_that_start_a_short_term() {
         let company = CompanyId(7);
-        let Part::Search(search) = condition(Backend::Sqlite, Searched::Users(company), " Smi ").unwrap()
-        else {
-            panic!("a users search on SQLite");
+        let users = |term: &str| match condition(Backend::Sqlite, Searched::Users(company), term).unwrap() {
+            Part::Search(search) => search,
+            other => panic!("a users search on SQLite: {other:?}"),
         };
-        let set = search.set.expect("three characters are one phrase");
+        let from = "SELECT rowid AS id FROM users_fts WHERE users_fts MATCH $1";
+        let smi = users(" Smi ");
+        assert_eq!(smi.set.expect("a phrase").text(), from);
+        assert_eq!(smi.rest.text(), from);
+        assert_eq!(smi.start.text(), "u.search_key >= $1 AND u.search_key < $2");
+        assert_eq!(smi.many.text(), "u.search_key LIKE $1 ESCAPE '\\'");
+        // A longer term: the range of its first trigram, tested there for the whole term.
         assert_eq!(
-            set.text(),
-            "SELECT rowid AS id FROM users_fts WHERE users_fts MATCH $1"
+            users("Smith").start.text(),
+            "u.search_key >= $1 AND u.search_key < $2 AND u.search_key LIKE $3 ESCAPE '\\'"
         );
-        assert!(search.rest.text().starts_with(&set.text()));
-        assert!(search
-            .rest
-            .text()
-            .contains("rowid NOT IN (SELECT p.id FROM users p"));
-        assert_eq!(search.start.text(), "u.search_key >= $1 AND u.search_key < $2");
-        assert_eq!(search.many.text(), "u.search_key LIKE $1 ESCAPE '\\'");
-        let Part::Search(short) = condition(Backend::Sqlite, Searched::Users(company), "Zö").unwrap() else {
-            panic!("a users search on SQLite");
-        };
-        assert!(
-            short.set.is_none(),
-            "two characters are tested on the walk when read whole"
-        );
-        assert!(short
-            .rest
-            .text()
-            .contains("FROM users_fts_terms v WHERE v.term >= $1 AND v.term < $2"));
-        assert!(short
-            .rest
-            .text()
-            .contains("rowid NOT IN (SELECT p.id FROM users p"));
+        let short = users("Zö");
+        assert!(short.set.is_none(), "tested on the walk when read whole");
+        let rest = short.rest.text();
+        assert!(rest.contains("FROM users_fts_terms v WHERE v.term >= $1 AND v.term < $2"));
+        assert!(rest.contains("rowid NOT IN (SELECT p.id FROM users p WHERE p.company_id = $3"));
         let Part::Either { id, set, .. } = condition(Backend::Sqlite, Searched::Invitations, "zeta").unwrap()
         else {
             panic!("three characters have trigrams");

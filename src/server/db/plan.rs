@@ -95,11 +95,32 @@ pub fn whole(parts: Vec<Part>) -> Sql {
         .collect())
 }
 
+/// One way a page reads (part of) its view: the users that pass `condition` (empty for all),
+/// driven by the ids that `from` selects (as `id`) when it is given. SQLite's planner cannot
+/// tell how many ids a virtual table gives and would rather walk the company in the page's
+/// order testing each, so such a read puts them first (`CROSS JOIN` keeps the order).
+#[derive(Debug, Clone)]
+pub struct Branch {
+    /// Selects the ids to start from.
+    pub from: Option<Sql>,
+    /// The condition on `u`.
+    pub condition: Sql,
+}
+
+impl Branch {
+    fn of(conditions: Vec<Sql>) -> Branch {
+        Branch {
+            from: None,
+            condition: all(conditions),
+        }
+    }
+}
+
 /// The parts of a page's view, each in the form its size calls for (`db` counts the sets
-/// first), as conditions whose union is the view: one, or two when a page in name order
+/// first), as branches whose union is the view: one, or two when a page in name order
 /// (`walk`) reads its search in two parts, each read in the page's order (see the module's
-/// documentation). Empty conditions when there are no parts.
-pub async fn page(db: &Db, walk: Option<&Walk>, parts: Vec<Part>) -> Result<Vec<Sql>, sqlx::Error> {
+/// documentation).
+pub async fn page(db: &Db, walk: Option<&Walk>, parts: Vec<Part>) -> Result<Vec<Branch>, sqlx::Error> {
     // The sets a page counts: each filter's, and a search's (only the keys that don't start
     // with it when the page is in name order, whose ids come back with the count).
     let counted: Vec<Option<(&Sql, bool)>> = parts
@@ -130,25 +151,33 @@ pub async fn page(db: &Db, walk: Option<&Walk>, parts: Vec<Part>) -> Result<Vec<
         }
     }
     let (Some((search, ids)), Some(walk)) = (split, walk) else {
-        return Ok(vec![all(forms)]);
+        return Ok(vec![Branch::of(forms)]);
     };
     if ids.is_none() && filled_by_walking(db, walk, &forms, &search.many).await? {
         forms.push(search.many);
-        return Ok(vec![all(forms)]);
+        return Ok(vec![Branch::of(forms)]);
     }
     let mut start = forms.clone();
     start.push(search.start);
-    let mut rest = forms;
-    rest.push(match ids {
+    let from = match ids {
         // Counted already: the ids, not the search again.
         Some(ids) => {
-            let mut listed = Sql::new("u.id IN (SELECT value FROM json_each(");
-            listed.bind(ids).push("))");
+            let mut listed = Sql::new("SELECT value AS id FROM json_each(");
+            listed.bind(ids).push(")");
             listed
         }
-        None => among("u.id", &search.rest),
-    });
-    Ok(vec![all(start), all(rest)])
+        None => search.rest,
+    };
+    Ok(vec![
+        Branch {
+            from: None,
+            condition: all(start),
+        },
+        Branch {
+            from: Some(from),
+            condition: all(forms),
+        },
+    ])
 }
 
 /// How many rows each set holds, up to [`DENSE`] + 1, in one statement (`None` for no set);

@@ -305,7 +305,7 @@ async fn page_rows(
     let backend = Backend::of_pool(db);
     let parts = view_parts(backend, can.company(), query)?;
     let by_name = backend == Backend::Sqlite && query.sort == UserSort::Name;
-    let conditions = plan::page(db, by_name.then_some(&walk), parts).await?;
+    let branches = plan::page(db, by_name.then_some(&walk), parts).await?;
 
     let mut sql = Sql::new(
         "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at, u.search_key,
@@ -313,25 +313,36 @@ async fn page_rows(
                   AS is_owner
          FROM users u WHERE ",
     );
-    match conditions.as_slice() {
-        [condition] => {
+    match branches.as_slice() {
+        [plan::Branch {
+            from: None,
+            condition,
+        }] => {
             sql.append(&walk.rows);
             if !condition.is_empty() {
                 sql.push(" AND ").append(condition);
             }
         }
-        // Each condition read in the page's order, up to a page, then the first of them all.
+        // Each branch read in the page's order, up to a page, then the first of them all.
         several => {
             sql.push("u.id IN (");
-            for (n, condition) in several.iter().enumerate() {
+            for (n, branch) in several.iter().enumerate() {
                 if n > 0 {
                     sql.push(" UNION ALL ");
                 }
-                sql.push("SELECT id FROM (SELECT u.id FROM users u WHERE ")
-                    .append(&walk.rows)
-                    .push(" AND ")
-                    .append(condition)
-                    .push(&format!(" {} LIMIT ", walk.order))
+                sql.push("SELECT id FROM (SELECT u.id FROM ");
+                match &branch.from {
+                    Some(from) => sql
+                        .push("(")
+                        .append(from)
+                        .push(") j CROSS JOIN users u ON u.id = j.id"),
+                    None => sql.push("users u"),
+                };
+                sql.push(" WHERE ").append(&walk.rows);
+                if !branch.condition.is_empty() {
+                    sql.push(" AND ").append(&branch.condition);
+                }
+                sql.push(&format!(" {} LIMIT ", walk.order))
                     .bind(walk.limit)
                     .push(")");
             }
@@ -377,8 +388,9 @@ pub async fn invitations(
         .append(&can.scope().invitations_inside("i.id"));
     if !query.search.trim().is_empty() {
         let part = search::condition(Backend::of_pool(db), Searched::Invitations, &query.search)?;
-        for condition in plan::page(db, None, vec![part]).await? {
-            sql.push(" AND ").append(&condition);
+        // Not in name order: one branch, no ids to start from.
+        for branch in plan::page(db, None, vec![part]).await? {
+            sql.push(" AND ").append(&branch.condition);
         }
     }
     if let Some(role) = query.role {

@@ -15,12 +15,11 @@
 //! one range of the name order, which a page reads like the unfiltered list (testing there for
 //! the whole term); only the keys that hold the term further in (usually few: "zoe" in no
 //! other name) are counted, their ids coming back with the count, and, if not many
-//! ([`SPREAD`]), fetched.
-//! A page in name order then reads both in order and keeps the first of them ([`Search`]);
-//! when the others are many it walks. A term of one or two characters may match through
-//! hundreds of trigrams, which are slow to ask for when the term is common, so such a page
-//! first walks a bounded stretch ([`STRETCH`] rows) and asks the trigrams only when that
-//! stretch holds less than a page.
+//! ([`SPREAD`]), fetched. A page in name order then reads both in order and keeps the first
+//! of them ([`Search`]); when the others are many it walks. A term of one or two characters
+//! may match through hundreds of trigrams, which are slow to ask for when the term is common,
+//! so such a page first walks a bounded stretch ([`STRETCH`] rows) and asks the trigrams only
+//! when that stretch holds less than a page.
 //!
 //! PostgreSQL keeps statistics and weighs both ways itself; its parts are [`Part::Fixed`].
 
@@ -128,8 +127,8 @@ impl Branch {
 /// (`walk`) reads its search in two parts, each read in the page's order (see the module's
 /// documentation).
 pub async fn page(db: &Db, walk: Option<&Walk>, parts: Vec<Part>) -> Result<Vec<Branch>, sqlx::Error> {
-    // The sets a page counts: each filter's, and a search's (only the keys that don't start
-    // with it when the page is in name order, whose ids come back with the count).
+    // The sets a page counts: each filter's, and a search's (in name order only the keys
+    // outside the range read in order, whose ids come back with the count).
     let counted: Vec<Option<Counted>> = parts
         .iter()
         .map(|part| match (part, walk) {

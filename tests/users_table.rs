@@ -599,8 +599,9 @@ async fn wildcards_quotes_and_query_syntax_in_a_search_are_literal_whatever_its_
         async move { names(&app.list(owner, &[("search", term)]).await) }
     };
     let none: [&str; 0] = [];
-    // On SQLite terms of one or two characters are tested on the walk in name order, longer
-    // (and here rare) ones are fetched from the trigram index.
+    // On SQLite every term here is asked of the trigram index (a page's walk finds too few to
+    // fill it): one or two characters as the trigrams that start with them, read from the
+    // index's vocabulary and quoted one by one, longer ones as one phrase.
     for (term, expected) in [
         ("%", &["Ann 100% Sure"][..]),
         ("%%", &none),

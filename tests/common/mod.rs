@@ -250,22 +250,37 @@ impl TestApp {
             builder = builder.extension(ConnectInfo(addr));
         }
         let body = serde_urlencoded::to_string(form).unwrap();
-        let response = self
-            .router
-            .clone()
-            .oneshot(builder.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Response {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        send(self.router.clone(), builder.body(Body::from(body)).unwrap()).await
     }
 
+    /// A signed-in `GET` of a page, run as a task of its own: the server's work for it can
+    /// then land on any of a multi-threaded runtime's threads, as it does in production.
+    pub fn spawn_get(&self, path: &str, cookie: &str) -> tokio::task::JoinHandle<Response> {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::HOST, self.public_host())
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap();
+        tokio::spawn(send(self.router.clone(), request))
+    }
+}
+
+/// Sends `request` through `router` and reads the whole answer.
+async fn send(router: Router, request: Request<Body>) -> Response {
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Response {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+impl TestApp {
     /// A `GET` whose body is left unread, for streams (`/api/live`) that do not end.
     pub async fn open(&self, path: &str, headers: &[(&str, &str)]) -> axum::response::Response {
         let mut builder = Request::builder()

@@ -93,10 +93,9 @@ pub enum DbSetupError {
 /// 1 MiB. A process-wide soft heap limit (32 MiB) and mimalloc instead of glibc's malloc were
 /// tried and left out: neither lowered it.
 const SQLITE_MEMORY: &str = "PRAGMA cache_size = -1000; PRAGMA mmap_size = 0;";
-/// Pooled SQLite connections: readers run beside the one writer in WAL mode. Four hold less
-/// memory (see above); eight until the /users hydration race (README, Known issues) is
-/// understood, as it was first blamed on waiting for a connection.
-const SQLITE_CONNECTIONS: u32 = 8;
+/// Pooled SQLite connections: readers run beside the one writer in WAL mode; four hold half
+/// the memory of eight (see above).
+const SQLITE_CONNECTIONS: u32 = 4;
 
 /// Connects to `url` and applies the migrations of its dialect.
 pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {

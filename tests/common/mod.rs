@@ -77,7 +77,7 @@ impl Response {
 }
 
 /// A database URL for one test: a new SQLite file, or a new PostgreSQL database.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("ROSTER_TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
             use sqlx::Executor;

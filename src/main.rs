@@ -1,4 +1,4 @@
-use roster::server::{backup, config::Config, db, live::Live, mailer::Mailer, router, state::AppState};
+use roster::server::{backup, config::Config, copy, db, live::Live, mailer::Mailer, router, state::AppState};
 use std::{net::SocketAddr, path::Path, process::ExitCode, sync::Arc, time::Duration};
 
 #[tokio::main]
@@ -26,6 +26,7 @@ async fn main() -> ExitCode {
         ["backup", file] => command(backup::backup(&database_url(), Path::new(file)).await),
         ["restore", file] => command(backup::restore(&database_url(), Path::new(file)).await),
         ["audit", "verify", rest @ ..] => audit_verify(rest).await,
+        ["copy", "--to", to] => command(copy::copy(&database_url(), to).await),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -37,7 +38,8 @@ const USAGE: &str =
     "usage: roster                               serve (settings from the environment, see README)
        roster backup <file>                 snapshot the SQLite database into a new file
        roster restore <file>                replace the SQLite database (no server running)
-       roster audit verify [--company ID]   check the audit log's hash chain";
+       roster audit verify [--company ID]   check the audit log's hash chain
+       roster copy --to <postgres-url>      copy the SQLite database into an empty PostgreSQL one";
 
 /// The database the server would use (`DATABASE_URL`, as [`Config`] reads it).
 fn database_url() -> String {

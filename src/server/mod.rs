@@ -6,6 +6,7 @@ pub mod audit_export;
 pub mod auth;
 pub mod backup;
 pub mod config;
+pub mod copy;
 pub mod counts;
 pub mod csrf;
 pub mod db;

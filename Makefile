@@ -22,7 +22,7 @@ AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 FREE_PORT := python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 PG_BIN = $(shell dirname "$$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)")
 
-.PHONY: run dev test bench bench-phone tools browser-tools postgres-tools lint test-wasm-size test-rust test-postgres test-e2e test-e2e-postgres e2e-two-instances clean
+.PHONY: run dev test bench soak bench-phone tools browser-tools postgres-tools lint test-wasm-size test-rust test-postgres test-e2e test-e2e-postgres e2e-two-instances clean
 
 # The release build runs only when a source changed, so a second `make run` starts at once
 # (cargo-leptos would otherwise re-run wasm-bindgen and wasm-opt, ~20 s).
@@ -137,6 +137,12 @@ bench: tools postgres-tools browser-tools $(RELEASE_STAMP)
 
 # /users' time to interactive on a phone (4x CPU slowdown, Fast 3G, fresh cache), median of 5
 # runs against the release server on a throwaway demo company (end2end/bench/phone-tti.mjs).
+## make soak: the release server under 200 requests/s of a realistic mix for 10 minutes, on
+## SQLite and on PostgreSQL with two instances; prints latency, memory, outbox and database size
+## per minute (SOAK_MINUTES, SOAK_RATE, SOAK_USERS change them), writes target/bench/soak.json.
+soak: tools postgres-tools $(RELEASE_STAMP)
+	PG_FSYNC=on CARGO_TARGET_DIR=target/bench-build .ci/with-postgres BENCH_PG_URL cargo bench --bench soak $(SSR)
+
 bench-phone: tools browser-tools $(RELEASE_STAMP)
 	@dir=$$(mktemp -d /tmp/roster-bench.XXXXXX); port=$$($(FREE_PORT)); \
 	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/bench.db ROSTER_DEMO=1 ROSTER_DEMO_USERS=120 LEPTOS_SITE_ROOT=target/site \

@@ -81,7 +81,9 @@ async fn server_fn_errors(
 /// A request's span: its route's template, never its path (which holds ids and tokens).
 /// Logged at debug level (`RUST_LOG=tower_http=debug` shows each request and its answer).
 fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
+    // tower_http's own target, as its default span has: `tower_http=debug` shows both.
     tracing::debug_span!(
+        target: "tower_http::trace::make_span",
         "request",
         method = %request.method(),
         route = metrics::route_of(request),

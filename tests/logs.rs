@@ -32,9 +32,15 @@ async fn the_json_log_is_one_object_per_line_with_requests_by_route() {
     let buffer = Buffer::default();
     let log = buffer.clone();
     let filter = EnvFilter::new("info,tower_http=debug");
-    let _log = tracing::dispatcher::set_default(&logs::subscriber(LogFormat::Json, filter, move || log.clone(), false));
+    let _log = tracing::dispatcher::set_default(&logs::subscriber(
+        LogFormat::Json,
+        filter,
+        move || log.clone(),
+        false,
+    ));
     let app = TestApp::spawn().await;
-    app.sign_up_unconfirmed("Logs Ltd", "Lena Logs", &email("lena")).await;
+    app.sign_up_unconfirmed("Logs Ltd", "Lena Logs", &email("lena"))
+        .await;
     app.request("GET", "/users/987654321", &[], None, None).await;
     app.request("GET", "/healthz", &[], None, None).await;
 
@@ -45,15 +51,25 @@ async fn the_json_log_is_one_object_per_line_with_requests_by_route() {
         .collect();
     let queued = lines
         .iter()
-        .find(|l| l["message"].as_str().is_some_and(|m| m.starts_with("email queued in the outbox")))
+        .find(|l| {
+            l["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("email queued in the outbox"))
+        })
         .unwrap_or_else(|| panic!("no queued email in\n{text}"));
     assert_eq!(queued["level"], "INFO");
-    assert!(queued["message"].as_str().unwrap().contains("/verify-email/"), "the link, on one line");
+    assert!(
+        queued["message"].as_str().unwrap().contains("/verify-email/"),
+        "the link, on one line"
+    );
     assert!(
         lines
             .iter()
             .any(|l| l["span"]["route"] == "/users/{id}" && l["message"] == "finished processing request"),
         "{text}"
     );
-    assert!(!text.contains("987654321") && !text.contains("/healthz"), "{text}");
+    assert!(
+        !text.contains("987654321") && !text.contains("/healthz"),
+        "{text}"
+    );
 }

@@ -18,10 +18,7 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 
 #[tokio::test]
 async fn metrics_are_never_served_on_the_app_address() {
-    for app in [
-        TestApp::spawn().await,
-        TestApp::spawn_with(&[METRICS_ADDR]).await,
-    ] {
+    for app in [TestApp::spawn().await, TestApp::spawn_with(&[METRICS_ADDR]).await] {
         let r = app.request("GET", "/metrics", &[], None, None).await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
         assert!(!r.body.contains("roster_http_requests_total"), "{}", r.body);
@@ -33,7 +30,10 @@ async fn the_metrics_address_counts_requests_by_route_and_failed_sign_ins() {
     let app = TestApp::spawn_with(&[METRICS_ADDR]).await;
     let owner = email("owner");
     app.sign_up("Metrics Ltd", "Olga Owner", &owner).await;
-    assert_eq!(app.request("GET", "/login", &[], None, None).await.status, StatusCode::OK);
+    assert_eq!(
+        app.request("GET", "/login", &[], None, None).await.status,
+        StatusCode::OK
+    );
     // A path with an id is counted under its route's template, never the id.
     app.request("GET", "/users/987654321", &[], None, None).await;
     // Probes are neither logged nor counted.
@@ -76,8 +76,14 @@ async fn the_metrics_address_counts_requests_by_route_and_failed_sign_ins() {
     // Read at scrape time: the owner's confirmation email stays in the outbox (no SMTP here).
     assert!(sample(&text, "roster_outbox_pending").unwrap() >= 1.0, "{text}");
     assert!(sample(&text, "roster_outbox_oldest_pending_seconds").unwrap() >= 0.0);
-    assert!(sample(&text, r#"roster_db_connections{state="idle"}"#).is_some(), "{text}");
-    assert!(sample(&text, r#"roster_db_connections{state="in_use"}"#).is_some(), "{text}");
+    assert!(
+        sample(&text, r#"roster_db_connections{state="idle"}"#).is_some(),
+        "{text}"
+    );
+    assert!(
+        sample(&text, r#"roster_db_connections{state="in_use"}"#).is_some(),
+        "{text}"
+    );
     assert!(sample(&text, "roster_live_subscribers").is_some(), "{text}");
     assert!(
         sample(&text, "roster_db_acquire_seconds_count").unwrap() >= 1.0,

@@ -30,10 +30,55 @@ fn text() -> impl Strategy<Value = String> {
 /// Text made of the pieces the parsers treat specially, in any order.
 fn pieces() -> impl Strategy<Value = String> {
     let piece = prop::sample::select(vec![
-        "a", "Ana", "Ruiz", "x.com", "@", ".", "..", "-", " ", "  ", "\t", "\n", "\r", ",", ";", "<",
-        ">", "\"", "'", "%", "%2", "%41", "+", "&", "=", "?", "#", "/", "\\", "é", "e\u{301}", "ß",
-        "\u{200B}", "\u{202E}", "\u{0}", "\u{85}", "\u{FEFF}", "0", "-1", "9223372036854775807",
-        "99999999999999999999", "tab", "q", "sort", "dir", "desc", "per", "after", "before",
+        "a",
+        "Ana",
+        "Ruiz",
+        "x.com",
+        "@",
+        ".",
+        "..",
+        "-",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r",
+        ",",
+        ";",
+        "<",
+        ">",
+        "\"",
+        "'",
+        "%",
+        "%2",
+        "%41",
+        "+",
+        "&",
+        "=",
+        "?",
+        "#",
+        "/",
+        "\\",
+        "é",
+        "e\u{301}",
+        "ß",
+        "\u{200B}",
+        "\u{202E}",
+        "\u{0}",
+        "\u{85}",
+        "\u{FEFF}",
+        "0",
+        "-1",
+        "9223372036854775807",
+        "99999999999999999999",
+        "tab",
+        "q",
+        "sort",
+        "dir",
+        "desc",
+        "per",
+        "after",
+        "before",
     ]);
     prop::collection::vec(piece, 0..16).prop_map(|p| p.concat())
 }
@@ -44,17 +89,37 @@ fn params(names: &'static [&'static str]) -> impl Strategy<Value = HashMap<Strin
         text(),
         any::<i64>().prop_map(|n| n.to_string()),
         prop::sample::select(vec![
-            "", "25", "50", "100", "desc", "1", "active", "deactivated", "invited", "awaiting", "email",
-            "status", "last_seen", "created", "user_invited,user_created", "role_changed",
+            "",
+            "25",
+            "50",
+            "100",
+            "desc",
+            "1",
+            "active",
+            "deactivated",
+            "invited",
+            "awaiting",
+            "email",
+            "status",
+            "last_seen",
+            "created",
+            "user_invited,user_created",
+            "role_changed",
         ])
         .prop_map(str::to_string),
     ];
-    prop::collection::hash_map(prop::sample::select(names.to_vec()).prop_map(str::to_string), value, 0..8)
+    prop::collection::hash_map(
+        prop::sample::select(names.to_vec()).prop_map(str::to_string),
+        value,
+        0..8,
+    )
 }
 
 /// The parameters of a query string, decoded as a browser's URL is.
 fn decode(query: &str) -> HashMap<String, String> {
-    url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 const USER_PARAMS: &[&str] = &[

@@ -391,7 +391,10 @@ mod tests {
     fn metrics_are_served_on_their_own_address_only() {
         let c = config(&[("ROSTER_METRICS_ADDR", "127.0.0.1:9090")]).unwrap();
         assert_eq!(c.metrics_addr, Some("127.0.0.1:9090".parse().unwrap()));
-        assert_eq!(config(&[("ROSTER_METRICS_ADDR", " ")]).unwrap().metrics_addr, None);
+        assert_eq!(
+            config(&[("ROSTER_METRICS_ADDR", " ")]).unwrap().metrics_addr,
+            None
+        );
         for addr in ["9090", "127.0.0.1:3000"] {
             let err = config(&[("ROSTER_METRICS_ADDR", addr)]).unwrap_err().to_string();
             assert!(err.starts_with("ROSTER_METRICS_ADDR: "), "{addr}: {err}");

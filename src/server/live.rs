@@ -360,7 +360,10 @@ impl Fanout {
     }
 
     fn subscribers_total(&self) -> usize {
-        self.channels().values().map(broadcast::Sender::receiver_count).sum()
+        self.channels()
+            .values()
+            .map(broadcast::Sender::receiver_count)
+            .sum()
     }
 
     /// Every subscriber reloads everything: events may have been missed.

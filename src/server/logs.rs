@@ -21,17 +21,15 @@ pub fn subscriber<W>(format: LogFormat, filter: EnvFilter, writer: W, ansi: bool
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer);
     match format {
         LogFormat::Text => tracing::Dispatch::new(builder.with_ansi(ansi).finish()),
         // An event's fields at the top level beside its time, level and target, so a
         // collector finds `message`, `route` or `error` without unwrapping.
-        LogFormat::Json => tracing::Dispatch::new(
-            builder
-                .json()
-                .flatten_event(true)
-                .with_ansi(false)
-                .finish(),
-        ),
+        LogFormat::Json => {
+            tracing::Dispatch::new(builder.json().flatten_event(true).with_ansi(false).finish())
+        }
     }
 }

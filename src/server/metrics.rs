@@ -80,7 +80,10 @@ fn describe() {
         Unit::Seconds,
         "Time to answer a request (its headers), by route template and status"
     );
-    describe_counter!(SERVER_FN_ERRORS, "Server functions that answered an error, by AppError kind");
+    describe_counter!(
+        SERVER_FN_ERRORS,
+        "Server functions that answered an error, by AppError kind"
+    );
     describe_counter!(SIGN_IN_FAILURES, "Sign-ins with a wrong email or password");
     describe_counter!(
         SIGN_IN_THROTTLED,
@@ -97,7 +100,10 @@ fn describe() {
         Unit::Seconds,
         "Age of the oldest pending email (0 when none)"
     );
-    describe_gauge!(DB_CONNECTIONS, "Pooled database connections, by state (idle, in_use)");
+    describe_gauge!(
+        DB_CONNECTIONS,
+        "Pooled database connections, by state (idle, in_use)"
+    );
     describe_histogram!(
         DB_ACQUIRE_SECONDS,
         Unit::Seconds,
@@ -152,7 +158,10 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
     let route = route_of(&request).to_string();
     let started = Instant::now();
     let response = next.run(request).await;
-    let labels = [("route", route), ("status", response.status().as_u16().to_string())];
+    let labels = [
+        ("route", route),
+        ("status", response.status().as_u16().to_string()),
+    ];
     metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
     metrics::histogram!(HTTP_SECONDS, &labels).record(started.elapsed());
     response

@@ -12,7 +12,9 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use std::{net::SocketAddr, path::Path};
 use tower_http::{
-    compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
+    compression::CompressionLayer,
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
     trace::{DefaultOnFailure, TraceLayer},
 };
 

@@ -3,8 +3,7 @@
 use super::{
     auth::{self, CurrentUser},
     db::{self, companies::NewOwner, sessions::NewSession, throttle},
-    metrics,
-    password,
+    metrics, password,
     state::AppState,
     token,
 };

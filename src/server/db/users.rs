@@ -739,7 +739,10 @@ mod tests {
         }
 
         fn value() -> impl Strategy<Value = Value> {
-            prop_oneof![any::<i64>().prop_map(Value::Int), any::<String>().prop_map(Value::Text)]
+            prop_oneof![
+                any::<i64>().prop_map(Value::Int),
+                any::<String>().prop_map(Value::Text)
+            ]
         }
 
         proptest! {

@@ -4,8 +4,13 @@
 
 mod common;
 
-use common::{email, TestApp};
+use common::{
+    email,
+    smtp::{closed_port, SmtpSink, MAIL_TIMEOUT},
+    TestApp,
+};
 use http::StatusCode;
+use std::time::Instant;
 
 const METRICS_ADDR: (&str, &str) = ("ROSTER_METRICS_ADDR", "127.0.0.1:9464");
 
@@ -29,7 +34,8 @@ async fn metrics_are_never_served_on_the_app_address() {
 async fn the_metrics_address_counts_requests_by_route_and_failed_sign_ins() {
     let app = TestApp::spawn_with(&[METRICS_ADDR]).await;
     let owner = email("owner");
-    app.sign_up("Metrics Ltd", "Olga Owner", &owner).await;
+    let cookie = app.sign_up("Metrics Ltd", "Olga Owner", &owner).await;
+    let _stream = app.open("/api/live", &[("cookie", &cookie)]).await;
     assert_eq!(
         app.request("GET", "/login", &[], None, None).await.status,
         StatusCode::OK
@@ -84,10 +90,51 @@ async fn the_metrics_address_counts_requests_by_route_and_failed_sign_ins() {
         sample(&text, r#"roster_db_connections{state="in_use"}"#).is_some(),
         "{text}"
     );
-    assert!(sample(&text, "roster_live_subscribers").is_some(), "{text}");
+    assert_eq!(sample(&text, "roster_live_subscribers"), Some(1.0), "{text}");
     assert!(
         sample(&text, "roster_db_acquire_seconds_count").unwrap() >= 1.0,
         "the sign-up's writes waited for a connection:\n{text}"
     );
     assert!(text.contains("# HELP roster_sign_in_failures_total "), "{text}");
+}
+
+/// Scrapes until `series` reaches `least`, or fails after the mail timeout.
+async fn scrape_until(app: &TestApp, series: &str, least: f64) -> String {
+    let start = Instant::now();
+    loop {
+        let (_, text) = app.scrape().await;
+        if sample(&text, series).is_some_and(|v| v >= least) {
+            return text;
+        }
+        assert!(
+            start.elapsed() < MAIL_TIMEOUT,
+            "no {series} >= {least} in\n{text}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_outbox_s_failures_deliveries_and_backlog_are_reported() {
+    let port = closed_port();
+    let smtp = format!("smtp://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(&[METRICS_ADDR, ("ROSTER_SMTP_URL", &smtp)]).await;
+    app.sign_up_unconfirmed("Outbox Ltd", "Otto Outbox", &email("otto"))
+        .await;
+    // The SMTP server is down: the owner's confirmation waits for its retry.
+    let text = scrape_until(&app, r#"roster_outbox_failures_total{outcome="retry"}"#, 1.0).await;
+    assert_eq!(sample(&text, "roster_outbox_pending"), Some(1.0), "{text}");
+
+    let sink = SmtpSink::start_on(port);
+    app.sql("UPDATE outbox SET next_attempt_at = 0").await;
+    app.state.mailer.wake();
+    sink.wait_for(1).await;
+    scrape_until(&app, "roster_outbox_sent_total", 1.0).await;
+    let (_, text) = app.scrape().await;
+    assert_eq!(sample(&text, "roster_outbox_pending"), Some(0.0), "{text}");
+    assert_eq!(
+        sample(&text, "roster_outbox_oldest_pending_seconds"),
+        Some(0.0),
+        "{text}"
+    );
 }

@@ -6,7 +6,8 @@
 //! crate's design, and a process serves one Roster. Without `ROSTER_METRICS_ADDR` no recorder
 //! is installed and recording does nothing. What can be read when asked (the database pool,
 //! the outbox's backlog, live subscribers) is read at each scrape from [`AppState`], not
-//! kept up to date by the code that changes it.
+//! kept up to date by the code that changes it, and rendered from a recorder of the scrape's
+//! own.
 
 use super::{
     db::{self, outbox},
@@ -71,9 +72,9 @@ pub fn recorder() -> PrometheusHandle {
         .clone()
 }
 
-/// The `# HELP` line of each metric.
+/// The `# HELP` line of each metric recorded as it happens.
 fn describe() {
-    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    use metrics::{describe_counter, describe_histogram, Unit};
     describe_counter!(HTTP_REQUESTS, "Requests answered, by route template and status");
     describe_histogram!(
         HTTP_SECONDS,
@@ -94,6 +95,16 @@ fn describe() {
         OUTBOX_FAILURES,
         "Failed delivery attempts of this instance, by outcome (retry, given_up)"
     );
+    describe_histogram!(
+        DB_ACQUIRE_SECONDS,
+        Unit::Seconds,
+        "Time a write waited for a pooled connection and its BEGIN"
+    );
+}
+
+/// The `# HELP` line of each metric read at scrape time.
+fn describe_state() {
+    use metrics::{describe_gauge, Unit};
     describe_gauge!(OUTBOX_PENDING, "Emails in the outbox neither sent nor given up");
     describe_gauge!(
         OUTBOX_OLDEST,
@@ -103,11 +114,6 @@ fn describe() {
     describe_gauge!(
         DB_CONNECTIONS,
         "Pooled database connections, by state (idle, in_use)"
-    );
-    describe_histogram!(
-        DB_ACQUIRE_SECONDS,
-        Unit::Seconds,
-        "Time a write waited for a pooled connection and its BEGIN"
     );
     describe_gauge!(LIVE_SUBSCRIBERS, "Open live-update streams on this instance");
 }
@@ -119,26 +125,33 @@ pub fn router(state: AppState, handle: PrometheusHandle) -> Router {
         .with_state((state, handle))
 }
 
-/// Reads what is read at scrape time, then renders every metric.
+/// Renders the process's metrics, then this app's state as read now.
 async fn scrape(State((state, handle)): State<(AppState, PrometheusHandle)>) -> Response {
-    let pool = &state.db;
-    let idle = pool.num_idle() as f64;
-    metrics::gauge!(DB_CONNECTIONS, "state" => "idle").set(idle);
-    metrics::gauge!(DB_CONNECTIONS, "state" => "in_use").set((f64::from(pool.size()) - idle).max(0.0));
-    metrics::gauge!(LIVE_SUBSCRIBERS).set(state.live.subscribers_total() as f64);
-    match outbox::backlog(pool).await {
-        Ok(backlog) => {
+    let backlog = outbox::backlog(&state.db).await;
+    if let Err(error) = &backlog {
+        // The rest is still worth having; the outbox's gauges are left out.
+        tracing::warn!(%error, "metrics: could not read the outbox");
+    }
+    // A recorder of this scrape's own: the process's holds what is counted as it happens,
+    // and another app in the process (a test's) would overwrite this app's state there.
+    let now = PrometheusBuilder::new().build_recorder();
+    metrics::with_local_recorder(&now, || {
+        describe_state();
+        let pool = &state.db;
+        let idle = pool.num_idle() as f64;
+        metrics::gauge!(DB_CONNECTIONS, "state" => "idle").set(idle);
+        metrics::gauge!(DB_CONNECTIONS, "state" => "in_use").set((f64::from(pool.size()) - idle).max(0.0));
+        metrics::gauge!(LIVE_SUBSCRIBERS).set(state.live.subscribers_total() as f64);
+        if let Ok(backlog) = backlog {
             metrics::gauge!(OUTBOX_PENDING).set(backlog.pending as f64);
             let age_ms = backlog.oldest_at.map_or(0, |at| (db::now_ms() - at).max(0));
             metrics::gauge!(OUTBOX_OLDEST).set(age_ms as f64 / 1000.0);
         }
-        // The rest is still worth having; the stale outbox gauges stay as they were.
-        Err(error) => tracing::warn!(%error, "metrics: could not read the outbox"),
-    }
+    });
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        handle.render(),
+        handle.render() + &now.handle().render(),
     )
         .into_response()
 }

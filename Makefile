@@ -131,7 +131,7 @@ e2e-two-instances:
 ## their code) with FUZZ_CASES cases each from fresh seeds, where `make test` runs a few
 ## thousand from a fixed one. Not part of `make test`. A debug build: its overflow checks
 ## are what turn an overflow into the panic a property sees. 200,000 cases of each
-## property take about ten minutes on two cores.
+## property take about a quarter of an hour in all on two cores.
 FUZZ_CASES ?= 200000
 fuzz:
 	PROPTEST_CASES=$(FUZZ_CASES) $(DEBUG_ENV) cargo test $(SSR) --lib --test parsers

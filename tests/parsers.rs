@@ -103,8 +103,8 @@ fn params(names: &'static [&'static str]) -> impl Strategy<Value = HashMap<Strin
             "status",
             "last_seen",
             "created",
-            "user_invited,user_created",
-            "role_changed",
+            "user.created,user.deleted",
+            "user.role_changed",
         ])
         .prop_map(str::to_string),
     ];

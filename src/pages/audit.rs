@@ -271,7 +271,7 @@ fn Toolbar(
                 <label class="date-filter">
                     "Until"
                     <input type="date"
-                        prop:value=move || view.get().until.map(|u| day_of_ms(u - 1)).unwrap_or_default()
+                        prop:value=move || view.get().until.map(|u| day_of_ms(u.saturating_sub(1))).unwrap_or_default()
                         on:change=set_day(true) />
                 </label>
                 {choices.map(|choices| view! {

@@ -18,7 +18,7 @@ use roster::server::{
     db,
     live::Live,
     mailer::{Mailer, MailerWorker},
-    router,
+    metrics, router,
     state::AppState,
 };
 use std::{net::SocketAddr, sync::Arc};
@@ -34,6 +34,8 @@ pub struct TestApp {
     dir: Option<Arc<tempfile::TempDir>>,
     /// The outbox's delivery worker, when `ROSTER_SMTP_URL` is set; stops with the app.
     mail_worker: Option<MailerWorker>,
+    /// What `main` serves on `ROSTER_METRICS_ADDR`, when it is set.
+    metrics: Option<Router>,
 }
 
 pub struct Response {
@@ -151,11 +153,16 @@ impl TestApp {
         };
         let router =
             router::build(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        let metrics = state
+            .config
+            .metrics_addr
+            .map(|_| metrics::router(state.clone(), metrics::recorder()));
         TestApp {
             state,
             router,
             dir,
             mail_worker,
+            metrics,
         }
     }
 
@@ -281,6 +288,21 @@ async fn send(router: Router, request: Request<Body>) -> Response {
 }
 
 impl TestApp {
+    /// `GET /metrics` on the metrics address, as Prometheus scrapes it (by address, no
+    /// session): the status and the text. Panics when `ROSTER_METRICS_ADDR` is not set.
+    pub async fn scrape(&self) -> (StatusCode, String) {
+        let metrics = self.metrics.clone().expect("ROSTER_METRICS_ADDR is set");
+        let request = Request::builder()
+            .uri(metrics::METRICS_PATH)
+            .header(header::HOST, "10.0.0.7:9090")
+            .body(Body::empty())
+            .unwrap();
+        let response = metrics.oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
     /// A `GET` whose body is left unread, for streams (`/api/live`) that do not end.
     pub async fn open(&self, path: &str, headers: &[(&str, &str)]) -> axum::response::Response {
         let mut builder = Request::builder()

@@ -216,7 +216,9 @@ fn sqlite_url(url: &str) -> Result<String, std::io::Error> {
 /// writer committed in between, whatever the busy timeout; taking the lock first makes it wait
 /// its turn instead. On PostgreSQL the statement does nothing.
 pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    let asked = std::time::Instant::now();
     let mut tx = db.begin().await?;
+    crate::server::metrics::write_began(asked.elapsed());
     sqlx::query("UPDATE companies SET id = id WHERE id = -1")
         .execute(&mut *tx)
         .await?;

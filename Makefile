@@ -22,7 +22,7 @@ AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 FREE_PORT := python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 PG_BIN = $(shell dirname "$$(command -v initdb 2>/dev/null || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)")
 
-.PHONY: run dev test bench bench-phone tools browser-tools postgres-tools lint test-wasm-size test-rust test-postgres test-e2e test-e2e-postgres e2e-two-instances clean
+.PHONY: run dev test fuzz bench soak bench-phone tools browser-tools postgres-tools lint test-wasm-size test-rust test-postgres test-e2e test-e2e-postgres e2e-two-instances clean
 
 # The release build runs only when a source changed, so a second `make run` starts at once
 # (cargo-leptos would otherwise re-run wasm-bindgen and wasm-opt, ~20 s).
@@ -127,6 +127,15 @@ e2e-two-instances:
 	  cd end2end && set -o pipefail && BASE_URL=http://127.0.0.1:$$a BASE_URL_B=http://127.0.0.1:$$b ROSTER_LOG=$$dir/server-$$a.log npx playwright test live.spec.ts 2>&1 | tee $$dir/playwright.log || \
 	    { for log in $$dir/server-*.log; do echo "--- $$log"; tail -n 30 $$log; done; $(FAILED_TESTS) $$dir/playwright.log; exit 1; }
 
+## make fuzz: the parsers' property tests (tests/parsers.rs, and the private parsers' beside
+## their code) with FUZZ_CASES cases each from fresh seeds, where `make test` runs a few
+## thousand from a fixed one. Not part of `make test`. A debug build: its overflow checks
+## are what turn an overflow into the panic a property sees. 200,000 cases of each
+## property take about a quarter of an hour in all on two cores.
+FUZZ_CASES ?= 200000
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) $(DEBUG_ENV) cargo test $(SSR) --lib --test parsers
+
 ## make bench: seed 100,000 users on SQLite and PostgreSQL, measure the release server over
 ## HTTP beside the database's floor; prints a table, writes target/bench/results.json.
 # The bench builds in its own target folder: cargo-leptos' build environment differs from a
@@ -137,6 +146,12 @@ bench: tools postgres-tools browser-tools $(RELEASE_STAMP)
 
 # /users' time to interactive on a phone (4x CPU slowdown, Fast 3G, fresh cache), median of 5
 # runs against the release server on a throwaway demo company (end2end/bench/phone-tti.mjs).
+## make soak: the release server under 200 requests/s of a realistic mix for 10 minutes, on
+## SQLite and on PostgreSQL with two instances; prints latency, memory, outbox and database size
+## per minute (SOAK_MINUTES, SOAK_RATE, SOAK_USERS change them), writes target/bench/soak.json.
+soak: tools postgres-tools $(RELEASE_STAMP)
+	PG_FSYNC=on CARGO_TARGET_DIR=target/bench-build .ci/with-postgres BENCH_PG_URL cargo bench --bench soak $(SSR)
+
 bench-phone: tools browser-tools $(RELEASE_STAMP)
 	@dir=$$(mktemp -d /tmp/roster-bench.XXXXXX); port=$$($(FREE_PORT)); \
 	  ROSTER_ADDR=127.0.0.1:$$port DATABASE_URL=sqlite://$$dir/bench.db ROSTER_DEMO=1 ROSTER_DEMO_USERS=120 LEPTOS_SITE_ROOT=target/site \

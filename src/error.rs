@@ -91,6 +91,28 @@ impl AppError {
             AppError::Internal | AppError::Network => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    /// The variant's name, as `/metrics` counts errors by kind (never the message, which
+    /// may name a person).
+    #[cfg(feature = "ssr")]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AppError::Unauthenticated => "Unauthenticated",
+            AppError::Forbidden => "Forbidden",
+            AppError::Outranked(_) => "Outranked",
+            AppError::BadCredentials => "BadCredentials",
+            AppError::TooManyAttempts { .. } => "TooManyAttempts",
+            AppError::LimitReached(_) => "LimitReached",
+            AppError::AccountUnavailable(_) => "AccountUnavailable",
+            AppError::Invalid { .. } => "Invalid",
+            AppError::NotFound(_) => "NotFound",
+            AppError::LinkExpired => "LinkExpired",
+            AppError::Conflict(_) => "Conflict",
+            AppError::BadRequest(_) => "BadRequest",
+            AppError::Internal => "Internal",
+            AppError::Network => "Network",
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

@@ -13,6 +13,8 @@ pub mod components;
 pub mod error;
 pub mod model;
 pub mod pages;
+#[cfg(all(test, feature = "ssr"))]
+mod proptest_config;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -1,17 +1,25 @@
-use roster::server::{backup, config::Config, db, live::Live, mailer::Mailer, router, state::AppState};
+use roster::server::{
+    backup,
+    config::{Config, LogFormat},
+    copy, db,
+    live::Live,
+    logs,
+    mailer::Mailer,
+    metrics, router,
+    state::AppState,
+};
 use std::{net::SocketAddr, path::Path, process::ExitCode, sync::Arc, time::Duration};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     dotenvy::dotenv().ok();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=warn".into()),
-        )
-        // Colours only for a terminal, not for log files.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-        .init();
+    match LogFormat::from_lookup(|name| std::env::var(name).ok()) {
+        Ok(format) => logs::init(format),
+        Err(message) => {
+            eprintln!("Roster could not start: {message}");
+            return ExitCode::FAILURE;
+        }
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
@@ -26,6 +34,7 @@ async fn main() -> ExitCode {
         ["backup", file] => command(backup::backup(&database_url(), Path::new(file)).await),
         ["restore", file] => command(backup::restore(&database_url(), Path::new(file)).await),
         ["audit", "verify", rest @ ..] => audit_verify(rest).await,
+        ["copy", "--to", to] => command(copy::copy(&database_url(), to).await),
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
@@ -37,7 +46,8 @@ const USAGE: &str =
     "usage: roster                               serve (settings from the environment, see README)
        roster backup <file>                 snapshot the SQLite database into a new file
        roster restore <file>                replace the SQLite database (no server running)
-       roster audit verify [--company ID]   check the audit log's hash chain";
+       roster audit verify [--company ID]   check the audit log's hash chain
+       roster copy --to <postgres-url>      copy the SQLite database into an empty PostgreSQL one";
 
 /// The database the server would use (`DATABASE_URL`, as [`Config`] reads it).
 fn database_url() -> String {
@@ -149,14 +159,19 @@ async fn run() -> Result<(), String> {
         config.public_url,
         config.addr
     );
-    let app = router::build(AppState {
+    let metrics_addr = config.metrics_addr;
+    let state = AppState {
         leptos_options,
         db,
         config: Arc::new(config),
         mailer,
         live,
         counts: Default::default(),
-    });
+    };
+    if let Some(addr) = metrics_addr {
+        serve_metrics(addr, state.clone()).await?;
+    }
+    let app = router::build(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;
@@ -169,6 +184,31 @@ async fn run() -> Result<(), String> {
         worker.stop().await;
     }
     tracing::info!("Roster stopped");
+    Ok(())
+}
+
+/// Records metrics from now on and serves them on `addr` (`ROSTER_METRICS_ADDR`), apart from
+/// the app; the task ends with the process.
+async fn serve_metrics(addr: SocketAddr, state: AppState) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} for metrics: {e}"))?;
+    let handle = metrics::recorder();
+    let upkeep = handle.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(metrics::UPKEEP);
+        loop {
+            tick.tick().await;
+            upkeep.run_upkeep();
+        }
+    });
+    tracing::info!("serving metrics on http://{addr}{}", metrics::METRICS_PATH);
+    let app = metrics::router(state, handle);
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, app).await {
+            tracing::error!(%error, "the metrics listener stopped");
+        }
+    });
     Ok(())
 }
 

@@ -109,7 +109,7 @@ impl Http {
         endpoint: &str,
         form: &[(String, String)],
         cookie: Option<&str>,
-    ) -> http::Response<hyper::body::Incoming> {
+    ) -> Result<http::Response<hyper::body::Incoming>, String> {
         let body = serde_urlencoded::to_string(form).unwrap();
         let mut request = Request::post(format!("{}/api/{endpoint}", self.base))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
@@ -119,7 +119,7 @@ impl Http {
         self.client
             .request(request.body(Full::new(Bytes::from(body))).unwrap())
             .await
-            .expect("request")
+            .map_err(|e| e.to_string())
     }
 
     /// Calls the server function `/api/<endpoint>`; returns status and body.
@@ -129,9 +129,20 @@ impl Http {
         form: &[(String, String)],
         cookie: Option<&str>,
     ) -> (StatusCode, Bytes) {
-        let response = self.post(endpoint, form, cookie).await;
+        self.try_call(endpoint, form, cookie).await.expect("request")
+    }
+
+    /// `call`, for a server that may go away while it answers.
+    pub async fn try_call(
+        &self,
+        endpoint: &str,
+        form: &[(String, String)],
+        cookie: Option<&str>,
+    ) -> Result<(StatusCode, Bytes), String> {
+        let response = self.post(endpoint, form, cookie).await?;
         let status = response.status();
-        (status, response.into_body().collect().await.unwrap().to_bytes())
+        let body = response.into_body().collect().await.map_err(|e| e.to_string())?;
+        Ok((status, body.to_bytes()))
     }
 
     /// A call that must succeed, as JSON.
@@ -165,7 +176,7 @@ impl Http {
     pub async fn sign_in(&self, email: &str, password: &str) -> String {
         let form = [("email", email), ("password", password), ("next", "")]
             .map(|(k, v)| (k.to_string(), v.to_string()));
-        let response = self.post("auth/signin", &form, None).await;
+        let response = self.post("auth/signin", &form, None).await.expect("request");
         assert_eq!(response.status(), StatusCode::OK, "sign-in of {email}");
         response
             .headers()

@@ -65,7 +65,7 @@ async fn main() {
     match std::env::var("BENCH_PG_URL") {
         _ if only == "sqlite" => {}
         Ok(base) => {
-            let url = fresh_postgres(&base).await;
+            let url = seed::fresh_postgres(&base, "roster_bench").await;
             measure_database(&mut report, "PostgreSQL", &url, people, out).await;
         }
         Err(_) => eprintln!("BENCH_PG_URL is not set: PostgreSQL skipped (make bench sets it)"),
@@ -654,23 +654,6 @@ fn wasm_sizes(report: &mut Report) {
         "≤ 200 KB brotli",
         json!({ "raw": bytes.len(), "gzip": gzip, "brotli": brotli }),
     );
-}
-
-/// A fresh database `roster_bench` on the PostgreSQL server of `base`.
-async fn fresh_postgres(base: &str) -> String {
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::AnyPool::connect(base).await.unwrap();
-    sqlx::query("DROP DATABASE IF EXISTS roster_bench")
-        .execute(&admin)
-        .await
-        .unwrap();
-    sqlx::query("CREATE DATABASE roster_bench")
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let (prefix, _) = base.rsplit_once('/').expect("a URL ending in /database");
-    format!("{prefix}/roster_bench")
 }
 
 // --- Measuring ---

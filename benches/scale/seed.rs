@@ -284,3 +284,20 @@ pub async fn company(db: &Db, name: &str, domain: &str, people: usize) -> Seeded
         some_people,
     }
 }
+
+/// A new, empty PostgreSQL database `name` on the server of `base` (dropped first if there).
+pub async fn fresh_postgres(base: &str, name: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(base).await.unwrap();
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let (prefix, _) = base.rsplit_once('/').expect("a URL ending in /database");
+    format!("{prefix}/{name}")
+}

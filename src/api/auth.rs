@@ -234,7 +234,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(4096))]
+        #![proptest_config(crate::proptest_config::config(4096))]
         #[test]
         fn whatever_next_yields_resolves_to_roster_s_own_origin(
             pieces in prop::collection::vec(piece(), 0..12),

@@ -86,6 +86,29 @@ pub fn AuditLogPage() -> impl IntoView {
             }
         }
     };
+    // Over the table's head rather than above it, so that it appearing moves no row.
+    let banner = move || {
+        view! {
+            <div class="new-events" role="status" aria-live="polite">
+                {move || (fresh.get() > 0).then(|| {
+                    let n = fresh.get();
+                    let text = if n > AUDIT_NEW_MAX {
+                        format!("More than {AUDIT_NEW_MAX} new events")
+                    } else if n == 1 {
+                        "1 new event".to_string()
+                    } else {
+                        format!("{n} new events")
+                    };
+                    view! {
+                        <p class="new-events-banner">
+                            <span>{text}" — "</span>
+                            <button type="button" on:click=show_new>"Show"</button>
+                        </p>
+                    }
+                })}
+            </div>
+        }
+    };
     view! {
         <Title text="Audit log" />
         <div class="page-head audit-head">
@@ -99,33 +122,15 @@ pub fn AuditLogPage() -> impl IntoView {
             </div>
         </div>
         <Toolbar view go typing choices />
-        // Over the table's head rather than above it, so that it appearing moves no row.
-        <div class="new-events" role="status" aria-live="polite">
-            {move || (fresh.get() > 0).then(|| {
-                let n = fresh.get();
-                let text = if n > AUDIT_NEW_MAX {
-                    format!("More than {AUDIT_NEW_MAX} new events")
-                } else if n == 1 {
-                    "1 new event".to_string()
-                } else {
-                    format!("{n} new events")
-                };
-                view! {
-                    <p class="new-events-banner">
-                        <span>{text}" — "</span>
-                        <button type="button" on:click=show_new>"Show"</button>
-                    </p>
-                }
-            })}
-        </div>
         <Transition fallback=|| view! { <p class="loading">"Loading events…"</p> }>
             {move || Suspend::new(async move {
                 let (answered, result) = page.await;
                 match result {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     Ok(shown) => {
+                        let chips = person_filters(&answered, &shown);
                         let busy = Signal::derive(move || typing.get() || view.get() != answered);
-                        view! { <Results view shown busy /> }.into_any()
+                        view! { {chips} {banner()} <Results view shown busy /> }.into_any()
                     }
                 }
             })}
@@ -266,7 +271,7 @@ fn Toolbar(
                 <label class="date-filter">
                     "Until"
                     <input type="date"
-                        prop:value=move || view.get().until.map(|u| day_of_ms(u - 1)).unwrap_or_default()
+                        prop:value=move || view.get().until.map(|u| day_of_ms(u.saturating_sub(1))).unwrap_or_default()
                         on:change=set_day(true) />
                 </label>
                 {choices.map(|choices| view! {
@@ -283,7 +288,6 @@ fn Toolbar(
                 })}
             </div>
         </div>
-        <PersonFilters view />
     }
 }
 
@@ -338,29 +342,43 @@ fn ActionFilter(view: Memo<AuditQuery>, go: Callback<(AuditQuery, bool)>) -> imp
     }
 }
 
-/// The actor and target filters (set from the table's links), each with a way to remove it.
-#[component]
-fn PersonFilters(view: Memo<AuditQuery>) -> impl IntoView {
-    let chip = move |label: &'static str, set: bool, clear: fn(&mut AuditQuery)| {
-        set.then(|| {
-            let mut without = view.get().first_page();
+/// The answered view's actor and target filters, each with a way to remove it. A person is
+/// named as the events shown name them (nothing beyond what the page shows), or "one person"
+/// when none does.
+fn person_filters(answered: &AuditQuery, shown: &AuditPage) -> impl IntoView {
+    let actor = answered.actor.map(|id| {
+        let name = shown
+            .events
+            .iter()
+            .find(|e| e.actor_id == Some(id))
+            .map(|e| e.actor_name.clone());
+        format!("By {}", name.as_deref().unwrap_or("one person"))
+    });
+    let target = answered.target.map(|id| {
+        let name = shown
+            .events
+            .iter()
+            .find(|e| e.target_id == Some(id))
+            .and_then(|e| e.target_name.clone());
+        format!("About {}", name.as_deref().unwrap_or("one person"))
+    });
+    let chip = |label: Option<String>, clear: fn(&mut AuditQuery)| {
+        label.map(|label| {
+            let mut without = answered.first_page();
             clear(&mut without);
             view! {
                 <span class="filter-chip">
-                    {label}
+                    {label.clone()}
                     <A href=audit_href(&without) attr:aria-label=format!("Remove filter: {label}")>"×"</A>
                 </span>
             }
         })
     };
-    move || {
-        let v = view.get();
-        view! {
-            <div class="filter-chips">
-                {chip("By one person", v.actor.is_some(), |q| q.actor = None)}
-                {chip("About one person", v.target.is_some(), |q| q.target = None)}
-            </div>
-        }
+    view! {
+        <div class="filter-chips">
+            {chip(actor, |q| q.actor = None)}
+            {chip(target, |q| q.target = None)}
+        </div>
     }
 }
 

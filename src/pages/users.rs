@@ -17,7 +17,7 @@ use crate::{
         UserRow, UserSort, UserStatus, UserTab, PAGE_SIZES,
     },
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, reactive::computed::ScopedFuture};
 use leptos_meta::Title;
 use leptos_router::{
     components::A,
@@ -42,9 +42,18 @@ pub fn UsersPage() -> impl IntoView {
     );
     // Everything that reads the answers lives inside this Transition: a read while a new view
     // loads then waits here, with the table on screen, instead of in the app's Suspense.
+    //
+    // The view is built once the first answer is in, awaited on the resource itself. Its memos
+    // over `page` could otherwise miss that answer on the server: when it lands on another
+    // thread while a memo is being computed, reactive_graph marks the memo clean afterwards,
+    // and Suspense renders the stale, empty table the browser cannot hydrate. Untracked, so
+    // later answers update the view in place instead of building it again.
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
-            <UsersView view page />
+            {move || Suspend::new(async move {
+                let _ = ScopedFuture::new_untracked(page.by_ref()).await;
+                view! { <UsersView view page /> }
+            })}
         </Transition>
     }
 }

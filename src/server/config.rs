@@ -43,6 +43,34 @@ pub struct Config {
     pub audit_key: super::db::chain::AuditKey,
     /// Whether `ROSTER_AUDIT_KEY` set the key.
     pub audit_key_configured: bool,
+    /// `ROSTER_METRICS_ADDR`: where `GET /metrics` is served, apart from the app (and so never
+    /// public by accident); `None`, the default, records and serves no metrics.
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// `ROSTER_LOG_FORMAT`: how the server writes its log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `text`, the default: tracing's human-readable lines (the end-to-end tests read emailed
+    /// links from them).
+    Text,
+    /// `json`: one JSON object per line, for a log collector.
+    Json,
+}
+
+impl LogFormat {
+    /// Read on its own, before [`Config`]: the log is set up first, so that configuration
+    /// errors are logged in the chosen format.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<LogFormat, ConfigError> {
+        match lookup("ROSTER_LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("" | "text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(other) => Err(ConfigError {
+                name: "ROSTER_LOG_FORMAT",
+                message: format!("'{other}' is not text or json"),
+            }),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +103,22 @@ impl Config {
             message: format!("'{public_url}' is not a URL: {e}"),
         })?;
         let https = public_url.starts_with("https://");
+        let metrics_addr = lookup("ROSTER_METRICS_ADDR")
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .map(|text| {
+                text.parse::<SocketAddr>().map_err(|_| ConfigError {
+                    name: "ROSTER_METRICS_ADDR",
+                    message: format!("'{text}' is not an address like 127.0.0.1:9090"),
+                })
+            })
+            .transpose()?;
+        if metrics_addr == Some(addr) {
+            return Err(ConfigError {
+                name: "ROSTER_METRICS_ADDR",
+                message: "must differ from ROSTER_ADDR: the metrics are not for the public".into(),
+            });
+        }
         let smtp_url = smtp_url(&lookup)?;
         let mail_from = mail_from(&lookup, &public_url)?;
         let audit_key = match lookup("ROSTER_AUDIT_KEY").filter(|k| !k.trim().is_empty()) {
@@ -101,6 +145,7 @@ impl Config {
             mail_limits: mail_limits(&lookup)?,
             audit_key_configured: audit_key.is_some(),
             audit_key: audit_key.unwrap_or_else(super::db::chain::AuditKey::generate),
+            metrics_addr,
         })
     }
 
@@ -339,6 +384,30 @@ mod tests {
         assert_eq!(c.session_cookie_name(), "roster_session");
         assert_eq!(c.smtp_url, None);
         assert_eq!(c.mail_from.to_string(), "Roster <roster@localhost>");
+        assert_eq!(c.metrics_addr, None, "no metrics unless asked for");
+    }
+
+    #[test]
+    fn metrics_are_served_on_their_own_address_only() {
+        let c = config(&[("ROSTER_METRICS_ADDR", "127.0.0.1:9090")]).unwrap();
+        assert_eq!(c.metrics_addr, Some("127.0.0.1:9090".parse().unwrap()));
+        assert_eq!(
+            config(&[("ROSTER_METRICS_ADDR", " ")]).unwrap().metrics_addr,
+            None
+        );
+        for addr in ["9090", "127.0.0.1:3000"] {
+            let err = config(&[("ROSTER_METRICS_ADDR", addr)]).unwrap_err().to_string();
+            assert!(err.starts_with("ROSTER_METRICS_ADDR: "), "{addr}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_log_is_text_unless_json_is_asked_for() {
+        let format = |value: Option<&str>| LogFormat::from_lookup(|_| value.map(str::to_string));
+        assert_eq!(format(None).unwrap(), LogFormat::Text);
+        assert_eq!(format(Some("text")).unwrap(), LogFormat::Text);
+        assert_eq!(format(Some(" json ")).unwrap(), LogFormat::Json);
+        assert!(format(Some("JSON lines")).is_err());
     }
 
     #[test]

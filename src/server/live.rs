@@ -184,6 +184,11 @@ impl Live {
         self.inner.local.subscribers(company)
     }
 
+    /// How many streams are open on this instance, of every company (`/metrics`).
+    pub fn subscribers_total(&self) -> usize {
+        self.inner.local.subscribers_total()
+    }
+
     /// A place for a new stream of the session whose token hashes to `session`, closing the
     /// session's oldest stream on this instance when it already holds
     /// [`STREAMS_PER_SESSION`].
@@ -352,6 +357,13 @@ impl Fanout {
         self.channels()
             .get(&company)
             .map_or(0, broadcast::Sender::receiver_count)
+    }
+
+    fn subscribers_total(&self) -> usize {
+        self.channels()
+            .values()
+            .map(broadcast::Sender::receiver_count)
+            .sum()
     }
 
     /// Every subscriber reloads everything: events may have been missed.

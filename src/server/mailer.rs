@@ -12,6 +12,7 @@
 use super::{
     config::Config,
     db::{now_ms, outbox, Db},
+    metrics,
 };
 use lettre::{
     message::{Mailbox, MultiPart},
@@ -219,11 +220,14 @@ impl Delivery {
         match self.send(&message).await {
             Ok(()) => {
                 outbox::mark_sent(&self.db, id, attempt, now_ms()).await?;
+                metrics::email_sent();
                 tracing::info!(id, kind, to, attempt, "email sent");
             }
             Err(Failure { error, permanent }) => {
                 let now = now_ms();
-                if permanent || attempt >= MAX_ATTEMPTS {
+                let give_up = permanent || attempt >= MAX_ATTEMPTS;
+                metrics::email_failed(give_up);
+                if give_up {
                     outbox::record_failure(&self.db, id, attempt, &error, outbox::AfterFailure::GiveUp, now)
                         .await?;
                     tracing::error!(id, kind, to, attempt, %error, "email not sent, and given up");

@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages and server functions, static files, and the layers
 //! around them. `main` and the integration tests both build it here.
 
-use super::{assets, audit_export, auth, csrf, headers, health, host, live, state::AppState};
+use super::{assets, audit_export, auth, csrf, headers, health, host, live, metrics, state::AppState};
 use crate::{
     app::{shell, App},
     error::AppError,
@@ -11,7 +11,12 @@ use http::{header, HeaderValue};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use std::{net::SocketAddr, path::Path};
-use tower_http::{compression::CompressionLayer, services::ServeDir, set_header::SetResponseHeaderLayer};
+use tower_http::{
+    compression::CompressionLayer,
+    services::ServeDir,
+    set_header::SetResponseHeaderLayer,
+    trace::{DefaultOnFailure, TraceLayer},
+};
 
 /// Leptos options for serving the site built by cargo-leptos under `site_root`. File hashing
 /// is on when cargo-leptos left its hash file next to the binary (release builds), which
@@ -47,16 +52,18 @@ fn precompress_in_background(dir: std::path::PathBuf) {
     });
 }
 
-/// Server functions that fail before they run (arguments that do not parse, a missing
-/// argument) are answered 500 by server_fn; give them the status their `AppError` stands for.
-async fn status_from_error(
+/// Reads the `AppError` of a server function's error answer: counts it by kind (`/metrics`),
+/// and gives the status it stands for to calls that failed before the function ran
+/// (arguments that do not parse, a missing argument), which server_fn answers 500.
+async fn server_fn_errors(
     request: axum::extract::Request,
     next: middleware::Next,
 ) -> axum::response::Response {
     use axum::body::Body;
     let api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
-    if !api || response.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+    let status = response.status();
+    if !api || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
@@ -65,9 +72,24 @@ async fn status_from_error(
         return axum::response::Response::from_parts(parts, Body::empty());
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = error.status();
+        metrics::server_fn_error(error.kind());
+        if status == http::StatusCode::INTERNAL_SERVER_ERROR {
+            parts.status = error.status();
+        }
     }
     axum::response::Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A request's span: its route's template, never its path (which holds ids and tokens).
+/// Logged at debug level (`RUST_LOG=tower_http=debug` shows each request and its answer).
+fn request_span(request: &http::Request<axum::body::Body>) -> tracing::Span {
+    // tower_http's own target, as its default span has: `tower_http=debug` shows both.
+    tracing::debug_span!(
+        target: "tower_http::trace::make_span",
+        "request",
+        method = %request.method(),
+        route = metrics::route_of(request),
+    )
 }
 
 pub fn build(state: AppState) -> Router {
@@ -116,7 +138,7 @@ pub fn build(state: AppState) -> Router {
         .nest_service("/pkg", pkg)
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn_with_state(state.clone(), auth::with_session))
-        .layer(middleware::from_fn(status_from_error))
+        .layer(middleware::from_fn(server_fn_errors))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             csrf::refuse_foreign_origin,
@@ -143,8 +165,17 @@ pub fn build(state: AppState) -> Router {
             headers::security_headers,
         ))
         .layer(CompressionLayer::new())
+        // Outermost, so they see every answer, refusals included, and time all of it.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                // Errors are logged where they happen; the default log gains no lines.
+                .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
+        )
+        .layer(middleware::from_fn(metrics::track_requests))
         .with_state(state.clone());
-    // The probes stand outside every layer above: no session, host check or page headers.
+    // The probes stand outside every layer above: no session, host check or page headers,
+    // and neither logged nor counted.
     Router::new()
         .route(health::HEALTH_PATH, axum::routing::get(health::healthz))
         .route(health::READY_PATH, axum::routing::get(health::readyz))

@@ -3,7 +3,7 @@
 use super::{
     auth::{self, CurrentUser},
     db::{self, companies::NewOwner, sessions::NewSession, throttle},
-    password,
+    metrics, password,
     state::AppState,
     token,
 };
@@ -156,6 +156,7 @@ pub async fn sign_in(
     let throttle = Throttle::new(&email, client.ip, known_device);
     if state.config.login_throttle {
         if let Some(secs) = throttle.retry_after(&state.db, now).await? {
+            metrics::sign_in_throttled();
             return Err(AppError::TooManyAttempts {
                 retry_after_secs: secs,
             });
@@ -164,6 +165,7 @@ pub async fn sign_in(
     let login = db::users::find_login(&state.db, email.as_str()).await?;
     let stored_hash = login.as_ref().and_then(|l| l.password_hash.clone());
     if !password::verify(password_text, stored_hash).await {
+        metrics::sign_in_failed();
         if state.config.login_throttle {
             throttle.record_failure(&state.db, now).await?;
         }

@@ -18,7 +18,7 @@ use roster::server::{
     db,
     live::Live,
     mailer::{Mailer, MailerWorker},
-    router,
+    metrics, router,
     state::AppState,
 };
 use std::{net::SocketAddr, sync::Arc};
@@ -34,6 +34,8 @@ pub struct TestApp {
     dir: Option<Arc<tempfile::TempDir>>,
     /// The outbox's delivery worker, when `ROSTER_SMTP_URL` is set; stops with the app.
     mail_worker: Option<MailerWorker>,
+    /// What `main` serves on `ROSTER_METRICS_ADDR`, when it is set.
+    metrics: Option<Router>,
 }
 
 pub struct Response {
@@ -77,7 +79,7 @@ impl Response {
 }
 
 /// A database URL for one test: a new SQLite file, or a new PostgreSQL database.
-async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
+pub async fn fresh_database() -> (String, Option<tempfile::TempDir>) {
     match std::env::var("ROSTER_TEST_DATABASE_URL") {
         Ok(base) if base.starts_with("postgres") => {
             use sqlx::Executor;
@@ -151,11 +153,16 @@ impl TestApp {
         };
         let router =
             router::build(state.clone()).layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        let metrics = state
+            .config
+            .metrics_addr
+            .map(|_| metrics::router(state.clone(), metrics::recorder()));
         TestApp {
             state,
             router,
             dir,
             mail_worker,
+            metrics,
         }
     }
 
@@ -250,20 +257,50 @@ impl TestApp {
             builder = builder.extension(ConnectInfo(addr));
         }
         let body = serde_urlencoded::to_string(form).unwrap();
-        let response = self
-            .router
-            .clone()
-            .oneshot(builder.body(Body::from(body)).unwrap())
-            .await
+        send(self.router.clone(), builder.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A signed-in `GET` of a page, run as a task of its own: the server's work for it can
+    /// then land on any of a multi-threaded runtime's threads, as it does in production.
+    pub fn spawn_get(&self, path: &str, cookie: &str) -> tokio::task::JoinHandle<Response> {
+        let request = Request::builder()
+            .uri(path)
+            .header(header::HOST, self.public_host())
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
             .unwrap();
+        tokio::spawn(send(self.router.clone(), request))
+    }
+}
+
+/// Sends `request` through `router` and reads the whole answer.
+async fn send(router: Router, request: Request<Body>) -> Response {
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Response {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+impl TestApp {
+    /// `GET /metrics` on the metrics address, as Prometheus scrapes it (by address, no
+    /// session): the status and the text. Panics when `ROSTER_METRICS_ADDR` is not set.
+    pub async fn scrape(&self) -> (StatusCode, String) {
+        let metrics = self.metrics.clone().expect("ROSTER_METRICS_ADDR is set");
+        let request = Request::builder()
+            .uri(metrics::METRICS_PATH)
+            .header(header::HOST, "10.0.0.7:9090")
+            .body(Body::empty())
+            .unwrap();
+        let response = metrics.oneshot(request).await.unwrap();
         let status = response.status();
-        let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Response {
-            status,
-            headers,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        }
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
     }
 
     /// A `GET` whose body is left unread, for streams (`/api/live`) that do not end.

@@ -252,3 +252,29 @@ pub async fn fetch(
         now: super::now_ms(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(crate::proptest_config::config(1024))]
+
+            /// A cursor comes from the URL: any text is refused or read, never a panic.
+            #[test]
+            fn any_text_as_an_audit_cursor_is_refused_or_read(text in any::<String>(), digits in "-?[0-9]{0,20}\\.-?[0-9]{0,20}") {
+                let _ = decode(&text);
+                let _ = decode(&digits);
+            }
+
+            #[test]
+            fn an_audit_cursor_reads_back_the_same(created_at in any::<i64>(), id in any::<i64>()) {
+                prop_assert_eq!(decode(&audit_cursor(created_at, id)).ok(), Some((created_at, id)));
+            }
+        }
+    }
+}

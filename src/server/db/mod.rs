@@ -93,10 +93,9 @@ pub enum DbSetupError {
 /// 1 MiB. A process-wide soft heap limit (32 MiB) and mimalloc instead of glibc's malloc were
 /// tried and left out: neither lowered it.
 const SQLITE_MEMORY: &str = "PRAGMA cache_size = -1000; PRAGMA mmap_size = 0;";
-/// Pooled SQLite connections: readers run beside the one writer in WAL mode. Four hold less
-/// memory (see above); eight until the /users hydration race (README, Known issues) is
-/// understood, as it was first blamed on waiting for a connection.
-const SQLITE_CONNECTIONS: u32 = 8;
+/// Pooled SQLite connections: readers run beside the one writer in WAL mode; four hold half
+/// the memory of eight (see above).
+const SQLITE_CONNECTIONS: u32 = 4;
 
 /// Connects to `url` and applies the migrations of its dialect.
 pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
@@ -217,7 +216,9 @@ fn sqlite_url(url: &str) -> Result<String, std::io::Error> {
 /// writer committed in between, whatever the busy timeout; taking the lock first makes it wait
 /// its turn instead. On PostgreSQL the statement does nothing.
 pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    let asked = std::time::Instant::now();
     let mut tx = db.begin().await?;
+    crate::server::metrics::write_began(asked.elapsed());
     sqlx::query("UPDATE companies SET id = id WHERE id = -1")
         .execute(&mut *tx)
         .await?;

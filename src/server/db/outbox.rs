@@ -66,6 +66,24 @@ pub async fn due(db: &Db, now: i64, limit: i64) -> Result<Vec<Pending>, sqlx::Er
     .await
 }
 
+/// The pending messages (neither sent nor given up), as `/metrics` reports them.
+#[derive(Debug, Clone, Copy, sqlx::FromRow)]
+pub struct Backlog {
+    pub pending: i64,
+    /// When the longest waiting of them was queued (Unix ms).
+    pub oldest_at: Option<i64>,
+}
+
+/// How many messages are pending and since when: read through the pending rows' index.
+pub async fn backlog(db: &Db) -> Result<Backlog, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT COUNT(*) AS pending, MIN(created_at) AS oldest_at FROM outbox
+         WHERE sent_at IS NULL AND failed_at IS NULL",
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// Takes `message` for one attempt, if it is still pending, due and unchanged since it was
 /// read: counts the attempt and keeps other workers off it until `lease_until`. False when
 /// another worker got there first.

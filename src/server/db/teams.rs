@@ -491,6 +491,27 @@ mod tests {
         assert!(Cursor::decode("zz-not-hex").is_err());
     }
 
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(crate::proptest_config::config(1024))]
+
+            #[test]
+            fn any_text_as_a_member_cursor_is_refused_or_read(text in any::<String>(), hex in "[0-9a-f]{0,64}") {
+                let _ = Cursor::decode(&text);
+                let _ = Cursor::decode(&hex);
+            }
+
+            #[test]
+            fn a_member_cursor_reads_back_the_same(key in any::<String>(), id in any::<i64>()) {
+                let cursor = Cursor { key, id };
+                prop_assert_eq!(Cursor::decode(&cursor.encode()).ok(), Some(cursor));
+            }
+        }
+    }
+
     #[test]
     fn member_lists_are_deduplicated_and_bounded() {
         assert_eq!(distinct(&[UserId(3), UserId(1), UserId(3)]).unwrap(), vec![1, 3]);

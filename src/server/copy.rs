@@ -1,0 +1,283 @@
+//! `roster copy --to postgres://…`: moves a whole SQLite database into an empty PostgreSQL one,
+//! for a company that outgrows the embedded default (several instances need PostgreSQL).
+//!
+//! It copies a snapshot (`VACUUM INTO`, so a running server may keep writing), every table
+//! PostgreSQL's migrations define, with its ids: the audit chain seals each event's id and the
+//! previous event's hash, so the chain verifies on PostgreSQL as it did on SQLite. The target is
+//! migrated first and must hold no company; what its migrations wrote (the job leases) is
+//! replaced by the source's rows. Tables are filled parents first (their foreign keys, read
+//! from PostgreSQL's catalogue), a table that refers to itself (accounts) a level at a time.
+//! Everything is one transaction: a failure leaves the target as it was. Afterwards every
+//! identity column continues after the largest id either database ever gave out, and the row
+//! counts are compared table by table.
+
+use super::{backup, db};
+use sqlx::{any::AnyRow, Any, AnyPool, Row, Transaction};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Rows per INSERT: PostgreSQL takes up to 65,535 bound values; tables here have at most 16
+/// columns.
+const ROWS_PER_INSERT: usize = 500;
+
+/// A column of the target, and how its values travel.
+struct Column {
+    name: String,
+    text: bool,
+}
+
+struct Table {
+    name: String,
+    columns: Vec<Column>,
+    /// The column that refers to this table's own `id`, if any (`accounts.parent_id`).
+    self_reference: Option<String>,
+    /// Whether `id` is an identity column, whose sequence must continue after the copied ids.
+    identity: bool,
+}
+
+/// Copies the SQLite database of `from` into the PostgreSQL database `to`; answers what it
+/// copied.
+pub async fn copy(from: &str, to: &str) -> Result<String, String> {
+    if db::sqlite_path(from).is_none() {
+        return Err("`roster copy` copies a SQLite database (DATABASE_URL) into PostgreSQL".into());
+    }
+    if db::Backend::of(to) != Some(db::Backend::Postgres) {
+        return Err("--to takes a PostgreSQL URL (postgres://user:password@host/database)".into());
+    }
+    let snapshot = std::env::temp_dir().join(format!("roster-copy-{}.db", &super::token::generate()[..16]));
+    backup::backup(from, &snapshot).await?;
+    let outcome = async {
+        let source = db::connect_and_migrate(&format!("sqlite://{}", snapshot.display()))
+            .await
+            .map_err(|e| format!("the snapshot: {e}"))?;
+        let target = db::connect_and_migrate(to)
+            .await
+            .map_err(|e| format!("{}: {e}", redacted(to)))?;
+        let outcome = copy_between(&source, &target).await;
+        source.close().await;
+        target.close().await;
+        outcome
+    }
+    .await;
+    for leftover in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{leftover}", snapshot.display()));
+    }
+    outcome
+}
+
+async fn copy_between(source: &AnyPool, target: &AnyPool) -> Result<String, String> {
+    let companies: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM companies")
+        .fetch_one(target)
+        .await
+        .map_err(|e| e.to_string())?;
+    if companies > 0 {
+        return Err("the target database already holds companies: copy into an empty database".into());
+    }
+    let tables = tables_in_order(target).await.map_err(|e| e.to_string())?;
+    let mut tx = target.begin().await.map_err(|e| e.to_string())?;
+    for table in tables.iter().rev() {
+        sqlx::query(&format!("DELETE FROM {}", table.name))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| format!("{}: {e}", table.name))?;
+    }
+    let mut copied = Vec::new();
+    for table in &tables {
+        let rows = copy_table(source, &mut tx, table)
+            .await
+            .map_err(|e| format!("{}: {e}", table.name))?;
+        copied.push((table.name.as_str(), rows));
+    }
+    continue_identities(source, &mut tx, &tables)
+        .await
+        .map_err(|e| e.to_string())?;
+    // What was written is what the source holds, table by table.
+    for (name, rows) in &copied {
+        let there: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {name}"))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| e.to_string())?;
+        if there != *rows {
+            return Err(format!(
+                "{name}: {rows} rows read, {there} written; nothing was copied"
+            ));
+        }
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    let total: i64 = copied.iter().map(|(_, n)| n).sum();
+    let each: Vec<String> = copied.iter().map(|(name, n)| format!("{name} {n}")).collect();
+    Ok(format!(
+        "Copied {total} rows in {} tables ({}).",
+        copied.len(),
+        each.join(", ")
+    ))
+}
+
+/// The target's tables, each after the tables it refers to.
+async fn tables_in_order(target: &AnyPool) -> Result<Vec<Table>, sqlx::Error> {
+    let columns: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT c.table_name::text, c.column_name::text, c.data_type::text, c.is_identity::text
+         FROM information_schema.columns c JOIN information_schema.tables t
+           ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+         WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'
+           AND c.table_name <> '_sqlx_migrations'
+         ORDER BY c.table_name, c.ordinal_position",
+    )
+    .fetch_all(target)
+    .await?;
+    let references: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT child.relname::text, parent.relname::text, a.attname::text
+         FROM pg_constraint k
+         JOIN pg_class child ON child.oid = k.conrelid
+         JOIN pg_class parent ON parent.oid = k.confrelid
+         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = k.conkey[1]
+         WHERE k.contype = 'f' AND child.relnamespace = current_schema()::regnamespace",
+    )
+    .fetch_all(target)
+    .await?;
+    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
+    for (table, column, kind, identity) in columns {
+        let entry = tables.entry(table.clone()).or_insert_with(|| Table {
+            name: table,
+            columns: Vec::new(),
+            self_reference: None,
+            identity: false,
+        });
+        entry.identity |= column == "id" && identity == "YES";
+        entry.columns.push(Column {
+            name: column,
+            text: !matches!(kind.as_str(), "bigint" | "integer" | "smallint"),
+        });
+    }
+    let mut parents: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for (child, parent, column) in &references {
+        if child == parent {
+            if let Some(table) = tables.get_mut(child) {
+                table.self_reference = Some(column.clone());
+            }
+        } else {
+            parents.entry(child).or_default().insert(parent);
+        }
+    }
+    // Kahn's order: a table once every table it refers to is placed.
+    let mut placed: Vec<String> = Vec::new();
+    while placed.len() < tables.len() {
+        let next = tables
+            .keys()
+            .find(|name| {
+                !placed.contains(name)
+                    && parents
+                        .get(name.as_str())
+                        .is_none_or(|ps| ps.iter().all(|p| placed.iter().any(|q| q == p)))
+            })
+            .cloned()
+            .expect("the foreign keys between tables form no cycle");
+        placed.push(next);
+    }
+    Ok(placed
+        .into_iter()
+        .map(|name| tables.remove(&name).unwrap())
+        .collect())
+}
+
+/// Copies one table's rows; answers how many.
+async fn copy_table(
+    source: &AnyPool,
+    tx: &mut Transaction<'_, Any>,
+    table: &Table,
+) -> Result<i64, sqlx::Error> {
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    let list = names.join(", ");
+    let rows: Vec<AnyRow> = sqlx::query(&format!("SELECT {list} FROM {}", table.name))
+        .fetch_all(source)
+        .await?;
+    let rows = match &table.self_reference {
+        Some(column) => parents_first(&rows, column)?,
+        None => rows.iter().collect(),
+    };
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let width = table.columns.len();
+        let values: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let marks: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        let sql = format!("INSERT INTO {} ({list}) VALUES {}", table.name, values.join(", "));
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            for (i, column) in table.columns.iter().enumerate() {
+                query = if column.text {
+                    query.bind(row.try_get::<Option<String>, _>(i)?)
+                } else {
+                    query.bind(row.try_get::<Option<i64>, _>(i)?)
+                };
+            }
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(rows.len() as i64)
+}
+
+/// The rows of a table that refers to itself, each after the row it refers to.
+fn parents_first<'r>(rows: &'r [AnyRow], column: &str) -> Result<Vec<&'r AnyRow>, sqlx::Error> {
+    let mut placed: BTreeSet<i64> = BTreeSet::new();
+    let mut ordered = Vec::with_capacity(rows.len());
+    let mut left: Vec<&AnyRow> = rows.iter().collect();
+    while !left.is_empty() {
+        let mut later = Vec::new();
+        for row in left.iter().copied() {
+            let parent: Option<i64> = row.try_get(column)?;
+            if parent.is_none_or(|p| placed.contains(&p)) {
+                placed.insert(row.try_get("id")?);
+                ordered.push(row);
+            } else {
+                later.push(row);
+            }
+        }
+        if later.len() == left.len() {
+            return Err(sqlx::Error::Protocol(format!(
+                "{column}: rows refer to missing rows or to each other"
+            )));
+        }
+        left = later;
+    }
+    Ok(ordered)
+}
+
+/// Every identity column continues after the largest id either database gave out (SQLite's
+/// AUTOINCREMENT counter can be past the largest id left, when the last rows were deleted).
+async fn continue_identities(
+    source: &AnyPool,
+    tx: &mut Transaction<'_, Any>,
+    tables: &[Table],
+) -> Result<(), sqlx::Error> {
+    let counters: Vec<(String, i64)> = sqlx::query_as("SELECT name, seq FROM sqlite_sequence")
+        .fetch_all(source)
+        .await?;
+    for table in tables.iter().filter(|t| t.identity) {
+        let given = counters
+            .iter()
+            .find(|(name, _)| *name == table.name)
+            .map_or(0, |(_, n)| *n);
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence($1, 'id'), GREATEST($2, (SELECT COALESCE(MAX(id), 0) FROM {})) + 1, false)",
+            table.name
+        ))
+        .bind(&table.name)
+        .bind(given)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The URL without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}

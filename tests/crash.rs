@@ -1,0 +1,270 @@
+//! Crash consistency: the server killed (SIGKILL) at a random moment of a bulk change of 5,000
+//! people or of an invitation batch of 500 leaves each all or nothing once it runs again:
+//! every person changed with their audit event and the change's undo record, or nobody; every
+//! invitation with its queued email, or none; an audit chain that verifies; on SQLite a file
+//! that passes `integrity_check`. Ten kills on SQLite, one on PostgreSQL. The moments are drawn
+//! from a seed printed first (`CRASH_SEED` repeats a run).
+
+mod common;
+#[allow(dead_code)] // The bench's server process and HTTP client; the bench uses the rest.
+#[path = "../benches/scale/http.rs"]
+mod http;
+
+use crate::http::{Http, Server};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+use roster::server::db::{self, chain::AuditKey, Db};
+use std::time::{Duration, Instant};
+
+const PEOPLE: usize = 5_000;
+const INVITED: usize = 500;
+
+/// A database with the demo company of `PEOPLE` people, its owner's password, and the folder
+/// that holds it (SQLite).
+async fn seeded() -> (String, String, Option<tempfile::TempDir>) {
+    let (url, dir) = common::fresh_database().await;
+    let db = db::connect_and_migrate(&url).await.unwrap();
+    let key = AuditKey::from_hex(common::TEST_AUDIT_KEY).unwrap();
+    let owner = db::demo::seed_if_empty(&db, &key, PEOPLE).await.unwrap().unwrap();
+    db.close().await;
+    (url, owner.password, dir)
+}
+
+/// Starts the debug server (the test's own build) on `url`, as the bench starts the release one.
+async fn start(url: &str, log: &std::path::Path) -> Server {
+    Server::start(url, log).await.0
+}
+
+fn form(pairs: &[(&str, String)]) -> Vec<(String, String)> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+async fn scalar(db: &Db, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(db).await.unwrap()
+}
+
+/// What must hold of any database the server left, crashed or not.
+async fn check_sound(url: &str) {
+    let db = db::connect_and_migrate(url).await.unwrap();
+    if url.starts_with("sqlite") {
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
+    db.close().await;
+    let verify = std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", url)
+        .env("ROSTER_AUDIT_KEY", common::TEST_AUDIT_KEY)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "the audit chain does not verify after the crash: {}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+/// One crash: `act` is sent to a fresh server and the server is killed `after` (None: never,
+/// the call completes); then it is started again, stopped, and `check` reads the database.
+async fn crash_during<F, Fut>(
+    url: &str,
+    dir: &std::path::Path,
+    password: &str,
+    endpoint: &'static str,
+    act: Vec<(String, String)>,
+    after: Option<Duration>,
+    check: F,
+) -> Duration
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let server = start(url, &dir.join("server.log")).await;
+    let client = Http::new(&server.base);
+    let cookie = client.sign_in("olivia.owner@acme.example", password).await;
+    let started = Instant::now();
+    let call = tokio::spawn({
+        let client = client.clone();
+        async move { client.try_call(endpoint, &act, Some(&cookie)).await }
+    });
+    let took = match after {
+        Some(after) => {
+            tokio::time::sleep(after).await;
+            drop(server); // SIGKILL
+            let _ = call.await; // the connection was cut, or the answer came first
+            after
+        }
+        None => {
+            let (status, body) = call.await.unwrap().expect("an answer");
+            assert!(
+                status.is_success(),
+                "{endpoint}: {}",
+                String::from_utf8_lossy(&body)
+            );
+            drop(server);
+            started.elapsed()
+        }
+    };
+    // Started again on what the killed process left, then stopped while idle.
+    drop(start(url, &dir.join("restart.log")).await);
+    check_sound(url).await;
+    let db = db::connect_and_migrate(url).await.unwrap();
+    check(db.clone()).await;
+    db.close().await;
+    took
+}
+
+async fn role_id(db: &Db, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM roles WHERE name = $1")
+        .bind(name)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}
+
+/// Everyone holding `from` is moved to `to` (the owner, who holds neither, is not selected).
+async fn bulk_change_is_all_or_nothing(
+    url: &str,
+    dir: &std::path::Path,
+    password: &str,
+    after: Option<Duration>,
+) -> Duration {
+    let db = db::connect_and_migrate(url).await.unwrap();
+    let (member, admin) = (role_id(&db, "Member").await, role_id(&db, "Admin").await);
+    let members = scalar(
+        &db,
+        &format!("SELECT COUNT(*) FROM role_assignments WHERE role_id = {member}"),
+    )
+    .await;
+    let events = scalar(&db, "SELECT COUNT(*) FROM audit_events").await;
+    db.close().await;
+    assert!(members > 1_000, "the demo company has {members} members");
+    let act = form(&[
+        ("selection[matching][tab]", "all".into()),
+        ("selection[matching][role]", member.to_string()),
+        ("action[kind]", "change_role".into()),
+        ("action[role]", admin.to_string()),
+    ]);
+    crash_during(
+        url,
+        dir,
+        password,
+        "users/bulk/apply",
+        act,
+        after,
+        |db| async move {
+            let left = scalar(
+                &db,
+                &format!("SELECT COUNT(*) FROM role_assignments WHERE role_id = {member}"),
+            )
+            .await;
+            let changes = scalar(&db, "SELECT COUNT(*) FROM bulk_changes").await;
+            let items = scalar(&db, "SELECT COUNT(*) FROM bulk_change_items").await;
+            let new_events = scalar(&db, "SELECT COUNT(*) FROM audit_events").await - events;
+            println!("  after the crash: {} of {members} changed", members - left);
+            if left == members {
+                assert_eq!(
+                    (changes, items, new_events),
+                    (0, 0, 0),
+                    "nothing changed, yet the change left traces"
+                );
+            } else {
+                assert_eq!(
+                    left, 0,
+                    "a bulk change was half applied: {left} of {members} still members"
+                );
+                assert_eq!(changes, 1, "the change has no undo record");
+                assert_eq!(items, members, "the undo record misses people");
+                assert!(
+                    new_events >= members,
+                    "{new_events} audit events for {members} people changed"
+                );
+            }
+        },
+    )
+    .await
+}
+
+/// `INVITED` addresses invited at once.
+async fn invitations_are_all_or_nothing(
+    url: &str,
+    dir: &std::path::Path,
+    password: &str,
+    after: Option<Duration>,
+) -> Duration {
+    let db = db::connect_and_migrate(url).await.unwrap();
+    let member = role_id(&db, "Member").await;
+    db.close().await;
+    let round = rand::random::<u32>();
+    let mut act: Vec<(String, String)> = (0..INVITED)
+        .map(|i| {
+            (
+                format!("invite[addresses][{i}]"),
+                format!("hire.{round}.{i}@example.com"),
+            )
+        })
+        .collect();
+    act.push(("invite[role]".into(), member.to_string()));
+    crash_during(
+        url,
+        dir,
+        password,
+        "invitations/invite",
+        act,
+        after,
+        |db| async move {
+            let invited = scalar(
+                &db,
+                &format!("SELECT COUNT(*) FROM invitations WHERE email LIKE 'hire.{round}.%'"),
+            )
+            .await;
+            let emails = scalar(
+                &db,
+                &format!("SELECT COUNT(*) FROM outbox WHERE to_email LIKE 'hire.{round}.%'"),
+            )
+            .await;
+            println!("  after the crash: {invited} of {INVITED} invited");
+            assert!(
+                (invited, emails) == (0, 0) || (invited as usize == INVITED && emails as usize == INVITED),
+                "an invitation batch was half written: {invited} invitations, {emails} emails queued"
+            );
+        },
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_in_the_middle_of_a_bulk_change_or_an_invitation_batch_leaves_each_all_or_nothing() {
+    // Server::start runs ROSTER_BIN; the chain key is the one the harness seeds with.
+    std::env::set_var("ROSTER_BIN", env!("CARGO_BIN_EXE_roster"));
+    std::env::set_var("ROSTER_AUDIT_KEY", common::TEST_AUDIT_KEY);
+    let seed = std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random::<u64>);
+    println!("CRASH_SEED={seed}");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let postgres = std::env::var("ROSTER_TEST_DATABASE_URL").is_ok_and(|u| u.starts_with("postgres"));
+    let kills = if postgres { 1 } else { 10 };
+    let logs = tempfile::tempdir().unwrap();
+
+    // How long each takes uninterrupted bounds the moments drawn.
+    let (url, password, _dir) = seeded().await;
+    let bulk = bulk_change_is_all_or_nothing(&url, logs.path(), &password, None).await;
+    let invite = invitations_are_all_or_nothing(&url, logs.path(), &password, None).await;
+    println!("uninterrupted: bulk change {bulk:?}, invitations {invite:?}");
+
+    for kill in 0..kills {
+        let (url, password, _dir) = seeded().await;
+        let at = bulk.mul_f64(rng.gen_range(0.0..1.2));
+        println!("kill {kill}: bulk change at {at:?}");
+        bulk_change_is_all_or_nothing(&url, logs.path(), &password, Some(at)).await;
+        let at = invite.mul_f64(rng.gen_range(0.0..1.2));
+        println!("kill {kill}: invitations at {at:?}");
+        invitations_are_all_or_nothing(&url, logs.path(), &password, Some(at)).await;
+    }
+}

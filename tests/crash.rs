@@ -1,7 +1,8 @@
 //! Crash consistency: the server killed (SIGKILL) at a random moment of a bulk change of 5,000
-//! people or of an invitation batch of 500 leaves each all or nothing once it runs again:
-//! every person changed with their audit event and the change's undo record, or nobody; every
-//! invitation with its queued email, or none; an audit chain that verifies; on SQLite a file
+//! people, of an invitation batch of 500 or of an invitation's acceptance leaves each all or
+//! nothing once it runs again: every person changed with their audit event and the change's
+//! undo record, or nobody; every invitation with its queued email, or none; an accepted
+//! invitation with its person and their role, or a pending one and no person; an audit chain that verifies; on SQLite a file
 //! that passes `integrity_check`. Ten kills on SQLite, one on PostgreSQL. The moments are drawn
 //! from a seed printed first (`CRASH_SEED` repeats a run).
 
@@ -237,8 +238,78 @@ async fn invitations_are_all_or_nothing(
     .await
 }
 
+/// One invited person accepts: afterwards either the invitation is accepted and they are a
+/// user holding a role, or it is still pending and no such user exists.
+async fn acceptance_is_all_or_nothing(
+    url: &str,
+    dir: &std::path::Path,
+    password: &str,
+    after: Option<Duration>,
+) -> Duration {
+    let db = db::connect_and_migrate(url).await.unwrap();
+    let member = role_id(&db, "Member").await;
+    db.close().await;
+    let invitee = format!("joiner.{}@example.com", rand::random::<u32>());
+    let invite = form(&[
+        ("invite[addresses][0]", invitee.clone()),
+        ("invite[role]", member.to_string()),
+    ]);
+    crash_during(
+        url,
+        dir,
+        password,
+        "invitations/invite",
+        invite,
+        None,
+        |_| async {},
+    )
+    .await;
+    // The link is in the queued email's text.
+    let db = db::connect_and_migrate(url).await.unwrap();
+    let email: String = sqlx::query_scalar("SELECT text_body FROM outbox WHERE to_email = $1")
+        .bind(&invitee)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    db.close().await;
+    let token = email
+        .split("/invite/")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("an invitation link in the email")
+        .to_string();
+    let accept = form(&[
+        ("token", token),
+        ("name", "Joan Joiner".into()),
+        ("password", common::PASSWORD.into()),
+    ]);
+    crash_during(url, dir, password, "invitations/accept", accept, after, |db| async move {
+        let status: String = sqlx::query_scalar("SELECT status FROM invitations WHERE email = $1")
+            .bind(&invitee)
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        let users = scalar(&db, &format!("SELECT COUNT(*) FROM users WHERE email = '{invitee}'")).await;
+        let roles = scalar(
+            &db,
+            &format!(
+                "SELECT COUNT(*) FROM role_assignments ra JOIN users u ON u.id = ra.user_id WHERE u.email = '{invitee}'"
+            ),
+        )
+        .await;
+        println!("  after the crash: invitation {status}, {users} user");
+        match status.as_str() {
+            "accepted" => assert!(users == 1 && roles >= 1, "accepted, yet {users} users with {roles} roles"),
+            "pending" => assert_eq!(users, 0, "the invitation is pending, yet its person exists"),
+            other => panic!("the invitation is {other}"),
+        }
+    })
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_killed_in_the_middle_of_a_bulk_change_or_an_invitation_batch_leaves_each_all_or_nothing() {
+async fn a_server_killed_in_the_middle_of_a_bulk_change_an_invitation_batch_or_an_acceptance_leaves_each_all_or_nothing(
+) {
     // Server::start runs ROSTER_BIN; the chain key is the one the harness seeds with.
     std::env::set_var("ROSTER_BIN", env!("CARGO_BIN_EXE_roster"));
     std::env::set_var("ROSTER_AUDIT_KEY", common::TEST_AUDIT_KEY);
@@ -256,7 +327,8 @@ async fn a_server_killed_in_the_middle_of_a_bulk_change_or_an_invitation_batch_l
     let (url, password, _dir) = seeded().await;
     let bulk = bulk_change_is_all_or_nothing(&url, logs.path(), &password, None).await;
     let invite = invitations_are_all_or_nothing(&url, logs.path(), &password, None).await;
-    println!("uninterrupted: bulk change {bulk:?}, invitations {invite:?}");
+    let accept = acceptance_is_all_or_nothing(&url, logs.path(), &password, None).await;
+    println!("uninterrupted: bulk change {bulk:?}, invitations {invite:?}, acceptance {accept:?}");
 
     for kill in 0..kills {
         let (url, password, _dir) = seeded().await;
@@ -266,5 +338,8 @@ async fn a_server_killed_in_the_middle_of_a_bulk_change_or_an_invitation_batch_l
         let at = invite.mul_f64(rng.gen_range(0.0..1.2));
         println!("kill {kill}: invitations at {at:?}");
         invitations_are_all_or_nothing(&url, logs.path(), &password, Some(at)).await;
+        let at = accept.mul_f64(rng.gen_range(0.0..1.2));
+        println!("kill {kill}: acceptance at {at:?}");
+        acceptance_is_all_or_nothing(&url, logs.path(), &password, Some(at)).await;
     }
 }

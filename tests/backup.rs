@@ -185,6 +185,13 @@ async fn the_server_binary_backs_up_into_a_new_file_only() {
         String::from_utf8_lossy(&first.stderr)
     );
     assert!(String::from_utf8_lossy(&first.stdout).contains("1 company, 1 user"));
+    // Every company's people and password hashes: readable by the one who took it only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the backup's mode is {:o}", mode & 0o777);
+    }
     let second = run();
     assert_eq!(second.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&second.stderr).contains("already exists"));

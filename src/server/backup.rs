@@ -94,18 +94,31 @@ pub async fn backup(url: &str, to: &Path) -> Result<String, String> {
     let Some(database) = db::sqlite_path(url) else {
         return Err("`roster backup` copies the SQLite database; for PostgreSQL use pg_dump (see Backups in the README)".into());
     };
-    if to.exists() {
-        return Err(format!("{} already exists: name a new file", to.display()));
+    // Created empty first, readable by its owner only: VACUUM INTO would make it 0644, and
+    // it holds every company's people and password hashes. (It takes an empty file.)
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(to).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => format!("{} already exists: name a new file", to.display()),
+        _ => format!("{}: {e}", to.display()),
+    })?;
+    let written = async {
+        let mut conn = open(&database)
+            .await
+            .map_err(|e| format!("{}: {e}", database.display()))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(to.to_string_lossy().into_owned())
+            .execute(&mut conn)
+            .await
+            .map_err(|e| format!("the backup failed: {e}"))?;
+        conn.close().await.map_err(|e| e.to_string())
+    };
+    if let Err(why) = written.await {
+        let _ = std::fs::remove_file(to);
+        return Err(why);
     }
-    let mut conn = open(&database)
-        .await
-        .map_err(|e| format!("{}: {e}", database.display()))?;
-    sqlx::query("VACUUM INTO $1")
-        .bind(to.to_string_lossy().into_owned())
-        .execute(&mut conn)
-        .await
-        .map_err(|e| format!("the backup failed: {e}"))?;
-    conn.close().await.map_err(|e| e.to_string())?;
     let holds = check(to)
         .await
         .map_err(|why| format!("the backup at {} is unusable: {why}", to.display()))?;

@@ -43,8 +43,19 @@ pub async fn copy(from: &str, to: &str) -> Result<String, String> {
     if db::Backend::of(to) != Some(db::Backend::Postgres) {
         return Err("--to takes a PostgreSQL URL (postgres://user:password@host/database)".into());
     }
-    let snapshot = std::env::temp_dir().join(format!("roster-copy-{}.db", &super::token::generate()[..16]));
-    backup::backup(from, &snapshot).await?;
+    // In a folder only this user may enter: the snapshot is the whole database.
+    let folder = std::env::temp_dir().join(format!("roster-copy-{}", &super::token::generate()[..16]));
+    let mut private = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut private, 0o700);
+    private
+        .create(&folder)
+        .map_err(|e| format!("{}: {e}", folder.display()))?;
+    let snapshot = folder.join("snapshot.db");
+    if let Err(why) = backup::backup(from, &snapshot).await {
+        let _ = std::fs::remove_dir_all(&folder);
+        return Err(why);
+    }
     let outcome = async {
         let source = db::connect_and_migrate(&format!("sqlite://{}", snapshot.display()))
             .await
@@ -58,9 +69,7 @@ pub async fn copy(from: &str, to: &str) -> Result<String, String> {
         outcome
     }
     .await;
-    for leftover in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{leftover}", snapshot.display()));
-    }
+    let _ = std::fs::remove_dir_all(&folder);
     outcome
 }
 
@@ -271,13 +280,44 @@ async fn continue_identities(
     Ok(())
 }
 
-/// The URL without its password, for messages.
+/// The URL without its password (in either place a URL may carry it), for messages.
 fn redacted(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "the PostgreSQL URL".into();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    let query: Vec<(String, String)> = parsed
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == "password" {
+                "***".into()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    if !query.is_empty() {
+        parsed.query_pairs_mut().clear().extend_pairs(query);
+    }
+    parsed.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_password_in_the_url_is_never_shown() {
+        assert_eq!(
+            redacted("postgres://u:secret@db/roster"),
+            "postgres://u:***@db/roster"
+        );
+        let shown = redacted("postgres://db/roster?user=u&password=secret&sslmode=require");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("sslmode=require"), "{shown}");
+        assert!(!redacted("postgres://u:secret@db:x/roster").contains("secret"));
     }
 }

@@ -614,13 +614,10 @@ async fn the_verify_command_prints_the_count_or_the_event_and_exits_non_zero_on_
     let app = TestApp::spawn().await;
     let (_, company) = busy_company(&app).await;
     let run = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["audit", "verify", "--company", &company.0.to_string()])
-            .env("DATABASE_URL", &app.state.config.database_url)
-            .env("ROSTER_AUDIT_KEY", common::TEST_AUDIT_KEY)
-            .env("RUST_LOG", "error")
-            .output()
-            .unwrap()
+        common::roster_command(
+            &["audit", "verify", "--company", &company.0.to_string()],
+            &app.state.config.database_url,
+        )
     };
     let ok = run();
     let n = event_ids(&app, company).await.len();

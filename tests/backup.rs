@@ -171,13 +171,7 @@ async fn the_server_binary_backs_up_into_a_new_file_only() {
     };
     app.company("Initech").await;
     let file = dir.join("cli.db");
-    let run = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
-            .args(["backup", file.to_str().unwrap()])
-            .env("DATABASE_URL", &url)
-            .output()
-            .unwrap()
-    };
+    let run = || common::roster_command(&["backup", file.to_str().unwrap()], &url);
     let first = run();
     assert!(
         first.status.success(),

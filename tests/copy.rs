@@ -24,16 +24,6 @@ const TABLES: [&str; 10] = [
     "bulk_change_items",
 ];
 
-fn roster(args: &[&str], database: &str) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
-        .args(args)
-        .env("DATABASE_URL", database)
-        .env("ROSTER_AUDIT_KEY", common::TEST_AUDIT_KEY)
-        .env("RUST_LOG", "error")
-        .output()
-        .unwrap()
-}
-
 async fn counts(db: &Db) -> Vec<i64> {
     let mut counts = Vec::new();
     for table in TABLES {
@@ -51,7 +41,7 @@ async fn counts(db: &Db) -> Vec<i64> {
 async fn copy_refuses_a_target_that_is_not_postgresql() {
     let dir = tempfile::tempdir().unwrap();
     let source = format!("sqlite://{}/roster.db", dir.path().display());
-    let out = roster(&["copy", "--to", "sqlite://elsewhere.db"], &source);
+    let out = common::roster_command(&["copy", "--to", "sqlite://elsewhere.db"], &source);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("PostgreSQL URL"));
 }
@@ -101,13 +91,13 @@ async fn the_demo_company_copied_into_postgresql_keeps_its_rows_ids_and_audit_ch
     sqlite.close().await;
 
     let (target, _) = common::fresh_database().await;
-    let out = roster(&["copy", "--to", &target], &source);
+    let out = common::roster_command(&["copy", "--to", &target], &source);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("Copied "));
 
     let postgres = db::connect_and_migrate(&target).await.unwrap();
     assert_eq!(counts(&postgres).await, before, "rows per table: {TABLES:?}");
-    let verify = roster(&["audit", "verify"], &target);
+    let verify = common::roster_command(&["audit", "verify"], &target);
     assert!(
         verify.status.success(),
         "{}",
@@ -136,7 +126,7 @@ async fn the_demo_company_copied_into_postgresql_keeps_its_rows_ids_and_audit_ch
     assert_eq!(page["counts"]["all"].as_i64(), Some(before[3] + 1));
     drop(server);
 
-    let again = roster(&["copy", "--to", &target], &source);
+    let again = common::roster_command(&["copy", "--to", &target], &source);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds companies"));
 }

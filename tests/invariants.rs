@@ -1,7 +1,8 @@
 //! The company's invariants under random concurrent load: eight tasks, acting as the owner and
 //! three admins, send a thousand random operations (role changes, access on accounts, transfers
 //! of ownership, deactivations, reactivations, deletions, bulk changes and their undos, account
-//! moves, role deletions that move holders) through the server functions at once. After every
+//! moves, role deletions that move holders, team memberships, some in another company's team)
+//! through the server functions at once. After every
 //! operation one statement per invariant checks the database (each a snapshot of its own):
 //! - exactly one owner, holding the Owner role on the root account, and nobody else holds it;
 //! - everyone has at least one role assignment;
@@ -66,6 +67,11 @@ enum Op {
         role: usize,
         move_to: usize,
     },
+    /// Puts the target in one of the teams, the last of which is another company's.
+    SetTeams {
+        target: usize,
+        team: usize,
+    },
 }
 
 /// An operation and the index of the person (owner first, then the admins) who sends it.
@@ -84,22 +90,25 @@ fn op() -> impl Strategy<Value = (usize, Op)> {
         1 => Just(Op::Undo),
         2 => (0..4usize, 0..4usize).prop_map(|(account, parent)| Op::MoveAccount { account, parent }),
         1 => (0..5usize, 0..5usize).prop_map(|(role, move_to)| Op::DeleteRole { role, move_to }),
+        2 => (0..people, 0..3usize).prop_map(|(target, team)| Op::SetTeams { target, team }),
     ];
     (0..1 + ADMINS, op)
 }
 
 /// The company: its people (owner, admins, then the others) with their emails, its roles
-/// (built-in and two custom), its accounts (the root and three below it).
+/// (built-in and two custom), its accounts (the root and three below it), and teams: two of
+/// its own and, last, one of another company.
 struct Company {
     id: i64,
     people: Vec<(i64, String)>,
     roles: Vec<i64>,
     accounts: Vec<i64>,
+    teams: Vec<i64>,
 }
 
 async fn company(app: &TestApp) -> Company {
     let owner = common::email("owner");
-    app.sign_up("Invariant Inc", "Olive Owner", &owner).await;
+    let owner_cookie = app.sign_up("Invariant Inc", "Olive Owner", &owner).await;
     let mut people = vec![(app.user_id(&owner).await, owner.clone())];
     for i in 0..ADMINS + PEOPLE {
         let email = common::email(&format!("person{i}"));
@@ -125,11 +134,24 @@ async fn company(app: &TestApp) -> Company {
         app.custom_role(&owner, "Recruiter", "users.view invitations.manage")
             .await,
     ];
+    let other = app
+        .sign_up("Elsewhere Ltd", "Otto Other", &common::email("other"))
+        .await;
+    let team = |name: &'static str, cookie: String| async move {
+        let r = app.call("teams/create", &[("name", name)], Some(&cookie)).await;
+        r.json().as_i64().expect("a team id")
+    };
+    let teams = vec![
+        team("Sales", owner_cookie.clone()).await,
+        team("Support", owner_cookie).await,
+        team("Elsewhere", other).await,
+    ];
     Company {
         id: app.company_of(&owner).await,
         people,
         roles,
         accounts,
+        teams,
     }
 }
 
@@ -202,6 +224,13 @@ async fn send(
             vec![
                 ("id".into(), c.accounts[*account].to_string()),
                 ("parent".into(), c.accounts[*parent].to_string()),
+            ],
+        ),
+        Op::SetTeams { target, team } => (
+            "users/set_teams",
+            vec![
+                ("id".into(), id(*target)),
+                ("teams[0]".into(), c.teams[*team].to_string()),
             ],
         ),
         Op::DeleteRole { role, move_to } => (

@@ -346,21 +346,18 @@ fn ActionFilter(view: Memo<AuditQuery>, go: Callback<(AuditQuery, bool)>) -> imp
 /// named as the events shown name them (nothing beyond what the page shows), or "one person"
 /// when none does.
 fn person_filters(answered: &AuditQuery, shown: &AuditPage) -> impl IntoView {
-    let actor = answered.actor.map(|id| {
-        let name = shown
-            .events
-            .iter()
-            .find(|e| e.actor_id == Some(id))
-            .map(|e| e.actor_name.clone());
-        format!("By {}", name.as_deref().unwrap_or("one person"))
+    // "By …" or "About …" the person `id`, with their name from the first event `name` finds.
+    let label = |prefix: &str, id: Option<UserId>, name: fn(&AuditEvent, UserId) -> Option<&str>| {
+        id.map(|id| {
+            let named = shown.events.iter().find_map(|e| name(e, id));
+            format!("{prefix} {}", named.unwrap_or("one person"))
+        })
+    };
+    let actor = label("By", answered.actor, |e, id| {
+        (e.actor_id == Some(id)).then_some(e.actor_name.as_str())
     });
-    let target = answered.target.map(|id| {
-        let name = shown
-            .events
-            .iter()
-            .find(|e| e.target_id == Some(id))
-            .and_then(|e| e.target_name.clone());
-        format!("About {}", name.as_deref().unwrap_or("one person"))
+    let target = label("About", answered.target, |e, id| {
+        e.target_name.as_deref().filter(|_| e.target_id == Some(id))
     });
     let chip = |label: Option<String>, clear: fn(&mut AuditQuery)| {
         label.map(|label| {

@@ -2,14 +2,15 @@
 //! for a company that outgrows the embedded default (several instances need PostgreSQL).
 //!
 //! It copies a snapshot (`VACUUM INTO`, so a running server may keep writing), every table
-//! PostgreSQL's migrations define, with its ids: the audit chain seals each event's id and the
+//! PostgreSQL's migrations define, with its ids, and refuses when the snapshot holds a table
+//! PostgreSQL has none for (the search indexes aside, which PostgreSQL builds itself): the audit chain seals each event's id and the
 //! previous event's hash, so the chain verifies on PostgreSQL as it did on SQLite. The target is
 //! migrated first and must hold no company; what its migrations wrote (the job leases) is
 //! replaced by the source's rows. Tables are filled parents first (their foreign keys, read
-//! from PostgreSQL's catalogue), a table that refers to itself (accounts) a level at a time.
-//! Everything is one transaction: a failure leaves the target as it was. Afterwards every
-//! identity column continues after the largest id either database ever gave out, and the row
-//! counts are compared table by table.
+//! from PostgreSQL's catalogue), streamed a few hundred rows at a time, a table that refers to
+//! itself (accounts) a level at a time. Everything is one transaction: a failure leaves the
+//! target as it was. Afterwards every identity column continues after the largest id either
+//! database ever gave out, and each table is counted in both databases before the commit.
 
 use super::{backup, db};
 use sqlx::{any::AnyRow, Any, AnyPool, Row, Transaction};
@@ -82,6 +83,13 @@ async fn copy_between(source: &AnyPool, target: &AnyPool) -> Result<String, Stri
         return Err("the target database already holds companies: copy into an empty database".into());
     }
     let tables = tables_in_order(target).await.map_err(|e| e.to_string())?;
+    let left_behind = left_behind(source, &tables).await.map_err(|e| e.to_string())?;
+    if !left_behind.is_empty() {
+        return Err(format!(
+            "PostgreSQL's migrations have no table for {}: is this the same version of Roster?",
+            left_behind.join(", ")
+        ));
+    }
     let mut tx = target.begin().await.map_err(|e| e.to_string())?;
     for table in tables.iter().rev() {
         sqlx::query(&format!("DELETE FROM {}", table.name))
@@ -99,15 +107,20 @@ async fn copy_between(source: &AnyPool, target: &AnyPool) -> Result<String, Stri
     continue_identities(source, &mut tx, &tables)
         .await
         .map_err(|e| e.to_string())?;
-    // What was written is what the source holds, table by table.
-    for (name, rows) in &copied {
-        let there: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {name}"))
+    // The target holds what the snapshot holds, table by table, counted on both sides.
+    for (name, _) in &copied {
+        let count = format!("SELECT COUNT(*) FROM {name}");
+        let here: i64 = sqlx::query_scalar(&count)
+            .fetch_one(source)
+            .await
+            .map_err(|e| e.to_string())?;
+        let there: i64 = sqlx::query_scalar(&count)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| e.to_string())?;
-        if there != *rows {
+        if there != here {
             return Err(format!(
-                "{name}: {rows} rows read, {there} written; nothing was copied"
+                "{name}: {here} rows in SQLite, {there} in PostgreSQL; nothing was copied"
             ));
         }
     }
@@ -119,6 +132,24 @@ async fn copy_between(source: &AnyPool, target: &AnyPool) -> Result<String, Stri
         copied.len(),
         each.join(", ")
     ))
+}
+
+/// The snapshot's tables that hold data and have no table in the target: the FTS5 search
+/// indexes and their shadow tables are derived (PostgreSQL indexes the keys itself), every
+/// other table must be copied.
+async fn left_behind(source: &AnyPool, tables: &[Table]) -> Result<Vec<String>, sqlx::Error> {
+    let names: Vec<String> = sqlx::query_scalar(
+        r"SELECT name FROM sqlite_master t WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\'
+           AND name <> '_sqlx_migrations' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'
+           AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.type = 'table'
+             AND v.sql LIKE 'CREATE VIRTUAL TABLE%' AND t.name LIKE v.name || '\_%' ESCAPE '\')",
+    )
+    .fetch_all(source)
+    .await?;
+    Ok(names
+        .into_iter()
+        .filter(|name| !tables.iter().any(|t| t.name == *name))
+        .collect())
 }
 
 /// The target's tables, each after the tables it refers to.
@@ -188,43 +219,74 @@ async fn tables_in_order(target: &AnyPool) -> Result<Vec<Table>, sqlx::Error> {
         .collect())
 }
 
-/// Copies one table's rows; answers how many.
+/// Copies one table's rows, `ROWS_PER_INSERT` at a time as they are read (a table that
+/// refers to itself is read whole, to put parents first); answers how many.
 async fn copy_table(
     source: &AnyPool,
     tx: &mut Transaction<'_, Any>,
     table: &Table,
 ) -> Result<i64, sqlx::Error> {
-    let names: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-    let list = names.join(", ");
-    let rows: Vec<AnyRow> = sqlx::query(&format!("SELECT {list} FROM {}", table.name))
-        .fetch_all(source)
-        .await?;
-    let rows = match &table.self_reference {
-        Some(column) => parents_first(&rows, column)?,
-        None => rows.iter().collect(),
-    };
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let width = table.columns.len();
-        let values: Vec<String> = (0..chunk.len())
-            .map(|r| {
-                let marks: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
-                format!("({})", marks.join(", "))
-            })
-            .collect();
-        let sql = format!("INSERT INTO {} ({list}) VALUES {}", table.name, values.join(", "));
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            for (i, column) in table.columns.iter().enumerate() {
-                query = if column.text {
-                    query.bind(row.try_get::<Option<String>, _>(i)?)
-                } else {
-                    query.bind(row.try_get::<Option<i64>, _>(i)?)
-                };
-            }
+    use futures_util::TryStreamExt;
+    let list = table
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let select = format!("SELECT {list} FROM {}", table.name);
+    let mut copied = 0;
+    if let Some(column) = &table.self_reference {
+        let rows: Vec<AnyRow> = sqlx::query(&select).fetch_all(source).await?;
+        for chunk in parents_first(&rows, column)?.chunks(ROWS_PER_INSERT) {
+            insert(tx, table, &list, chunk).await?;
+            copied += chunk.len();
         }
-        query.execute(&mut **tx).await?;
+        return Ok(copied as i64);
     }
-    Ok(rows.len() as i64)
+    let mut rows = sqlx::query(&select).fetch(source);
+    let mut chunk = Vec::with_capacity(ROWS_PER_INSERT);
+    while let Some(row) = rows.try_next().await? {
+        chunk.push(row);
+        if chunk.len() == ROWS_PER_INSERT {
+            insert(tx, table, &list, &chunk.iter().collect::<Vec<_>>()).await?;
+            copied += chunk.len();
+            chunk.clear();
+        }
+    }
+    if !chunk.is_empty() {
+        insert(tx, table, &list, &chunk.iter().collect::<Vec<_>>()).await?;
+        copied += chunk.len();
+    }
+    Ok(copied as i64)
+}
+
+/// Inserts `rows` (of the columns `list`) into `table` in one statement.
+async fn insert(
+    tx: &mut Transaction<'_, Any>,
+    table: &Table,
+    list: &str,
+    rows: &[&AnyRow],
+) -> Result<(), sqlx::Error> {
+    let width = table.columns.len();
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let marks: Vec<String> = (1..=width).map(|c| format!("${}", r * width + c)).collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect();
+    let sql = format!("INSERT INTO {} ({list}) VALUES {}", table.name, values.join(", "));
+    let mut query = sqlx::query(&sql);
+    for row in rows {
+        for (i, column) in table.columns.iter().enumerate() {
+            query = if column.text {
+                query.bind(row.try_get::<Option<String>, _>(i)?)
+            } else {
+                query.bind(row.try_get::<Option<i64>, _>(i)?)
+            };
+        }
+    }
+    query.execute(&mut **tx).await?;
+    Ok(())
 }
 
 /// The rows of a table that refers to itself, each after the row it refers to.

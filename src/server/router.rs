@@ -172,8 +172,14 @@ pub fn build(state: AppState) -> Router {
                 // Errors are logged where they happen; the default log gains no lines.
                 .on_failure(DefaultOnFailure::new().level(tracing::Level::DEBUG)),
         )
-        .layer(middleware::from_fn(metrics::track_requests))
         .with_state(state.clone());
+    // Counted only when someone reads the counts: without ROSTER_METRICS_ADDR a request
+    // pays for no labels.
+    let app = if state.config.metrics_addr.is_some() {
+        app.layer(middleware::from_fn(metrics::track_requests))
+    } else {
+        app
+    };
     // The probes stand outside every layer above: no session, host check or page headers,
     // and neither logged nor counted.
     Router::new()

@@ -438,6 +438,18 @@ impl TestApp {
     }
 }
 
+/// Runs the server binary's command `args` (`audit verify`, `backup`, `copy` …) on the
+/// database `database` with the harness's audit key, and waits for it.
+pub fn roster_command(args: &[&str], database: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_roster"))
+        .args(args)
+        .env("DATABASE_URL", database)
+        .env("ROSTER_AUDIT_KEY", TEST_AUDIT_KEY)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap()
+}
+
 /// A unique email for this test run.
 pub fn email(who: &str) -> String {
     format!("{who}.{}@example.com", roster_token())

@@ -186,6 +186,50 @@ async fn verify_names_the_event_whose_after_value_was_altered_in_sql() {
 }
 
 #[tokio::test]
+async fn verify_names_the_event_whose_account_was_altered_or_added_in_sql() {
+    let app = TestApp::spawn().await;
+    let (c, company) = busy_company(&app).await;
+    let root = app.root_account(&c.owner_email).await;
+    let someone = app
+        .add_user(&c.owner_email, "Sam Someone", &email("sam"), "member")
+        .await;
+    let r = app
+        .call(
+            "users/change_role",
+            &[("id", &someone.to_string()), ("role", &c.admin_role.to_string())],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let on_account = app
+        .count(&format!(
+            "SELECT MAX(id) FROM audit_events WHERE account_ref = {root}"
+        ))
+        .await;
+    assert!(verify(&app, company).await.is_ok());
+    app.sql(&format!(
+        "UPDATE audit_events SET account_label = 'Elsewhere' WHERE id = {on_account}"
+    ))
+    .await;
+    assert_eq!(verify(&app, company).await.unwrap_err().id, on_account);
+    app.sql(&format!("UPDATE audit_events SET account_label = (SELECT name FROM accounts WHERE id = {root}) WHERE id = {on_account}"))
+        .await;
+    assert!(verify(&app, company).await.is_ok(), "set back, it verifies again");
+    // An account given to an event that had none.
+    let plain = app
+        .count(&format!(
+            "SELECT MIN(id) FROM audit_events WHERE company_id = {} AND account_ref IS NULL AND hash IS NOT NULL",
+            company.0
+        ))
+        .await;
+    app.sql(&format!(
+        "UPDATE audit_events SET account_ref = {root}, account_label = 'Root' WHERE id = {plain}"
+    ))
+    .await;
+    assert_eq!(verify(&app, company).await.unwrap_err().id, plain);
+}
+
+#[tokio::test]
 async fn verify_names_the_event_after_one_deleted_in_sql() {
     let app = TestApp::spawn().await;
     let (_, company) = busy_company(&app).await;
@@ -283,6 +327,7 @@ async fn concurrent_writers_of_one_company_do_not_fork_the_chain() {
                 before: None,
                 after: None,
                 ip: "192.0.2.1",
+                account: None,
             };
             audit::insert(&mut tx, &key, company, db::now_ms(), &[event])
                 .await
@@ -332,6 +377,7 @@ async fn history(app: &TestApp, company: CompanyId, old: &[i64], recent: usize) 
             before: None,
             after: Some("{\"name\":\"x\"}"),
             ip: "192.0.2.1",
+            account: None,
         };
         audit::insert(&mut tx, key, company, at, &[event]).await.unwrap();
         tx.commit().await.unwrap();

@@ -57,8 +57,8 @@ async fn event(
     at: i64,
 ) -> i64 {
     sqlx::query_scalar(
-        "INSERT INTO audit_events (company_id, actor_id, actor_name, action, target_user_id, target_label, created_at, ip)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, '192.0.2.1') RETURNING id",
+        "INSERT INTO audit_events (company_id, actor_id, actor_name, action, target_user_id, target_label, created_at, ip, search_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, '192.0.2.1', $8) RETURNING id",
     )
     .bind(company)
     .bind(actor.0)
@@ -67,9 +67,23 @@ async fn event(
     .bind(target.0)
     .bind(target.1)
     .bind(at)
+    .bind(roster::server::db::search::event_key(actor.1, target.1, ""))
     .fetch_one(&app.state.db)
     .await
     .unwrap()
+}
+
+/// The owner makes `user` an Admin through the app.
+async fn make_admin(app: &TestApp, s: &Setup, user: i64) {
+    let admin_role = app.role_id(&s.owner_email, "admin").await;
+    let r = app
+        .call(
+            "users/change_role",
+            &[("id", &user.to_string()), ("role", &admin_role.to_string())],
+            Some(&s.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 /// The page for a view given as `(field, value)` pairs of `AuditQuery`.
@@ -388,15 +402,7 @@ async fn free_text_takes_percent_and_underscore_literally() {
 async fn a_role_change_made_in_the_app_is_listed_with_its_actor_words_and_before_and_after() {
     let app = TestApp::spawn().await;
     let s = setup(&app).await;
-    let admin_role = app.role_id(&s.owner_email, "admin").await;
-    let r = app
-        .call(
-            "users/change_role",
-            &[("id", &s.bob.to_string()), ("role", &admin_role.to_string())],
-            Some(&s.owner),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    make_admin(&app, &s, s.bob).await;
     let page = list(
         &app,
         &s.owner,
@@ -439,6 +445,121 @@ async fn a_role_change_made_in_the_app_is_listed_with_its_actor_words_and_before
     let e = &page["events"][0];
     assert!(e["target_id"].is_null(), "{e}");
     assert_eq!(e["target_label"], format!("Bob Member ({bob_email})"));
+}
+
+#[tokio::test]
+async fn an_event_names_the_account_its_change_applied_to_and_is_found_by_it_even_once_it_is_gone() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let root = app.root_account(&s.owner_email).await;
+    let r = app
+        .call(
+            "accounts/create",
+            &[("parent", &root.to_string()), ("name", "Acme Éurope")],
+            Some(&s.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let europe = r.json().as_i64().unwrap();
+    let admin_role = app.role_id(&s.owner_email, "admin").await;
+    let r = app
+        .call(
+            "users/access/grant",
+            &[
+                ("id", &s.bob.to_string()),
+                ("role", &admin_role.to_string()),
+                ("accounts[0]", &europe.to_string()),
+            ],
+            Some(&s.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let granted = [("actions[0]", "user.access_granted")];
+    let page = list(&app, &s.owner, &granted).await;
+    let e = &page["events"][0];
+    assert_eq!(
+        (e["account_id"].as_i64(), e["account_name"].as_str()),
+        (Some(europe), Some("Acme Éurope")),
+        "{e}"
+    );
+    // The account filter finds it by the event's account (Bob also holds the root account,
+    // so the root's filter finds it through him, the new account's only through the event).
+    let on_europe = list(&app, &s.owner, &[("account", &europe.to_string()), granted[0]]).await;
+    assert_eq!(ids(&on_europe), ids(&page), "{on_europe}");
+    // A single role change names the one account the role applies on.
+    make_admin(&app, &s, s.cy).await;
+    let page = list(
+        &app,
+        &s.owner,
+        &[("target", &s.cy.to_string()), ("actions[0]", "user.role_changed")],
+    )
+    .await;
+    assert_eq!(page["events"][0]["account_id"].as_i64(), Some(root), "{page}");
+    // Taken away, then deleted: the events keep the name it had, without a link, and the
+    // search finds that name typed without its accent.
+    let r = app
+        .call(
+            "users/access/remove",
+            &[("id", &s.bob.to_string()), ("account", &europe.to_string())],
+            Some(&s.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = app
+        .call("accounts/delete", &[("id", &europe.to_string())], Some(&s.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = list(&app, &s.owner, &[("search", "ACME EUROPE")]).await;
+    let actions: Vec<&str> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            assert!(e["account_id"].is_null(), "{e}");
+            assert_eq!(e["account_name"], "Acme Éurope", "{e}");
+            e["action"].as_str().unwrap()
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "account.deleted",
+            "user.access_removed",
+            "user.access_granted",
+            "account.created"
+        ],
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_persons_events_are_found_by_their_name_typed_without_accents() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app).await;
+    let zoe_email = email("zoe");
+    let zoe = app
+        .add_user(&s.owner_email, "Zoë Ångström", &zoe_email, "member")
+        .await;
+    let r = app
+        .call(
+            "users/delete",
+            &[("id", &zoe.to_string()), ("confirm_email", &zoe_email)],
+            Some(&s.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = list(&app, &s.owner, &[("search", "zoe angstrom")]).await;
+    let labels: Vec<&str> = page["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["target_label"].as_str().unwrap())
+        .collect();
+    assert!(!labels.is_empty(), "{page}");
+    assert!(
+        labels.iter().all(|l| *l == format!("Zoë Ångström ({zoe_email})")),
+        "{labels:?}"
+    );
 }
 
 /// The body of a `GET` (the whole stream).
@@ -489,7 +610,7 @@ async fn the_export_streams_every_matching_event_with_formula_cells_made_inert_a
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "id,time,actor_kind,actor,action,action_words,target,ip,before,after"
+        "id,time,actor_kind,actor,action,action_words,target,account,ip,before,after"
     );
     assert_eq!(
         lines.len(),

@@ -57,7 +57,7 @@ test("an admin changes a person's role, finds the event on the audit log by pers
   const answer = await page.request.get(href!);
   expect(answer.headers()["content-disposition"]).toContain("attachment");
   const csv = await answer.text();
-  expect(csv.split("\n")[0]).toBe("id,time,actor_kind,actor,action,action_words,target,ip,before,after");
+  expect(csv.split("\n")[0]).toBe("id,time,actor_kind,actor,action,action_words,target,account,ip,before,after");
   expect(csv).toContain("user.role_changed");
   expect(csv).toContain(name);
 

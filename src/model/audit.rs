@@ -394,6 +394,11 @@ pub struct AuditEvent {
     /// JSON text.
     pub before: Option<String>,
     pub after: Option<String>,
+    /// The account the change applied to while it exists (for a link).
+    pub account_id: Option<AccountId>,
+    /// That account's name now, or as recorded once it is gone; `None` for a change that
+    /// applied to no one account.
+    pub account_name: Option<String>,
 }
 
 impl AuditEvent {

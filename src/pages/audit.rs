@@ -416,6 +416,7 @@ fn Results(view: Memo<AuditQuery>, shown: AuditPage, busy: Signal<bool>) -> impl
                         <th scope="col" class="col-actor">"Who"</th>
                         <th scope="col" class="col-action">"Did"</th>
                         <th scope="col" class="col-target">"To"</th>
+                        <th scope="col" class="col-account">"Account"</th>
                         <th scope="col" class="col-ip">"IP address"</th>
                         <th scope="col" class="col-details">"Details"</th>
                     </tr>
@@ -493,6 +494,19 @@ fn EventRow(event: AuditEvent, now: i64) -> impl IntoView {
         }
         _ => view! { <span>{event.target_label.clone()}</span> }.into_any(),
     };
+    // An account still there links to its events; one deleted since shows its name then.
+    let account = match (event.account_id, event.account_name.clone()) {
+        (Some(id), Some(name)) => {
+            let on = audit_href(&AuditQuery {
+                account: Some(id),
+                ..Default::default()
+            });
+            let title = format!("Events on {name}");
+            view! { <A href=on attr:title=title>{name}</A> }.into_any()
+        }
+        (None, Some(name)) => view! { <span>{name}</span> }.into_any(),
+        _ => ().into_any(),
+    };
     let changes = (event.before.is_some() || event.after.is_some()).then(|| {
         let before = event.before.clone().unwrap_or_else(|| "—".into());
         let after = event.after.clone().unwrap_or_else(|| "—".into());
@@ -512,6 +526,7 @@ fn EventRow(event: AuditEvent, now: i64) -> impl IntoView {
             <th scope="row" class="col-actor" data-label="Who">{actor_cell}</th>
             <td class="col-action" data-label="Did">{words}</td>
             <td class="col-target" data-label="To">{target}</td>
+            <td class="col-account" data-label="Account">{account}</td>
             <td class="col-ip" data-label="IP address">{event.ip.clone()}</td>
             <td class="col-details" data-label="Details">{changes}</td>
         </tr>

@@ -182,7 +182,7 @@ impl Feed {
     }
 }
 
-const HEADER: [&str; 10] = [
+const HEADER: [&str; 11] = [
     "id",
     "time",
     "actor_kind",
@@ -190,12 +190,13 @@ const HEADER: [&str; 10] = [
     "action",
     "action_words",
     "target",
+    "account",
     "ip",
     "before",
     "after",
 ];
 
-fn cells(e: &AuditEvent) -> [String; 10] {
+fn cells(e: &AuditEvent) -> [String; 11] {
     [
         e.id.to_string(),
         crate::model::format::rfc3339(e.created_at),
@@ -207,6 +208,7 @@ fn cells(e: &AuditEvent) -> [String; 10] {
             .as_ref()
             .map(|name| format!("{name} ({})", e.target_label))
             .unwrap_or_else(|| e.target_label.clone()),
+        e.account_name.clone().unwrap_or_default(),
         e.ip.clone(),
         e.before.clone().unwrap_or_default(),
         e.after.clone().unwrap_or_default(),

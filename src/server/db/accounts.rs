@@ -252,7 +252,7 @@ pub async fn create(
     .map_err(|e| sibling_taken(e, "name"))?;
     w.audit(
         AuditAction::AccountCreated,
-        Target::named(name.as_str()),
+        Target::named(name.as_str()).on(AccountId(id), name.as_str()),
         None,
         Some(json!({ "name": name.as_str(), "parent": parent.name })),
     )
@@ -294,7 +294,7 @@ pub async fn rename(
         .map_err(|e| sibling_taken(e, "name"))?;
     w.audit(
         AuditAction::AccountRenamed,
-        Target::named(name.as_str()),
+        Target::named(name.as_str()).on(id, name.as_str()),
         Some(json!({ "name": account.name })),
         Some(json!({ "name": name.as_str() })),
     )
@@ -349,7 +349,7 @@ pub async fn move_to(
         .map_err(|e| sibling_taken(e, "parent"))?;
     w.audit(
         AuditAction::AccountMoved,
-        Target::named(&account.name),
+        Target::named(&account.name).on(id, &account.name),
         Some(json!({ "parent": old_parent.name })),
         Some(json!({ "parent": target.name })),
     )
@@ -439,7 +439,7 @@ pub async fn delete(
         .await?;
     w.audit(
         AuditAction::AccountDeleted,
-        Target::named(&account.name),
+        Target::named(&account.name).on(id, &account.name),
         Some(json!({ "name": account.name, "users": users })),
         None,
     )

@@ -204,6 +204,11 @@ pub async fn grant(
         (user, &email),
         AuditAction::UserAccessGranted,
         json!({ "role": role_name, "accounts": ids }),
+        // Given on several accounts at once, the event names them in its details.
+        match accounts {
+            [one] => Some(*one),
+            _ => None,
+        },
     )
     .await?;
     w.commit().await?;
@@ -245,6 +250,7 @@ pub async fn remove(
         (user, &email),
         AuditAction::UserAccessRemoved,
         json!({ "account": account.0 }),
+        Some(account),
     )
     .await?;
     w.commit().await?;
@@ -296,6 +302,7 @@ async fn finish(
     (user, email): (UserId, &str),
     action: AuditAction,
     after: serde_json::Value,
+    account: Option<AccountId>,
 ) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")
         .bind(w.now)
@@ -303,8 +310,15 @@ async fn finish(
         .execute(&mut *w.tx)
         .await?;
     super::profile::cancel_email_changes(&mut w.tx, &Sql::values([user]), w.now).await?;
-    w.audit(action, Target::user(user, email), None, Some(after))
-        .await?;
+    let name = match account {
+        Some(id) => Some(super::companies::account_name(&mut w.tx, w.by.company, id.0).await?),
+        None => None,
+    };
+    let target = match (account, &name) {
+        (Some(id), Some(name)) => Target::user(user, email).on(id, name),
+        _ => Target::user(user, email),
+    };
+    w.audit(action, target, None, Some(after)).await?;
     w.announce(LiveEvent::user(user));
     Ok(())
 }

@@ -4,9 +4,10 @@
 
 use super::{
     chain::{self, AuditKey},
+    search,
     sql::Sql,
 };
-use crate::model::{ActorKind, AuditAction, CompanyId, UserId};
+use crate::model::{AccountId, ActorKind, AuditAction, CompanyId, UserId};
 use sqlx::{Any, Transaction};
 
 /// Who is making a change, and from where.
@@ -25,17 +26,35 @@ pub struct By {
 pub struct Target<'a> {
     pub id: Option<UserId>,
     pub label: &'a str,
+    /// The account the change applied to, by id and its name now.
+    pub account: Option<(i64, &'a str)>,
 }
 
 impl<'a> Target<'a> {
     /// A user, remembered by `label` (their email) once they are gone.
     pub fn user(id: UserId, label: &'a str) -> Target<'a> {
-        Target { id: Some(id), label }
+        Target {
+            id: Some(id),
+            label,
+            account: None,
+        }
     }
 
     /// Something that is not a user (a team, a role, an account, an invitation's address).
     pub fn named(label: &'a str) -> Target<'a> {
-        Target { id: None, label }
+        Target {
+            id: None,
+            label,
+            account: None,
+        }
+    }
+
+    /// The change applied to account `id`, called `name`.
+    pub fn on(self, id: AccountId, name: &'a str) -> Target<'a> {
+        Target {
+            account: Some((id.0, name)),
+            ..self
+        }
     }
 }
 
@@ -60,6 +79,7 @@ pub async fn record(
         before: before.as_deref(),
         after: after.as_deref(),
         ip: &by.ip,
+        account: target.account,
     };
     insert(tx, &by.key, by.company, now, &[event]).await
 }
@@ -76,6 +96,8 @@ pub struct New<'a> {
     pub before: Option<&'a str>,
     pub after: Option<&'a str>,
     pub ip: &'a str,
+    /// The account the change applied to: id and name.
+    pub account: Option<(i64, &'a str)>,
 }
 
 impl New<'_> {
@@ -88,6 +110,7 @@ impl New<'_> {
             self.action,
             self.after,
             self.ip,
+            self.account,
         ) == (
             other.actor_kind,
             other.actor,
@@ -95,6 +118,7 @@ impl New<'_> {
             other.action,
             other.after,
             other.ip,
+            other.account,
         )
     }
 }
@@ -133,64 +157,60 @@ pub async fn insert(
                 before: e.before,
                 after: e.after,
                 ip: e.ip,
+                account: e.account,
             },
         );
         rows.push((id, e, hash.clone()));
         head.last_hash = hash;
         head.last_id = id;
     }
-    // What the events share is bound once per statement ($1 to $8), each event's own values
-    // after it: a third of the values a row at a time would bind.
-    const SHARED: usize = 8;
-    const OWN: usize = 5;
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut text = String::from(
-            "INSERT INTO audit_events (id, company_id, actor_id, actor_ref, actor_name, actor_kind, action, target_user_id,
-               target_ref, target_label, before_json, after_json, created_at, ip, hash) VALUES ",
-        );
-        for k in 0..chunk.len() {
-            let n = SHARED + OWN * k;
-            if k > 0 {
-                text.push_str(", ");
-            }
-            text.push_str(&format!(
-                "(${}, $1, $2, $2, $3, $4, $5, ${}, ${}, ${}, ${}, $6, $7, $8, ${})",
-                n + 1,
-                n + 2,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5
-            ));
+    // What the events share is bound once ($1 to $8, $10 and $11); each event's own values
+    // travel as one JSON array ($9) of [id, target, label, before, hash, search key] rows that
+    // the database unpacks. Binding
+    // them one by one cost the square of their number per statement on SQLite
+    // (`sqlite3_bind_parameter_name` walks the statement's list), and many statements cost a
+    // round trip each.
+    let own: Vec<_> = rows
+        .iter()
+        .map(|(id, e, hash)| {
+            let account = e.account.map_or("", |(_, name)| name);
+            let key = search::event_key(e.actor_name, e.label, account);
+            (id, e.target, e.label, e.before, hash, key)
+        })
+        .collect();
+    let own = serde_json::to_string(&own).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let unpacked = match super::Backend::of_connection(&*tx) {
+        super::Backend::Sqlite => {
+            "SELECT e.value ->> 0, $1, $2, $2, $3, $4, $5, e.value ->> 1, e.value ->> 1, e.value ->> 2,
+                    e.value ->> 3, $6, $7, $8, e.value ->> 4, $10, $11, e.value ->> 5
+             FROM json_each($9) e ORDER BY e.key"
         }
-        let mut query = sqlx::query(&text)
-            .bind(company.0)
-            .bind(first.actor)
-            .bind(first.actor_name)
-            .bind(first.actor_kind.key())
-            .bind(first.action.key())
-            .bind(first.after)
-            .bind(now)
-            .bind(first.ip);
-        for (id, e, hash) in chunk {
-            query = query
-                .bind(*id)
-                .bind(e.target)
-                .bind(e.label)
-                .bind(e.before)
-                .bind(hash.as_str());
+        super::Backend::Postgres => {
+            "SELECT (e.v ->> 0)::bigint, $1, $2, $2, $3, $4, $5, (e.v ->> 1)::bigint, (e.v ->> 1)::bigint,
+                    e.v ->> 2, e.v ->> 3, $6, $7, $8, e.v ->> 4, $10, $11, e.v ->> 5
+             FROM jsonb_array_elements($9::jsonb) WITH ORDINALITY AS e(v, n) ORDER BY e.n"
         }
-        query.execute(&mut **tx).await?;
-    }
+    };
+    sqlx::query(&format!(
+        "INSERT INTO audit_events (id, company_id, actor_id, actor_ref, actor_name, actor_kind, action, target_user_id,
+           target_ref, target_label, before_json, after_json, created_at, ip, hash, account_ref, account_label,
+           search_key) {unpacked}"
+    ))
+    .bind(company.0)
+    .bind(first.actor)
+    .bind(first.actor_name)
+    .bind(first.actor_kind.key())
+    .bind(first.action.key())
+    .bind(first.after)
+    .bind(now)
+    .bind(first.ip)
+    .bind(own)
+    .bind(first.account.map(|(id, _)| id))
+    .bind(first.account.map(|(_, name)| name))
+    .execute(&mut **tx)
+    .await?;
     head.save(tx).await
 }
-
-/// Events per INSERT (8 + 5 × 40 bound values). Small on purpose: SQLite looks a bound value's
-/// name up by walking the statement's list of them (`sqlite3_bind_parameter_name`), so binding
-/// costs the square of the values per statement; with 4,000 values per statement (the chunk of
-/// `bulk::insert_rows`) that lookup took two thirds of a 10,000-user bulk change, with 508 a
-/// quarter.
-const ROWS_PER_INSERT: usize = 40;
 
 /// Before `users` (a list or subquery of ids) are deleted: their events keep naming them as
 /// "name (email)", so what they did and what was done to them stays readable.
@@ -203,6 +223,10 @@ pub async fn keep_labels(tx: &mut Transaction<'_, Any>, users: &Sql) -> Result<(
     .push(")")
     .execute(&mut **tx)
     .await?;
+    // Their new labels are searched too.
+    let mut condition = Sql::new("target_user_id IN (");
+    condition.append(users).push(")");
+    search::fold_events(tx, &condition).await?;
     Ok(())
 }
 
@@ -217,6 +241,8 @@ pub struct Each<'a> {
     pub after: Option<String>,
     /// `FROM …` with the user as `u`, and the condition choosing the rows.
     pub rows: Sql,
+    /// The account the change applied to, shared by all: id and name.
+    pub account: Option<(i64, &'a str)>,
 }
 
 /// Writes the events of a set-based change: reads each row's target, label and before, then
@@ -245,6 +271,7 @@ pub async fn record_each(
             before: before.as_deref(),
             after: events.after.as_deref(),
             ip: &by.ip,
+            account: events.account,
         })
         .collect();
     insert(tx, &by.key, by.company, now, &new).await

@@ -6,8 +6,8 @@ use super::{keyset::settle_page, search, sql::Sql, Db};
 use crate::{
     error::AppError,
     model::{
-        audit_cursor, ActorKind, AuditAction, AuditEvent, AuditPage, AuditQuery, CompanyId, UserId,
-        AUDIT_NEW_MAX, AUDIT_PAGE_SIZE,
+        audit_cursor, AccountId, ActorKind, AuditAction, AuditEvent, AuditPage, AuditQuery, CompanyId,
+        UserId, AUDIT_NEW_MAX, AUDIT_PAGE_SIZE,
     },
     server::{
         access::{perm, Can, Scope},
@@ -51,21 +51,19 @@ fn filter(company: CompanyId, scope: &Scope, query: &AuditQuery) -> Result<Sql, 
         sql.push(" AND e.target_user_id = ").bind(target);
     }
     if let Some(account) = query.account {
-        sql.push(
-            " AND e.target_user_id IN (
-                WITH RECURSIVE sub(id) AS (
-                  SELECT id FROM accounts WHERE id = ",
-        )
-        .bind(account)
-        .push(" AND company_id = ")
-        .bind(company)
-        .push(
-            "
-                  UNION ALL
-                  SELECT c.id FROM accounts c JOIN sub s ON c.parent_id = s.id
-                )
-                SELECT ra.user_id FROM role_assignments ra WHERE ra.account_id IN (SELECT id FROM sub))",
-        );
+        // Events on the account or below it, and events about people with access there: each
+        // a set computed once, not per event.
+        let mut subtree = Sql::new("WITH RECURSIVE sub(id) AS (SELECT id FROM accounts WHERE id = ");
+        subtree
+            .bind(account)
+            .push(" AND company_id = ")
+            .bind(company)
+            .push(" UNION ALL SELECT c.id FROM accounts c JOIN sub s ON c.parent_id = s.id) ");
+        sql.push(" AND (e.account_ref IN (")
+            .append(&subtree)
+            .push("SELECT id FROM sub) OR e.target_user_id IN (")
+            .append(&subtree)
+            .push("SELECT ra.user_id FROM role_assignments ra WHERE ra.account_id IN (SELECT id FROM sub)))");
     }
     if let Some(from) = query.from {
         sql.push(" AND e.created_at >= ").bind(from);
@@ -76,11 +74,9 @@ fn filter(company: CompanyId, scope: &Scope, query: &AuditQuery) -> Result<Sql, 
     let term = query.search.trim();
     if !term.is_empty() {
         let folded = search::like_pattern(term)?;
-        let lower = search::like(&term.to_lowercase());
-        sql.push(" AND (LOWER(e.actor_name) LIKE ")
-            .bind(lower.clone())
-            .push(" ESCAPE '\\' OR LOWER(e.target_label) LIKE ")
-            .bind(lower)
+        // The names as recorded (the event's key) and the target's as they are now.
+        sql.push(" AND (e.search_key LIKE ")
+            .bind(folded.clone())
             .push(" ESCAPE '\\' OR t.search_key LIKE ")
             .bind(folded.clone())
             .push(" ESCAPE '\\'");
@@ -170,6 +166,8 @@ struct Row {
     ip: String,
     before_json: Option<String>,
     after_json: Option<String>,
+    account_id: Option<i64>,
+    account_name: Option<String>,
 }
 
 /// One page of the company's audit events for `query`, newest first, with the cursors of
@@ -200,10 +198,12 @@ pub async fn fetch(
     let mut sql = Sql::new(
         "SELECT e.id, e.created_at, e.actor_kind, a.id AS actor_id, e.actor_name, e.action,
                 t.id AS target_user_id, t.name AS target_name, e.target_label, e.ip,
-                e.before_json, e.after_json
+                e.before_json, e.after_json, ac.id AS account_id,
+                CASE WHEN e.account_ref IS NOT NULL THEN COALESCE(ac.name, e.account_label) END AS account_name
          FROM audit_events e
          LEFT JOIN users a ON a.id = e.actor_id
          LEFT JOIN users t ON t.id = e.target_user_id
+         LEFT JOIN accounts ac ON ac.id = e.account_ref AND ac.company_id = e.company_id
          WHERE ",
     );
     sql.append(&filter(can.company(), can.scope(), query)?);
@@ -243,6 +243,8 @@ pub async fn fetch(
             ip: r.ip,
             before: r.before_json,
             after: r.after_json,
+            account_id: r.account_id.map(AccountId),
+            account_name: r.account_name,
         })
         .collect();
     Ok(AuditPage {

@@ -9,7 +9,7 @@
 
 use super::{
     audit::{By, Each},
-    companies::{company_mail_facts, lock_company, root_account},
+    companies::{account_name, company_mail_facts, lock_company, root_account},
     hierarchy::{Hierarchy, Rank, OUTRANKED},
     lifecycle::{NOT_JOINED, SEVERAL_ROLES},
     profile::cancel_email_changes,
@@ -370,6 +370,7 @@ fn events<'a>(
     after: Option<String>,
     change: i64,
     restoring: bool,
+    account: Option<(i64, &'a str)>,
 ) -> Each<'a> {
     let mut rows = Sql::new(
         "FROM bulk_change_items i JOIN users u ON u.id = i.user_id LEFT JOIN roles r ON r.id = i.role_id
@@ -385,6 +386,7 @@ fn events<'a>(
         before: Sql::new(before),
         after,
         rows,
+        account,
     }
 }
 
@@ -479,6 +481,12 @@ pub async fn apply(
             None,
         ),
     };
+    // A role is given on the root account; the other kinds apply to no one account.
+    let root_name = match action.kind {
+        BulkKind::ChangeRole => Some(account_name(&mut w.tx, company, root).await?),
+        _ => None,
+    };
+    let account = root_name.as_deref().map(|name| (root, name));
     // Events come first: a deleted user's events keep their label.
     w.audit_each(events(
         audit_action(action.kind),
@@ -487,6 +495,7 @@ pub async fn apply(
         after,
         change,
         false,
+        account,
     ))
     .await?;
     // Invitations die with their sender's authority (before a delete nulls their sender).
@@ -852,9 +861,13 @@ pub async fn undo(
         sql.bind(change).push(&format!(" AND i.user_id = {user})"));
         sql
     };
+    let root = root_account(&mut w.tx, company).await?;
+    let root_name = match kind {
+        BulkKind::ChangeRole => Some(account_name(&mut w.tx, company, root).await?),
+        _ => None,
+    };
     match kind {
         BulkKind::ChangeRole => {
-            let root = root_account(&mut w.tx, company).await?;
             let before = item("role_id", "role_assignments.user_id");
             Sql::new("DELETE FROM role_assignments WHERE account_id = ")
                 .bind(root)
@@ -927,8 +940,17 @@ pub async fn undo(
         });
     }
     let after = Some(serde_json::json!({ "undo_of": change }).to_string());
-    w.audit_each(events(audit_action(kind), "u.email", "NULL", after, change, true))
-        .await?;
+    let account = root_name.as_deref().map(|name| (root, name));
+    w.audit_each(events(
+        audit_action(kind),
+        "u.email",
+        "NULL",
+        after,
+        change,
+        true,
+        account,
+    ))
+    .await?;
     // The restored leave the change; while someone the caller could not restore remains as
     // the change left them, it stays open for those who can.
     sqlx::query("DELETE FROM bulk_change_items WHERE change_id = $1 AND restore = 1")

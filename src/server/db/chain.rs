@@ -25,6 +25,8 @@
 //! 10. `before_json`
 //! 11. `after_json`
 //! 12. `ip`
+//! 13. and 14., only when the event names an account (migration 0023): `account_ref` and
+//!     `account_label`. Events without one keep the form of those sealed before.
 //!
 //! The id is included, so swapping two events' ids or times breaks the chain as surely as
 //! editing them. A user target's label is left out because it is rewritten by design when
@@ -151,6 +153,8 @@ pub struct Event<'a> {
     pub before: Option<&'a str>,
     pub after: Option<&'a str>,
     pub ip: &'a str,
+    /// The account the change applied to, by number and by its name then.
+    pub account: Option<(i64, &'a str)>,
 }
 
 impl Event<'_> {
@@ -184,6 +188,11 @@ impl Event<'_> {
         text(&mut out, self.before);
         text(&mut out, self.after);
         text(&mut out, Some(self.ip));
+        // Every field before is self-delimiting, so a trailing pair cannot be confused with one.
+        if let Some((id, label)) = self.account {
+            int(&mut out, Some(id));
+            text(&mut out, Some(label));
+        }
         out
     }
 }
@@ -393,7 +402,7 @@ async fn verify_company(
     let (mut last_id, mut last_at) = (0, 0);
     let mut rows = sqlx::query(
         "SELECT id, created_at, actor_kind, actor_ref, actor_name, action, target_ref, target_label,
-                before_json, after_json, ip, hash
+                before_json, after_json, ip, hash, account_ref, account_label
          FROM audit_events WHERE company_id = $1 AND id > $2 ORDER BY id",
     )
     .bind(company)
@@ -410,6 +419,8 @@ async fn verify_company(
         let (before, after): (Option<String>, Option<String>) =
             (row.try_get("before_json")?, row.try_get("after_json")?);
         let stored: Option<String> = row.try_get("hash")?;
+        let (account_ref, account_label): (Option<i64>, Option<String>) =
+            (row.try_get("account_ref")?, row.try_get("account_label")?);
         let event = Event {
             id: row.try_get("id")?,
             company,
@@ -423,6 +434,8 @@ async fn verify_company(
             before: before.as_deref(),
             after: after.as_deref(),
             ip: &ip,
+            // A label without its number (or the reverse) is no form the server writes.
+            account: account_ref.map(|id| (id, account_label.as_deref().unwrap_or("\u{0}"))),
         };
         let hash = key.seal(&prev, &event);
         if stored.as_deref() != Some(hash.as_str()) {

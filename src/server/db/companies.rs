@@ -128,6 +128,7 @@ pub async fn create_with_owner(
         before: None,
         after: None,
         ip: "",
+        account: None,
     };
     super::audit::insert(&mut tx, key, company_id, now, &[event]).await?;
     tx.commit().await?;
@@ -445,6 +446,20 @@ pub(super) async fn root_account(tx: &mut Transaction<'_, Any>, company: Company
             .fetch_one(&mut **tx)
             .await?,
     )
+}
+
+/// The name of account `id` of the company, as an audit event records it.
+pub(super) async fn account_name(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    id: i64,
+) -> Result<String, AppError> {
+    sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1 AND company_id = $2")
+        .bind(id)
+        .bind(company)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That account".into()))
 }
 
 /// The company's name and how many days its emailed links stay valid.

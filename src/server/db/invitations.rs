@@ -379,7 +379,16 @@ pub async fn invite(
                     .await?;
             }
             queue_email(&mut w, c.email.as_str(), *elsewhere, &offer, &link).await?;
-            w.audit(AuditAction::InvitationCreated, Target::named(c.email.as_str()), None, Some(json!({ "email": c.email.as_str(), "role": offer.role_name, "expires_at": link.expires_at })))
+            let target = match (grants.as_slice(), offer.accounts.as_slice()) {
+                ([(account, _)], [name]) => Target::named(c.email.as_str()).on(AccountId(*account), name),
+                _ => Target::named(c.email.as_str()),
+            };
+            w.audit(
+                AuditAction::InvitationCreated,
+                target,
+                None,
+                Some(json!({ "email": c.email.as_str(), "role": offer.role_name, "expires_at": link.expires_at })),
+            )
             .await?;
         }
         w.announce(LiveEvent::everything(LiveKind::Invitations));
@@ -765,10 +774,7 @@ pub async fn accept(
         &mut tx,
         &by,
         AuditAction::InvitationAccepted,
-        Target {
-            id: Some(UserId(user)),
-            label: &email,
-        },
+        Target::user(UserId(user), &email),
         None,
         Some(json!({ "name": name.as_str(), "email": email })),
         now,

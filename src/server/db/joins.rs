@@ -124,10 +124,7 @@ pub async fn request(
                 ip: form.ip.to_string(),
                 key: key.clone(),
             };
-            let target = Target {
-                id: Some(UserId(user)),
-                label: email,
-            };
+            let target = Target::user(UserId(user), email);
             audit::record(
                 &mut tx,
                 &by,
@@ -234,10 +231,7 @@ pub async fn verify(
         ip: ip.to_string(),
         key: key.clone(),
     };
-    let target = Target {
-        id: Some(UserId(user)),
-        label: &email,
-    };
+    let target = Target::user(UserId(user), &email);
     let before = serde_json::json!({ "status": "pending_email" });
     let after = serde_json::json!({ "status": "pending_approval" });
     audit::record(
@@ -328,6 +322,7 @@ async fn audit_each(
         before,
         after: after.map(|a| a.to_string()),
         rows,
+        account: None,
     })
     .await
 }

@@ -389,9 +389,21 @@ pub async fn change_role(
         .bind(user)
         .execute(&mut *w.tx)
         .await?;
+    // The account the role applies on, when it is one (the common case: the root account).
+    let on: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT a.id, a.name FROM role_assignments ra JOIN accounts a ON a.id = ra.account_id
+         WHERE ra.user_id = $1 LIMIT 2",
+    )
+    .bind(user)
+    .fetch_all(&mut *w.tx)
+    .await?;
+    let audited = match on.as_slice() {
+        [(id, name)] => Target::user(user, &target.email).on(AccountId(*id), name),
+        _ => Target::user(user, &target.email),
+    };
     w.audit(
         AuditAction::UserRoleChanged,
-        Target::user(user, &target.email),
+        audited,
         before,
         Some(json!({ "role": role_name })),
     )
@@ -658,11 +670,7 @@ pub async fn delete(
     )
     .await?;
     // Events about the user keep their label; their own actions keep the actor's name.
-    sqlx::query("UPDATE audit_events SET target_label = $1 WHERE target_user_id = $2")
-        .bind(&label)
-        .bind(user)
-        .execute(&mut *w.tx)
-        .await?;
+    super::audit::keep_labels(&mut w.tx, &Sql::values([user])).await?;
     super::invitations::withdraw_sent_by(&mut w.tx, &Sql::values([user])).await?;
     sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(user)

@@ -447,10 +447,7 @@ pub async fn verify_email(
         &mut tx,
         &by,
         AuditAction::UserEmailChanged,
-        Target {
-            id: Some(UserId(user)),
-            label: &new_email,
-        },
+        Target::user(UserId(user), &new_email),
         Some(json!({ "email": old_email })),
         Some(json!({ "email": new_email })),
         now,

@@ -128,10 +128,7 @@ pub async fn use_link(
         &mut tx,
         &by,
         AuditAction::UserPasswordReset,
-        Target {
-            id: Some(UserId(user)),
-            label: &email,
-        },
+        Target::user(UserId(user), &email),
         None,
         None,
         now,

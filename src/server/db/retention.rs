@@ -165,6 +165,7 @@ pub async fn purge_company(
             before: None,
             after: Some(&after),
             ip: "",
+            account: None,
         };
         audit::insert(&mut tx, key, company, now, &[event]).await?;
     }

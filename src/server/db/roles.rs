@@ -367,6 +367,8 @@ pub async fn delete(
             before: Sql::values([json!({ "role": role.name }).to_string()]),
             after: Some(json!({ "role": to_name }).to_string()),
             rows: holders,
+            // Their assignments lie on many accounts.
+            account: None,
         })
         .await?;
         sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE role_id = $2")

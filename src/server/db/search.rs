@@ -40,6 +40,50 @@ pub fn person_key(name: &str, email: &str) -> String {
     format!("{}{SEPARATOR}{}{SEPARATOR}{SEPARATOR}", fold(name), fold(email))
 }
 
+/// The search key of an audit event: its actor's and target's names and its account's, as
+/// recorded.
+pub fn event_key(actor_name: &str, target_label: &str, account: &str) -> String {
+    format!(
+        "{}{SEPARATOR}{}{SEPARATOR}{}{SEPARATOR}{SEPARATOR}",
+        fold(actor_name),
+        fold(target_label),
+        fold(account)
+    )
+}
+
+/// Gives the audit events that `condition` (after `WHERE`, on `audit_events`) selects their
+/// search keys, from their names as recorded now, in one statement; returns how many.
+pub async fn fold_events(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    condition: &Sql,
+) -> Result<usize, sqlx::Error> {
+    let rows: Vec<(i64, String, String, Option<String>)> =
+        Sql::new("SELECT id, actor_name, target_label, account_label FROM audit_events WHERE ")
+            .append(condition)
+            .fetch_all(&mut **tx)
+            .await?;
+    let keys: Vec<(i64, String)> = rows
+        .iter()
+        .map(|(id, actor, label, account)| (*id, event_key(actor, label, account.as_deref().unwrap_or(""))))
+        .collect();
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let keys_json = serde_json::to_string(&keys).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let update = match Backend::of_connection(tx) {
+        Backend::Sqlite => {
+            "UPDATE audit_events SET search_key = j.value ->> 1 FROM json_each($1) AS j
+             WHERE audit_events.id = j.value ->> 0"
+        }
+        Backend::Postgres => {
+            "UPDATE audit_events SET search_key = j.v ->> 1 FROM jsonb_array_elements($1::jsonb) AS j(v)
+             WHERE audit_events.id = (j.v ->> 0)::bigint"
+        }
+    };
+    sqlx::query(update).bind(keys_json).execute(&mut **tx).await?;
+    Ok(keys.len())
+}
+
 /// What a search looks through: a table with a `search_key` (under its alias in the view's
 /// query) and, on SQLite, the FTS5 trigram table that indexes it (migration 0018).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,7 +228,8 @@ fn phrase(folded: &str) -> String {
     format!("\"{}\"", folded.replace('"', "\"\""))
 }
 
-/// Gives the rows written before keys existed (migration 0016) their keys; run at start-up,
+/// Gives the rows written before keys existed (migration 0016, and 0023 for audit events)
+/// their keys; run at start-up,
 /// it finds nothing to do once they have them. Names that fold alike in one place (possible
 /// before the unique index) keep apart by their id.
 pub async fn fill_missing(db: &Db) -> Result<(), sqlx::Error> {
@@ -207,6 +252,15 @@ pub async fn fill_missing(db: &Db) -> Result<(), sqlx::Error> {
                 .await?;
         }
         tx.commit().await?;
+    }
+    // Audit events, in batches: a log can hold millions.
+    loop {
+        let mut tx = super::begin_write(db).await?;
+        let folded = fold_events(&mut tx, &Sql::new("search_key = '' LIMIT 5000")).await?;
+        tx.commit().await?;
+        if folded == 0 {
+            break;
+        }
     }
     for table in ["roles", "teams", "accounts"] {
         let rows: Vec<(i64, String)> =

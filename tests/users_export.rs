@@ -252,9 +252,9 @@ async fn cells_a_spreadsheet_would_run_are_made_inert() {
         .map(|(n, name)| (name.to_string(), format!("inert{n}@initech.example"), "active"))
         .collect();
     people(&app, company, &who).await;
-    app.sql(&format!(
-        "UPDATE users SET job_title = '=HYPERLINK(\"http://evil\")' WHERE email = 'inert0@initech.example'"
-    ))
+    app.sql(
+        "UPDATE users SET job_title = '=HYPERLINK(\"http://evil\")' WHERE email = 'inert0@initech.example'",
+    )
     .await;
 
     let r = export(&app, "q=inert&sort=email", Some(&c.owner)).await;
@@ -315,6 +315,13 @@ async fn a_scoped_admin_exports_only_their_people_and_ids_of_others_are_ignored(
     assert_eq!(names, ["Ada Admin", "Cy Inside"], "{}", r.body);
     assert_eq!(column(&r.body, 5), ["Admin (Branch)", "Member (Branch)"]);
 
+    // "Export selected" with every row of the view selected posts no ids: the view.
+    let origin = app.public_origin();
+    let r = app
+        .request("POST", "/api/users/export", &[], Some(&ada_cookie), Some(&origin))
+        .await;
+    assert_eq!(column(&r.body, 0), ["Ada Admin", "Cy Inside"], "{}", r.body);
+
     // Ids outside her scope or company are left out, as if never sent.
     let owner = app.user_id(&c.owner_email).await;
     let r = export_selected(&app, "", &[cy, bob, zed, owner], &ada_cookie).await;
@@ -333,13 +340,13 @@ async fn a_scoped_admin_exports_only_their_people_and_ids_of_others_are_ignored(
             .fetch_all(&app.state.db)
             .await
             .unwrap();
-    assert_eq!(recorded.len(), 4);
+    assert_eq!(recorded.len(), 5);
     assert!(
-        recorded[1].contains("\"rows\":1") && recorded[1].contains("\"selected\":4"),
+        recorded[2].contains("\"rows\":1") && recorded[2].contains("\"selected\":4"),
         "{}",
-        recorded[1]
+        recorded[2]
     );
-    assert!(recorded[2].contains("\"rows\":0"), "{}", recorded[2]);
+    assert!(recorded[3].contains("\"rows\":0"), "{}", recorded[3]);
 }
 
 #[tokio::test]
@@ -452,12 +459,12 @@ async fn the_invited_tab_exports_its_invitations_with_the_dates_their_status_has
 
     // A search narrows it, and a selection by id takes only those chosen.
     let r = export(&app, &format!("tab=invited&q={}", &other[..10]), Some(&c.owner)).await;
-    assert_eq!(column(&r.body, 0), [other.clone()]);
+    assert_eq!(column(&r.body, 0), vec![other.clone()]);
     let id = app
         .count(&format!("SELECT id FROM invitations WHERE email = '{pending}'"))
         .await;
     let r = export_selected(&app, "tab=invited", &[id], &c.owner).await;
-    assert_eq!(column(&r.body, 0), [pending.clone()]);
+    assert_eq!(column(&r.body, 0), vec![pending.clone()]);
     let label: String = sqlx::query_scalar(
         "SELECT target_label FROM audit_events WHERE action = 'users.exported' ORDER BY id DESC LIMIT 1",
     )

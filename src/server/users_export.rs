@@ -2,7 +2,7 @@
 //! (tab, search, filters, sort; every page) as a CSV download, or on the Invited tab its
 //! invitations. `POST` to the same address with the view in the query string and `ids=1,2,3`
 //! in a form body exports the rows chosen by id instead (the selection's "Export selected";
-//! ten thousand ids do not fit a link), in the view's order.
+//! ten thousand ids do not fit a link), in the view's order; without `ids`, the view.
 //!
 //! The caller is authorised exactly as `users/list` authorises them (session cookie,
 //! view-users and its scope): the rows are read page by page through the table's own keyset
@@ -37,7 +37,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 /// The export's address.
-pub const EXPORT_PATH: &str = "/api/users/export";
+pub const EXPORT_PATH: &str = crate::model::USERS_EXPORT_PATH;
 
 /// Rows read per page while streaming. A page of users takes about 1 KB each while it is read
 /// (its rows, roles and teams, its CSV): 500 held twice what 250 do (tests/users_export_memory.rs).
@@ -94,14 +94,13 @@ async fn start(state: AppState, request: Request) -> Result<Response, AppError> 
         url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
             .into_owned()
             .collect();
+    // A form without `ids` posts the whole view (every row matching it is selected).
     let only = if parts.method == Method::POST {
         let bytes = axum::body::to_bytes(body, MAX_FORM)
             .await
             .map_err(|_| AppError::BadRequest("too many ids: select all users matching the view".into()))?;
         let form: HashMap<String, String> = url::form_urlencoded::parse(&bytes).into_owned().collect();
-        Some(chosen_ids(
-            form.get("ids").map(String::as_str).unwrap_or_default(),
-        )?)
+        form.get("ids").map(|ids| chosen_ids(ids)).transpose()?
     } else {
         None
     };

@@ -54,10 +54,11 @@ pub enum AuditAction {
     AccountDeleted,
     AuditLogExported,
     AuditLogPurged,
+    UsersExported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 47] = [
+    pub const ALL: [AuditAction; 48] = [
         AuditAction::CompanyCreated,
         AuditAction::CompanyOwnershipTransferred,
         AuditAction::CompanyEmailConfirmed,
@@ -105,6 +106,7 @@ impl AuditAction {
         AuditAction::AccountDeleted,
         AuditAction::AuditLogExported,
         AuditAction::AuditLogPurged,
+        AuditAction::UsersExported,
     ];
 
     /// The stored form, `<object>.<what happened>`.
@@ -157,6 +159,7 @@ impl AuditAction {
             AuditAction::AccountDeleted => "account.deleted",
             AuditAction::AuditLogExported => "audit_log.exported",
             AuditAction::AuditLogPurged => "audit_log.purged",
+            AuditAction::UsersExported => "users.exported",
         }
     }
 
@@ -211,6 +214,7 @@ impl AuditAction {
             AuditAction::AccountDeleted => "deleted the account",
             AuditAction::AuditLogExported => "exported the audit log",
             AuditAction::AuditLogPurged => "removed old events from the audit log",
+            AuditAction::UsersExported => "exported from the users table:",
         }
     }
 

@@ -96,6 +96,9 @@ impl UserSort {
     }
 }
 
+/// Where a view of the users table downloads as CSV (`server::users_export`).
+pub const USERS_EXPORT_PATH: &str = "/api/users/export";
+
 /// Rows per page the table offers; the server refuses anything else.
 pub const PAGE_SIZES: [u32; 3] = [25, 50, 100];
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -211,6 +214,14 @@ impl UserListQuery {
             "/users".into()
         } else {
             format!("/users?{qs}")
+        }
+    }
+
+    /// The download of every row of this view (every page) as CSV.
+    pub fn export_href(&self) -> String {
+        match self.first_page().to_query_string() {
+            qs if qs.is_empty() => USERS_EXPORT_PATH.into(),
+            qs => format!("{USERS_EXPORT_PATH}?{qs}"),
         }
     }
 

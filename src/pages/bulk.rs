@@ -2,6 +2,7 @@
 //! and confirm a change (also used by a row's Change role and Change team for one user), and
 //! the toast that offers Undo.
 
+use super::selection::{ExportSelected, Picker};
 use crate::{
     api::bulk::{preview_bulk, ApplyBulk, UndoBulk},
     components::{
@@ -9,7 +10,7 @@ use crate::{
         lazy::{preload, LazyDialog},
         modal::Modal,
     },
-    model::{BulkAction, BulkKind, BulkOutcome, FilterChoices, RoleId, Selection, TeamId},
+    model::{BulkAction, BulkKind, BulkOutcome, FilterChoices, RoleId, Selection, TeamId, UserListQuery},
 };
 use leptos::{
     prelude::*,
@@ -47,6 +48,9 @@ pub fn ActionBar(
     clear: Callback<()>,
     /// While true the table shows rows of a view being replaced: nothing can be done to them.
     busy: Signal<bool>,
+    /// The selection and the view it was made in, for "Export selected".
+    picker: Picker,
+    view: Memo<UserListQuery>,
 ) -> impl IntoView {
     let button = move |dialog: BulkDialog, text: &'static str, class: &'static str| {
         view! { <button type="button" class=class disabled=move || busy.get() on:click=move |_| open.run(dialog)>{text}</button> }
@@ -67,6 +71,7 @@ pub fn ActionBar(
                 {button(BulkDialog::Deactivate, "Deactivate", "secondary")}
                 {button(BulkDialog::Reactivate, "Reactivate", "secondary")}
                 {button(BulkDialog::Delete, "Delete", "secondary danger-text")}
+                <ExportSelected picker view busy />
                 <button type="button" class="link-button" on:click=move |_| clear.run(())>"Clear selection"</button>
             </div>
         </div>

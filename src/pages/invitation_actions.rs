@@ -1,7 +1,7 @@
 //! The actions menu of each row of the Invited tab, and the dialogs it opens. The server
 //! functions take many ids, so the bulk bar can use the same ones.
 
-use super::selection::Pick;
+use super::selection::{ExportSelected, Pick, Picker};
 use crate::{
     api::invitations::{DeleteInvitations, ResendInvitations, WithdrawInvitations},
     components::{
@@ -10,7 +10,7 @@ use crate::{
         modal::{DialogActions, Modal},
     },
     error::AppError,
-    model::{InvitationRow, InvitationStatus, InvitationsChanged},
+    model::{InvitationRow, InvitationStatus, InvitationsChanged, UserListQuery},
 };
 use leptos::prelude::*;
 
@@ -169,6 +169,9 @@ pub fn InvitationBar(
     clear: Callback<()>,
     /// While true the table shows rows of a view being replaced: nothing can be done to them.
     busy: Signal<bool>,
+    /// The selection and the view it was made in, for "Export selected".
+    picker: Picker,
+    view: Memo<UserListQuery>,
 ) -> impl IntoView {
     let button = move |action: InvitationAction, text: &'static str, class: &'static str| {
         view! { <button type="button" class=class disabled=move || busy.get() on:click=move |_| open.run(action)>{text}</button> }
@@ -180,6 +183,7 @@ pub fn InvitationBar(
                 {button(InvitationAction::Resend, "Resend", "secondary")}
                 {button(InvitationAction::Withdraw, "Withdraw", "secondary")}
                 {button(InvitationAction::Delete, "Delete", "secondary danger-text")}
+                <ExportSelected picker view busy />
                 <button type="button" class="link-button" on:click=move |_| clear.run(())>"Clear selection"</button>
             </div>
         </div>

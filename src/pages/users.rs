@@ -214,7 +214,7 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
         <Tabs view shown />
         <Toolbar view go choices typing />
         <Show when=move || { can_manage && !matches!(view.get().tab, UserTab::Invited | UserTab::AwaitingApproval) && picker.count() > 0 }>
-            <ActionBar count=Signal::derive(move || picker.count()) open=open_bulk clear=Callback::new(move |()| picker.clear()) busy />
+            <ActionBar count=Signal::derive(move || picker.count()) open=open_bulk clear=Callback::new(move |()| picker.clear()) busy picker view />
         </Show>
         // The Awaiting approval tab's own bar (pages::approvals).
         <Show when=move || { can_manage && view.get().tab == UserTab::AwaitingApproval && picker.count() > 0 }>
@@ -233,6 +233,8 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
                 count=Signal::derive(move || invite_picker.count())
                 open=Callback::new(move |action| pending_invitation.set(Some((action, invite_picker.picks()))))
                 clear=Callback::new(move |()| invite_picker.clear())
+                picker=invite_picker
+                view
             />
         </Show>
         {move || error.get().map(|error| view! { <ErrorNotice error /> })}
@@ -325,6 +327,10 @@ fn Toolbar(
                 prop:value=move || view.get().search
                 on:input=on_search
             />
+            // Every row of the view (every page), as CSV; a download, not a page of the app.
+            <a class="secondary export-link" rel="external" download
+                title="Download every row of this view as CSV"
+                href=move || view.get().export_href()>"Export"</a>
             <button type="button" class="secondary filters-toggle" aria-controls="user-filters"
                 aria-expanded=move || filters_open.get().to_string()
                 on:click=move |_| filters_open.update(|o| *o = !*o)>

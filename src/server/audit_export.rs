@@ -3,12 +3,11 @@
 //! events match). The caller is authorised exactly as `audit/list` authorises them (session
 //! cookie, view-audit-log, the same scope), and the export is itself an audit event.
 //!
-//! CSV cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab
-//! or carriage return) get a leading `'`, as OWASP advises against CSV injection.
+//! CSV cells that a spreadsheet would run as a formula are made inert ([`csv_rows`]).
 
 use super::{
     access::{perm, Can},
-    auth, csrf,
+    auth, csrf, csv_rows,
     db::{
         self,
         audit::{By, Target},
@@ -152,7 +151,7 @@ impl Feed {
         let page = match self.first.take() {
             Some(first) => {
                 if self.format == Format::Csv {
-                    out.extend(csv_line(&HEADER));
+                    out.extend(csv_rows::line(&HEADER));
                 }
                 first
             }
@@ -167,7 +166,7 @@ impl Feed {
         };
         for event in &page.events {
             match self.format {
-                Format::Csv => out.extend(csv_line(&cells(event))),
+                Format::Csv => out.extend(csv_rows::line(&cells(event))),
                 Format::JsonLines => {
                     out.extend(serde_json::to_vec(event).unwrap_or_default());
                     out.push(b'\n');
@@ -213,36 +212,4 @@ fn cells(e: &AuditEvent) -> [String; 11] {
         e.before.clone().unwrap_or_default(),
         e.after.clone().unwrap_or_default(),
     ]
-}
-
-/// One CSV record, each cell made inert.
-fn csv_line<S: AsRef<str>>(cells: &[S]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail.
-    let _ = writer.write_record(cells.iter().map(|c| inert(c.as_ref())));
-    writer.into_inner().unwrap_or_default()
-}
-
-/// `cell`, with a `'` in front when a spreadsheet would read it as a formula.
-pub fn inert(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_a_spreadsheet_would_run_are_made_inert_and_others_kept() {
-        for cell in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
-            assert_eq!(inert(cell), format!("'{cell}"));
-        }
-        assert_eq!(inert("Ada"), "Ada");
-        assert_eq!(inert(""), "");
-        let line = String::from_utf8(csv_line(&["=HYPERLINK(\"x\")", "a,b"])).unwrap();
-        assert_eq!(line, "\"'=HYPERLINK(\"\"x\"\")\",\"a,b\"\n");
-    }
 }

@@ -1,7 +1,9 @@
 //! The HTTP application: Leptos pages and server functions, static files, and the layers
 //! around them. `main` and the integration tests both build it here.
 
-use super::{assets, audit_export, auth, csrf, headers, health, host, live, metrics, state::AppState};
+use super::{
+    assets, audit_export, auth, csrf, headers, health, host, live, metrics, state::AppState, users_export,
+};
 use crate::{
     app::{shell, App},
     error::AppError,
@@ -130,6 +132,11 @@ pub fn build(state: AppState) -> Router {
         .route(
             audit_export::EXPORT_PATH,
             axum::routing::get(audit_export::export),
+        )
+        // The users table's download (a view, or a selection posted by id), streamed.
+        .route(
+            users_export::EXPORT_PATH,
+            axum::routing::get(users_export::export).post(users_export::export),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();

@@ -84,6 +84,8 @@ struct Row {
     id: i64,
     name: String,
     email: String,
+    phone: String,
+    job_title: String,
     status: String,
     last_seen_at: Option<i64>,
     created_at: i64,
@@ -133,9 +135,10 @@ fn whole(
     company: CompanyId,
     scope: &Scope,
     query: &UserListQuery,
+    only: Only<'_>,
 ) -> Result<Sql, AppError> {
     let mut sql = view_rows(company, scope, query);
-    let parts = plan::whole(view_parts(backend, company, query)?);
+    let parts = plan::whole(view_parts(backend, company, query, only)?);
     if !parts.is_empty() {
         sql.push(" AND ").append(&parts);
     }
@@ -153,11 +156,32 @@ fn view_rows(company: CompanyId, scope: &Scope, query: &UserListQuery) -> Sql {
     sql
 }
 
-/// The view's search and role, team and account filters. On PostgreSQL the filters are
-/// `u.id IN (subquery)`, which its planner reads whichever way suits; on SQLite, each takes
-/// the form its size calls for (see [`plan`](super::plan)).
-fn view_parts(backend: Backend, company: CompanyId, query: &UserListQuery) -> Result<Vec<Part>, AppError> {
+/// Some rows of a view chosen by id (an export of a selection); `None`: every row.
+pub type Only<'a> = Option<&'a [i64]>;
+
+/// `{id} IN (ids)` for the rows chosen by id (none matches an empty choice).
+fn chosen(id: &str, ids: &[i64]) -> Sql {
+    if ids.is_empty() {
+        return Sql::new("1 = 0");
+    }
+    let mut sql = Sql::new(&format!("{id} IN ("));
+    sql.list(ids.iter().copied()).push(")");
+    sql
+}
+
+/// The view's search and role, team and account filters, and the rows chosen by id (`only`).
+/// On PostgreSQL the filters are `u.id IN (subquery)`, which its planner reads whichever way
+/// suits; on SQLite, each takes the form its size calls for (see [`plan`](super::plan)).
+fn view_parts(
+    backend: Backend,
+    company: CompanyId,
+    query: &UserListQuery,
+    only: Only<'_>,
+) -> Result<Vec<Part>, AppError> {
     let mut parts = Vec::new();
+    if let Some(ids) = only {
+        parts.push(Part::Fixed(chosen("u.id", ids)));
+    }
     if !query.search.trim().is_empty() {
         parts.push(search::condition(
             backend,
@@ -209,7 +233,7 @@ pub(super) fn whole_view(
     scope: &Scope,
     query: &UserListQuery,
 ) -> Result<Sql, AppError> {
-    whole(Backend::of_connection(tx), company, scope, query)
+    whole(Backend::of_connection(tx), company, scope, query, None)
 }
 
 /// One page of the caller's company's users for `query`, with the cursors around it.
@@ -220,19 +244,7 @@ pub async fn page(
     can: &Can<perm::ViewUsers>,
     query: &UserListQuery,
 ) -> Result<Paged<UserRow>, AppError> {
-    let per_page = i64::from(query.per_page);
-    let backward = query.before.is_some();
-    let (sql, cursor) = page_rows(db, can, query).await?;
-    let mut rows: Vec<Row> = sql.fetch_all(db).await?;
-    let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| {
-        Cursor {
-            sort: query.sort.key().into(),
-            desc: query.desc,
-            key: r.key(query.sort),
-        }
-        .encode()
-    });
-
+    let Paged { rows, prev, next } = rows(db, can, query, None).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut roles = roles_of(db, &ids).await?;
     let mut teams = teams_of(db, &ids).await?;
@@ -261,13 +273,99 @@ pub async fn page(
     })
 }
 
+/// A user as the users table's export writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedUser {
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub job_title: String,
+    pub status: UserStatus,
+    /// Every role with its account ([`super::assignments::summary`]).
+    pub roles: String,
+    pub teams: Vec<String>,
+    /// Unix ms.
+    pub created_at: i64,
+    pub last_seen_at: Option<i64>,
+}
+
+/// A page of `query` for the export: the table's page (the same statement, `per_page` rows
+/// from its cursor), of the users chosen by id when `only` is given.
+pub async fn export_page(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+    only: Only<'_>,
+) -> Result<Paged<ExportedUser>, AppError> {
+    let Paged { rows, prev, next } = rows(db, can, query, only).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut roles = roles_of(db, &ids).await?;
+    let mut teams = teams_of(db, &ids).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| ExportedUser {
+            roles: roles.remove(&r.id).map(|(_, full)| full).unwrap_or_default(),
+            teams: teams.remove(&r.id).unwrap_or_default(),
+            status: UserStatus::from_key(&r.status).unwrap_or(UserStatus::Deactivated),
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            job_title: r.job_title,
+            created_at: r.created_at,
+            last_seen_at: r.last_seen_at,
+        })
+        .collect();
+    Ok(Paged { rows, prev, next })
+}
+
+/// How many users an export of `query` (of those chosen by id, with `only`) writes.
+pub async fn count_export(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+    only: Only<'_>,
+) -> Result<i64, AppError> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM users u WHERE ");
+    sql.append(&whole(
+        Backend::of_pool(db),
+        can.company(),
+        can.scope(),
+        query,
+        only,
+    )?);
+    Ok(sql.scalar(db).await?)
+}
+
+/// A page's rows, put in order, with the cursors around it: what [`page`] and
+/// [`export_page`] both read.
+async fn rows(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+    only: Only<'_>,
+) -> Result<Paged<Row>, AppError> {
+    let per_page = i64::from(query.per_page);
+    let backward = query.before.is_some();
+    let (sql, cursor) = page_rows(db, can, query, only).await?;
+    let mut rows: Vec<Row> = sql.fetch_all(db).await?;
+    let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| {
+        Cursor {
+            sort: query.sort.key().into(),
+            desc: query.desc,
+            key: r.key(query.sort),
+        }
+        .encode()
+    });
+    Ok(Paged { rows, prev, next })
+}
+
 /// The statement [`page`] runs to read a page's rows: the bench prints its query plan.
 pub async fn page_statement(
     db: &Db,
     can: &Can<perm::ViewUsers>,
     query: &UserListQuery,
 ) -> Result<Sql, AppError> {
-    Ok(page_rows(db, can, query).await?.0)
+    Ok(page_rows(db, can, query, None).await?.0)
 }
 
 /// The statement that reads a page's rows (`per_page + 1` of them, in walking order), and the
@@ -276,6 +374,7 @@ async fn page_rows(
     db: &Db,
     can: &Can<perm::ViewUsers>,
     query: &UserListQuery,
+    only: Only<'_>,
 ) -> Result<(Sql, Option<Cursor>), AppError> {
     let per_page = i64::from(query.per_page);
     let backward = query.before.is_some();
@@ -303,12 +402,12 @@ async fn page_rows(
         limit: per_page + 1,
     };
     let backend = Backend::of_pool(db);
-    let parts = view_parts(backend, can.company(), query)?;
+    let parts = view_parts(backend, can.company(), query, only)?;
     let by_name = backend == Backend::Sqlite && query.sort == UserSort::Name;
     let branches = plan::page(db, by_name.then_some(&walk), parts).await?;
 
     let mut sql = Sql::new(
-        "SELECT u.id, u.name, u.email, u.status, u.last_seen_at, u.created_at, u.search_key,
+        "SELECT u.id, u.name, u.email, u.phone, u.job_title, u.status, u.last_seen_at, u.created_at, u.search_key,
                 CASE WHEN u.id = (SELECT c.owner_id FROM companies c WHERE c.id = u.company_id) THEN 1 ELSE 0 END
                   AS is_owner
          FROM users u WHERE ",
@@ -358,10 +457,12 @@ async fn page_rows(
 struct InvitationDbRow {
     id: i64,
     email: String,
+    name: String,
     invited_by_name: String,
     status: String,
     sent_at: i64,
     expires_at: i64,
+    accepted_at: Option<i64>,
 }
 
 /// A page of the company's invitations, whatever their status, newest first.
@@ -371,21 +472,106 @@ pub async fn invitations(
     query: &UserListQuery,
     now: i64,
 ) -> Result<Paged<InvitationRow>, AppError> {
-    let per_page = i64::from(query.per_page);
-    let backward = query.before.is_some();
-    let boundary = match query.before.as_deref().or(query.after.as_deref()) {
-        None => None,
-        Some(text) => match Cursor::decode(text, query)?.key.first() {
-            Some(Value::Int(id)) => Some(*id),
-            _ => return Err(AppError::BadRequest("this page link is out of date".into())),
-        },
-    };
-    let mut sql = Sql::new(
-        "SELECT i.id, i.email, i.invited_by_name, i.status, i.sent_at, i.expires_at FROM invitations i
-         WHERE i.company_id = ",
-    );
+    let Paged { rows, prev, next } = invitation_rows(db, can, query, None).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut roles = names_of(
+        db,
+        "SELECT ia.invitation_id, r.name FROM invitation_accounts ia JOIN roles r ON r.id = ia.role_id
+         WHERE ia.invitation_id",
+        &ids,
+        "r.name",
+    )
+    .await?;
+    let mut teams = invitation_teams(db, &ids).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| InvitationRow {
+            id: r.id,
+            role: roles.remove(&r.id).unwrap_or_default().join(", "),
+            teams: teams.remove(&r.id).unwrap_or_default(),
+            status: InvitationStatus::at(&r.status, r.expires_at, now),
+            email: r.email,
+            invited_by: r.invited_by_name,
+            sent_at: r.sent_at,
+            expires_at: r.expires_at,
+        })
+        .collect();
+    Ok(Paged { rows, prev, next })
+}
+
+/// An invitation as the Invited tab's export writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedInvitation {
+    pub email: String,
+    pub name: String,
+    /// Every role with its account ([`super::assignments::summary`]).
+    pub roles: String,
+    pub teams: Vec<String>,
+    pub invited_by: String,
+    pub status: InvitationStatus,
+    /// Unix ms.
+    pub sent_at: i64,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+}
+
+/// A page of the Invited tab for the export: the tab's page (the same statement, `per_page`
+/// rows from its cursor), of the invitations chosen by id when `only` is given.
+pub async fn export_invitations(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+    only: Only<'_>,
+    now: i64,
+) -> Result<Paged<ExportedInvitation>, AppError> {
+    let Paged { rows, prev, next } = invitation_rows(db, can, query, only).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut roles = held_roles(db, "invitation_accounts", "invitation_id", &ids).await?;
+    let mut teams = invitation_teams(db, &ids).await?;
+    let rows = rows
+        .into_iter()
+        .map(|r| ExportedInvitation {
+            roles: roles.remove(&r.id).map(|(_, full)| full).unwrap_or_default(),
+            teams: teams.remove(&r.id).unwrap_or_default(),
+            status: InvitationStatus::at(&r.status, r.expires_at, now),
+            email: r.email,
+            name: r.name,
+            invited_by: r.invited_by_name,
+            sent_at: r.sent_at,
+            expires_at: r.expires_at,
+            accepted_at: r.accepted_at,
+        })
+        .collect();
+    Ok(Paged { rows, prev, next })
+}
+
+/// How many invitations an export of the Invited tab's `query` (of those chosen by id, with
+/// `only`) writes.
+pub async fn count_invitations(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+    only: Only<'_>,
+) -> Result<i64, AppError> {
+    let mut sql = Sql::new("SELECT COUNT(*) FROM invitations i WHERE ");
+    sql.append(&invitations_of_view(db, can, query, only).await?);
+    Ok(sql.scalar(db).await?)
+}
+
+/// The condition on `invitations i` of the Invited tab's view (search, filters) inside the
+/// caller's company and scope, and of the invitations chosen by id (`only`).
+async fn invitations_of_view(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+    only: Only<'_>,
+) -> Result<Sql, AppError> {
+    let mut sql = Sql::new("i.company_id = ");
     sql.bind(can.company())
         .append(&can.scope().invitations_inside("i.id"));
+    if let Some(ids) = only {
+        sql.push(" AND ").append(&chosen("i.id", ids));
+    }
     if !query.search.trim().is_empty() {
         let part = search::condition(Backend::of_pool(db), Searched::Invitations, &query.search)?;
         // Not in name order: one branch, no ids to start from.
@@ -410,6 +596,31 @@ pub async fn invitations(
             .bind(account)
             .push(")");
     }
+    Ok(sql)
+}
+
+/// A page of the Invited tab's rows, newest first, with the cursors around it: what
+/// [`invitations`] and [`export_invitations`] both read.
+async fn invitation_rows(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+    only: Only<'_>,
+) -> Result<Paged<InvitationDbRow>, AppError> {
+    let per_page = i64::from(query.per_page);
+    let backward = query.before.is_some();
+    let boundary = match query.before.as_deref().or(query.after.as_deref()) {
+        None => None,
+        Some(text) => match Cursor::decode(text, query)?.key.first() {
+            Some(Value::Int(id)) => Some(*id),
+            _ => return Err(AppError::BadRequest("this page link is out of date".into())),
+        },
+    };
+    let mut sql = Sql::new(
+        "SELECT i.id, i.email, i.name, i.invited_by_name, i.status, i.sent_at, i.expires_at, i.accepted_at
+         FROM invitations i WHERE ",
+    );
+    sql.append(&invitations_of_view(db, can, query, only).await?);
     // Newest first is id descending; walking backwards flips it.
     let (op, direction) = if backward { (">", "ASC") } else { ("<", "DESC") };
     if let Some(id) = boundary {
@@ -426,37 +637,18 @@ pub async fn invitations(
         }
         .encode()
     });
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut roles = names_of(
-        db,
-        "SELECT ia.invitation_id, r.name FROM invitation_accounts ia JOIN roles r ON r.id = ia.role_id
-         WHERE ia.invitation_id",
-        &ids,
-        "r.name",
-    )
-    .await?;
-    let mut teams = names_of(
+    Ok(Paged { rows, prev, next })
+}
+
+async fn invitation_teams(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, sqlx::Error> {
+    names_of(
         db,
         "SELECT it.invitation_id, t.name FROM invitation_teams it JOIN teams t ON t.id = it.team_id
          WHERE it.invitation_id",
-        &ids,
+        ids,
         "t.name",
     )
-    .await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| InvitationRow {
-            id: r.id,
-            role: roles.remove(&r.id).unwrap_or_default().join(", "),
-            teams: teams.remove(&r.id).unwrap_or_default(),
-            status: InvitationStatus::at(&r.status, r.expires_at, now),
-            email: r.email,
-            invited_by: r.invited_by_name,
-            sent_at: r.sent_at,
-            expires_at: r.expires_at,
-        })
-        .collect();
-    Ok(Paged { rows, prev, next })
+    .await
 }
 
 /// How many users the view matches on every page, for "Select all N users matching this view".
@@ -465,9 +657,7 @@ pub async fn count_matching(
     can: &Can<perm::ViewUsers>,
     query: &UserListQuery,
 ) -> Result<i64, AppError> {
-    let mut sql = Sql::new("SELECT COUNT(*) FROM users u WHERE ");
-    sql.append(&whole(Backend::of_pool(db), can.company(), can.scope(), query)?);
-    Ok(sql.scalar(db).await?)
+    count_export(db, can, query, None).await
 }
 
 /// How many users each tab holds, and pending invitations that have not expired.
@@ -561,16 +751,27 @@ pub async fn account_choices(db: &Db, company: CompanyId, scope: &Scope) -> Resu
 /// ([`super::assignments::brief`], [`super::assignments::summary`]); accounts are named
 /// without their path to keep the column short.
 async fn roles_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
+    held_roles(db, "role_assignments", "user_id", ids).await
+}
+
+/// The roles per account that the rows of `links` (`role_assignments` by `user_id`,
+/// `invitation_accounts` by `invitation_id`) give each of `ids`, in a few words and in full.
+async fn held_roles(
+    db: &Db,
+    links: &str,
+    key: &str,
+    ids: &[i64],
+) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut sql = Sql::new(
-        "SELECT ra.user_id, r.name, a.name, CASE WHEN a.parent_id IS NULL THEN 1 ELSE 0 END
-         FROM role_assignments ra
+    let mut sql = Sql::new(&format!(
+        "SELECT ra.{key}, r.name, a.name, CASE WHEN a.parent_id IS NULL THEN 1 ELSE 0 END
+         FROM {links} ra
          JOIN roles r ON r.id = ra.role_id
          JOIN accounts a ON a.id = ra.account_id
-         WHERE ra.user_id IN (",
-    );
+         WHERE ra.{key} IN ("
+    ));
     sql.list(ids.iter().copied())
         .push(") ORDER BY a.parent_id IS NOT NULL, a.name");
     let mut held: HashMap<i64, Vec<(bool, String, String)>> = HashMap::new();

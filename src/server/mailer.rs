@@ -71,6 +71,9 @@ impl Mailer {
             tracing::info!("ROSTER_SMTP_URL is not set: emails stay in the outbox, unsent");
             return Ok((mailer, None));
         };
+        // Connections are kept and reused (lettre's pool): a connection per message waits for
+        // a greeting each time, which servers may delay (the tests' sink by 100 ms: 500
+        // invitations took over a minute to go out).
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
             .timeout(Some(SEND_TIMEOUT))
             .build();

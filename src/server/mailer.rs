@@ -7,7 +7,10 @@
 //! Any number of workers (one per instance) can share a database: each attempt is claimed
 //! in the database first, so a message goes out once. Delivery is at least once, not exactly
 //! once: a process that dies after the SMTP server accepted a message but before recording
-//! it sends the message again when the claim's lease ends.
+//! it sends the message again when the claim's lease ends (and so does a worker whose attempt
+//! timed out after the server had the message). A worker sends one message at a time, so a
+//! dead one leaves at most that message to repeat, under its unchanged Message-ID, by which
+//! receivers can drop the second copy (tests/crash.rs kills the server mid-delivery).
 
 use super::{
     config::Config,

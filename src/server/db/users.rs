@@ -91,9 +91,39 @@ struct Row {
     created_at: i64,
     is_owner: i64,
     search_key: String,
+    /// JSON `[[on the root account, account, role], …]`, root account first.
+    roles: String,
+    /// JSON `[team, …]` in name order.
+    teams: String,
 }
 
 impl Row {
+    /// The row's roles in a few words and in full ([`super::assignments::brief`],
+    /// [`super::assignments::summary`]); accounts are named without their path to keep the
+    /// column short.
+    fn roles(&self) -> (String, String) {
+        // SQLite writes the flag as 1 or 0, PostgreSQL as true or false.
+        let held: Vec<(serde_json::Value, String, String)> =
+            serde_json::from_str(&self.roles).unwrap_or_default();
+        let held = || {
+            held.iter().map(|(root, a, r)| {
+                (
+                    root.as_bool().unwrap_or(root.as_i64() == Some(1)),
+                    a.as_str(),
+                    r.as_str(),
+                )
+            })
+        };
+        (
+            super::assignments::brief(held()),
+            super::assignments::summary(held()),
+        )
+    }
+
+    fn teams(&self) -> Vec<String> {
+        serde_json::from_str(&self.teams).unwrap_or_default()
+    }
+
     fn key(&self, sort: UserSort) -> Vec<Value> {
         let mut key = match sort {
             UserSort::Name => vec![Value::Text(self.search_key.clone())],
@@ -245,19 +275,16 @@ pub async fn page(
     query: &UserListQuery,
 ) -> Result<Paged<UserRow>, AppError> {
     let Paged { rows, prev, next } = rows(db, can, query, None).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut roles = roles_of(db, &ids).await?;
-    let mut teams = teams_of(db, &ids).await?;
     let users = rows
         .into_iter()
         .map(|r| {
-            let (role, role_detail) = roles.remove(&r.id).unwrap_or_default();
+            let (role, role_detail) = r.roles();
             UserRow {
                 id: UserId(r.id),
                 role,
                 role_detail,
                 is_owner: r.is_owner == 1,
-                teams: teams.remove(&r.id).unwrap_or_default(),
+                teams: r.teams(),
                 status: UserStatus::from_key(&r.status).unwrap_or(UserStatus::Deactivated),
                 name: r.name,
                 email: r.email,
@@ -298,14 +325,11 @@ pub async fn export_page(
     only: Only<'_>,
 ) -> Result<Paged<ExportedUser>, AppError> {
     let Paged { rows, prev, next } = rows(db, can, query, only).await?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut roles = roles_of(db, &ids).await?;
-    let mut teams = teams_of(db, &ids).await?;
     let rows = rows
         .into_iter()
         .map(|r| ExportedUser {
-            roles: roles.remove(&r.id).map(|(_, full)| full).unwrap_or_default(),
-            teams: teams.remove(&r.id).unwrap_or_default(),
+            roles: r.roles().1,
+            teams: r.teams(),
             status: UserStatus::from_key(&r.status).unwrap_or(UserStatus::Deactivated),
             name: r.name,
             email: r.email,
@@ -450,7 +474,56 @@ async fn page_rows(
     }
     sql.push(&format!(" {} LIMIT ", walk.order)).bind(walk.limit);
 
-    Ok((sql, cursor))
+    // The rows' roles and teams come with them, aggregated for the page's rows alone (the CTE
+    // is materialised so that they are not computed for every candidate row): one statement
+    // a page instead of three.
+    let mut page = Sql::new("WITH p AS MATERIALIZED (");
+    page.append(&sql).push(&format!(
+        ") SELECT p.*, {}, {} FROM p {}",
+        held_json(backend),
+        teams_json(backend),
+        walk.order.replace("u.", "p.")
+    ));
+    Ok((page, cursor))
+}
+
+/// The roles of user `p.id` as a JSON array of `[on the root account, account, role]`, root
+/// account first, then by account name.
+fn held_json(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "(SELECT json_group_array(json_array(a.parent_id IS NULL, a.name, r.name)
+                ORDER BY a.parent_id IS NOT NULL, a.name)
+              FROM role_assignments ra
+              JOIN roles r ON r.id = ra.role_id
+              JOIN accounts a ON a.id = ra.account_id
+              WHERE ra.user_id = p.id) AS roles"
+        }
+        Backend::Postgres => {
+            "(SELECT COALESCE(json_agg(json_build_array(a.parent_id IS NULL, a.name, r.name)
+                ORDER BY a.parent_id IS NOT NULL, a.name), '[]')::text
+              FROM role_assignments ra
+              JOIN roles r ON r.id = ra.role_id
+              JOIN accounts a ON a.id = ra.account_id
+              WHERE ra.user_id = p.id) AS roles"
+        }
+    }
+}
+
+/// The teams of user `p.id` as a JSON array of names, in name order.
+fn teams_json(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => {
+            "(SELECT json_group_array(t.name ORDER BY t.name)
+              FROM team_members tm JOIN teams t ON t.id = tm.team_id
+              WHERE tm.user_id = p.id) AS teams"
+        }
+        Backend::Postgres => {
+            "(SELECT COALESCE(json_agg(t.name ORDER BY t.name), '[]')::text
+              FROM team_members tm JOIN teams t ON t.id = tm.team_id
+              WHERE tm.user_id = p.id) AS teams"
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]
@@ -747,13 +820,6 @@ pub async fn account_choices(db: &Db, company: CompanyId, scope: &Scope) -> Resu
         .collect())
 }
 
-/// Each user's roles for the table: in a few words, and in full
-/// ([`super::assignments::brief`], [`super::assignments::summary`]); accounts are named
-/// without their path to keep the column short.
-async fn roles_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, (String, String)>, sqlx::Error> {
-    held_roles(db, "role_assignments", "user_id", ids).await
-}
-
 /// The roles per account that the rows of `links` (`role_assignments` by `user_id`,
 /// `invitation_accounts` by `invitation_id`) give each of `ids`, in a few words and in full.
 async fn held_roles(
@@ -791,16 +857,6 @@ async fn held_roles(
             )
         })
         .collect())
-}
-
-async fn teams_of(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<String>>, sqlx::Error> {
-    names_of(
-        db,
-        "SELECT tm.user_id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.user_id",
-        ids,
-        "t.name",
-    )
-    .await
 }
 
 /// Runs `select` (whose WHERE ends with an id column) `IN (ids)` ordered by `order`, and

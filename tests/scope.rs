@@ -501,3 +501,43 @@ async fn the_host_product_asks_whether_someone_may_use_a_module_where() {
         .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_match_count_holds_only_the_callers_users_and_never_another_companys() {
+    let app = TestApp::spawn().await;
+    let r = reseller(&app).await;
+    // Another company with its own Carl, and its owner's name shared with Acme's owner.
+    let other = app.company("Globex").await;
+    app.add_user(&other.owner_email, "Carl Outsider", &email("carl"), "member")
+        .await;
+    let matching = |page: &serde_json::Value| page["matching"].as_i64().unwrap();
+
+    // Rita (Admin of Customer A) counts Carl and herself, whatever she searches or filters.
+    let page = app.list(&r.rita, &[]).await;
+    assert_eq!((matching(&page), page["counts"]["all"].as_i64().unwrap()), (2, 2));
+    let page = app.list(&r.rita, &[("search", "carl")]).await;
+    assert_eq!(matching(&page), 1, "only her Carl: {}", page["counts"]);
+    assert_eq!(page["counts"]["all"], 1);
+    // Customer B's people (Bea, and Max with access there too) are outside her scope.
+    let customer_b = r.customer_b.to_string();
+    let page = app.list(&r.rita, &[("account", &customer_b)]).await;
+    assert_eq!(matching(&page), 0);
+    let page = app.list(&r.rita, &[("search", "max")]).await;
+    assert_eq!(matching(&page), 0);
+    let page = app.list(&r.rita, &[("search", "Olivia Owner")]).await;
+    assert_eq!(matching(&page), 0, "neither Acme's nor Globex's owner");
+
+    // The owner counts the whole company, and nobody of Globex.
+    let page = app.list(&r.owner, &[("search", "carl")]).await;
+    assert_eq!(matching(&page), 1, "Acme's Carl, not Globex's");
+    let page = app.list(&r.owner, &[("search", "Olivia Owner")]).await;
+    assert_eq!(matching(&page), 1);
+    let page = app.list(&r.owner, &[]).await;
+    assert_eq!(matching(&page), 6);
+    assert_eq!(page["counts"]["all"], 6);
+    // Globex's owner counts their own two.
+    let page = app.list(&other.owner, &[]).await;
+    assert_eq!(matching(&page), 2);
+    let page = app.list(&other.owner, &[("search", "max")]).await;
+    assert_eq!(matching(&page), 0);
+}

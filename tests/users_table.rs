@@ -1029,3 +1029,115 @@ async fn a_users_page_rendered_while_its_rows_arrive_on_another_thread_still_car
             .map_or("", |body| &body[body.find("<tbody").unwrap_or(0)..])
     );
 }
+
+/// Each status's users of `company` whose name holds `name` (any case) and, with `team`, in
+/// that team: counted here apart from the server's statements.
+async fn fresh_counts(app: &TestApp, company: i64, name: &str, team: Option<i64>) -> Vec<(String, i64)> {
+    let mut sql = format!(
+        "SELECT status, COUNT(*) FROM users WHERE company_id = {company} AND LOWER(name) LIKE '%{}%'",
+        name.to_lowercase()
+    );
+    if let Some(team) = team {
+        sql.push_str(&format!(
+            " AND id IN (SELECT user_id FROM team_members WHERE team_id = {team})"
+        ));
+    }
+    sql.push_str(" GROUP BY status ORDER BY status");
+    sqlx::query_as(&sql).fetch_all(&app.state.db).await.unwrap()
+}
+
+/// The server's tab counts of a page as (status, count), as [`fresh_counts`] gives them.
+fn by_status(page: &serde_json::Value) -> Vec<(String, i64)> {
+    let counts = &page["counts"];
+    let mut out: Vec<(String, i64)> = [
+        ("active", "active"),
+        ("deactivated", "deactivated"),
+        ("pending_approval", "awaiting_approval"),
+        ("pending_email", "unconfirmed"),
+    ]
+    .into_iter()
+    .map(|(status, tab)| (status.to_string(), counts[tab].as_i64().unwrap()))
+    .filter(|(_, n)| *n > 0)
+    .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn tab_counts_follow_the_search_and_filters_equal_a_fresh_count_and_add_up_to_all() {
+    let app = TestApp::spawn().await;
+    let (cookie, company) = company_with_users(&app, 120).await;
+    let r = app
+        .call("teams/create", &[("name", "Night shift")], Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let team = app
+        .count(&format!(
+            "SELECT id FROM teams WHERE company_id = {company} AND name = 'Night shift'"
+        ))
+        .await;
+    app.sql(&format!(
+        "INSERT INTO team_members (team_id, user_id)
+         SELECT {team}, id FROM users WHERE company_id = {company} AND email LIKE 'user%' AND id % 3 = 0"
+    ))
+    .await;
+    app.state.live.catch_up();
+    let team_text = team.to_string();
+    let views: [(&str, Option<i64>); 4] = [
+        ("Person 1", Some(team)),
+        ("Person 1", None),
+        ("", Some(team)),
+        ("", None),
+    ];
+    // Twice, the second time after a change: kept counts never answer another view, and a
+    // change is counted at once.
+    for round in 0..2 {
+        for (search, team) in views {
+            let mut view = vec![("search", search), ("per_page", "25")];
+            if team.is_some() {
+                view.push(("team", &team_text));
+            }
+            let page = app.list(&cookie, &view).await;
+            let fresh = fresh_counts(&app, company, search, team).await;
+            assert_eq!(
+                by_status(&page),
+                fresh,
+                "round {round}, search {search:?}, team {team:?}"
+            );
+            let counts = &page["counts"];
+            let of = |tab: &str| counts[tab].as_i64().unwrap();
+            let all: i64 = fresh.iter().map(|(_, n)| n).sum();
+            assert_eq!(of("all"), all);
+            assert_eq!(
+                of("active") + of("deactivated") + of("awaiting_approval") + of("unconfirmed"),
+                of("all"),
+                "the tabs add up to All"
+            );
+            assert!(
+                of("unconfirmed") > 0,
+                "pending-email users are counted in their tab"
+            );
+            assert_eq!(page["matching"], of("all"));
+            // Each tab's page says how many it holds, and lists exactly that many.
+            for tab in ["active", "deactivated", "awaiting_approval", "unconfirmed"] {
+                let mut tabbed = view.clone();
+                tabbed.push(("tab", tab));
+                tabbed.retain(|(k, _)| *k != "per_page");
+                tabbed.push(("per_page", "100"));
+                let page = app.list(&cookie, &tabbed).await;
+                assert_eq!(page["matching"], of(tab), "tab {tab}");
+                assert_eq!(
+                    page["users"].as_array().unwrap().len() as i64,
+                    of(tab),
+                    "tab {tab}"
+                );
+            }
+        }
+        // Some of every view change status behind the server's back; the live version moves on.
+        app.sql(&format!(
+            "UPDATE users SET status = 'active' WHERE company_id = {company} AND email LIKE 'user%' AND id % 5 = 0"
+        ))
+        .await;
+        app.state.live.catch_up();
+    }
+}

@@ -24,13 +24,18 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
                 return Err(AppError::field("per_page", "Show 25, 50 or 100 rows per page."));
             }
             let now = db::now_ms();
-            let counts = state.counts.get(&state.db, &state.live, &can, now).await?;
-            let (users, invitations, prev, next) = if query.tab == UserTab::Invited {
+            let counts = state
+                .counts
+                .get(&state.db, &state.live, &can, &query, now)
+                .await?;
+            let (users, invitations, prev, next, matching) = if query.tab == UserTab::Invited {
                 let page = db::users::invitations(&state.db, &can, &query, now).await?;
-                (Vec::new(), page.rows, page.prev, page.next)
+                // The tab lists every invitation, whatever its status; its count, pending ones.
+                let matching = db::users::count_invitations(&state.db, &can, &query, None).await?;
+                (Vec::new(), page.rows, page.prev, page.next, matching)
             } else {
                 let page = db::users::page(&state.db, &can, &query).await?;
-                (page.rows, Vec::new(), page.prev, page.next)
+                (page.rows, Vec::new(), page.prev, page.next, counts.of(query.tab))
             };
             Ok(UserPage {
                 users,
@@ -38,6 +43,7 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
                 next,
                 prev,
                 counts,
+                matching,
                 now,
             })
         }

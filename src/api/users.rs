@@ -28,15 +28,15 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
                 .counts
                 .get(&state.db, &state.live, &can, &query, now)
                 .await?;
-            let (users, invitations, prev, next, matching) = if query.tab == UserTab::Invited {
+            let (users, invitations, prev, next) = if query.tab == UserTab::Invited {
                 let page = db::users::invitations(&state.db, &can, &query, now).await?;
-                // The tab lists every invitation, whatever its status; its count, pending ones.
-                let matching = db::users::count_invitations(&state.db, &can, &query, None).await?;
-                (Vec::new(), page.rows, page.prev, page.next, matching)
+                (Vec::new(), page.rows, page.prev, page.next)
             } else {
                 let page = db::users::page(&state.db, &can, &query).await?;
-                (page.rows, Vec::new(), page.prev, page.next, counts.of(query.tab))
+                (page.rows, Vec::new(), page.prev, page.next)
             };
+            // Kept with the counts: no count of its own on every page.
+            let matching = counts.listed(query.tab);
             Ok(UserPage {
                 users,
                 invitations,

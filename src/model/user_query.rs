@@ -249,7 +249,8 @@ impl UserListQuery {
 
 /// How many users each tab holds for a view's search and filters, inside the caller's scope.
 /// Every user is in exactly one of the tabs but All and Invited, so those add up to `all`;
-/// `invited` counts pending invitations that have not expired.
+/// `invited` counts pending invitations that have not expired, and `invitations` every
+/// invitation the Invited tab lists, whatever its status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TabCounts {
     pub all: i64,
@@ -258,8 +259,9 @@ pub struct TabCounts {
     pub invited: i64,
     pub awaiting_approval: i64,
     /// Join requests whose email is not confirmed yet.
-    #[serde(default)]
     pub unconfirmed: i64,
+    /// The invitations the Invited tab lists: pending, accepted, expired and withdrawn.
+    pub invitations: i64,
 }
 
 impl TabCounts {
@@ -271,6 +273,15 @@ impl TabCounts {
             UserTab::Invited => self.invited,
             UserTab::AwaitingApproval => self.awaiting_approval,
             UserTab::Unconfirmed => self.unconfirmed,
+        }
+    }
+
+    /// How many rows `tab`'s view lists on every page ("52 match"): its count, but for the
+    /// Invited tab, which lists every invitation and counts the pending ones.
+    pub fn listed(&self, tab: UserTab) -> i64 {
+        match tab {
+            UserTab::Invited => self.invitations,
+            tab => self.of(tab),
         }
     }
 }

@@ -688,11 +688,13 @@ pub async fn tab_counts(
             .find(|(s, _)| s == status.key())
             .map_or(0, |(_, n)| *n)
     };
-    let mut sql = Sql::new("SELECT COUNT(*) FROM invitations i WHERE ");
-    sql.append(&invitations_of_view(db, can, &every, None).await?)
-        .push(" AND i.status = 'pending' AND i.expires_at > ")
-        .bind(now);
-    let invited: i64 = sql.scalar(db).await?;
+    // Every invitation the Invited tab lists, and the pending ones among them, in one read.
+    let mut sql =
+        Sql::new("SELECT COUNT(*), COALESCE(SUM(CASE WHEN i.status = 'pending' AND i.expires_at > ");
+    sql.bind(now)
+        .push(" THEN 1 ELSE 0 END), 0) FROM invitations i WHERE ")
+        .append(&invitations_of_view(db, can, &every, None).await?);
+    let (invitations, invited): (i64, i64) = sql.fetch_one(db).await?;
     Ok(TabCounts {
         all: rows.iter().map(|(_, n)| n).sum(),
         active: of(UserStatus::Active),
@@ -700,6 +702,7 @@ pub async fn tab_counts(
         invited,
         awaiting_approval: of(UserStatus::PendingApproval),
         unconfirmed: of(UserStatus::PendingEmail),
+        invitations,
     })
 }
 

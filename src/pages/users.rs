@@ -567,8 +567,23 @@ fn Results(
             (n, _) => format!("{n} match"),
         }
     };
+    // On a phone the cards have no header row: the page's checkbox sits on the match line.
+    let page_check = move || {
+        let (picker, rows) = if invited.get() {
+            (invite_picker, invitation_picks)
+        } else {
+            (picker, user_picks)
+        };
+        let picker = picker.filter(|_| rows.with(|rows| !rows.is_empty()))?;
+        Some(view! {
+            <label class="page-pick narrow-only"><PageCheckbox picker rows busy />"All on this page"</label>
+        })
+    };
     view! {
-        <p class="match-line" class:busy=move || busy.get() aria-live="polite">{match_line}</p>
+        <div class="match-line" class:busy=move || busy.get()>
+            {page_check}
+            <span aria-live="polite">{match_line}</span>
+        </div>
         <div class="table-wrap" class:busy=move || busy.get()>
             <div class="busy-bar" aria-hidden="true"></div>
             {table}

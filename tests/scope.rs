@@ -501,3 +501,152 @@ async fn the_host_product_asks_whether_someone_may_use_a_module_where() {
         .await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_match_count_holds_only_the_callers_users_and_never_another_companys() {
+    let app = TestApp::spawn().await;
+    let r = reseller(&app).await;
+    // Another company with its own Carl, and its owner's name shared with Acme's owner.
+    let other = app.company("Globex").await;
+    app.add_user(&other.owner_email, "Carl Outsider", &email("carl"), "member")
+        .await;
+    let matching = |page: &serde_json::Value| page["matching"].as_i64().unwrap();
+
+    // Rita (Admin of Customer A) counts Carl and herself, whatever she searches or filters.
+    let page = app.list(&r.rita, &[]).await;
+    assert_eq!((matching(&page), page["counts"]["all"].as_i64().unwrap()), (2, 2));
+    let page = app.list(&r.rita, &[("search", "carl")]).await;
+    assert_eq!(matching(&page), 1, "only her Carl: {}", page["counts"]);
+    assert_eq!(page["counts"]["all"], 1);
+    // Customer B's people (Bea, and Max with access there too) are outside her scope.
+    let customer_b = r.customer_b.to_string();
+    let page = app.list(&r.rita, &[("account", &customer_b)]).await;
+    assert_eq!(matching(&page), 0);
+    let page = app.list(&r.rita, &[("search", "max")]).await;
+    assert_eq!(matching(&page), 0);
+    let page = app.list(&r.rita, &[("search", "Olivia Owner")]).await;
+    assert_eq!(matching(&page), 0, "neither Acme's nor Globex's owner");
+
+    // The owner counts the whole company, and nobody of Globex.
+    let page = app.list(&r.owner, &[("search", "carl")]).await;
+    assert_eq!(matching(&page), 1, "Acme's Carl, not Globex's");
+    let page = app.list(&r.owner, &[("search", "Olivia Owner")]).await;
+    assert_eq!(matching(&page), 1);
+    let page = app.list(&r.owner, &[]).await;
+    assert_eq!(matching(&page), 6);
+    assert_eq!(page["counts"]["all"], 6);
+    // Globex's owner counts their own two.
+    let page = app.list(&other.owner, &[]).await;
+    assert_eq!(matching(&page), 2);
+    let page = app.list(&other.owner, &[("search", "max")]).await;
+    assert_eq!(matching(&page), 0);
+}
+
+/// The condition on `users u` of the users whose assignments all lie in `account` (a leaf:
+/// the scope of an admin there), with a name or email holding "ann" and the view's other
+/// filters: written apart from the server's statements.
+fn anns_of(company: i64, account: i64, filters: &str) -> String {
+    format!(
+        "u.company_id = {company} AND (LOWER(u.name) LIKE '%ann%' OR LOWER(u.email) LIKE '%ann%') {filters}
+         AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id)
+         AND NOT EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.account_id <> {account})"
+    )
+}
+
+#[tokio::test]
+async fn a_scoped_admins_counts_of_a_search_and_filters_are_their_users_only_and_follow_each_change() {
+    let app = TestApp::spawn().await;
+    let r = reseller(&app).await;
+    let company = app.company_of(&r.owner_email).await;
+    // Bob is Admin on Customer B: the same views, another scope.
+    let bob_email = email("bob");
+    let bob_id = app.add_user(&r.owner_email, "Bob", &bob_email, "member").await;
+    app.place(bob_id, &[(r.customer_b, r.admin_role)]).await;
+    let bob = app.session_of(&bob_email).await;
+    let made = app
+        .call("teams/create", &[("name", "Night shift")], Some(&r.owner))
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.body);
+    let team = app
+        .count(&format!(
+            "SELECT id FROM teams WHERE company_id = {company} AND name = 'Night shift'"
+        ))
+        .await;
+    // Anns in A, in B, in both and on the root, of every status, some on the night shift.
+    let people = [
+        ("Ann Able", "active", vec![r.customer_a], true),
+        ("Ann Baker", "deactivated", vec![r.customer_a], true),
+        ("Ann Cole", "pending_email", vec![r.customer_a], false),
+        ("Ann Dunn", "pending_approval", vec![r.customer_a], true),
+        ("Hanna Eve", "active", vec![r.customer_a], false),
+        ("Ann Fox", "active", vec![r.customer_b], true),
+        ("Ann Gale", "pending_email", vec![r.customer_b], true),
+        ("Ann Both", "active", vec![r.customer_a, r.customer_b], true),
+        ("Ann Root", "active", vec![r.root], true),
+    ];
+    for (name, status, accounts, night) in &people {
+        let id = app.add_user(&r.owner_email, name, &email("ann"), "member").await;
+        let placed: Vec<(i64, i64)> = accounts.iter().map(|a| (*a, r.member_role)).collect();
+        app.place(id, &placed).await;
+        app.sql(&format!("UPDATE users SET status = '{status}' WHERE id = {id}"))
+            .await;
+        if *night {
+            app.sql(&format!(
+                "INSERT INTO team_members (team_id, user_id) VALUES ({team}, {id})"
+            ))
+            .await;
+        }
+    }
+    let (team_text, a_text) = (team.to_string(), r.customer_a.to_string());
+    let in_team = format!("AND u.id IN (SELECT user_id FROM team_members WHERE team_id = {team})");
+    let in_a = format!(
+        "AND u.id IN (SELECT user_id FROM role_assignments WHERE account_id = {})",
+        r.customer_a
+    );
+    let views: [(Vec<(&str, &str)>, &str); 3] = [
+        (vec![("search", "ann")], ""),
+        (vec![("search", "ann"), ("team", &team_text)], &in_team),
+        (vec![("search", "ANN"), ("account", &a_text)], &in_a),
+    ];
+    // Twice: the second time after the owner deactivated Ann Able, which only Rita counts.
+    for round in 0..2 {
+        for (view, filters) in &views {
+            // Rita first: an entry kept for her view never answers Bob's.
+            for (who, cookie, account) in [("Rita", &r.rita, r.customer_a), ("Bob", &bob, r.customer_b)] {
+                let page = app.list(cookie, view).await;
+                let fresh = app.fresh_counts(&anns_of(company, account, filters)).await;
+                assert_eq!(
+                    common::counts_by_status(&page),
+                    fresh,
+                    "round {round}, {who}, view {view:?}"
+                );
+                assert_eq!(page["matching"], page["counts"]["all"]);
+            }
+        }
+        if round == 0 {
+            // Not vacuous: the two scopes count different people.
+            let rita = app.list(&r.rita, &[("search", "ann")]).await;
+            let bob = app.list(&bob, &[("search", "ann")]).await;
+            let of = |page: &serde_json::Value, tab: &str| page["counts"][tab].as_i64().unwrap();
+            assert_eq!(
+                ["deactivated", "awaiting_approval", "unconfirmed"].map(|tab| of(&rita, tab)),
+                [1, 1, 1],
+                "Ann Baker, Dunn and Cole: {}",
+                rita["counts"]
+            );
+            assert!(of(&rita, "active") >= 2, "Ann Able and Hanna Eve");
+            assert_eq!(of(&bob, "unconfirmed"), 1, "Ann Gale: {}", bob["counts"]);
+            assert_eq!(of(&bob, "deactivated"), 0);
+            let able = app
+                .count(&format!(
+                    "SELECT id FROM users WHERE company_id = {company} AND name = 'Ann Able'"
+                ))
+                .await
+                .to_string();
+            let r2 = app
+                .call("users/deactivate", &[("id", &able)], Some(&r.owner))
+                .await;
+            assert_eq!(r2.status, StatusCode::OK, "{}", r2.body);
+        }
+    }
+}

@@ -1029,3 +1029,173 @@ async fn a_users_page_rendered_while_its_rows_arrive_on_another_thread_still_car
             .map_or("", |body| &body[body.find("<tbody").unwrap_or(0)..])
     );
 }
+
+/// The condition on `users u` of `company`'s users whose name holds `name` (any case) and,
+/// with `team`, in that team: a view of the table, written apart from the server's.
+fn picked_by(company: i64, name: &str, team: Option<i64>) -> String {
+    let mut sql = format!(
+        "u.company_id = {company} AND LOWER(u.name) LIKE '%{}%'",
+        name.to_lowercase()
+    );
+    if let Some(team) = team {
+        sql.push_str(&format!(
+            " AND u.id IN (SELECT user_id FROM team_members WHERE team_id = {team})"
+        ));
+    }
+    sql
+}
+
+#[tokio::test]
+async fn tab_counts_follow_the_search_and_filters_equal_a_fresh_count_and_add_up_to_all() {
+    let app = TestApp::spawn().await;
+    let (cookie, company) = company_with_users(&app, 120).await;
+    let r = app
+        .call("teams/create", &[("name", "Night shift")], Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let team = app
+        .count(&format!(
+            "SELECT id FROM teams WHERE company_id = {company} AND name = 'Night shift'"
+        ))
+        .await;
+    app.sql(&format!(
+        "INSERT INTO team_members (team_id, user_id)
+         SELECT {team}, id FROM users WHERE company_id = {company} AND email LIKE 'user%' AND id % 3 = 0"
+    ))
+    .await;
+    let team_text = team.to_string();
+    let views: [(&str, Option<i64>); 4] = [
+        ("Person 1", Some(team)),
+        ("Person 1", None),
+        ("", Some(team)),
+        ("", None),
+    ];
+    // Twice, the second time after a change: kept counts never answer another view, and a
+    // change is counted at once.
+    for round in 0..2 {
+        for (search, team) in views {
+            let mut view = vec![("search", search), ("per_page", "25")];
+            if team.is_some() {
+                view.push(("team", &team_text));
+            }
+            let page = app.list(&cookie, &view).await;
+            let fresh = app.fresh_counts(&picked_by(company, search, team)).await;
+            assert_eq!(
+                common::counts_by_status(&page),
+                fresh,
+                "round {round}, search {search:?}, team {team:?}"
+            );
+            let counts = &page["counts"];
+            let of = |tab: &str| counts[tab].as_i64().unwrap();
+            assert_eq!(of("all"), fresh.iter().map(|(_, n)| n).sum::<i64>());
+            assert!(
+                of("unconfirmed") > 0,
+                "pending-email users are counted in their tab"
+            );
+            assert_eq!(page["matching"], of("all"));
+            // Each tab's page says how many it holds, and lists exactly that many.
+            for tab in ["active", "deactivated", "awaiting_approval", "unconfirmed"] {
+                let mut tabbed = view.clone();
+                tabbed.push(("tab", tab));
+                tabbed.retain(|(k, _)| *k != "per_page");
+                tabbed.push(("per_page", "100"));
+                let page = app.list(&cookie, &tabbed).await;
+                assert_eq!(page["matching"], of(tab), "tab {tab}");
+                assert_eq!(
+                    page["users"].as_array().unwrap().len() as i64,
+                    of(tab),
+                    "tab {tab}"
+                );
+            }
+        }
+        // Some of every view change status behind the server's back; the live version moves on
+        // (`sql` catches up, as a change announced by another instance does).
+        app.sql(&format!(
+            "UPDATE users SET status = 'active' WHERE company_id = {company} AND email LIKE 'user%' AND id % 5 = 0"
+        ))
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn a_views_counts_are_kept_until_a_change_is_announced_and_then_counted_afresh() {
+    let app = TestApp::spawn().await;
+    let (cookie, company) = company_with_users(&app, 80).await;
+    let view = [("search", "Person 2"), ("per_page", "25")];
+    let invited = [("search", "Person 2"), ("tab", "invited")];
+    let before = app.list(&cookie, &view).await;
+    assert_eq!(
+        common::counts_by_status(&before),
+        app.fresh_counts(&picked_by(company, "Person 2", None)).await
+    );
+    assert_eq!(app.list(&cookie, &invited).await["matching"], 0);
+
+    // Rows written behind the server's back announce nothing: the page answers the kept
+    // counts, its match count among them (no count of its own on every page), on the Invited
+    // tab too.
+    let key = roster::server::db::search::person_key;
+    let quiet = email("quiet");
+    sqlx::query(
+        "INSERT INTO users (company_id, email, name, status, created_at, updated_at, search_key)
+         VALUES ($1, $2, 'Person 2 Quiet', 'active', 0, 0, $3)",
+    )
+    .bind(company)
+    .bind(&quiet)
+    .bind(key("Person 2 Quiet", &quiet))
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let owner: i64 = app
+        .count(&format!(
+            "SELECT id FROM users WHERE company_id = {company} AND name = 'Aaron Owner'"
+        ))
+        .await;
+    let invited_email = email("invited");
+    sqlx::query(
+        "INSERT INTO invitations (company_id, email, name, invited_by, invited_by_name, status, token_hash,
+                                  created_at, sent_at, expires_at, search_key)
+         VALUES ($1, $2, 'Person 2 Invited', $3, 'Aaron Owner', 'pending', 'quiet-token', 0, 0, $4, $5)",
+    )
+    .bind(company)
+    .bind(&invited_email)
+    .bind(owner)
+    .bind(roster::server::db::now_ms() + 86_400_000)
+    .bind(key("Person 2 Invited", &invited_email))
+    .execute(&app.state.db)
+    .await
+    .unwrap();
+    let kept = app.list(&cookie, &view).await;
+    assert_eq!(kept["counts"], before["counts"]);
+    assert_eq!(kept["matching"], before["matching"]);
+    assert_eq!(app.list(&cookie, &invited).await["matching"], 0);
+    // Another view is counted for itself, never from this one's entry.
+    let other = app.list(&cookie, &[("search", "Person 3")]).await;
+    assert_eq!(
+        common::counts_by_status(&other),
+        app.fresh_counts(&picked_by(company, "Person 3", None)).await
+    );
+
+    // A change made through the server is announced: the next page counts afresh, the
+    // change and what was written quietly before it.
+    let someone = app
+        .count(&format!(
+            "SELECT MIN(id) FROM users WHERE company_id = {company} AND name LIKE 'Person 2%' AND status = 'active'"
+        ))
+        .await
+        .to_string();
+    let r = app
+        .call("users/deactivate", &[("id", &someone)], Some(&cookie))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let after = app.list(&cookie, &view).await;
+    let fresh = app.fresh_counts(&picked_by(company, "Person 2", None)).await;
+    assert_eq!(common::counts_by_status(&after), fresh);
+    let of = |page: &serde_json::Value, tab: &str| page["counts"][tab].as_i64().unwrap();
+    assert_eq!(of(&after, "all"), of(&before, "all") + 1, "the quiet one");
+    assert_eq!(of(&after, "deactivated"), of(&before, "deactivated") + 1);
+    assert_eq!(of(&after, "active"), of(&before, "active"));
+    assert_eq!(after["matching"], of(&after, "all"));
+    let invited_page = app.list(&cookie, &invited).await;
+    assert_eq!(invited_page["matching"], 1);
+    assert_eq!(invited_page["counts"]["invited"], 1);
+}

@@ -24,7 +24,10 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
                 return Err(AppError::field("per_page", "Show 25, 50 or 100 rows per page."));
             }
             let now = db::now_ms();
-            let counts = state.counts.get(&state.db, &state.live, &can, now).await?;
+            let counts = state
+                .counts
+                .get(&state.db, &state.live, &can, &query, now)
+                .await?;
             let (users, invitations, prev, next) = if query.tab == UserTab::Invited {
                 let page = db::users::invitations(&state.db, &can, &query, now).await?;
                 (Vec::new(), page.rows, page.prev, page.next)
@@ -32,12 +35,15 @@ pub async fn list_users(query: UserListQuery) -> Result<UserPage, AppError> {
                 let page = db::users::page(&state.db, &can, &query).await?;
                 (page.rows, Vec::new(), page.prev, page.next)
             };
+            // Kept with the counts: no count of its own on every page.
+            let matching = counts.listed(query.tab);
             Ok(UserPage {
                 users,
                 invitations,
                 next,
                 prev,
                 counts,
+                matching,
                 now,
             })
         }

@@ -136,7 +136,10 @@ pub struct UserPage {
     pub next: Option<String>,
     /// Cursor of the previous page, when there is one.
     pub prev: Option<String>,
+    /// The tabs' counts for the view's search and filters.
     pub counts: super::TabCounts,
+    /// How many rows the view (tab, search, filters) holds on every page.
+    pub matching: i64,
     pub now: i64,
 }
 

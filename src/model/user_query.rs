@@ -14,15 +14,18 @@ pub enum UserTab {
     Deactivated,
     Invited,
     AwaitingApproval,
+    /// Join requests whose email is not confirmed yet (before they await approval).
+    Unconfirmed,
 }
 
 impl UserTab {
-    pub const ALL: [UserTab; 5] = [
+    pub const ALL: [UserTab; 6] = [
         UserTab::All,
         UserTab::Active,
         UserTab::Deactivated,
         UserTab::Invited,
         UserTab::AwaitingApproval,
+        UserTab::Unconfirmed,
     ];
 
     pub fn key(self) -> &'static str {
@@ -32,6 +35,7 @@ impl UserTab {
             UserTab::Deactivated => "deactivated",
             UserTab::Invited => "invited",
             UserTab::AwaitingApproval => "awaiting",
+            UserTab::Unconfirmed => "unconfirmed",
         }
     }
 
@@ -46,6 +50,7 @@ impl UserTab {
             UserTab::Deactivated => "Deactivated",
             UserTab::Invited => "Invited",
             UserTab::AwaitingApproval => "Awaiting approval",
+            UserTab::Unconfirmed => "Unconfirmed",
         }
     }
 
@@ -55,6 +60,7 @@ impl UserTab {
             UserTab::Active => Some(UserStatus::Active),
             UserTab::Deactivated => Some(UserStatus::Deactivated),
             UserTab::AwaitingApproval => Some(UserStatus::PendingApproval),
+            UserTab::Unconfirmed => Some(UserStatus::PendingEmail),
             UserTab::All | UserTab::Invited => None,
         }
     }
@@ -225,6 +231,12 @@ impl UserListQuery {
         }
     }
 
+    /// What the view's rows are chosen by (search and filters, not the tab): the tab counts of
+    /// one view hold for every view with the same.
+    pub fn filter_key(&self) -> (String, Option<RoleId>, Option<TeamId>, Option<AccountId>) {
+        (self.search.clone(), self.role, self.team, self.account)
+    }
+
     /// The same view from its first page: every change of filter or sort starts over.
     pub fn first_page(&self) -> UserListQuery {
         UserListQuery {
@@ -235,7 +247,10 @@ impl UserListQuery {
     }
 }
 
-/// How many users each tab holds (company-wide, before search and filters).
+/// How many users each tab holds for a view's search and filters, inside the caller's scope.
+/// Every user is in exactly one of the tabs but All and Invited, so those add up to `all`;
+/// `invited` counts pending invitations that have not expired, and `invitations` every
+/// invitation the Invited tab lists, whatever its status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TabCounts {
     pub all: i64,
@@ -243,6 +258,10 @@ pub struct TabCounts {
     pub deactivated: i64,
     pub invited: i64,
     pub awaiting_approval: i64,
+    /// Join requests whose email is not confirmed yet.
+    pub unconfirmed: i64,
+    /// The invitations the Invited tab lists: pending, accepted, expired and withdrawn.
+    pub invitations: i64,
 }
 
 impl TabCounts {
@@ -253,6 +272,16 @@ impl TabCounts {
             UserTab::Deactivated => self.deactivated,
             UserTab::Invited => self.invited,
             UserTab::AwaitingApproval => self.awaiting_approval,
+            UserTab::Unconfirmed => self.unconfirmed,
+        }
+    }
+
+    /// How many rows `tab`'s view lists on every page ("52 match"): its count, but for the
+    /// Invited tab, which lists every invitation and counts the pending ones.
+    pub fn listed(&self, tab: UserTab) -> i64 {
+        match tab {
+            UserTab::Invited => self.invitations,
+            tab => self.of(tab),
         }
     }
 }

@@ -29,6 +29,8 @@ pub fn ApprovalBar(
     /// Called after approving or rejecting (clears the selection, refetches the table).
     on_done: Callback<()>,
     clear: Callback<()>,
+    /// What the selection covers ([`super::selection::SelectionSummary`]).
+    children: Children,
 ) -> impl IntoView {
     let open = RwSignal::new(None::<Open>);
     let approve = ServerAction::<Approve>::new();
@@ -68,7 +70,7 @@ pub fn ApprovalBar(
     };
     view! {
         <div class="action-bar" role="region" aria-label="Selected join requests">
-            <span class="action-count" aria-live="polite">{move || format!("{} selected", count.get())}</span>
+            {children()}
             <div class="action-buttons">
                 <button type="button" class="primary" on:click=move |_| { approve.value().set(None); open.set(Some(Open::Approve)) }>
                     "Approve"

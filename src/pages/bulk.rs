@@ -41,8 +41,6 @@ pub struct BulkRequest {
 /// The sticky bar over a selection: how many are selected and what can be done to them.
 #[component]
 pub fn ActionBar(
-    /// How many users are selected.
-    count: Signal<i64>,
     /// Opens a dialog for the selection.
     open: Callback<BulkDialog>,
     clear: Callback<()>,
@@ -51,15 +49,15 @@ pub fn ActionBar(
     /// The selection and the view it was made in, for "Export selected".
     picker: Picker,
     view: Memo<UserListQuery>,
+    /// What the selection covers ([`super::selection::SelectionSummary`]).
+    children: Children,
 ) -> impl IntoView {
     let button = move |dialog: BulkDialog, text: &'static str, class: &'static str| {
         view! { <button type="button" class=class disabled=move || busy.get() on:click=move |_| open.run(dialog)>{text}</button> }
     };
     view! {
         <div class="action-bar" role="region" aria-label="Selected users">
-            <span class="action-count" aria-live="polite">
-                {move || format!("{} selected", count.get())}
-            </span>
+            {children()}
             // The dialogs are a chunk of their own: fetched once a button is in reach.
             <div
                 class="action-buttons"

@@ -164,7 +164,6 @@ pub fn InvitationDialogs(
 /// The bar over selected invitations.
 #[component]
 pub fn InvitationBar(
-    count: Signal<i64>,
     open: Callback<InvitationAction>,
     clear: Callback<()>,
     /// While true the table shows rows of a view being replaced: nothing can be done to them.
@@ -172,13 +171,15 @@ pub fn InvitationBar(
     /// The selection and the view it was made in, for "Export selected".
     picker: Picker,
     view: Memo<UserListQuery>,
+    /// What the selection covers ([`super::selection::SelectionSummary`]).
+    children: Children,
 ) -> impl IntoView {
     let button = move |action: InvitationAction, text: &'static str, class: &'static str| {
         view! { <button type="button" class=class disabled=move || busy.get() on:click=move |_| open.run(action)>{text}</button> }
     };
     view! {
         <div class="action-bar" role="region" aria-label="Selected invitations">
-            <span class="action-count" aria-live="polite">{move || format!("{} selected", count.get())}</span>
+            {children()}
             <div class="action-buttons">
                 {button(InvitationAction::Resend, "Resend", "secondary")}
                 {button(InvitationAction::Withdraw, "Withdraw", "secondary")}

@@ -1,11 +1,9 @@
 //! Choosing users in the table: a checkbox per row, one for the page (with the indeterminate
 //! state), shift-click for a range, and "every user matching this view", which the server
-//! resolves when the action runs.
+//! resolves when the action runs. The selection bar says what a selection covers: all of
+//! the view, or rows of this page and how many on others.
 
-use crate::{
-    api::bulk::count_users,
-    model::{Selection, UserId, UserListQuery},
-};
+use crate::model::{Selection, UserId, UserListQuery};
 
 /// A selectable row: its id and what its checkbox is named after (a name, an email).
 pub type Pick = (i64, String);
@@ -74,6 +72,27 @@ impl Picker {
             (None, [(_, name)]) => Some(name.clone()),
             _ => None,
         }
+    }
+
+    /// The rows chosen one by one that are not among `rows` (the page on screen).
+    pub fn elsewhere(&self, rows: &[Pick]) -> Vec<Pick> {
+        self.picked.with(|p| {
+            p.iter()
+                .filter(|(id, _)| !rows.iter().any(|(r, _)| r == id))
+                .cloned()
+                .collect()
+        })
+    }
+
+    /// Unselects the rows chosen one by one that are not among `rows`.
+    fn clear_elsewhere(&self, rows: &[Pick]) {
+        self.picked
+            .update(|p| p.retain(|(id, _)| rows.iter().any(|(r, _)| r == id)));
+    }
+
+    /// Unselects one row chosen one by one.
+    fn drop_pick(&self, id: i64) {
+        self.picked.update(|p| p.retain(|(x, _)| *x != id));
     }
 
     /// The rows chosen one by one.
@@ -163,48 +182,81 @@ pub fn PageCheckbox(picker: Picker, rows: Signal<Vec<Pick>>, busy: Signal<bool>)
     }
 }
 
-/// Offered when the whole page is selected and there are more pages: select every user the
-/// view matches.
+/// What a selection covers, at the start of its bar: "5 selected", or "All 52 matching
+/// selected — clear"; "Select all 52 matching" once the whole page is selected and the view
+/// holds more; and "3 selected on other pages — show them / clear", which lists those rows
+/// (with a checkbox each to unselect one) in the bar, so the page and view on screen stay.
 #[component]
-pub fn SelectAllBanner(
+pub fn SelectionSummary(
     picker: Picker,
+    /// The rows on screen.
     rows: Signal<Vec<Pick>>,
-    /// The view in the URL, counted when offered.
-    view: Memo<UserListQuery>,
-    /// Whether the view has other pages.
-    more: Signal<bool>,
+    /// How many rows the view holds on every page (the server's count).
+    matching: Signal<i64>,
+    /// Whether the bar's actions take "every row matching the view" (users; not invitations,
+    /// which are chosen by id).
+    by_view: bool,
     busy: Signal<bool>,
 ) -> impl IntoView {
-    let page_selected =
-        move || rows.with(|rows| !rows.is_empty() && rows.iter().all(|(id, _)| picker.is_picked(*id)));
+    let open = RwSignal::new(false);
+    let elsewhere = Memo::new(move |_| rows.with(|rows| picker.elsewhere(rows)));
+    let offer = move || {
+        by_view
+            && !busy.get()
+            && picker.all_matching.get().is_none()
+            && rows.with(|rows| !rows.is_empty() && rows.iter().all(|(id, _)| picker.is_picked(*id)))
+            && matching.get() > picker.count()
+    };
+    let text = move || match picker.all_matching.get() {
+        Some(n) => format!("All {n} matching selected"),
+        None => format!("{} selected", picker.count()),
+    };
     view! {
-        <Show when=move || more.get() && page_selected() && !busy.get()>
-            <div class="select-all-banner" role="status">
-                {move || match picker.all_matching.get() {
-                    Some(n) => view! {
-                        <span>{format!("All {n} users matching this view are selected.")}</span>
-                        <button type="button" class="link-button" on:click=move |_| picker.clear()>"Clear selection"</button>
-                    }.into_any(),
-                    None => {
-                        // Counted only when offered, for the view as it is now.
-                        let counted = view.get_untracked().first_page();
-                        let total = Resource::new(|| (), move |_| count_users(counted.clone()));
-                        view! {
-                        <span>{rows.with(|r| format!("All {} users on this page are selected.", r.len()))}</span>
-                        <Suspense fallback=|| ()>
-                            {move || Suspend::new(async move {
-                                total.await.ok().map(|n| view! {
-                                    <button type="button" class="link-button" on:click=move |_| picker.all_matching.set(Some(n))>
-                                        {format!("Select all {n} users matching this view")}
-                                    </button>
-                                })
-                            })}
-                        </Suspense>
-                    }.into_any()
-                    }
-                }}
-            </div>
-        </Show>
+        <div class="selection-summary">
+            <span class="action-count" aria-live="polite">{text}</span>
+            <Show when=move || picker.all_matching.get().is_some()>
+                <span class="selection-more">
+                    "— "
+                    <button type="button" class="link-button"
+                        aria-label=move || format!("Clear all {} matching", picker.count())
+                        on:click=move |_| picker.clear()>"clear"</button>
+                </span>
+            </Show>
+            <Show when=offer>
+                <button type="button" class="link-button" on:click=move |_| picker.all_matching.set(Some(matching.get_untracked()))>
+                    {move || format!("Select all {} matching", matching.get())}
+                </button>
+            </Show>
+            <Show when=move || picker.all_matching.get().is_none() && elsewhere.with(|e| !e.is_empty())>
+                <span class="selection-more">
+                    {move || format!("{} selected on other pages — ", elsewhere.with(Vec::len))}
+                    <button type="button" class="link-button" aria-controls="selected-elsewhere"
+                        aria-expanded=move || open.get().to_string()
+                        on:click=move |_| open.update(|o| *o = !*o)>
+                        {move || if open.get() { "hide them" } else { "show them" }}
+                    </button>
+                    " / "
+                    <button type="button" class="link-button"
+                        aria-label=move || format!("Clear the {} selected on other pages", elsewhere.with(Vec::len))
+                        on:click=move |_| { open.set(false); rows.with_untracked(|rows| picker.clear_elsewhere(rows)) }>
+                        "clear"
+                    </button>
+                </span>
+            </Show>
+            <Show when=move || open.get() && picker.all_matching.get().is_none() && elsewhere.with(|e| !e.is_empty())>
+                <ul id="selected-elsewhere" class="selected-elsewhere" aria-label="Selected on other pages">
+                    <For each=move || elsewhere.get() key=|pick| pick.0 let:pick>
+                        <li>
+                            <label>
+                                <input type="checkbox" class="row-check" checked
+                                    on:change=move |_| picker.drop_pick(pick.0) />
+                                {pick.1}
+                            </label>
+                        </li>
+                    </For>
+                </ul>
+            </Show>
+        </div>
     }
 }
 

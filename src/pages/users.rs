@@ -3,7 +3,7 @@ use super::{
     bulk::{ActionBar, BulkDialog, BulkDialogs, BulkRequest, UndoToast},
     invitation_actions::{InvitationAction, InvitationActions, InvitationBar, InvitationDialogs},
     invite_users::InviteUsers,
-    selection::{PageCheckbox, Pick, Picker, RowCheckbox, SelectAllBanner},
+    selection::{PageCheckbox, Pick, Picker, RowCheckbox, SelectionSummary},
     user_actions::{RowAction, RowActions, RowDialogs},
 };
 use crate::{
@@ -146,6 +146,26 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
         },
         false,
     );
+    // The rows on screen as the selections see them, and how many rows the view holds.
+    let users = rows_of(shown, |p| &p.users);
+    let invitations = rows_of(shown, |p| &p.invitations);
+    let user_picks = Signal::derive(move || {
+        users.with(|rows| rows.iter().map(|u| (u.id.0, u.name.clone())).collect::<Vec<_>>())
+    });
+    let invitation_picks = Signal::derive(move || {
+        invitations.with(|rows| rows.iter().map(|i| (i.id, i.email.clone())).collect::<Vec<_>>())
+    });
+    let matching = Signal::derive(move || shown.with(|s| s.as_ref().map_or(0, |(_, p)| p.matching)));
+    // "All N matching" follows the view's count as users come and go (live updates).
+    Effect::watch(
+        move || matching.get(),
+        move |n, _, _| {
+            if picker.all_matching.get_untracked().is_some() {
+                picker.all_matching.set(Some(*n));
+            }
+        },
+        false,
+    );
     let open_bulk = Callback::new(move |dialog: BulkDialog| {
         bulk.set(Some(BulkRequest {
             dialog,
@@ -214,7 +234,9 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
         <Tabs view shown />
         <Toolbar view go choices typing />
         <Show when=move || { can_manage && !matches!(view.get().tab, UserTab::Invited | UserTab::AwaitingApproval) && picker.count() > 0 }>
-            <ActionBar count=Signal::derive(move || picker.count()) open=open_bulk clear=Callback::new(move |()| picker.clear()) busy picker view />
+            <ActionBar open=open_bulk clear=Callback::new(move |()| picker.clear()) busy picker view>
+                <SelectionSummary picker rows=user_picks matching by_view=true busy />
+            </ActionBar>
         </Show>
         // The Awaiting approval tab's own bar (pages::approvals).
         <Show when=move || { can_manage && view.get().tab == UserTab::AwaitingApproval && picker.count() > 0 }>
@@ -225,21 +247,25 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
                 notice
                 on_done=Callback::new(move |()| { picker.clear(); refresh.run(()); })
                 clear=Callback::new(move |()| picker.clear())
-            />
+            >
+                <SelectionSummary picker rows=user_picks matching by_view=true busy />
+            </super::approvals::ApprovalBar>
         </Show>
         <Show when=move || { can_invite && view.get().tab == UserTab::Invited && invite_picker.count() > 0 }>
             <InvitationBar
                 busy
-                count=Signal::derive(move || invite_picker.count())
                 open=Callback::new(move |action| pending_invitation.set(Some((action, invite_picker.picks()))))
                 clear=Callback::new(move |()| invite_picker.clear())
                 picker=invite_picker
                 view
-            />
+            >
+                <SelectionSummary picker=invite_picker rows=invitation_picks matching by_view=false busy />
+            </InvitationBar>
         </Show>
         {move || error.get().map(|error| view! { <ErrorNotice error /> })}
         // Made once: the rows follow `shown`, so nothing here is re-created by a new answer.
-        <Results view shown busy go picker=can_manage.then_some(picker) act
+        <Results view shown busy go users invitations user_picks invitation_picks matching
+            picker=can_manage.then_some(picker) act
             invite_picker=can_invite.then_some(invite_picker) act_invitation />
     }
 }
@@ -266,16 +292,15 @@ fn Tabs(view: Memo<UserListQuery>, shown: Memo<Option<Shown>>) -> impl IntoView 
                 .map(|tab| {
                     let href = move || UserListQuery { tab, ..view.get().first_page() }.href();
                     let selected = move || (tab == view.get().tab).to_string();
-                    // Set as a property, never rendered as text: whether the counts are known
-                    // when the server renders and when the browser hydrates can differ, and a
-                    // text node here that one side has and the other lacks broke hydration.
+                    // Text, so the server renders it: the view is built once the first answer
+                    // is in (UsersPage), so server and browser start from the same counts.
                     let count = move || {
                         shown.with(|s| s.as_ref().map(|(_, p)| p.counts.of(tab).to_string()).unwrap_or_default())
                     };
                     view! {
                         <A href=href attr:role="tab" attr:aria-selected=selected attr:class="tab">
                             {tab.label()}
-                            <span class="count" prop:textContent=count></span>
+                            <span class="count">{count}</span>
                         </A>
                     }
                 })
@@ -459,6 +484,13 @@ fn Results(
     /// The rows on screen are not the URL's view (yet).
     busy: Signal<bool>,
     go: Callback<(UserListQuery, bool)>,
+    /// The rows on screen, and as the selections see them.
+    users: Signal<Vec<UserRow>>,
+    invitations: Signal<Vec<InvitationRow>>,
+    user_picks: Signal<Vec<Pick>>,
+    invitation_picks: Signal<Vec<Pick>>,
+    /// How many rows the view on screen holds on every page.
+    matching: Signal<i64>,
     /// The selection, when the viewer may change users (rows get checkboxes and a menu).
     picker: Option<Picker>,
     act: Callback<(RowAction, UserRow)>,
@@ -474,8 +506,6 @@ fn Results(
                 .unwrap_or_default()
         })
     };
-    let users = rows_of(shown, |p| &p.users);
-    let invitations = rows_of(shown, |p| &p.invitations);
     let filtered = move || {
         let v = view.get();
         !v.search.is_empty() || v.role.is_some() || v.team.is_some() || v.account.is_some()
@@ -495,28 +525,13 @@ fn Results(
     // The table follows the tab on screen, which is the URL's once its rows arrive.
     let invited =
         Memo::new(move |_| shown.with(|s| s.as_ref().is_some_and(|(v, _)| v.tab == UserTab::Invited)));
-    // Made here, not in `table`: a table being replaced may still read them.
-    let invitation_picks = Signal::derive(move || {
-        invitations.with(|rows| rows.iter().map(|i| (i.id, i.email.clone())).collect::<Vec<_>>())
-    });
-    let user_picks = Signal::derive(move || {
-        users.with(|rows| rows.iter().map(|u| (u.id.0, u.name.clone())).collect::<Vec<_>>())
-    });
-    let more = Signal::derive(move || {
-        let (prev, next) = cursors();
-        prev.is_some() || next.is_some()
-    });
     let table = move || {
         if invited.get() {
             let picks = invitation_picks;
             view! { <InvitationsTable rows=invitations picks now busy picker=invite_picker act=act_invitation /> }.into_any()
         } else {
             let picks = user_picks;
-            view! {
-                {picker.map(|picker| view! { <SelectAllBanner picker rows=picks view more busy /> })}
-                <UsersTable view rows=users picks now busy picker act />
-            }
-            .into_any()
+            view! { <UsersTable view rows=users picks now busy picker act /> }.into_any()
         }
     };
     // Another page of the rows on screen; not while they are being replaced.
@@ -541,7 +556,34 @@ fn Results(
             .href()
         })
     };
+    // How many rows the view on screen holds, counted by the server for its tab, search and
+    // filters in the caller's scope.
+    let match_line = move || {
+        let n = matching.get();
+        match (n, invited.get()) {
+            (0, true) => "No invitations match".to_string(),
+            (0, false) => "No users match".to_string(),
+            (1, _) => "1 matches".to_string(),
+            (n, _) => format!("{n} match"),
+        }
+    };
+    // On a phone the cards have no header row: the page's checkbox sits on the match line.
+    let page_check = move || {
+        let (picker, rows) = if invited.get() {
+            (invite_picker, invitation_picks)
+        } else {
+            (picker, user_picks)
+        };
+        let picker = picker.filter(|_| rows.with(|rows| !rows.is_empty()))?;
+        Some(view! {
+            <label class="page-pick narrow-only"><PageCheckbox picker rows busy />"All on this page"</label>
+        })
+    };
     view! {
+        <div class="match-line" class:busy=move || busy.get()>
+            {page_check}
+            <span aria-live="polite">{match_line}</span>
+        </div>
         <div class="table-wrap" class:busy=move || busy.get()>
             <div class="busy-bar" aria-hidden="true"></div>
             {table}

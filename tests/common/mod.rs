@@ -645,3 +645,44 @@ impl TestApp {
         }
     }
 }
+
+// --- The users table's tab counts ---
+
+impl TestApp {
+    /// How many users of each status the rows `condition` (on `users u`) picks: counted here,
+    /// apart from the server's statements, as (status, count) in status order, none empty.
+    pub async fn fresh_counts(&self, condition: &str) -> Vec<(String, i64)> {
+        sqlx::query_as(&format!(
+            "SELECT u.status, COUNT(*) FROM users u WHERE {condition} GROUP BY u.status ORDER BY u.status"
+        ))
+        .fetch_all(&self.state.db)
+        .await
+        .unwrap()
+    }
+}
+
+/// The tab counts of a page answered by [`TestApp::list`] as [`TestApp::fresh_counts`] gives
+/// them, once checked that the tabs of statuses add up to All.
+pub fn counts_by_status(page: &serde_json::Value) -> Vec<(String, i64)> {
+    let counts = &page["counts"];
+    let tabs = [
+        ("active", "active"),
+        ("deactivated", "deactivated"),
+        ("pending_approval", "awaiting_approval"),
+        ("pending_email", "unconfirmed"),
+    ];
+    let of = |tab: &str| {
+        counts[tab]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no {tab}: {counts}"))
+    };
+    let sum: i64 = tabs.iter().map(|(_, tab)| of(tab)).sum();
+    assert_eq!(sum, of("all"), "the tabs add up to All: {counts}");
+    let mut out: Vec<(String, i64)> = tabs
+        .into_iter()
+        .map(|(status, tab)| (status.to_string(), of(tab)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    out.sort();
+    out
+}

@@ -733,31 +733,49 @@ pub async fn count_matching(
     count_export(db, can, query, None).await
 }
 
-/// How many users each tab holds, and pending invitations that have not expired.
-pub async fn tab_counts(db: &Db, can: &Can<perm::ViewUsers>, now: i64) -> Result<TabCounts, sqlx::Error> {
-    let scope = can.scope();
-    let mut sql = Sql::new("SELECT status, COUNT(*) FROM users u WHERE company_id = ");
-    sql.bind(can.company())
-        .append(&scope.users_inside("u.id"))
-        .push(" GROUP BY status");
+/// How many users each tab of `query`'s search and filters holds inside the caller's scope,
+/// and how many pending invitations that have not expired it matches: the conditions of the
+/// table's own views, read whole.
+pub async fn tab_counts(
+    db: &Db,
+    can: &Can<perm::ViewUsers>,
+    query: &UserListQuery,
+    now: i64,
+) -> Result<TabCounts, AppError> {
+    let every = UserListQuery {
+        tab: UserTab::All,
+        ..query.first_page()
+    };
+    let mut sql = Sql::new("SELECT u.status, COUNT(*) FROM users u WHERE ");
+    sql.append(&whole(
+        Backend::of_pool(db),
+        can.company(),
+        can.scope(),
+        &every,
+        None,
+    )?)
+    .push(" GROUP BY u.status");
     let rows: Vec<(String, i64)> = sql.fetch_all(db).await?;
     let of = |status: UserStatus| {
         rows.iter()
             .find(|(s, _)| s == status.key())
             .map_or(0, |(_, n)| *n)
     };
-    let mut sql = Sql::new("SELECT COUNT(*) FROM invitations i WHERE company_id = ");
-    sql.bind(can.company())
-        .push(" AND status = 'pending' AND expires_at > ")
-        .bind(now)
-        .append(&scope.invitations_inside("i.id"));
-    let invited: i64 = sql.scalar(db).await?;
+    // Every invitation the Invited tab lists, and the pending ones among them, in one read.
+    let mut sql =
+        Sql::new("SELECT COUNT(*), COALESCE(SUM(CASE WHEN i.status = 'pending' AND i.expires_at > ");
+    sql.bind(now)
+        .push(" THEN 1 ELSE 0 END), 0) FROM invitations i WHERE ")
+        .append(&invitations_of_view(db, can, &every, None).await?);
+    let (invitations, invited): (i64, i64) = sql.fetch_one(db).await?;
     Ok(TabCounts {
         all: rows.iter().map(|(_, n)| n).sum(),
         active: of(UserStatus::Active),
         deactivated: of(UserStatus::Deactivated),
         invited,
         awaiting_approval: of(UserStatus::PendingApproval),
+        unconfirmed: of(UserStatus::PendingEmail),
+        invitations,
     })
 }
 

@@ -86,6 +86,13 @@ pub struct BulkOutcome {
     /// (deactivate, delete).
     #[serde(default)]
     pub invitations_withdrawn: i64,
+    /// Where a role change applies (its preview): the accounts on which the changed users hold
+    /// a role, which the new role replaces there and below, the root first; at most
+    /// [`BulkOutcome::ACCOUNTS_NAMED`], with `more_accounts` beyond them.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    #[serde(default)]
+    pub more_accounts: i64,
 }
 
 /// What an undo did.
@@ -101,6 +108,25 @@ fn users(n: i64) -> String {
 }
 
 impl BulkOutcome {
+    /// How many accounts a role change's preview names.
+    pub const ACCOUNTS_NAMED: usize = 3;
+
+    /// " on Acme and all its sub-accounts": where a role change applies, or nothing.
+    fn place(&self) -> String {
+        match (self.accounts.as_slice(), self.more_accounts) {
+            ([], _) => String::new(),
+            ([one], 0) => format!(" on {one} and all its sub-accounts"),
+            (names, 0) => format!(
+                " on each one's accounts ({}) and all their sub-accounts",
+                names.join(", ")
+            ),
+            (names, more) => format!(
+                " on each one's accounts ({} and {more} more) and all their sub-accounts",
+                names.join(", ")
+            ),
+        }
+    }
+
     /// The dialog's summary before confirming, e.g. "Change the role of 37 users to Admin.
     /// 1 will be skipped: Ana Ruiz is the owner." `doing` says the change with `{users}` where
     /// the count goes, or `one`'s name when the selection is that one person.
@@ -112,7 +138,7 @@ impl BulkOutcome {
         let mut text = if self.changed == 0 {
             "Nobody will be changed.".to_string()
         } else {
-            format!("{}.", doing.replace("{users}", &who))
+            format!("{}{}.", doing.replace("{users}", &who), self.place())
         };
         if self.unchanged > 0 {
             let are = if self.unchanged == 1 { "is" } else { "are" };
@@ -150,6 +176,8 @@ mod tests {
             }],
             undo: None,
             invitations_withdrawn: 0,
+            accounts: vec![],
+            more_accounts: 0,
         };
         assert_eq!(
             outcome.summary("Change the role of {users} to Admin", None),
@@ -161,10 +189,30 @@ mod tests {
             skipped: vec![],
             undo: None,
             invitations_withdrawn: 0,
+            accounts: vec![],
+            more_accounts: 0,
         };
         assert_eq!(
             one.summary("Deactivate {users}", Some("Ana Ruiz")),
             "Deactivate Ana Ruiz."
+        );
+        let placed = BulkOutcome {
+            accounts: vec!["Acme".into()],
+            ..one.clone()
+        };
+        assert_eq!(
+            placed.summary("Change the role of {users} to Admin", Some("Ana Ruiz")),
+            "Change the role of Ana Ruiz to Admin on Acme and all its sub-accounts."
+        );
+        let spread = BulkOutcome {
+            changed: 5,
+            accounts: vec!["Europe".into(), "Asia".into(), "Africa".into()],
+            more_accounts: 2,
+            ..one.clone()
+        };
+        assert_eq!(
+            spread.summary("Change the role of {users} to Admin", None),
+            "Change the role of 5 users to Admin on each one's accounts (Europe, Asia, Africa and 2 more) and all their sub-accounts."
         );
         let inviter = BulkOutcome {
             invitations_withdrawn: 3,

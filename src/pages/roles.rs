@@ -8,10 +8,9 @@ use crate::{
         action::on_success,
         field::FormAlert,
         live::{use_live_updates, LiveIndicator},
-        me::use_permission,
         modal::DialogActions,
         modal::Modal,
-        notice::{ErrorNotice, NoAccess},
+        notice::{refused_without, ErrorNotice},
         toast::Toast,
     },
     error::AppError,
@@ -53,7 +52,9 @@ fn holders_phrase(role: &RoleRow) -> Option<String> {
 /// `/roles`.
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let allowed = use_permission(Permission::ManageRoles);
+    if let Some(refusal) = refused_without(Permission::ManageRoles) {
+        return refusal;
+    }
     let create = ServerAction::<CreateRole>::new();
     let update = ServerAction::<UpdateRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
@@ -114,9 +115,6 @@ pub fn RolesPage() -> impl IntoView {
         <Toast notice />
         <Transition fallback=|| view! { <p class="loading">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
-                if !allowed {
-                    return view! { <NoAccess /> }.into_any();
-                }
                 match overview.await {
                     Ok(o) => view! {
                         <div class="page-head">
@@ -178,6 +176,7 @@ pub fn RolesPage() -> impl IntoView {
             }}
         </Modal>
     }
+    .into_any()
 }
 
 #[component]
@@ -303,6 +302,9 @@ fn RoleForm(
                     aria-describedby=move || name_error().map(|_| "role-name-error") />
                 <p class="field-error" id="role-name-error">{name_error}</p>
             </div>
+            <p class="hint">
+                "A role given on an account applies there and on every sub-account below it (unless another role is given further down): that is what “your accounts” means below."
+            </p>
             {limited.then(|| view! { <p class="hint">"You can only give permissions and modules you have yourself."</p> })}
             <div class="matrix">
                 {areas
@@ -316,19 +318,24 @@ fn RoleForm(
                                 .map(|(p, label)| {
                                     let checked = move || permissions.with(|list| list.contains(&p));
                                     let held = grantable.with_value(|g| g.has(p));
+                                    let hint = format!("perm-{}", p.key().replace('.', "-"));
                                     view! {
-                                        <label class="choice">
-                                            <input type="checkbox" prop:checked=checked
-                                                disabled=move || !held && !checked()
-                                                on:change=move |e| {
-                                                    let on = event_target_checked(&e);
-                                                    permissions.update(|list| {
-                                                        list.retain(|x| *x != p);
-                                                        if on { list.push(p); }
-                                                    });
-                                                } />
-                                            {label}
-                                        </label>
+                                        <div class="matrix-item">
+                                            <label class="choice">
+                                                <input type="checkbox" prop:checked=checked
+                                                    aria-describedby=hint.clone()
+                                                    disabled=move || !held && !checked()
+                                                    on:change=move |e| {
+                                                        let on = event_target_checked(&e);
+                                                        permissions.update(|list| {
+                                                            list.retain(|x| *x != p);
+                                                            if on { list.push(p); }
+                                                        });
+                                                    } />
+                                                {label}
+                                            </label>
+                                            <p class="hint" id=hint>{p.description()}</p>
+                                        </div>
                                     }
                                 })
                                 .collect_view()}
@@ -347,19 +354,25 @@ fn RoleForm(
                                 move || chosen_modules.with(|list| list.contains(&key))
                             };
                             let checked_too = checked.clone();
+                            let hint = format!("perm-{}", m.key.replace('.', "-"));
+                            let description = m.description();
                             view! {
-                                <label class="choice">
-                                    <input type="checkbox" prop:checked=checked
-                                        disabled=move || !held && !checked_too()
-                                        on:change=move |e| {
-                                            let on = event_target_checked(&e);
-                                            chosen_modules.update(|list| {
-                                                list.retain(|x| *x != key);
-                                                if on { list.push(key.clone()); }
-                                            });
-                                        } />
-                                    {m.name}
-                                </label>
+                                <div class="matrix-item">
+                                    <label class="choice">
+                                        <input type="checkbox" prop:checked=checked
+                                            aria-describedby=hint.clone()
+                                            disabled=move || !held && !checked_too()
+                                            on:change=move |e| {
+                                                let on = event_target_checked(&e);
+                                                chosen_modules.update(|list| {
+                                                    list.retain(|x| *x != key);
+                                                    if on { list.push(key.clone()); }
+                                                });
+                                            } />
+                                        {m.name}
+                                    </label>
+                                    <p class="hint" id=hint>{description}</p>
+                                </div>
                             }
                         })
                         .collect_view()}

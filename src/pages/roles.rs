@@ -302,7 +302,7 @@ fn RoleForm(
                     aria-describedby=move || name_error().map(|_| "role-name-error") />
                 <p class="field-error" id="role-name-error">{name_error}</p>
             </div>
-            <p class="hint">
+            <p class="hint matrix-intro">
                 "A role given on an account applies there and on every sub-account below it (unless another role is given further down): that is what “your accounts” means below."
             </p>
             {limited.then(|| view! { <p class="hint">"You can only give permissions and modules you have yourself."</p> })}

@@ -5,17 +5,23 @@
 // Listens on 127.0.0.1 without authentication or TLS. Prints `listening <port>` once ready,
 // then one JSON line per message received, before answering the client:
 //   {"from": envelope sender, "to": [envelope recipients], "raw": the RFC 5322 message,
-//    "subject", "text", "html": the message decoded by mailparser}
+//    "subject", "text", "html": the message decoded by mailparser, "held": see below}
+// A line `hold` on standard input withholds the answer to the next message: it is printed
+// (with "held": true) and never answered, so a test can kill the client once this server
+// has the message and before the client has heard so.
 // Exits when its standard input closes, so it dies with the test process that started it.
 
 import { SMTPServer } from "smtp-server";
 import { simpleParser } from "mailparser";
+import { createInterface } from "node:readline";
 
 const port = Number(process.argv[2] ?? 0);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`usage: node smtp-sink.mjs <port>, not '${process.argv[2]}'`);
   process.exit(2);
 }
+
+let hold = false;
 
 const server = new SMTPServer({
   authOptional: true,
@@ -37,8 +43,13 @@ const server = new SMTPServer({
           subject: parsed.subject ?? null,
           text: parsed.text ?? null,
           html: parsed.html || null,
+          held: hold,
         });
         process.stdout.write(line + "\n");
+        if (hold) {
+          hold = false;
+          return;
+        }
         callback();
       } catch (error) {
         callback(error);
@@ -56,6 +67,9 @@ server.listen(port, "127.0.0.1", () => {
   process.stdout.write(`listening ${server.server.address().port}\n`);
 });
 
-process.stdin.on("end", () => process.exit(0));
+createInterface({ input: process.stdin })
+  .on("line", (line) => {
+    if (line.trim() === "hold") hold = true;
+  })
+  .on("close", () => process.exit(0));
 process.stdin.on("error", () => process.exit(0));
-process.stdin.resume();

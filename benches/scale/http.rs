@@ -25,6 +25,11 @@ impl Server {
     /// Starts `target/release/roster` on `database_url` and waits until it answers; returns it
     /// with the time from spawning to the first served request (migrations included).
     pub async fn start(database_url: &str, log: &Path) -> (Server, Duration) {
+        Server::start_with(database_url, log, &[]).await
+    }
+
+    /// `start`, with these environment variables set too (after the ones it sets).
+    pub async fn start_with(database_url: &str, log: &Path, env: &[(&str, &str)]) -> (Server, Duration) {
         let port = free_port();
         let base = format!("http://127.0.0.1:{port}");
         let log = std::fs::File::create(log).unwrap();
@@ -40,6 +45,7 @@ impl Server {
                 .env("ROSTER_INVITATIONS_PER_DAY", "1000000")
                 .env("LEPTOS_SITE_ROOT", "target/site")
                 .env("RUST_LOG", "warn")
+                .envs(env.iter().copied())
                 .stdout(log.try_clone().unwrap())
                 .stderr(log)
                 .spawn()

@@ -6,7 +6,8 @@ test("an admin changes a person's role, finds the event on the audit log by pers
   page,
 }, info) => {
   const owner = unique("Olga Owner");
-  await signUp(page, unique("Audit Co"), owner, uniqueEmail("olga"));
+  const company = unique("Audit Co");
+  await signUp(page, company, owner, uniqueEmail("olga"));
   const name = unique("Rita Role");
   await addUser(page, name, uniqueEmail("rita"));
   await page.getByRole("searchbox", { name: "Search users" }).fill(name);
@@ -41,6 +42,8 @@ test("an admin changes a person's role, finds the event on the audit log by pers
   await expect(event).toContainText(owner);
   await expect(event).toContainText("changed the role of");
   await expect(event.getByRole("link", { name, exact: true })).toBeVisible();
+  // The role applies on the company's root account, which links to its events.
+  await expect(event.getByRole("link", { name: company, exact: true })).toHaveAttribute("title", `Events on ${company}`);
   await event.getByText("Details").click();
   await expect(event.getByText('{"role":"Member"}')).toBeVisible();
   await expect(event.getByText('{"role":"Admin"}')).toBeVisible();

@@ -7,7 +7,10 @@
 //! Any number of workers (one per instance) can share a database: each attempt is claimed
 //! in the database first, so a message goes out once. Delivery is at least once, not exactly
 //! once: a process that dies after the SMTP server accepted a message but before recording
-//! it sends the message again when the claim's lease ends.
+//! it sends the message again when the claim's lease ends (and so does a worker whose attempt
+//! timed out after the server had the message). A worker sends one message at a time, so a
+//! dead one leaves at most that message to repeat, under its unchanged Message-ID, by which
+//! receivers can drop the second copy (tests/crash.rs kills the server mid-delivery).
 
 use super::{
     config::Config,
@@ -71,6 +74,9 @@ impl Mailer {
             tracing::info!("ROSTER_SMTP_URL is not set: emails stay in the outbox, unsent");
             return Ok((mailer, None));
         };
+        // Connections are kept and reused (lettre's pool): a connection per message waits for
+        // a greeting each time, which servers may delay (the tests' sink by 100 ms: 500
+        // invitations took over a minute to go out).
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)?
             .timeout(Some(SEND_TIMEOUT))
             .build();

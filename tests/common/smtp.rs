@@ -25,14 +25,19 @@ pub struct Received {
     pub subject: Option<String>,
     pub text: Option<String>,
     pub html: Option<String>,
+    /// Its answer is withheld (`hold_next`).
+    #[serde(default)]
+    pub held: bool,
 }
 
 pub struct SmtpSink {
     pub port: u16,
     child: Child,
     /// Held open: the sink exits when it closes, even if this process dies without dropping.
-    _stdin: ChildStdin,
+    stdin: Option<ChildStdin>,
     received: Arc<Mutex<Vec<Received>>>,
+    /// Reads the sink's lines into `received` until it exits.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl SmtpSink {
@@ -62,7 +67,7 @@ impl SmtpSink {
         let received = Arc::new(Mutex::new(Vec::new()));
         let (ready, listening) = mpsc::channel();
         let sink = received.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             let first = lines.next().and_then(Result::ok).unwrap_or_default();
             let _ = ready.send(first);
             for line in lines.map_while(Result::ok) {
@@ -81,8 +86,9 @@ impl SmtpSink {
         SmtpSink {
             port,
             child,
-            _stdin: stdin,
+            stdin: Some(stdin),
             received,
+            reader: Some(reader),
         }
     }
 
@@ -94,6 +100,24 @@ impl SmtpSink {
     /// Everything received so far.
     pub fn received(&self) -> Vec<Received> {
         self.received.lock().unwrap().clone()
+    }
+
+    /// Withholds the answer to the next message the sink receives, forever: its client never
+    /// learns that the message was accepted (it is `held` in `received`).
+    pub fn hold_next(&self) {
+        use std::io::Write;
+        let mut stdin = self.stdin.as_ref().unwrap();
+        stdin.write_all(b"hold\n").and_then(|()| stdin.flush()).unwrap();
+    }
+
+    /// Stops the sink and returns every message it received, to the last.
+    pub fn stop(mut self) -> Vec<Received> {
+        drop(self.stdin.take()); // the sink exits when its input closes
+        let _ = self.child.wait();
+        if let Some(reader) = self.reader.take() {
+            reader.join().expect("the sink's reader");
+        }
+        self.received()
     }
 
     /// Waits until at least `count` messages have arrived, and returns all of them.

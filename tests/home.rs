@@ -201,28 +201,123 @@ async fn a_member_lands_on_home_and_is_refused_the_users_page_from_the_first_ans
         "the logo leads home"
     );
 
+    // Real ids of the company: refused for want of the permission, not because they're missing.
+    let owner_id = app.user_id(&acme.owner_email).await;
+    let team_id = team(&app, &acme.owner_email, "Secret Team", &[owner_id]).await;
     for page in [
-        "/users",
-        "/teams",
-        "/roles",
-        "/accounts",
-        "/settings",
-        "/audit",
-        "/users/1",
+        "/users".to_string(),
+        format!("/users/{owner_id}"),
+        "/teams".to_string(),
+        format!("/teams/{team_id}"),
+        "/roles".to_string(),
+        "/accounts".to_string(),
+        "/settings".to_string(),
+        "/audit".to_string(),
     ] {
-        let r = app.request("GET", page, &[], Some(&cookie), None).await;
+        let r = app.request("GET", &page, &[], Some(&cookie), None).await;
         assert_eq!(r.status, StatusCode::OK, "{page}");
         assert!(r.body.contains("You don't have access"), "{page}: {}", r.body);
+        assert_eq!(
+            r.body.matches("<h1").count(),
+            1,
+            "{page}: the refusal is the only heading: {}",
+            r.body
+        );
         assert!(!r.body.contains("live-indicator"), "{page}: no live badge");
-        for heading in [
-            "<h1>Users",
-            "<h1>Teams",
-            "<h1>Roles",
-            "<h1>Accounts",
-            "<h1>Settings",
-            "<h1>Audit log",
+        assert!(!r.body.contains("Reconnecting"), "{page}: no live badge");
+        assert!(!r.body.contains("Connecting…"), "{page}: no live badge");
+        assert!(
+            !r.body.contains(&acme.owner_email) && !r.body.contains("Secret Team"),
+            "{page}: nothing of the page's data"
+        );
+        assert!(
+            r.body.contains(r#"href="/home""#) && r.body.contains("Go to Home"),
+            "{page}: the refusal leads home"
+        );
+    }
+}
+
+/// The Home server function takes no user: whatever a caller sends, it answers about the
+/// caller alone, never about the person, company or account named in the request.
+#[tokio::test]
+async fn home_answers_only_about_the_caller_whoever_the_request_names() {
+    let app = TestApp::spawn().await;
+    let acme = app.company("Acme Nosy").await;
+    let root = app.root_account(&acme.owner_email).await;
+    let hidden = app.sub_account(root, "Hidden Branch").await;
+    let mia_email = email("mia");
+    app.add_user(&acme.owner_email, "Mia Member", &mia_email, "member")
+        .await;
+    let bob_email = email("bob");
+    let bob = app
+        .add_user(&acme.owner_email, "Bob Target", &bob_email, "admin")
+        .await;
+    app.place(bob, &[(hidden, acme.admin_role)]).await;
+    team(&app, &acme.owner_email, "Bobs Private Team", &[bob]).await;
+    let other = app.company("Globex Nosy").await;
+    let carol_email = email("carol");
+    let carol = app
+        .add_user(&other.owner_email, "Carol Stranger", &carol_email, "admin")
+        .await;
+    let owner = app.user_id(&acme.owner_email).await;
+    let globex = app.company_of(&other.owner_email).await;
+
+    let mia = app.session_of(&mia_email).await;
+    for (field, value) in [
+        ("id", bob.to_string()),
+        ("user", bob.to_string()),
+        ("user_id", bob.to_string()),
+        ("id", owner.to_string()),
+        ("id", carol.to_string()),
+        ("company_id", globex.to_string()),
+        ("email", bob_email.clone()),
+    ] {
+        let r = app
+            .call("profile/home", &[(field, value.as_str())], Some(&mia))
+            .await;
+        assert!(
+            r.status == StatusCode::OK || r.status == StatusCode::BAD_REQUEST,
+            "{field}={value}: {} {}",
+            r.status,
+            r.body
+        );
+        for stranger in [
+            "Bob Target",
+            bob_email.as_str(),
+            "Hidden Branch",
+            "Bobs Private Team",
+            "Carol Stranger",
+            carol_email.as_str(),
+            "Globex",
+            acme.owner_email.as_str(),
+            "Owner",
+            "Manage",
         ] {
-            assert!(!r.body.contains(heading), "{page}: {heading}");
+            assert!(
+                !r.body.contains(stranger),
+                "{field}={value} named {stranger}: {}",
+                r.body
+            );
         }
+        if r.status == StatusCode::OK {
+            let home = r.json();
+            assert_eq!(home["name"], "Mia Member", "{field}={value}");
+            assert_eq!(home["email"], json!(mia_email));
+            assert_eq!(home["roles"], json!([{ "role": "Member", "account": "Acme Nosy" }]));
+            assert_eq!(home["teams"], json!([]));
+            assert_eq!(home["abilities"], json!([]));
+        }
+    }
+
+    // A session of another company gets that company's facts about its own user only.
+    let carol_session = app.session_of(&carol_email).await;
+    let r = app
+        .call("profile/home", &[("id", &bob.to_string())], Some(&carol_session))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["name"], "Carol Stranger");
+    assert_eq!(r.json()["company_name"], "Globex Nosy");
+    for stranger in ["Acme", "Bob", "Hidden Branch", "Mia"] {
+        assert!(!r.body.contains(stranger), "{stranger}: {}", r.body);
     }
 }

@@ -111,19 +111,20 @@ impl BulkOutcome {
     /// How many accounts a role change's preview names.
     pub const ACCOUNTS_NAMED: usize = 3;
 
-    /// " on Acme and all its sub-accounts": where a role change applies, or nothing.
+    /// " on Acme and all its sub-accounts": where a role change applies, or nothing. One
+    /// person's accounts are listed as theirs; several people's as "the accounts each holds a
+    /// role on".
     fn place(&self) -> String {
-        match (self.accounts.as_slice(), self.more_accounts) {
-            ([], _) => String::new(),
-            ([one], 0) => format!(" on {one} and all its sub-accounts"),
-            (names, 0) => format!(
-                " on each one's accounts ({}) and all their sub-accounts",
-                names.join(", ")
-            ),
-            (names, more) => format!(
-                " on each one's accounts ({} and {more} more) and all their sub-accounts",
-                names.join(", ")
-            ),
+        let listed = match (self.accounts.as_slice(), self.more_accounts) {
+            ([], _) => return String::new(),
+            ([one], 0) => return format!(" on {one} and all its sub-accounts"),
+            ([rest @ .., last], 0) => format!("{} and {last}", rest.join(", ")),
+            (names, more) => format!("{} and {more} more", names.join(", ")),
+        };
+        if self.changed == 1 {
+            format!(" on {listed}, and all their sub-accounts")
+        } else {
+            format!(" on the accounts each holds a role on ({listed}) and all their sub-accounts")
         }
     }
 
@@ -204,6 +205,14 @@ mod tests {
             placed.summary("Change the role of {users} to Admin", Some("Ana Ruiz")),
             "Change the role of Ana Ruiz to Admin on Acme and all its sub-accounts."
         );
+        let hers = BulkOutcome {
+            accounts: vec!["Asia".into(), "Europe".into()],
+            ..one.clone()
+        };
+        assert_eq!(
+            hers.summary("Change the role of {users} to Admin", Some("Ana Ruiz")),
+            "Change the role of Ana Ruiz to Admin on Asia and Europe, and all their sub-accounts."
+        );
         let spread = BulkOutcome {
             changed: 5,
             accounts: vec!["Europe".into(), "Asia".into(), "Africa".into()],
@@ -212,7 +221,7 @@ mod tests {
         };
         assert_eq!(
             spread.summary("Change the role of {users} to Admin", None),
-            "Change the role of 5 users to Admin on each one's accounts (Europe, Asia, Africa and 2 more) and all their sub-accounts."
+            "Change the role of 5 users to Admin on the accounts each holds a role on (Europe, Asia, Africa and 2 more) and all their sub-accounts."
         );
         let inviter = BulkOutcome {
             invitations_withdrawn: 3,

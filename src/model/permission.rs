@@ -76,7 +76,7 @@ impl Permission {
                 "See the people of your accounts (details, roles, account access, teams, status), the invitations into them, and the teams; export the users list."
             }
             Permission::ManageUsers => {
-                "Add people, edit their details, change their role, account access and teams, deactivate, reactivate and delete them, and end their sessions: only people with less access than yours. With it on the root account, approve or reject join requests."
+                "Add people, edit their details, change their role, account access and teams, deactivate, reactivate and delete them, and see and sign out their devices: only people with less access than yours. With it on the root account, approve or reject join requests."
             }
             Permission::ManageInvitations => {
                 "Invite people into your accounts with a role no stronger than yours there, and resend, withdraw or delete pending invitations."

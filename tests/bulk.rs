@@ -88,6 +88,20 @@ async fn a_role_change_preview_names_the_accounts_where_it_applies() {
     )
     .await;
     assert_eq!(one.json()["accounts"], json!(["Europe"]), "{}", one.body);
+    let two_places = bulk(
+        &app,
+        &c.owner,
+        "preview",
+        &by_ids(&ids[1..2]),
+        &change_role(c.admin_role),
+    )
+    .await;
+    assert_eq!(
+        two_places.json()["accounts"],
+        json!(["Asia", "Europe"]),
+        "one person's every account, by name: {}",
+        two_places.body
+    );
     let no_access = bulk(
         &app,
         &c.owner,

@@ -56,7 +56,7 @@ test("a new Member's first screen says who they are: role, teams, what they can 
   const dialog = page.getByRole("dialog", { name: "Change role" });
   await dialog.getByLabel("Role").selectOption({ label: "Admin" });
   await expect(dialog.getByRole("status")).toHaveText(`Change the role of ${name} to Admin on ${company} and all its sub-accounts.`);
-  await screenshot(page, info, "change-role-where");
+  await bothSchemes(page, info, "change-role-where");
   await dialog.getByRole("button", { name: "Cancel" }).click();
 
   // Mia sets her password from the emailed link and lands on Home.
@@ -116,6 +116,8 @@ test("the role editor says what each permission and module allows", async ({ pag
   await signUp(page, unique("Acme"), "Olivia Owner", uniqueEmail("olivia"));
   await page.goto("/roles");
   await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1, name: "Roles" })).toBeVisible();
+  await bothSchemes(page, info, "roles");
   await page.getByRole("button", { name: "New role" }).click();
   const dialog = page.getByRole("dialog", { name: "New role" });
   const permissions = [

@@ -303,7 +303,10 @@ async fn home_answers_only_about_the_caller_whoever_the_request_names() {
             let home = r.json();
             assert_eq!(home["name"], "Mia Member", "{field}={value}");
             assert_eq!(home["email"], json!(mia_email));
-            assert_eq!(home["roles"], json!([{ "role": "Member", "account": "Acme Nosy" }]));
+            assert_eq!(
+                home["roles"],
+                json!([{ "role": "Member", "account": "Acme Nosy" }])
+            );
             assert_eq!(home["teams"], json!([]));
             assert_eq!(home["abilities"], json!([]));
         }

@@ -316,26 +316,17 @@ fn RoleForm(
                                 .permissions
                                 .into_iter()
                                 .map(|(p, label)| {
-                                    let checked = move || permissions.with(|list| list.contains(&p));
-                                    let held = grantable.with_value(|g| g.has(p));
-                                    let hint = format!("perm-{}", p.key().replace('.', "-"));
+                                    let checked = Signal::derive(move || permissions.with(|list| list.contains(&p)));
+                                    let on_toggle = Callback::new(move |on: bool| {
+                                        permissions.update(|list| {
+                                            list.retain(|x| *x != p);
+                                            if on { list.push(p); }
+                                        });
+                                    });
                                     view! {
-                                        <div class="matrix-item">
-                                            <label class="choice">
-                                                <input type="checkbox" prop:checked=checked
-                                                    aria-describedby=hint.clone()
-                                                    disabled=move || !held && !checked()
-                                                    on:change=move |e| {
-                                                        let on = event_target_checked(&e);
-                                                        permissions.update(|list| {
-                                                            list.retain(|x| *x != p);
-                                                            if on { list.push(p); }
-                                                        });
-                                                    } />
-                                                {label}
-                                            </label>
-                                            <p class="hint" id=hint>{p.description()}</p>
-                                        </div>
+                                        <MatrixItem key=p.key().to_string() label=label.to_string()
+                                            description=p.description().to_string()
+                                            held=grantable.with_value(|g| g.has(p)) checked on_toggle />
                                     }
                                 })
                                 .collect_view()}
@@ -351,28 +342,19 @@ fn RoleForm(
                             let held = grantable.with_value(|g| g.modules.contains(&key));
                             let checked = {
                                 let key = key.clone();
-                                move || chosen_modules.with(|list| list.contains(&key))
+                                Signal::derive(move || chosen_modules.with(|list| list.contains(&key)))
                             };
-                            let checked_too = checked.clone();
-                            let hint = format!("perm-{}", m.key.replace('.', "-"));
-                            let description = m.description();
+                            let on_toggle = {
+                                let key = key.clone();
+                                Callback::new(move |on: bool| {
+                                    chosen_modules.update(|list| {
+                                        list.retain(|x| *x != key);
+                                        if on { list.push(key.clone()); }
+                                    });
+                                })
+                            };
                             view! {
-                                <div class="matrix-item">
-                                    <label class="choice">
-                                        <input type="checkbox" prop:checked=checked
-                                            aria-describedby=hint.clone()
-                                            disabled=move || !held && !checked_too()
-                                            on:change=move |e| {
-                                                let on = event_target_checked(&e);
-                                                chosen_modules.update(|list| {
-                                                    list.retain(|x| *x != key);
-                                                    if on { list.push(key.clone()); }
-                                                });
-                                            } />
-                                        {m.name}
-                                    </label>
-                                    <p class="hint" id=hint>{description}</p>
-                                </div>
+                                <MatrixItem key description=m.description() label=m.name held checked on_toggle />
                             }
                         })
                         .collect_view()}
@@ -446,6 +428,38 @@ fn DeleteRoleBody(
                 on_confirm=Callback::new(move |()| {
                     delete.dispatch(DeleteRole { id, move_to: move_to.get_untracked() });
                 }) />
+        </div>
+    }
+}
+
+/// One box of the permission matrix with the line under it that says exactly what it allows
+/// (its accessible description).
+#[component]
+fn MatrixItem(
+    /// The permission's or module's key ("users.manage", "module.orders"): names the line.
+    key: String,
+    /// The box's label.
+    label: String,
+    /// What it allows, in one line.
+    description: String,
+    /// Whether the editing admin holds it (only what one holds can be given).
+    held: bool,
+    /// Whether it is ticked.
+    checked: Signal<bool>,
+    /// Called with the new state when the box is ticked or cleared.
+    on_toggle: Callback<bool>,
+) -> impl IntoView {
+    let hint = format!("perm-{}", key.replace('.', "-"));
+    view! {
+        <div class="matrix-item">
+            <label class="choice">
+                <input type="checkbox" prop:checked=checked
+                    aria-describedby=hint.clone()
+                    disabled=move || !held && !checked.get()
+                    on:change=move |e| on_toggle.run(event_target_checked(&e)) />
+                {label}
+            </label>
+            <p class="hint" id=hint>{description}</p>
         </div>
     }
 }

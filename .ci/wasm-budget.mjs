@@ -20,7 +20,8 @@ const GOAL = 250 * KB;
 const PAGES = [
   ["/users (admin), /users/:id", "people", 580],
   ["/teams, /teams/:id, /roles, /accounts, /settings, /audit", "organisation", 550],
-  ["/profile, /home", "profile", 365],
+  ["/profile", "profile", 365],
+  ["/home", "home", 275],
   ["/login, /signup, /reset, and the pages of emailed links", "visitor", 335],
 ];
 const DIALOGS = [["Invite users, Add user, bulk changes", "user_dialogs"]];

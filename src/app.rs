@@ -136,8 +136,9 @@ lazy_page!(Accounts, accounts_chunk in organisation, AccountsPage);
 lazy_page!(Settings, settings_chunk in organisation, SettingsPage);
 lazy_page!(AuditLog, audit_chunk in organisation, AuditLogPage);
 lazy_page!(Profile, profile_chunk in profile, ProfilePage);
-// Home and the profile are where people without user management spend their visits.
-lazy_page!(Home, home_chunk in profile, HomePage);
+// Home is the first page of everyone without user management: a small module of its own, so
+// neither it nor the profile downloads the other.
+lazy_page!(Home, home_chunk in home, HomePage);
 
 /// `/`: the first page the signed-in person may use (`Me::landing`): the users table for those
 /// who may see it, Home for everyone else.

@@ -21,6 +21,7 @@ const PAGES = [
   ["/users (admin), /users/:id", "people", 580],
   ["/teams, /teams/:id, /roles, /accounts, /settings, /audit", "organisation", 550],
   ["/profile", "profile", 365],
+  ["/home", "home", 275],
   ["/login, /signup, /reset, and the pages of emailed links", "visitor", 335],
 ];
 const DIALOGS = [["Invite users, Add user, bulk changes", "user_dialogs"]];

@@ -4,14 +4,14 @@ use crate::{
     components::{
         layout::AppShell,
         lazy::lazy_page,
-        me::{provide_signed_in, use_permission},
+        me::{provide_signed_in, use_me},
         title::page_title,
     },
-    model::Permission,
     pages::{
         accept_invite::AcceptInvitePage,
         accounts::AccountsPage,
         audit::AuditLogPage,
+        home::HomePage,
         join::{JoinPage, JoinVerifyPage},
         login::LoginPage,
         not_found::NotFound,
@@ -100,7 +100,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/join/verify/:token") view={Lazy::<JoinVerify>::new()} />
                 <Route path=path!("/join/:code") view={Lazy::<Join>::new()} />
                 <ParentRoute path=path!("") view=AppShell ssr=SsrMode::Async>
-                    <Route path=path!("/") view=Home />
+                    <Route path=path!("/") view=Start />
+                    <Route path=path!("/home") view={Lazy::<Home>::new()} />
                     <Route path=path!("/users") view={Lazy::<Users>::new()} />
                     <Route path=path!("/users/:id") view={Lazy::<UserDetail>::new()} />
                     <Route path=path!("/teams") view={Lazy::<Teams>::new()} />
@@ -135,14 +136,14 @@ lazy_page!(Accounts, accounts_chunk in organisation, AccountsPage);
 lazy_page!(Settings, settings_chunk in organisation, SettingsPage);
 lazy_page!(AuditLog, audit_chunk in organisation, AuditLogPage);
 lazy_page!(Profile, profile_chunk in profile, ProfilePage);
+// Home is the first page of everyone without user management: a small module of its own, so
+// neither it nor the profile downloads the other.
+lazy_page!(Home, home_chunk in home, HomePage);
 
-/// `/`: the users table for those who may see it, otherwise one's profile.
+/// `/`: the first page the signed-in person may use (`Me::landing`): the users table for those
+/// who may see it, Home for everyone else.
 #[component]
-fn Home() -> impl IntoView {
-    let path = if use_permission(Permission::ViewUsers) {
-        "/users"
-    } else {
-        "/profile"
-    };
+fn Start() -> impl IntoView {
+    let path = use_me().landing();
     view! { <Redirect path /> }
 }

@@ -46,6 +46,8 @@ const SELF_SERVICE: &[&str] = &[
     "profile/devices",
     "profile/sign_out_device",
     "profile/sign_out_other_devices",
+    // Home: the caller's own roles, teams and what they may do (tests/home.rs).
+    "profile/home",
     "access/check",
 ];
 

@@ -66,6 +66,83 @@ async fn owner_id(app: &TestApp, c: &Company) -> i64 {
 }
 
 #[tokio::test]
+async fn a_role_change_preview_names_the_accounts_where_it_applies() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let root = app.root_account(&c.owner_email).await;
+    let europe = app.sub_account(root, "Europe").await;
+    let asia = app.sub_account(root, "Asia").await;
+    let ids = members(&app, &c, "Spread", 4).await;
+    app.place(ids[0], &[(europe, c.member_role)]).await;
+    app.place(ids[1], &[(asia, c.member_role), (europe, c.member_role)])
+        .await;
+    app.place(ids[2], &[]).await;
+    // ids[3] stays a Member on the root account.
+
+    let one = bulk(
+        &app,
+        &c.owner,
+        "preview",
+        &by_ids(&ids[..1]),
+        &change_role(c.admin_role),
+    )
+    .await;
+    assert_eq!(one.json()["accounts"], json!(["Europe"]), "{}", one.body);
+    let two_places = bulk(
+        &app,
+        &c.owner,
+        "preview",
+        &by_ids(&ids[1..2]),
+        &change_role(c.admin_role),
+    )
+    .await;
+    assert_eq!(
+        two_places.json()["accounts"],
+        json!(["Asia", "Europe"]),
+        "one person's every account, by name: {}",
+        two_places.body
+    );
+    let no_access = bulk(
+        &app,
+        &c.owner,
+        "preview",
+        &by_ids(&ids[2..3]),
+        &change_role(c.admin_role),
+    )
+    .await;
+    assert_eq!(
+        no_access.json()["accounts"],
+        json!(["Initech"]),
+        "someone with no access gets the role on the root account"
+    );
+    let all = bulk(
+        &app,
+        &c.owner,
+        "preview",
+        &by_ids(&ids),
+        &change_role(c.admin_role),
+    )
+    .await;
+    assert_eq!(
+        all.json()["accounts"],
+        json!(["Initech", "Asia", "Europe"]),
+        "{}",
+        all.body
+    );
+    assert_eq!(all.json()["more_accounts"], 0);
+    // Changing nothing, it names no account.
+    let deactivate = bulk(
+        &app,
+        &c.owner,
+        "preview",
+        &by_ids(&ids),
+        &[("kind", "deactivate".into())],
+    )
+    .await;
+    assert_eq!(deactivate.json()["accounts"], json!([]));
+}
+
+#[tokio::test]
 async fn a_bulk_role_change_skips_the_owner_and_says_so_before_and_after() {
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
@@ -75,8 +152,12 @@ async fn a_bulk_role_change_skips_the_owner_and_says_so_before_and_after() {
 
     let preview = bulk(&app, &c.owner, "preview", &selection, &change_role(c.admin_role)).await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
-    let expected = json!({ "changed": 3, "unchanged": 0, "skipped": [{ "name": "Olivia Owner", "reason": "is the owner (Transfer ownership to another active user first)" }], "undo": null, "invitations_withdrawn": 0 });
-    assert_eq!(preview.json(), expected);
+    let expected = json!({ "changed": 3, "unchanged": 0, "skipped": [{ "name": "Olivia Owner", "reason": "is the owner (Transfer ownership to another active user first)" }], "undo": null, "invitations_withdrawn": 0, "accounts": ["Initech"], "more_accounts": 0 });
+    assert_eq!(
+        preview.json(),
+        expected,
+        "the role applies on the root account and below"
+    );
     assert_eq!(role_of(&app, ids[0]).await, "member", "a preview changes nothing");
 
     let done = bulk(&app, &c.owner, "apply", &selection, &change_role(c.admin_role))

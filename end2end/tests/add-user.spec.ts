@@ -45,8 +45,8 @@ test("an admin adds a user, finds them by search, and the user sets a password f
   await screenshot(tab, info, "welcome");
   await tab.getByLabel("Choose a password").fill(PASSWORD);
   await tab.getByRole("button", { name: "Continue to Roster" }).click();
-  // A Member may not see the users table, so they land on their profile.
-  await expect(tab).toHaveURL(/\/profile$/);
+  // A Member may not see the users table, so they land on Home.
+  await expect(tab).toHaveURL(/\/home$/);
   await expect(tab.getByRole("main")).toContainText(email);
   // The link works once.
   await tab.goto(emailedLink(email));

@@ -6,7 +6,8 @@ const row = (page: Page, name: string) => page.getByRole("row", { name: new RegE
 test("an admin selects three users with a click and a shift-click, changes their role, and undoes it", async ({
   page,
 }, info) => {
-  await signUp(page, unique("Wernham Hogg"), "David Brent", uniqueEmail("david"));
+  const company = unique("Wernham Hogg");
+  await signUp(page, company, "David Brent", uniqueEmail("david"));
   const prefix = unique("Staff");
   const names = ["A", "B", "C", "D"].map((letter) => `${prefix} ${letter}`);
   for (const name of names) {
@@ -33,7 +34,7 @@ test("an admin selects three users with a click and a shift-click, changes their
   await bar.getByRole("button", { name: "Change role" }).click();
   const dialog = page.getByRole("dialog", { name: "Change role" });
   await dialog.getByLabel("Role", { exact: true }).selectOption({ label: "Admin" });
-  await expect(dialog).toContainText("Change the role of 3 users to Admin.");
+  await expect(dialog).toContainText(`Change the role of 3 users to Admin on ${company} and all its sub-accounts.`);
   await screenshot(page, info, "bulk-change-role");
   await dialog.getByRole("button", { name: "Confirm" }).click();
   await expect(dialog).toBeHidden();

@@ -112,7 +112,7 @@ export async function addUser(page: Page, name: string, email: string, role?: st
 
 /** The user opens their emailed link in their own browser and chooses a password; they land
  * on the first page their role allows (`landing`). */
-export async function acceptLink(browser: Browser, email: string, landing = /\/profile$/): Promise<BrowserContext> {
+export async function acceptLink(browser: Browser, email: string, landing = /\/home$/): Promise<BrowserContext> {
   const context = await browser.newContext();
   const tab = await context.newPage();
   await tab.goto(emailedLink(email));

@@ -55,7 +55,7 @@ test("an admin invites three addresses, sees why two were set aside, and the thi
   await tab.getByLabel("Name").fill(name);
   await tab.getByLabel("Password").fill(PASSWORD);
   await tab.getByRole("button", { name: "Accept invitation" }).click();
-  await expect(tab).toHaveURL(/\/profile$/);
+  await expect(tab).toHaveURL(/\/home$/);
   await tab.context().close();
 
   await page.getByRole("tab", { name: /All/ }).click();

@@ -64,6 +64,6 @@ test("a visitor asks to join, confirms the email, and signs in once the owner ap
   await expect(page.getByRole("row", { name: new RegExp(name) })).toHaveCount(0);
 
   await signIn(visitor, email);
-  await expect(visitor).toHaveURL(/\/profile$/);
+  await expect(visitor).toHaveURL(/\/home$/);
   await context.close();
 });

@@ -70,6 +70,10 @@ const probes: Record<string, Probe> = {
     await page.getByRole("searchbox", { name: "Search events" }).fill("nobody-here");
     await expect(page).toHaveURL(/[?&]q=nobody-here/);
   },
+  Home: async (page) => {
+    await expect(page.getByRole("region", { name: "Your role" })).toContainText("Owner ·");
+    await expect(page.getByRole("region", { name: "What you can do" })).toContainText("you hold everything");
+  },
   Profile: async (page, info) => {
     await expect(page.getByRole("heading", { level: 1, name: "Profile" })).toBeAttached();
     if (isPhone(info)) {
@@ -112,6 +116,7 @@ test("every signed-in page opened directly is interactive", async ({ page }, inf
     ["/settings", "Settings"],
     ["/audit", "Audit log"],
     ["/profile", "Profile"],
+    ["/home", "Home"],
   ];
   for (const [path, probe] of pages) {
     await page.goto(path);

@@ -37,7 +37,7 @@ async function signedInAs(browser: Browser, email: string, landing?: RegExp): Pr
   return tab;
 }
 
-test("a Billing manager with Payments only, given on a sub-account, sees only their profile and no users", async ({
+test("a Billing manager with Payments only, given on a sub-account, lands on Home and sees no users", async ({
   page,
   browser,
 }, info) => {
@@ -85,7 +85,7 @@ test("a Billing manager with Payments only, given on a sub-account, sees only th
   await screenshot(page, info, "user-access");
 
   const tab = await signedInAs(browser, bill);
-  expect(await navigationLinks(tab, info)).toEqual(["Profile"]);
+  expect(await navigationLinks(tab, info)).toEqual(["Home", "Profile"]);
   await tab.goto("/users");
   await expect(tab.getByRole("heading", { name: "You don't have access" })).toBeVisible();
   await tab.goto("/roles");

@@ -6,7 +6,10 @@
 
 use crate::{
     error::AppError,
-    model::{Devices, EmailVerified, NotificationPrefs, Profile, ProfileDetails, SessionId, Theme, UserId},
+    model::{
+        Devices, EmailVerified, HomeFacts, NotificationPrefs, Profile, ProfileDetails, SessionId, Theme,
+        UserId,
+    },
 };
 use leptos::prelude::*;
 
@@ -59,6 +62,20 @@ pub async fn get_profile() -> Result<Profile, AppError> {
         async {
             let user = auth::current_user().await?;
             db::profile::get(&auth::state()?.db, user.id).await
+        }
+        .await,
+    )
+}
+
+/// What Home shows the caller: their own name, roles per account, teams, and what their roles
+/// let them do where. Any signed-in person; nothing about anyone else.
+#[server(endpoint = "profile/home")]
+pub async fn get_home() -> Result<HomeFacts, AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            db::profile::home(&auth::state()?.db, user.company_id, user.id, &user.access).await
         }
         .await,
     )

@@ -51,7 +51,7 @@ fn Frame(me: Me) -> impl IntoView {
                 <span class="menu-icon" aria-hidden="true"></span>
                 "Menu"
             </button>
-            <a class="brand" href="/users">"Roster"</a>
+            <a class="brand" href=me.landing()>"Roster"</a>
             <span class="company-name">{move || company.get()}</span>
             <UserMenu me=me.clone() />
         </header>
@@ -132,21 +132,24 @@ fn NavBadge(
     }
 }
 
-/// The pages this user may open; navigation never shows a link that would only refuse.
+/// The pages this user may open; navigation never shows a link that would only refuse. Home
+/// leads for those who can't see the users table (it is their landing page); anyone may open
+/// it at /home.
 fn nav_links(me: &Me) -> Vec<(&'static str, &'static str)> {
-    [
-        ("/users", "Users", Some(Permission::ViewUsers)),
-        ("/teams", "Teams", Some(Permission::ViewUsers)),
-        ("/roles", "Roles", Some(Permission::ManageRoles)),
-        ("/accounts", "Accounts", Some(Permission::ManageAccounts)),
-        ("/settings", "Settings", Some(Permission::ManageSettings)),
-        ("/audit", "Audit log", Some(Permission::ViewAuditLog)),
-        ("/profile", "Profile", None),
-    ]
-    .into_iter()
-    .filter(|(_, _, needs)| needs.is_none_or(|p| me.can(p)))
-    .map(|(href, label, _)| (href, label))
-    .collect()
+    let home = (me.landing() == "/home").then_some(("/home", "Home", None));
+    home.into_iter()
+        .chain([
+            ("/users", "Users", Some(Permission::ViewUsers)),
+            ("/teams", "Teams", Some(Permission::ViewUsers)),
+            ("/roles", "Roles", Some(Permission::ManageRoles)),
+            ("/accounts", "Accounts", Some(Permission::ManageAccounts)),
+            ("/settings", "Settings", Some(Permission::ManageSettings)),
+            ("/audit", "Audit log", Some(Permission::ViewAuditLog)),
+            ("/profile", "Profile", None),
+        ])
+        .filter(|(_, _, needs)| needs.is_none_or(|p| me.can(p)))
+        .map(|(href, label, _)| (href, label))
+        .collect()
 }
 
 #[cfg(test)]
@@ -169,8 +172,11 @@ mod tests {
     }
 
     #[test]
-    fn a_member_sees_only_the_profile_link() {
-        assert_eq!(nav_links(&me(vec![])), vec![("/profile", "Profile")]);
+    fn a_member_sees_home_and_the_profile() {
+        assert_eq!(
+            nav_links(&me(vec![])),
+            vec![("/home", "Home"), ("/profile", "Profile")]
+        );
     }
 
     #[test]

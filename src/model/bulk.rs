@@ -86,6 +86,13 @@ pub struct BulkOutcome {
     /// (deactivate, delete).
     #[serde(default)]
     pub invitations_withdrawn: i64,
+    /// Where a role change applies (its preview): the accounts on which the changed users hold
+    /// a role, which the new role replaces there and below, the root first; at most
+    /// [`BulkOutcome::ACCOUNTS_NAMED`], with `more_accounts` beyond them.
+    #[serde(default)]
+    pub accounts: Vec<String>,
+    #[serde(default)]
+    pub more_accounts: i64,
 }
 
 /// What an undo did.
@@ -101,6 +108,26 @@ fn users(n: i64) -> String {
 }
 
 impl BulkOutcome {
+    /// How many accounts a role change's preview names.
+    pub const ACCOUNTS_NAMED: usize = 3;
+
+    /// " on Acme and all its sub-accounts": where a role change applies, or nothing. One
+    /// person's accounts are listed as theirs; several people's as "the accounts each holds a
+    /// role on".
+    fn place(&self) -> String {
+        let listed = match (self.accounts.as_slice(), self.more_accounts) {
+            ([], _) => return String::new(),
+            ([one], 0) => return format!(" on {one} and all its sub-accounts"),
+            ([rest @ .., last], 0) => format!("{} and {last}", rest.join(", ")),
+            (names, more) => format!("{} and {more} more", names.join(", ")),
+        };
+        if self.changed == 1 {
+            format!(" on {listed}, and all their sub-accounts")
+        } else {
+            format!(" on the accounts each holds a role on ({listed}) and all their sub-accounts")
+        }
+    }
+
     /// The dialog's summary before confirming, e.g. "Change the role of 37 users to Admin.
     /// 1 will be skipped: Ana Ruiz is the owner." `doing` says the change with `{users}` where
     /// the count goes, or `one`'s name when the selection is that one person.
@@ -112,7 +139,7 @@ impl BulkOutcome {
         let mut text = if self.changed == 0 {
             "Nobody will be changed.".to_string()
         } else {
-            format!("{}.", doing.replace("{users}", &who))
+            format!("{}{}.", doing.replace("{users}", &who), self.place())
         };
         if self.unchanged > 0 {
             let are = if self.unchanged == 1 { "is" } else { "are" };
@@ -150,6 +177,8 @@ mod tests {
             }],
             undo: None,
             invitations_withdrawn: 0,
+            accounts: vec![],
+            more_accounts: 0,
         };
         assert_eq!(
             outcome.summary("Change the role of {users} to Admin", None),
@@ -161,10 +190,38 @@ mod tests {
             skipped: vec![],
             undo: None,
             invitations_withdrawn: 0,
+            accounts: vec![],
+            more_accounts: 0,
         };
         assert_eq!(
             one.summary("Deactivate {users}", Some("Ana Ruiz")),
             "Deactivate Ana Ruiz."
+        );
+        let placed = BulkOutcome {
+            accounts: vec!["Acme".into()],
+            ..one.clone()
+        };
+        assert_eq!(
+            placed.summary("Change the role of {users} to Admin", Some("Ana Ruiz")),
+            "Change the role of Ana Ruiz to Admin on Acme and all its sub-accounts."
+        );
+        let hers = BulkOutcome {
+            accounts: vec!["Asia".into(), "Europe".into()],
+            ..one.clone()
+        };
+        assert_eq!(
+            hers.summary("Change the role of {users} to Admin", Some("Ana Ruiz")),
+            "Change the role of Ana Ruiz to Admin on Asia and Europe, and all their sub-accounts."
+        );
+        let spread = BulkOutcome {
+            changed: 5,
+            accounts: vec!["Europe".into(), "Asia".into(), "Africa".into()],
+            more_accounts: 2,
+            ..one.clone()
+        };
+        assert_eq!(
+            spread.summary("Change the role of {users} to Admin", None),
+            "Change the role of 5 users to Admin on the accounts each holds a role on (Europe, Asia, Africa and 2 more) and all their sub-accounts."
         );
         let inviter = BulkOutcome {
             invitations_withdrawn: 3,

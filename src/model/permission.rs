@@ -67,6 +67,38 @@ impl Permission {
         }
     }
 
+    /// Exactly what the permission allows, in one line: what the role editor says under it and
+    /// Home lists. Kept true to the server's checks (server/access.rs, the `require`s of the
+    /// server functions, the hierarchy in db/hierarchy.rs).
+    pub fn description(self) -> &'static str {
+        match self {
+            Permission::ViewUsers => {
+                "See the people of your accounts (details, roles, account access, teams, status), the invitations into them, and the teams; export the users list."
+            }
+            Permission::ManageUsers => {
+                "Add people, edit their details, change their role, account access and teams, deactivate, reactivate and delete them, and see and sign out their devices: only people with less access than yours. With it on the root account, approve or reject join requests."
+            }
+            Permission::ManageInvitations => {
+                "Invite people into your accounts with a role no stronger than yours there, and resend, withdraw or delete pending invitations."
+            }
+            Permission::ManageRoles => {
+                "Create, edit and delete custom roles, giving only what you hold yourself. Counts only on the root account."
+            }
+            Permission::ManageTeams => {
+                "Create, rename and delete teams, and add people to them or take them out. Counts only on the root account."
+            }
+            Permission::ManageAccounts => {
+                "Add sub-accounts under your accounts, and rename, move and delete the accounts below them (an account in use is never deleted)."
+            }
+            Permission::ViewAuditLog => {
+                "Read and export the audit log. Held below the root account: only the events about people inside your accounts."
+            }
+            Permission::ManageSettings => {
+                "Change the company's name, how long invitation links work, whether people may ask to join, and how long the audit log is kept. Counts only on the root account."
+            }
+        }
+    }
+
     /// The matrix's group for this permission.
     pub fn area(self) -> &'static str {
         match self {
@@ -118,6 +150,11 @@ impl Module {
             key: format!("{}{}", Module::PREFIX, slug.trim_matches('-')),
             name: name.trim().to_string(),
         }
+    }
+
+    /// What the module's box in the role editor allows: "Use the Orders module".
+    pub fn description(&self) -> String {
+        format!("Use the {} module", self.name)
     }
 
     /// The module keys in a stored permission list.

@@ -93,6 +93,16 @@ impl Me {
     pub fn can(&self, permission: Permission) -> bool {
         self.permissions.contains(&permission)
     }
+
+    /// The first page this person may use, where signing in and the logo lead: the users
+    /// table for those who may see it, Home for everyone else.
+    pub fn landing(&self) -> &'static str {
+        if self.can(Permission::ViewUsers) {
+            "/users"
+        } else {
+            "/home"
+        }
+    }
 }
 
 /// One row of the users table.

@@ -8,10 +8,9 @@ use crate::{
         action::on_success,
         field::{Field, FormAlert, RenameFields},
         live::{use_live_updates, LiveIndicator},
-        me::use_permission,
         modal::DialogActions,
         modal::Modal,
-        notice::{ErrorNotice, NoAccess},
+        notice::{refused_without, ErrorNotice},
         toast::Toast,
     },
     model::{subtree, AccountId, AccountName, AccountNode, LiveKind, Permission},
@@ -33,7 +32,9 @@ type Act = Callback<(AccountAction, AccountNode)>;
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
-    let allowed = use_permission(Permission::ManageAccounts);
+    if let Some(refusal) = refused_without(Permission::ManageAccounts) {
+        return refusal;
+    }
     let create = ServerAction::<CreateAccount>::new();
     let rename = ServerAction::<RenameAccount>::new();
     let mv = ServerAction::<MoveAccount>::new();
@@ -87,9 +88,6 @@ pub fn AccountsPage() -> impl IntoView {
         <Toast notice />
         <Transition fallback=|| view! { <p class="loading">"Loading accounts…"</p> }>
             {move || Suspend::new(async move {
-                if !allowed {
-                    return view! { <NoAccess /> }.into_any();
-                }
                 match tree.await {
                     Ok(nodes) => view! {
                         <div class="page-head">
@@ -108,6 +106,7 @@ pub fn AccountsPage() -> impl IntoView {
         </Transition>
         <AccountDialogs pending tree create rename mv delete />
     }
+    .into_any()
 }
 
 /// The accounts as nested lists: each account's sub-accounts in a list inside its item.

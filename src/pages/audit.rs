@@ -10,7 +10,7 @@ use crate::{
     components::{
         live::{use_live_updates, LiveIndicator, LiveUpdates},
         me::use_permission,
-        notice::ErrorNotice,
+        notice::{refused_without, ErrorNotice},
         pager::PageLinks,
         person_picker::PersonPicker,
         search::use_url_search,
@@ -49,6 +49,9 @@ type PageResource = Resource<(AuditQuery, Result<AuditPage, crate::error::AppErr
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
+    if let Some(refusal) = refused_without(Permission::ViewAuditLog) {
+        return refusal;
+    }
     let params = use_query_map();
     let view = Memo::new(move |_| {
         let params = params.read();
@@ -136,6 +139,7 @@ pub fn AuditLogPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// How many events of the view arrived since its first page was fetched: counted again

@@ -156,6 +156,9 @@ fn Dialogs(
                                 {roles.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
                             </select>
                         </div>
+                        <p class="hint">
+                            "The new role replaces the role held on each account where they have one, and reaches every sub-account below it. Someone with different roles on several accounts is changed account by account on their page."
+                        </p>
                         {move || doing.get().and_then(|d| body(d, "Confirm", false, action))}
                     </div>
                 }

@@ -10,16 +10,20 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_query_map};
 
-/// `/login`: email and password. Someone already signed in goes straight to their users.
+/// `/login`: email and password.
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let signed_in = matches!(expect_context::<SignedIn>().0, Ok(Some(_)));
+    // Someone already signed in goes to the first page they may use.
+    let signed_in = match expect_context::<SignedIn>().0 {
+        Ok(Some(me)) => Some(me.landing()),
+        _ => None,
+    };
     let action = ServerAction::<SignIn>::new();
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let next = use_query_map().read_untracked().get("next").unwrap_or_default();
     view! {
         <Title text="Sign in" />
-        {signed_in.then(|| view! { <Redirect path="/users" /> })}
+        {signed_in.map(|path| view! { <Redirect path /> })}
         <AuthCard>
             <h1>"Sign in"</h1>
             <ActionForm action>

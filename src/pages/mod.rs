@@ -6,6 +6,7 @@ pub mod add_user;
 pub mod approvals;
 pub mod audit;
 pub mod bulk;
+pub mod home;
 pub mod invitation_actions;
 pub mod invite_users;
 pub mod join;

@@ -13,7 +13,7 @@ pub fn NotFound() -> impl IntoView {
             <section class="auth-card notice">
                 <h1>"Page not found"</h1>
                 <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-                <p><a href="/users">"Go to Roster"</a></p>
+                <p><a href="/">"Go to Roster"</a></p>
             </section>
         </main>
     }

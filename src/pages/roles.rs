@@ -8,10 +8,9 @@ use crate::{
         action::on_success,
         field::FormAlert,
         live::{use_live_updates, LiveIndicator},
-        me::use_permission,
         modal::DialogActions,
         modal::Modal,
-        notice::{ErrorNotice, NoAccess},
+        notice::{refused_without, ErrorNotice},
         toast::Toast,
     },
     error::AppError,
@@ -53,7 +52,9 @@ fn holders_phrase(role: &RoleRow) -> Option<String> {
 /// `/roles`.
 #[component]
 pub fn RolesPage() -> impl IntoView {
-    let allowed = use_permission(Permission::ManageRoles);
+    if let Some(refusal) = refused_without(Permission::ManageRoles) {
+        return refusal;
+    }
     let create = ServerAction::<CreateRole>::new();
     let update = ServerAction::<UpdateRole>::new();
     let delete = ServerAction::<DeleteRole>::new();
@@ -114,9 +115,6 @@ pub fn RolesPage() -> impl IntoView {
         <Toast notice />
         <Transition fallback=|| view! { <p class="loading">"Loading roles…"</p> }>
             {move || Suspend::new(async move {
-                if !allowed {
-                    return view! { <NoAccess /> }.into_any();
-                }
                 match overview.await {
                     Ok(o) => view! {
                         <div class="page-head">
@@ -178,6 +176,7 @@ pub fn RolesPage() -> impl IntoView {
             }}
         </Modal>
     }
+    .into_any()
 }
 
 #[component]
@@ -303,6 +302,9 @@ fn RoleForm(
                     aria-describedby=move || name_error().map(|_| "role-name-error") />
                 <p class="field-error" id="role-name-error">{name_error}</p>
             </div>
+            <p class="hint matrix-intro">
+                "A role given on an account applies there and on every sub-account below it (unless another role is given further down): that is what “your accounts” means below."
+            </p>
             {limited.then(|| view! { <p class="hint">"You can only give permissions and modules you have yourself."</p> })}
             <div class="matrix">
                 {areas
@@ -314,21 +316,17 @@ fn RoleForm(
                                 .permissions
                                 .into_iter()
                                 .map(|(p, label)| {
-                                    let checked = move || permissions.with(|list| list.contains(&p));
-                                    let held = grantable.with_value(|g| g.has(p));
+                                    let checked = Signal::derive(move || permissions.with(|list| list.contains(&p)));
+                                    let on_toggle = Callback::new(move |on: bool| {
+                                        permissions.update(|list| {
+                                            list.retain(|x| *x != p);
+                                            if on { list.push(p); }
+                                        });
+                                    });
                                     view! {
-                                        <label class="choice">
-                                            <input type="checkbox" prop:checked=checked
-                                                disabled=move || !held && !checked()
-                                                on:change=move |e| {
-                                                    let on = event_target_checked(&e);
-                                                    permissions.update(|list| {
-                                                        list.retain(|x| *x != p);
-                                                        if on { list.push(p); }
-                                                    });
-                                                } />
-                                            {label}
-                                        </label>
+                                        <MatrixItem key=p.key().to_string() label=label.to_string()
+                                            description=p.description().to_string()
+                                            held=grantable.with_value(|g| g.has(p)) checked on_toggle />
                                     }
                                 })
                                 .collect_view()}
@@ -344,22 +342,19 @@ fn RoleForm(
                             let held = grantable.with_value(|g| g.modules.contains(&key));
                             let checked = {
                                 let key = key.clone();
-                                move || chosen_modules.with(|list| list.contains(&key))
+                                Signal::derive(move || chosen_modules.with(|list| list.contains(&key)))
                             };
-                            let checked_too = checked.clone();
+                            let on_toggle = {
+                                let key = key.clone();
+                                Callback::new(move |on: bool| {
+                                    chosen_modules.update(|list| {
+                                        list.retain(|x| *x != key);
+                                        if on { list.push(key.clone()); }
+                                    });
+                                })
+                            };
                             view! {
-                                <label class="choice">
-                                    <input type="checkbox" prop:checked=checked
-                                        disabled=move || !held && !checked_too()
-                                        on:change=move |e| {
-                                            let on = event_target_checked(&e);
-                                            chosen_modules.update(|list| {
-                                                list.retain(|x| *x != key);
-                                                if on { list.push(key.clone()); }
-                                            });
-                                        } />
-                                    {m.name}
-                                </label>
+                                <MatrixItem key description=m.description() label=m.name held checked on_toggle />
                             }
                         })
                         .collect_view()}
@@ -433,6 +428,38 @@ fn DeleteRoleBody(
                 on_confirm=Callback::new(move |()| {
                     delete.dispatch(DeleteRole { id, move_to: move_to.get_untracked() });
                 }) />
+        </div>
+    }
+}
+
+/// One box of the permission matrix with the line under it that says exactly what it allows
+/// (its accessible description).
+#[component]
+fn MatrixItem(
+    /// The permission's or module's key ("users.manage", "module.orders"): names the line.
+    key: String,
+    /// The box's label.
+    label: String,
+    /// What it allows, in one line.
+    description: String,
+    /// Whether the editing admin holds it (only what one holds can be given).
+    held: bool,
+    /// Whether it is ticked.
+    checked: Signal<bool>,
+    /// Called with the new state when the box is ticked or cleared.
+    on_toggle: Callback<bool>,
+) -> impl IntoView {
+    let hint = format!("perm-{}", key.replace('.', "-"));
+    view! {
+        <div class="matrix-item">
+            <label class="choice">
+                <input type="checkbox" prop:checked=checked
+                    aria-describedby=hint.clone()
+                    disabled=move || !held && !checked.get()
+                    on:change=move |e| on_toggle.run(event_target_checked(&e)) />
+                {label}
+            </label>
+            <p class="hint" id=hint>{description}</p>
         </div>
     }
 }

@@ -4,10 +4,10 @@ use crate::{
         field::{Field, FormAlert},
         layout::CompanyTitle,
         live::{use_live_updates, LiveIndicator, LiveUpdates, StaleNotice},
-        notice::ErrorNotice,
+        notice::{refused_without, ErrorNotice},
         toast::Toast,
     },
-    model::{CompanySettings, LiveKind, MailAllowance, AUDIT_RETENTION_DAYS, INVITATION_DAYS},
+    model::{CompanySettings, LiveKind, MailAllowance, Permission, AUDIT_RETENTION_DAYS, INVITATION_DAYS},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -16,6 +16,9 @@ use leptos_meta::Title;
 /// Live: when another admin saves them, the open form says so and offers Reload.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
+    if let Some(refusal) = refused_without(Permission::ManageSettings) {
+        return refusal;
+    }
     let reloads = RwSignal::new(0_u64);
     let settings = Resource::new(move || reloads.get(), |_| get_settings());
     let live = use_live_updates(&[LiveKind::Settings]);
@@ -46,6 +49,7 @@ pub fn SettingsPage() -> impl IntoView {
         </Suspense>
         <MailSection notice />
     }
+    .into_any()
 }
 
 #[component]

@@ -16,7 +16,7 @@ use crate::{
         menu::{MenuItem, RowMenu},
         modal::DialogActions,
         modal::Modal,
-        notice::ErrorNotice,
+        notice::{refused_without, ErrorNotice},
         pager::PageLinks,
         search::use_search,
         toast::Toast,
@@ -48,6 +48,9 @@ enum TeamAction {
 /// `/teams`: the list, "New team", and each row's Rename and Delete.
 #[component]
 pub fn TeamsPage() -> impl IntoView {
+    if let Some(refusal) = refused_without(Permission::ViewUsers) {
+        return refusal;
+    }
     let manage = may_manage();
     let create = ServerAction::<CreateTeam>::new();
     let rename = ServerAction::<RenameTeam>::new();
@@ -140,6 +143,7 @@ pub fn TeamsPage() -> impl IntoView {
         <NewTeamDialog open=creating create />
         <TeamDialogs pending rename delete />
     }
+    .into_any()
 }
 
 #[component]
@@ -278,6 +282,9 @@ fn TeamDialogs(
 /// `/teams/<id>`: the team's members by name, 50 a page, with Add members and Remove.
 #[component]
 pub fn TeamDetailPage() -> impl IntoView {
+    if let Some(refusal) = refused_without(Permission::ViewUsers) {
+        return refusal;
+    }
     let params = use_params_map();
     let query = use_query_map();
     let id = Memo::new(move |_| {
@@ -362,6 +369,7 @@ pub fn TeamDetailPage() -> impl IntoView {
             }}
         </Modal>
     }
+    .into_any()
 }
 
 fn added_message(changed: MembersChanged) -> String {

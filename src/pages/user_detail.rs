@@ -13,7 +13,7 @@ use crate::{
         field::{Field, FormAlert},
         live::{use_live_updates, LiveIndicator, LiveUpdates, StaleNotice},
         me::use_me,
-        notice::ErrorNotice,
+        notice::{refused_without, ErrorNotice},
         time::RelativeTime,
         toast::Toast,
     },
@@ -37,6 +37,9 @@ use leptos_router::{
 /// just now" and offers Reload. Saving it anyway is refused as stale by the server.
 #[component]
 pub fn UserDetailPage() -> impl IntoView {
+    if let Some(refusal) = refused_without(Permission::ViewUsers) {
+        return refusal;
+    }
     let params = use_params_map();
     let id = Memo::new(move |_| {
         params
@@ -131,6 +134,7 @@ pub fn UserDetailPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// The newest details the live stream led to, and who made the change (when it said).

@@ -9,8 +9,12 @@ use super::{
 use crate::{
     api::users::{list_users, user_filter_choices},
     components::{
-        me::use_permission, notice::ErrorNotice, pager::PageLinks, search::use_url_search,
-        time::RelativeTime, toast::Toast,
+        me::use_permission,
+        notice::{refused_without, ErrorNotice},
+        pager::PageLinks,
+        search::use_url_search,
+        time::RelativeTime,
+        toast::Toast,
     },
     model::{
         BulkOutcome, Choice, InvitationRow, InvitationStatus, Permission, Selection, UserListQuery, UserPage,
@@ -29,6 +33,9 @@ use leptos_router::{
 /// whole view lives in the URL.
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    if let Some(refusal) = refused_without(Permission::ViewUsers) {
+        return refusal;
+    }
     let params = use_query_map();
     let view = Memo::new(move |_| {
         let params = params.read();
@@ -56,6 +63,7 @@ pub fn UsersPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 /// The page's answers: each with the view it answers.

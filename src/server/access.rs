@@ -256,6 +256,26 @@ impl Access {
     }
 }
 
+/// The outline of a set of accounts in `tree` (every account with its parent): its top
+/// accounts (in it, their parent not), and the accounts just below them that are not in it
+/// (where another assignment decides), each in `tree`'s order. Home says where something is
+/// held this way: "on these and their sub-accounts, except those".
+pub fn outline(
+    tree: &[(AccountId, Option<AccountId>)],
+    covered: impl Fn(AccountId) -> bool,
+) -> (Vec<AccountId>, Vec<AccountId>) {
+    let (mut tops, mut except) = (Vec::new(), Vec::new());
+    for &(account, parent) in tree {
+        let parent_covered = parent.is_some_and(&covered);
+        match (covered(account), parent_covered) {
+            (true, false) => tops.push(account),
+            (false, true) => except.push(account),
+            _ => {}
+        }
+    }
+    (tops, except)
+}
+
 /// Permission markers: one type per [`Permission`], so a capability names what it allows.
 pub mod perm {
     use crate::model::Permission;
@@ -480,6 +500,21 @@ mod tests {
             Arc::from([]),
         );
         assert_eq!(access.scope(Permission::ManageUsers), Some(Scope::All));
+    }
+
+    #[test]
+    fn an_outline_names_the_top_accounts_and_the_holes_below_them() {
+        // Admin on 2, lowered on 4: 2 and 3 are covered.
+        let covered = |a: AccountId| [2, 3].contains(&a.0);
+        assert_eq!(
+            outline(&tree(), covered),
+            (vec![AccountId(2)], vec![AccountId(4)])
+        );
+        assert_eq!(
+            outline(&tree(), |_| true),
+            (vec![AccountId(1)], vec![]),
+            "everything: the root alone"
+        );
     }
 
     #[test]

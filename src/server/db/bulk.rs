@@ -326,12 +326,34 @@ async fn outcome(
     } else {
         0
     };
+    // Where a previewed role change applies: every account on which someone it changes holds
+    // a role (all the same role, or they would be skipped), and the root for anyone with none.
+    // One pass over the people it changes.
+    let (accounts, more_accounts) = if kind == BulkKind::ChangeRole && applied.is_none() && changed > 0 {
+        let names: Vec<String> =
+            Sql::new("SELECT a.name FROM accounts a WHERE a.id IN (SELECT COALESCE(ra.account_id, ")
+                .bind(plan.root)
+                .push(") FROM users v LEFT JOIN role_assignments ra ON ra.user_id = v.id WHERE v.id IN (")
+                .append(&changing)
+                .push(")) ORDER BY CASE WHEN a.parent_id IS NULL THEN 0 ELSE 1 END, a.name_key, a.id")
+                .scalars(&mut **tx)
+                .await?;
+        let more = names.len().saturating_sub(BulkOutcome::ACCOUNTS_NAMED) as i64;
+        (
+            names.into_iter().take(BulkOutcome::ACCOUNTS_NAMED).collect(),
+            more,
+        )
+    } else {
+        (Vec::new(), 0)
+    };
     Ok(BulkOutcome {
         changed,
         unchanged,
         skipped,
         undo: None,
         invitations_withdrawn,
+        accounts,
+        more_accounts,
     })
 }
 

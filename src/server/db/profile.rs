@@ -14,7 +14,9 @@ use super::{
     write::{Store, Write},
     Db,
 };
-use crate::model::{language_offered, time_zone_offered};
+use crate::model::{
+    language_offered, place_phrase, time_zone_offered, Ability, AccountId, HeldRole, HomeFacts, Permission,
+};
 use crate::{
     error::AppError,
     model::{
@@ -22,13 +24,14 @@ use crate::{
         Phone, Profile, ProfileDetails, SessionId, Theme, UserId, COUNTRIES,
     },
     server::{
-        access::{perm, Can},
+        access::{outline, perm, Access, Can, Scope},
         mail::{self, PasswordChange},
         token,
     },
 };
 use serde_json::json;
 use sqlx::{Any, Transaction};
+use std::collections::HashMap;
 
 /// How long an email-change link works.
 const EMAIL_CHANGE_MS: i64 = 24 * 3_600_000;
@@ -701,4 +704,105 @@ pub(super) async fn queue_invitee_joined(
         outbox::queue(tx, CompanyId(company), "invitee_joined", &to, &message, now).await?;
     }
     Ok(())
+}
+
+/// What Home shows the caller, whose access (worked out for this request) is `access`: their
+/// name, roles per account, teams, and what those roles let them do where. Only the caller's
+/// own rows are read.
+#[tracing::instrument(skip(db, access), err(Debug))]
+pub async fn home(db: &Db, company: CompanyId, user: UserId, access: &Access) -> Result<HomeFacts, AppError> {
+    let (name, email, job_title, company_name, is_owner): (String, String, String, String, i64) =
+        sqlx::query_as(
+            "SELECT u.name, u.email, u.job_title, c.name, CASE WHEN c.owner_id = u.id THEN 1 ELSE 0 END
+         FROM users u JOIN companies c ON c.id = u.company_id WHERE u.id = $1 AND u.company_id = $2",
+        )
+        .bind(user)
+        .bind(company)
+        .fetch_optional(db)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let (held, _) = super::assignments::of_user(db, company, user).await?;
+    let roles = held
+        .into_iter()
+        .map(|row| HeldRole {
+            role: row.role_name,
+            account: row.account_name,
+        })
+        .collect();
+    let teams: Vec<String> = sqlx::query_scalar(
+        "SELECT t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
+         WHERE tm.user_id = $1 AND t.company_id = $2 ORDER BY t.name_key, t.id",
+    )
+    .bind(user)
+    .bind(company)
+    .fetch_all(db)
+    .await?;
+    // The tree in path order, each account named by its path.
+    let paths = super::users::account_choices(db, company, &Scope::All).await?;
+    let parents: HashMap<i64, Option<i64>> =
+        sqlx::query_as::<_, (i64, Option<i64>)>("SELECT id, parent_id FROM accounts WHERE company_id = $1")
+            .bind(company)
+            .fetch_all(db)
+            .await?
+            .into_iter()
+            .collect();
+    let tree: Vec<(AccountId, Option<AccountId>)> = paths
+        .iter()
+        .map(|c| {
+            (
+                AccountId(c.id),
+                parents.get(&c.id).copied().flatten().map(AccountId),
+            )
+        })
+        .collect();
+    let name_of: HashMap<AccountId, &str> =
+        paths.iter().map(|c| (AccountId(c.id), c.name.as_str())).collect();
+    let place = |covered: &dyn Fn(AccountId) -> bool| {
+        let (tops, except) = outline(&tree, covered);
+        let names = |ids: Vec<AccountId>| -> Vec<String> {
+            ids.iter()
+                .filter_map(|id| name_of.get(id).map(|n| n.to_string()))
+                .collect()
+        };
+        if except.is_empty() && tops.first() == Some(&access.root()) {
+            "On every account".to_string()
+        } else {
+            place_phrase(&names(tops), &names(except))
+        }
+    };
+    let mut abilities = Vec::new();
+    for permission in Permission::ALL {
+        let Some(scope) = access.scope(permission) else {
+            continue;
+        };
+        let place = match scope {
+            _ if permission.company_wide() => "Company-wide".to_string(),
+            Scope::All => "On every account".to_string(),
+            Scope::Only(_) => place(&|a| scope.covers(a)),
+        };
+        abilities.push(Ability {
+            label: permission.label().to_string(),
+            what: permission.description().to_string(),
+            place,
+        });
+    }
+    for module in access.modules() {
+        if access.may_use(&module.key, None) {
+            abilities.push(Ability {
+                label: module.name.clone(),
+                what: module.description(),
+                place: place(&|a| access.may_use(&module.key, Some(a))),
+            });
+        }
+    }
+    Ok(HomeFacts {
+        name,
+        email,
+        job_title,
+        company_name,
+        is_owner: is_owner == 1,
+        roles,
+        teams,
+        abilities,
+    })
 }

@@ -35,7 +35,14 @@ async fn person(app: &TestApp, c: &Company, name: &str) -> i64 {
 }
 
 /// Calls `users/bulk/<verb>` to move the users `ids` from team `from` to team `to`.
-async fn moving(app: &TestApp, cookie: &str, verb: &str, ids: &[i64], from: i64, to: i64) -> common::Response {
+async fn moving(
+    app: &TestApp,
+    cookie: &str,
+    verb: &str,
+    ids: &[i64],
+    from: i64,
+    to: i64,
+) -> common::Response {
     let mut form: Vec<(String, String)> = ids
         .iter()
         .enumerate()
@@ -124,7 +131,11 @@ async fn a_move_is_one_change_with_one_undo_and_names_who_was_already_in_the_tea
     let preview = moving(&app, &t.c.owner, "preview", &t.everyone(), t.sales, t.marketing).await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
     assert_eq!(preview.json(), expected);
-    assert_eq!(teams_of(&app, t.sams[0]).await, ["Sales"], "a preview changes nothing");
+    assert_eq!(
+        teams_of(&app, t.sams[0]).await,
+        ["Sales"],
+        "a preview changes nothing"
+    );
 
     let done = moving(&app, &t.c.owner, "apply", &t.everyone(), t.sales, t.marketing).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
@@ -137,12 +148,17 @@ async fn a_move_is_one_change_with_one_undo_and_names_who_was_already_in_the_tea
         assert_eq!(teams_of(&app, *sam).await, ["Marketing"]);
     }
     assert_eq!(teams_of(&app, t.mia).await, ["Marketing"]);
-    assert!(teams_of(&app, t.nia).await.is_empty(), "not in Sales: not put into Marketing");
+    assert!(
+        teams_of(&app, t.nia).await.is_empty(),
+        "not in Sales: not put into Marketing"
+    );
 
     // One change: one undo record, one event per person moved (not two steps, not Mia or Nia).
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM bulk_changes WHERE id = {undo} AND kind = 'move_teams'"))
-            .await,
+        app.count(&format!(
+            "SELECT COUNT(*) FROM bulk_changes WHERE id = {undo} AND kind = 'move_teams'"
+        ))
+        .await,
         1
     );
     assert_eq!(app.count("SELECT COUNT(*) FROM bulk_changes").await, 1);
@@ -162,7 +178,11 @@ async fn a_move_is_one_change_with_one_undo_and_names_who_was_already_in_the_tea
     );
 
     let undone = app
-        .call("users/bulk/undo", &[("change", &undo.to_string())], Some(&t.c.owner))
+        .call(
+            "users/bulk/undo",
+            &[("change", &undo.to_string())],
+            Some(&t.c.owner),
+        )
         .await;
     assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
     assert_eq!(undone.json(), json!({ "restored": 5, "not_restored": [] }));
@@ -170,10 +190,18 @@ async fn a_move_is_one_change_with_one_undo_and_names_who_was_already_in_the_tea
         assert_eq!(teams_of(&app, *sam).await, ["Sales"]);
     }
     for sam in &t.sams[3..] {
-        assert_eq!(teams_of(&app, *sam).await, ["Marketing", "Sales"], "exactly as before");
+        assert_eq!(
+            teams_of(&app, *sam).await,
+            ["Marketing", "Sales"],
+            "exactly as before"
+        );
     }
     assert_eq!(teams_of(&app, t.mia).await, ["Marketing"]);
-    assert_eq!(team_events(&app).await - events, 10, "the undo records one event per person");
+    assert_eq!(
+        team_events(&app).await - events,
+        10,
+        "the undo records one event per person"
+    );
 }
 
 #[tokio::test]
@@ -196,7 +224,11 @@ async fn undoing_a_move_restores_exactly_and_leaves_whoever_was_changed_since() 
         json!({ "restored": 4, "not_restored": [{ "name": "Sam 01", "reason": "was changed again since" }] })
     );
     assert_eq!(teams_of(&app, t.sams[0]).await, ["Sales"]);
-    assert_eq!(teams_of(&app, t.sams[1]).await, ["Marketing", "Ops"], "the later change stays");
+    assert_eq!(
+        teams_of(&app, t.sams[1]).await,
+        ["Marketing", "Ops"],
+        "the later change stays"
+    );
     assert_eq!(teams_of(&app, t.sams[3]).await, ["Marketing", "Sales"]);
     let twice = app
         .call("users/bulk/undo", &[("change", &undo)], Some(&t.c.owner))
@@ -221,7 +253,12 @@ async fn a_move_refuses_another_companys_team_and_the_same_team_twice_and_writes
             assert_eq!(r.json(), json!({ "NotFound": "That team" }));
         }
         let same = moving(&app, &t.c.owner, verb, &t.sams, t.sales, t.sales).await;
-        assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY, "{verb}: {}", same.body);
+        assert_eq!(
+            same.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{verb}: {}",
+            same.body
+        );
         assert_eq!(same.json()["Invalid"]["field"], "teams");
         assert_eq!(
             same.json()["Invalid"]["message"],
@@ -238,10 +275,23 @@ async fn a_move_refuses_another_companys_team_and_the_same_team_twice_and_writes
                 Some(&t.c.owner),
             )
             .await;
-        assert_eq!(one.status, StatusCode::UNPROCESSABLE_ENTITY, "{verb}: {}", one.body);
+        assert_eq!(
+            one.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{verb}: {}",
+            one.body
+        );
     }
     // The other company moving into our team, or out of it, finds no such team either.
-    let r = moving(&app, &other.owner, "apply", &[app.user_id(&other.owner_email).await], theirs, t.sales).await;
+    let r = moving(
+        &app,
+        &other.owner,
+        "apply",
+        &[app.user_id(&other.owner_email).await],
+        theirs,
+        t.sales,
+    )
+    .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, events);
     assert_eq!(app.count("SELECT COUNT(*) FROM team_members").await, memberships);
@@ -257,7 +307,9 @@ async fn a_scoped_admin_moves_only_the_people_inside_their_accounts() {
     let customer_a = app.sub_account(root, "Customer A").await;
     let customer_b = app.sub_account(root, "Customer B").await;
     let rita_email = email("rita");
-    let rita_id = app.add_user(&t.c.owner_email, "Rita", &rita_email, "member").await;
+    let rita_id = app
+        .add_user(&t.c.owner_email, "Rita", &rita_email, "member")
+        .await;
     app.place(rita_id, &[(customer_a, t.c.admin_role)]).await;
     let rita = app.session_of(&rita_email).await;
     // Sam 00 is inside Customer A; Sam 01 in Customer B; the rest on the root account.
@@ -305,20 +357,32 @@ async fn a_move_skips_and_names_whoever_outranks_the_caller() {
     let owner = app.user_id(&t.c.owner_email).await;
     join(&app, &t.c.owner, t.sales, &[owner]).await;
     let admin_email = email("ada");
-    let ada = app.add_user(&t.c.owner_email, "Ada Admin", &admin_email, "admin").await;
+    let ada = app
+        .add_user(&t.c.owner_email, "Ada Admin", &admin_email, "admin")
+        .await;
     join(&app, &t.c.owner, t.sales, &[ada]).await;
     let cookie = app.session_of(&admin_email).await;
     let role = app
         .custom_role(&t.c.owner_email, "Team lead", "users.view users.manage")
         .await;
     let lead_email = email("lee");
-    let lee = app.add_user(&t.c.owner_email, "Lee Lead", &lead_email, "member").await;
+    let lee = app
+        .add_user(&t.c.owner_email, "Lee Lead", &lead_email, "member")
+        .await;
     let root = app.root_account(&t.c.owner_email).await;
     app.place(lee, &[(root, role)]).await;
     let lead = app.session_of(&lead_email).await;
 
     // An admin moves a fellow admin (team membership grants no power) but not the owner.
-    let done = moving(&app, &cookie, "apply", &[owner, ada, t.sams[0]], t.sales, t.marketing).await;
+    let done = moving(
+        &app,
+        &cookie,
+        "apply",
+        &[owner, ada, t.sams[0]],
+        t.sales,
+        t.marketing,
+    )
+    .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert_eq!(done.json()["changed"], 2, "{}", done.body);
     assert_eq!(done.json()["skipped"][0]["name"], "Olivia Owner");
@@ -330,7 +394,15 @@ async fn a_move_skips_and_names_whoever_outranks_the_caller() {
     assert_eq!(teams_of(&app, ada).await, ["Marketing"]);
 
     // A team lead below the Admin moves neither the Admin nor the owner back.
-    let back = moving(&app, &lead, "apply", &[owner, ada, t.sams[0]], t.marketing, t.sales).await;
+    let back = moving(
+        &app,
+        &lead,
+        "apply",
+        &[owner, ada, t.sams[0]],
+        t.marketing,
+        t.sales,
+    )
+    .await;
     assert_eq!(back.status, StatusCode::OK, "{}", back.body);
     let back = back.json();
     assert_eq!(back["changed"], 1, "{back}");

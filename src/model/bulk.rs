@@ -111,7 +111,7 @@ pub struct BulkOutcome {
     #[serde(default)]
     pub invitations_withdrawn: i64,
     /// For a move between teams: the teams, and who was already in the one moved to.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved: Option<TeamMove>,
 }
 
@@ -179,7 +179,15 @@ fn name_list(names: &[String]) -> String {
             shown[..shown.len() - 1].join(", "),
             shown[shown.len() - 1]
         ),
-        _ => format!("{} and {}", shown.join(", "), if others == 1 { "1 other".to_string() } else { format!("{others} others") }),
+        _ => format!(
+            "{} and {}",
+            shown.join(", "),
+            if others == 1 {
+                "1 other".to_string()
+            } else {
+                format!("{others} others")
+            }
+        ),
     }
 }
 
@@ -202,7 +210,12 @@ impl BulkOutcome {
         let Some(moved) = &self.moved else {
             return format!("{} changed.", users(self.changed));
         };
-        let mut text = format!("{} moved from {} to {}.", users(self.changed), moved.from, moved.to);
+        let mut text = format!(
+            "{} moved from {} to {}.",
+            users(self.changed),
+            moved.from,
+            moved.to
+        );
         text += &moved.already_there_line(" were already in ", " was already in ");
         if !self.skipped.is_empty() {
             let named: Vec<String> = self

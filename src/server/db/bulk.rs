@@ -120,7 +120,10 @@ async fn moving(
                 .bind(company)
                 .fetch_optional(&mut **tx)
                 .await?;
-        named.push((team.0, name.ok_or_else(|| AppError::NotFound("That team".into()))?));
+        named.push((
+            team.0,
+            name.ok_or_else(|| AppError::NotFound("That team".into()))?,
+        ));
     }
     let to = named.pop().expect("two teams");
     let from = named.pop().expect("two teams");

@@ -1,5 +1,5 @@
 import { expect, Page, test } from "@playwright/test";
-import { addUser, hydrated, screenshot, signUp, unique, uniqueEmail } from "./helpers";
+import { addUser, hydrated, rowAction, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 const row = (page: Page, name: string) => page.getByRole("row", { name: new RegExp(name) });
 
@@ -89,4 +89,15 @@ test("an admin moves the selected people from one team to another in one step, s
     await expect(row(page, name)).toContainText(sales);
     await expect(row(page, name)).toContainText(marketing);
   }
+
+  // One person from their row's menu: the move starts from the one team they are in.
+  await rowAction(page, names[0], "Change team");
+  await dialog.getByRole("radio", { name: "Move from one team to another" }).check();
+  await expect(dialog.getByLabel("Move from", { exact: true })).toHaveValue(/\d+/);
+  await dialog.getByLabel("Move to", { exact: true }).selectOption({ label: marketing });
+  await expect(dialog.getByRole("status")).toHaveText(`Move ${names[0]} from ${sales} to ${marketing}.`);
+  await dialog.getByRole("button", { name: "Move", exact: true }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByText(`1 user moved from ${sales} to ${marketing}.`)).toBeVisible();
+  await expect(row(page, names[0])).not.toContainText(sales);
 });

@@ -416,7 +416,7 @@ async fn outcome(
     let moved = match &plan.moving {
         // Those it moves or leaves as they are, already in the team moved to.
         Some(m) => {
-            let already = match applied {
+            let mut already = match applied {
                 Some(change) => Sql::new(
                     "SELECT u.name FROM bulk_change_items i JOIN users u ON u.id = i.user_id
                      WHERE i.change_id = ",
@@ -432,7 +432,6 @@ async fn outcome(
                     .clone(),
             };
             let already_there = already
-                .clone()
                 .push(" AND ")
                 .append(&Moving::member_of(m.to.0))
                 .push(" ORDER BY u.name")

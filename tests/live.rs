@@ -560,3 +560,52 @@ async fn a_stopping_server_tells_open_streams_to_reconnect_and_ends_them() {
     );
     assert_eq!(late.next().await, Next::End);
 }
+
+#[tokio::test]
+async fn a_bulk_move_between_teams_announces_the_users_and_the_teams_once_committed() {
+    let app = TestApp::spawn().await;
+    let (owner, _, admin, member) = company(&app).await;
+    let admin = app.session_of(&admin).await;
+    let mut teams = Vec::new();
+    for name in ["Sales", "Marketing"] {
+        let r = app.call("teams/create", &[("name", name)], Some(&owner)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        teams.push(r.json().as_i64().unwrap().to_string());
+    }
+    let id = member.to_string();
+    let r = app
+        .call(
+            "teams/add_members",
+            &[("id", &teams[0]), ("users[0]", &id)],
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut stream = open_live(&app, &admin).await;
+
+    let form = [
+        ("selection[ids][0]", id.as_str()),
+        ("action[kind]", "move_teams"),
+        ("action[teams][0]", &teams[0]),
+        ("action[teams][1]", &teams[1]),
+    ];
+    let r = app.call("users/bulk/apply", &form, Some(&owner)).await;
+    assert_eq!(r.json()["changed"], 1, "{}", r.body);
+    stream
+        .expect_change(&LiveEvent::everything(LiveKind::Users).by("Olivia Owner"))
+        .await;
+    stream
+        .expect_change(&LiveEvent::everything(LiveKind::Teams).by("Olivia Owner"))
+        .await;
+    stream.expect_change(&audit()).await;
+    // A refused move (the same team twice) announces nothing.
+    let same = [
+        ("selection[ids][0]", id.as_str()),
+        ("action[kind]", "move_teams"),
+        ("action[teams][0]", &teams[1]),
+        ("action[teams][1]", &teams[1]),
+    ];
+    let r = app.call("users/bulk/apply", &same, Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    stream.expect_quiet().await;
+}

@@ -41,6 +41,9 @@ pub enum BulkKind {
     SetTeams,
     AddToTeams,
     RemoveFromTeams,
+    /// Leave one team for another, in one change: `teams` is the team they leave, then the
+    /// team they join.
+    MoveTeams,
     Deactivate,
     Reactivate,
     Delete,
@@ -59,9 +62,30 @@ pub struct BulkAction {
     /// For ChangeRole.
     #[serde(default)]
     pub role: Option<RoleId>,
-    /// For the team changes.
+    /// For the team changes (for MoveTeams: the team left, then the team joined).
     #[serde(default)]
     pub teams: Vec<TeamId>,
+}
+
+impl BulkAction {
+    /// Move people from team `from` to team `to`.
+    pub fn move_teams(from: TeamId, to: TeamId) -> BulkAction {
+        BulkAction {
+            kind: BulkKind::MoveTeams,
+            role: None,
+            teams: vec![from, to],
+        }
+    }
+}
+
+/// A move between teams, as the server found it: the two teams by name, and the selected
+/// people already in the team moved to (they only leave the other, if they were in it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMove {
+    pub from: String,
+    pub to: String,
+    /// Their names, in name order.
+    pub already_there: Vec<String>,
 }
 
 /// A user left out of a bulk action, and why.
@@ -93,6 +117,9 @@ pub struct BulkOutcome {
     pub accounts: Vec<String>,
     #[serde(default)]
     pub more_accounts: i64,
+    /// For a move between teams: the teams, and who was already in the one moved to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved: Option<TeamMove>,
 }
 
 /// What an undo did.
@@ -141,7 +168,9 @@ impl BulkOutcome {
         } else {
             format!("{}{}.", doing.replace("{users}", &who), self.place())
         };
-        if self.unchanged > 0 {
+        if let Some(moved) = &self.moved {
+            text += &moved.already_there_line(" are already in ", " is already in ");
+        } else if self.unchanged > 0 {
             let are = if self.unchanged == 1 { "is" } else { "are" };
             text += &format!(" {} {are} already as asked.", users(self.unchanged));
         }
@@ -157,6 +186,77 @@ impl BulkOutcome {
             let n = self.invitations_withdrawn;
             let noun = if n == 1 { "invitation" } else { "invitations" };
             text += &format!(" Their {n} pending {noun} will be withdrawn.");
+        }
+        text
+    }
+}
+
+/// At most this many names are listed in a sentence; the rest are counted.
+const NAMES_SHOWN: usize = 10;
+
+/// "A, B and C", or "A, B … J and 5 others" past [`NAMES_SHOWN`].
+fn name_list(names: &[String]) -> String {
+    let shown = &names[..names.len().min(NAMES_SHOWN)];
+    let others = names.len() - shown.len();
+    match (shown, others) {
+        ([], _) => String::new(),
+        ([one], 0) => one.clone(),
+        (_, 0) => format!(
+            "{} and {}",
+            shown[..shown.len() - 1].join(", "),
+            shown[shown.len() - 1]
+        ),
+        _ => format!(
+            "{} and {}",
+            shown.join(", "),
+            if others == 1 {
+                "1 other".to_string()
+            } else {
+                format!("{others} others")
+            }
+        ),
+    }
+}
+
+impl TeamMove {
+    /// " 4 are already in Marketing: A, B, C and D." (`are` / `is` say the tense), or nothing.
+    fn already_there_line(&self, are: &str, is: &str) -> String {
+        match self.already_there.len() {
+            0 => String::new(),
+            1 => format!(" {}{is}{}.", self.already_there[0], self.to),
+            n => format!(" {n}{are}{}: {}.", self.to, name_list(&self.already_there)),
+        }
+    }
+}
+
+impl BulkOutcome {
+    /// What a confirmed change did, for its toast: "37 users changed.", or for a move "28
+    /// users moved from Sales to Marketing. 4 were already in Marketing: … Skipped: Ana Ruiz
+    /// is not in Sales."
+    pub fn result(&self) -> String {
+        let Some(moved) = &self.moved else {
+            return format!("{} changed.", users(self.changed));
+        };
+        let mut text = format!(
+            "{} moved from {} to {}.",
+            users(self.changed),
+            moved.from,
+            moved.to
+        );
+        text += &moved.already_there_line(" were already in ", " was already in ");
+        if !self.skipped.is_empty() {
+            let named: Vec<String> = self
+                .skipped
+                .iter()
+                .take(NAMES_SHOWN)
+                .map(|s| format!("{} {}", s.name, s.reason))
+                .collect();
+            text += &format!(" Skipped: {}", named.join("; "));
+            let others = self.skipped.len().saturating_sub(NAMES_SHOWN);
+            if others > 0 {
+                text += &format!(" and {} more", users(others as i64));
+            }
+            text += ".";
         }
         text
     }
@@ -179,6 +279,7 @@ mod tests {
             invitations_withdrawn: 0,
             accounts: vec![],
             more_accounts: 0,
+            moved: None,
         };
         assert_eq!(
             outcome.summary("Change the role of {users} to Admin", None),
@@ -192,6 +293,7 @@ mod tests {
             invitations_withdrawn: 0,
             accounts: vec![],
             more_accounts: 0,
+            moved: None,
         };
         assert_eq!(
             one.summary("Deactivate {users}", Some("Ana Ruiz")),
@@ -231,5 +333,58 @@ mod tests {
             inviter.summary("Deactivate {users}", Some("Ana Ruiz")),
             "Deactivate Ana Ruiz. Their 3 pending invitations will be withdrawn."
         );
+    }
+
+    #[test]
+    fn a_move_names_who_was_already_in_the_team_moved_to_and_who_was_skipped() {
+        let moved = BulkOutcome {
+            changed: 28,
+            unchanged: 1,
+            skipped: vec![BulkSkip {
+                name: "Zoe Park".into(),
+                reason: "is not in Sales".into(),
+            }],
+            undo: Some(7),
+            invitations_withdrawn: 0,
+            accounts: vec![],
+            more_accounts: 0,
+            moved: Some(TeamMove {
+                from: "Sales".into(),
+                to: "Marketing".into(),
+                already_there: ["Ada", "Bo", "Cy", "Di"].map(String::from).to_vec(),
+            }),
+        };
+        assert_eq!(
+            moved.summary("Move {users} from Sales to Marketing", None),
+            "Move 28 users from Sales to Marketing. 4 are already in Marketing: Ada, Bo, Cy and Di. 1 will be skipped: Zoe Park is not in Sales."
+        );
+        assert_eq!(
+            moved.result(),
+            "28 users moved from Sales to Marketing. 4 were already in Marketing: Ada, Bo, Cy and Di. Skipped: Zoe Park is not in Sales."
+        );
+        let one = BulkOutcome {
+            changed: 1,
+            unchanged: 0,
+            skipped: vec![],
+            moved: Some(TeamMove {
+                already_there: vec!["Ada".into()],
+                ..moved.moved.clone().unwrap()
+            }),
+            ..moved.clone()
+        };
+        assert_eq!(
+            one.result(),
+            "1 user moved from Sales to Marketing. Ada was already in Marketing."
+        );
+        let many = TeamMove {
+            already_there: (1..=12).map(|n| format!("P{n}")).collect(),
+            ..moved.moved.clone().unwrap()
+        };
+        assert_eq!(
+            many.already_there_line(" are already in ", " is already in "),
+            " 12 are already in Marketing: P1, P2, P3, P4, P5, P6, P7, P8, P9, P10 and 2 others."
+        );
+        let plain = BulkOutcome { moved: None, ..moved };
+        assert_eq!(plain.result(), "28 users changed.");
     }
 }

@@ -10,7 +10,9 @@ use crate::{
         lazy::{preload, LazyDialog},
         modal::Modal,
     },
-    model::{BulkAction, BulkKind, BulkOutcome, FilterChoices, RoleId, Selection, TeamId, UserListQuery},
+    model::{
+        BulkAction, BulkKind, BulkOutcome, Choice, FilterChoices, RoleId, Selection, TeamId, UserListQuery,
+    },
 };
 use leptos::{
     prelude::*,
@@ -173,11 +175,24 @@ fn Dialogs(
                 let checked = RwSignal::new(
                     teams.iter().filter(|t| current.as_ref().is_some_and(|c| c.contains(&t.name))).map(|t| t.id).collect::<Vec<i64>>(),
                 );
+                // A move: the team they leave and the team they join (one person in one team
+                // starts from it).
+                let from = RwSignal::new(current.as_ref().filter(|c| c.len() == 1).and_then(|c| teams.iter().find(|t| t.name == c[0])).map(|t| t.id));
+                let to = RwSignal::new(None::<i64>);
+                let name_of = {
+                    let teams = teams.clone();
+                    move |id: Option<i64>| id.and_then(|id| teams.iter().find(|t| t.id == id)).map(|t| t.name.clone()).unwrap_or_default()
+                };
+                let moving = move || how.get() == BulkKind::MoveTeams;
                 let action = Signal::derive(move || {
+                    if moving() {
+                        return from.get().zip(to.get()).map(|(f, t)| BulkAction::move_teams(TeamId(f), TeamId(t)));
+                    }
                     let teams: Vec<TeamId> = checked.get().into_iter().map(TeamId).collect();
                     (how.get() == BulkKind::SetTeams || !teams.is_empty()).then(|| BulkAction { kind: how.get(), role: None, teams })
                 });
                 let doing = Signal::derive(move || match how.get() {
+                    BulkKind::MoveTeams => format!("Move {{users}} from {} to {}", name_of(from.get()), name_of(to.get())),
                     BulkKind::SetTeams => "Set the teams of {users}".to_string(),
                     BulkKind::RemoveFromTeams => "Remove {users} from the chosen teams".to_string(),
                     _ => "Add {users} to the chosen teams".to_string(),
@@ -194,8 +209,11 @@ fn Dialogs(
                             <legend>"How"</legend>
                             {radio(BulkKind::AddToTeams, "Add to teams")}
                             {radio(BulkKind::RemoveFromTeams, "Remove from teams")}
+                            {radio(BulkKind::MoveTeams, "Move from one team to another")}
                             {radio(BulkKind::SetTeams, "Set teams (replace their teams)")}
                         </fieldset>
+                        <MoveFields teams=teams.clone() from to shown=Signal::derive(moving) />
+                        <div hidden=moving>
                         <fieldset class="field">
                             <legend>"Teams"</legend>
                             {teams.into_iter().map(|t| {
@@ -212,7 +230,8 @@ fn Dialogs(
                                 }
                             }).collect_view()}
                         </fieldset>
-                        {move || body(doing.get(), "Confirm", false, action)}
+                        </div>
+                        {move || body(doing.get(), if moving() { "Move" } else { "Confirm" }, false, action)}
                     </div>
                 }
             }}
@@ -241,6 +260,50 @@ fn Dialogs(
                 </div>
             }}
         </Modal>
+    }
+}
+
+/// The two team pickers of a move: "Move from" and "Move to", each offering the company's
+/// teams but the one chosen in the other.
+#[component]
+fn MoveFields(
+    /// The company's teams.
+    teams: Vec<Choice>,
+    /// The team they leave.
+    from: RwSignal<Option<i64>>,
+    /// The team they join.
+    to: RwSignal<Option<i64>>,
+    /// Whether the move is the change chosen.
+    shown: Signal<bool>,
+) -> impl IntoView {
+    let picker = move |id: &'static str,
+                       label: &'static str,
+                       chosen: RwSignal<Option<i64>>,
+                       other: RwSignal<Option<i64>>| {
+        let options = teams.clone();
+        view! {
+            <div class="field">
+                <label for=id>{label}</label>
+                <select id=id on:change=move |e| chosen.set(event_target_value(&e).parse().ok())>
+                    <option value="" selected=chosen.get_untracked().is_none() disabled=true>"Choose a team"</option>
+                    {options.into_iter().map(|t| {
+                        let team = t.id;
+                        view! {
+                            <option value=team.to_string() selected=chosen.get_untracked() == Some(team)
+                                disabled=move || other.get() == Some(team)>{t.name}</option>
+                        }
+                    }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    view! {
+        <div hidden=move || !shown.get()>
+            <div class="field-row">
+                {picker("bulk-move-from", "Move from", from, to)}
+                {picker("bulk-move-to", "Move to", to, from)}
+            </div>
+        </div>
     }
 }
 
@@ -369,10 +432,7 @@ pub fn UndoToast(
     view! {
         <div class="undo-region" role="status" aria-live="polite">
             {move || last.get().map(|outcome| {
-                let text = match outcome.changed {
-                    1 => "1 user changed.".to_string(),
-                    n => format!("{n} users changed."),
-                };
+                let text = outcome.result();
                 view! {
                     <div class="toast undo-toast">
                         <span>{text}</span>

@@ -26,7 +26,7 @@ use crate::{
     error::AppError,
     model::{
         AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent, LiveKind,
-        Selection, TeamId, UndoOutcome, UserId, UserTab, MAX_SELECTED_IDS,
+        Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab, MAX_SELECTED_IDS,
     },
     server::{
         access::{perm, Can},
@@ -34,6 +34,7 @@ use crate::{
     },
 };
 use sqlx::{Any, Transaction};
+use std::borrow::Cow;
 
 /// How long a bulk change can be undone.
 pub const UNDO_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -76,18 +77,73 @@ async fn team_list(
     Ok(list)
 }
 
+/// The two teams of a move, checked to be the company's and to differ: (id, name) each.
+struct Moving {
+    from: (i64, String),
+    to: (i64, String),
+}
+
+impl Moving {
+    /// Condition on `u`: a member of the team `team`.
+    fn member_of(team: i64) -> Sql {
+        Sql::new("u.id IN (SELECT tm.user_id FROM team_members tm WHERE tm.team_id = ")
+            .bind(team)
+            .push(")")
+            .clone()
+    }
+}
+
+/// The teams of a move, `action.teams` = [from, to]: both the company's (another company's
+/// team is not found), and two different teams.
+async fn moving(
+    tx: &mut Transaction<'_, Any>,
+    company: CompanyId,
+    action: &BulkAction,
+) -> Result<Moving, AppError> {
+    let [from, to] = action.teams[..] else {
+        return Err(AppError::field(
+            "teams",
+            "Choose the team to move from and the team to move to.",
+        ));
+    };
+    if from == to {
+        return Err(AppError::field(
+            "teams",
+            "Choose two different teams: they would leave the team they join.",
+        ));
+    }
+    let mut named = Vec::with_capacity(2);
+    for team in [from, to] {
+        let name: Option<String> =
+            sqlx::query_scalar("SELECT name FROM teams WHERE id = $1 AND company_id = $2")
+                .bind(team.0)
+                .bind(company)
+                .fetch_optional(&mut **tx)
+                .await?;
+        named.push((
+            team.0,
+            name.ok_or_else(|| AppError::NotFound("That team".into()))?,
+        ));
+    }
+    let to = named.pop().expect("two teams");
+    let from = named.pop().expect("two teams");
+    Ok(Moving { from, to })
+}
+
 /// What an action means in SQL for one company, with its checked arguments.
 struct Plan {
     /// Condition on `users u`: the selected users.
     selected: Sql,
     /// Condition on `u`: selected users the action leaves out for a named reason, with it.
-    skips: Vec<(Sql, &'static str)>,
+    skips: Vec<(Sql, Cow<'static, str>)>,
     /// Condition on `u`: selected users already as asked.
     unchanged: Sql,
     root: i64,
     role: Option<(i64, String)>,
     /// The team ids of the team actions.
     teams: Sql,
+    /// The teams of a move.
+    moving: Option<Moving>,
 }
 
 /// What a change does to a selected user: leaves them out for the plan's skip of that index
@@ -161,6 +217,10 @@ async fn plan(
         }
         _ => (None, Sql::default()),
     };
+    let moving = match action.kind {
+        BulkKind::MoveTeams => Some(moving(tx, company, action).await?),
+        _ => None,
+    };
     let mut skips = Vec::new();
     let hierarchy = Hierarchy::load(tx, can, owner, rank_for(action.kind)).await?;
     let is = |user: UserId| {
@@ -174,10 +234,10 @@ async fn plan(
     ) {
         skips.push((
             is(owner),
-            "is the owner (Transfer ownership to another active user first)",
+            "is the owner (Transfer ownership to another active user first)".into(),
         ));
         if can.actor() != owner {
-            skips.push((is(can.actor()), "is you: ask another admin"));
+            skips.push((is(can.actor()), "is you: ask another admin".into()));
         }
         // The owner has their own reason above.
         let mut outranked = Sql::new("u.id <> ");
@@ -185,14 +245,14 @@ async fn plan(
             .bind(owner)
             .push(" AND ")
             .append(&hierarchy.outranked("u.id"));
-        skips.push((outranked, OUTRANKED));
+        skips.push((outranked, OUTRANKED.into()));
     } else {
-        skips.push((hierarchy.outranked("u.id"), OUTRANKED));
+        skips.push((hierarchy.outranked("u.id"), OUTRANKED.into()));
     }
     if action.kind == BulkKind::Deactivate {
         skips.push((
             Sql::new("u.status IN ('pending_email', 'pending_approval')"),
-            NOT_JOINED,
+            NOT_JOINED.into(),
         ));
     }
     if action.kind == BulkKind::ChangeRole {
@@ -202,7 +262,20 @@ async fn plan(
                 "EXISTS (SELECT 1 FROM role_assignments a JOIN role_assignments b ON b.user_id = a.user_id
                          WHERE a.user_id = u.id AND b.role_id <> a.role_id)",
             ),
-            SEVERAL_ROLES,
+            SEVERAL_ROLES.into(),
+        ));
+    }
+    if let Some(Moving { from, to }) = &moving {
+        // In neither team: nothing to move. (Already in the team moved to without being in
+        // the other is as asked.)
+        skips.push((
+            Sql::new("NOT (")
+                .append(&Moving::member_of(from.0))
+                .push(" OR ")
+                .append(&Moving::member_of(to.0))
+                .push(")")
+                .clone(),
+            format!("is not in {}", from.1).into(),
         ));
     }
     let mut unchanged = Sql::default();
@@ -235,6 +308,10 @@ async fn plan(
         BulkKind::Reactivate => {
             unchanged.push("u.status <> 'deactivated'");
         }
+        BulkKind::MoveTeams => {
+            let from = moving.as_ref().map_or(0, |m| m.from.0);
+            unchanged.push("NOT ").append(&Moving::member_of(from));
+        }
         BulkKind::SetTeams | BulkKind::Delete => {
             unchanged.push("1 = 0");
         }
@@ -246,16 +323,26 @@ async fn plan(
         root,
         role,
         teams,
+        moving,
     })
 }
 
 /// How far above the people it changes a caller must be for an action: team membership
 /// grants no power, so peers may change it.
 fn rank_for(kind: BulkKind) -> Rank {
-    match kind {
-        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => Rank::AtLeast,
-        _ => Rank::Above,
+    if changes_teams(kind) {
+        Rank::AtLeast
+    } else {
+        Rank::Above
     }
+}
+
+/// Whether `kind` changes team memberships (and so the teams' member counts).
+fn changes_teams(kind: BulkKind) -> bool {
+    matches!(
+        kind,
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams | BulkKind::MoveTeams
+    )
 }
 
 /// How many users the plan changes, leaves as they are, and skips (named), and, when they
@@ -314,7 +401,7 @@ async fn outcome(
         .into_iter()
         .map(|(skip, name)| BulkSkip {
             name,
-            reason: plan.skips[skip as usize].1.into(),
+            reason: plan.skips[skip as usize].1.to_string(),
         })
         .collect();
     let invitations_withdrawn: i64 = if matches!(kind, BulkKind::Deactivate | BulkKind::Delete) {
@@ -346,6 +433,38 @@ async fn outcome(
     } else {
         (Vec::new(), 0)
     };
+    let moved = match &plan.moving {
+        // Those it moves or leaves as they are, already in the team moved to.
+        Some(m) => {
+            let mut already = match applied {
+                Some(change) => Sql::new(
+                    "SELECT u.name FROM bulk_change_items i JOIN users u ON u.id = i.user_id
+                     WHERE i.change_id = ",
+                )
+                .bind(change)
+                .push(" AND i.verdict < 0")
+                .clone(),
+                None => Sql::new("SELECT u.name FROM users u WHERE (")
+                    .append(&plan.selected)
+                    .push(") AND ")
+                    .append(&plan.verdict())
+                    .push(" < 0")
+                    .clone(),
+            };
+            let already_there = already
+                .push(" AND ")
+                .append(&Moving::member_of(m.to.0))
+                .push(" ORDER BY u.name")
+                .scalars(&mut **tx)
+                .await?;
+            Some(TeamMove {
+                from: m.from.1.clone(),
+                to: m.to.1.clone(),
+                already_there,
+            })
+        }
+        None => None,
+    };
     Ok(BulkOutcome {
         changed,
         unchanged,
@@ -354,6 +473,7 @@ async fn outcome(
         invitations_withdrawn,
         accounts,
         more_accounts,
+        moved,
     })
 }
 
@@ -374,7 +494,7 @@ pub async fn preview(
 fn audit_action(kind: BulkKind) -> AuditAction {
     match kind {
         BulkKind::ChangeRole => AuditAction::UserRoleChanged,
-        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams | BulkKind::MoveTeams => {
             AuditAction::UserTeamsChanged
         }
         BulkKind::Deactivate => AuditAction::UserDeactivated,
@@ -486,6 +606,21 @@ pub async fn apply(
             "NULL".to_string(),
             Some(serde_json::json!({ "teams_change": action.kind, "teams": action.teams }).to_string()),
         ),
+        BulkKind::MoveTeams => {
+            let m = plan.moving.as_ref().ok_or(AppError::Internal)?;
+            (
+                "NULL".to_string(),
+                Some(
+                    serde_json::json!({
+                        "teams_change": action.kind,
+                        "teams": action.teams,
+                        "from": m.from.1,
+                        "to": m.to.1,
+                    })
+                    .to_string(),
+                ),
+            )
+        }
         BulkKind::Deactivate => (
             "'{\"status\":\"' || i.status || '\"}'".into(),
             Some(r#"{"status":"deactivated"}"#.into()),
@@ -544,14 +679,27 @@ pub async fn apply(
                 .execute(&mut *w.tx)
                 .await?;
         }
-        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
-            Sql::new("INSERT INTO bulk_change_teams (change_id, user_id, team_id) SELECT ")
-                .bind(change)
-                .push(", tm.user_id, tm.team_id FROM team_members tm WHERE tm.user_id IN (")
+        BulkKind::MoveTeams => {
+            // Their teams before, for the undo; then out of one, into the other.
+            let m = plan.moving.as_ref().ok_or(AppError::Internal)?;
+            keep_teams(&mut w.tx, change, &targets).await?;
+            Sql::new("DELETE FROM team_members WHERE team_id = ")
+                .bind(m.from.0)
+                .push(" AND user_id IN (")
                 .append(&targets)
                 .push(")")
                 .execute(&mut *w.tx)
                 .await?;
+            Sql::new("INSERT INTO team_members (team_id, user_id) SELECT ")
+                .bind(m.to.0)
+                .push(", i.user_id FROM bulk_change_items i WHERE i.change_id = ")
+                .bind(change)
+                .push(" ON CONFLICT DO NOTHING")
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
+            keep_teams(&mut w.tx, change, &targets).await?;
             let teams = &plan.teams;
             if action.kind == BulkKind::SetTeams {
                 Sql::new("DELETE FROM team_members WHERE user_id IN (")
@@ -635,8 +783,25 @@ pub async fn apply(
             .await?;
     }
     w.announce(LiveEvent::everything(LiveKind::Users));
+    if changes_teams(action.kind) {
+        // A team change: the teams' member counts changed.
+        w.announce(LiveEvent::everything(LiveKind::Teams));
+    }
     w.commit().await?;
     Ok(outcome)
+}
+
+/// Records the team memberships of the users of change `change` (`targets`) before a team
+/// change, for its undo.
+async fn keep_teams(tx: &mut Transaction<'_, Any>, change: i64, targets: &Sql) -> Result<(), AppError> {
+    Sql::new("INSERT INTO bulk_change_teams (change_id, user_id, team_id) SELECT ")
+        .bind(change)
+        .push(", tm.user_id, tm.team_id FROM team_members tm WHERE tm.user_id IN (")
+        .append(targets)
+        .push(")")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Rows for a multi-row `INSERT ... VALUES`, sent in chunks that stay under both databases'
@@ -910,7 +1075,7 @@ pub async fn undo(
                 .execute(&mut *w.tx)
                 .await?;
         }
-        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
+        BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams | BulkKind::MoveTeams => {
             Sql::new("DELETE FROM team_members WHERE user_id IN (")
                 .append(&targets)
                 .push(")")
@@ -995,6 +1160,9 @@ pub async fn undo(
             .await?;
     }
     w.announce(LiveEvent::everything(LiveKind::Users));
+    if changes_teams(kind) {
+        w.announce(LiveEvent::everything(LiveKind::Teams));
+    }
     w.commit().await?;
     Ok(UndoOutcome {
         restored,

@@ -168,7 +168,8 @@ async fn no_page_renders_a_payload_stored_in_any_user_controlled_field_as_markup
         .request("GET", "/users?tab=invited", &[], Some(&owner), None)
         .await;
     assert!(
-        r.body.contains("Invitee&lt;/title&gt;&lt;script&gt;x&lt;/script&gt;"),
+        r.body
+            .contains("Invitee&lt;/title&gt;&lt;script&gt;x&lt;/script&gt;"),
         "{}",
         r.body
     );

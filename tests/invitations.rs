@@ -727,17 +727,25 @@ async fn accepting_an_invitation_in_a_browser_signed_in_as_someone_else_ends_tha
     );
 }
 
-/// The form of an invitation batch: each group's addresses, its (account, role) pairs, and
-/// its team.
-fn batch(groups: &[(&[&str], &[(i64, i64)], Option<i64>)]) -> Vec<(String, String)> {
+/// A group of an invitation batch: its addresses, its (account, role) pairs, and its team.
+type Group<'a> = (&'a [&'a str], &'a [(i64, i64)], Option<i64>);
+
+/// The form of an invitation batch.
+fn batch(groups: &[Group]) -> Vec<(String, String)> {
     let mut form = Vec::new();
     for (g, (addresses, grants, team)) in groups.iter().enumerate() {
         for (i, a) in addresses.iter().enumerate() {
             form.push((format!("invite[groups][{g}][addresses][{i}]"), a.to_string()));
         }
         for (i, (account, role)) in grants.iter().enumerate() {
-            form.push((format!("invite[groups][{g}][accounts][{i}][account]"), account.to_string()));
-            form.push((format!("invite[groups][{g}][accounts][{i}][role]"), role.to_string()));
+            form.push((
+                format!("invite[groups][{g}][accounts][{i}][account]"),
+                account.to_string(),
+            ));
+            form.push((
+                format!("invite[groups][{g}][accounts][{i}][role]"),
+                role.to_string(),
+            ));
         }
         if let Some(team) = team {
             form.push((format!("invite[groups][{g}][team]"), team.to_string()));
@@ -746,7 +754,7 @@ fn batch(groups: &[(&[&str], &[(i64, i64)], Option<i64>)]) -> Vec<(String, Strin
     form
 }
 
-async fn send_batch(app: &TestApp, cookie: &str, groups: &[(&[&str], &[(i64, i64)], Option<i64>)]) -> common::Response {
+async fn send_batch(app: &TestApp, cookie: &str, groups: &[Group<'_>]) -> common::Response {
     let form = batch(groups);
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     app.call("invitations/invite", &form, Some(cookie)).await
@@ -799,7 +807,11 @@ async fn a_batch_of_two_groups_gives_each_invitation_its_groups_role_accounts_an
         &c.owner,
         &[
             (&[ana_typed.as_str(), "ana@typo"], &[(europe, c.admin_role)], None),
-            (&[&format!("{bo} {cy}"), &ana], &[(root, c.member_role)], Some(support)),
+            (
+                &[&format!("{bo} {cy}"), &ana],
+                &[(root, c.member_role)],
+                Some(support),
+            ),
         ],
     )
     .await;
@@ -847,14 +859,23 @@ async fn a_batch_of_two_groups_gives_each_invitation_its_groups_role_accounts_an
         }
     };
     let to_ana = text_to(ana.clone()).await;
-    assert!(to_ana.contains("Role: “Admin”") && to_ana.contains("Accounts: “Acme Europe”"), "{to_ana}");
+    assert!(
+        to_ana.contains("Role: “Admin”") && to_ana.contains("Accounts: “Acme Europe”"),
+        "{to_ana}"
+    );
     let to_bo = text_to(bo.clone()).await;
-    assert!(to_bo.contains("Role: “Member”") && to_bo.contains("Accounts: “Initech”"), "{to_bo}");
+    assert!(
+        to_bo.contains("Role: “Member”") && to_bo.contains("Accounts: “Initech”"),
+        "{to_bo}"
+    );
 
     // The Invited tab shows the typed name and every account with its role.
     let row = invited_row(&app, &c.owner, &ana).await;
     assert_eq!(row["name"], "Ana Ruiz");
-    assert_eq!(row["access"], json!([{ "role": "Admin", "account": "Acme Europe" }]));
+    assert_eq!(
+        row["access"],
+        json!([{ "role": "Admin", "account": "Acme Europe" }])
+    );
     let row = invited_row(&app, &c.owner, &bo).await;
     assert_eq!(row["name"], "");
     assert_eq!(row["access"], json!([{ "role": "Member", "account": "Initech" }]));
@@ -923,7 +944,7 @@ async fn another_companys_role_account_or_team_in_any_group_refuses_the_batch() 
     ))
     .await;
     let their_team = app.count("SELECT id FROM teams WHERE name = 'Theirs'").await;
-    let good: (&[&str], &[(i64, i64)], Option<i64>) = (&["ok@example.com"], &[(root, c.member_role)], None);
+    let good: Group = (&["ok@example.com"], &[(root, c.member_role)], None);
     for (bad, field) in [
         ((root, other.member_role), None, "role"),
         ((their_root, c.member_role), None, "accounts"),
@@ -961,7 +982,12 @@ async fn members_cannot_invite_in_a_batch_or_alone() {
     app.add_user(&c.owner_email, "Mo Member", &member_email, "member")
         .await;
     let cookie = app.session_of(&member_email).await;
-    let r = send_batch(&app, &cookie, &[(&[&email("friend")], &[(root, c.member_role)], None)]).await;
+    let r = send_batch(
+        &app,
+        &cookie,
+        &[(&[&email("friend")], &[(root, c.member_role)], None)],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
     let r = app.invite(&cookie, &[&email("friend")], c.member_role).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
@@ -972,11 +998,21 @@ async fn members_cannot_invite_in_a_batch_or_alone() {
 async fn each_invitation_row_carries_the_date_its_status_calls_for() {
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
-    let (pending, expired, accepted, withdrawn) = (email("pending"), email("expired"), email("accepted"), email("withdrawn"));
+    let (pending, expired, accepted, withdrawn) = (
+        email("pending"),
+        email("expired"),
+        email("accepted"),
+        email("withdrawn"),
+    );
     let r = app
         .invite(
             &c.owner,
-            &[&pending, &expired, &accepted, &format!("Wanda Withdrawn <{withdrawn}>")],
+            &[
+                &pending,
+                &expired,
+                &accepted,
+                &format!("Wanda Withdrawn <{withdrawn}>"),
+            ],
             c.admin_role,
         )
         .await;
@@ -1000,7 +1036,10 @@ async fn each_invitation_row_carries_the_date_its_status_calls_for() {
     let row = invited_row(&app, &c.owner, &pending).await;
     assert_eq!(row["status"], "Pending");
     assert!(row["expires_at"].as_i64().unwrap() > after);
-    assert!(row["accepted_at"].is_null() && row["withdrawn_at"].is_null(), "{row}");
+    assert!(
+        row["accepted_at"].is_null() && row["withdrawn_at"].is_null(),
+        "{row}"
+    );
     let row = invited_row(&app, &c.owner, &expired).await;
     assert_eq!(row["status"], "Expired");
     assert_eq!(row["expires_at"], before - 1000);

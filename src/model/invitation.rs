@@ -137,7 +137,11 @@ impl InviteForm {
             team: self.team,
         };
         let given = top != InviteGroup::default();
-        given.then_some(top).into_iter().chain(self.groups.iter().cloned()).collect()
+        given
+            .then_some(top)
+            .into_iter()
+            .chain(self.groups.iter().cloned())
+            .collect()
     }
 }
 

@@ -99,7 +99,8 @@ impl Group {
     /// Everything typed becomes chips, the unfinished end too.
     fn take_all(self) {
         let entries = all_recipients(&self.draft.get_untracked());
-        self.chips.update(|c| c.extend(entries.into_iter().map(Entry::typed)));
+        self.chips
+            .update(|c| c.extend(entries.into_iter().map(Entry::typed)));
         self.draft.set(String::new());
     }
 
@@ -150,7 +151,9 @@ fn InviteDialog(
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
 
     Effect::new(move |_| {
-        let Some(Ok(result)) = action.value().get() else { return };
+        let Some(Ok(result)) = action.value().get() else {
+            return;
+        };
         if !result.invited.is_empty() {
             on_invited.run(());
         }
@@ -193,7 +196,11 @@ fn InviteDialog(
         outcome.set(None);
         // Groups with no addresses go, so the groups the server numbers are those shown;
         // unless all are empty (then the server says what's missing).
-        let chosen: Vec<Group> = all.iter().copied().filter(|g| g.chips.with_untracked(|c| !c.is_empty())).collect();
+        let chosen: Vec<Group> = all
+            .iter()
+            .copied()
+            .filter(|g| g.chips.with_untracked(|c| !c.is_empty()))
+            .collect();
         let chosen = if chosen.is_empty() { all } else { chosen };
         groups.set(chosen.clone());
         sent.set_value(chosen.iter().map(|g| g.key).collect());
@@ -204,9 +211,7 @@ fn InviteDialog(
     let close = Callback::new(move |()| open.set(false));
     let roles = StoredValue::new(roles);
     let teams = StoredValue::new(choices.teams);
-    let total = move || {
-        groups.with(|all| all.iter().map(|g| g.chips.with(Vec::len)).sum::<usize>())
-    };
+    let total = move || groups.with(|all| all.iter().map(|g| g.chips.with(Vec::len)).sum::<usize>());
     let add_group = move |_| {
         groups.update(|all| {
             let key = all.iter().map(|g| g.key).max().unwrap_or(0) + 1;
@@ -283,10 +288,17 @@ fn GroupView(
         grants,
         team,
     } = group;
-    let number = Memo::new(move |_| groups.with(|all| all.iter().position(|g| g.key == key).unwrap_or(0) + 1));
+    let number =
+        Memo::new(move |_| groups.with(|all| all.iter().position(|g| g.key == key).unwrap_or(0) + 1));
     let several = Memo::new(move |_| groups.with(|all| all.len() > 1));
     // ", group 2" after each control's name when there are several groups.
-    let suffix = Signal::derive(move || if several.get() { format!(", group {}", number.get()) } else { String::new() });
+    let suffix = Signal::derive(move || {
+        if several.get() {
+            format!(", group {}", number.get())
+        } else {
+            String::new()
+        }
+    });
     let textarea = NodeRef::<html::Textarea>::new();
     let id = format!("invite-addresses-{key}");
     let hint_id = format!("invite-addresses-hint-{key}");
@@ -318,7 +330,10 @@ fn GroupView(
             return;
         }
         group.take_all();
-        let Some(entry) = chips.try_update(|c| (index < c.len()).then(|| c.remove(index))).flatten() else {
+        let Some(entry) = chips
+            .try_update(|c| (index < c.len()).then(|| c.remove(index)))
+            .flatten()
+        else {
             return;
         };
         draft.set(entry.text);
@@ -333,7 +348,8 @@ fn GroupView(
         if n > MAX_INVITES {
             format!("{n} addresses: invite at most {MAX_INVITES} at a time.")
         } else if n == 0 {
-            "Type or paste addresses, separated by commas, spaces or new lines. \"Name <address>\" works too.".to_string()
+            "Type or paste addresses, separated by commas, spaces or new lines. \"Name <address>\" works too."
+                .to_string()
         } else if aside > 0 {
             format!(
                 "{} set aside: select one to correct it, or remove it.",

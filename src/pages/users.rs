@@ -13,8 +13,8 @@ use crate::{
         time::RelativeTime, toast::Toast,
     },
     model::{
-        BulkOutcome, Choice, InvitationRow, Permission, Selection, UserListQuery, UserPage,
-        UserRow, UserSort, UserStatus, UserTab, PAGE_SIZES,
+        BulkOutcome, Choice, InvitationRow, Permission, Selection, UserListQuery, UserPage, UserRow,
+        UserSort, UserStatus, UserTab, PAGE_SIZES,
     },
 };
 use leptos::{prelude::*, reactive::computed::ScopedFuture};

@@ -23,8 +23,8 @@ use crate::{
     error::AppError,
     model::{
         all_recipients, AccountId, AccountRole, AuditAction, CompanyId, Email, Grants, InvitationLink,
-        InvitationsChanged, InviteForm, InviteGroup, InviteOutcome, Module, Permission, PersonName, Recipient,
-        SetAside, SetAsideReason, Skipped, TeamId, UserId, MAX_GROUPS, MAX_INVITES,
+        InvitationsChanged, InviteForm, InviteGroup, InviteOutcome, Module, Permission, PersonName,
+        Recipient, SetAside, SetAsideReason, Skipped, TeamId, UserId, MAX_GROUPS, MAX_INVITES,
     },
     server::{
         access::Scope,
@@ -75,7 +75,12 @@ fn screen(groups: &[InviteGroup]) -> Result<(Vec<Candidate>, Vec<SetAside>), App
     let entries: Vec<(usize, String)> = groups
         .iter()
         .enumerate()
-        .flat_map(|(group, g)| g.addresses.iter().flat_map(|a| all_recipients(a)).map(move |e| (group, e)))
+        .flat_map(|(group, g)| {
+            g.addresses
+                .iter()
+                .flat_map(|a| all_recipients(a))
+                .map(move |e| (group, e))
+        })
         .collect();
     if entries.is_empty() {
         return Err(AppError::field("addresses", "Enter at least one email address."));
@@ -275,7 +280,9 @@ async fn checked_groups(
     };
     let mut checked = Vec::with_capacity(groups.len());
     for (index, group) in groups.iter().enumerate() {
-        let grants = requested_grants(tx, can, group).await.map_err(name_group(index))?;
+        let grants = requested_grants(tx, can, group)
+            .await
+            .map_err(name_group(index))?;
         if let Some(team) = group.team {
             super::teams::chosen(tx, can.company(), team)
                 .await

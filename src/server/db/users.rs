@@ -15,8 +15,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        AccountId, Choice, CompanyId, FilterChoices, InvitationRow, InvitationStatus, RoleIn, TabCounts, UserDetails,
-        UserId, UserListQuery, UserRow, UserSort, UserStatus, UserTab,
+        AccountId, Choice, CompanyId, FilterChoices, InvitationRow, InvitationStatus, RoleIn, TabCounts,
+        UserDetails, UserId, UserListQuery, UserRow, UserSort, UserStatus, UserTab,
     },
     server::{
         access::Scope,
@@ -511,7 +511,10 @@ async fn invitation_access(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<Role
         .push(") ORDER BY a.parent_id IS NOT NULL, a.name, a.id");
     let mut access: HashMap<i64, Vec<RoleIn>> = HashMap::new();
     for (invitation, role, account) in sql.fetch_all::<(i64, String, String)>(db).await? {
-        access.entry(invitation).or_default().push(RoleIn { role, account });
+        access
+            .entry(invitation)
+            .or_default()
+            .push(RoleIn { role, account });
     }
     Ok(access)
 }

@@ -20,6 +20,7 @@ use leptos::{
     prelude::*,
     wasm_split::{wasm_split, SplitLoaderError},
 };
+use wasm_bindgen::JsCast;
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -125,7 +126,8 @@ impl Group {
     }
 }
 
-/// The dialog: each opening starts with one empty group and no earlier answer.
+/// The dialog. Its form is built anew at each opening (the modal draws its body only while
+/// open), so each starts with one empty group and no earlier answer.
 #[component]
 fn InviteDialog(
     choices: FilterChoices,
@@ -133,7 +135,6 @@ fn InviteDialog(
     notice: RwSignal<Option<String>>,
     open: RwSignal<bool>,
 ) -> impl IntoView {
-    let outcome = RwSignal::new(None::<InviteOutcome>);
     let roles: Vec<_> = choices.roles.into_iter().filter(|r| r.name != "Owner").collect();
     let member = roles
         .iter()
@@ -142,6 +143,37 @@ fn InviteDialog(
         .map(|r| r.id);
     let accounts = StoredValue::new(choices.accounts);
     let first_account = accounts.with_value(|a| a.first().map(|a| a.id));
+    let roles = StoredValue::new(roles);
+    let teams = StoredValue::new(choices.teams);
+    let close = Callback::new(move |()| open.set(false));
+    view! {
+        <Modal open title="Invite users" on_close=close>
+            <InviteBody roles accounts teams first_account member on_invited notice open close />
+        </Modal>
+    }
+}
+
+/// The dialog's form: the groups, the last answer, Cancel (Done) and Send.
+#[component]
+fn InviteBody(
+    roles: StoredValue<Vec<Choice>>,
+    accounts: StoredValue<Vec<Choice>>,
+    teams: StoredValue<Vec<Choice>>,
+    /// What a new group starts with: the first account, as Member.
+    first_account: Option<i64>,
+    member: Option<i64>,
+    on_invited: Callback<()>,
+    notice: RwSignal<Option<String>>,
+    open: RwSignal<bool>,
+    close: Callback<()>,
+) -> impl IntoView {
+    let outcome = RwSignal::new(None::<InviteOutcome>);
+    let next_key = StoredValue::new(1usize);
+    let fresh_group = move || {
+        let key = next_key.get_value();
+        next_key.set_value(key + 1);
+        Group::new(key, first_account, member)
+    };
     let groups = RwSignal::new(vec![Group::new(0, first_account, member)]);
     // The keys of the groups the last request sent, in its order: the answer names groups by
     // their place in it.
@@ -208,27 +240,10 @@ fn InviteDialog(
             invite: InviteForm::of(chosen.into_iter().map(Group::request).collect()),
         });
     };
-    let close = Callback::new(move |()| open.set(false));
-    let roles = StoredValue::new(roles);
-    let teams = StoredValue::new(choices.teams);
     let total = move || groups.with(|all| all.iter().map(|g| g.chips.with(Vec::len)).sum::<usize>());
-    let add_group = move |_| {
-        groups.update(|all| {
-            let key = all.iter().map(|g| g.key).max().unwrap_or(0) + 1;
-            all.push(Group::new(key, first_account, member));
-        })
-    };
-
-    Effect::new(move |_| {
-        if open.get() {
-            action.value().set(None);
-            outcome.set(None);
-            groups.set(vec![Group::new(0, first_account, member)]);
-        }
-    });
+    let add_group = move |_| groups.update(|all| all.push(fresh_group()));
 
     view! {
-        <Modal open title="Invite users" on_close=close>
             <div class="dialog-body">
                 // Any error, field or not: the form is small and the message names the field
                 // (and the group, when there are several).
@@ -262,7 +277,6 @@ fn InviteDialog(
                     </button>
                 </div>
             </div>
-        </Modal>
     }
 }
 
@@ -395,7 +409,18 @@ fn GroupView(
                         prop:value=move || draft.get()
                         on:input=move |e| take_finished(event_target_value(&e))
                         on:keydown=on_key
-                        on:blur=move |_| group.take_all()
+                        on:blur=move |e: ev::FocusEvent| {
+                            // Focus moving to a button of the dialog (Send, Add another group):
+                            // the text stays until that button has done its work, so the box
+                            // does not change size, and move the button, under the pointer.
+                            let to_button = e
+                                .related_target()
+                                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                                .is_some_and(|t| t.tag_name() == "BUTTON");
+                            if !to_button {
+                                group.take_all();
+                            }
+                        }
                     ></textarea>
                 </div>
                 <p class="hint" id=hint_id>{hint}</p>

@@ -78,9 +78,13 @@ async fn no_page_renders_a_payload_stored_in_any_user_controlled_field_as_markup
 
     // An invitation to an address whose quoted local part carries the payload.
     let invited = "\"i</title><script>x</script>'<b>\"@example.com";
-    let r = app.invite(&owner, &[invited], role.parse().unwrap()).await;
+    // And one with the payload (but its double quote) in the name typed with the address.
+    let named = "\"Invitee</title><script>x</script>'<b>\" <named@example.com>";
+    let r = app.invite(&owner, &[invited, named], role.parse().unwrap()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["invited"].as_array().unwrap().len(), 2, "{}", r.body);
     let invitation = app.emailed_token(invited, "invite").await;
+    let named_invitation = app.emailed_token("named@example.com", "invite").await;
 
     // A join request, confirmed, with the payload in the name: the approval queue shows it.
     let settings = ok(
@@ -131,7 +135,11 @@ async fn no_page_renders_a_payload_stored_in_any_user_controlled_field_as_markup
         "/settings".to_string(),
     ];
     // Pages without a session that show the company's name.
-    let public = [format!("/join/{code}"), format!("/invite/{invitation}")];
+    let public = [
+        format!("/join/{code}"),
+        format!("/invite/{invitation}"),
+        format!("/invite/{named_invitation}"),
+    ];
     let pages = signed_in
         .iter()
         .map(|p| (p, Some(owner.as_str())))
@@ -154,6 +162,17 @@ async fn no_page_renders_a_payload_stored_in_any_user_controlled_field_as_markup
         }
     }
     assert!(failures.is_empty(), "unescaped markup:\n{}", failures.join("\n"));
+
+    // The Invited tab shows the typed name, as text.
+    let r = app
+        .request("GET", "/users?tab=invited", &[], Some(&owner), None)
+        .await;
+    assert!(
+        r.body
+            .contains("Invitee&lt;/title&gt;&lt;script&gt;x&lt;/script&gt;"),
+        "{}",
+        r.body
+    );
 
     // The team's page keeps its name as the title's text.
     let r = app

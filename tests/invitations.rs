@@ -184,7 +184,7 @@ async fn accepting_creates_an_active_user_with_the_invitations_role_and_team_and
     let listed = app.list(&c.owner, &[("tab", "invited")]).await;
     let row = &listed["invitations"][0];
     assert_eq!(row["email"], bo.as_str());
-    assert_eq!(row["role"], "Admin");
+    assert_eq!(row["access"], json!([{ "role": "Admin", "account": "Initech" }]));
     assert_eq!(row["teams"], json!(["Support"]));
     assert_eq!(row["invited_by"], "Olivia Owner");
     assert_eq!(row["status"], "Pending");
@@ -725,4 +725,368 @@ async fn accepting_an_invitation_in_a_browser_signed_in_as_someone_else_ends_tha
         "the replaced session still works: {}",
         me.body
     );
+}
+
+/// A group of an invitation batch: its addresses, its (account, role) pairs, and its team.
+type Group<'a> = (&'a [&'a str], &'a [(i64, i64)], Option<i64>);
+
+/// The form of an invitation batch.
+fn batch(groups: &[Group]) -> Vec<(String, String)> {
+    let mut form = Vec::new();
+    for (g, (addresses, grants, team)) in groups.iter().enumerate() {
+        for (i, a) in addresses.iter().enumerate() {
+            form.push((format!("invite[groups][{g}][addresses][{i}]"), a.to_string()));
+        }
+        for (i, (account, role)) in grants.iter().enumerate() {
+            form.push((
+                format!("invite[groups][{g}][accounts][{i}][account]"),
+                account.to_string(),
+            ));
+            form.push((
+                format!("invite[groups][{g}][accounts][{i}][role]"),
+                role.to_string(),
+            ));
+        }
+        if let Some(team) = team {
+            form.push((format!("invite[groups][{g}][team]"), team.to_string()));
+        }
+    }
+    form
+}
+
+async fn send_batch(app: &TestApp, cookie: &str, groups: &[Group<'_>]) -> common::Response {
+    let form = batch(groups);
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.call("invitations/invite", &form, Some(cookie)).await
+}
+
+/// Nothing of an invitation batch was written: no invitation, email or audit event.
+async fn nothing_invited(app: &TestApp) {
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitation_accounts").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE kind = 'invitation'")
+            .await,
+        0
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'invitation.created'")
+            .await,
+        0
+    );
+}
+
+/// The Invited tab's row of `to`.
+async fn invited_row(app: &TestApp, cookie: &str, to: &str) -> Value {
+    let listed = app.list(cookie, &[("tab", "invited"), ("per_page", "100")]).await;
+    listed["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["email"] == to)
+        .unwrap_or_else(|| panic!("{to} is not listed: {listed}"))
+        .clone()
+}
+
+#[tokio::test]
+async fn a_batch_of_two_groups_gives_each_invitation_its_groups_role_accounts_and_team() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let root = app.root_account(&c.owner_email).await;
+    let europe = app.sub_account(root, "Acme Europe").await;
+    let company = app.company_of(&c.owner_email).await;
+    app.sql(&format!(
+        "INSERT INTO teams (company_id, name, created_at, name_key) VALUES ({company}, 'Support', 0, 'support')"
+    ))
+    .await;
+    let support = app.count("SELECT id FROM teams WHERE name = 'Support'").await;
+    let (ana, bo, cy) = (email("ana"), email("bo"), email("cy"));
+    let ana_typed = format!("Ana Ruiz <{ana}>");
+    let r = send_batch(
+        &app,
+        &c.owner,
+        &[
+            (&[ana_typed.as_str(), "ana@typo"], &[(europe, c.admin_role)], None),
+            (
+                &[&format!("{bo} {cy}"), &ana],
+                &[(root, c.member_role)],
+                Some(support),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let outcome = r.json();
+    assert_eq!(outcome["invited"], json!([ana, bo, cy]));
+    // Each address set aside says which group it was typed in, so it goes back to its box.
+    assert_eq!(
+        outcome["set_aside"],
+        json!([
+            { "address": "ana@typo", "reason": "Malformed", "group": 0 },
+            { "address": ana, "reason": "Repeated", "group": 1 },
+        ])
+    );
+    let grants = |to: String| {
+        let app = &app;
+        async move {
+            sqlx::query_as::<_, (i64, i64)>(
+                "SELECT ia.account_id, ia.role_id FROM invitation_accounts ia
+                 JOIN invitations i ON i.id = ia.invitation_id WHERE i.email = $1",
+            )
+            .bind(to)
+            .fetch_all(&app.state.db)
+            .await
+            .unwrap()
+        }
+    };
+    assert_eq!(grants(ana.clone()).await, [(europe, c.admin_role)]);
+    assert_eq!(grants(bo.clone()).await, [(root, c.member_role)]);
+    assert_eq!(grants(cy.clone()).await, [(root, c.member_role)]);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM invitation_teams").await,
+        2,
+        "the team is the second group's alone"
+    );
+    // Each email offers its own group's role and account.
+    let text_to = |to: String| {
+        let app = &app;
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT text_body FROM outbox WHERE to_email = $1")
+                .bind(to)
+                .fetch_one(&app.state.db)
+                .await
+                .unwrap()
+        }
+    };
+    let to_ana = text_to(ana.clone()).await;
+    assert!(
+        to_ana.contains("Role: “Admin”") && to_ana.contains("Accounts: “Acme Europe”"),
+        "{to_ana}"
+    );
+    let to_bo = text_to(bo.clone()).await;
+    assert!(
+        to_bo.contains("Role: “Member”") && to_bo.contains("Accounts: “Initech”"),
+        "{to_bo}"
+    );
+
+    // The Invited tab shows the typed name and every account with its role.
+    let row = invited_row(&app, &c.owner, &ana).await;
+    assert_eq!(row["name"], "Ana Ruiz");
+    assert_eq!(
+        row["access"],
+        json!([{ "role": "Admin", "account": "Acme Europe" }])
+    );
+    let row = invited_row(&app, &c.owner, &bo).await;
+    assert_eq!(row["name"], "");
+    assert_eq!(row["access"], json!([{ "role": "Member", "account": "Initech" }]));
+    assert_eq!(row["teams"], json!(["Support"]));
+
+    // Accepted, each holds their group's access.
+    let token = app.emailed_token(&ana, "invite").await;
+    assert_eq!(accept(&app, &token, "Ana Ruiz").await.status, StatusCode::OK);
+    let held = app
+        .count(&format!(
+            "SELECT COUNT(*) FROM role_assignments ra JOIN users u ON u.id = ra.user_id
+             WHERE u.email = '{ana}' AND ra.account_id = {europe} AND ra.role_id = {}",
+            c.admin_role
+        ))
+        .await;
+    assert_eq!(held, 1);
+}
+
+#[tokio::test]
+async fn a_group_with_a_role_the_inviter_may_not_give_refuses_the_whole_batch_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let root = app.root_account(&c.owner_email).await;
+    // A recruiter may invite, and give Member, but not Admin.
+    let recruiter_email = email("recruiter");
+    let recruiter = app
+        .add_user(&c.owner_email, "Rita Recruiter", &recruiter_email, "member")
+        .await;
+    let role = app
+        .custom_role(&c.owner_email, "Recruiter", "users.view invitations.manage")
+        .await;
+    app.place(recruiter, &[(root, role)]).await;
+    let cookie = app.session_of(&recruiter_email).await;
+    let (fine, too_much) = (email("fine"), email("too-much"));
+    let r = send_batch(
+        &app,
+        &cookie,
+        &[
+            (&[&fine], &[(root, c.member_role)], None),
+            (&[&too_much], &[(root, c.admin_role)], None),
+        ],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(r.json()["Invalid"]["field"], "role");
+    assert_eq!(
+        r.json()["Invalid"]["message"],
+        "Group 2: You can't give the role Admin: it allows more than you may do there."
+    );
+    nothing_invited(&app).await;
+    // The group they may send goes alone.
+    let r = send_batch(&app, &cookie, &[(&[&fine], &[(root, c.member_role)], None)]).await;
+    assert_eq!(r.json()["invited"], json!([fine]), "{}", r.body);
+}
+
+#[tokio::test]
+async fn another_companys_role_account_or_team_in_any_group_refuses_the_batch() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let other = app.company("Globex").await;
+    let root = app.root_account(&c.owner_email).await;
+    let their_root = app.root_account(&other.owner_email).await;
+    let their_company = app.company_of(&other.owner_email).await;
+    app.sql(&format!(
+        "INSERT INTO teams (company_id, name, created_at, name_key) VALUES ({their_company}, 'Theirs', 0, 'theirs')"
+    ))
+    .await;
+    let their_team = app.count("SELECT id FROM teams WHERE name = 'Theirs'").await;
+    let good: Group = (&["ok@example.com"], &[(root, c.member_role)], None);
+    for (bad, field) in [
+        ((root, other.member_role), None, "role"),
+        ((their_root, c.member_role), None, "accounts"),
+        ((their_root, other.member_role), None, "accounts"),
+        ((root, c.member_role), Some(their_team), "team"),
+    ]
+    .map(|(grant, team, field)| ((grant, team), field))
+    {
+        let (grant, team) = bad;
+        let grants = [grant];
+        let r = send_batch(&app, &c.owner, &[good, (&["x@example.com"], &grants, team)]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert_eq!(r.json()["Invalid"]["field"], field, "{}", r.body);
+        assert!(r.body.contains("Group 2: "), "{}", r.body);
+        nothing_invited(&app).await;
+    }
+    // A group with neither accounts nor a role is refused too.
+    let r = app
+        .call(
+            "invitations/invite",
+            &[("invite[groups][0][addresses][0]", "x@example.com")],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.json()["Invalid"]["field"], "accounts", "{}", r.body);
+    nothing_invited(&app).await;
+}
+
+#[tokio::test]
+async fn members_cannot_invite_in_a_batch_or_alone() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let root = app.root_account(&c.owner_email).await;
+    let member_email = email("member");
+    app.add_user(&c.owner_email, "Mo Member", &member_email, "member")
+        .await;
+    let cookie = app.session_of(&member_email).await;
+    let r = send_batch(
+        &app,
+        &cookie,
+        &[(&[&email("friend")], &[(root, c.member_role)], None)],
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = app.invite(&cookie, &[&email("friend")], c.member_role).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    nothing_invited(&app).await;
+}
+
+#[tokio::test]
+async fn each_invitation_row_carries_the_date_its_status_calls_for() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let (pending, expired, accepted, withdrawn) = (
+        email("pending"),
+        email("expired"),
+        email("accepted"),
+        email("withdrawn"),
+    );
+    let r = app
+        .invite(
+            &c.owner,
+            &[
+                &pending,
+                &expired,
+                &accepted,
+                &format!("Wanda Withdrawn <{withdrawn}>"),
+            ],
+            c.admin_role,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let before = roster::server::db::now_ms();
+    app.sql(&format!(
+        "UPDATE invitations SET expires_at = {} WHERE email = '{expired}'",
+        before - 1000
+    ))
+    .await;
+    let token = app.emailed_token(&accepted, "invite").await;
+    assert_eq!(accept(&app, &token, "Ada Accepted").await.status, StatusCode::OK);
+    let id = invitation_id(&app, &withdrawn).await;
+    let r = app
+        .call("invitations/withdraw", &[("ids[0]", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(r.json()["changed"], json!([withdrawn]), "{}", r.body);
+    let after = roster::server::db::now_ms();
+    let within = |v: &Value| v.as_i64().is_some_and(|t| (before..=after).contains(&t));
+
+    let row = invited_row(&app, &c.owner, &pending).await;
+    assert_eq!(row["status"], "Pending");
+    assert!(row["expires_at"].as_i64().unwrap() > after);
+    assert!(
+        row["accepted_at"].is_null() && row["withdrawn_at"].is_null(),
+        "{row}"
+    );
+    let row = invited_row(&app, &c.owner, &expired).await;
+    assert_eq!(row["status"], "Expired");
+    assert_eq!(row["expires_at"], before - 1000);
+    let row = invited_row(&app, &c.owner, &accepted).await;
+    assert_eq!(row["status"], "Accepted");
+    assert!(within(&row["accepted_at"]), "{row}");
+    assert!(row["withdrawn_at"].is_null(), "{row}");
+    let row = invited_row(&app, &c.owner, &withdrawn).await;
+    assert_eq!(row["status"], "Withdrawn");
+    assert!(within(&row["withdrawn_at"]), "{row}");
+    assert!(row["accepted_at"].is_null(), "{row}");
+    assert_eq!(row["name"], "Wanda Withdrawn");
+    assert_eq!(row["access"], json!([{ "role": "Admin", "account": "Initech" }]));
+    assert_eq!(row["invited_by"], "Olivia Owner");
+
+    // Sent again, it is pending once more, with no withdrawal time.
+    app.sql("UPDATE invitations SET sent_at = sent_at - 3600000")
+        .await;
+    let r = app
+        .call("invitations/resend", &[("ids[0]", &id)], Some(&c.owner))
+        .await;
+    assert_eq!(r.json()["changed"], json!([withdrawn]), "{}", r.body);
+    let row = invited_row(&app, &c.owner, &withdrawn).await;
+    assert_eq!(row["status"], "Pending");
+    assert!(row["withdrawn_at"].is_null(), "{row}");
+}
+
+#[tokio::test]
+async fn invitations_withdrawn_with_their_sender_say_when() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let admin_email = email("admin");
+    let admin = app
+        .add_user(&c.owner_email, "Ada Admin", &admin_email, "admin")
+        .await;
+    let admin_cookie = app.session_of(&admin_email).await;
+    let guest = email("guest");
+    app.invite(&admin_cookie, &[&guest], c.member_role).await;
+    let r = app
+        .call(
+            "users/delete",
+            &[("id", &admin.to_string()), ("confirm_email", &admin_email)],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let row = invited_row(&app, &c.owner, &guest).await;
+    assert_eq!(row["status"], "Withdrawn");
+    assert!(row["withdrawn_at"].as_i64().is_some(), "{row}");
 }

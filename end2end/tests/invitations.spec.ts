@@ -31,10 +31,13 @@ test("an admin invites three addresses, sees why two were set aside, and the thi
   await screenshot(page, info, "invite-dialog");
   await dialog.getByRole("button", { name: "Send invitations" }).click();
 
-  const setAside = dialog.getByRole("list", { name: "Set aside" });
-  await expect(setAside.getByRole("listitem")).toHaveCount(2);
-  await expect(setAside).toContainText("bad-address: not a valid email address");
-  await expect(setAside).toContainText("throwaway@mailinator.com: a disposable email address");
+  // The two set aside stay in the box, each with its reason; the one invited left it.
+  const box = dialog.getByRole("list", { name: "Addresses to invite" });
+  await expect(box.getByRole("listitem")).toHaveCount(2);
+  await expect(box.getByRole("listitem").filter({ hasText: "bad-address" })).toContainText("not a valid email address");
+  await expect(box.getByRole("listitem").filter({ hasText: "throwaway@mailinator.com" })).toContainText(
+    "a disposable email address",
+  );
   await expect(dialog.getByRole("status")).toContainText("Invited 1 person.");
   await screenshot(page, info, "invite-set-aside");
   await dialog.getByRole("button", { name: "Done" }).click();
@@ -90,11 +93,23 @@ test("resending kills the old link and withdrawing kills the new one", async ({ 
   await screenshot(old, info, "invitation-dead-link");
   await old.context().close();
 
+  // Withdraw and Delete each say what they do.
+  await rowAction(page, gabe, "Delete");
+  const remove = page.getByRole("dialog", { name: "Delete invitation" });
+  await expect(remove).toContainText(`The invitation of ${gabe} is removed from the list, and its link stops working.`);
+  await remove.getByRole("button", { name: "Cancel" }).click();
+  await expect(remove).toBeHidden();
   await rowAction(page, gabe, "Withdraw");
   const withdraw = page.getByRole("dialog", { name: "Withdraw invitation" });
+  await expect(withdraw).toContainText(
+    `The link sent to ${gabe} stops working. The invitation stays in the list with the status Withdrawn, and you can send it again later`,
+  );
+  await screenshot(page, info, "withdraw-dialog");
   await withdraw.getByRole("button", { name: "Withdraw" }).click();
   await expect(withdraw).toBeHidden();
-  await expect(row).toContainText("Withdrawn");
+  // A withdrawn invitation says when, and no longer says when it expires.
+  await expect(row).toContainText("Withdrawn just now");
+  await expect(row).not.toContainText("Expires");
   const withdrawn = await openLink(browser, second);
   await expect(withdrawn.getByRole("heading", { name: "This invitation can't be used" })).toBeVisible();
   await withdrawn.context().close();
@@ -123,4 +138,87 @@ test("an admin selects several invitations and withdraws them at once", async ({
     await expect(page.getByRole("row", { name: new RegExp(email) })).toContainText("Withdrawn");
   }
   await expect(bar).toBeHidden();
+});
+
+test("an invitation with a role per group and a typed name shows the name and every account with its role", async ({
+  page,
+}, info) => {
+  const company = unique("Acme");
+  await signUp(page, company, "Holly Flax", uniqueEmail("holly"));
+  const europe = unique("Acme Europe");
+  await page.goto("/accounts");
+  await hydrated(page);
+  await page.getByRole("button", { name: `Add sub-account to ${company}`, exact: true }).click();
+  const add = page.getByRole("dialog", { name: "Add sub-account" });
+  await add.getByLabel("Name").fill(europe);
+  await add.getByRole("button", { name: "Add sub-account" }).click();
+  await expect(add).toBeHidden();
+  await page.goto("/users");
+  await hydrated(page);
+
+  const ana = uniqueEmail("ana");
+  const bo = uniqueEmail("bo");
+  const dialog = await invite(page, `Ana Ruiz <${ana}>`);
+  await dialog.getByRole("button", { name: "Add another group" }).click();
+  // Two groups: each control says which group it belongs to.
+  await dialog.getByLabel("Account 1, group 1", { exact: true }).selectOption({ label: `${company} › ${europe}` });
+  await dialog.getByLabel("Role in account 1, group 1", { exact: true }).selectOption({ label: "Admin" });
+  await dialog.getByLabel("Email addresses, group 2", { exact: true }).fill(bo);
+  await expect(dialog.getByLabel("Role in account 1, group 2", { exact: true })).toHaveValue(/\d+/);
+  await expect(dialog.getByRole("heading", { name: "Group 2" })).toBeVisible();
+  await screenshot(page, info, "invite-dialog-groups");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await screenshot(page, info, "invite-dialog-groups-dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  await dialog.getByRole("button", { name: "Send invitations" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("status").filter({ hasText: "Invited 2 people." })).toBeVisible();
+
+  await page.getByRole("tab", { name: /Invited/ }).click();
+  await expect(page).toHaveURL(/tab=invited/);
+  const anaRow = page.getByRole("row", { name: new RegExp(ana) });
+  await expect(anaRow.getByRole("rowheader")).toContainText("Ana Ruiz");
+  await expect(anaRow).toContainText(`Admin · ${europe}`);
+  await expect(anaRow).toContainText("Expires in 7 days");
+  const boRow = page.getByRole("row", { name: new RegExp(bo) });
+  await expect(boRow).toContainText(`Member · ${company}`);
+  await expect(boRow).not.toContainText("Admin");
+  await screenshot(page, info, "invited-tab-access");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await screenshot(page, info, "invited-tab-access-dark");
+  await page.emulateMedia({ colorScheme: "light" });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(width, "no sideways scroll").toBeLessThanOrEqual(page.viewportSize()!.width);
+});
+
+test("a set-aside typo stays in its box with its reason and is sent once corrected", async ({ page }, info) => {
+  await signUp(page, unique("Dunder Mifflin"), "Jan Levinson", uniqueEmail("jan"));
+  const good = uniqueEmail("jim");
+  const meant = uniqueEmail("dwight");
+  const typo = meant.replace("@", ".");
+  const dialog = await invite(page, `${good}, ${typo}`);
+  await dialog.getByRole("button", { name: "Send invitations" }).click();
+  await expect(dialog.getByRole("status")).toContainText("Invited 1 person. 1 address was set aside");
+  const box = dialog.getByRole("list", { name: "Addresses to invite" });
+  await expect(box.getByRole("listitem")).toHaveCount(1);
+  await expect(box.getByRole("listitem")).toContainText("not a valid email address");
+  await expect(dialog.getByRole("button", { name: `Remove ${good}` })).toBeHidden();
+  await screenshot(page, info, "invite-set-aside-typo");
+  await page.emulateMedia({ colorScheme: "dark" });
+  await screenshot(page, info, "invite-set-aside-typo-dark");
+  await page.emulateMedia({ colorScheme: "light" });
+
+  // Selected, it goes back into the box to be corrected.
+  await dialog.getByRole("button", { name: `Edit ${typo}` }).click();
+  const field = dialog.getByLabel("Email addresses");
+  await expect(field).toHaveValue(typo);
+  await expect(field).toBeFocused();
+  await field.fill(meant);
+  await dialog.getByRole("button", { name: "Send invitations" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("status").filter({ hasText: "Invited 1 person." })).toBeVisible();
+  await page.getByRole("tab", { name: /Invited/ }).click();
+  await expect(page.getByRole("row", { name: new RegExp(meant) })).toContainText("Pending");
+  await expect(page.getByRole("row", { name: new RegExp(good) })).toContainText("Pending");
+  await expect(page.getByRole("rowheader")).toHaveCount(2);
 });

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 /// The most addresses one "Invite users" request may hold.
 pub const MAX_INVITES: usize = 500;
 
+/// The most groups (addresses with their own access) one "Invite users" request may hold.
+pub const MAX_GROUPS: usize = 20;
+
 /// Where an invitation stands. Expired is not stored: it is a pending invitation whose time
 /// has passed, so no job is needed for a link to stop working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -52,24 +55,106 @@ impl InvitationStatus {
 pub struct InvitationRow {
     pub id: i64,
     pub email: String,
-    pub role: String,
+    /// The name typed with the address (`Ana Ruiz <ana@x.com>`), or empty.
+    pub name: String,
+    /// Every account the invitation gives access to, with its role: the root account first.
+    pub access: Vec<RoleIn>,
     pub teams: Vec<String>,
     pub invited_by: String,
     /// Unix ms.
     pub sent_at: i64,
     pub expires_at: i64,
     pub status: InvitationStatus,
+    pub accepted_at: Option<i64>,
+    /// Unknown for invitations withdrawn before the time was kept (migration 0027).
+    pub withdrawn_at: Option<i64>,
 }
 
-/// What "Send invitations" sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+impl InvitationRow {
+    /// The date its status calls for, with the word that goes before it: "Expires" (in …)
+    /// while pending, "Expired" (… ago), "Accepted", "Withdrawn". An accepted or withdrawn
+    /// invitation no longer expires; `None` when the time is not known.
+    pub fn moment(&self) -> (&'static str, Option<i64>) {
+        match self.status {
+            InvitationStatus::Pending => ("Expires", Some(self.expires_at)),
+            InvitationStatus::Expired => ("Expired", Some(self.expires_at)),
+            InvitationStatus::Accepted => ("Accepted", self.accepted_at),
+            InvitationStatus::Withdrawn => ("Withdrawn", self.withdrawn_at),
+        }
+    }
+}
+
+/// A role in a named account, as a list shows it: "Admin · Acme Europe".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RoleIn {
+    pub role: String,
+    pub account: String,
+}
+
+impl std::fmt::Display for RoleIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} · {}", self.role, self.account)
+    }
+}
+
+/// What "Send invitations" sends: one or more groups of addresses, each with the access and
+/// team its people get. The whole batch is one transaction: a group the caller may not send
+/// refuses all of it.
+///
+/// A batch of one group may also be given by that group's fields alone (`addresses`, `role`,
+/// `accounts`, `team` at the top level), as before groups existed; [`InviteForm::groups`]
+/// puts it first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InviteForm {
+    #[serde(default)]
+    pub groups: Vec<InviteGroup>,
+    #[serde(default)]
+    pub addresses: Vec<String>,
+    #[serde(default, deserialize_with = "super::user::empty_as_none")]
+    pub role: Option<super::RoleId>,
+    #[serde(default)]
+    pub accounts: Vec<AccountRole>,
+    #[serde(default, deserialize_with = "super::user::empty_as_none")]
+    pub team: Option<super::TeamId>,
+}
+
+impl InviteForm {
+    /// A batch of these groups.
+    pub fn of(groups: Vec<InviteGroup>) -> InviteForm {
+        InviteForm {
+            groups,
+            ..InviteForm::default()
+        }
+    }
+
+    /// The batch's groups in order: the one given by the top-level fields (when any is), then
+    /// `groups`.
+    pub fn groups(&self) -> Vec<InviteGroup> {
+        let top = InviteGroup {
+            addresses: self.addresses.clone(),
+            role: self.role,
+            accounts: self.accounts.clone(),
+            team: self.team,
+        };
+        let given = top != InviteGroup::default();
+        given
+            .then_some(top)
+            .into_iter()
+            .chain(self.groups.iter().cloned())
+            .collect()
+    }
+}
+
+/// Addresses invited alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteGroup {
     /// Entries as typed or pasted: `ana@x.com` or `Ana Ruiz <ana@x.com>`; an entry may also
     /// hold several, separated as in [`split_recipients`].
     #[serde(default)]
     pub addresses: Vec<String>,
     /// The role on the root account when no `accounts` are given.
-    pub role: super::RoleId,
+    #[serde(default, deserialize_with = "super::user::empty_as_none")]
+    pub role: Option<super::RoleId>,
     /// A role per account to give access to.
     #[serde(default)]
     pub accounts: Vec<AccountRole>,
@@ -86,7 +171,7 @@ pub struct AccountRole {
 }
 
 /// Why an address was not invited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SetAsideReason {
     Malformed,
     Disposable,
@@ -108,11 +193,14 @@ impl SetAsideReason {
     }
 }
 
-/// An address that was set aside, as it was typed.
+/// An address that was set aside, as it was typed, and the group it was typed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SetAside {
     pub address: String,
     pub reason: SetAsideReason,
+    /// Index of its group in [`InviteForm::groups`].
+    #[serde(default)]
+    pub group: usize,
 }
 
 /// What "Send invitations" did.
@@ -260,6 +348,55 @@ mod tests {
             (vec!["a@x.com".to_string()], "Ana Ru".to_string())
         );
         assert_eq!(split_recipients("not-an-address,").0, ["not-an-address"]);
+    }
+
+    #[test]
+    fn a_row_shows_the_date_its_status_calls_for_and_no_expiry_once_accepted_or_withdrawn() {
+        let row = |status| InvitationRow {
+            id: 1,
+            email: "ana@x.com".into(),
+            name: String::new(),
+            access: Vec::new(),
+            teams: Vec::new(),
+            invited_by: "Bob".into(),
+            sent_at: 10,
+            expires_at: 100,
+            status,
+            accepted_at: Some(50),
+            withdrawn_at: Some(60),
+        };
+        assert_eq!(row(InvitationStatus::Pending).moment(), ("Expires", Some(100)));
+        assert_eq!(row(InvitationStatus::Expired).moment(), ("Expired", Some(100)));
+        assert_eq!(row(InvitationStatus::Accepted).moment(), ("Accepted", Some(50)));
+        assert_eq!(row(InvitationStatus::Withdrawn).moment(), ("Withdrawn", Some(60)));
+        let older = InvitationRow {
+            withdrawn_at: None,
+            ..row(InvitationStatus::Withdrawn)
+        };
+        assert_eq!(older.moment(), ("Withdrawn", None));
+        let admin = RoleIn {
+            role: "Admin".into(),
+            account: "Acme Europe".into(),
+        };
+        assert_eq!(admin.to_string(), "Admin · Acme Europe");
+    }
+
+    #[test]
+    fn a_batch_is_its_groups_after_the_one_given_by_the_top_level_fields() {
+        let group = |address: &str, role: i64| InviteGroup {
+            addresses: vec![address.into()],
+            role: Some(super::super::RoleId(role)),
+            ..InviteGroup::default()
+        };
+        let batch = InviteForm::of(vec![group("a@x.com", 1), group("b@x.com", 2)]);
+        assert_eq!(batch.groups(), [group("a@x.com", 1), group("b@x.com", 2)]);
+        let alone = InviteForm {
+            addresses: vec!["c@x.com".into()],
+            role: Some(super::super::RoleId(3)),
+            ..InviteForm::of(vec![group("a@x.com", 1)])
+        };
+        assert_eq!(alone.groups(), [group("c@x.com", 3), group("a@x.com", 1)]);
+        assert!(InviteForm::default().groups().is_empty());
     }
 
     #[test]

@@ -66,6 +66,42 @@ fn summary(done: &str, result: &InvitationsChanged) -> String {
     text.trim().to_string()
 }
 
+/// "ana@x.com" for one, "the 5 people invited" for many.
+fn who(picks: &[Pick]) -> String {
+    match picks {
+        [(_, email)] => email.clone(),
+        many => format!("the {} people invited", many.len()),
+    }
+}
+
+/// What Withdraw does: the link dies, the row stays as Withdrawn and can be sent again.
+fn withdraw_text(picks: &[Pick]) -> String {
+    match picks {
+        [_] => format!(
+            "The link sent to {} stops working. The invitation stays in the list with the status Withdrawn, and you can send it again later (Re-invite).",
+            who(picks)
+        ),
+        _ => format!(
+            "The links sent to {} stop working. The invitations stay in the list with the status Withdrawn, and you can send them again later (Re-invite).",
+            who(picks)
+        ),
+    }
+}
+
+/// What Delete does: the row leaves the list and the link dies; nothing is kept to resend.
+fn delete_text(picks: &[Pick]) -> String {
+    match picks {
+        [_] => format!(
+            "The invitation of {} is removed from the list, and its link stops working. If they already accepted, they stay a user.",
+            who(picks)
+        ),
+        _ => format!(
+            "The invitations of {} are removed from the list, and their links stop working. Anyone who already accepted stays a user.",
+            who(picks)
+        ),
+    }
+}
+
 /// The dialogs of the invitation actions, for the invitations in `pending` (one from a row's
 /// menu, or many from the selection).
 #[component]
@@ -103,11 +139,6 @@ pub fn InvitationDialogs(
     };
     let close = Callback::new(move |()| pending.set(None));
     let target = move || pending.get_untracked().map(|(_, picks)| picks);
-    // "ana@x.com" for one, "the 5 invitations" for many.
-    let who = |picks: &[Pick]| match picks {
-        [(_, email)] => email.clone(),
-        many => format!("the {} people invited", many.len()),
-    };
     let ids = |picks: &[Pick]| picks.iter().map(|(id, _)| *id).collect::<Vec<i64>>();
     view! {
         <Modal open=is(InvitationAction::Resend) title="Send the invitation again" on_close=close>
@@ -134,7 +165,8 @@ pub fn InvitationDialogs(
                 Some(view! {
                     <div class="dialog-body">
                         <FormAlert error />
-                        <p>{format!("The links sent to {} will stop working. Withdrawn invitations stay in the list.", who(&picks))}</p>
+                        <p>{withdraw_text(&picks)}</p>
+                        <p class="hint">"To take it off the list instead, use Delete."</p>
                         <DialogActions label="Withdraw" class="danger" on_cancel=close
                             disabled=Signal::derive(move || withdraw.pending().get())
                             on_confirm=Callback::new(move |()| { withdraw.dispatch(WithdrawInvitations { ids: ids.clone() }); }) />
@@ -150,7 +182,8 @@ pub fn InvitationDialogs(
                 Some(view! {
                     <div class="dialog-body">
                         <FormAlert error />
-                        <p>{format!("The invitations of {} will be removed from the list, and their links will stop working.", who(&picks))}</p>
+                        <p>{delete_text(&picks)}</p>
+                        <p class="hint">"To keep a record in the list instead, use Withdraw."</p>
                         <DialogActions label="Delete" class="danger" on_cancel=close
                             disabled=Signal::derive(move || delete.pending().get())
                             on_confirm=Callback::new(move |()| { delete.dispatch(DeleteInvitations { ids: ids.clone() }); }) />

@@ -17,8 +17,8 @@ use crate::{
         toast::Toast,
     },
     model::{
-        BulkOutcome, Choice, InvitationRow, InvitationStatus, Permission, Selection, UserListQuery, UserPage,
-        UserRow, UserSort, UserStatus, UserTab, PAGE_SIZES,
+        BulkOutcome, Choice, InvitationRow, Permission, Selection, UserListQuery, UserPage, UserRow,
+        UserSort, UserStatus, UserTab, PAGE_SIZES,
     },
 };
 use leptos::{prelude::*, reactive::computed::ScopedFuture};
@@ -769,20 +769,19 @@ fn InvitationsTable(
     act: Callback<(InvitationAction, InvitationRow)>,
 ) -> impl IntoView {
     view! {
-        <table class="data-table fitted cards" role="table" aria-busy=move || busy.get().to_string()>
+        <table class="data-table fitted cards invitations" role="table" aria-busy=move || busy.get().to_string()>
             <caption class="visually-hidden">"Invitations"</caption>
             <thead role="rowgroup">
                 <tr role="row">
                     {picker.map(|picker| view! {
                         <th scope="col" role="columnheader" class="check-cell"><PageCheckbox picker rows=picks busy /></th>
                     })}
-                    <th scope="col" role="columnheader" class="col-email">"Email"</th>
-                    <th scope="col" role="columnheader" class="col-role">"Role"</th>
+                    <th scope="col" role="columnheader" class="col-invitee">"Person"</th>
+                    <th scope="col" role="columnheader" class="col-access">"Access"</th>
                     <th scope="col" role="columnheader" class="col-team">"Team"</th>
                     <th scope="col" role="columnheader" class="col-by fold-2">"Invited by"</th>
                     <th scope="col" role="columnheader" class="col-time fold-1">"Sent"</th>
-                    <th scope="col" role="columnheader" class="col-time">"Expires"</th>
-                    <th scope="col" role="columnheader" class="col-status">"Status"</th>
+                    <th scope="col" role="columnheader" class="col-when">"Status"</th>
                     {picker.map(|_| view! {
                         <th scope="col" role="columnheader" class="col-actions"><span class="visually-hidden">"Actions"</span></th>
                     })}
@@ -815,27 +814,32 @@ fn InvitationTableRow(
         let invitation = i.clone();
         view! { <td role="cell" class="col-actions"><InvitationActions invitation act busy /></td> }
     });
-    let (sent, expires_at, accepted) = (i.sent_at, i.expires_at, i.status == InvitationStatus::Accepted);
-    // An accepted invitation no longer expires.
-    let expires = move || {
-        if accepted {
-            view! { <span class="muted">"—"</span> }.into_any()
-        } else {
-            view! { <RelativeTime now=now.get() at=Some(expires_at) /> }.into_any()
-        }
-    };
+    let sent = i.sent_at;
+    // The date its status calls for: "Expires in 6 days", "Expired yesterday", "Accepted …",
+    // "Withdrawn …".
+    let (word, moment) = i.moment();
+    let when = move || moment.map(|at| view! { <RelativeTime now=now.get() at=Some(at) /> });
+    // The name typed with the address, over the address.
+    let name = (!i.name.is_empty()).then(|| view! { <Clip text=i.name.clone() /> });
+    let named = name.is_some();
+    let access: Vec<String> = i.access.iter().map(ToString::to_string).collect();
     // Erased: the row's full type nests too deep for the release build.
     view! {
         <tr role="row">
             {check}
-            <th scope="row" role="rowheader" class="col-name"><Clip text=i.email /></th>
-            <td role="cell" class="col-role col-meta"><Clip text=i.role /></td>
+            <th scope="row" role="rowheader" class="col-name col-invitee">
+                {name}
+                <span class:invitee-email=named><Clip text=i.email /></span>
+            </th>
+            <td role="cell" class="col-access">
+                {access.into_iter().map(|a| view! { <Clip text=a /> }).collect_view()}
+            </td>
             <TeamsCell teams=i.teams />
-            <td role="cell" class="col-by fold-2"><Clip text=i.invited_by /></td>
+            <td role="cell" class="col-by fold-2"><span class="narrow-only">"Invited by "</span><Clip text=i.invited_by /></td>
             <td role="cell" class="col-time fold-1">{move || view! { <RelativeTime now=now.get() at=Some(sent) /> }}</td>
-            <td role="cell" class="col-time col-meta"><span class="narrow-only">"Expires "</span>{expires}</td>
-            <td role="cell" class="col-status col-meta">
+            <td role="cell" class="col-when col-meta">
                 <span class=format!("status status-{}", i.status.key())>{i.status.label()}</span>
+                {moment.map(|_| view! { <span class="when">{format!("{word} ")}{when}</span> })}
             </td>
             {actions}
         </tr>

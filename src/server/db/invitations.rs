@@ -23,8 +23,8 @@ use crate::{
     error::AppError,
     model::{
         all_recipients, AccountId, AccountRole, AuditAction, CompanyId, Email, Grants, InvitationLink,
-        InvitationsChanged, InviteForm, InviteOutcome, Module, Permission, PersonName, Recipient, SetAside,
-        SetAsideReason, Skipped, UserId, MAX_INVITES,
+        InvitationsChanged, InviteForm, InviteGroup, InviteOutcome, Module, Permission, PersonName,
+        Recipient, SetAside, SetAsideReason, Skipped, TeamId, UserId, MAX_GROUPS, MAX_INVITES,
     },
     server::{
         access::Scope,
@@ -61,16 +61,27 @@ fn is_disposable(email: &Email) -> bool {
     }
 }
 
-/// A checked address that may be invited.
+/// A checked address that may be invited, and the index of the group it was typed in.
 struct Candidate {
     typed: String,
     email: Email,
     name: String,
+    group: usize,
 }
 
-/// Sorts the typed entries into candidates and addresses set aside for their form alone.
-fn screen(addresses: &[String]) -> Result<(Vec<Candidate>, Vec<SetAside>), AppError> {
-    let entries: Vec<String> = addresses.iter().flat_map(|a| all_recipients(a)).collect();
+/// Sorts the typed entries of every group into candidates and addresses set aside for their
+/// form alone. An address typed twice, in one group or two, is invited once: the first time.
+fn screen(groups: &[InviteGroup]) -> Result<(Vec<Candidate>, Vec<SetAside>), AppError> {
+    let entries: Vec<(usize, String)> = groups
+        .iter()
+        .enumerate()
+        .flat_map(|(group, g)| {
+            g.addresses
+                .iter()
+                .flat_map(|a| all_recipients(a))
+                .map(move |e| (group, e))
+        })
+        .collect();
     if entries.is_empty() {
         return Err(AppError::field("addresses", "Enter at least one email address."));
     }
@@ -85,7 +96,7 @@ fn screen(addresses: &[String]) -> Result<(Vec<Candidate>, Vec<SetAside>), AppEr
     }
     let mut seen = HashSet::new();
     let (mut candidates, mut set_aside) = (Vec::new(), Vec::new());
-    for typed in entries {
+    for (group, typed) in entries {
         let recipient = Recipient::parse(&typed);
         let reason = match Email::parse(&recipient.address) {
             Err(_) => SetAsideReason::Malformed,
@@ -96,13 +107,19 @@ fn screen(addresses: &[String]) -> Result<(Vec<Candidate>, Vec<SetAside>), AppEr
                 let name = PersonName::parse(&recipient.name)
                     .map(|n| n.as_str().to_string())
                     .unwrap_or_default();
-                candidates.push(Candidate { typed, email, name });
+                candidates.push(Candidate {
+                    typed,
+                    email,
+                    name,
+                    group,
+                });
                 continue;
             }
         };
         set_aside.push(SetAside {
             address: typed,
             reason,
+            group,
         });
     }
     Ok((candidates, set_aside))
@@ -199,22 +216,22 @@ async fn grants_of(tx: &mut Transaction<'_, Any>, invitation: i64) -> Result<Vec
     .await
 }
 
-/// The (account, role) pairs the form asks for, checked: accounts of the company inside the
+/// The (account, role) pairs a group asks for, checked: accounts of the company inside the
 /// caller's scope, each once, with roles the caller may hand out there. No accounts means the
-/// form's role on the root account.
+/// group's role on the root account.
 async fn requested_grants(
     tx: &mut Transaction<'_, Any>,
     can: &Can<perm::ManageInvitations>,
-    form: &InviteForm,
+    group: &InviteGroup,
 ) -> Result<Vec<(i64, i64)>, AppError> {
     let company = can.company();
-    let requested = if form.accounts.is_empty() {
-        vec![AccountRole {
+    let requested = match (group.accounts.is_empty(), group.role) {
+        (false, _) => group.accounts.clone(),
+        (true, Some(role)) => vec![AccountRole {
             account: AccountId(root_account(tx, company).await?),
-            role: form.role,
-        }]
-    } else {
-        form.accounts.clone()
+            role,
+        }],
+        (true, None) => return Err(AppError::field("accounts", "Choose an account and a role.")),
     };
     if requested.len() > MAX_ACCOUNTS {
         return Err(AppError::field(
@@ -234,6 +251,50 @@ async fn requested_grants(
         grants.push((account.0, role.0));
     }
     Ok(grants)
+}
+
+/// What a group of the batch gives, checked.
+struct Checked {
+    grants: Vec<(i64, i64)>,
+    team: Option<TeamId>,
+    /// Made once the group has someone to invite.
+    offer: Option<Offer>,
+}
+
+/// Checks every group of a batch (its accounts, roles and team), so that one the caller may
+/// not send refuses the whole batch before anything is written. A refusal names its group
+/// when there are several.
+async fn checked_groups(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageInvitations>,
+    groups: &[InviteGroup],
+) -> Result<Vec<Checked>, AppError> {
+    let name_group = |index: usize| {
+        move |e: AppError| match e {
+            AppError::Invalid { field, message } if groups.len() > 1 => AppError::Invalid {
+                field,
+                message: format!("Group {}: {message}", index + 1),
+            },
+            other => other,
+        }
+    };
+    let mut checked = Vec::with_capacity(groups.len());
+    for (index, group) in groups.iter().enumerate() {
+        let grants = requested_grants(tx, can, group)
+            .await
+            .map_err(name_group(index))?;
+        if let Some(team) = group.team {
+            super::teams::chosen(tx, can.company(), team)
+                .await
+                .map_err(name_group(index))?;
+        }
+        checked.push(Checked {
+            grants,
+            team: group.team,
+            offer: None,
+        });
+    }
+    Ok(checked)
 }
 
 /// A new link: the secret that only the email carries, and when it stops working.
@@ -281,8 +342,10 @@ async fn queue_email(
     w.mail("invitation", email, &message).await
 }
 
-/// Invites every address that may be invited, in one transaction, and says why the others
-/// were set aside. More than [`MAX_INVITES`] addresses invite nobody.
+/// Invites every address of every group that may be invited, each with its group's access
+/// and team, in one transaction, and says why the others were set aside. More than
+/// [`MAX_INVITES`] addresses, more than [`MAX_GROUPS`] groups, or one group the caller may not
+/// send, invite nobody.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn invite(
     store: Store<'_>,
@@ -293,13 +356,17 @@ pub async fn invite(
 ) -> Result<InviteOutcome, AppError> {
     let Mailing { public_url, limits } = mailing;
     let company = can.company();
-    let (candidates, mut set_aside) = screen(&form.addresses)?;
+    let groups = form.groups();
+    if groups.len() > MAX_GROUPS {
+        return Err(AppError::field(
+            "groups",
+            format!("Send at most {MAX_GROUPS} groups at a time. Nobody was invited."),
+        ));
+    }
+    let (candidates, mut set_aside) = screen(&groups)?;
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let grants = requested_grants(&mut w.tx, can, form).await?;
-    if let Some(team) = form.team {
-        super::teams::chosen(&mut w.tx, company, team).await?;
-    }
+    let mut checked = checked_groups(&mut w.tx, can, &groups).await?;
     let emails: Vec<&str> = candidates.iter().map(|c| c.email.as_str()).collect();
     let users = found_among(&mut w.tx, users_among(company, now), &emails).await?;
     let mut pending = Sql::new("SELECT email FROM invitations WHERE company_id = ");
@@ -325,10 +392,13 @@ pub async fn invite(
             Some(reason) => set_aside.push(SetAside {
                 address: c.typed,
                 reason,
+                group: c.group,
             }),
             None => invite.push((c, taken == Some(Taken::Elsewhere))),
         }
     }
+    // Group by group, as the dialog shows them.
+    set_aside.sort_by_key(|s| s.group);
     if !invite.is_empty() {
         quota::company_mail(&mut w.tx, limits, company, invite.len() as i64, now).await?;
         let emails: Vec<&str> = invite.iter().map(|(c, _)| c.email.as_str()).collect();
@@ -341,9 +411,14 @@ pub async fn invite(
             .push(")")
             .execute(&mut *w.tx)
             .await?;
-        let offer = offer(&mut w.tx, company, &grants).await?;
         for (c, elsewhere) in &invite {
-            let link = Link::new(&offer, public_url, now);
+            if checked[c.group].offer.is_none() {
+                let made = offer(&mut w.tx, company, &checked[c.group].grants).await?;
+                checked[c.group].offer = Some(made);
+            }
+            let group = &checked[c.group];
+            let offer = group.offer.as_ref().expect("made above");
+            let link = Link::new(offer, public_url, now);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO invitations
                    (company_id, email, name, invited_by, invited_by_name, token_hash, status, created_at, sent_at, expires_at,
@@ -361,7 +436,7 @@ pub async fn invite(
             .bind(super::search::person_key(&c.name, c.email.as_str()))
             .fetch_one(&mut *w.tx)
             .await?;
-            for (account, role) in &grants {
+            for (account, role) in &group.grants {
                 sqlx::query(
                     "INSERT INTO invitation_accounts (invitation_id, account_id, role_id) VALUES ($1, $2, $3)",
                 )
@@ -371,15 +446,15 @@ pub async fn invite(
                 .execute(&mut *w.tx)
                 .await?;
             }
-            if let Some(team) = form.team {
+            if let Some(team) = group.team {
                 sqlx::query("INSERT INTO invitation_teams (invitation_id, team_id) VALUES ($1, $2)")
                     .bind(id)
                     .bind(team)
                     .execute(&mut *w.tx)
                     .await?;
             }
-            queue_email(&mut w, c.email.as_str(), *elsewhere, &offer, &link).await?;
-            let target = match (grants.as_slice(), offer.accounts.as_slice()) {
+            queue_email(&mut w, c.email.as_str(), *elsewhere, offer, &link).await?;
+            let target = match (group.grants.as_slice(), offer.accounts.as_slice()) {
                 ([(account, _)], [name]) => Target::named(c.email.as_str()).on(AccountId(*account), name),
                 _ => Target::named(c.email.as_str()),
             };
@@ -516,7 +591,7 @@ pub async fn resend(
         let link = Link::new(offer, public_url, now);
         sqlx::query(
             "UPDATE invitations SET token_hash = $1, status = 'pending', sent_at = $2, expires_at = $3,
-                    invited_by = $4, invited_by_name = $5
+                    invited_by = $4, invited_by_name = $5, withdrawn_at = NULL
              WHERE id = $6",
         )
         .bind(token::hash(&link.secret))
@@ -569,21 +644,10 @@ pub async fn remove(
     let (rows, mut skipped) = stored(&mut w.tx, company, can.scope(), ids).await?;
     let (mut changed, mut changed_ids) = (Vec::new(), Vec::new());
     for row in rows {
-        let (refusal, sql, action) = match how {
-            Removal::Withdraw => (
-                match row.status.as_str() {
-                    "accepted" => Some("already accepted"),
-                    "withdrawn" => Some("already withdrawn"),
-                    _ => None,
-                },
-                "UPDATE invitations SET status = 'withdrawn' WHERE id = $1",
-                AuditAction::InvitationWithdrawn,
-            ),
-            Removal::Delete => (
-                None,
-                "DELETE FROM invitations WHERE id = $1",
-                AuditAction::InvitationDeleted,
-            ),
+        let refusal = match (how, row.status.as_str()) {
+            (Removal::Withdraw, "accepted") => Some("already accepted"),
+            (Removal::Withdraw, "withdrawn") => Some("already withdrawn"),
+            _ => None,
         };
         if let Some(reason) = refusal {
             skipped.push(Skipped {
@@ -592,7 +656,23 @@ pub async fn remove(
             });
             continue;
         }
-        sqlx::query(sql).bind(row.id).execute(&mut *w.tx).await?;
+        let action = match how {
+            Removal::Withdraw => {
+                sqlx::query("UPDATE invitations SET status = 'withdrawn', withdrawn_at = $1 WHERE id = $2")
+                    .bind(w.now)
+                    .bind(row.id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                AuditAction::InvitationWithdrawn
+            }
+            Removal::Delete => {
+                sqlx::query("DELETE FROM invitations WHERE id = $1")
+                    .bind(row.id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                AuditAction::InvitationDeleted
+            }
+        };
         w.audit(action, Target::named(&row.email), None, None).await?;
         changed_ids.push(row.id);
         changed.push(row.email);
@@ -664,9 +744,11 @@ async fn inviter_may_still(
 /// Withdraws the pending invitations sent by `users` (a list or subquery of user ids): they
 /// are being deactivated or deleted.
 pub(super) async fn withdraw_sent_by(tx: &mut Transaction<'_, Any>, users: &Sql) -> Result<u64, sqlx::Error> {
-    let mut sql =
-        Sql::new("UPDATE invitations SET status = 'withdrawn' WHERE status = 'pending' AND invited_by IN (");
-    sql.append(users).push(")");
+    let mut sql = Sql::new("UPDATE invitations SET status = 'withdrawn', withdrawn_at = ");
+    sql.bind(now_ms())
+        .push(" WHERE status = 'pending' AND invited_by IN (")
+        .append(users)
+        .push(")");
     sql.execute(&mut **tx).await
 }
 
@@ -695,8 +777,9 @@ pub async fn accept(
     {
         if !inviter_may_still(&mut tx, invitation, modules).await? {
             // It dies with its sender's authority: withdrawn for good, not just refused.
-            sqlx::query("UPDATE invitations SET status = 'withdrawn' WHERE id = $1")
+            sqlx::query("UPDATE invitations SET status = 'withdrawn', withdrawn_at = $2 WHERE id = $1")
                 .bind(invitation)
+                .bind(now)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -790,8 +873,11 @@ mod tests {
     use super::*;
 
     fn reasons(addresses: &[&str]) -> Vec<(String, SetAsideReason)> {
-        let list: Vec<String> = addresses.iter().map(|a| a.to_string()).collect();
-        screen(&list)
+        let group = InviteGroup {
+            addresses: addresses.iter().map(|a| a.to_string()).collect(),
+            ..InviteGroup::default()
+        };
+        screen(&[group])
             .unwrap()
             .1
             .into_iter()
@@ -820,8 +906,14 @@ mod tests {
 
     #[test]
     fn more_than_the_limit_or_nothing_at_all_is_refused() {
-        let many = vec!["a@acme.example ".repeat(MAX_INVITES + 1)];
-        assert!(screen(&many).is_err());
-        assert!(screen(&[" , ".to_string()]).is_err());
+        let group = |text: String| InviteGroup {
+            addresses: vec![text],
+            ..InviteGroup::default()
+        };
+        assert!(screen(&[group("a@acme.example ".repeat(MAX_INVITES + 1))]).is_err());
+        assert!(screen(&[group(" , ".into())]).is_err());
+        // The limit counts every group's addresses together.
+        let half = "a@acme.example ".repeat(MAX_INVITES / 2 + 1);
+        assert!(screen(&[group(half.clone()), group(half)]).is_err());
     }
 }

@@ -15,8 +15,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        AccountId, Choice, CompanyId, FilterChoices, InvitationRow, InvitationStatus, TabCounts, UserDetails,
-        UserId, UserListQuery, UserRow, UserSort, UserStatus, UserTab,
+        AccountId, Choice, CompanyId, FilterChoices, InvitationRow, InvitationStatus, RoleIn, TabCounts,
+        UserDetails, UserId, UserListQuery, UserRow, UserSort, UserStatus, UserTab,
     },
     server::{
         access::Scope,
@@ -536,6 +536,7 @@ struct InvitationDbRow {
     sent_at: i64,
     expires_at: i64,
     accepted_at: Option<i64>,
+    withdrawn_at: Option<i64>,
 }
 
 /// A page of the company's invitations, whatever their status, newest first.
@@ -547,29 +548,48 @@ pub async fn invitations(
 ) -> Result<Paged<InvitationRow>, AppError> {
     let Paged { rows, prev, next } = invitation_rows(db, can, query, None).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut roles = names_of(
-        db,
-        "SELECT ia.invitation_id, r.name FROM invitation_accounts ia JOIN roles r ON r.id = ia.role_id
-         WHERE ia.invitation_id",
-        &ids,
-        "r.name",
-    )
-    .await?;
+    let mut access = invitation_access(db, &ids).await?;
     let mut teams = invitation_teams(db, &ids).await?;
     let rows = rows
         .into_iter()
         .map(|r| InvitationRow {
             id: r.id,
-            role: roles.remove(&r.id).unwrap_or_default().join(", "),
+            access: access.remove(&r.id).unwrap_or_default(),
             teams: teams.remove(&r.id).unwrap_or_default(),
             status: InvitationStatus::at(&r.status, r.expires_at, now),
             email: r.email,
+            name: r.name,
             invited_by: r.invited_by_name,
             sent_at: r.sent_at,
             expires_at: r.expires_at,
+            accepted_at: r.accepted_at,
+            withdrawn_at: r.withdrawn_at,
         })
         .collect();
     Ok(Paged { rows, prev, next })
+}
+
+/// Every account each invitation of `ids` gives access to, with its role: the root account
+/// first, then by name.
+async fn invitation_access(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Vec<RoleIn>>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut sql = Sql::new(
+        "SELECT ia.invitation_id, r.name, a.name FROM invitation_accounts ia
+         JOIN roles r ON r.id = ia.role_id JOIN accounts a ON a.id = ia.account_id
+         WHERE ia.invitation_id IN (",
+    );
+    sql.list(ids.iter().copied())
+        .push(") ORDER BY a.parent_id IS NOT NULL, a.name, a.id");
+    let mut access: HashMap<i64, Vec<RoleIn>> = HashMap::new();
+    for (invitation, role, account) in sql.fetch_all::<(i64, String, String)>(db).await? {
+        access
+            .entry(invitation)
+            .or_default()
+            .push(RoleIn { role, account });
+    }
+    Ok(access)
 }
 
 /// An invitation as the Invited tab's export writes it.
@@ -690,7 +710,8 @@ async fn invitation_rows(
         },
     };
     let mut sql = Sql::new(
-        "SELECT i.id, i.email, i.name, i.invited_by_name, i.status, i.sent_at, i.expires_at, i.accepted_at
+        "SELECT i.id, i.email, i.name, i.invited_by_name, i.status, i.sent_at, i.expires_at, i.accepted_at,
+                i.withdrawn_at
          FROM invitations i WHERE ",
     );
     sql.append(&invitations_of_view(db, can, query, only).await?);

@@ -125,6 +125,8 @@ async fn a_move_is_one_change_with_one_undo_and_names_who_was_already_in_the_tea
         "skipped": [{ "name": "Nia", "reason": "is not in Sales" }],
         "undo": null,
         "invitations_withdrawn": 0,
+        "accounts": [],
+        "more_accounts": 0,
         "moved": { "from": "Sales", "to": "Marketing", "already_there": ["Mia", "Sam 03", "Sam 04"] },
     });
 

@@ -708,3 +708,65 @@ async fn an_admin_cannot_change_their_own_role_from_the_row_menu_either() {
     .unwrap();
     assert_eq!(held, "admin", "their role is unchanged");
 }
+
+/// An admin lowered to Member on a sub-account may not make anyone Admin on the root account:
+/// that role would apply on the sub-account too, where they hold less (found by an attack).
+#[tokio::test]
+async fn an_admin_lowered_on_a_sub_account_cannot_invite_or_add_an_admin_of_the_whole_company() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let branch = app.sub_account(l.root, "Branch").await;
+    app.place(l.admin_id, &[(l.root, l.c.admin_role), (branch, l.c.member_role)])
+        .await;
+    let admin = app.session_of(&l.admin_email).await;
+    let admin_role = l.c.admin_role.to_string();
+
+    let invited = email("hire");
+    let r = app
+        .call(
+            "invitations/invite",
+            &[
+                ("invite[addresses][0]", invited.as_str()),
+                ("invite[role]", admin_role.as_str()),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_ne!(r.status, StatusCode::OK, "{}", r.body);
+    let added = email("added");
+    let r = app
+        .call(
+            "users/create",
+            &[
+                ("user[name]", "Ada Added"),
+                ("user[email]", added.as_str()),
+                ("user[role]", admin_role.as_str()),
+                ("user[status]", "Active"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_ne!(r.status, StatusCode::OK, "{}", r.body);
+    let written = app
+        .count(&format!(
+            "SELECT (SELECT COUNT(*) FROM invitations WHERE email = '{invited}')
+                  + (SELECT COUNT(*) FROM users WHERE email = '{added}')"
+        ))
+        .await;
+    assert_eq!(written, 0, "nothing was invited or added");
+
+    // Where they hold Admin all the way down, they still may.
+    app.place(l.admin_id, &[(l.root, l.c.admin_role)]).await;
+    let r = app
+        .call(
+            "invitations/invite",
+            &[
+                ("invite[addresses][0]", invited.as_str()),
+                ("invite[role]", admin_role.as_str()),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["invited"][0], invited.as_str(), "{}", r.body);
+}

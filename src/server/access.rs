@@ -178,6 +178,13 @@ impl Access {
         self.at(self.root).map(|a| a.grants.clone()).unwrap_or_default()
     }
 
+    /// Whether a role granting `grants` on `account` gives nothing this user lacks there or on
+    /// any account below it, where the role applies too (a lower role held on a sub-account
+    /// does not stop it).
+    pub fn may_grant(&self, grants: &Grants, account: AccountId) -> bool {
+        self.above(grants, false).covers(account)
+    }
+
     /// The assignment deciding the role on `account`, if the user has access there.
     pub fn at(&self, account: AccountId) -> Option<&Assignment> {
         match &self.nearest {
@@ -351,7 +358,7 @@ impl<P> Can<P> {
     /// of the scope when `None`): nobody gives more than they hold there.
     pub fn may_grant(&self, grants: &Grants, account: Option<AccountId>) -> bool {
         match account {
-            Some(account) => self.access.at(account).is_some_and(|a| a.grants.covers(grants)),
+            Some(account) => self.access.may_grant(grants, account),
             None => self.access.deciding(&self.scope).all(|a| a.grants.covers(grants)),
         }
     }

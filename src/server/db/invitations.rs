@@ -736,8 +736,7 @@ async fn inviter_may_still(
     Ok(offered.iter().all(|(account, builtin, stored)| {
         let account = AccountId(*account);
         let grants = Grants::of_role(builtin.as_deref(), stored, modules);
-        may_invite.as_ref().is_some_and(|scope| scope.covers(account))
-            && access.at(account).is_some_and(|a| a.grants.covers(&grants))
+        may_invite.as_ref().is_some_and(|scope| scope.covers(account)) && access.may_grant(&grants, account)
     }))
 }
 

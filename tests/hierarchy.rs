@@ -770,3 +770,55 @@ async fn an_admin_lowered_on_a_sub_account_cannot_invite_or_add_an_admin_of_the_
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.json()["invited"][0], invited.as_str(), "{}", r.body);
 }
+
+#[tokio::test]
+async fn an_admin_lowered_on_a_sub_account_cannot_send_again_an_admin_invitation_of_the_whole_company() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let hire = email("hire");
+    let r = app.invite(&l.c.owner, &[&hire], l.c.admin_role).await;
+    assert_eq!(r.json()["invited"][0], hire.as_str(), "{}", r.body);
+    app.sql("UPDATE invitations SET sent_at = sent_at - 3600000")
+        .await;
+    let before: (String, i64) =
+        sqlx::query_as("SELECT token_hash, invited_by FROM invitations WHERE email = $1")
+            .bind(&hire)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    let branch = app.sub_account(l.root, "Branch").await;
+    app.place(l.admin_id, &[(l.root, l.c.admin_role), (branch, l.c.member_role)])
+        .await;
+    let id = app
+        .count(&format!("SELECT id FROM invitations WHERE email = '{hire}'"))
+        .await
+        .to_string();
+
+    let r = app
+        .call("invitations/resend", &[("ids[0]", &id)], Some(&l.admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["changed"], serde_json::json!([]), "{}", r.body);
+    assert_eq!(r.json()["skipped"][0]["what"], hire.as_str(), "{}", r.body);
+    assert!(
+        r.json()["skipped"][0]["reason"]
+            .as_str()
+            .is_some_and(|reason| reason.contains("Admin")),
+        "{}",
+        r.body
+    );
+    let after: (String, i64) =
+        sqlx::query_as("SELECT token_hash, invited_by FROM invitations WHERE email = $1")
+            .bind(&hire)
+            .fetch_one(&app.state.db)
+            .await
+            .unwrap();
+    assert_eq!(after, before, "the invitation and its sender stay as they were");
+    assert_eq!(after.1, l.owner_id);
+
+    // The owner may send it again.
+    let r = app
+        .call("invitations/resend", &[("ids[0]", &id)], Some(&l.c.owner))
+        .await;
+    assert_eq!(r.json()["changed"][0], hire.as_str(), "{}", r.body);
+}

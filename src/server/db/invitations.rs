@@ -24,7 +24,7 @@ use crate::{
     model::{
         all_recipients, AccountId, AccountRole, AuditAction, CompanyId, Email, Grants, InvitationLink,
         InvitationsChanged, InviteForm, InviteGroup, InviteOutcome, Module, Permission, PersonName,
-        Recipient, SetAside, SetAsideReason, Skipped, TeamId, UserId, MAX_GROUPS, MAX_INVITES,
+        Recipient, RoleId, SetAside, SetAsideReason, Skipped, TeamId, UserId, MAX_GROUPS, MAX_INVITES,
     },
     server::{
         access::Scope,
@@ -259,6 +259,23 @@ struct Checked {
     team: Option<TeamId>,
     /// Made once the group has someone to invite.
     offer: Option<Offer>,
+}
+
+/// Why the caller may not hand out `grants` (account, role) themselves, if so: a role that
+/// allows more than they may do on one of its accounts.
+async fn beyond_caller(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageInvitations>,
+    grants: &[(i64, i64)],
+) -> Result<Option<String>, AppError> {
+    for &(account, role) in grants {
+        match assignable_role(tx, can, RoleId(role), Some(AccountId(account))).await {
+            Ok(_) => {}
+            Err(AppError::Invalid { message, .. }) => return Ok(Some(message)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
 }
 
 /// Checks every group of a batch (its accounts, roles and team), so that one the caller may
@@ -575,6 +592,14 @@ pub async fn resend(
             skipped.push(Skipped {
                 what: row.email,
                 reason: "its accounts no longer exist; invite them again".into(),
+            });
+            continue;
+        }
+        // Sending it again makes the caller its sender, so they must be able to give it.
+        if let Some(reason) = beyond_caller(&mut w.tx, can, &grants).await? {
+            skipped.push(Skipped {
+                what: row.email,
+                reason,
             });
             continue;
         }

@@ -31,7 +31,8 @@ async function settled(page: Page): Promise<void> {
 }
 
 test("a view of 52 people says so, selects all 52 across pages, and changes every one of them", async ({ page }, info) => {
-  await signUp(page, unique("Vandelay"), "Art Vandelay", uniqueEmail("art"));
+  const company = unique("Vandelay");
+  await signUp(page, company, "Art Vandelay", uniqueEmail("art"));
   const prefix = unique("Importer");
   const names = await addPeople(page, prefix, 52);
 
@@ -59,7 +60,7 @@ test("a view of 52 people says so, selects all 52 across pages, and changes ever
   await bar.getByRole("button", { name: "Change role" }).click();
   const dialog = page.getByRole("dialog", { name: "Change role" });
   await dialog.getByLabel("Role", { exact: true }).selectOption({ label: "Admin" });
-  await expect(dialog).toContainText("Change the role of 52 users to Admin.");
+  await expect(dialog).toContainText(`Change the role of 52 users to Admin on ${company} and all its sub-accounts.`);
   await dialog.getByRole("button", { name: "Confirm" }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByText("52 users changed.")).toBeVisible();

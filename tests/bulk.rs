@@ -153,10 +153,15 @@ async fn a_bulk_role_change_skips_the_owner_and_says_so_before_and_after() {
     let preview = bulk(&app, &c.owner, "preview", &selection, &change_role(c.admin_role)).await;
     assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
     let expected = json!({ "changed": 3, "unchanged": 0, "skipped": [{ "name": "Olivia Owner", "reason": "is the owner (Transfer ownership to another active user first)" }], "undo": null, "invitations_withdrawn": 0, "accounts": ["Initech"], "more_accounts": 0 });
+    let mut previewed = preview.json();
+    let gains = previewed.as_object_mut().unwrap().remove("gains").unwrap();
     assert_eq!(
-        preview.json(),
-        expected,
+        previewed, expected,
         "the role applies on the root account and below"
+    );
+    assert_eq!(
+        gains["people"], 3,
+        "the three Members gain the Admin's permissions"
     );
     assert_eq!(role_of(&app, ids[0]).await, "member", "a preview changes nothing");
 
@@ -746,4 +751,70 @@ async fn an_undo_never_takes_all_access_from_people_whose_earlier_role_was_delet
     for id in ids {
         assert_eq!(role_of(&app, id).await, "member", "their access stays");
     }
+}
+
+#[tokio::test]
+async fn a_role_change_that_grants_power_names_who_gains_what_and_is_refused_if_that_changed() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let root = app.root_account(&c.owner_email).await;
+    let ids = members(&app, &c, "Gia", 7).await;
+    let viewer = app.custom_role(&c.owner_email, "Viewer", "users.view").await;
+    let manager = app
+        .custom_role(&c.owner_email, "User manager", "users.view users.manage")
+        .await;
+    // Gia 00 manages users already: made a Viewer, she gains nothing.
+    app.place(ids[0], &[(root, manager)]).await;
+    let selection = by_ids(&ids);
+    let names: Vec<String> = (1..=6).map(|n| format!("Gia {n:02}")).collect();
+
+    let up = bulk(&app, &c.owner, "preview", &selection, &change_role(manager)).await;
+    assert_eq!(up.status, StatusCode::OK, "{}", up.body);
+    assert_eq!(
+        (up.json()["changed"].as_i64(), up.json()["unchanged"].as_i64()),
+        (Some(6), Some(1))
+    );
+    assert_eq!(
+        up.json()["gains"],
+        json!({ "people": 6, "names": names, "permissions": ["View users", "Manage users"] })
+    );
+    let sideways = bulk(&app, &c.owner, "preview", &selection, &change_role(viewer)).await;
+    assert_eq!(
+        sideways.json()["gains"],
+        json!({ "people": 6, "names": names, "permissions": ["View users"] }),
+        "Gia 00 holds more than a Viewer already"
+    );
+    let down = bulk(&app, &c.owner, "preview", &selection, &change_role(c.member_role)).await;
+    assert_eq!(down.json()["changed"], 1, "{}", down.body);
+    assert_eq!(
+        down.json().get("gains"),
+        None,
+        "a Member gains nothing: {}",
+        down.body
+    );
+
+    // Confirmed for 5 when 6 would gain: refused, nothing written.
+    let mut shown_five = change_role(manager);
+    shown_five.push(("gainers", "5".into()));
+    let refused = bulk(&app, &c.owner, "apply", &selection, &shown_five).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.body.contains("6 people, not 5"), "{}", refused.body);
+    let held = format!(
+        "SELECT COUNT(*) FROM role_assignments WHERE role_id = {manager} AND user_id IN ({})",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+    );
+    assert_eq!(app.count(&held).await, 1, "nobody was changed");
+    assert_eq!(app.count("SELECT COUNT(*) FROM bulk_changes").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'user.role_changed'")
+            .await,
+        0
+    );
+
+    let mut shown_six = change_role(manager);
+    shown_six.push(("gainers", "6".into()));
+    let done = bulk(&app, &c.owner, "apply", &selection, &shown_six).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(done.json()["changed"], 6);
+    assert_eq!(app.count(&held).await, 7);
 }

@@ -136,3 +136,32 @@ export async function showFilters(page: Page): Promise<void> {
     await toggle.click();
   }
 }
+
+/** Adds `count` active Members named "<prefix> 01" … through the server function "Add user"
+ * posts (the dialog itself is covered by add-user.spec.ts; thirty of them would be slow). */
+export async function addPeople(page: Page, prefix: string, count: number): Promise<string[]> {
+  const filters = await page.request.post("/api/users/filters");
+  expect(filters.ok(), await filters.text()).toBe(true);
+  const roles: { id: number; name: string }[] = (await filters.json()).roles;
+  const member = roles.find((r) => r.name === "Member")!.id;
+  const names: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const name = `${prefix} ${String(i).padStart(2, "0")}`;
+    const answer = await page.request.post("/api/users/create", {
+      form: {
+        "user[name]": name,
+        "user[email]": uniqueEmail(`p${i}`),
+        "user[role]": String(member),
+        "user[status]": "Active",
+      },
+    });
+    expect(answer.ok(), await answer.text()).toBe(true);
+    names.push(name);
+  }
+  return names;
+}
+
+/** Waits until the table shows the view in the URL (not an older one being replaced). */
+export async function settled(page: Page): Promise<void> {
+  await expect(page.getByRole("table", { name: "Users" })).toHaveAttribute("aria-busy", "false");
+}

@@ -1,34 +1,5 @@
-import { expect, Page, test } from "@playwright/test";
-import { hydrated, screenshot, signUp, unique, uniqueEmail } from "./helpers";
-
-/** Adds `count` active Members named "<prefix> 01" … through the server function "Add user"
- * posts (the dialog itself is covered by add-user.spec.ts; thirty of them would be slow). */
-async function addPeople(page: Page, prefix: string, count: number): Promise<string[]> {
-  const filters = await page.request.post("/api/users/filters");
-  expect(filters.ok(), await filters.text()).toBe(true);
-  const roles: { id: number; name: string }[] = (await filters.json()).roles;
-  const member = roles.find((r) => r.name === "Member")!.id;
-  const names: string[] = [];
-  for (let i = 1; i <= count; i++) {
-    const name = `${prefix} ${String(i).padStart(2, "0")}`;
-    const answer = await page.request.post("/api/users/create", {
-      form: {
-        "user[name]": name,
-        "user[email]": uniqueEmail(`p${i}`),
-        "user[role]": String(member),
-        "user[status]": "Active",
-      },
-    });
-    expect(answer.ok(), await answer.text()).toBe(true);
-    names.push(name);
-  }
-  return names;
-}
-
-/** The table has settled on the view in the URL. */
-async function settled(page: Page): Promise<void> {
-  await expect(page.getByRole("table", { name: "Users" })).toHaveAttribute("aria-busy", "false");
-}
+import { expect, test } from "@playwright/test";
+import { addPeople, hydrated, settled, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 test("a view of 52 people says so, selects all 52 across pages, and changes every one of them", async ({ page }, info) => {
   const company = unique("Vandelay");
@@ -61,6 +32,8 @@ test("a view of 52 people says so, selects all 52 across pages, and changes ever
   const dialog = page.getByRole("dialog", { name: "Change role" });
   await dialog.getByLabel("Role", { exact: true }).selectOption({ label: "Admin" });
   await expect(dialog).toContainText(`Change the role of 52 users to Admin on ${company} and all its sub-accounts.`);
+  // Making 52 people Admin grants them power: confirmed by typing their number.
+  await dialog.getByLabel("To confirm, type the number of people who gain them (52)").fill("52");
   await dialog.getByRole("button", { name: "Confirm" }).click();
   await expect(dialog).toBeHidden();
   await expect(page.getByText("52 users changed.")).toBeVisible();

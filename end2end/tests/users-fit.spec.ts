@@ -1,10 +1,5 @@
 import { expect, Locator, Page, test } from "@playwright/test";
-import { addUser, isPhone, screenshot, signInAsDemoOwner, signUp, unique, uniqueEmail } from "./helpers";
-
-/** Waits until the table shows the view in the URL (not an older one being replaced). */
-async function settled(page: Page): Promise<void> {
-  await expect(page.getByRole("table", { name: "Users" })).toHaveAttribute("aria-busy", "false");
-}
+import { addUser, isPhone, screenshot, settled, signInAsDemoOwner, signUp, unique, uniqueEmail } from "./helpers";
 
 /** Opens `button`'s menu and checks that all of it is on screen and that the page did not
  * move: nothing scrolled, sideways or down. */

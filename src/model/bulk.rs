@@ -65,15 +65,29 @@ pub struct BulkAction {
     /// For the team changes (for MoveTeams: the team left, then the team joined).
     #[serde(default)]
     pub teams: Vec<TeamId>,
+    /// For ChangeRole: how many people the caller was shown gaining permissions (see
+    /// [`PowerGain`]). When given, the change is refused if that is no longer how many would,
+    /// so nobody is granted power they were not shown.
+    #[serde(default)]
+    pub gainers: Option<i64>,
 }
 
 impl BulkAction {
+    /// `kind` with nothing more: no role, no teams.
+    pub fn of(kind: BulkKind) -> BulkAction {
+        BulkAction {
+            kind,
+            role: None,
+            teams: Vec::new(),
+            gainers: None,
+        }
+    }
+
     /// Move people from team `from` to team `to`.
     pub fn move_teams(from: TeamId, to: TeamId) -> BulkAction {
         BulkAction {
-            kind: BulkKind::MoveTeams,
-            role: None,
             teams: vec![from, to],
+            ..BulkAction::of(BulkKind::MoveTeams)
         }
     }
 }
@@ -120,6 +134,48 @@ pub struct BulkOutcome {
     /// For a move between teams: the teams, and who was already in the one moved to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved: Option<TeamMove>,
+    /// For a role change: who it gives permissions they did not have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gains: Option<PowerGain>,
+}
+
+/// The people a role change gives permissions they did not have, and which: a change that
+/// grants power is confirmed knowing who gains what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PowerGain {
+    /// How many people gain permissions.
+    pub people: i64,
+    /// The first of them by name, at most [`NAMES_SHOWN`].
+    pub names: Vec<String>,
+    /// What they gain, as the roles page words it ("Manage users", "Use Payments").
+    pub permissions: Vec<String>,
+}
+
+impl PowerGain {
+    /// Above this many people, confirming asks to type their number.
+    pub const TYPE_ABOVE: i64 = 5;
+
+    /// Whether confirming asks to type the number of people.
+    pub fn asks_for_number(&self) -> bool {
+        self.people > Self::TYPE_ABOVE
+    }
+
+    /// "6 people will gain new permissions: Manage users, Manage roles."
+    pub fn headline(&self) -> String {
+        let who = match self.people {
+            1 => self.names.first().cloned().unwrap_or_else(|| "1 person".into()),
+            n => format!("{n} people"),
+        };
+        format!(
+            "{who} will gain new permissions: {}.",
+            self.permissions.join(", ")
+        )
+    }
+
+    /// "Who: Ana Ruiz, Bo Li and 4 others." (nothing for one person, already named).
+    pub fn who(&self) -> Option<String> {
+        (self.people > 1).then(|| format!("Who: {}.", name_list(&self.names, self.people as usize)))
+    }
 }
 
 /// What an undo did.
@@ -192,12 +248,13 @@ impl BulkOutcome {
 }
 
 /// At most this many names are listed in a sentence; the rest are counted.
-const NAMES_SHOWN: usize = 10;
+pub const NAMES_SHOWN: usize = 10;
 
-/// "A, B and C", or "A, B … J and 5 others" past [`NAMES_SHOWN`].
-fn name_list(names: &[String]) -> String {
+/// "A, B and C", or "A, B … J and 5 others" past [`NAMES_SHOWN`], of `total` people of whom
+/// `names` are the first.
+fn name_list(names: &[String], total: usize) -> String {
     let shown = &names[..names.len().min(NAMES_SHOWN)];
-    let others = names.len() - shown.len();
+    let others = total.saturating_sub(shown.len());
     match (shown, others) {
         ([], _) => String::new(),
         ([one], 0) => one.clone(),
@@ -224,7 +281,11 @@ impl TeamMove {
         match self.already_there.len() {
             0 => String::new(),
             1 => format!(" {}{is}{}.", self.already_there[0], self.to),
-            n => format!(" {n}{are}{}: {}.", self.to, name_list(&self.already_there)),
+            n => format!(
+                " {n}{are}{}: {}.",
+                self.to,
+                name_list(&self.already_there, self.already_there.len())
+            ),
         }
     }
 }
@@ -280,6 +341,7 @@ mod tests {
             accounts: vec![],
             more_accounts: 0,
             moved: None,
+            gains: None,
         };
         assert_eq!(
             outcome.summary("Change the role of {users} to Admin", None),
@@ -294,6 +356,7 @@ mod tests {
             accounts: vec![],
             more_accounts: 0,
             moved: None,
+            gains: None,
         };
         assert_eq!(
             one.summary("Deactivate {users}", Some("Ana Ruiz")),
@@ -336,6 +399,34 @@ mod tests {
     }
 
     #[test]
+    fn a_power_gain_says_who_gains_what_and_asks_for_the_number_above_five() {
+        let six = PowerGain {
+            people: 12,
+            names: (1..=10).map(|n| format!("P{n}")).collect(),
+            permissions: vec!["Manage users".into(), "Manage roles".into()],
+        };
+        assert_eq!(
+            six.headline(),
+            "12 people will gain new permissions: Manage users, Manage roles."
+        );
+        assert_eq!(
+            six.who().as_deref(),
+            Some("Who: P1, P2, P3, P4, P5, P6, P7, P8, P9, P10 and 2 others.")
+        );
+        assert!(six.asks_for_number());
+        let one = PowerGain {
+            people: 1,
+            names: vec!["Ana Ruiz".into()],
+            permissions: vec!["View users".into()],
+        };
+        assert_eq!(one.headline(), "Ana Ruiz will gain new permissions: View users.");
+        assert_eq!(one.who(), None);
+        assert!(!one.asks_for_number());
+        let five = PowerGain { people: 5, ..six };
+        assert!(!five.asks_for_number());
+    }
+
+    #[test]
     fn a_move_names_who_was_already_in_the_team_moved_to_and_who_was_skipped() {
         let moved = BulkOutcome {
             changed: 28,
@@ -353,6 +444,7 @@ mod tests {
                 to: "Marketing".into(),
                 already_there: ["Ada", "Bo", "Cy", "Di"].map(String::from).to_vec(),
             }),
+            gains: None,
         };
         assert_eq!(
             moved.summary("Move {users} from Sales to Marketing", None),

@@ -11,7 +11,8 @@ use crate::{
         modal::Modal,
     },
     model::{
-        BulkAction, BulkKind, BulkOutcome, Choice, FilterChoices, RoleId, Selection, TeamId, UserListQuery,
+        BulkAction, BulkKind, BulkOutcome, Choice, FilterChoices, PowerGain, RoleId, Selection, TeamId,
+        UserListQuery,
     },
 };
 use leptos::{
@@ -140,9 +141,8 @@ fn Dialogs(
                 let roles: Vec<_> = choices.get_value().roles.into_iter().filter(|r| r.name != "Owner").collect();
                 let chosen = RwSignal::new(None::<i64>);
                 let action = Signal::derive(move || chosen.get().map(|role| BulkAction {
-                    kind: BulkKind::ChangeRole,
                     role: Some(RoleId(role)),
-                    teams: Vec::new(),
+                    ..BulkAction::of(BulkKind::ChangeRole)
                 }));
                 let role_name = {
                     let roles = roles.clone();
@@ -189,7 +189,7 @@ fn Dialogs(
                         return from.get().zip(to.get()).map(|(f, t)| BulkAction::move_teams(TeamId(f), TeamId(t)));
                     }
                     let teams: Vec<TeamId> = checked.get().into_iter().map(TeamId).collect();
-                    (how.get() == BulkKind::SetTeams || !teams.is_empty()).then(|| BulkAction { kind: how.get(), role: None, teams })
+                    (how.get() == BulkKind::SetTeams || !teams.is_empty()).then(|| BulkAction { teams, ..BulkAction::of(how.get()) })
                 });
                 let doing = Signal::derive(move || match how.get() {
                     BulkKind::MoveTeams => format!("Move {{users}} from {} to {}", name_of(from.get()), name_of(to.get())),
@@ -240,7 +240,7 @@ fn Dialogs(
             {move || view! {
                 <div class="dialog-body">
                     <p>"They will be signed out everywhere at once and can't sign in until reactivated. Their data stays."</p>
-                    {body("Deactivate {users}".into(), "Deactivate", true, Signal::derive(|| Some(simple(BulkKind::Deactivate))))}
+                    {body("Deactivate {users}".into(), "Deactivate", true, Signal::derive(|| Some(BulkAction::of(BulkKind::Deactivate))))}
                 </div>
             }}
         </Modal>
@@ -248,7 +248,7 @@ fn Dialogs(
             {move || view! {
                 <div class="dialog-body">
                     <p>"They will be active again, and each gets an email with a link to finish reactivating."</p>
-                    {body("Reactivate {users}".into(), "Reactivate", false, Signal::derive(|| Some(simple(BulkKind::Reactivate))))}
+                    {body("Reactivate {users}".into(), "Reactivate", false, Signal::derive(|| Some(BulkAction::of(BulkKind::Reactivate))))}
                 </div>
             }}
         </Modal>
@@ -256,7 +256,7 @@ fn Dialogs(
             {move || view! {
                 <div class="dialog-body">
                     <p>"Deleting is permanent and can't be undone. What they did stays in the audit log under their names."</p>
-                    {body("Delete {users} permanently".into(), "Delete", true, Signal::derive(|| Some(simple(BulkKind::Delete))))}
+                    {body("Delete {users} permanently".into(), "Delete", true, Signal::derive(|| Some(BulkAction::of(BulkKind::Delete))))}
                 </div>
             }}
         </Modal>
@@ -307,14 +307,6 @@ fn MoveFields(
     }
 }
 
-fn simple(kind: BulkKind) -> BulkAction {
-    BulkAction {
-        kind,
-        role: None,
-        teams: Vec::new(),
-    }
-}
-
 /// The server's preview of the change (how many, who is skipped and why) and the confirm
 /// button, which stays disabled until there is something to change.
 #[component]
@@ -343,6 +335,19 @@ fn Preview(
     );
     let error = Signal::derive(move || apply.value().get().and_then(Result::err));
     let changes = RwSignal::new(0_i64);
+    // Who the previewed change gives new permissions, and the number typed to confirm it.
+    let gains = RwSignal::new(None::<PowerGain>);
+    let typed = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        action.track();
+        typed.set(String::new());
+    });
+    let confirmed = move || {
+        gains.with(|g| {
+            g.as_ref()
+                .is_none_or(|g| !g.asks_for_number() || typed.with(|t| t.trim() == g.people.to_string()))
+        })
+    };
     let one = request.one.clone();
     let selection = request.selection;
     view! {
@@ -354,14 +359,20 @@ fn Preview(
                     match preview.await {
                         Ok(Some(outcome)) => {
                             changes.set(outcome.changed);
-                            view! { <p class="summary" role="status">{outcome.summary(&doing, one.as_deref())}</p> }.into_any()
+                            gains.set(outcome.gains.clone());
+                            view! {
+                                <p class="summary" role="status">{outcome.summary(&doing, one.as_deref())}</p>
+                                {outcome.gains.map(|gain| view! { <PowerGainNote gain typed /> })}
+                            }.into_any()
                         }
                         Ok(None) => {
                             changes.set(0);
+                            gains.set(None);
                             ().into_any()
                         }
                         Err(error) => {
                             changes.set(0);
+                            gains.set(None);
                             view! { <p class="field-error" role="alert">{error.to_string()}</p> }.into_any()
                         }
                     }
@@ -373,15 +384,40 @@ fn Preview(
             <button
                 type="button"
                 class=if danger { "danger" } else { "primary" }
-                disabled=move || changes.get() == 0 || apply.pending().get()
+                disabled=move || changes.get() == 0 || apply.pending().get() || !confirmed()
                 on:click=move |_| {
-                    if let Some(action) = action.get_untracked() {
+                    if let Some(mut action) = action.get_untracked() {
+                        // The server refuses the change if it no longer grants power to as
+                        // many people as this preview showed.
+                        if action.kind == BulkKind::ChangeRole {
+                            action.gainers = Some(gains.with_untracked(|g| g.as_ref().map_or(0, |g| g.people)));
+                        }
                         apply.dispatch(ApplyBulk { selection: selection.clone(), action });
                     }
                 }
             >
                 {move || if apply.pending().get() { "Working…" } else { confirm }}
             </button>
+        </div>
+    }
+}
+
+/// Who a role change gives new permissions, and what; for more than
+/// [`PowerGain::TYPE_ABOVE`] people, the box to type their number in before confirming.
+#[component]
+fn PowerGainNote(gain: PowerGain, typed: RwSignal<String>) -> impl IntoView {
+    let number = gain.people;
+    view! {
+        <div class="power-gain" role="group" aria-label="New permissions">
+            <p><strong>{gain.headline()}</strong></p>
+            {gain.who().map(|who| view! { <p>{who}</p> })}
+            {gain.asks_for_number().then(|| view! {
+                <div class="field">
+                    <label for="bulk-gainers">{format!("To confirm, type the number of people who gain them ({number})")}</label>
+                    <input id="bulk-gainers" type="text" inputmode="numeric" autocomplete="off"
+                        prop:value=move || typed.get() on:input=move |e| typed.set(event_target_value(&e)) />
+                </div>
+            })}
         </div>
     }
 }

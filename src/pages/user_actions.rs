@@ -123,11 +123,7 @@ pub fn RowDialogs(
         });
         let Some((kind, id)) = asked else { return };
         leptos::task::spawn_local(async move {
-            let action = BulkAction {
-                kind,
-                role: None,
-                teams: vec![],
-            };
+            let action = BulkAction::of(kind);
             let Ok(preview) = preview_bulk(Selection::of(vec![id]), action).await else {
                 return;
             };

@@ -473,9 +473,8 @@ fn TeamsPanel(
         change.dispatch(ApplyBulk {
             selection: Selection::of(vec![current.with_untracked(|c| c.id)]),
             action: BulkAction {
-                kind,
-                role: None,
                 teams: vec![TeamId(team)],
+                ..BulkAction::of(kind)
             },
         });
     };

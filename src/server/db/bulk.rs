@@ -26,7 +26,8 @@ use crate::{
     error::AppError,
     model::{
         AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent, LiveKind,
-        Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab, MAX_SELECTED_IDS,
+        Permission, PowerGain, Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab, MAX_SELECTED_IDS,
+        NAMES_SHOWN,
     },
     server::{
         access::{perm, Can},
@@ -34,7 +35,7 @@ use crate::{
     },
 };
 use sqlx::{Any, Transaction};
-use std::borrow::Cow;
+use std::{borrow::Cow, collections::HashMap};
 
 /// How long a bulk change can be undone.
 pub const UNDO_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -350,6 +351,7 @@ fn changes_teams(kind: BulkKind) -> bool {
 /// from the items of change `applied` once written, or else from one pass over the selection.
 async fn outcome(
     tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
     plan: &Plan,
     kind: BulkKind,
     applied: Option<i64>,
@@ -433,6 +435,10 @@ async fn outcome(
     } else {
         (Vec::new(), 0)
     };
+    let gains = match &plan.role {
+        Some((role, _)) if changed > 0 => gains(tx, can, *role, &changing).await?,
+        _ => None,
+    };
     let moved = match &plan.moving {
         // Those it moves or leaves as they are, already in the team moved to.
         Some(m) => {
@@ -474,7 +480,92 @@ async fn outcome(
         accounts,
         more_accounts,
         moved,
+        gains,
     })
+}
+
+/// Who a change to `role` gives permissions they do not hold now, among the users
+/// `changing` (a query of their ids), and which. Each of them holds one role, on one or more
+/// accounts (those with different roles are skipped), or none.
+async fn gains(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
+    role: i64,
+    changing: &Sql,
+) -> Result<Option<PowerGain>, AppError> {
+    let held = "COALESCE((SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = v.id), 0)";
+    let groups: Vec<(i64, i64)> = Sql::new(&format!(
+        "SELECT {held} AS held, COUNT(*) FROM users v WHERE v.id IN ("
+    ))
+    .append(changing)
+    .push(") GROUP BY held")
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut roles = Sql::new("SELECT id, builtin, permissions FROM roles WHERE company_id = ");
+    roles
+        .bind(can.company())
+        .push(" AND id IN (")
+        .list(groups.iter().map(|(held, _)| *held).chain([role]))
+        .push(")");
+    let grants: HashMap<i64, Grants> = roles
+        .fetch_all::<(i64, Option<String>, String)>(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|(id, builtin, stored)| (id, Grants::of_role(builtin.as_deref(), &stored, can.modules())))
+        .collect();
+    let Some(new) = grants.get(&role) else {
+        return Ok(None);
+    };
+    // No role (0) grants nothing, like Member.
+    let none = Grants::default();
+    let (mut people, mut gaining, mut gained) = (0, Vec::new(), Grants::default());
+    for (held, count) in groups {
+        let old = grants.get(&held).unwrap_or(&none);
+        if old.covers(new) {
+            continue;
+        }
+        people += count;
+        gaining.push(held);
+        for p in new.permissions.iter().filter(|p| !old.permissions.contains(p)) {
+            if !gained.permissions.contains(p) {
+                gained.permissions.push(*p);
+            }
+        }
+        for m in new.modules.iter().filter(|m| !old.modules.contains(m)) {
+            if !gained.modules.contains(m) {
+                gained.modules.push(m.clone());
+            }
+        }
+    }
+    if people == 0 {
+        return Ok(None);
+    }
+    let names: Vec<String> = Sql::new("SELECT v.name FROM users v WHERE v.id IN (")
+        .append(changing)
+        .push(&format!(") AND {held} IN ("))
+        .list(gaining)
+        .push(") ORDER BY v.name, v.id LIMIT ")
+        .bind(NAMES_SHOWN as i64)
+        .scalars(&mut **tx)
+        .await?;
+    // In the order the roles page lists them.
+    let mut permissions: Vec<Permission> = gained.permissions;
+    permissions.sort_by_key(|p| Permission::ALL.iter().position(|q| q == p));
+    let permissions = permissions
+        .into_iter()
+        .map(|p| p.label().to_string())
+        .chain(
+            can.modules()
+                .iter()
+                .filter(|m| gained.modules.contains(&m.key))
+                .map(|m| format!("Use {}", m.name)),
+        )
+        .collect();
+    Ok(Some(PowerGain {
+        people,
+        names,
+        permissions,
+    }))
 }
 
 /// What `action` would do to `selection`, without changing anything.
@@ -486,7 +577,7 @@ pub async fn preview(
 ) -> Result<BulkOutcome, AppError> {
     let mut tx = db.begin().await?;
     let plan = plan(&mut tx, can, selection, action).await?;
-    let outcome = outcome(&mut tx, &plan, action.kind, None).await?;
+    let outcome = outcome(&mut tx, can, &plan, action.kind, None).await?;
     tx.rollback().await?;
     Ok(outcome)
 }
@@ -571,7 +662,21 @@ pub async fn apply(
         .append(&plan.selected)
         .execute(&mut *w.tx)
         .await?;
-    let mut outcome = outcome(&mut w.tx, &plan, action.kind, Some(change)).await?;
+    let mut outcome = outcome(&mut w.tx, can, &plan, action.kind, Some(change)).await?;
+    if let Some(shown) = action.gainers {
+        let gaining = outcome.gains.as_ref().map_or(0, |g| g.people);
+        if gaining != shown {
+            w.tx.rollback().await?;
+            let who = if gaining == 1 {
+                "1 person".to_string()
+            } else {
+                format!("{gaining} people")
+            };
+            return Err(AppError::Conflict(format!(
+                "This change would now give new permissions to {who}, not {shown}: people or roles changed meanwhile. Look at it again before confirming."
+            )));
+        }
+    }
     let changed = outcome.changed;
     if changed == 0 {
         w.tx.rollback().await?;

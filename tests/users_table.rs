@@ -995,41 +995,6 @@ async fn a_search_whose_matches_sit_together_in_name_order_pages_through_every_m
     }
 }
 
-/// The browser hydrates the users page from the rows the server sent with it, so the HTML must
-/// hold them: a render that drew the table before its rows arrived sent an empty table the
-/// browser could not match ("expected an HTML <tr>"), and the page never became live. The
-/// server renders on several threads, so a page's rows can arrive on one thread while another
-/// draws the table: many renders at once on a multi-threaded runtime meet that moment.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_users_page_rendered_while_its_rows_arrive_on_another_thread_still_carries_them() {
-    let app = TestApp::spawn().await;
-    let owner = app.sign_up("Slowtech", "Aaron Owner", &email("owner")).await;
-    let renders: Vec<_> = (0..200).map(|_| app.spawn_get("/users", &owner)).collect();
-    let mut early = Vec::new();
-    for render in renders {
-        // A render that never ends is a failure to report, not a run to wait on.
-        let page = tokio::time::timeout(std::time::Duration::from_secs(60), render)
-            .await
-            .expect("a render of /users never finished")
-            .unwrap();
-        assert_eq!(page.status, StatusCode::OK);
-        let body = page.body;
-        if body.contains("table-wrap busy")
-            || !body.contains("role=\"rowheader\" class=\"col-name\"><a href=\"/users/")
-        {
-            early.push(body);
-        }
-    }
-    assert!(
-        early.is_empty(),
-        "{} of 200 renders drew the users table before its rows, e.g. {}",
-        early.len(),
-        early
-            .first()
-            .map_or("", |body| &body[body.find("<tbody").unwrap_or(0)..])
-    );
-}
-
 /// The condition on `users u` of `company`'s users whose name holds `name` (any case) and,
 /// with `team`, in that team: a view of the table, written apart from the server's.
 fn picked_by(company: i64, name: &str, team: Option<i64>) -> String {

@@ -1,0 +1,45 @@
+//! The users page rendered many times at once on a multi-threaded runtime. A binary of its
+//! own: beside the other users-table tests in one process (each test a tokio runtime of its
+//! own, started and dropped around it) a render of this one now and then never finished, which
+//! it never did alone in 45 runs nor with the tests run one at a time; that cross-runtime
+//! interplay is the harness's, not a server's, which runs one runtime.
+
+mod common;
+
+use common::{email, TestApp};
+use http::StatusCode;
+
+/// The browser hydrates the users page from the rows the server sent with it, so the HTML must
+/// hold them: a render that drew the table before its rows arrived sent an empty table the
+/// browser could not match ("expected an HTML <tr>"), and the page never became live. The
+/// server renders on several threads, so a page's rows can arrive on one thread while another
+/// draws the table: many renders at once on a multi-threaded runtime meet that moment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_users_page_rendered_while_its_rows_arrive_on_another_thread_still_carries_them() {
+    let app = TestApp::spawn().await;
+    let owner = app.sign_up("Slowtech", "Aaron Owner", &email("owner")).await;
+    let renders: Vec<_> = (0..200).map(|_| app.spawn_get("/users", &owner)).collect();
+    let mut early = Vec::new();
+    for render in renders {
+        // A render that never ends is a failure to report, not a run to wait on.
+        let page = tokio::time::timeout(std::time::Duration::from_secs(60), render)
+            .await
+            .expect("a render of /users never finished")
+            .unwrap();
+        assert_eq!(page.status, StatusCode::OK);
+        let body = page.body;
+        if body.contains("table-wrap busy")
+            || !body.contains("role=\"rowheader\" class=\"col-name\"><a href=\"/users/")
+        {
+            early.push(body);
+        }
+    }
+    assert!(
+        early.is_empty(),
+        "{} of 200 renders drew the users table before its rows, e.g. {}",
+        early.len(),
+        early
+            .first()
+            .map_or("", |body| &body[body.find("<tbody").unwrap_or(0)..])
+    );
+}

@@ -774,13 +774,18 @@ async fn a_role_change_that_grants_power_names_who_gains_what_and_is_refused_if_
         (up.json()["changed"].as_i64(), up.json()["unchanged"].as_i64()),
         (Some(6), Some(1))
     );
+    let without_key = |r: &common::Response| {
+        let mut gains = r.json()["gains"].clone();
+        gains.as_object_mut().map(|g| g.remove("key"));
+        gains
+    };
     assert_eq!(
-        up.json()["gains"],
+        without_key(&up),
         json!({ "people": 6, "names": names, "permissions": ["View users", "Manage users"] })
     );
     let sideways = bulk(&app, &c.owner, "preview", &selection, &change_role(viewer)).await;
     assert_eq!(
-        sideways.json()["gains"],
+        without_key(&sideways),
         json!({ "people": 6, "names": names, "permissions": ["View users"] }),
         "Gia 00 holds more than a Viewer already"
     );
@@ -793,12 +798,18 @@ async fn a_role_change_that_grants_power_names_who_gains_what_and_is_refused_if_
         down.body
     );
 
-    // Confirmed for 5 when 6 would gain: refused, nothing written.
-    let mut shown_five = change_role(manager);
-    shown_five.push(("gainers", "5".into()));
-    let refused = bulk(&app, &c.owner, "apply", &selection, &shown_five).await;
+    // Confirmed with another preview's key: refused, nothing written.
+    let key = up.json()["gains"]["key"].as_str().unwrap().to_string();
+    let with_key = |key: &str| {
+        let mut action = change_role(manager);
+        action.push(("gainers", key.to_string()));
+        action
+    };
+    let sideways_key = sideways.json()["gains"]["key"].as_str().unwrap().to_string();
+    assert_ne!(key, sideways_key, "other permissions, another key");
+    let refused = bulk(&app, &c.owner, "apply", &selection, &with_key(&sideways_key)).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
-    assert!(refused.body.contains("6 people, not 5"), "{}", refused.body);
+    assert!(refused.body.contains("than you were shown"), "{}", refused.body);
     let held = format!(
         "SELECT COUNT(*) FROM role_assignments WHERE role_id = {manager} AND user_id IN ({})",
         ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
@@ -810,10 +821,19 @@ async fn a_role_change_that_grants_power_names_who_gains_what_and_is_refused_if_
             .await,
         0
     );
+    // The role grants more since the preview: the same people, other power, refused.
+    app.sql(&format!(
+        "UPDATE roles SET permissions = 'users.view users.manage roles.manage' WHERE id = {manager}"
+    ))
+    .await;
+    let refused = bulk(&app, &c.owner, "apply", &selection, &with_key(&key)).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    app.sql(&format!(
+        "UPDATE roles SET permissions = 'users.view users.manage' WHERE id = {manager}"
+    ))
+    .await;
 
-    let mut shown_six = change_role(manager);
-    shown_six.push(("gainers", "6".into()));
-    let done = bulk(&app, &c.owner, "apply", &selection, &shown_six).await;
+    let done = bulk(&app, &c.owner, "apply", &selection, &with_key(&key)).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert_eq!(done.json()["changed"], 6);
     assert_eq!(app.count(&held).await, 7);

@@ -822,3 +822,170 @@ async fn an_admin_lowered_on_a_sub_account_cannot_send_again_an_admin_invitation
         .await;
     assert_eq!(r.json()["changed"][0], hire.as_str(), "{}", r.body);
 }
+
+/// An Admin of the whole company who only views users on a sub-account (above its Members,
+/// without the power to give Admin there), and a Member of the root account: making them an
+/// Admin there makes them one on the sub-account too.
+async fn lowered(app: &TestApp, l: &Ladder) -> i64 {
+    let branch = app.sub_account(l.root, "Branch").await;
+    let viewer = app.custom_role(&l.c.owner_email, "Team lead", "users.view").await;
+    app.place(l.admin_id, &[(l.root, l.c.admin_role), (branch, viewer)])
+        .await;
+    app.add_user(&l.c.owner_email, "Mo Member", &email("mo"), "member")
+        .await
+}
+
+#[tokio::test]
+async fn an_admin_lowered_on_a_sub_account_cannot_make_anyone_an_admin_of_the_whole_company_by_a_role_change()
+{
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let mo = lowered(&app, &l).await;
+    let (mo_id, admin_role) = (mo.to_string(), l.c.admin_role.to_string());
+    let is_admin = format!(
+        "SELECT COUNT(*) FROM role_assignments WHERE user_id = {mo} AND role_id = {}",
+        l.c.admin_role
+    );
+
+    let r = app
+        .call(
+            "users/change_role",
+            &[("id", mo_id.as_str()), ("role", admin_role.as_str())],
+            Some(&l.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains("Admin on Initech"),
+        "the refusal says where: {}",
+        r.body
+    );
+    for verb in ["preview", "apply"] {
+        let r = app
+            .call(
+                &format!("users/bulk/{verb}"),
+                &[
+                    ("selection[ids][0]", mo_id.as_str()),
+                    ("action[kind]", "change_role"),
+                    ("action[role]", admin_role.as_str()),
+                ],
+                Some(&l.admin),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{verb}: {}", r.body);
+    }
+    assert_eq!(app.count(&is_admin).await, 0, "Mo is still a Member");
+
+    // Undo is a change like any other: the owner demotes an Admin, and the lowered admin
+    // may not undo it.
+    let ann = app
+        .add_user(&l.c.owner_email, "Ann Admin", &email("ann"), "admin")
+        .await;
+    let ann_id = ann.to_string();
+    let member_role = l.c.member_role.to_string();
+    let demoted = app
+        .call(
+            "users/bulk/apply",
+            &[
+                ("selection[ids][0]", ann_id.as_str()),
+                ("action[kind]", "change_role"),
+                ("action[role]", member_role.as_str()),
+            ],
+            Some(&l.c.owner),
+        )
+        .await;
+    assert_eq!(demoted.status, StatusCode::OK, "{}", demoted.body);
+    let change = demoted.json()["undo"].as_i64().unwrap().to_string();
+    let r = app
+        .call("users/bulk/undo", &[("change", change.as_str())], Some(&l.admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json()["restored"], 0, "{}", r.body);
+    assert_eq!(
+        r.json()["not_restored"][0]["reason"],
+        "would get back a role you can't give",
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM role_assignments WHERE user_id = {ann} AND role_id = {}",
+            l.c.admin_role
+        ))
+        .await,
+        0
+    );
+
+    // The owner may.
+    let r = app
+        .call(
+            "users/change_role",
+            &[("id", mo_id.as_str()), ("role", admin_role.as_str())],
+            Some(&l.c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(app.count(&is_admin).await, 1);
+}
+
+#[tokio::test]
+async fn an_admin_lowered_on_a_sub_account_cannot_raise_a_role_that_a_pending_invitation_offers() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    lowered(&app, &l).await;
+    let helper = app.custom_role(&l.c.owner_email, "Helper", "users.view").await;
+    let hire = email("hire");
+    let r = app.invite(&l.c.owner, &[&hire], helper).await;
+    assert_eq!(r.json()["invited"][0], hire.as_str(), "{}", r.body);
+    let helper_id = helper.to_string();
+
+    let r = app
+        .call(
+            "roles/update",
+            &[
+                ("id", helper_id.as_str()),
+                ("name", "Helper"),
+                ("permissions[0]", "ViewUsers"),
+                ("permissions[1]", "ManageUsers"),
+            ],
+            Some(&l.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = app
+        .call(
+            "roles/delete",
+            &[
+                ("id", helper_id.as_str()),
+                ("move_to", &l.c.admin_role.to_string()),
+            ],
+            Some(&l.admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let offered: (i64, String) = sqlx::query_as(
+        "SELECT ia.role_id, r.permissions FROM invitation_accounts ia JOIN roles r ON r.id = ia.role_id",
+    )
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        offered,
+        (helper, "users.view".to_string()),
+        "the invitation offers what it did"
+    );
+
+    // The owner, who may give it everywhere, still edits it.
+    let r = app
+        .call(
+            "roles/update",
+            &[
+                ("id", helper_id.as_str()),
+                ("name", "Helpers"),
+                ("permissions[0]", "ViewUsers"),
+            ],
+            Some(&l.c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}

@@ -65,11 +65,11 @@ pub struct BulkAction {
     /// For the team changes (for MoveTeams: the team left, then the team joined).
     #[serde(default)]
     pub teams: Vec<TeamId>,
-    /// For ChangeRole: how many people the caller was shown gaining permissions (see
-    /// [`PowerGain`]). When given, the change is refused if that is no longer how many would,
-    /// so nobody is granted power they were not shown.
+    /// For ChangeRole: the [`PowerGain::key`] of the preview the caller confirmed ("" when it
+    /// granted nobody anything). When given, the change is refused if it would now grant other
+    /// people or other permissions, so nobody is granted power the caller was not shown.
     #[serde(default)]
-    pub gainers: Option<i64>,
+    pub gainers: Option<String>,
 }
 
 impl BulkAction {
@@ -149,6 +149,8 @@ pub struct PowerGain {
     pub names: Vec<String>,
     /// What they gain, as the roles page words it ("Manage users", "Use Payments").
     pub permissions: Vec<String>,
+    /// A digest of exactly who gains what, which confirming the change sends back.
+    pub key: String,
 }
 
 impl PowerGain {
@@ -404,6 +406,7 @@ mod tests {
             people: 12,
             names: (1..=10).map(|n| format!("P{n}")).collect(),
             permissions: vec!["Manage users".into(), "Manage roles".into()],
+            key: String::new(),
         };
         assert_eq!(
             six.headline(),
@@ -418,6 +421,7 @@ mod tests {
             people: 1,
             names: vec!["Ana Ruiz".into()],
             permissions: vec!["View users".into()],
+            key: String::new(),
         };
         assert_eq!(one.headline(), "Ana Ruiz will gain new permissions: View users.");
         assert_eq!(one.who(), None);

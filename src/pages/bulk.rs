@@ -387,10 +387,10 @@ fn Preview(
                 disabled=move || changes.get() == 0 || apply.pending().get() || !confirmed()
                 on:click=move |_| {
                     if let Some(mut action) = action.get_untracked() {
-                        // The server refuses the change if it no longer grants power to as
-                        // many people as this preview showed.
+                        // The server refuses the change if it would grant power to other
+                        // people, or other power, than this preview showed.
                         if action.kind == BulkKind::ChangeRole {
-                            action.gainers = Some(gains.with_untracked(|g| g.as_ref().map_or(0, |g| g.people)));
+                            action.gainers = Some(gains.with_untracked(|g| g.as_ref().map(|g| g.key.clone()).unwrap_or_default()));
                         }
                         apply.dispatch(ApplyBulk { selection: selection.clone(), action });
                     }

@@ -14,7 +14,7 @@ use super::{
     lifecycle::{NOT_JOINED, SEVERAL_ROLES},
     profile::cancel_email_changes,
     quota::{self, Mailing},
-    roles::assignable_role,
+    roles::{assignable_role, beyond_reach, grantable_where_held, grants_of},
     scope::InScope,
     sql::{Sql, Value},
     tokens::{self, TokenPurpose},
@@ -26,8 +26,8 @@ use crate::{
     error::AppError,
     model::{
         AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent, LiveKind,
-        Permission, PowerGain, Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab, MAX_SELECTED_IDS,
-        NAMES_SHOWN,
+        Permission, PowerGain, RoleId, Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab,
+        MAX_SELECTED_IDS, NAMES_SHOWN,
     },
     server::{
         access::{perm, Can},
@@ -35,7 +35,10 @@ use crate::{
     },
 };
 use sqlx::{Any, Transaction};
-use std::{borrow::Cow, collections::HashMap};
+use std::{
+    borrow::Cow,
+    collections::{hash_map::Entry, HashMap},
+};
 
 /// How long a bulk change can be undone.
 pub const UNDO_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -317,7 +320,7 @@ async fn plan(
             unchanged.push("1 = 0");
         }
     };
-    Ok(Plan {
+    let plan = Plan {
         selected,
         skips,
         unchanged,
@@ -325,7 +328,18 @@ async fn plan(
         role,
         teams,
         moving,
-    })
+    };
+    if let Some((role, name)) = &plan.role {
+        let changing = Sql::new("SELECT u.id FROM users u WHERE (")
+            .append(&plan.selected)
+            .push(") AND ")
+            .append(&plan.verdict())
+            .push(" = ")
+            .bind(CHANGES)
+            .clone();
+        grantable_where_held(tx, can, (RoleId(*role), name), &changing, plan.root).await?;
+    }
+    Ok(plan)
 }
 
 /// How far above the people it changes a caller must be for an action: team membership
@@ -540,18 +554,27 @@ async fn gains(
     if people == 0 {
         return Ok(None);
     }
-    let names: Vec<String> = Sql::new("SELECT v.name FROM users v WHERE v.id IN (")
+    let mut gainers = Sql::new("FROM users v WHERE v.id IN (");
+    gainers
         .append(changing)
         .push(&format!(") AND {held} IN ("))
         .list(gaining)
-        .push(") ORDER BY v.name, v.id LIMIT ")
+        .push(")");
+    let ids: Vec<i64> = Sql::new("SELECT v.id ")
+        .append(&gainers)
+        .push(" ORDER BY v.id")
+        .scalars(&mut **tx)
+        .await?;
+    let names: Vec<String> = Sql::new("SELECT v.name ")
+        .append(&gainers)
+        .push(" ORDER BY v.name, v.id LIMIT ")
         .bind(NAMES_SHOWN as i64)
         .scalars(&mut **tx)
         .await?;
     // In the order the roles page lists them.
     let mut permissions: Vec<Permission> = gained.permissions;
     permissions.sort_by_key(|p| Permission::ALL.iter().position(|q| q == p));
-    let permissions = permissions
+    let permissions: Vec<String> = permissions
         .into_iter()
         .map(|p| p.label().to_string())
         .chain(
@@ -561,10 +584,12 @@ async fn gains(
                 .map(|m| format!("Use {}", m.name)),
         )
         .collect();
+    let key = token::hash(&serde_json::json!([ids, permissions]).to_string());
     Ok(Some(PowerGain {
         people,
         names,
         permissions,
+        key,
     }))
 }
 
@@ -663,18 +688,12 @@ pub async fn apply(
         .execute(&mut *w.tx)
         .await?;
     let mut outcome = outcome(&mut w.tx, can, &plan, action.kind, Some(change)).await?;
-    if let Some(shown) = action.gainers {
-        let gaining = outcome.gains.as_ref().map_or(0, |g| g.people);
-        if gaining != shown {
+    if let Some(shown) = &action.gainers {
+        if outcome.gains.as_ref().map_or("", |g| g.key.as_str()) != shown {
             w.tx.rollback().await?;
-            let who = if gaining == 1 {
-                "1 person".to_string()
-            } else {
-                format!("{gaining} people")
-            };
-            return Err(AppError::Conflict(format!(
-                "This change would now give new permissions to {who}, not {shown}: people or roles changed meanwhile. Look at it again before confirming."
-            )));
+            return Err(AppError::Conflict(
+                "This change would now give new permissions to other people, or other permissions, than you were shown: people or roles changed meanwhile. Look at it again before confirming.".into(),
+            ));
         }
     }
     let changed = outcome.changed;
@@ -1068,13 +1087,34 @@ pub async fn undo(
             "had a role that has since been deleted",
         ));
         let grantable = grantable_roles(&mut w.tx, can).await?;
-        refusals.push((
-            Sql::new("i.role_id IS NOT NULL AND i.role_id NOT IN (")
-                .append(&grantable)
-                .push(")")
-                .clone(),
-            "would get back a role you can't give",
-        ));
+        let mut beyond = Sql::new("(i.role_id IS NOT NULL AND i.role_id NOT IN (");
+        beyond.append(&grantable).push("))");
+        // The role comes back on the accounts where they hold one now, and reaches below.
+        let held: Vec<(i64, i64, String)> = Sql::new(
+            "SELECT DISTINCT i.role_id, a.id, a.name FROM bulk_change_items i
+             JOIN role_assignments ra ON ra.user_id = i.user_id JOIN accounts a ON a.id = ra.account_id
+             WHERE i.role_id IS NOT NULL AND i.change_id = ",
+        )
+        .bind(change)
+        .fetch_all(&mut *w.tx)
+        .await?;
+        let mut grants: HashMap<i64, Grants> = HashMap::new();
+        for (role, _, _) in &held {
+            if let Entry::Vacant(slot) = grants.entry(*role) {
+                slot.insert(grants_of(&mut w.tx, RoleId(*role), can.modules()).await?);
+            }
+        }
+        for (role, account, name) in held {
+            if beyond_reach(can, &grants[&role], &[(account, name)]).is_some() {
+                beyond
+                    .push(" OR (i.role_id = ")
+                    .bind(role)
+                    .push(" AND EXISTS (SELECT 1 FROM role_assignments ra WHERE ra.user_id = u.id AND ra.account_id = ")
+                    .bind(account)
+                    .push("))");
+            }
+        }
+        refusals.push((beyond, "would get back a role you can't give"));
     }
     let mut in_scope = Sql::new("i.change_id = ");
     in_scope.bind(change).append(&can.scope().users_inside("u.id"));

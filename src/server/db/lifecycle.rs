@@ -14,7 +14,7 @@ use super::{
     is_unique_violation, now_ms, outbox,
     profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
     quota::{self, Mailing},
-    roles::{assignable_role, builtin_role},
+    roles::{assignable_role, builtin_role, grantable_where_held},
     tokens::{self, NewToken, TokenPurpose},
     users::{current, Current},
     write::{Store, Write},
@@ -358,6 +358,8 @@ pub async fn change_role(
     }
     below(&mut w.tx, can, owner, user, Rank::Above).await?;
     let role_name = assignable_role(&mut w.tx, can, role, None).await?;
+    let root = root_account(&mut w.tx, company).await?;
+    grantable_where_held(&mut w.tx, can, (role, &role_name), &Sql::values([user]), root).await?;
     let roles: Vec<i64> =
         sqlx::query_scalar("SELECT DISTINCT role_id FROM role_assignments WHERE user_id = $1")
             .bind(user)

@@ -277,6 +277,15 @@ pub async fn update(
     within_reach(&before, &Limits::of(can))?;
     holders_below(&mut w.tx, can, id, now).await?;
     let grants = check_grants(grants, &Limits::of(can))?;
+    grantable_where_used(
+        &mut w.tx,
+        can,
+        id,
+        &grants,
+        "permissions",
+        "You can't give this role these permissions",
+    )
+    .await?;
     check_free(&mut w.tx, company, &name, Some(id)).await?;
     let permissions = grants.stored();
     if before.name == name.as_str() && before.permissions == permissions {
@@ -356,6 +365,16 @@ pub async fn delete(
     };
     if let Some((to, to_name)) = &target {
         let to = *to;
+        let grants = grants_of(&mut w.tx, to, can.modules()).await?;
+        grantable_where_used(
+            &mut w.tx,
+            can,
+            id,
+            &grants,
+            "move_to",
+            &format!("You can't move its people to {to_name}"),
+        )
+        .await?;
         // Each holder's role changes: their history says so, and a pending bulk undo sees
         // that they changed since.
         let mut holders =
@@ -440,6 +459,96 @@ async fn move_target(
         ));
     }
     Ok(target.name)
+}
+
+/// What role `role` grants.
+pub(super) async fn grants_of(
+    tx: &mut Transaction<'_, Any>,
+    role: RoleId,
+    modules: &[Module],
+) -> Result<Grants, sqlx::Error> {
+    let (builtin, stored): (Option<String>, String) =
+        sqlx::query_as("SELECT builtin, permissions FROM roles WHERE id = $1")
+            .bind(role)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(Grants::of_role(builtin.as_deref(), &stored, modules))
+}
+
+/// The first of `accounts` (id, name) where the caller may not give `grants`: on it, or on an
+/// account below it, they hold less. A role given on an account reaches every account below.
+pub(super) fn beyond_reach<'a, P>(
+    can: &Can<P>,
+    grants: &Grants,
+    accounts: &'a [(i64, String)],
+) -> Option<&'a str> {
+    accounts
+        .iter()
+        .find(|(id, _)| !can.may_grant(grants, Some(AccountId(*id))))
+        .map(|(_, name)| name.as_str())
+}
+
+/// Refuses role `role` (named `name`) unless the caller may give it on every account where
+/// the users `users` (a query of ids) hold a role, or on `root` for those holding none: a
+/// role change applies on those accounts and below.
+pub(super) async fn grantable_where_held<P>(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<P>,
+    (role, name): (RoleId, &str),
+    users: &Sql,
+    root: i64,
+) -> Result<(), AppError> {
+    let grants = grants_of(tx, role, can.modules()).await?;
+    let accounts: Vec<(i64, String)> =
+        Sql::new("SELECT a.id, a.name FROM accounts a WHERE a.id IN (SELECT COALESCE(ra.account_id, ")
+            .bind(root)
+            .push(") FROM users v LEFT JOIN role_assignments ra ON ra.user_id = v.id WHERE v.id IN (")
+            .append(users)
+            .push(")) ORDER BY a.id")
+            .fetch_all(&mut **tx)
+            .await?;
+    match beyond_reach(can, &grants, &accounts) {
+        Some(account) => Err(AppError::field(
+            "role",
+            format!(
+                "You can't give the role {name} on {account}: it allows more than you may do there or on an account below it."
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Refuses `grants` for role `id` (its new grants, or those of the role its people move to)
+/// unless the caller may give them on every account where the role is held or offered by a
+/// pending invitation: its holders and invitees would get them there, and below.
+async fn grantable_where_used(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageRoles>,
+    id: RoleId,
+    grants: &Grants,
+    field: &str,
+    what: &str,
+) -> Result<(), AppError> {
+    let accounts: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT a.id, a.name FROM accounts a WHERE a.id IN (
+             SELECT account_id FROM role_assignments WHERE role_id = $1
+             UNION SELECT ia.account_id FROM invitation_accounts ia
+                   JOIN invitations i ON i.id = ia.invitation_id
+                   WHERE ia.role_id = $1 AND i.status = 'pending')
+         ORDER BY a.id",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await?;
+    match beyond_reach(can, grants, &accounts) {
+        Some(account) => Err(AppError::field(
+            field,
+            format!(
+                "{what}: people hold this role or are invited with it on {account}, where that allows more than you may do there or on an account below it."
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A role of the company that may be given directly (not Owner, which only a transfer gives).

@@ -178,29 +178,20 @@ impl Config {
             return Ok(());
         }
         let path = self.audit_key_file();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                self.audit_key = super::db::chain::AuditKey::from_hex(&text)
-                    .ok_or_else(|| format!("{}: not 64 hex digits", path.display()))?;
-            }
+        let failed = |e: std::io::Error| format!("{}: {e}", path.display());
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-                if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+                if self.write_new_key(&path).map_err(failed)? {
+                    tracing::warn!(
+                        "generated the audit log's key in {}: back it up (without it the audit log can't \
+                         be verified), or set ROSTER_AUDIT_KEY; several instances must share one key",
+                        path.display()
+                    );
+                    return Ok(());
                 }
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options
-                    .open(&path)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                std::io::Write::write_all(&mut file, format!("{}\n", self.audit_key.to_hex()).as_bytes())
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                tracing::warn!(
-                    "generated the audit log's key in {}: back it up (without it the audit log can't \
-                     be verified), or set ROSTER_AUDIT_KEY; several instances must share one key",
-                    path.display()
-                );
+                // Another instance starting beside this one wrote it first: theirs it is.
+                std::fs::read_to_string(&path).map_err(failed)?
             }
             Err(e) => {
                 return Err(format!(
@@ -208,8 +199,37 @@ impl Config {
                     path.display()
                 ))
             }
-        }
+        };
+        self.audit_key = super::db::chain::AuditKey::from_hex(&text)
+            .ok_or_else(|| format!("{}: not 64 hex digits", path.display()))?;
         Ok(())
+    }
+
+    /// Writes this config's key to `path` whole or not at all (readable by its owner only):
+    /// into a file of its own first, then linked in place, which fails when another instance
+    /// starting at the same time got there first (false). A reader never sees half a key.
+    fn write_new_key(&self, path: &std::path::Path) -> std::io::Result<bool> {
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)?;
+        }
+        // Named by the key itself, random: no two writers share it.
+        let hex = self.audit_key.to_hex();
+        let own = path.with_extension(format!("key.{}.tmp", &hex[..16]));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let written = options.open(&own).and_then(|mut file| {
+            std::io::Write::write_all(&mut file, format!("{hex}\n").as_bytes())?;
+            file.sync_all()
+        });
+        let linked = written.and_then(|()| std::fs::hard_link(&own, path));
+        let _ = std::fs::remove_file(&own);
+        match linked {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// What writes that send email need from the configuration.
@@ -371,6 +391,35 @@ mod tests {
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         Config::from_lookup(|name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string()))
+    }
+
+    #[test]
+    fn instances_starting_together_without_a_key_file_share_the_one_that_gets_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/roster.db", dir.path().display());
+        for _ in 0..20 {
+            let _ = std::fs::remove_file(dir.path().join("audit.key"));
+            let barrier = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let keys: Vec<Result<String, String>> = (0..4)
+                .map(|_| {
+                    let (url, barrier) = (url.clone(), barrier.clone());
+                    std::thread::spawn(move || {
+                        let mut c = config(&[("DATABASE_URL", url.as_str())]).unwrap();
+                        barrier.wait();
+                        c.load_audit_key(true).map(|()| c.audit_key.to_hex())
+                    })
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|t| t.join().unwrap())
+                .collect();
+            let written = std::fs::read_to_string(dir.path().join("audit.key")).unwrap();
+            for key in keys {
+                assert_eq!(key.as_deref(), Ok(written.trim()));
+            }
+            let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+            assert_eq!(left.len(), 1, "no temporary file stays behind");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::{
     lifecycle::{NOT_JOINED, SEVERAL_ROLES},
     profile::cancel_email_changes,
     quota::{self, Mailing},
-    roles::{assignable_role, beyond_reach, grantable_where_held, grants_of},
+    roles::{assignable_role, grantable_where_held},
     scope::InScope,
     sql::{Sql, Value},
     tokens::{self, TokenPurpose},
@@ -25,8 +25,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent, LiveKind,
-        Permission, PowerGain, RoleId, Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab,
+        AccountId, AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent,
+        LiveKind, Permission, PowerGain, RoleId, Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab,
         MAX_SELECTED_IDS, NAMES_SHOWN,
     },
     server::{
@@ -35,10 +35,7 @@ use crate::{
     },
 };
 use sqlx::{Any, Transaction};
-use std::{
-    borrow::Cow,
-    collections::{hash_map::Entry, HashMap},
-};
+use std::{borrow::Cow, collections::HashMap};
 
 /// How long a bulk change can be undone.
 pub const UNDO_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -144,6 +141,8 @@ struct Plan {
     unchanged: Sql,
     root: i64,
     role: Option<(i64, String)>,
+    /// For a role change: the accounts where it applies (see `grantable_where_held`).
+    accounts: Vec<String>,
     /// The team ids of the team actions.
     teams: Sql,
     /// The teams of a move.
@@ -156,6 +155,17 @@ const UNCHANGED: i64 = -1;
 const CHANGES: i64 = -2;
 
 impl Plan {
+    /// The ids of the selected users the plan changes.
+    fn changing(&self) -> Sql {
+        Sql::new("SELECT u.id FROM users u WHERE (")
+            .append(&self.selected)
+            .push(") AND ")
+            .append(&self.verdict())
+            .push(" = ")
+            .bind(CHANGES)
+            .clone()
+    }
+
     /// SQL over `u`: the user's verdict, each condition tested at most once per user (a
     /// user left out for several reasons gets the first).
     fn verdict(&self) -> Sql {
@@ -320,24 +330,18 @@ async fn plan(
             unchanged.push("1 = 0");
         }
     };
-    let plan = Plan {
+    let mut plan = Plan {
         selected,
         skips,
         unchanged,
         root,
         role,
+        accounts: Vec::new(),
         teams,
         moving,
     };
     if let Some((role, name)) = &plan.role {
-        let changing = Sql::new("SELECT u.id FROM users u WHERE (")
-            .append(&plan.selected)
-            .push(") AND ")
-            .append(&plan.verdict())
-            .push(" = ")
-            .bind(CHANGES)
-            .clone();
-        grantable_where_held(tx, can, (RoleId(*role), name), &changing, plan.root).await?;
+        plan.accounts = grantable_where_held(tx, can, (RoleId(*role), name), &plan.changing(), root).await?;
     }
     Ok(plan)
 }
@@ -394,13 +398,7 @@ async fn outcome(
                 .append(&plan.selected)
                 .push(") s GROUP BY s.k, CASE WHEN s.k >= 0 THEN s.id END")
                 .clone(),
-            Sql::new("SELECT u.id FROM users u WHERE (")
-                .append(&plan.selected)
-                .push(") AND ")
-                .append(&plan.verdict())
-                .push(" = ")
-                .bind(CHANGES)
-                .clone(),
+            plan.changing(),
         ),
     };
     let rows: Vec<(i64, Option<String>, i64)> = verdicts.fetch_all(&mut **tx).await?;
@@ -430,20 +428,13 @@ async fn outcome(
         0
     };
     // Where a previewed role change applies: every account on which someone it changes holds
-    // a role (all the same role, or they would be skipped), and the root for anyone with none.
-    // One pass over the people it changes.
-    let (accounts, more_accounts) = if kind == BulkKind::ChangeRole && applied.is_none() && changed > 0 {
-        let names: Vec<String> =
-            Sql::new("SELECT a.name FROM accounts a WHERE a.id IN (SELECT COALESCE(ra.account_id, ")
-                .bind(plan.root)
-                .push(") FROM users v LEFT JOIN role_assignments ra ON ra.user_id = v.id WHERE v.id IN (")
-                .append(&changing)
-                .push(")) ORDER BY CASE WHEN a.parent_id IS NULL THEN 0 ELSE 1 END, a.name_key, a.id")
-                .scalars(&mut **tx)
-                .await?;
+    // a role (all the same role, or they would be skipped), and the root for anyone with none,
+    // as the plan's reach check found them.
+    let (accounts, more_accounts) = if applied.is_none() && changed > 0 {
+        let names = &plan.accounts;
         let more = names.len().saturating_sub(BulkOutcome::ACCOUNTS_NAMED) as i64;
         (
-            names.into_iter().take(BulkOutcome::ACCOUNTS_NAMED).collect(),
+            names.iter().take(BulkOutcome::ACCOUNTS_NAMED).cloned().collect(),
             more,
         )
     } else {
@@ -998,30 +989,26 @@ fn plural(n: i64, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
-/// The company's roles the caller may give on every account of their scope, as a SQL list
-/// of ids ("0", which no role has, when none).
-async fn grantable_roles(
+/// The company's roles with what each grants.
+async fn company_roles(
     tx: &mut Transaction<'_, Any>,
     can: &Can<perm::ManageUsers>,
-) -> Result<Sql, AppError> {
+) -> Result<HashMap<i64, (bool, Grants)>, AppError> {
     let roles: Vec<(i64, Option<String>, String)> =
         sqlx::query_as("SELECT id, builtin, permissions FROM roles WHERE company_id = $1")
             .bind(can.company())
             .fetch_all(&mut **tx)
             .await?;
-    let ids: Vec<i64> = roles
+    Ok(roles
         .into_iter()
-        .filter(|(_, builtin, stored)| {
-            builtin.as_deref() != Some("owner")
-                && can.may_grant(&Grants::of_role(builtin.as_deref(), stored, can.modules()), None)
+        .map(|(id, builtin, stored)| {
+            let owner = builtin.as_deref() == Some("owner");
+            (
+                id,
+                (owner, Grants::of_role(builtin.as_deref(), &stored, can.modules())),
+            )
         })
-        .map(|(id, _, _)| id)
-        .collect();
-    Ok(if ids.is_empty() {
-        Sql::new("0")
-    } else {
-        Sql::values(ids)
-    })
+        .collect())
 }
 
 /// Condition on user `u`: changed since the change whose last event is `events_until`. Every
@@ -1086,26 +1073,35 @@ pub async fn undo(
             Sql::new("i.role_deleted = 1"),
             "had a role that has since been deleted",
         ));
-        let grantable = grantable_roles(&mut w.tx, can).await?;
+        // A role comes back only if the caller may give it on every account of their scope,
+        // and on each account where the person holds a role now, and below.
+        let roles = company_roles(&mut w.tx, can).await?;
+        let grantable: Vec<i64> = roles
+            .iter()
+            .filter(|(_, (owner, grants))| !owner && can.may_grant(grants, None))
+            .map(|(id, _)| *id)
+            .collect();
         let mut beyond = Sql::new("(i.role_id IS NOT NULL AND i.role_id NOT IN (");
-        beyond.append(&grantable).push("))");
-        // The role comes back on the accounts where they hold one now, and reaches below.
-        let held: Vec<(i64, i64, String)> = Sql::new(
-            "SELECT DISTINCT i.role_id, a.id, a.name FROM bulk_change_items i
-             JOIN role_assignments ra ON ra.user_id = i.user_id JOIN accounts a ON a.id = ra.account_id
+        beyond
+            .append(&if grantable.is_empty() {
+                Sql::new("0")
+            } else {
+                Sql::values(grantable)
+            })
+            .push("))");
+        let held: Vec<(i64, i64)> = Sql::new(
+            "SELECT DISTINCT i.role_id, ra.account_id FROM bulk_change_items i
+             JOIN role_assignments ra ON ra.user_id = i.user_id
              WHERE i.role_id IS NOT NULL AND i.change_id = ",
         )
         .bind(change)
         .fetch_all(&mut *w.tx)
         .await?;
-        let mut grants: HashMap<i64, Grants> = HashMap::new();
-        for (role, _, _) in &held {
-            if let Entry::Vacant(slot) = grants.entry(*role) {
-                slot.insert(grants_of(&mut w.tx, RoleId(*role), can.modules()).await?);
-            }
-        }
-        for (role, account, name) in held {
-            if beyond_reach(can, &grants[&role], &[(account, name)]).is_some() {
+        for (role, account) in held {
+            let reaches = roles
+                .get(&role)
+                .is_some_and(|(_, grants)| can.may_grant(grants, Some(AccountId(account))));
+            if !reaches {
                 beyond
                     .push(" OR (i.role_id = ")
                     .bind(role)

@@ -462,7 +462,7 @@ async fn move_target(
 }
 
 /// What role `role` grants.
-pub(super) async fn grants_of(
+async fn grants_of(
     tx: &mut Transaction<'_, Any>,
     role: RoleId,
     modules: &[Module],
@@ -477,11 +477,7 @@ pub(super) async fn grants_of(
 
 /// The first of `accounts` (id, name) where the caller may not give `grants`: on it, or on an
 /// account below it, they hold less. A role given on an account reaches every account below.
-pub(super) fn beyond_reach<'a, P>(
-    can: &Can<P>,
-    grants: &Grants,
-    accounts: &'a [(i64, String)],
-) -> Option<&'a str> {
+fn beyond_reach<'a, P>(can: &Can<P>, grants: &Grants, accounts: &'a [(i64, String)]) -> Option<&'a str> {
     accounts
         .iter()
         .find(|(id, _)| !can.may_grant(grants, Some(AccountId(*id))))
@@ -490,21 +486,22 @@ pub(super) fn beyond_reach<'a, P>(
 
 /// Refuses role `role` (named `name`) unless the caller may give it on every account where
 /// the users `users` (a query of ids) hold a role, or on `root` for those holding none: a
-/// role change applies on those accounts and below.
+/// role change applies on those accounts and below. Returns those accounts' names, the root
+/// first, then by name: where the change applies.
 pub(super) async fn grantable_where_held<P>(
     tx: &mut Transaction<'_, Any>,
     can: &Can<P>,
     (role, name): (RoleId, &str),
     users: &Sql,
     root: i64,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     let grants = grants_of(tx, role, can.modules()).await?;
     let accounts: Vec<(i64, String)> =
         Sql::new("SELECT a.id, a.name FROM accounts a WHERE a.id IN (SELECT COALESCE(ra.account_id, ")
             .bind(root)
             .push(") FROM users v LEFT JOIN role_assignments ra ON ra.user_id = v.id WHERE v.id IN (")
             .append(users)
-            .push(")) ORDER BY a.id")
+            .push(")) ORDER BY CASE WHEN a.parent_id IS NULL THEN 0 ELSE 1 END, a.name_key, a.id")
             .fetch_all(&mut **tx)
             .await?;
     match beyond_reach(can, &grants, &accounts) {
@@ -514,7 +511,7 @@ pub(super) async fn grantable_where_held<P>(
                 "You can't give the role {name} on {account}: it allows more than you may do there or on an account below it."
             ),
         )),
-        None => Ok(()),
+        None => Ok(accounts.into_iter().map(|(_, name)| name).collect()),
     }
 }
 

@@ -5,13 +5,24 @@ use roster::server::{
     live::Live,
     logs,
     mailer::Mailer,
-    metrics, router,
+    memory, metrics, router,
     state::AppState,
 };
 use std::{net::SocketAddr, path::Path, process::ExitCode, sync::Arc, time::Duration};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Before the runtime starts its threads: arenas made before it are kept.
+    memory::tune();
+    match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime.block_on(start()),
+        Err(error) => {
+            eprintln!("Roster could not start: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start() -> ExitCode {
     dotenvy::dotenv().ok();
     match LogFormat::from_lookup(|name| std::env::var(name).ok()) {
         Ok(format) => logs::init(format),
@@ -146,6 +157,7 @@ async fn run() -> Result<(), String> {
         }
     }
     spawn_session_sweeper(db.clone(), config.session_idle);
+    memory::spawn_trimmer();
     spawn_audit_retention(db.clone(), config.audit_key.clone());
     let (mailer, mail_worker) =
         Mailer::start(db.clone(), &config).map_err(|e| format!("ROSTER_SMTP_URL: {e}"))?;

@@ -18,6 +18,7 @@ pub mod live;
 pub mod logs;
 pub mod mail;
 pub mod mailer;
+pub mod memory;
 pub mod metrics;
 pub mod onboarding;
 pub mod password;

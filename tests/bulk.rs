@@ -838,3 +838,49 @@ async fn a_role_change_that_grants_power_names_who_gains_what_and_is_refused_if_
     assert_eq!(done.json()["changed"], 6);
     assert_eq!(app.count(&held).await, 7);
 }
+
+/// Changes queued behind a long one wait without holding a database connection, so pages are
+/// still answered meanwhile. On SQLite a change waiting for the write lock held one of the
+/// pool's four connections: with three waiting, a page had none until one gave up.
+#[tokio::test]
+async fn pages_are_answered_while_changes_queue_behind_a_long_one() {
+    use roster::{
+        model::{CompanyId, UserId},
+        server::db::{audit::By, write::Write},
+    };
+    use std::time::Duration;
+
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let by = By {
+        company: CompanyId(app.company_of(&c.owner_email).await),
+        user: UserId(app.user_id(&c.owner_email).await),
+        name: "Olivia Owner".into(),
+        ip: "127.0.0.1".into(),
+        key: app.state.config.audit_key.clone(),
+    };
+    let long = Write::begin(app.state.store(), &by).await.unwrap();
+    let queued: Vec<_> = (0..6)
+        .map(|_| {
+            let (state, by) = (app.state.clone(), by.clone());
+            tokio::spawn(async move { Write::begin(state.store(), &by).await.map(drop) })
+        })
+        .collect();
+    // Let them all reach their wait (for the turn, or for the lock).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // SQLite gives up on the lock after 5 s: a page answered before that did not wait for it.
+    let page = tokio::time::timeout(
+        Duration::from_secs(4),
+        app.call("users/list", &[("query[tab]", "all")], Some(&c.owner)),
+    )
+    .await
+    .expect("a page is answered while changes queue");
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    drop(long);
+    for change in queued {
+        change
+            .await
+            .unwrap()
+            .expect("each queued change begins in its turn");
+    }
+}

@@ -52,8 +52,12 @@ async fn recent(app: &TestApp, cookie: &str) -> Vec<Value> {
 }
 
 async fn undo(app: &TestApp, cookie: &str, change: i64) -> common::Response {
-    app.call("users/bulk/undo", &[("change", &change.to_string())], Some(cookie))
-        .await
+    app.call(
+        "users/bulk/undo",
+        &[("change", &change.to_string())],
+        Some(cookie),
+    )
+    .await
 }
 
 /// Moves every recorded change of users `by` into the past.
@@ -113,7 +117,13 @@ async fn undo_from_recent_changes_after_ten_minutes_restores_exactly_and_refuses
     // Ten minutes later someone changes Ula 02 again (from her row: a change of its own).
     let member = c.member_role.to_string();
     let ula_02 = ids[2].to_string();
-    ok(&app, "users/change_role", &[("id", &ula_02), ("role", &member)], &c.owner).await;
+    ok(
+        &app,
+        "users/change_role",
+        &[("id", &ula_02), ("role", &member)],
+        &c.owner,
+    )
+    .await;
 
     let listed = recent(&app, &c.owner).await;
     assert_eq!(listed.len(), 2, "{listed:?}");
@@ -141,7 +151,10 @@ async fn undo_from_recent_changes_after_ten_minutes_restores_exactly_and_refuses
     assert_eq!(roles_of(&app, ids[1]).await, before[1]);
     assert_eq!(
         roles_of(&app, ids[2]).await,
-        before[0].iter().map(|(a, _)| (*a, c.member_role)).collect::<Vec<_>>(),
+        before[0]
+            .iter()
+            .map(|(a, _)| (*a, c.member_role))
+            .collect::<Vec<_>>(),
         "the later change stays"
     );
 
@@ -163,7 +176,10 @@ async fn a_single_persons_change_is_undoable_from_recent_changes() {
     let [ana, ben, cy] = members(&app, &c, "Person", 3).await[..] else {
         unreachable!()
     };
-    let (sales, marketing) = (team(&app, &c.owner, "Sales").await, team(&app, &c.owner, "Marketing").await);
+    let (sales, marketing) = (
+        team(&app, &c.owner, "Sales").await,
+        team(&app, &c.owner, "Marketing").await,
+    );
     let add = |user: i64, team: i64| {
         let app = &app;
         let owner = c.owner.clone();
@@ -183,9 +199,21 @@ async fn a_single_persons_change_is_undoable_from_recent_changes() {
     let (ana_s, ben_s, cy_s) = (ana.to_string(), ben.to_string(), cy.to_string());
     ok(&app, "users/deactivate", &[("id", &ana_s)], &c.owner).await;
     let admin = c.admin_role.to_string();
-    ok(&app, "users/change_role", &[("id", &ben_s), ("role", &admin)], &c.owner).await;
+    ok(
+        &app,
+        "users/change_role",
+        &[("id", &ben_s), ("role", &admin)],
+        &c.owner,
+    )
+    .await;
     let marketing_s = marketing.to_string();
-    ok(&app, "users/set_teams", &[("id", &ben_s), ("teams[0]", &marketing_s)], &c.owner).await;
+    ok(
+        &app,
+        "users/set_teams",
+        &[("id", &ben_s), ("teams[0]", &marketing_s)],
+        &c.owner,
+    )
+    .await;
     ok(&app, "users/deactivate", &[("id", &cy_s)], &c.owner).await;
     ok(&app, "users/reactivate", &[("id", &cy_s)], &c.owner).await;
     age_changes(&app, 10 * MINUTE).await;
@@ -194,7 +222,12 @@ async fn a_single_persons_change_is_undoable_from_recent_changes() {
     let kinds: Vec<(&str, Vec<&str>)> = listed
         .iter()
         .map(|r| {
-            let names = r["names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+            let names = r["names"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n.as_str().unwrap())
+                .collect();
             (r["kind"].as_str().unwrap(), names)
         })
         .collect();
@@ -233,7 +266,13 @@ async fn a_single_persons_change_is_undoable_from_recent_changes() {
     let admin_again = c.admin_role.to_string();
     let dee = members(&app, &c, "Dee", 1).await[0];
     let dee_roles = roles_of(&app, dee).await;
-    ok(&app, "users/change_role", &[("id", &dee.to_string()), ("role", &admin_again)], &c.owner).await;
+    ok(
+        &app,
+        "users/change_role",
+        &[("id", &dee.to_string()), ("role", &admin_again)],
+        &c.owner,
+    )
+    .await;
     let latest = recent(&app, &c.owner).await[0]["id"].as_i64().unwrap();
     assert_eq!(undo(&app, &c.owner, latest).await.json()["restored"], 1);
     assert_eq!(roles_of(&app, dee).await, dee_roles);
@@ -306,7 +345,9 @@ async fn a_scoped_admin_sees_only_changes_about_their_accounts_and_only_names_in
     let root = app.root_account(&c.owner_email).await;
     let europe = app.sub_account(root, "Europe").await;
     let rita_email = email("rita");
-    let rita = app.add_user(&c.owner_email, "Rita Scoped", &rita_email, "member").await;
+    let rita = app
+        .add_user(&c.owner_email, "Rita Scoped", &rita_email, "member")
+        .await;
     app.place(rita, &[(europe, c.admin_role)]).await;
     let rita_cookie = app.session_of(&rita_email).await;
     let [eve, ron, rob] = members(&app, &c, "Person", 3).await[..] else {
@@ -320,12 +361,20 @@ async fn a_scoped_admin_sees_only_changes_about_their_accounts_and_only_names_in
     let r = app.call("users/changes", &[], Some(&rita_cookie)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let listed = r.json()["changes"].as_array().unwrap().clone();
-    assert_eq!(listed.len(), 1, "Rob's deactivation is outside her accounts: {listed:?}");
+    assert_eq!(
+        listed.len(),
+        1,
+        "Rob's deactivation is outside her accounts: {listed:?}"
+    );
     assert_eq!(listed[0]["id"], both);
     assert_eq!(listed[0]["people"], 2);
     assert_eq!(listed[0]["names"], json!([]), "counted, not named");
     assert_eq!(listed[0]["mine"], false);
-    assert!(!r.body.contains("Person 01") && !r.body.contains("Person 02"), "{}", r.body);
+    assert!(
+        !r.body.contains("Person 01") && !r.body.contains("Person 02"),
+        "{}",
+        r.body
+    );
 
     // Her undo restores whom she manages and counts the rest; the change stays open for
     // someone who can restore them.
@@ -340,17 +389,38 @@ async fn a_scoped_admin_sees_only_changes_about_their_accounts_and_only_names_in
     assert_eq!(status_of(&app, ron).await, "deactivated");
     let owner_view = recent(&app, &c.owner).await;
     let row = owner_view.iter().find(|r| r["id"] == both).unwrap();
-    assert_eq!((row["restored"].clone(), row["undoable"].clone()), (json!(1), json!(true)));
+    assert_eq!(
+        (row["restored"].clone(), row["undoable"].clone()),
+        (json!(1), json!(true))
+    );
     assert_eq!(row["names"], json!(["Person 00", "Person 01"]));
     // The owner restores the rest; Eve, restored already, is not restored twice.
     let rest = undo(&app, &c.owner, both).await;
-    assert_eq!(rest.json(), json!({ "restored": 1, "not_restored": [] }), "{}", rest.body);
+    assert_eq!(
+        rest.json(),
+        json!({ "restored": 1, "not_restored": [] }),
+        "{}",
+        rest.body
+    );
     assert_eq!(status_of(&app, ron).await, "active");
-    let row = recent(&app, &c.owner).await.into_iter().find(|r| r["id"] == both).unwrap();
-    assert_eq!((row["restored"].clone(), row["undoable"].clone()), (json!(2), json!(false)));
+    let row = recent(&app, &c.owner)
+        .await
+        .into_iter()
+        .find(|r| r["id"] == both)
+        .unwrap();
+    assert_eq!(
+        (row["restored"].clone(), row["undoable"].clone()),
+        (json!(2), json!(false))
+    );
 
     // Her own change is listed as hers, with the name.
-    ok(&app, "users/deactivate", &[("id", &eve.to_string())], &rita_cookie).await;
+    ok(
+        &app,
+        "users/deactivate",
+        &[("id", &eve.to_string())],
+        &rita_cookie,
+    )
+    .await;
     let mine = recent(&app, &rita_cookie).await;
     assert_eq!(mine[0]["mine"], true);
     assert_eq!(mine[0]["names"], json!(["Person 00"]));

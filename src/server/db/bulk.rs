@@ -26,8 +26,8 @@ use crate::{
     error::AppError,
     model::{
         AccountId, AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent,
-        LiveKind, Permission, PowerGain, RecentChange, RoleId, Selection, TeamId, TeamMove, UndoOutcome, UserId,
-        UserTab, MAX_SELECTED_IDS, NAMES_SHOWN, UNDO_WINDOW_MS,
+        LiveKind, Permission, PowerGain, RecentChange, RoleId, Selection, TeamId, TeamMove, UndoOutcome,
+        UserId, UserTab, MAX_SELECTED_IDS, NAMES_SHOWN, UNDO_WINDOW_MS,
     },
     server::{
         access::{perm, Can},
@@ -1292,11 +1292,13 @@ pub async fn undo(
     .await?;
     // The restored are marked so (and kept, for "Recent changes"); while someone the caller
     // could not restore remains as the change left them, it stays open for those who can.
-    sqlx::query("UPDATE bulk_change_items SET verdict = $1, restore = 0 WHERE change_id = $2 AND restore = 1")
-        .bind(RESTORED)
-        .bind(change)
-        .execute(&mut *w.tx)
-        .await?;
+    sqlx::query(
+        "UPDATE bulk_change_items SET verdict = $1, restore = 0 WHERE change_id = $2 AND restore = 1",
+    )
+    .bind(RESTORED)
+    .bind(change)
+    .execute(&mut *w.tx)
+    .await?;
     let held_back: i64 = Sql::new(
         "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = ",
     )
@@ -1332,7 +1334,11 @@ pub async fn undo(
 pub(super) struct OneChange(i64);
 
 impl OneChange {
-    pub(super) async fn begin(w: &mut Write<'_>, kind: BulkKind, user: UserId) -> Result<OneChange, AppError> {
+    pub(super) async fn begin(
+        w: &mut Write<'_>,
+        kind: BulkKind,
+        user: UserId,
+    ) -> Result<OneChange, AppError> {
         let (company, now) = (w.company(), w.now);
         let tx = &mut w.tx;
         sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
@@ -1368,10 +1374,12 @@ impl OneChange {
 
     /// Notes the change's last event: any later event about the person is a change since.
     pub(super) async fn seal(self, w: &mut Write<'_>) -> Result<(), AppError> {
-        sqlx::query("UPDATE bulk_changes SET events_until = (SELECT MAX(id) FROM audit_events) WHERE id = $1")
-            .bind(self.0)
-            .execute(&mut *w.tx)
-            .await?;
+        sqlx::query(
+            "UPDATE bulk_changes SET events_until = (SELECT MAX(id) FROM audit_events) WHERE id = $1",
+        )
+        .bind(self.0)
+        .execute(&mut *w.tx)
+        .await?;
         Ok(())
     }
 }
@@ -1392,9 +1400,11 @@ pub async fn recent(db: &Db, can: &Can<perm::ManageUsers>, now: i64) -> Result<V
                 (SELECT COUNT(*) FROM bulk_change_items i WHERE i.change_id = c.id AND i.verdict = ",
     );
     sql.bind(RESTORED)
-        .push(")
+        .push(
+            ")
          FROM bulk_changes c LEFT JOIN users a ON a.id = c.actor_id AND a.company_id = c.company_id
-         WHERE c.company_id = ")
+         WHERE c.company_id = ",
+        )
         .bind(can.company())
         .push(" AND c.created_at >= ")
         .bind(now - KEEP_MS)

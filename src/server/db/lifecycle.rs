@@ -24,8 +24,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        AccountId, AuditAction, BulkKind, CompanyId, Email, LiveEvent, LiveKind, NewUser, RoleId, TeamId, UserEdit,
-        UserFields, UserId, UserStatus,
+        AccountId, AuditAction, BulkKind, CompanyId, Email, LiveEvent, LiveKind, NewUser, RoleId, TeamId,
+        UserEdit, UserFields, UserId, UserStatus,
     },
     server::{
         access::Scope,

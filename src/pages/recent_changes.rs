@@ -26,14 +26,21 @@ pub fn RecentChanges(
 ) -> impl IntoView {
     let open = RwSignal::new(false);
     view! {
+        // On a phone a clock stands for the words, so the heading's line holds its buttons.
         <button
             type="button"
-            class="secondary"
+            class="secondary recent-changes-button"
+            aria-label="Recent changes"
+            title="Recent changes"
             on:pointerenter=move |_| preload(recent_changes_panel_preload)
             on:focus=move |_| preload(recent_changes_panel_preload)
             on:click=move |_| open.set(true)
         >
-            "Recent changes"
+            <svg aria-hidden="true" viewBox="0 0 24 24" width="16" height="16" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
+                <circle cx="12" cy="12" r="9" />
+                <path d="M12 7v5l3 2" />
+            </svg>
+            <span class="button-text">"Recent changes"</span>
         </button>
         <LazyDialog open load=move || recent_changes_panel(open, on_undone) />
     }
@@ -95,7 +102,7 @@ fn ChangeList(on_undone: Callback<()>) -> impl IntoView {
                     <p class="recent-change-what">{shown}</p>
                     <p class="muted">
                         {by} " · " <RelativeTime now at=Some(change.at) />
-                        {undoable.then(|| view! { " · undo until " <RelativeTime now at=Some(change.until) /> })}
+                        {undoable.then(|| view! { " · undo expires " <RelativeTime now at=Some(change.until) /> })}
                     </p>
                     {state.map(|state| view! { <p class="recent-change-state">{state}</p> })}
                 </div>

@@ -103,7 +103,7 @@ async fn undo_from_recent_changes_after_ten_minutes_restores_exactly_and_refuses
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
     let ids = members(&app, &c, "Ula", 3).await;
-    let before = vec![roles_of(&app, ids[0]).await, roles_of(&app, ids[1]).await];
+    let before = [roles_of(&app, ids[0]).await, roles_of(&app, ids[1]).await];
     let admin = c.admin_role.to_string();
     let change = bulk(
         &app,

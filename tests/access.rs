@@ -229,6 +229,11 @@ const PROTECTED: &[Protected] = &[
         args: |_| vec![("change", "1".into())],
     },
     Protected {
+        endpoint: "users/changes",
+        needs: Some(Permission::ManageUsers),
+        args: |_| vec![],
+    },
+    Protected {
         endpoint: "settings/get",
         needs: Some(Permission::ManageSettings),
         args: |_| vec![],

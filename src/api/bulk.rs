@@ -3,7 +3,7 @@
 
 use crate::{
     error::AppError,
-    model::{BulkAction, BulkOutcome, Selection, UndoOutcome, UserListQuery},
+    model::{BulkAction, BulkOutcome, RecentChanges, Selection, UndoOutcome, UserListQuery},
 };
 use leptos::prelude::*;
 
@@ -55,7 +55,25 @@ pub async fn apply_bulk(selection: Selection, action: BulkAction) -> Result<Bulk
     )
 }
 
-/// Undoes a bulk change for the users not changed since.
+/// "Recent changes": the company's changes of users of the last day that the caller may see
+/// (everyone's; a manager of some accounts sees their own and those about people inside
+/// them), newest first, each with whether it can still be undone (by `users/bulk/undo`).
+#[server(endpoint = "users/changes")]
+pub async fn list_changes() -> Result<RecentChanges, AppError> {
+    use crate::server::{access::perm, auth, db};
+    auth::respond(
+        async {
+            let user = auth::current_user().await?;
+            let can = user.require::<perm::ManageUsers>()?;
+            let now = db::now_ms();
+            let changes = db::bulk::recent(&auth::state()?.db, &can, now).await?;
+            Ok(RecentChanges { changes, now })
+        }
+        .await,
+    )
+}
+
+/// Undoes a change of users (bulk, or of one person) for the users not changed since.
 #[server(endpoint = "users/bulk/undo")]
 pub async fn undo_bulk(change: i64) -> Result<UndoOutcome, AppError> {
     use crate::server::{auth, db};

@@ -188,6 +188,98 @@ pub struct UndoOutcome {
     pub not_restored: Vec<BulkSkip>,
 }
 
+impl UndoOutcome {
+    /// What an undo did, in words: "Undone: 2 users restored. Not restored: Ula 02 was changed
+    /// again since."
+    pub fn said(&self) -> String {
+        let mut text = if self.restored == 0 {
+            "Nothing was restored.".to_string()
+        } else {
+            format!("Undone: {} restored.", users(self.restored))
+        };
+        for s in &self.not_restored {
+            text += &format!(" Not restored: {} {}.", s.name, s.reason);
+        }
+        text
+    }
+}
+
+/// How long a change of users can be undone ("Recent changes"), in milliseconds: 24 hours.
+pub const UNDO_WINDOW_MS: i64 = 24 * 3600 * 1000;
+
+/// A change of users as the "Recent changes" panel lists it: what it did to whom, who made
+/// it and when, and whether it can still be undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentChange {
+    /// The undo handle (`users/bulk/undo`'s `change`).
+    pub id: i64,
+    pub kind: BulkKind,
+    /// Who made it: their name now (empty when they were deleted since).
+    pub by: String,
+    /// Whether the caller made it.
+    pub mine: bool,
+    /// When it was made (ms since the epoch).
+    pub at: i64,
+    /// How many people it changed.
+    pub people: i64,
+    /// Their names, only when there are few and the caller may see every one of them;
+    /// otherwise empty and the people are counted.
+    pub names: Vec<String>,
+    /// How many of them an undo has restored so far.
+    pub restored: i64,
+    /// When it was undone for everyone it could be, if it was.
+    pub undone_at: Option<i64>,
+    /// Whether an Undo may still be tried (not undone, within the window).
+    pub undoable: bool,
+    /// Until when it can be undone.
+    pub until: i64,
+}
+
+/// The answer of "Recent changes": the changes, and the server's time they were read at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecentChanges {
+    pub changes: Vec<RecentChange>,
+    pub now: i64,
+}
+
+impl RecentChange {
+    /// At most this many people are named in a row; a larger change is counted.
+    pub const NAMED: usize = 3;
+
+    /// "Deactivated Ada Lovelace", "Changed the role of 12 users".
+    pub fn what(&self) -> String {
+        let who = if !self.names.is_empty() && self.names.len() as i64 == self.people {
+            name_list(&self.names, self.names.len())
+        } else {
+            users(self.people)
+        };
+        match self.kind {
+            BulkKind::ChangeRole => format!("Changed the role of {who}"),
+            BulkKind::SetTeams => format!("Set the teams of {who}"),
+            BulkKind::AddToTeams => format!("Added {who} to teams"),
+            BulkKind::RemoveFromTeams => format!("Removed {who} from teams"),
+            BulkKind::MoveTeams => format!("Moved {who} to another team"),
+            BulkKind::Deactivate => format!("Deactivated {who}"),
+            BulkKind::Reactivate => format!("Reactivated {who}"),
+            BulkKind::Delete => format!("Deleted {who}"),
+        }
+    }
+
+    /// Where it stands: "Undone", "Partly undone: 2 of 3 restored", "Too late to undo", or
+    /// nothing while it can simply be undone.
+    pub fn state(&self) -> Option<String> {
+        let partly = (self.restored > 0).then(|| format!("{} of {} restored", self.restored, self.people));
+        match (self.undone_at, self.undoable, partly) {
+            (Some(_), _, Some(p)) if self.restored < self.people => Some(format!("Undone: {p}")),
+            (Some(_), _, _) => Some("Undone".into()),
+            (None, true, Some(p)) => Some(format!("Partly undone: {p}")),
+            (None, true, None) => None,
+            (None, false, Some(p)) => Some(format!("Partly undone: {p}; too late to undo the rest")),
+            (None, false, None) => Some("Too late to undo".into()),
+        }
+    }
+}
+
 fn users(n: i64) -> String {
     format!("{n} user{}", if n == 1 { "" } else { "s" })
 }

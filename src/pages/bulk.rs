@@ -422,8 +422,8 @@ fn PowerGainNote(gain: PowerGain, typed: RwSignal<String>) -> impl IntoView {
     }
 }
 
-/// "37 users changed" with Undo, for as long as the change can be undone in the toast
-/// (15 seconds), then the result of the undo.
+/// "37 users changed" with Undo for 15 seconds (the quick path: "Recent changes" offers it
+/// for 24 hours), then the result of the undo.
 #[component]
 pub fn UndoToast(
     /// The last confirmed change.
@@ -449,17 +449,7 @@ pub fn UndoToast(
     });
     Effect::new(move |_| match undo.value().get() {
         Some(Ok(result)) => {
-            let mut text = format!(
-                "Undone: {} restored.",
-                match result.restored {
-                    1 => "1 user".to_string(),
-                    n => format!("{n} users"),
-                }
-            );
-            for s in &result.not_restored {
-                text += &format!(" Not restored: {} {}.", s.name, s.reason);
-            }
-            notice.set(Some(text));
+            notice.set(Some(result.said()));
             on_undone.run(());
         }
         Some(Err(error)) => notice.set(Some(error.to_string())),

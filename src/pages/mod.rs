@@ -13,6 +13,7 @@ pub mod join;
 pub mod login;
 pub mod not_found;
 pub mod profile;
+pub mod recent_changes;
 pub mod reset;
 pub mod roles;
 pub mod selection;

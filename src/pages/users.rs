@@ -3,6 +3,7 @@ use super::{
     bulk::{ActionBar, BulkDialog, BulkDialogs, BulkRequest, UndoToast},
     invitation_actions::{InvitationAction, InvitationActions, InvitationBar, InvitationDialogs},
     invite_users::InviteUsers,
+    recent_changes::RecentChanges,
     selection::{PageCheckbox, Pick, Picker, RowCheckbox, SelectionSummary},
     user_actions::{RowAction, RowActions, RowDialogs},
 };
@@ -232,6 +233,7 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
                             <RowDialogs pending notice on_done=Callback::new(move |_| on_added.run(())) />
                             <BulkDialogs request=bulk choices on_done=on_bulk_done />
                             <UndoToast last=last_change notice on_undone=on_added />
+                            <RecentChanges on_undone=on_added />
                         })}
                     })
                 })}

@@ -26,8 +26,8 @@ use crate::{
     error::AppError,
     model::{
         AccountId, AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent,
-        LiveKind, Permission, PowerGain, RoleId, Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab,
-        MAX_SELECTED_IDS, NAMES_SHOWN,
+        LiveKind, Permission, PowerGain, RecentChange, RoleId, Selection, TeamId, TeamMove, UndoOutcome,
+        UserId, UserTab, MAX_SELECTED_IDS, NAMES_SHOWN, UNDO_WINDOW_MS,
     },
     server::{
         access::{perm, Can},
@@ -37,10 +37,9 @@ use crate::{
 use sqlx::{Any, Transaction};
 use std::{borrow::Cow, collections::HashMap};
 
-/// How long a bulk change can be undone.
-pub const UNDO_WINDOW_MS: i64 = 15 * 60 * 1000;
-/// Undo records are kept this long, then swept.
-const KEEP_MS: i64 = 24 * 3600 * 1000;
+/// Undo records are kept an hour past the undo window ([`UNDO_WINDOW_MS`], 24 hours), so
+/// "Recent changes" says "Too late to undo" for a while, then swept.
+const KEEP_MS: i64 = UNDO_WINDOW_MS + 3600 * 1000;
 const DAY_MS: i64 = 86_400_000;
 
 /// A SQL string literal of `expr`'s text for JSON: quoted, with `\` and `"` escaped (the
@@ -153,6 +152,8 @@ struct Plan {
 /// (>= 0), leaves them as they already are, or changes them.
 const UNCHANGED: i64 = -1;
 const CHANGES: i64 = -2;
+/// An item an undo restored: kept, so the change still says whom it changed.
+const RESTORED: i64 = -3;
 
 impl Plan {
     /// The ids of the selected users the plan changes.
@@ -1095,6 +1096,8 @@ pub async fn undo(
              WHERE i.role_id IS NOT NULL AND i.change_id = ",
         )
         .bind(change)
+        .push(" AND i.verdict = ")
+        .bind(CHANGES)
         .fetch_all(&mut *w.tx)
         .await?;
         for (role, account) in held {
@@ -1112,8 +1115,13 @@ pub async fn undo(
         }
         refusals.push((beyond, "would get back a role you can't give"));
     }
+    // The people still as the change left them (not restored by an earlier undo).
     let mut in_scope = Sql::new("i.change_id = ");
-    in_scope.bind(change).append(&can.scope().users_inside("u.id"));
+    in_scope
+        .bind(change)
+        .push(" AND i.verdict = ")
+        .bind(CHANGES)
+        .append(&can.scope().users_inside("u.id"));
     let mut refused = Sql::default();
     for (i, (condition, _)) in refusals.iter().enumerate() {
         refused
@@ -1155,6 +1163,8 @@ pub async fn undo(
         "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = ",
     )
     .bind(change)
+    .push(" AND i.verdict = ")
+    .bind(CHANGES)
     .push(" AND i.restore = 0 AND NOT (")
     .append(&in_scope)
     .push(")")
@@ -1167,10 +1177,11 @@ pub async fn undo(
         });
     }
     let gone: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM bulk_change_items i WHERE i.change_id = $1
+        "SELECT COUNT(*) FROM bulk_change_items i WHERE i.change_id = $1 AND i.verdict = $2
            AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = i.user_id)",
     )
     .bind(change)
+    .bind(CHANGES)
     .fetch_one(&mut *w.tx)
     .await?;
     if gone > 0 {
@@ -1279,16 +1290,21 @@ pub async fn undo(
         account,
     ))
     .await?;
-    // The restored leave the change; while someone the caller could not restore remains as
-    // the change left them, it stays open for those who can.
-    sqlx::query("DELETE FROM bulk_change_items WHERE change_id = $1 AND restore = 1")
-        .bind(change)
-        .execute(&mut *w.tx)
-        .await?;
+    // The restored are marked so (and kept, for "Recent changes"); while someone the caller
+    // could not restore remains as the change left them, it stays open for those who can.
+    sqlx::query(
+        "UPDATE bulk_change_items SET verdict = $1, restore = 0 WHERE change_id = $2 AND restore = 1",
+    )
+    .bind(RESTORED)
+    .bind(change)
+    .execute(&mut *w.tx)
+    .await?;
     let held_back: i64 = Sql::new(
         "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = ",
     )
     .bind(change)
+    .push(" AND i.verdict = ")
+    .bind(CHANGES)
     .push(" AND NOT ")
     .append(&changed_since(events_until))
     .scalar(&mut *w.tx)
@@ -1309,4 +1325,137 @@ pub async fn undo(
         restored,
         not_restored,
     })
+}
+
+/// A change of one person made on their own (a row's Deactivate, the API's change role …),
+/// recorded as a change of one so that it is undone like a bulk change, by [`undo`]. Begun
+/// in the change's transaction before it writes (it notes the person's role, status and
+/// teams as they are), and [`OneChange::seal`]ed after its audit event.
+pub(super) struct OneChange(i64);
+
+impl OneChange {
+    pub(super) async fn begin(
+        w: &mut Write<'_>,
+        kind: BulkKind,
+        user: UserId,
+    ) -> Result<OneChange, AppError> {
+        let (company, now) = (w.company(), w.now);
+        let tx = &mut w.tx;
+        sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
+            .bind(company)
+            .bind(now - KEEP_MS)
+            .execute(&mut **tx)
+            .await?;
+        let change: i64 = sqlx::query_scalar(
+            "INSERT INTO bulk_changes (company_id, actor_id, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(company)
+        .bind(w.by.user)
+        .bind(serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)))
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO bulk_change_items (change_id, user_id, role_id, status, verdict)
+             SELECT $1, u.id, (SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = u.id), u.status, $2
+             FROM users u WHERE u.id = $3 AND u.company_id = $4",
+        )
+        .bind(change)
+        .bind(CHANGES)
+        .bind(user)
+        .bind(company)
+        .execute(&mut **tx)
+        .await?;
+        if changes_teams(kind) {
+            keep_teams(tx, change, &Sql::values([user])).await?;
+        }
+        Ok(OneChange(change))
+    }
+
+    /// Notes the change's last event: any later event about the person is a change since.
+    pub(super) async fn seal(self, w: &mut Write<'_>) -> Result<(), AppError> {
+        sqlx::query(
+            "UPDATE bulk_changes SET events_until = (SELECT MAX(id) FROM audit_events) WHERE id = $1",
+        )
+        .bind(self.0)
+        .execute(&mut *w.tx)
+        .await?;
+        Ok(())
+    }
+}
+
+/// The most changes "Recent changes" lists, newest first.
+pub const RECENT_SHOWN: i64 = 50;
+
+/// The company's changes of users of the last day, newest first, as far as the caller may
+/// see them: everyone's for a company-wide manager; for one whose scope is some accounts,
+/// their own and those that changed someone inside those accounts, and people are named only
+/// when all of them are inside (otherwise counted). Deleting is not listed (it can't be undone).
+#[tracing::instrument(skip(db, can), err(Debug))]
+pub async fn recent(db: &Db, can: &Can<perm::ManageUsers>, now: i64) -> Result<Vec<RecentChange>, AppError> {
+    let mut conn = db.acquire().await?;
+    let mut sql = Sql::new(
+        "SELECT c.id, c.kind, c.created_at, c.undone_at, c.actor_id, COALESCE(a.name, ''),
+                (SELECT COUNT(*) FROM bulk_change_items i WHERE i.change_id = c.id),
+                (SELECT COUNT(*) FROM bulk_change_items i WHERE i.change_id = c.id AND i.verdict = ",
+    );
+    sql.bind(RESTORED)
+        .push(
+            ")
+         FROM bulk_changes c LEFT JOIN users a ON a.id = c.actor_id AND a.company_id = c.company_id
+         WHERE c.company_id = ",
+        )
+        .bind(can.company())
+        .push(" AND c.created_at >= ")
+        .bind(now - KEEP_MS)
+        .push(" AND c.kind <> 'delete'");
+    if !can.scope().is_all() {
+        sql.push(" AND (c.actor_id = ")
+            .bind(can.actor())
+            .push(" OR EXISTS (SELECT 1 FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = c.id")
+            .append(&can.scope().users_inside("u.id"))
+            .push("))");
+    }
+    sql.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
+        .bind(RECENT_SHOWN);
+    type Row = (i64, String, i64, Option<i64>, Option<i64>, String, i64, i64);
+    let rows: Vec<Row> = sql.fetch_all(&mut *conn).await?;
+    let mut changes = Vec::with_capacity(rows.len());
+    for (id, kind, at, undone_at, actor, by, people, restored) in rows {
+        let Ok(kind) = serde_json::from_value::<BulkKind>(serde_json::Value::String(kind)) else {
+            continue;
+        };
+        // Named only when every one of them is someone the caller may see.
+        let names = if people as usize <= RecentChange::NAMED {
+            let names: Vec<String> =
+                Sql::new("SELECT u.name FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = ")
+                    .bind(id)
+                    .append(&can.scope().users_inside("u.id"))
+                    .push(" ORDER BY u.name")
+                    .scalars(&mut *conn)
+                    .await?;
+            if names.len() as i64 == people {
+                names
+            } else {
+                Vec::new()
+            }
+        } else {
+            Vec::new()
+        };
+        let until = at + UNDO_WINDOW_MS;
+        changes.push(RecentChange {
+            id,
+            kind,
+            by,
+            mine: actor == Some(can.actor().0),
+            at,
+            people,
+            names,
+            restored,
+            undone_at,
+            undoable: undone_at.is_none() && now <= until && restored < people,
+            until,
+        });
+    }
+    Ok(changes)
 }

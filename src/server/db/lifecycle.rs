@@ -9,6 +9,7 @@ use super::sql::Sql;
 use super::{
     assignments::set_root_role,
     audit::{By, Target},
+    bulk::OneChange,
     companies::{company_mail_facts, root_account},
     hierarchy::{below, Rank},
     is_unique_violation, now_ms, outbox,
@@ -23,8 +24,8 @@ use super::{
 use crate::{
     error::AppError,
     model::{
-        AccountId, AuditAction, CompanyId, Email, LiveEvent, LiveKind, NewUser, RoleId, TeamId, UserEdit,
-        UserFields, UserId, UserStatus,
+        AccountId, AuditAction, BulkKind, CompanyId, Email, LiveEvent, LiveKind, NewUser, RoleId, TeamId,
+        UserEdit, UserFields, UserId, UserStatus,
     },
     server::{
         access::Scope,
@@ -374,6 +375,11 @@ pub async fn change_role(
             .map(|name| json!({ "role": name })),
         _ => None,
     };
+    if roles.len() > 1 {
+        return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name)));
+    }
+    // Undoable for a day, like a bulk change ("Recent changes").
+    let record = OneChange::begin(&mut w, BulkKind::ChangeRole, user).await?;
     match roles.len() {
         0 => set_root_role(&mut w.tx, company, user, role.0).await?,
         1 => {
@@ -410,6 +416,7 @@ pub async fn change_role(
         Some(json!({ "role": role_name })),
     )
     .await?;
+    record.seal(&mut w).await?;
     w.announce(LiveEvent::user(user));
     w.commit().await?;
     Ok(())
@@ -440,6 +447,7 @@ pub async fn set_teams(
                 .await?;
         names.push(name.ok_or_else(|| AppError::field("teams", "Choose among your company's teams."))?);
     }
+    let record = OneChange::begin(&mut w, BulkKind::SetTeams, user).await?;
     sqlx::query("DELETE FROM team_members WHERE user_id = $1")
         .bind(user)
         .execute(&mut *w.tx)
@@ -464,6 +472,7 @@ pub async fn set_teams(
         Some(json!({ "teams": names })),
     )
     .await?;
+    record.seal(&mut w).await?;
     w.announce(LiveEvent::user(user));
     w.announce(LiveEvent::everything(LiveKind::Teams));
     w.commit().await?;
@@ -500,6 +509,7 @@ pub async fn deactivate(
         // Deactivate, then reactivate, must not skip email confirmation and approval.
         return Err(AppError::Conflict(format!("{} {NOT_JOINED}.", target.name)));
     }
+    let record = OneChange::begin(&mut w, BulkKind::Deactivate, user).await?;
     set_status(&mut w.tx, user, UserStatus::Deactivated, now).await?;
     super::invitations::withdraw_sent_by(&mut w.tx, &Sql::values([user])).await?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
@@ -513,6 +523,7 @@ pub async fn deactivate(
         Some(json!({ "status": "deactivated" })),
     )
     .await?;
+    record.seal(&mut w).await?;
     w.announce(LiveEvent::user(user));
     w.commit().await?;
     Ok(())
@@ -538,6 +549,7 @@ pub async fn reactivate(
         return Err(AppError::Conflict(format!("{} is not deactivated.", target.name)));
     }
     quota::company_mail(&mut w.tx, mailing.limits, company, 1, now).await?;
+    let record = OneChange::begin(&mut w, BulkKind::Reactivate, user).await?;
     set_status(&mut w.tx, user, UserStatus::Active, now).await?;
     let (company_name, days) = company_mail_facts(&mut w.tx, company).await?;
     let link = issue_link(&mut w.tx, user, TokenPurpose::Reactivate, days, public_url, now).await?;
@@ -550,6 +562,7 @@ pub async fn reactivate(
         Some(json!({ "status": "active" })),
     )
     .await?;
+    record.seal(&mut w).await?;
     w.announce(LiveEvent::user(user));
     w.commit().await?;
     Ok(())

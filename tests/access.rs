@@ -369,6 +369,17 @@ const PROTECTED: &[Protected] = &[
         },
     },
     Protected {
+        endpoint: "users/access/preview",
+        needs: Some(Permission::ManageUsers),
+        args: |f| {
+            vec![
+                ("id", f.a_member_id.to_string()),
+                ("role", f.a_member_role.to_string()),
+                ("accounts[0]", f.a_root_account.to_string()),
+            ]
+        },
+    },
+    Protected {
         endpoint: "users/access/grant",
         needs: Some(Permission::ManageUsers),
         args: |f| {
@@ -858,6 +869,13 @@ const ON_A_USER: &[OnAUser] = &[
     ("users/resend_setup", |_, t| vec![("id", t.to_string())]),
     ("users/delete", |_, t| {
         vec![("id", t.to_string()), ("confirm_email", "whoever".into())]
+    }),
+    ("users/access/preview", |f, t| {
+        vec![
+            ("id", t.to_string()),
+            ("role", f.a_member_role.to_string()),
+            ("accounts[0]", f.a_sub_account.to_string()),
+        ]
     }),
     ("users/access/grant", |f, t| {
         vec![

@@ -6,6 +6,7 @@ mod common;
 
 use common::{email, TestApp};
 use http::StatusCode;
+use serde_json::{json, Value};
 
 /// Acme: root > Reseller > {Customer A, Customer B}. Rita is Admin on Customer A only; Carl a
 /// Member on Customer A; Bea a Member on Customer B; Otto a Member on the root; Max a Member on
@@ -649,4 +650,128 @@ async fn a_scoped_admins_counts_of_a_search_and_filters_are_their_users_only_and
             assert_eq!(r2.status, StatusCode::OK, "{}", r2.body);
         }
     }
+}
+
+/// Giving one person a role that lets them do more asks first: the preview names the accounts
+/// where they gain and what, nothing where they already hold as much, and a confirmation whose
+/// preview no longer holds is refused with nothing given.
+#[tokio::test]
+async fn giving_one_person_more_access_is_previewed_and_a_stale_confirmation_is_refused() {
+    let app = TestApp::spawn().await;
+    let r = reseller(&app).await;
+    let (carl, admin, member) = (
+        r.carl.to_string(),
+        r.admin_role.to_string(),
+        r.member_role.to_string(),
+    );
+    let (a, b) = (r.customer_a.to_string(), r.customer_b.to_string());
+    let preview = |role: String, accounts: Vec<String>| {
+        let (app, carl, owner) = (&app, carl.clone(), r.owner.clone());
+        async move {
+            let mut form = vec![("id".to_string(), carl), ("role".to_string(), role)];
+            for (i, account) in accounts.into_iter().enumerate() {
+                form.push((format!("accounts[{i}]"), account));
+            }
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let answer = app.call("users/access/preview", &form, Some(&owner)).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            answer.json()
+        }
+    };
+    // Carl is a Member on Customer A: Admin there and on Customer B gains on both.
+    let gain = preview(admin.clone(), vec![a.clone(), b.clone()]).await;
+    assert_eq!(
+        gain["accounts"],
+        json!(["Acme › Reseller › Customer A", "Acme › Reseller › Customer B"]),
+        "{gain}"
+    );
+    let words: Vec<&str> = gain["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect();
+    assert!(
+        words.contains(&"Manage users") && words.contains(&"View users"),
+        "{gain}"
+    );
+    // Member where he is a Member already adds nothing.
+    assert_eq!(preview(member.clone(), vec![a.clone()]).await, Value::Null);
+
+    // The owner confirms Admin on Customer A; meanwhile someone made Carl Admin on Customer B
+    // already, which changes what the change adds: refused, nothing given.
+    let shown = preview(admin.clone(), vec![a.clone(), b.clone()]).await["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.place(
+        r.carl,
+        &[(r.customer_a, r.member_role), (r.customer_b, r.admin_role)],
+    )
+    .await;
+    let stale = app
+        .call(
+            "users/access/grant",
+            &[
+                ("id", &carl),
+                ("role", &admin),
+                ("accounts[0]", &a),
+                ("accounts[1]", &b),
+                ("gains", &shown),
+            ],
+            Some(&r.owner),
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    let admin_on_a = format!(
+        "SELECT COUNT(*) FROM role_assignments WHERE user_id = {carl} AND account_id = {a} AND role_id = {admin}"
+    );
+    assert_eq!(app.count(&admin_on_a).await, 0, "nothing given");
+    // "Nothing gained" confirmed, but now it gains: refused as well.
+    let unseen = app
+        .call(
+            "users/access/grant",
+            &[
+                ("id", &carl),
+                ("role", &admin),
+                ("accounts[0]", &a),
+                ("gains", ""),
+            ],
+            Some(&r.owner),
+        )
+        .await;
+    assert_eq!(unseen.status, StatusCode::CONFLICT, "{}", unseen.body);
+    // The preview as it stands now, confirmed: given.
+    let fresh = preview(admin.clone(), vec![a.clone(), b.clone()]).await;
+    assert_eq!(
+        fresh["accounts"],
+        json!(["Acme › Reseller › Customer A"]),
+        "{fresh}"
+    );
+    let key = fresh["key"].as_str().unwrap().to_string();
+    let given = app
+        .call(
+            "users/access/grant",
+            &[
+                ("id", &carl),
+                ("role", &admin),
+                ("accounts[0]", &a),
+                ("accounts[1]", &b),
+                ("gains", &key),
+            ],
+            Some(&r.owner),
+        )
+        .await;
+    assert_eq!(given.status, StatusCode::OK, "{}", given.body);
+    assert_eq!(app.count(&admin_on_a).await, 1);
+
+    // A scoped admin previews only inside her account, as she grants.
+    let outside = app
+        .call(
+            "users/access/preview",
+            &[("id", &r.bea.to_string()), ("role", &member), ("accounts[0]", &b)],
+            Some(&r.rita),
+        )
+        .await;
+    assert_eq!(outside.status, StatusCode::NOT_FOUND, "{}", outside.body);
 }

@@ -473,3 +473,22 @@ async fn the_invited_tab_exports_its_invitations_with_the_dates_their_status_has
     .unwrap();
     assert_eq!(label, "1 invitation");
 }
+
+/// The Awaiting approval tab's "Export selected": the chosen requests, and no one of another
+/// tab even when their id is sent with them.
+#[tokio::test]
+async fn the_awaiting_approval_tab_exports_the_selected_requests_only() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let company = app.company_of(&c.owner_email).await;
+    let who: Vec<(String, String, &str)> = vec![
+        ("Ada Waiting".into(), email("ada"), "pending_approval"),
+        ("Bo Waiting".into(), email("bo"), "pending_approval"),
+        ("Cy Active".into(), email("cy"), "active"),
+    ];
+    let ids = people(&app, company, &who).await;
+    let r = export_selected(&app, "tab=awaiting", &[ids[0], ids[2]], &c.owner).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(column(&r.body, 1), vec![who[0].1.clone()]);
+    assert_eq!(column(&r.body, 4), vec!["Pending approval".to_string()]);
+}

@@ -1,3 +1,4 @@
+import { readFileSync } from "fs";
 import { expect, test } from "@playwright/test";
 import { emailedLink, hydrated, openNavigation, PASSWORD, screenshot, signIn, signUp, unique, uniqueEmail } from "./helpers";
 
@@ -54,7 +55,16 @@ test("a visitor asks to join, confirms the email, and signs in once the owner ap
   await page.getByRole("tab", { name: /Awaiting approval/ }).click();
   await expect(page).toHaveURL(/tab=awaiting/);
   await page.getByRole("checkbox", { name: `Select ${name}` }).check();
-  await page.getByRole("region", { name: "Selected join requests" }).getByRole("button", { name: "Approve" }).click();
+  // The request as CSV before deciding: "Export selected" on the approval bar.
+  const requests = page.getByRole("region", { name: "Selected join requests" });
+  const downloading = page.waitForEvent("download");
+  await requests.getByRole("button", { name: "Export selected" }).click();
+  const exported = readFileSync((await (await downloading).path())!, "utf8");
+  expect(exported).toContain(email);
+  expect(exported).toContain("Pending approval");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(page.viewportSize()!.width);
+  await screenshot(page, info, "join-requests-bar");
+  await requests.getByRole("button", { name: "Approve" }).click();
   const dialog = page.getByRole("dialog", { name: "Approve requests" });
   await expect(dialog.getByLabel("Role")).toHaveValue(/\d+/);
   await screenshot(page, info, "join-approve-dialog");

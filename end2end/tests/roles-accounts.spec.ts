@@ -76,8 +76,24 @@ test("a Billing manager with Payments only, given on a sub-account, lands on Hom
   await assign.getByRole("checkbox", { name: `${company} › Billing` }).check();
   await screenshot(page, info, "user-assign");
   await assign.getByRole("button", { name: "Assign" }).click();
+  // Billing manager lets a Member use Payments: it is given only once that is confirmed.
+  const gain = page.getByRole("dialog", { name: "Give more access?" });
+  await expect(gain).toContainText(`Bill Payer will be able to do more on ${company} › Billing`);
+  await expect(gain.getByRole("listitem")).toHaveText(["Use Payments"]);
+  await screenshot(page, info, "user-access-gain");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(page.viewportSize()!.width);
+  await gain.getByRole("button", { name: "Give Billing manager" }).click();
+  await expect(gain).toBeHidden();
   await expect(assign).toBeHidden();
   await expect(access.getByRole("combobox", { name: `Role in ${company} › Billing` })).toHaveValue(/\d+/);
+  // Called off, a row's change leaves the role as it was.
+  const onBilling = access.getByRole("combobox", { name: `Role in ${company} › Billing` });
+  const before = await onBilling.inputValue();
+  await onBilling.selectOption({ label: "Admin" });
+  await expect(gain).toContainText("As Admin, Bill Payer will be able to do more");
+  await gain.getByRole("button", { name: "Cancel" }).click();
+  await expect(gain).toBeHidden();
+  await expect(onBilling).toHaveValue(before);
   // Without the company-wide Member assignment, Billing is all Bill can reach.
   await access.getByRole("button", { name: `Remove access to ${company}`, exact: true }).click();
   await expect(access.getByRole("row")).toHaveCount(2);

@@ -3,22 +3,43 @@
 
 use crate::{
     error::AppError,
-    model::{AccountId, RoleId, UserId},
+    model::{AccessGain, AccountId, RoleId, UserId},
 };
 use leptos::prelude::*;
 
+/// What giving a user `role` on `accounts` would add to what they may do (`None`: nothing),
+/// for them to confirm first.
+#[server(endpoint = "users/access/preview")]
+pub async fn preview_access(
+    id: UserId,
+    role: RoleId,
+    #[server(default)] accounts: Vec<AccountId>,
+) -> Result<Option<AccessGain>, AppError> {
+    use crate::server::{auth, db};
+    auth::respond(
+        async {
+            let (can, _, state) = super::author().await?;
+            db::assignments::preview(&state.db, &can, id, role, &accounts).await
+        }
+        .await,
+    )
+}
+
 /// Gives a user `role` on each of `accounts` (replacing the role they had on any of them).
+/// With `gains`, the key of the preview that was confirmed ("" for none): refused when the
+/// change would now add something else.
 #[server(endpoint = "users/access/grant")]
 pub async fn grant_access(
     id: UserId,
     role: RoleId,
     #[server(default)] accounts: Vec<AccountId>,
+    #[server(default)] gains: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{auth, db};
     auth::respond(
         async {
             let (can, by, state) = super::author().await?;
-            db::assignments::grant(state.store(), &can, &by, id, role, &accounts).await
+            db::assignments::grant(state.store(), &can, &by, id, role, &accounts, gains.as_deref()).await
         }
         .await,
     )

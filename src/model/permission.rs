@@ -250,6 +250,36 @@ impl Grants {
         other.permissions.iter().all(|p| self.permissions.contains(p))
             && other.modules.iter().all(|m| self.modules.contains(m))
     }
+
+    /// Adds what `new` grants beyond `old`: what someone gains going from one to the other.
+    pub fn add_gain(&mut self, old: &Grants, new: &Grants) {
+        for p in new.permissions.iter().filter(|p| !old.permissions.contains(p)) {
+            if !self.permissions.contains(p) {
+                self.permissions.push(*p);
+            }
+        }
+        for m in new.modules.iter().filter(|m| !old.modules.contains(m)) {
+            if !self.modules.contains(m) {
+                self.modules.push(m.clone());
+            }
+        }
+    }
+
+    /// In words, in the order the roles page lists them ("Manage users", "Use Payments").
+    pub fn labels(&self, modules: &[Module]) -> Vec<String> {
+        let mut permissions = self.permissions.clone();
+        permissions.sort_by_key(|p| Permission::ALL.iter().position(|q| q == p));
+        permissions
+            .into_iter()
+            .map(|p| p.label().to_string())
+            .chain(
+                modules
+                    .iter()
+                    .filter(|m| self.modules.contains(&m.key))
+                    .map(|m| format!("Use {}", m.name)),
+            )
+            .collect()
+    }
 }
 
 #[cfg(test)]

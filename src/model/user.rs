@@ -242,6 +242,18 @@ pub struct AccessRow {
     pub role_name: String,
 }
 
+/// What giving a person a role on some accounts adds to what they may do, shown for them to
+/// confirm before it is given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessGain {
+    /// The accounts (their paths) where they gain it, each with the sub-accounts it decides.
+    pub accounts: Vec<String>,
+    /// What they gain, as the roles page words it.
+    pub permissions: Vec<String>,
+    /// A digest of exactly what is gained where, which confirming sends back.
+    pub key: String,
+}
+
 /// What a set-up or reactivation link page shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WelcomeLink {

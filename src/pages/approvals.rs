@@ -1,11 +1,13 @@
 //! The approval queue's action bar, shown on the users table's "Awaiting approval" tab over a
-//! selection: "Approve" (choose a role and a team) and "Reject", for one person or many.
+//! selection: "Approve" (choose a role and a team) and "Reject", for one person or many, and
+//! "Export selected".
 
+use super::selection::{ExportSelected, Picker};
 use crate::{
     api::approvals::{Approve, Reject},
     components::{layout::ApprovalsChanged, modal::Modal},
     error::AppError,
-    model::{Approval, FilterChoices, RoleId, Selection, TeamId},
+    model::{Approval, FilterChoices, RoleId, Selection, TeamId, UserListQuery},
 };
 use leptos::prelude::*;
 
@@ -29,6 +31,11 @@ pub fn ApprovalBar(
     /// Called after approving or rejecting (clears the selection, refetches the table).
     on_done: Callback<()>,
     clear: Callback<()>,
+    /// The selection and the view it was made in, for "Export selected".
+    picker: Picker,
+    view: Memo<UserListQuery>,
+    /// While true the table shows rows of a view being replaced.
+    busy: Signal<bool>,
     /// What the selection covers ([`super::selection::SelectionSummary`]).
     children: Children,
 ) -> impl IntoView {
@@ -78,6 +85,7 @@ pub fn ApprovalBar(
                 <button type="button" class="secondary danger-text" on:click=move |_| { reject.value().set(None); open.set(Some(Open::Reject)) }>
                     "Reject"
                 </button>
+                <ExportSelected picker view busy />
                 <button type="button" class="link-button" on:click=move |_| clear.run(())>"Clear selection"</button>
             </div>
         </div>

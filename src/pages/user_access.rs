@@ -1,13 +1,14 @@
 //! "Account and sub-account access" on a user's page: the role they hold in each account,
 //! changed per row, removed with the row's trash button, or given in more accounts at once.
+//! A role that would let them do more is given only after its preview is confirmed.
 
 use crate::{
-    api::access::{GrantAccess, RemoveAccess},
+    api::access::{GrantAccess, PreviewAccess, RemoveAccess},
     components::{
         field::FormAlert,
         modal::{DialogActions, Modal},
     },
-    model::{AccessRow, AccountId, Choice, FilterChoices, RoleId, UserDetails},
+    model::{AccessGain, AccessRow, AccountId, Choice, FilterChoices, RoleId, UserDetails, UserId},
 };
 use leptos::prelude::*;
 
@@ -27,6 +28,7 @@ pub fn AccessPanel(
 ) -> impl IntoView {
     let grant = ServerAction::<GrantAccess>::new();
     let remove = ServerAction::<RemoveAccess>::new();
+    let ask = Asking::new(grant);
     let adding = RwSignal::new(false);
     // While the dialog is open, it shows its own error.
     let error = Signal::derive(move || {
@@ -37,6 +39,7 @@ pub fn AccessPanel(
             .value()
             .get()
             .and_then(Result::err)
+            .or_else(|| ask.error())
             .or_else(|| remove.value().get().and_then(Result::err))
     });
     Effect::new(move |_| {
@@ -46,6 +49,9 @@ pub fn AccessPanel(
         }
     });
     let id = details.id;
+    let name = StoredValue::new(details.name.clone());
+    // Bumped when a change is called off: the rows are drawn again, their selects as stored.
+    let drawn = RwSignal::new(0u32);
     view! {
         <section class="panel" aria-labelledby="access-title">
             <h2 id="access-title">"Account and sub-account access"</h2>
@@ -74,10 +80,11 @@ pub fn AccessPanel(
                                 </thead>
                                 <tbody>
                                     {move || {
+                                        drawn.track();
                                         let rows = rows.get();
                                         let single = rows.len() == 1;
                                         rows.into_iter()
-                                            .map(|row| view! { <AccessRowView row editable single roles grant remove id /> })
+                                            .map(|row| view! { <AccessRowView row editable single roles ask grant remove id /> })
                                             .collect_view()
                                     }}
                                 </tbody>
@@ -86,7 +93,8 @@ pub fn AccessPanel(
                                 <button type="button" class="secondary small" on:click=move |_| adding.set(true)>
                                     "Assign with another role to more accounts"
                                 </button>
-                                <AssignDialog open=adding roles accounts grant id />
+                                <AssignDialog open=adding roles accounts ask grant id />
+                                <GainDialog ask roles name=name.get_value() on_cancel=Callback::new(move |()| drawn.update(|n| *n += 1)) />
                             })}
                         }
                     })
@@ -104,9 +112,10 @@ fn AccessRowView(
     /// Whether this is the user's only assignment, which cannot be removed.
     single: bool,
     roles: StoredValue<Vec<Choice>>,
+    ask: Asking,
     grant: ServerAction<GrantAccess>,
     remove: ServerAction<RemoveAccess>,
-    id: crate::model::UserId,
+    id: UserId,
 ) -> impl IntoView {
     let AccessRow {
         account,
@@ -116,7 +125,7 @@ fn AccessRowView(
     } = row;
     let change = move |ev| {
         if let Ok(role) = event_target_value(&ev).parse::<i64>() {
-            grant.dispatch(GrantAccess {
+            ask.ask(PreviewAccess {
                 id,
                 role: RoleId(role),
                 accounts: vec![account],
@@ -131,7 +140,7 @@ fn AccessRowView(
             <td>
                 {if editable {
                     view! {
-                        <select class="inline-select" aria-label=select_label on:change=change disabled=move || grant.pending().get()>
+                        <select class="inline-select" aria-label=select_label on:change=change disabled=move || grant.pending().get() || ask.busy()>
                             {roles
                                 .get_value()
                                 .into_iter()
@@ -168,8 +177,9 @@ fn AssignDialog(
     open: RwSignal<bool>,
     roles: StoredValue<Vec<Choice>>,
     accounts: Vec<Choice>,
+    ask: Asking,
     grant: ServerAction<GrantAccess>,
-    id: crate::model::UserId,
+    id: UserId,
 ) -> impl IntoView {
     let close = Callback::new(move |()| open.set(false));
     let accounts = StoredValue::new(accounts);
@@ -184,7 +194,7 @@ fn AssignDialog(
             {move || {
                 let role = RwSignal::new(None::<i64>);
                 let chosen = RwSignal::new(Vec::<AccountId>::new());
-                let error = Signal::derive(move || grant.value().get().and_then(Result::err));
+                let error = Signal::derive(move || grant.value().get().and_then(Result::err).or_else(|| ask.error()));
                 view! {
                     <div class="dialog-body">
                         <FormAlert error />
@@ -231,16 +241,130 @@ fn AssignDialog(
                             class="primary"
                             on_cancel=close
                             disabled=Signal::derive(move || {
-                                role.get().is_none() || chosen.get().is_empty() || grant.pending().get()
+                                role.get().is_none() || chosen.get().is_empty() || grant.pending().get() || ask.busy()
                             })
                             on_confirm=Callback::new(move |()| {
                                 if let Some(r) = role.get_untracked() {
-                                    grant.dispatch(GrantAccess { id, role: RoleId(r), accounts: chosen.get_untracked() });
+                                    ask.ask(PreviewAccess { id, role: RoleId(r), accounts: chosen.get_untracked() });
                                 }
                             })
                         />
                     </div>
                 }
+            }}
+        </Modal>
+    }
+}
+
+/// A role about to be given: its preview is asked first, then it is given at once when it adds
+/// nothing, or held for [`GainDialog`] to confirm.
+#[derive(Clone, Copy)]
+struct Asking {
+    preview: ServerAction<PreviewAccess>,
+    /// What the preview was asked for.
+    asked: RwSignal<Option<PreviewAccess>>,
+    /// A change that adds to what the person may do, waiting for confirmation.
+    held: RwSignal<Option<(PreviewAccess, AccessGain)>>,
+    grant: ServerAction<GrantAccess>,
+}
+
+impl Asking {
+    fn new(grant: ServerAction<GrantAccess>) -> Asking {
+        let asking = Asking {
+            preview: ServerAction::new(),
+            asked: RwSignal::new(None),
+            held: RwSignal::new(None),
+            grant,
+        };
+        Effect::new(move |_| {
+            let Some(Ok(gain)) = asking.preview.value().get() else {
+                return;
+            };
+            let Some(asked) = asking.asked.get_untracked() else {
+                return;
+            };
+            match gain {
+                // The empty key: should it now add something, the server refuses.
+                None => asking.give(asked, String::new()),
+                Some(gain) => asking.held.set(Some((asked, gain))),
+            }
+        });
+        asking
+    }
+
+    fn ask(self, change: PreviewAccess) {
+        self.grant.value().set(None);
+        self.asked.set(Some(change.clone()));
+        self.preview.dispatch(change);
+    }
+
+    fn give(self, change: PreviewAccess, key: String) {
+        self.held.set(None);
+        self.preview.value().set(None);
+        self.grant.dispatch(GrantAccess {
+            id: change.id,
+            role: change.role,
+            accounts: change.accounts,
+            gains: Some(key),
+        });
+    }
+
+    fn busy(self) -> bool {
+        self.preview.pending().get()
+    }
+
+    fn error(self) -> Option<crate::error::AppError> {
+        self.preview.value().get().and_then(Result::err)
+    }
+}
+
+/// "Give more access?": who gains what, on which accounts, before the role is given.
+#[component]
+fn GainDialog(
+    ask: Asking,
+    roles: StoredValue<Vec<Choice>>,
+    /// The person's name.
+    name: String,
+    /// Called when the change is called off.
+    on_cancel: Callback<()>,
+) -> impl IntoView {
+    let cancel = Callback::new(move |()| {
+        if ask.held.get_untracked().is_some() {
+            ask.held.set(None);
+            on_cancel.run(());
+        }
+    });
+    let name = StoredValue::new(name);
+    view! {
+        <Modal open=Signal::derive(move || ask.held.with(Option::is_some)) title="Give more access?" on_close=cancel>
+            {move || {
+                ask.held.get().map(|(change, gain)| {
+                    let role = roles
+                        .with_value(|r| r.iter().find(|c| c.id == change.role.0).map(|c| c.name.clone()))
+                        .unwrap_or_default();
+                    let key = gain.key.clone();
+                    let confirm = format!("Give {role}");
+                    view! {
+                        <div class="dialog-body">
+                            <div class="power-gain">
+                                <p>{format!(
+                                    "As {role}, {} will be able to do more on {}, and on the sub-accounts it decides:",
+                                    name.get_value(),
+                                    gain.accounts.join(", ")
+                                )}</p>
+                                <ul>
+                                    {gain.permissions.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                                </ul>
+                            </div>
+                            <div class="modal-actions">
+                                <button type="button" on:click=move |_| cancel.run(())>"Cancel"</button>
+                                <button type="button" class="primary" on:click=move |_| ask.give(change.clone(), key.clone())>
+                                    {confirm}
+                                </button>
+                            </div>
+                        </div>
+                    }
+                })
             }}
         </Modal>
     }

@@ -257,6 +257,9 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
                 notice
                 on_done=Callback::new(move |()| { picker.clear(); refresh.run(()); })
                 clear=Callback::new(move |()| picker.clear())
+                picker
+                view
+                busy
             >
                 <SelectionSummary picker rows=user_picks matching by_view=true busy />
             </super::approvals::ApprovalBar>

@@ -6,7 +6,7 @@ use super::sql::Sql;
 use super::write::{Store, Write};
 use super::{
     audit::{By, Target},
-    companies::{lock_company, root_account},
+    companies::{lock_company, owner_of, root_account},
     hierarchy::below,
     hierarchy::Rank,
     roles::assignable_role,
@@ -17,10 +17,11 @@ use super::{
 use crate::model::LiveEvent;
 use crate::{
     error::AppError,
-    model::{AccessRow, AccountId, AuditAction, CompanyId, Grants, Module, RoleId, UserId},
+    model::{AccessGain, AccessRow, AccountId, AuditAction, CompanyId, Grants, Module, RoleId, UserId},
     server::{
         access::{perm, Can},
         access::{Access, Assignment, Scope},
+        token,
     },
 };
 use serde_json::json;
@@ -172,22 +173,21 @@ pub async fn grant(
     user: UserId,
     role: RoleId,
     accounts: &[AccountId],
+    shown: Option<&str>,
 ) -> Result<(), AppError> {
-    if accounts.is_empty() {
-        return Err(AppError::field("accounts", "Choose at least one account."));
-    }
-    if accounts.len() > MAX_ACCOUNTS {
-        return Err(AppError::field(
-            "accounts",
-            format!("Choose at most {MAX_ACCOUNTS} accounts at once."),
-        ));
-    }
+    check_accounts(accounts)?;
     let mut w = Write::begin(store, by).await?;
     let email = changeable(&mut w.tx, can, user).await?;
-    let mut role_name = String::new();
+    let role_name = grantable(&mut w.tx, can, role, accounts).await?;
+    if let Some(shown) = shown {
+        let now = gain(&mut w.tx, can, user, role, accounts).await?;
+        if now.as_ref().map_or("", |(_, _, key)| key.as_str()) != shown {
+            return Err(AppError::Conflict(
+                "Giving this role would now add other permissions, or on other accounts, than you were shown: their access changed meanwhile. Look at it again before confirming.".into(),
+            ));
+        }
+    }
     for &account in accounts {
-        in_scope(&mut w.tx, can, account).await?;
-        role_name = assignable_role(&mut w.tx, can, role, Some(account)).await?;
         sqlx::query(
             "INSERT INTO role_assignments (user_id, account_id, role_id) VALUES ($1, $2, $3)
              ON CONFLICT (user_id, account_id) DO UPDATE SET role_id = excluded.role_id",
@@ -213,6 +213,110 @@ pub async fn grant(
     .await?;
     w.commit().await?;
     Ok(())
+}
+
+/// One to [`MAX_ACCOUNTS`] accounts.
+fn check_accounts(accounts: &[AccountId]) -> Result<(), AppError> {
+    if accounts.is_empty() {
+        return Err(AppError::field("accounts", "Choose at least one account."));
+    }
+    if accounts.len() > MAX_ACCOUNTS {
+        return Err(AppError::field(
+            "accounts",
+            format!("Choose at most {MAX_ACCOUNTS} accounts at once."),
+        ));
+    }
+    Ok(())
+}
+
+/// The name of `role` when the caller may give it on every one of `accounts`, each inside
+/// their scope.
+async fn grantable(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
+    role: RoleId,
+    accounts: &[AccountId],
+) -> Result<String, AppError> {
+    let mut name = String::new();
+    for &account in accounts {
+        in_scope(tx, can, account).await?;
+        name = assignable_role(tx, can, role, Some(account)).await?;
+    }
+    Ok(name)
+}
+
+/// What giving `role` to `user` on `accounts` adds to what they may do: the accounts where it
+/// adds anything (each with the sub-accounts it decides, which hold what it holds), what it
+/// adds in all, and a digest of both. `None` when it adds nothing anywhere.
+async fn gain(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
+    user: UserId,
+    role: RoleId,
+    accounts: &[AccountId],
+) -> Result<Option<(Vec<AccountId>, Grants, String)>, AppError> {
+    let modules: Arc<[Module]> = can.modules().into();
+    let held = access_of(tx, can.company(), user, &modules).await?;
+    let stored: Option<(Option<String>, String)> =
+        sqlx::query_as("SELECT builtin, permissions FROM roles WHERE id = $1 AND company_id = $2")
+            .bind(role)
+            .bind(can.company())
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((builtin, stored)) = stored else {
+        return Ok(None);
+    };
+    let new = Grants::of_role(builtin.as_deref(), &stored, &modules);
+    let none = Grants::default();
+    let (mut gaining, mut gained) = (Vec::new(), Grants::default());
+    for &account in accounts {
+        let old = held.at(account).map_or(&none, |a| &a.grants);
+        if !old.covers(&new) {
+            gaining.push(account);
+            gained.add_gain(old, &new);
+        }
+    }
+    if gaining.is_empty() {
+        return Ok(None);
+    }
+    gaining.sort_unstable_by_key(|a| a.0);
+    let mut words = gained.labels(&modules);
+    words.sort();
+    let ids: Vec<i64> = gaining.iter().map(|a| a.0).collect();
+    let key = token::hash(&json!([user, role, ids, words]).to_string());
+    Ok(Some((gaining, gained, key)))
+}
+
+/// What [`grant`] would add to what `user` may do, checked as it checks (the user, the role,
+/// every account), without giving anything.
+pub async fn preview(
+    db: &Db,
+    can: &Can<perm::ManageUsers>,
+    user: UserId,
+    role: RoleId,
+    accounts: &[AccountId],
+) -> Result<Option<AccessGain>, AppError> {
+    check_accounts(accounts)?;
+    // Only reads: the owner without the company's lock, which is a write.
+    let mut tx = db.begin().await?;
+    let owner = owner_of(&mut tx, can.company()).await?;
+    may_change(&mut tx, can, owner, user).await?;
+    grantable(&mut tx, can, role, accounts).await?;
+    let found = gain(&mut tx, can, user, role, accounts).await?;
+    tx.rollback().await?;
+    let Some((gaining, gained, key)) = found else {
+        return Ok(None);
+    };
+    let paths = account_choices(db, can.company(), &Scope::All).await?;
+    Ok(Some(AccessGain {
+        accounts: paths
+            .into_iter()
+            .filter(|c| gaining.contains(&AccountId(c.id)))
+            .map(|c| c.name)
+            .collect(),
+        permissions: gained.labels(can.modules()),
+        key,
+    }))
 }
 
 /// Takes away `user`'s assignment on `account`. Everyone keeps at least one.
@@ -267,6 +371,16 @@ async fn changeable(
     user: UserId,
 ) -> Result<String, AppError> {
     let owner = lock_company(tx, can.company()).await?;
+    may_change(tx, can, owner, user).await
+}
+
+/// [`changeable`]'s checks, given the company's owner.
+async fn may_change(
+    tx: &mut Transaction<'_, Any>,
+    can: &Can<perm::ManageUsers>,
+    owner: UserId,
+    user: UserId,
+) -> Result<String, AppError> {
     let target = current(tx, can.company(), can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(

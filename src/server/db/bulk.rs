@@ -26,8 +26,8 @@ use crate::{
     error::AppError,
     model::{
         AccountId, AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent,
-        LiveKind, Permission, PowerGain, RecentChange, RoleId, Selection, TeamId, TeamMove, UndoOutcome,
-        UserId, UserTab, MAX_SELECTED_IDS, NAMES_SHOWN, UNDO_WINDOW_MS,
+        LiveKind, PowerGain, RecentChange, RoleId, Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab,
+        MAX_SELECTED_IDS, NAMES_SHOWN, UNDO_WINDOW_MS,
     },
     server::{
         access::{perm, Can},
@@ -532,16 +532,7 @@ async fn gains(
         }
         people += count;
         gaining.push(held);
-        for p in new.permissions.iter().filter(|p| !old.permissions.contains(p)) {
-            if !gained.permissions.contains(p) {
-                gained.permissions.push(*p);
-            }
-        }
-        for m in new.modules.iter().filter(|m| !old.modules.contains(m)) {
-            if !gained.modules.contains(m) {
-                gained.modules.push(m.clone());
-            }
-        }
+        gained.add_gain(old, new);
     }
     if people == 0 {
         return Ok(None);
@@ -563,19 +554,7 @@ async fn gains(
         .bind(NAMES_SHOWN as i64)
         .scalars(&mut **tx)
         .await?;
-    // In the order the roles page lists them.
-    let mut permissions: Vec<Permission> = gained.permissions;
-    permissions.sort_by_key(|p| Permission::ALL.iter().position(|q| q == p));
-    let permissions: Vec<String> = permissions
-        .into_iter()
-        .map(|p| p.label().to_string())
-        .chain(
-            can.modules()
-                .iter()
-                .filter(|m| gained.modules.contains(&m.key))
-                .map(|m| format!("Use {}", m.name)),
-        )
-        .collect();
+    let permissions = gained.labels(can.modules());
     let key = token::hash(&serde_json::json!([ids, permissions]).to_string());
     Ok(Some(PowerGain {
         people,

@@ -833,6 +833,10 @@ async fn a_role_change_that_grants_power_names_who_gains_what_and_is_refused_if_
     ))
     .await;
 
+    // A preview that showed nobody gaining, confirmed, while the change gives power: refused.
+    let refused = bulk(&app, &c.owner, "apply", &selection, &with_key("none")).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+
     let done = bulk(&app, &c.owner, "apply", &selection, &with_key(&key)).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
     assert_eq!(done.json()["changed"], 6);

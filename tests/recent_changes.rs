@@ -375,6 +375,17 @@ async fn a_scoped_admin_sees_only_changes_about_their_accounts_and_only_names_in
         "{}",
         r.body
     );
+    // Rob's change, which the list does not show her, is not found by her undo either: not
+    // even how many it changed.
+    let robs = recent(&app, &c.owner)
+        .await
+        .into_iter()
+        .find(|change| change["id"] != both)
+        .and_then(|change| change["id"].as_i64())
+        .unwrap();
+    let hidden = undo(&app, &rita_cookie, robs).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND, "{}", hidden.body);
+    assert_eq!(status_of(&app, rob).await, "deactivated");
 
     // Her undo restores whom she manages and counts the rest; the change stays open for
     // someone who can restore them.

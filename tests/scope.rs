@@ -735,7 +735,7 @@ async fn giving_one_person_more_access_is_previewed_and_a_stale_confirmation_is_
                 ("id", &carl),
                 ("role", &admin),
                 ("accounts[0]", &a),
-                ("gains", ""),
+                ("gains", "none"),
             ],
             Some(&r.owner),
         )

@@ -26,8 +26,8 @@ pub async fn preview_access(
 }
 
 /// Gives a user `role` on each of `accounts` (replacing the role they had on any of them).
-/// With `gains`, the key of the preview that was confirmed ("" for none): refused when the
-/// change would now add something else.
+/// With `gains`, the key of the preview that was confirmed (`PowerGain::NONE_SHOWN` for
+/// nothing): refused when the change would now add something else.
 #[server(endpoint = "users/access/grant")]
 pub async fn grant_access(
     id: UserId,

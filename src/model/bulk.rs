@@ -65,8 +65,8 @@ pub struct BulkAction {
     /// For the team changes (for MoveTeams: the team left, then the team joined).
     #[serde(default)]
     pub teams: Vec<TeamId>,
-    /// For ChangeRole: the [`PowerGain::key`] of the preview the caller confirmed ("" when it
-    /// granted nobody anything). When given, the change is refused if it would now grant other
+    /// For ChangeRole: the [`PowerGain::key`] of the preview the caller confirmed
+    /// ([`PowerGain::NONE_SHOWN`] when it granted nobody anything). When given, the change is refused if it would now grant other
     /// people or other permissions, so nobody is granted power the caller was not shown.
     #[serde(default)]
     pub gainers: Option<String>,
@@ -154,6 +154,11 @@ pub struct PowerGain {
 }
 
 impl PowerGain {
+    /// The key confirming a preview that showed nobody gaining anything: the change is then
+    /// refused should it now give anyone more. (Not empty: a form sends an empty value as
+    /// none at all, which skips the check.)
+    pub const NONE_SHOWN: &'static str = "none";
+
     /// Above this many people, confirming asks to type their number.
     pub const TYPE_ABOVE: i64 = 5;
 

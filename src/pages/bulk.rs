@@ -390,7 +390,7 @@ fn Preview(
                         // The server refuses the change if it would grant power to other
                         // people, or other power, than this preview showed.
                         if action.kind == BulkKind::ChangeRole {
-                            action.gainers = Some(gains.with_untracked(|g| g.as_ref().map(|g| g.key.clone()).unwrap_or_default()));
+                            action.gainers = Some(gains.with_untracked(|g| g.as_ref().map_or(PowerGain::NONE_SHOWN, |g| g.key.as_str()).to_string()));
                         }
                         apply.dispatch(ApplyBulk { selection: selection.clone(), action });
                     }

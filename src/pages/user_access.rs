@@ -8,7 +8,9 @@ use crate::{
         field::FormAlert,
         modal::{DialogActions, Modal},
     },
-    model::{AccessGain, AccessRow, AccountId, Choice, FilterChoices, RoleId, UserDetails, UserId},
+    model::{
+        AccessGain, AccessRow, AccountId, Choice, FilterChoices, PowerGain, RoleId, UserDetails, UserId,
+    },
 };
 use leptos::prelude::*;
 
@@ -284,8 +286,8 @@ impl Asking {
                 return;
             };
             match gain {
-                // The empty key: should it now add something, the server refuses.
-                None => asking.give(asked, String::new()),
+                // Should it now add something, the server refuses.
+                None => asking.give(asked, PowerGain::NONE_SHOWN.to_string()),
                 Some(gain) => asking.held.set(Some((asked, gain))),
             }
         });

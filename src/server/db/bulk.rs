@@ -1018,7 +1018,9 @@ pub async fn undo(
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
     let owner = w.owner;
-    let found: Option<(String, i64, Option<i64>, i64, Option<i64>)> = sqlx::query_as(
+    // Kind, made at, undone at, its last event, who made it.
+    type Found = (String, i64, Option<i64>, i64, Option<i64>);
+    let found: Option<Found> = sqlx::query_as(
         "SELECT kind, created_at, undone_at, events_until, actor_id FROM bulk_changes WHERE id = $1 AND company_id = $2",
     )
     .bind(change)

@@ -380,16 +380,15 @@ pub async fn change_role(
     }
     // Undoable for a day, like a bulk change ("Recent changes").
     let record = OneChange::begin(&mut w, BulkKind::ChangeRole, user).await?;
-    match roles.len() {
-        0 => set_root_role(&mut w.tx, company, user, role.0).await?,
-        1 => {
-            sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2")
-                .bind(role)
-                .bind(user)
-                .execute(&mut *w.tx)
-                .await?;
-        }
-        _ => return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name))),
+    // At most one role here: several were refused above, before the change was recorded.
+    if roles.is_empty() {
+        set_root_role(&mut w.tx, company, user, role.0).await?;
+    } else {
+        sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2")
+            .bind(role)
+            .bind(user)
+            .execute(&mut *w.tx)
+            .await?;
     }
     cancel_email_changes(&mut w.tx, &Sql::values([user]), now).await?;
     sqlx::query("UPDATE users SET version = version + 1, updated_at = $1 WHERE id = $2")

@@ -58,12 +58,17 @@ const server = new SMTPServer({
   },
 });
 
+// Until it listens, an error (the port taken) ends the sink. After that the errors are a
+// client's connection's (a client killed mid-message resets it): the sink serves on, or the
+// next client (a restarted server) would find nobody listening.
+let listening = false;
 server.on("error", (error) => {
   console.error(`smtp-sink: ${error.message}`);
-  process.exit(1);
+  if (!listening) process.exit(1);
 });
 
 server.listen(port, "127.0.0.1", () => {
+  listening = true;
   process.stdout.write(`listening ${server.server.address().port}\n`);
 });
 

@@ -139,30 +139,41 @@ pub async fn insert(
     let mut head = chain::lock(tx, key, company).await?;
     let ids = chain::next_ids(tx, events.len()).await?;
     let sealer = key.sealer();
+    let keys = search::EventKeys::new(first.actor_name, first.account.map_or("", |(_, name)| name));
+    let mut prev = [0u8; 32];
     let mut rows = Vec::with_capacity(events.len());
-    for (e, id) in events.iter().zip(ids) {
+    for (i, (e, id)) in events.iter().zip(ids).enumerate() {
         debug_assert!(e.same_change(first), "the events of one insert are of one change");
-        let hash = sealer.seal(
-            &head.last_hash,
-            &chain::Event {
-                id,
-                company: company.0,
-                created_at: now,
-                actor_kind: e.actor_kind.key(),
-                actor_ref: e.actor,
-                actor_name: e.actor_name,
-                action: e.action.key(),
-                target_ref: e.target,
-                target_label: e.label,
-                before: e.before,
-                after: e.after,
-                ip: e.ip,
-                account: e.account,
-            },
-        );
-        rows.push((id, e, hash.clone()));
-        head.last_hash = hash;
+        let event = chain::Event {
+            id,
+            company: company.0,
+            created_at: now,
+            actor_kind: e.actor_kind.key(),
+            actor_ref: e.actor,
+            actor_name: e.actor_name,
+            action: e.action.key(),
+            target_ref: e.target,
+            target_label: e.label,
+            before: e.before,
+            after: e.after,
+            ip: e.ip,
+            account: e.account,
+        };
+        // The first follows the head (hex, and possibly not a hash: see `Sealer::seal`); each
+        // next one the bytes of the one before.
+        let hash = if i == 0 {
+            let hash = sealer.seal(&head.last_hash, &event);
+            hex::decode_to_slice(&hash, &mut prev).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            hash
+        } else {
+            prev = sealer.seal_after(&prev, &event);
+            hex::encode(prev)
+        };
+        rows.push((id, e, hash));
         head.last_id = id;
+    }
+    if let Some((_, _, hash)) = rows.last() {
+        head.last_hash = hash.clone();
     }
     // What the events share is bound once ($1 to $8, $10 and $11); each event's own values
     // travel as one JSON array ($9) of [id, target, label, before, hash, search key] rows that
@@ -172,11 +183,7 @@ pub async fn insert(
     // round trip each.
     let own: Vec<_> = rows
         .iter()
-        .map(|(id, e, hash)| {
-            let account = e.account.map_or("", |(_, name)| name);
-            let key = search::event_key(e.actor_name, e.label, account);
-            (id, e.target, e.label, e.before, hash, key)
-        })
+        .map(|(id, e, hash)| (id, e.target, e.label, e.before, hash, keys.of(e.label)))
         .collect();
     let own = serde_json::to_string(&own).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     let unpacked = match super::Backend::of_connection(&*tx) {

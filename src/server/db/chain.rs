@@ -126,15 +126,26 @@ pub struct Sealer(HmacSha256);
 impl Sealer {
     /// The hash of `event` following `prev` (hex).
     pub fn seal(&self, prev: &str, event: &Event<'_>) -> String {
-        let mut mac = self.0.clone();
         let mut prev_bytes = [0u8; 32];
-        match hex::decode_to_slice(prev, &mut prev_bytes) {
-            Ok(()) => mac.update(&prev_bytes),
+        let hash = match hex::decode_to_slice(prev, &mut prev_bytes) {
+            Ok(()) => self.seal_after(&prev_bytes, event),
             // Only a stored value that is not a hash gets here; it then matches nothing.
-            Err(_) => mac.update(prev.as_bytes()),
-        }
+            Err(_) => self.finish(prev.as_bytes(), event),
+        };
+        hex::encode(hash)
+    }
+
+    /// [`Sealer::seal`] on the previous hash's bytes, answering bytes: a change's events are
+    /// sealed one after the other without going through hex between them.
+    pub fn seal_after(&self, prev: &[u8; 32], event: &Event<'_>) -> [u8; 32] {
+        self.finish(prev, event)
+    }
+
+    fn finish(&self, prev: &[u8], event: &Event<'_>) -> [u8; 32] {
+        let mut mac = self.0.clone();
+        mac.update(prev);
         mac.update(&event.canonical());
-        hex::encode(mac.finalize().into_bytes())
+        mac.finalize().into_bytes().into()
     }
 }
 

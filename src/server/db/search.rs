@@ -43,12 +43,33 @@ pub fn person_key(name: &str, email: &str) -> String {
 /// The search key of an audit event: its actor's and target's names and its account's, as
 /// recorded.
 pub fn event_key(actor_name: &str, target_label: &str, account: &str) -> String {
-    format!(
-        "{}{SEPARATOR}{}{SEPARATOR}{}{SEPARATOR}{SEPARATOR}",
-        fold(actor_name),
-        fold(target_label),
-        fold(account)
-    )
+    EventKeys::new(actor_name, account).of(target_label)
+}
+
+/// The search keys of the events of one change, which share their actor and account: those
+/// are folded once, not once per event.
+pub struct EventKeys {
+    actor: String,
+    account: String,
+}
+
+impl EventKeys {
+    pub fn new(actor_name: &str, account: &str) -> EventKeys {
+        EventKeys {
+            actor: fold(actor_name),
+            account: fold(account),
+        }
+    }
+
+    /// The key of the event about `target_label`.
+    pub fn of(&self, target_label: &str) -> String {
+        format!(
+            "{}{SEPARATOR}{}{SEPARATOR}{}{SEPARATOR}{SEPARATOR}",
+            self.actor,
+            fold(target_label),
+            self.account
+        )
+    }
 }
 
 /// Gives the audit events that `condition` (after `WHERE`, on `audit_events`) selects their

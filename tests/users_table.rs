@@ -1164,3 +1164,58 @@ async fn a_views_counts_are_kept_until_a_change_is_announced_and_then_counted_af
     assert_eq!(invited_page["matching"], 1);
     assert_eq!(invited_page["counts"]["invited"], 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn under_a_stream_of_changes_a_view_is_counted_a_few_times_a_second_and_each_person_sees_their_own_change(
+) {
+    let app = TestApp::spawn().await;
+    let (cookie, company) = company_with_users(&app, 40).await;
+    let someone = app
+        .count(&format!(
+            "SELECT MIN(id) FROM users WHERE company_id = {company} AND name LIKE 'Person%' AND status = 'active'"
+        ))
+        .await
+        .to_string();
+    let deactivated = |page: &serde_json::Value| page["counts"]["deactivated"].as_i64().unwrap();
+    let first = deactivated(&app.list(&cookie, &[]).await);
+    let counted_before = app.state.counts.counted();
+    let started = std::time::Instant::now();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    // Four people keep reading the table while one keeps changing someone's status, each
+    // change followed by the changer's own read, which must count it.
+    let readers = async {
+        let read = || async {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                app.list(&cookie, &[]).await;
+            }
+        };
+        tokio::join!(read(), read(), read(), read());
+    };
+    let changer = async {
+        for round in 0..12 {
+            let (endpoint, expected) = if round % 2 == 0 {
+                ("users/deactivate", first + 1)
+            } else {
+                ("users/reactivate", first)
+            };
+            let r = app.call(endpoint, &[("id", &someone)], Some(&cookie)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+            assert_eq!(
+                deactivated(&app.list(&cookie, &[]).await),
+                expected,
+                "round {round}: the changer's next page counts their change"
+            );
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    };
+    tokio::join!(readers, changer);
+    let elapsed = started.elapsed();
+    let counted = app.state.counts.counted() - counted_before;
+    // Each count begins at least 200 ms after the one before (the first may follow the
+    // count before the loop at once).
+    let most = elapsed.as_millis() as u64 / 200 + 1;
+    assert!(
+        counted <= most,
+        "{counted} counts in {elapsed:?} (at most {most}): a count after every change"
+    );
+}

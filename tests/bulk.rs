@@ -5,7 +5,12 @@ mod common;
 
 use common::{email, Company, TestApp};
 use http::StatusCode;
+use roster::{
+    model::{CompanyId, UserId},
+    server::db::{audit::By, write::Write},
+};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// `count` members named "<prefix> <n>", returning their ids.
 async fn members(app: &TestApp, c: &Company, prefix: &str, count: usize) -> Vec<i64> {
@@ -833,6 +838,23 @@ async fn a_role_change_that_grants_power_names_who_gains_what_and_is_refused_if_
     ))
     .await;
 
+    // The same people gaining the same, but on more accounts since the preview (a role change
+    // rewrites every assignment a person holds): refused.
+    let branch = app.sub_account(root, "Branch").await;
+    app.place(ids[1], &[(branch, c.member_role)]).await;
+    let narrow = bulk(&app, &c.owner, "preview", &selection, &change_role(manager)).await;
+    assert_eq!(
+        without_key(&narrow),
+        without_key(&up),
+        "the same people gain the same"
+    );
+    let narrow_key = narrow.json()["gains"]["key"].as_str().unwrap().to_string();
+    app.place(ids[1], &[(branch, c.member_role), (root, c.member_role)])
+        .await;
+    let refused = bulk(&app, &c.owner, "apply", &selection, &with_key(&narrow_key)).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    app.place(ids[1], &[(root, c.member_role)]).await;
+
     // A preview that showed nobody gaining, confirmed, while the change gives power: refused.
     let refused = bulk(&app, &c.owner, "apply", &selection, &with_key("none")).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
@@ -843,26 +865,50 @@ async fn a_role_change_that_grants_power_names_who_gains_what_and_is_refused_if_
     assert_eq!(app.count(&held).await, 7);
 }
 
-/// Changes queued behind a long one wait without holding a database connection, so pages are
-/// still answered meanwhile. On SQLite a change waiting for the write lock held one of the
-/// pool's four connections: with three waiting, a page had none until one gave up.
-#[tokio::test]
-async fn pages_are_answered_while_changes_queue_behind_a_long_one() {
-    use roster::{
-        model::{CompanyId, UserId},
-        server::db::{audit::By, write::Write},
-    };
-    use std::time::Duration;
-
-    let app = TestApp::spawn().await;
-    let c = app.company("Initech").await;
-    let by = By {
+/// The owner of `c`, as a change made directly (not through a server function) takes them.
+async fn owner_by(app: &TestApp, c: &Company) -> By {
+    By {
         company: CompanyId(app.company_of(&c.owner_email).await),
         user: UserId(app.user_id(&c.owner_email).await),
         name: "Olivia Owner".into(),
         ip: "127.0.0.1".into(),
         key: app.state.config.audit_key.clone(),
-    };
+    }
+}
+
+/// A connection the pool opens while a change holds SQLite's write lock is ready at once.
+/// Opening one gathers the planner's statistics, which takes that lock: a page that needed a
+/// new connection waited for the change (up to SQLite's 5 s busy timeout).
+#[tokio::test]
+async fn connections_opened_while_a_change_holds_the_lock_are_ready_at_once() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let by = owner_by(&app, &c).await;
+    // A server that has opened only the connections its start needed.
+    let fresh = app.spawn_sharing_database(&[]).await;
+    let long = Write::begin(app.state.store(), &by).await.unwrap();
+    // Every connection its pool may open (it opens them as they are asked for).
+    let opened = tokio::time::timeout(Duration::from_secs(3), async {
+        let mut held = Vec::new();
+        for _ in 0..4 {
+            held.push(fresh.state.db.acquire().await.unwrap());
+        }
+        held
+    })
+    .await
+    .expect("connections opened beside a change are ready without waiting for it");
+    drop(opened);
+    drop(long);
+}
+
+/// Changes queued behind a long one wait without holding a database connection, so pages are
+/// still answered meanwhile. On SQLite a change waiting for the write lock held one of the
+/// pool's four connections: with three waiting, a page had none until one gave up.
+#[tokio::test]
+async fn pages_are_answered_while_changes_queue_behind_a_long_one() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let by = owner_by(&app, &c).await;
     let long = Write::begin(app.state.store(), &by).await.unwrap();
     let queued: Vec<_> = (0..6)
         .map(|_| {

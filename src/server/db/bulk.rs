@@ -554,8 +554,17 @@ async fn gains(
         .bind(NAMES_SHOWN as i64)
         .scalars(&mut **tx)
         .await?;
+    // Where they hold their roles: a role change rewrites every assignment a person holds, so
+    // the same people gaining the same permissions on more accounts is another confirmation.
+    let places: Vec<(i64, Option<i64>)> = Sql::new(
+        "SELECT ra.user_id, ra.account_id FROM role_assignments ra WHERE ra.user_id IN (SELECT v.id ",
+    )
+    .append(&gainers)
+    .push(") ORDER BY ra.user_id, ra.account_id")
+    .fetch_all(&mut **tx)
+    .await?;
     let permissions = gained.labels(can.modules());
-    let key = token::hash(&serde_json::json!([ids, permissions]).to_string());
+    let key = token::hash(&serde_json::json!([ids, permissions, places]).to_string());
     Ok(Some(PowerGain {
         people,
         names,

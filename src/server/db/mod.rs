@@ -117,9 +117,18 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
                     // Nothing else gives SQLite's planner statistics: without them it read a
                     // filter's 10,000 users by walking the company's 100,000. SQLite's advice for
                     // long-lived connections, bounded in cost; the pool renews its connections
-                    // every 30 minutes, so the statistics follow the data.
-                    conn.execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
-                        .await?;
+                    // every 30 minutes, so the statistics follow the data. Writing them takes
+                    // the write lock: a connection opened for a page while a change holds it
+                    // must not wait (the page waited with it), so it tries once and otherwise
+                    // leaves them to the next connection.
+                    conn.execute("PRAGMA busy_timeout = 0").await?;
+                    let optimized = conn
+                        .execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
+                        .await;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    if let Err(error) = optimized {
+                        tracing::debug!(%error, "planner statistics left to the next connection");
+                    }
                 }
                 Ok(())
             })

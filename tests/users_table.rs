@@ -1219,3 +1219,46 @@ async fn under_a_stream_of_changes_a_view_is_counted_a_few_times_a_second_and_ea
         "{counted} counts in {elapsed:?} (at most {most}): a count after every change"
     );
 }
+
+#[tokio::test]
+async fn a_search_too_long_is_refused_and_its_view_not_kept() {
+    let app = TestApp::spawn().await;
+    let (cookie, _) = company_with_users(&app, 3).await;
+    let long = "x".repeat(100_000);
+    let r = app.list_raw(&cookie, &[("search", &long)]).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        &r.body[..200.min(r.body.len())]
+    );
+    assert!(
+        r.body.contains("at most 200 characters"),
+        "{}",
+        &r.body[..200.min(r.body.len())]
+    );
+    assert!(
+        app.state.counts.searches_kept().iter().all(|s| s.len() <= 200),
+        "a refused search was kept as a view"
+    );
+}
+
+#[tokio::test]
+async fn changes_that_count_nothing_leave_the_kept_counts_standing() {
+    let app = TestApp::spawn().await;
+    let (cookie, _) = company_with_users(&app, 3).await;
+    app.list(&cookie, &[]).await;
+    let counted = app.state.counts.counted();
+    for theme in ["dark", "light", "dark"] {
+        let r = app
+            .call("profile/save_theme", &[("theme", theme)], Some(&cookie))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        app.list(&cookie, &[]).await;
+    }
+    assert_eq!(
+        app.state.counts.counted(),
+        counted,
+        "a change of theme had the tabs counted again"
+    );
+}

@@ -78,6 +78,8 @@ impl TabCountsCache {
         query: &UserListQuery,
         now: i64,
     ) -> Result<TabCounts, AppError> {
+        // Before the search becomes a key: a refused one must not be kept (a megabyte each).
+        db::search::check_length(&query.search)?;
         let company = can.company();
         let scope = match can.scope() {
             Scope::All => None,
@@ -117,5 +119,11 @@ impl TabCountsCache {
     /// was kept).
     pub fn counted(&self) -> u64 {
         self.counted.load(Ordering::Relaxed)
+    }
+
+    /// The search texts of the views kept now, of every company.
+    pub fn searches_kept(&self) -> Vec<String> {
+        let views = self.views.lock().unwrap_or_else(PoisonError::into_inner);
+        views.keys().map(|(_, _, (search, ..))| search.clone()).collect()
     }
 }

@@ -161,8 +161,9 @@ impl Live {
     }
 
     /// Where `company` stands in the changes this instance has heard of: it moves on with
-    /// every event of the company, from any instance, and whenever events may have been
-    /// missed. What was read from the database under one version is current while it stands.
+    /// every event of the company about its users, invitations, teams, roles or accounts,
+    /// from any instance, and whenever events may have been missed. What was read of those
+    /// from the database under one version is current while it stands.
     pub fn version(&self, company: CompanyId) -> Version {
         self.inner.local.version(company)
     }
@@ -309,6 +310,14 @@ impl Drop for StreamSlot {
     }
 }
 
+/// Whether an event of `kind` may change what was read under the company's version: the
+/// audit log's events and the settings' change no user, invitation, team, role or account
+/// (a change that does announces that too). A member changing their own theme twenty times
+/// a second would otherwise have every users page of their company counted again.
+fn moves_version(kind: LiveKind) -> bool {
+    !matches!(kind, LiveKind::Audit | LiveKind::Settings)
+}
+
 /// See [`Live::version`]: (catch-ups of this instance, events of the company).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Version(u64, u64);
@@ -337,7 +346,9 @@ impl Fanout {
     }
 
     fn send(&self, company: CompanyId, event: LiveEvent) {
-        *self.events().entry(company).or_default() += 1;
+        if moves_version(event.kind) {
+            *self.events().entry(company).or_default() += 1;
+        }
         if let Some(sender) = self.channels().get(&company) {
             // No receiver left is not an error: nobody is watching.
             let _ = sender.send(event);

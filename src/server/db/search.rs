@@ -225,13 +225,19 @@ pub fn like_pattern(term: &str) -> Result<String, AppError> {
 
 /// The term folded like the keys, once its length is checked: every search comes here.
 fn checked(term: &str) -> Result<String, AppError> {
+    check_length(term)?;
+    Ok(fold(term.trim()))
+}
+
+/// Refuses a search term longer than [`MAX_SEARCH_CHARS`].
+pub fn check_length(term: &str) -> Result<(), AppError> {
     if term.chars().count() > MAX_SEARCH_CHARS {
         return Err(AppError::field(
             "search",
             format!("Search for at most {MAX_SEARCH_CHARS} characters."),
         ));
     }
-    Ok(fold(term.trim()))
+    Ok(())
 }
 
 /// `%text%` for `LIKE … ESCAPE '\'`: the text's own wildcards made literal.

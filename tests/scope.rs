@@ -665,18 +665,31 @@ async fn giving_one_person_more_access_is_previewed_and_a_stale_confirmation_is_
         r.member_role.to_string(),
     );
     let (a, b) = (r.customer_a.to_string(), r.customer_b.to_string());
-    let preview = |role: String, accounts: Vec<String>| {
-        let (app, carl, owner) = (&app, carl.clone(), r.owner.clone());
-        async move {
-            let mut form = vec![("id".to_string(), carl), ("role".to_string(), role)];
-            for (i, account) in accounts.into_iter().enumerate() {
-                form.push((format!("accounts[{i}]"), account));
+    // The owner asks `users/access/<verb>` for Carl: `role` on `accounts`, with `extra` fields.
+    let access =
+        |verb: &'static str, role: String, accounts: Vec<String>, extra: Vec<(&'static str, String)>| {
+            let (app, carl, owner) = (&app, carl.clone(), r.owner.clone());
+            async move {
+                let mut form = vec![("id".to_string(), carl), ("role".to_string(), role)];
+                for (i, account) in accounts.into_iter().enumerate() {
+                    form.push((format!("accounts[{i}]"), account));
+                }
+                form.extend(extra.into_iter().map(|(k, v)| (k.to_string(), v)));
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                app.call(&format!("users/access/{verb}"), &form, Some(&owner))
+                    .await
             }
-            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let answer = app.call("users/access/preview", &form, Some(&owner)).await;
+        };
+    let preview = |role: String, accounts: Vec<String>| {
+        let answer = access("preview", role, accounts, Vec::new());
+        async move {
+            let answer = answer.await;
             assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
             answer.json()
         }
+    };
+    let grant = |accounts: Vec<String>, gains: String| {
+        access("grant", admin.clone(), accounts, vec![("gains", gains)])
     };
     // Carl is a Member on Customer A: Admin there and on Customer B gains on both.
     let gain = preview(admin.clone(), vec![a.clone(), b.clone()]).await;
@@ -709,37 +722,14 @@ async fn giving_one_person_more_access_is_previewed_and_a_stale_confirmation_is_
         &[(r.customer_a, r.member_role), (r.customer_b, r.admin_role)],
     )
     .await;
-    let stale = app
-        .call(
-            "users/access/grant",
-            &[
-                ("id", &carl),
-                ("role", &admin),
-                ("accounts[0]", &a),
-                ("accounts[1]", &b),
-                ("gains", &shown),
-            ],
-            Some(&r.owner),
-        )
-        .await;
+    let stale = grant(vec![a.clone(), b.clone()], shown).await;
     assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
     let admin_on_a = format!(
         "SELECT COUNT(*) FROM role_assignments WHERE user_id = {carl} AND account_id = {a} AND role_id = {admin}"
     );
     assert_eq!(app.count(&admin_on_a).await, 0, "nothing given");
     // "Nothing gained" confirmed, but now it gains: refused as well.
-    let unseen = app
-        .call(
-            "users/access/grant",
-            &[
-                ("id", &carl),
-                ("role", &admin),
-                ("accounts[0]", &a),
-                ("gains", "none"),
-            ],
-            Some(&r.owner),
-        )
-        .await;
+    let unseen = grant(vec![a.clone()], "none".into()).await;
     assert_eq!(unseen.status, StatusCode::CONFLICT, "{}", unseen.body);
     // The preview as it stands now, confirmed: given.
     let fresh = preview(admin.clone(), vec![a.clone(), b.clone()]).await;
@@ -749,19 +739,7 @@ async fn giving_one_person_more_access_is_previewed_and_a_stale_confirmation_is_
         "{fresh}"
     );
     let key = fresh["key"].as_str().unwrap().to_string();
-    let given = app
-        .call(
-            "users/access/grant",
-            &[
-                ("id", &carl),
-                ("role", &admin),
-                ("accounts[0]", &a),
-                ("accounts[1]", &b),
-                ("gains", &key),
-            ],
-            Some(&r.owner),
-        )
-        .await;
+    let given = grant(vec![a.clone(), b.clone()], key).await;
     assert_eq!(given.status, StatusCode::OK, "{}", given.body);
     assert_eq!(app.count(&admin_on_a).await, 1);
 

@@ -9,7 +9,7 @@ use super::{
     companies::{lock_company, owner_of, root_account},
     hierarchy::below,
     hierarchy::Rank,
-    roles::assignable_role,
+    roles::{assignable_role, grants_of},
     users::account_choices,
     users::current,
     Db,
@@ -253,26 +253,18 @@ async fn grantable(
 
 /// What giving `role` to `user` on `accounts` adds to what they may do: the accounts where it
 /// adds anything (each with the sub-accounts it decides, which hold what it holds), what it
-/// adds in all, and a digest of both. `None` when it adds nothing anywhere.
+/// adds in all, in words, and a digest of both. `None` when it adds nothing anywhere. The role
+/// is one the caller may give there ([`grantable`]).
 async fn gain(
     tx: &mut Transaction<'_, Any>,
     can: &Can<perm::ManageUsers>,
     user: UserId,
     role: RoleId,
     accounts: &[AccountId],
-) -> Result<Option<(Vec<AccountId>, Grants, String)>, AppError> {
+) -> Result<Option<(Vec<AccountId>, Vec<String>, String)>, AppError> {
     let modules: Arc<[Module]> = can.modules().into();
     let held = access_of(tx, can.company(), user, &modules).await?;
-    let stored: Option<(Option<String>, String)> =
-        sqlx::query_as("SELECT builtin, permissions FROM roles WHERE id = $1 AND company_id = $2")
-            .bind(role)
-            .bind(can.company())
-            .fetch_optional(&mut **tx)
-            .await?;
-    let Some((builtin, stored)) = stored else {
-        return Ok(None);
-    };
-    let new = Grants::of_role(builtin.as_deref(), &stored, &modules);
+    let new = grants_of(tx, role, &modules).await?;
     let none = Grants::default();
     let (mut gaining, mut gained) = (Vec::new(), Grants::default());
     for &account in accounts {
@@ -286,11 +278,10 @@ async fn gain(
         return Ok(None);
     }
     gaining.sort_unstable_by_key(|a| a.0);
-    let mut words = gained.labels(&modules);
-    words.sort();
+    let words = gained.labels(&modules);
     let ids: Vec<i64> = gaining.iter().map(|a| a.0).collect();
     let key = token::hash(&json!([user, role, ids, words]).to_string());
-    Ok(Some((gaining, gained, key)))
+    Ok(Some((gaining, words, key)))
 }
 
 /// What [`grant`] would add to what `user` may do, checked as it checks (the user, the role,
@@ -310,7 +301,7 @@ pub async fn preview(
     grantable(&mut tx, can, role, accounts).await?;
     let found = gain(&mut tx, can, user, role, accounts).await?;
     tx.rollback().await?;
-    let Some((gaining, gained, key)) = found else {
+    let Some((gaining, permissions, key)) = found else {
         return Ok(None);
     };
     let paths = account_choices(db, can.company(), &Scope::All).await?;
@@ -320,7 +311,7 @@ pub async fn preview(
             .filter(|c| gaining.contains(&AccountId(c.id)))
             .map(|c| c.name)
             .collect(),
-        permissions: gained.labels(can.modules()),
+        permissions,
         key,
     }))
 }

@@ -1027,28 +1027,18 @@ pub async fn undo(
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
     let owner = w.owner;
-    // Kind, made at, undone at, its last event, who made it.
-    type Found = (String, i64, Option<i64>, i64, Option<i64>);
-    let found: Option<Found> = sqlx::query_as(
-        "SELECT kind, created_at, undone_at, events_until, actor_id FROM bulk_changes WHERE id = $1 AND company_id = $2",
-    )
-    .bind(change)
-    .bind(company)
-    .fetch_optional(&mut *w.tx)
-    .await?;
-    let (kind, created_at, undone_at, events_until, actor) =
+    // A change the caller does not know of (Recent changes does not show it) is not found,
+    // not even counted.
+    let mut sql = Sql::new(
+        "SELECT c.kind, c.created_at, c.undone_at, c.events_until FROM bulk_changes c WHERE c.id = ",
+    );
+    sql.bind(change)
+        .push(" AND c.company_id = ")
+        .bind(company)
+        .append(&shown_to(can));
+    let found: Option<(String, i64, Option<i64>, i64)> = sql.fetch_optional(&mut *w.tx).await?;
+    let (kind, created_at, undone_at, events_until) =
         found.ok_or_else(|| AppError::NotFound("That change".into()))?;
-    // A scoped admin knows only the changes Recent changes shows them: their own, and those
-    // about someone inside their accounts. Any other is not found, not even counted.
-    if !can.scope().is_all() && actor != Some(can.actor().0) {
-        let mut inside = Sql::new(
-            "SELECT COUNT(*) FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = ",
-        );
-        inside.bind(change).append(&can.scope().users_inside("u.id"));
-        if inside.scalar::<i64>(&mut *w.tx).await? == 0 {
-            return Err(AppError::NotFound("That change".into()));
-        }
-    }
     let kind: BulkKind =
         serde_json::from_value(serde_json::Value::String(kind)).map_err(|_| AppError::Internal)?;
     if undone_at.is_some() {
@@ -1394,6 +1384,20 @@ impl OneChange {
 /// The most changes "Recent changes" lists, newest first.
 pub const RECENT_SHOWN: i64 = 50;
 
+/// ` AND …` over a change `c`: the changes `can` knows of. Those who manage everyone know every
+/// change; a scoped admin their own and those about someone inside their accounts.
+fn shown_to(can: &Can<perm::ManageUsers>) -> Sql {
+    let mut sql = Sql::default();
+    if !can.scope().is_all() {
+        sql.push(" AND (c.actor_id = ")
+            .bind(can.actor())
+            .push(" OR EXISTS (SELECT 1 FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = c.id")
+            .append(&can.scope().users_inside("u.id"))
+            .push("))");
+    }
+    sql
+}
+
 /// The company's changes of users of the last day, newest first, as far as the caller may
 /// see them: everyone's for a company-wide manager; for one whose scope is some accounts,
 /// their own and those that changed someone inside those accounts, and people are named only
@@ -1416,13 +1420,7 @@ pub async fn recent(db: &Db, can: &Can<perm::ManageUsers>, now: i64) -> Result<V
         .push(" AND c.created_at >= ")
         .bind(now - KEEP_MS)
         .push(" AND c.kind <> 'delete'");
-    if !can.scope().is_all() {
-        sql.push(" AND (c.actor_id = ")
-            .bind(can.actor())
-            .push(" OR EXISTS (SELECT 1 FROM bulk_change_items i JOIN users u ON u.id = i.user_id WHERE i.change_id = c.id")
-            .append(&can.scope().users_inside("u.id"))
-            .push("))");
-    }
+    sql.append(&shown_to(can));
     sql.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
         .bind(RECENT_SHOWN);
     type Row = (i64, String, i64, Option<i64>, Option<i64>, String, i64, i64);

@@ -130,18 +130,14 @@ impl Sealer {
         let hash = match hex::decode_to_slice(prev, &mut prev_bytes) {
             Ok(()) => self.seal_after(&prev_bytes, event),
             // Only a stored value that is not a hash gets here; it then matches nothing.
-            Err(_) => self.finish(prev.as_bytes(), event),
+            Err(_) => self.seal_after(prev.as_bytes(), event),
         };
         hex::encode(hash)
     }
 
     /// [`Sealer::seal`] on the previous hash's bytes, answering bytes: a change's events are
     /// sealed one after the other without going through hex between them.
-    pub fn seal_after(&self, prev: &[u8; 32], event: &Event<'_>) -> [u8; 32] {
-        self.finish(prev, event)
-    }
-
-    fn finish(&self, prev: &[u8], event: &Event<'_>) -> [u8; 32] {
+    pub fn seal_after(&self, prev: &[u8], event: &Event<'_>) -> [u8; 32] {
         let mut mac = self.0.clone();
         mac.update(prev);
         mac.update(&event.canonical());

@@ -111,7 +111,7 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
                     // WAL lets readers run beside the one writer; NORMAL sync is safe with WAL.
-                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;")
+                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
                         .await?;
                     conn.execute(SQLITE_MEMORY).await?;
                     // Nothing else gives SQLite's planner statistics: without them it read a
@@ -120,15 +120,14 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
                     // every 30 minutes, so the statistics follow the data. Writing them takes
                     // the write lock: a connection opened for a page while a change holds it
                     // must not wait (the page waited with it), so it tries once and otherwise
-                    // leaves them to the next connection.
-                    conn.execute("PRAGMA busy_timeout = 0").await?;
+                    // leaves them to the next connection; only then does it wait for locks.
                     let optimized = conn
-                        .execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
+                        .execute("PRAGMA busy_timeout = 0; PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
                         .await;
-                    conn.execute("PRAGMA busy_timeout = 5000").await?;
                     if let Err(error) = optimized {
                         tracing::debug!(%error, "planner statistics left to the next connection");
                     }
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
                 }
                 Ok(())
             })

@@ -462,7 +462,7 @@ async fn move_target(
 }
 
 /// What role `role` grants.
-async fn grants_of(
+pub(super) async fn grants_of(
     tx: &mut Transaction<'_, Any>,
     role: RoleId,
     modules: &[Module],

@@ -444,9 +444,31 @@ async fn a_confirmed_change_of_login_email_ends_every_session_made_before() {
     assert_eq!(app.sign_in(&new, common::PASSWORD).await.status, StatusCode::OK);
 }
 
+/// Writes a session for `user` as a sign-in does once their password was checked against
+/// `stamp`: whether it was written, and the cookie it would give.
+async fn start_session(app: &TestApp, user: i64, stamp: Option<i64>) -> (bool, String) {
+    use roster::server::db::sessions::{self, NewSession};
+    let token = roster::server::token::generate();
+    let now = roster::server::db::now_ms();
+    let written = sessions::create(
+        &app.state.db,
+        NewSession {
+            user_id: roster::model::UserId(user),
+            token_hash: &roster::server::token::hash(&token),
+            now,
+            expires_at: now + 3_600_000,
+            ip: "",
+            user_agent: "",
+            stamp,
+        },
+    )
+    .await
+    .unwrap();
+    (written.is_some(), format!("roster_session={token}"))
+}
+
 #[tokio::test]
 async fn a_session_started_on_credentials_checked_before_a_password_change_is_dead() {
-    use roster::server::db::sessions::{self, NewSession};
     let app = TestApp::spawn().await;
     let l = ladder(&app).await;
     // The password is checked against this stamp ...
@@ -462,26 +484,28 @@ async fn a_session_started_on_credentials_checked_before_a_password_change_is_de
         l.admin_id
     ))
     .await;
-    let token = roster::server::token::generate();
-    let now = roster::server::db::now_ms();
-    sessions::create(
-        &app.state.db,
-        NewSession {
-            user_id: roster::model::UserId(l.admin_id),
-            token_hash: &roster::server::token::hash(&token),
-            now,
-            expires_at: now + 3_600_000,
-            ip: "",
-            user_agent: "",
-            stamp: Some(checked),
-        },
-    )
-    .await
-    .unwrap();
-    let cookie = format!("roster_session={token}");
+    let (_, cookie) = start_session(&app, l.admin_id, Some(checked)).await;
     assert!(!signed_in(&app, &cookie).await);
     // The sessions made before the change are gone too.
     assert!(!signed_in(&app, &l.admin).await);
+}
+
+#[tokio::test]
+async fn someone_deactivated_while_signing_in_gets_no_session_and_none_comes_back_with_reactivation() {
+    let app = TestApp::spawn().await;
+    let l = ladder(&app).await;
+    let owner = app.session_of(&l.c.owner_email).await;
+    let id = l.admin_id.to_string();
+    // The password was checked; the deactivation lands before the session is written.
+    let r = app.call("users/deactivate", &[("id", &id)], Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let (written, cookie) = start_session(&app, l.admin_id, None).await;
+    assert!(!written, "a session was written for someone deactivated");
+    let sessions = format!("SELECT COUNT(*) FROM sessions WHERE user_id = {id}");
+    assert_eq!(app.count(&sessions).await, 0);
+    let r = app.call("users/reactivate", &[("id", &id)], Some(&owner)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(!signed_in(&app, &cookie).await);
 }
 
 #[tokio::test]

@@ -187,9 +187,7 @@ pub async fn sign_in(
             };
             Ok(SignedIn { session, new_device })
         }
-        Some(UserStatus::Deactivated) => Err(AppError::AccountUnavailable(
-            "This account is deactivated. Ask an admin of your company to reactivate it.".into(),
-        )),
+        Some(UserStatus::Deactivated) => Err(deactivated()),
         Some(UserStatus::PendingEmail) => Err(AppError::AccountUnavailable(
             "Confirm your email address first: use the link we emailed you.".into(),
         )),
@@ -197,6 +195,13 @@ pub async fn sign_in(
             "Your request to join is waiting for an admin's approval.".into(),
         )),
     }
+}
+
+/// The refusal of a sign-in for someone deactivated (also when it happened while they signed in).
+fn deactivated() -> AppError {
+    AppError::AccountUnavailable(
+        "This account is deactivated. Ask an admin of your company to reactivate it.".into(),
+    )
 }
 
 /// Ends the caller's session on the server.
@@ -221,7 +226,7 @@ pub async fn hand_over_session(
 }
 
 /// Starts a session bound to `stamp`, the security stamp the credentials were checked
-/// against (the current one when `None`).
+/// against (the current one when `None`); refused when the user was deactivated meanwhile.
 pub async fn start_session(
     state: &AppState,
     user_id: UserId,
@@ -242,7 +247,8 @@ pub async fn start_session(
             stamp,
         },
     )
-    .await?;
+    .await?
+    .ok_or_else(deactivated)?;
     Ok(token)
 }
 

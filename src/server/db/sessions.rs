@@ -58,10 +58,22 @@ pub struct NewSession<'a> {
     pub stamp: Option<i64>,
 }
 
-/// Stores a new session and counts the sign-in as the user being seen.
+/// Stores a new session and counts the sign-in as the user being seen, if the user is still
+/// active: `None` when they were deactivated since their credentials were checked. Marking them
+/// seen first takes their row, so a deactivation waits for this session and then ends it, or
+/// this waits for the deactivation and writes nothing.
 #[tracing::instrument(skip_all, err(Debug))]
-pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error> {
+pub async fn create(db: &Db, s: NewSession<'_>) -> Result<Option<SessionId>, sqlx::Error> {
     let mut tx = super::begin_write(db).await?;
+    let active = sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2 AND status = 'active'")
+        .bind(s.now)
+        .bind(s.user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if active == 0 {
+        return Ok(None);
+    }
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, ip, user_agent, stamp)
          VALUES ($1, $2, $3, $3, $4, $5, $6, COALESCE($7, (SELECT security_stamp FROM users WHERE id = $1)))
@@ -76,13 +88,8 @@ pub async fn create(db: &Db, s: NewSession<'_>) -> Result<SessionId, sqlx::Error
     .bind(s.stamp)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
-        .bind(s.now)
-        .bind(s.user_id)
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
-    Ok(SessionId(id))
+    Ok(Some(SessionId(id)))
 }
 
 /// The session with this token hash, if its user is active, with the user's role assignments
@@ -177,12 +184,12 @@ pub async fn bump_stamp(
 /// Records activity on the session and the user's "last seen".
 pub async fn touch(db: &Db, session: SessionId, user: UserId, now: i64) -> Result<(), sqlx::Error> {
     let mut tx = super::begin_write(db).await?;
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND status = 'active'")
         .bind(now)
         .bind(session)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
+    sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2 AND status = 'active'")
         .bind(now)
         .bind(user)
         .execute(&mut *tx)

@@ -65,7 +65,10 @@ pub fn MenuButton(
             if !showing {
                 let _ = menu.show_popover();
             }
+            // Again once the items, built on opening, have their size.
             place(&menu, &button);
+            let (m, b) = (menu.clone(), button.clone());
+            request_animation_frame(move || place(&m, &b));
             if follow.with_value(Option::is_none) {
                 let (m, b) = (menu.clone(), button.clone());
                 let again = move |_| place(&m, &b);
@@ -168,7 +171,8 @@ pub fn MenuButton(
                 node_ref=menu
                 on:keydown=on_menu_key
             >
-                {children()}
+                // Built when opened: a page of rows renders and hydrates only their buttons.
+                {move || expanded().then(|| children())}
             </div>
         </div>
     }

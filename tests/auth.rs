@@ -215,17 +215,50 @@ async fn a_session_idle_longer_than_the_idle_timeout_ends() {
         now - 29 * 60_000
     ))
     .await;
-    assert_ne!(
-        app.call("auth/me", &[], Some(&cookie)).await.body,
-        "null",
-        "29 idle minutes are fine"
-    );
+    let me = app.call("auth/me", &[], Some(&cookie)).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.body);
+    assert!(me.body.contains("Peter"), "29 idle minutes are fine: {}", me.body);
     app.sql(&format!(
         "UPDATE sessions SET last_seen_at = {}",
         now - 31 * 60_000
     ))
     .await;
     assert_eq!(app.call("auth/me", &[], Some(&cookie)).await.body, "null");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+}
+
+/// A request after a quiet minute counts as activity (the session's and the person's "last
+/// seen" move on, written at most once a minute); the session then works on and signs out.
+#[tokio::test]
+async fn a_session_used_after_a_quiet_minute_is_seen_again_and_lives_on() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    let cookie = app.sign_up("Initech", "Peter", &owner).await;
+    let before = roster::server::db::now_ms() - 10 * 60_000;
+    app.sql(&format!("UPDATE sessions SET last_seen_at = {before}"))
+        .await;
+    app.sql(&format!("UPDATE users SET last_seen_at = {before}"))
+        .await;
+    let page = app
+        .call("users/list", &[("query[tab]", "all")], Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let seen = |table: &str| format!("SELECT COUNT(*) FROM {table} WHERE last_seen_at > {before}");
+    assert_eq!(
+        app.count(&seen("sessions")).await,
+        1,
+        "the session was not seen again"
+    );
+    assert_eq!(
+        app.count(&seen("users")).await,
+        1,
+        "the person was not seen again"
+    );
+    let me = app.call("auth/me", &[], Some(&cookie)).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert!(me.body.contains(&owner), "{}", me.body);
+    let out = app.call("auth/signout", &[], Some(&cookie)).await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 }
 

@@ -184,12 +184,12 @@ pub async fn bump_stamp(
 /// Records activity on the session and the user's "last seen".
 pub async fn touch(db: &Db, session: SessionId, user: UserId, now: i64) -> Result<(), sqlx::Error> {
     let mut tx = super::begin_write(db).await?;
-    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2 AND status = 'active'")
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(session)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2 AND status = 'active'")
+    sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(user)
         .execute(&mut *tx)

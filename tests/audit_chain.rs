@@ -315,7 +315,7 @@ async fn concurrent_writers_of_one_company_do_not_fork_the_chain() {
     for n in 0..6 {
         let (db, key) = (app.state.db.clone(), key.clone());
         direct.push(tokio::spawn(async move {
-            let mut tx = db::begin_write(&db).await.unwrap();
+            let (_, mut tx) = db::begin_write(&db).await.unwrap();
             let label = format!("link {n}");
             let event = New {
                 actor_kind: ActorKind::Person,
@@ -365,7 +365,7 @@ async fn history(app: &TestApp, company: CompanyId, old: &[i64], recent: usize) 
     let now = db::now_ms();
     let times = old.iter().copied().chain(std::iter::repeat_n(now, recent));
     for (n, at) in times.enumerate() {
-        let mut tx = db::begin_write(&app.state.db).await.unwrap();
+        let (_, mut tx) = db::begin_write(&app.state.db).await.unwrap();
         let label = format!("team {n}");
         let event = New {
             actor_kind: ActorKind::Person,

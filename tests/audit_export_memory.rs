@@ -61,7 +61,7 @@ async fn exporting_100000_events_streams_them_in_bounded_memory() {
             ]
         })
         .collect();
-    let mut tx = db::begin_write(&app.state.db).await.unwrap();
+    let (_, mut tx) = db::begin_write(&app.state.db).await.unwrap();
     bulk::insert_rows(
         &mut tx,
         "audit_events (company_id, actor_id, actor_name, action, target_label, after_json, created_at, ip)",

@@ -901,21 +901,40 @@ async fn connections_opened_while_a_change_holds_the_lock_are_ready_at_once() {
     drop(long);
 }
 
-/// Changes queued behind a long one wait without holding a database connection, so pages are
-/// still answered meanwhile. On SQLite a change waiting for the write lock held one of the
-/// pool's four connections: with three waiting, a page had none until one gave up.
+/// Changes and the server's own writes (a session's end, the outbox's claims, the sign-in
+/// throttle) queued behind a long change wait without holding a database connection, so pages
+/// are still answered meanwhile. On SQLite a write waiting for the lock held one of the pool's
+/// four connections: with three waiting, a page had none until one gave up.
 #[tokio::test]
-async fn pages_are_answered_while_changes_queue_behind_a_long_one() {
+async fn pages_are_answered_while_writes_queue_behind_a_long_change() {
+    use roster::server::db::{sessions, throttle};
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
     let by = owner_by(&app, &c).await;
     let long = Write::begin(app.state.store(), &by).await.unwrap();
-    let queued: Vec<_> = (0..6)
+    let mut queued: Vec<_> = (0..3)
         .map(|_| {
             let (state, by) = (app.state.clone(), by.clone());
-            tokio::spawn(async move { Write::begin(state.store(), &by).await.map(drop) })
+            tokio::spawn(async move {
+                Write::begin(state.store(), &by)
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            })
         })
         .collect();
+    for n in 0..3 {
+        let db = app.state.db.clone();
+        queued.push(tokio::spawn(async move {
+            let now = roster::server::db::now_ms();
+            match n {
+                0 => sessions::delete_expired(&db, 0, now).await.map(drop),
+                1 => throttle::clear(&db, "nobody").await,
+                _ => sessions::delete_by_token_hash(&db, "none").await,
+            }
+            .map_err(|e| e.to_string())
+        }));
+    }
     // Let them all reach their wait (for the turn, or for the lock).
     tokio::time::sleep(Duration::from_millis(300)).await;
     // SQLite gives up on the lock after 5 s: a page answered before that did not wait for it.
@@ -931,6 +950,6 @@ async fn pages_are_answered_while_changes_queue_behind_a_long_one() {
         change
             .await
             .unwrap()
-            .expect("each queued change begins in its turn");
+            .expect("each queued write is made in its turn");
     }
 }

@@ -23,7 +23,7 @@ async fn a_bulk_role_change_of_10000_users_takes() {
     let c = app.company("Initech").await;
     let company = app.company_of(&c.owner_email).await;
     let root = app.root_account(&c.owner_email).await;
-    let mut tx = db::begin_write(&app.state.db).await.unwrap();
+    let (_, mut tx) = db::begin_write(&app.state.db).await.unwrap();
     let mut ids = Vec::new();
     for chunk in (0..PEOPLE).collect::<Vec<_>>().chunks(400) {
         let mut sql = db::sql::Sql::new(
@@ -82,7 +82,7 @@ async fn a_bulk_role_change_of_10000_users_takes() {
     // into the same indexes.
     let mut floors = Vec::new();
     for round in 1..=3i64 {
-        let mut tx = db::begin_write(&app.state.db).await.unwrap();
+        let (_, mut tx) = db::begin_write(&app.state.db).await.unwrap();
         let started = Instant::now();
         sqlx::query(
             "INSERT INTO audit_events (id, company_id, actor_id, actor_ref, actor_name, actor_kind, action,

@@ -11,7 +11,7 @@ use roster::server::db::{self, search, sql::Value};
 /// Adds people to `company` behind the server's back: for each `(name, email, status)`, with
 /// a phone, a job title and a last-seen time; answers their ids in order.
 async fn people(app: &TestApp, company: i64, who: &[(String, String, &str)]) -> Vec<i64> {
-    let mut tx = db::begin_write(&app.state.db).await.unwrap();
+    let (_, mut tx) = db::begin_write(&app.state.db).await.unwrap();
     let mut ids = Vec::new();
     for chunk in who.chunks(300) {
         let mut sql = db::sql::Sql::new(

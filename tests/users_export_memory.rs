@@ -65,7 +65,7 @@ async fn exporting_10000_users_streams_them_in_bounded_memory() {
             ]
         })
         .collect();
-    let mut tx = db::begin_write(&app.state.db).await.unwrap();
+    let (_, mut tx) = db::begin_write(&app.state.db).await.unwrap();
     bulk::insert_rows(
         &mut tx,
         "users (company_id, search_key, email, name, phone, job_title, status, created_at, updated_at)",

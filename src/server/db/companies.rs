@@ -53,7 +53,7 @@ pub async fn create_with_owner(
     name: &CompanyName,
     owner: NewOwner<'_>,
 ) -> Result<CreatedCompany, AppError> {
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     let now = now_ms();
     let company_id = CompanyId(
         sqlx::query_scalar::<_, i64>(

@@ -790,7 +790,7 @@ pub async fn accept(
     modules: &Arc<[Module]>,
 ) -> Result<(CompanyId, UserId), AppError> {
     let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     if let Some(invitation) = sqlx::query_scalar::<_, i64>(
         "SELECT id FROM invitations WHERE token_hash = $1 AND status = 'pending' AND expires_at > $2",
     )

@@ -73,7 +73,7 @@ pub async fn request(
     let public_url = public_url.trim_end_matches('/');
     let company_id = CompanyId(company.id);
     let email = form.email.as_str();
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     let existing: Option<(i64, i64, String)> =
         sqlx::query_as("SELECT id, company_id, status FROM users WHERE email = $1")
             .bind(email)
@@ -190,6 +190,7 @@ pub const UNCONFIRMED_KEPT_MS: i64 = 7 * 24 * 3_600_000;
 /// Deletes join requests whose address was not confirmed within [`UNCONFIRMED_KEPT_MS`]:
 /// nobody proved they own it, so it must not hold the address. Answers how many.
 pub async fn purge_unconfirmed(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    let _turn = super::turn(db).await;
     sqlx::query("DELETE FROM users WHERE status = 'pending_email' AND created_at < $1")
         .bind(now - UNCONFIRMED_KEPT_MS)
         .execute(db)
@@ -206,7 +207,7 @@ pub async fn verify(
     ip: &str,
 ) -> Result<(CompanyId, String), AppError> {
     let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     let user = tokens::claim(&mut tx, &[TokenPurpose::JoinVerify], secret, now)
         .await?
         .ok_or(AppError::LinkExpired)?

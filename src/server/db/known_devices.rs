@@ -37,7 +37,7 @@ pub async fn find(db: &Db, token_hash: &str, email: &str, now: i64) -> Result<Op
 /// those beyond the newest `MAX_PER_USER`.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn remember(db: &Db, user: UserId, token_hash: &str, now: i64) -> Result<(), sqlx::Error> {
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     sqlx::query("INSERT INTO known_devices (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
         .bind(user)
         .bind(token_hash)

@@ -779,7 +779,7 @@ pub async fn use_link(
     public_url: &str,
 ) -> Result<UserId, AppError> {
     let now = now_ms();
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     let user = tokens::claim(&mut tx, &WELCOME, secret, now)
         .await?
         .ok_or(AppError::LinkExpired)?

@@ -219,18 +219,44 @@ fn sqlite_url(url: &str) -> Result<String, std::io::Error> {
     })
 }
 
-/// A transaction that changes data, holding the write lock from its start. On SQLite (WAL), a
-/// transaction that reads first and writes later fails with "database is locked" when another
-/// writer committed in between, whatever the busy timeout; taking the lock first makes it wait
-/// its turn instead. On PostgreSQL the statement does nothing.
-pub async fn begin_write(db: &Db) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+/// SQLite lets one transaction write at a time, and a write waiting for that lock holds one of
+/// the pool's four connections meanwhile: a few changes queued behind a slow one took every
+/// connection and pages waited seconds for one (`make soak`). The process's writes take turns
+/// here first, holding no connection while they wait. One database per process (the
+/// server's); in a test process the turns are shared by its databases, which costs only
+/// waiting.
+static SQLITE_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// This process's turn at writing (on SQLite; nothing to wait for on PostgreSQL), until dropped.
+pub struct Turn {
+    _held: Option<tokio::sync::MutexGuard<'static, ()>>,
+}
+
+/// Waits for this process's turn at writing to `db`: taken before a connection by every write,
+/// a transaction ([`begin_write`]) or a statement of its own (the outbox's, a session's end).
+pub async fn turn(db: &Db) -> Turn {
+    Turn {
+        _held: match Backend::of_pool(db) {
+            Backend::Sqlite => Some(SQLITE_TURN.lock().await),
+            Backend::Postgres => None,
+        },
+    }
+}
+
+/// A transaction that changes data, in its [`turn`] and holding the write lock from its start.
+/// On SQLite (WAL), a transaction that reads first and writes later fails with "database is
+/// locked" when another writer committed in between, whatever the busy timeout; taking the
+/// lock first makes it wait its turn instead. On PostgreSQL the statement does nothing. Keep
+/// the turn until the transaction ends: `let (_turn, mut tx) = begin_write(db).await?;`.
+pub async fn begin_write(db: &Db) -> Result<(Turn, sqlx::Transaction<'static, sqlx::Any>), sqlx::Error> {
     let asked = std::time::Instant::now();
+    let turn = turn(db).await;
     let mut tx = db.begin().await?;
     crate::server::metrics::write_began(asked.elapsed());
     sqlx::query("UPDATE companies SET id = id WHERE id = -1")
         .execute(&mut *tx)
         .await?;
-    Ok(tx)
+    Ok((turn, tx))
 }
 
 /// Now, in Unix milliseconds: the one time format of the schema.

@@ -89,6 +89,7 @@ pub async fn backlog(db: &Db) -> Result<Backlog, sqlx::Error> {
 /// another worker got there first.
 #[tracing::instrument(skip(db, message), fields(id = message.id), err(Debug))]
 pub async fn claim(db: &Db, message: &Pending, now: i64, lease_until: i64) -> Result<bool, sqlx::Error> {
+    let _turn = super::turn(db).await;
     let claimed = sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1
          WHERE id = $2 AND attempts = $3 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $4",
@@ -106,6 +107,7 @@ pub async fn claim(db: &Db, message: &Pending, now: i64, lease_until: i64) -> Re
 /// Records the delivery of the attempt `attempt` (the value of `attempts` after its claim).
 #[tracing::instrument(skip(db), err(Debug))]
 pub async fn mark_sent(db: &Db, id: i64, attempt: i64, now: i64) -> Result<(), sqlx::Error> {
+    let _turn = super::turn(db).await;
     sqlx::query("UPDATE outbox SET sent_at = $1 WHERE id = $2 AND attempts = $3 AND sent_at IS NULL")
         .bind(now)
         .bind(id)
@@ -135,6 +137,7 @@ pub async fn record_failure(
     then: AfterFailure,
     now: i64,
 ) -> Result<(), sqlx::Error> {
+    let _turn = super::turn(db).await;
     let (next_attempt_at, failed_at) = match then {
         AfterFailure::RetryAt(at) => (at, None),
         AfterFailure::GiveUp => (now, Some(now)),

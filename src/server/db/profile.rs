@@ -370,7 +370,7 @@ pub async fn verify_email(
         None => None,
     };
     let company = company.ok_or(AppError::LinkExpired)?;
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     super::companies::lock_company(&mut tx, CompanyId(company)).await?;
     let claimed = tokens::claim(&mut tx, &links, secret, now).await?;
     let Some(tokens::Claimed {

@@ -189,7 +189,7 @@ pub async fn sign_up(db: &Db, limits: &MailLimits, ip: &str, now: i64) -> Result
         window_ms: HOUR_MS,
         limit: limits.signups_per_hour,
     };
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     let spent = counter.spend(&mut tx, 1, now).await?;
     tx.commit().await?;
     spent.map_err(|_| {
@@ -218,6 +218,7 @@ pub async fn allowance(
 
 /// Forgets counts whose window ended more than a day ago.
 pub async fn sweep(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    let _turn = super::turn(db).await;
     sqlx::query("DELETE FROM send_counts WHERE window_start < $1")
         .bind(now - 2 * DAY_MS)
         .execute(db)

@@ -29,7 +29,7 @@ pub async fn issue(
     public_url: &str,
     now: i64,
 ) -> Result<Option<CompanyId>, AppError> {
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     let user: Option<(i64, i64, String, String)> = sqlx::query_as(
         "SELECT u.id, u.company_id, c.name, u.time_zone FROM users u JOIN companies c ON c.id = u.company_id
          WHERE u.email = $1 AND u.status = 'active'",
@@ -97,7 +97,7 @@ pub async fn use_link(
     (ip, public_url): (&str, &str),
     now: i64,
 ) -> Result<Reset, AppError> {
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     let user = tokens::claim(&mut tx, &[TokenPurpose::Reset], secret, now)
         .await?
         .ok_or(AppError::LinkExpired)?

@@ -92,7 +92,7 @@ pub async fn purge_company(
     now: i64,
     batch: i64,
 ) -> Result<Option<Purged>, sqlx::Error> {
-    let mut tx = super::begin_write(db).await?;
+    let (turn, mut tx) = super::begin_write(db).await?;
     // The company's turn at its chain: a writer or another purge waits until this one commits.
     chain::lock(&mut tx, key, company).await?;
     let first_recent: Option<i64> =
@@ -170,9 +170,10 @@ pub async fn purge_company(
         audit::insert(&mut tx, key, company, now, &[event]).await?;
     }
     tx.commit().await?;
+    drop(turn);
     let mut batches = 0;
     loop {
-        let mut tx = super::begin_write(db).await?;
+        let (_turn, mut tx) = super::begin_write(db).await?;
         let deleted = sqlx::query(
             "DELETE FROM audit_events WHERE id IN
                (SELECT id FROM audit_events WHERE company_id = $1 AND id <= $2 ORDER BY id LIMIT $3)",

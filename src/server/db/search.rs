@@ -269,7 +269,7 @@ pub async fn fill_missing(db: &Db) -> Result<(), sqlx::Error> {
         if rows.is_empty() {
             continue;
         }
-        let mut tx = super::begin_write(db).await?;
+        let (_turn, mut tx) = super::begin_write(db).await?;
         let update = format!("UPDATE {table} SET search_key = $1 WHERE id = $2");
         for (id, name, email) in rows {
             sqlx::query(&update)
@@ -282,7 +282,7 @@ pub async fn fill_missing(db: &Db) -> Result<(), sqlx::Error> {
     }
     // Audit events, in batches: a log can hold millions.
     loop {
-        let mut tx = super::begin_write(db).await?;
+        let (_turn, mut tx) = super::begin_write(db).await?;
         let folded = fold_events(&mut tx, &Sql::new("search_key = '' LIMIT 5000")).await?;
         tx.commit().await?;
         if folded == 0 {

@@ -64,7 +64,7 @@ pub struct NewSession<'a> {
 /// this waits for the deactivation and writes nothing.
 #[tracing::instrument(skip_all, err(Debug))]
 pub async fn create(db: &Db, s: NewSession<'_>) -> Result<Option<SessionId>, sqlx::Error> {
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     let active = sqlx::query("UPDATE users SET last_seen_at = $1 WHERE id = $2 AND status = 'active'")
         .bind(s.now)
         .bind(s.user_id)
@@ -183,7 +183,7 @@ pub async fn bump_stamp(
 
 /// Records activity on the session and the user's "last seen".
 pub async fn touch(db: &Db, session: SessionId, user: UserId, now: i64) -> Result<(), sqlx::Error> {
-    let mut tx = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write(db).await?;
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(now)
         .bind(session)
@@ -198,6 +198,7 @@ pub async fn touch(db: &Db, session: SessionId, user: UserId, now: i64) -> Resul
 }
 
 pub async fn delete(db: &Db, session: SessionId) -> Result<(), sqlx::Error> {
+    let _turn = super::turn(db).await;
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(session)
         .execute(db)
@@ -206,6 +207,7 @@ pub async fn delete(db: &Db, session: SessionId) -> Result<(), sqlx::Error> {
 }
 
 pub async fn delete_by_token_hash(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
+    let _turn = super::turn(db).await;
     sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .execute(db)
@@ -215,6 +217,7 @@ pub async fn delete_by_token_hash(db: &Db, token_hash: &str) -> Result<(), sqlx:
 
 /// Removes sessions past their absolute end or idle longer than `idle_ms`.
 pub async fn delete_expired(db: &Db, now: i64, idle_ms: i64) -> Result<u64, sqlx::Error> {
+    let _turn = super::turn(db).await;
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
         .bind(now)
         .bind(now - idle_ms)

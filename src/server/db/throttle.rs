@@ -81,6 +81,7 @@ pub async fn retry_after(db: &Db, key: &str, free: i64, now: i64) -> Result<Opti
 }
 
 pub async fn record_failure(db: &Db, key: &str, now: i64) -> Result<(), sqlx::Error> {
+    let _turn = super::turn(db).await;
     sqlx::query(
         "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, 1, $2)
          ON CONFLICT (key) DO UPDATE SET
@@ -96,6 +97,7 @@ pub async fn record_failure(db: &Db, key: &str, now: i64) -> Result<(), sqlx::Er
 }
 
 pub async fn clear(db: &Db, key: &str) -> Result<(), sqlx::Error> {
+    let _turn = super::turn(db).await;
     sqlx::query("DELETE FROM login_throttle WHERE key = $1")
         .bind(key)
         .execute(db)
@@ -107,6 +109,7 @@ pub async fn clear(db: &Db, key: &str) -> Result<(), sqlx::Error> {
 /// hold no spaces, so the prefix `email:<address> ` is this account's alone), say after its
 /// owner proved they hold the mailbox.
 pub async fn clear_account(db: &Db, email: &str) -> Result<(), sqlx::Error> {
+    let _turn = super::turn(db).await;
     let escaped = email
         .replace('\\', "\\\\")
         .replace('%', "\\%")

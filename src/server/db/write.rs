@@ -7,7 +7,7 @@
 
 use super::{
     audit::{self, By, Target},
-    now_ms, outbox, Backend, Db,
+    now_ms, outbox, Db,
 };
 use crate::{
     error::AppError,
@@ -15,15 +15,6 @@ use crate::{
     server::mail::Message,
 };
 use sqlx::{Any, Transaction};
-use tokio::sync::{Mutex, MutexGuard};
-
-/// SQLite lets one transaction write at a time, and a change waiting for that lock holds one
-/// of the pool's four connections meanwhile: a few changes queued behind a slow one took
-/// every connection and pages waited seconds for one (`make soak`). The process's changes
-/// take turns here first, holding no connection while they wait. One database per process
-/// (the server's); in a test process the turns are shared by its databases, which costs only
-/// waiting.
-static SQLITE_TURN: Mutex<()> = Mutex::const_new(());
 
 /// Where committed changes are announced: the app's live hub and mail worker (see
 /// `AppState`). A trait, so that `db` does not depend on the live stream or the mailer.
@@ -55,19 +46,15 @@ pub struct Write<'a> {
     mail: bool,
     /// Audit events were recorded: the audit log's viewers are told once it commits.
     audited: bool,
-    /// This change's turn at writing (SQLite), until it commits or is dropped.
-    _turn: Option<MutexGuard<'static, ()>>,
+    /// This change's turn at writing, until it commits or is dropped.
+    _turn: super::Turn,
 }
 
 impl<'a> Write<'a> {
     /// Begins a change of `by`'s company. Every change locks the company first, so concurrent
     /// changes of one company take their turns in one order and never deadlock.
     pub async fn begin(store: Store<'a>, by: &'a By) -> Result<Write<'a>, AppError> {
-        let turn = match Backend::of_pool(store.db) {
-            Backend::Sqlite => Some(SQLITE_TURN.lock().await),
-            Backend::Postgres => None,
-        };
-        let mut tx = super::begin_write(store.db).await?;
+        let (turn, mut tx) = super::begin_write(store.db).await?;
         let owner = super::companies::lock_company(&mut tx, by.company).await?;
         Ok(Write {
             tx,

@@ -13,8 +13,11 @@ async fn add(app: &TestApp, cookie: &str, role: i64, address: &str, status: &str
         .await
 }
 
+/// A deactivated user of another company who never signed in (a placeholder, or a squat) gives
+/// way to the address's owner accepting an invitation, never to an admin typing the address:
+/// that proves nothing, and would let any company delete another's prepared user.
 #[tokio::test]
-async fn a_deactivated_user_of_another_company_who_never_signed_in_does_not_hold_the_address() {
+async fn another_companys_placeholder_gives_way_to_the_address_owner_not_to_an_admin() {
     let app = TestApp::spawn().await;
     let victim = app.company("Victim Co").await;
     let squatter = app.company("Squatter Co").await;
@@ -28,15 +31,47 @@ async fn a_deactivated_user_of_another_company_who_never_signed_in_does_not_hold
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let holder = |company: i64| {
+        format!("SELECT COUNT(*) FROM users WHERE email = '{address}' AND company_id = {company}")
+    };
+    let squatter_id = app.company_of(&squatter.owner_email).await;
+    let victim_id = app.company_of(&victim.owner_email).await;
 
     let r = add(&app, &victim.owner, victim.member_role, &address, "Active").await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "answered as for any address: {}",
+        r.body
+    );
+    assert_eq!(
+        app.count(&holder(squatter_id)).await,
+        1,
+        "an admin's typing deleted the placeholder"
+    );
+    assert_eq!(app.count(&holder(victim_id)).await, 0);
+
+    let invited = app.invite(&victim.owner, &[&address], victim.member_role).await;
+    assert_eq!(invited.status, StatusCode::OK, "{}", invited.body);
+    let token = app.emailed_token(&address, "invite").await;
+    let r = app
+        .call(
+            "invitations/accept",
+            &[
+                ("token", token.as_str()),
+                ("name", "Nia Newhire"),
+                ("password", common::PASSWORD),
+            ],
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
-        app.count(&format!("SELECT COUNT(*) FROM users WHERE email = '{address}'"))
-            .await,
-        1,
+        app.count(&holder(squatter_id)).await,
+        0,
         "the placeholder gave way"
     );
+    assert_eq!(app.count(&holder(victim_id)).await, 1);
 }
 
 #[tokio::test]

@@ -217,26 +217,46 @@ pub async fn resend_confirmation(store: Store<'_>, by: &By, public_url: &str) ->
 /// How long an unconfirmed join request holds its address.
 pub const SQUAT_MS: i64 = 24 * 3_600_000;
 
-/// Frees `email` for `company` when it is only squatted: a deactivated user of another
-/// company who never signed in, or a join request whose address was not confirmed within a
-/// day. Such a row would otherwise let anyone block an address everywhere (the email is the
-/// login, unique across companies). Called where an admin adds the address (the person gets
-/// the set-up link) or its owner accepts an invitation sent to it; not by sign-up, which
+/// Who claims an address, which decides what gives way to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claimant {
+    /// An admin adding it, which proves nothing about the mailbox: only stale join requests
+    /// give way. Another company's placeholder stays (deleting it would let any company
+    /// destroy another's prepared user by typing their address).
+    Admin,
+    /// Its owner, accepting an invitation sent to it: another company's placeholder gives way
+    /// too.
+    Mailbox,
+}
+
+/// Frees `email` for `company` when it is only squatted: a join request whose address was not
+/// confirmed within a day and, for the address's proven owner, a deactivated user of another
+/// company who never signed in. Such a row would otherwise let anyone block an address
+/// everywhere (the email is the login, unique across companies). Not called by sign-up, which
 /// proves nothing about the address.
 pub async fn release_squatted(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
     email: &str,
     now: i64,
+    claimant: Claimant,
 ) -> Result<(), sqlx::Error> {
-    let released = sqlx::query(
-        "DELETE FROM users WHERE email = $1
-           AND ((company_id <> $2 AND status = 'deactivated' AND last_seen_at IS NULL)
-             OR (status = 'pending_email' AND created_at < $3))",
-    )
-    .bind(email)
-    .bind(company)
-    .bind(now - SQUAT_MS)
+    let stale = now - SQUAT_MS;
+    let released = match claimant {
+        Claimant::Admin => {
+            sqlx::query("DELETE FROM users WHERE email = $1 AND status = 'pending_email' AND created_at < $2")
+                .bind(email)
+                .bind(stale)
+        }
+        Claimant::Mailbox => sqlx::query(
+            "DELETE FROM users WHERE email = $1
+               AND ((company_id <> $2 AND status = 'deactivated' AND last_seen_at IS NULL)
+                 OR (status = 'pending_email' AND created_at < $3))",
+        )
+        .bind(email)
+        .bind(company)
+        .bind(stale),
+    }
     .execute(&mut **tx)
     .await?
     .rows_affected();

@@ -11,7 +11,7 @@ use super::{
     assignments::{reachable, MAX_ACCOUNTS},
     audit::{self, By, Target},
     companies::{company_mail_facts, root_account},
-    companies::{release_squatted, SQUAT_MS},
+    companies::{release_squatted, Claimant, SQUAT_MS},
     lifecycle::taken_email,
     now_ms,
     quota::{self, Mailing},
@@ -825,7 +825,7 @@ pub async fn accept(
     .fetch_optional(&mut *tx)
     .await?;
     let (invitation, company, email) = claimed.ok_or(AppError::LinkExpired)?;
-    release_squatted(&mut tx, CompanyId(company), &email, now).await?;
+    release_squatted(&mut tx, CompanyId(company), &email, now, Claimant::Mailbox).await?;
     let user: i64 = sqlx::query_scalar(
         "INSERT INTO users (company_id, email, name, status, password_hash, created_at, updated_at, search_key)
          VALUES ($1, $2, $3, 'active', $4, $5, $5, $6) RETURNING id",

@@ -10,7 +10,7 @@ use super::{
     assignments::set_root_role,
     audit::{By, Target},
     bulk::OneChange,
-    companies::{company_mail_facts, root_account},
+    companies::{company_mail_facts, release_squatted, root_account, Claimant},
     hierarchy::{below, Rank},
     is_unique_violation, now_ms, outbox,
     profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
@@ -163,7 +163,7 @@ pub async fn create(
     if let Some(team) = form.team {
         super::teams::chosen(&mut w.tx, company, team).await?;
     }
-    super::companies::release_squatted(&mut w.tx, company, email.as_str(), now).await?;
+    release_squatted(&mut w.tx, company, email.as_str(), now, Claimant::Admin).await?;
     let elsewhere = held_elsewhere(&mut w.tx, company, &email).await?;
     quota::company_mail(&mut w.tx, mailing.limits, company, 1, now).await?;
     if elsewhere {

@@ -1220,6 +1220,27 @@ async fn under_a_stream_of_changes_a_view_is_counted_a_few_times_a_second_and_ea
     );
 }
 
+/// The kept counts are shared by every company, so one company's many searches (each a view
+/// of its own, "PERSON " the same view as "person") must not push out another's.
+#[tokio::test]
+async fn one_companys_many_searches_leave_another_companys_kept_counts_standing() {
+    let app = TestApp::spawn().await;
+    let (ours, _) = company_with_users(&app, 3).await;
+    app.list(&ours, &[("search", "person")]).await;
+    let theirs = app.company("Searchers").await.owner;
+    for n in 0..600 {
+        app.list(&theirs, &[("search", &format!("term {n}"))]).await;
+    }
+    let counted = app.state.counts.counted();
+    app.list(&ours, &[("search", "PERSON ")]).await;
+    assert_eq!(
+        app.state.counts.counted(),
+        counted,
+        "our kept counts were forgotten, or a search typed otherwise was counted as another view"
+    );
+    assert!(app.state.counts.searches_kept().len() <= 65);
+}
+
 #[tokio::test]
 async fn a_search_too_long_is_refused_and_its_view_not_kept() {
     let app = TestApp::spawn().await;

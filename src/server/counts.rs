@@ -42,6 +42,10 @@ const MIN_GAP: Duration = Duration::from_millis(200);
 /// counting are forgotten (each search typed is a view of its own).
 const MAX_VIEWS: usize = 512;
 
+/// How many of those one company may hold: beyond it the company's own views nobody is
+/// counting are forgotten, so one company typing searches does not push out the others'.
+const MAX_VIEWS_PER_COMPANY: usize = 64;
+
 /// A company, a scope (`None`: every account) and a view's search and filters: whose counts
 /// an entry holds.
 type Key = (
@@ -87,10 +91,21 @@ impl TabCountsCache {
         };
         let slot = {
             let mut views = self.views.lock().unwrap_or_else(PoisonError::into_inner);
-            let key = (company, scope, query.filter_key());
-            if views.len() >= MAX_VIEWS && !views.contains_key(&key) {
+            // Keyed as counted: the search folded ("ABC " and "abc" are one view).
+            let (search, role, team, account) = query.filter_key();
+            let key = (
+                company,
+                scope,
+                (db::search::fold(search.trim()), role, team, account),
+            );
+            if !views.contains_key(&key) {
                 // A slot someone holds stays: they are counting into it or waiting for it.
-                views.retain(|_, slot| Arc::strong_count(slot) > 1);
+                let idle = |slot: &Arc<_>| Arc::strong_count(slot) == 1;
+                if views.keys().filter(|k| k.0 == company).count() >= MAX_VIEWS_PER_COMPANY {
+                    views.retain(|k, slot| k.0 != company || !idle(slot));
+                } else if views.len() >= MAX_VIEWS {
+                    views.retain(|_, slot| !idle(slot));
+                }
             }
             views.entry(key).or_default().clone()
         };

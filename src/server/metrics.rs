@@ -206,7 +206,7 @@ pub fn email_failed(given_up: bool) {
     metrics::counter!(OUTBOX_FAILURES, "outcome" => outcome).increment(1);
 }
 
-/// A write waited this long for its connection and transaction.
+/// A write waited this long for its turn (SQLite), its connection and its transaction.
 pub fn write_began(waited: Duration) {
     metrics::histogram!(DB_ACQUIRE_SECONDS).record(waited);
 }

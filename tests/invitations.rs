@@ -42,15 +42,6 @@ async fn info(app: &TestApp, token: &str) -> common::Response {
     app.call("invitations/info", &[("token", token)], None).await
 }
 
-async fn accept(app: &TestApp, token: &str, name: &str) -> common::Response {
-    app.call(
-        "invitations/accept",
-        &[("token", token), ("name", name), ("password", PASSWORD)],
-        None,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn every_address_that_cannot_be_invited_is_set_aside_with_its_reason_and_the_rest_are_invited() {
     let app = TestApp::spawn().await;
@@ -205,7 +196,7 @@ async fn accepting_creates_an_active_user_with_the_invitations_role_and_team_and
         "a refused form keeps the link"
     );
 
-    let r = accept(&app, &token, "Bo Brown").await;
+    let r = app.accept_invitation(&token, "Bo Brown").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let cookie = r.session_cookie().expect("accepting signs them in");
     let me = app.call("auth/me", &[], Some(&cookie)).await.json();
@@ -224,7 +215,10 @@ async fn accepting_creates_an_active_user_with_the_invitations_role_and_team_and
 
     // Single use: the same link again, or a forged one, gets one answer that reveals nothing.
     assert_eq!(info(&app, &token).await.status, StatusCode::GONE);
-    assert_eq!(accept(&app, &token, "Bo Again").await.status, StatusCode::GONE);
+    assert_eq!(
+        app.accept_invitation(&token, "Bo Again").await.status,
+        StatusCode::GONE
+    );
     assert_eq!(info(&app, "forged").await.status, StatusCode::GONE);
     assert_eq!(
         app.count("SELECT COUNT(*) FROM users WHERE name = 'Bo Again'")
@@ -256,7 +250,7 @@ async fn a_link_works_until_its_expiry_and_not_a_moment_after() {
     app.sql(&format!("UPDATE invitations SET expires_at = {now}"))
         .await;
     assert_eq!(info(&app, &token).await.status, StatusCode::GONE);
-    assert_eq!(accept(&app, &token, "Cy").await.status, StatusCode::GONE);
+    assert_eq!(app.accept_invitation(&token, "Cy").await.status, StatusCode::GONE);
 
     let listed = app.list(&c.owner, &[("tab", "invited")]).await;
     assert_eq!(listed["invitations"][0]["status"], "Expired");
@@ -324,7 +318,7 @@ async fn a_withdrawn_invitation_stays_listed_as_withdrawn_and_its_link_dies() {
         .await;
     assert_eq!(r.json()["changed"], json!([ed]), "{}", r.body);
     assert_eq!(info(&app, &token).await.status, StatusCode::GONE);
-    assert_eq!(accept(&app, &token, "Ed").await.status, StatusCode::GONE);
+    assert_eq!(app.accept_invitation(&token, "Ed").await.status, StatusCode::GONE);
     let listed = app.list(&c.owner, &[("tab", "invited")]).await;
     assert_eq!(listed["invitations"][0]["status"], "Withdrawn");
     // Withdrawing twice changes nothing and says why.
@@ -419,7 +413,7 @@ async fn an_address_that_got_an_account_meanwhile_cannot_accept_and_keeps_nothin
     app.invite(&c.owner, &[&jo], c.member_role).await;
     let token = app.emailed_token(&jo, "invite").await;
     app.sign_up("Jo's Own Co", "Jo", &jo).await;
-    let r = accept(&app, &token, "Jo Invited").await;
+    let r = app.accept_invitation(&token, "Jo Invited").await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("already has a Roster account"));
     assert_eq!(status_of(&app, &jo).await, "pending");
@@ -605,7 +599,7 @@ async fn an_invitation_is_delivered_by_smtp_and_its_link_is_accepted() {
         .unwrap()
         .contains(&format!("href=\"{prefix}{token}\"")));
 
-    let r = accept(&app, token, "Nia Nakamura").await;
+    let r = app.accept_invitation(token, "Nia Nakamura").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let users = app.list(&c.owner, &[("search", "Nia Nakamura")]).await;
     assert_eq!(users["users"][0]["status"], "Active");
@@ -634,7 +628,7 @@ async fn a_deleted_admins_pending_invitations_are_withdrawn_and_their_links_refu
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(status_of(&app, &alt).await, "withdrawn");
-    let r = accept(&app, &token, "Ada Again").await;
+    let r = app.accept_invitation(&token, "Ada Again").await;
     assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
     assert_eq!(
         app.count(&format!("SELECT COUNT(*) FROM users WHERE email = '{alt}'"))
@@ -665,11 +659,11 @@ async fn an_invitation_dies_when_its_sender_may_no_longer_give_what_it_gives() {
         .await;
     let root = app.root_account(&c.owner_email).await;
     app.place(admin, &[(root, inviter)]).await;
-    let r = accept(&app, &admin_link, "Ivy Invited").await;
+    let r = app.accept_invitation(&admin_link, "Ivy Invited").await;
     assert_eq!(r.status, StatusCode::GONE, "{}", r.body);
     assert_eq!(status_of(&app, &as_admin).await, "withdrawn");
     // What they may still give still works.
-    let r = accept(&app, &member_link, "Mo Member").await;
+    let r = app.accept_invitation(&member_link, "Mo Member").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
@@ -883,7 +877,10 @@ async fn a_batch_of_two_groups_gives_each_invitation_its_groups_role_accounts_an
 
     // Accepted, each holds their group's access.
     let token = app.emailed_token(&ana, "invite").await;
-    assert_eq!(accept(&app, &token, "Ana Ruiz").await.status, StatusCode::OK);
+    assert_eq!(
+        app.accept_invitation(&token, "Ana Ruiz").await.status,
+        StatusCode::OK
+    );
     let held = app
         .count(&format!(
             "SELECT COUNT(*) FROM role_assignments ra JOIN users u ON u.id = ra.user_id
@@ -1024,7 +1021,10 @@ async fn each_invitation_row_carries_the_date_its_status_calls_for() {
     ))
     .await;
     let token = app.emailed_token(&accepted, "invite").await;
-    assert_eq!(accept(&app, &token, "Ada Accepted").await.status, StatusCode::OK);
+    assert_eq!(
+        app.accept_invitation(&token, "Ada Accepted").await.status,
+        StatusCode::OK
+    );
     let id = invitation_id(&app, &withdrawn).await;
     let r = app
         .call("invitations/withdraw", &[("ids[0]", &id)], Some(&c.owner))

@@ -660,13 +660,7 @@ async fn the_joined_email_to_the_inviter_follows_their_preference() {
         async move {
             app.invite(&c.owner, &[&invitee], c.member_role).await;
             let token = app.emailed_token(&invitee, "invite").await;
-            let r = app
-                .call(
-                    "invitations/accept",
-                    &[("token", &token), ("name", "Bo Brown"), ("password", PASSWORD)],
-                    None,
-                )
-                .await;
+            let r = app.accept_invitation(&token, "Bo Brown").await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         }
     };

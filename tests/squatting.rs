@@ -54,17 +54,7 @@ async fn another_companys_placeholder_gives_way_to_the_address_owner_not_to_an_a
     let invited = app.invite(&victim.owner, &[&address], victim.member_role).await;
     assert_eq!(invited.status, StatusCode::OK, "{}", invited.body);
     let token = app.emailed_token(&address, "invite").await;
-    let r = app
-        .call(
-            "invitations/accept",
-            &[
-                ("token", token.as_str()),
-                ("name", "Nia Newhire"),
-                ("password", common::PASSWORD),
-            ],
-            None,
-        )
-        .await;
+    let r = app.accept_invitation(&token, "Nia Newhire").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
         app.count(&holder(squatter_id)).await,

@@ -55,19 +55,15 @@ async fn a_page_of_fifty_users_is_sent_in_under_1_800_bytes_a_row() {
     let owner_email = email("owner");
     let owner = app.sign_up("Weightless", "Aaron Owner", &owner_email).await;
     let company = app.company_of(&owner_email).await;
-    let people: Vec<String> = (0..60)
+    let people: Vec<(String, String)> = (0..60)
         .map(|i| {
-            format!("({company}, 'person{i:02}@weightless.example', 'Person Number {i:02}', 'active', 0, 0)")
+            (
+                format!("Person Number {i:02}"),
+                format!("person{i:02}@weightless.example"),
+            )
         })
         .collect();
-    app.sql(&format!(
-        "INSERT INTO users (company_id, email, name, status, created_at, updated_at) VALUES {}",
-        people.join(", ")
-    ))
-    .await;
-    roster::server::db::search::fill_missing(&app.state.db)
-        .await
-        .unwrap();
+    app.add_active(company, &people).await;
     let empty = app.spawn_get("/users?q=nobody-at-all", &owner).await.unwrap();
     let full = app.spawn_get("/users?per=50", &owner).await.unwrap();
     assert_eq!(full.status, StatusCode::OK);

@@ -50,23 +50,6 @@ fn ids(page: &serde_json::Value) -> Vec<i64> {
         .collect()
 }
 
-/// Adds these active people (name, email) to `company` in one statement, behind the server's
-/// back, with their search keys as at its start.
-async fn add_active(app: &TestApp, company: i64, people: &[(String, String)]) {
-    let values: Vec<String> = people
-        .iter()
-        .map(|(name, email)| format!("({company}, '{email}', '{name}', 'active', 0, 0)"))
-        .collect();
-    app.sql(&format!(
-        "INSERT INTO users (company_id, email, name, status, created_at, updated_at) VALUES {}",
-        values.join(", ")
-    ))
-    .await;
-    roster::server::db::search::fill_missing(&app.state.db)
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn every_sort_and_direction_visits_each_user_exactly_once_forwards_and_backwards() {
     let app = TestApp::spawn().await;
@@ -442,17 +425,7 @@ async fn every_path_that_writes_a_name_or_email_keeps_the_search_key_right() {
     let r = app.invite(&c.owner, &[&bo], c.member_role).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let token = app.emailed_token(&bo, "invite").await;
-    let r = app
-        .call(
-            "invitations/accept",
-            &[
-                ("token", &token),
-                ("name", "Bø Brøwn"),
-                ("password", common::PASSWORD),
-            ],
-            None,
-        )
-        .await;
+    let r = app.accept_invitation(&token, "Bø Brøwn").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(
         names(&app.list(&c.owner, &[("search", "bo brown")]).await),
@@ -773,7 +746,7 @@ async fn a_term_in_thousands_of_names_is_found_exactly_with_its_wildcards_litera
         .map(|i| (format!("Kim 100%_Common {i}"), format!("k{i}@example.com")))
         .chain((0..10).map(|i| (format!("Kim 100xyCommon {i}"), format!("d{i}@example.com"))))
         .collect();
-    add_active(&app, company, &people).await;
+    app.add_active(company, &people).await;
     let count = |term: &'static str| {
         let (app, cookie) = (&app, &cookie);
         async move {
@@ -904,7 +877,7 @@ async fn a_search_whose_matches_sit_together_in_name_order_pages_through_every_m
             ("Ida Zoeller".to_string(), "ida@example.com".to_string()),
         ])
         .collect();
-    add_active(&app, company, &people).await;
+    app.add_active(company, &people).await;
     // What each search must answer: every key that holds the term, in name order.
     let all: Vec<(String, i64)> =
         sqlx::query_as::<_, (i64, String, String)>("SELECT id, name, email FROM users WHERE company_id = $1")

@@ -526,6 +526,12 @@ impl TestApp {
             .to_string()
     }
 
+    /// Accepts the invitation of `token` as `name` with [`PASSWORD`], signed out.
+    pub async fn accept_invitation(&self, token: &str, name: &str) -> Response {
+        let form = [("token", token), ("name", name), ("password", PASSWORD)];
+        self.call("invitations/accept", &form, None).await
+    }
+
     /// Adds a person through the "Add user" form (`users/create`) as `cookie`, with the role
     /// `role` (an id) on the root account and `status` ("Active" or "Deactivated").
     pub async fn create_user(
@@ -625,6 +631,23 @@ impl TestApp {
         .fetch_one(&self.state.db)
         .await
         .unwrap()
+    }
+
+    /// Adds these active people (name, email) to `company` in one statement, behind the
+    /// server's back, with their search keys as at its start.
+    pub async fn add_active(&self, company: i64, people: &[(String, String)]) {
+        let values: Vec<String> = people
+            .iter()
+            .map(|(name, email)| format!("({company}, '{email}', '{name}', 'active', 0, 0)"))
+            .collect();
+        self.sql(&format!(
+            "INSERT INTO users (company_id, email, name, status, created_at, updated_at) VALUES {}",
+            values.join(", ")
+        ))
+        .await;
+        roster::server::db::search::fill_missing(&self.state.db)
+            .await
+            .unwrap();
     }
 
     /// The id of the company of the user with `email`.

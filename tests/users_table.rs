@@ -1256,3 +1256,59 @@ async fn changes_that_count_nothing_leave_the_kept_counts_standing() {
         "a change of theme had the tabs counted again"
     );
 }
+
+#[tokio::test]
+async fn names_holding_quotes_backslashes_brackets_and_emoji_come_back_in_the_page_as_written() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let names = [
+        r#"Quinn "Q" O'Neil"#,
+        r"Back\slash ]} \u0041 \n",
+        "Emoji 🦀 名前 Zoë",
+    ];
+    let ids = add_people(&app, &c, &names).await;
+    let role = app
+        .custom_role(&c.owner_email, r#"Role "R" \ [1]"#, "users.view")
+        .await;
+    let root = app.root_account(&c.owner_email).await;
+    app.place(ids[0], &[(root, role)]).await;
+    let r = app
+        .call("teams/create", &[("name", r#"Team "T" \ ]"#)], Some(&c.owner))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let team = r.json().as_i64().unwrap().to_string();
+    let members: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let r = app
+        .call(
+            "teams/add_members",
+            &[
+                ("id", team.as_str()),
+                ("users[0]", &members[0]),
+                ("users[1]", &members[1]),
+                ("users[2]", &members[2]),
+            ],
+            Some(&c.owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let page = app.list(&c.owner, &[("per_page", "25")]).await;
+    let rows = page["users"].as_array().unwrap();
+    for (id, name) in ids.iter().zip(names) {
+        let row = rows.iter().find(|u| u["id"] == *id).unwrap();
+        assert_eq!(row["name"], name);
+        assert_eq!(row["teams"], serde_json::json!([r#"Team "T" \ ]"#]));
+        assert!(row["last_seen_at"].is_null(), "{row}");
+    }
+    let quinn = rows.iter().find(|u| u["id"] == ids[0]).unwrap();
+    assert!(
+        quinn["role_detail"]
+            .as_str()
+            .unwrap()
+            .contains(r#"Role "R" \ [1]"#),
+        "{quinn}"
+    );
+    let owner = rows.iter().find(|u| u["name"] == "Olivia Owner").unwrap();
+    assert_eq!(owner["is_owner"], true);
+    assert_eq!(owner["teams"], serde_json::json!([]));
+}

@@ -260,12 +260,18 @@ pub async fn record_each(
     events: Each<'_>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut sql = Sql::new(&format!("SELECT u.id, {}, ", events.label));
+    let mut sql = Sql::new(&format!("SELECT u.id AS id, {} AS label, ", events.label));
     sql.append(&events.before)
-        .push(" ")
-        .append(&events.rows)
-        .push(" ORDER BY u.id");
-    let rows: Vec<(i64, String, Option<String>)> = sql.fetch_all(&mut **tx).await?;
+        .push(" AS before_json ")
+        .append(&events.rows);
+    let rows: Vec<(i64, String, Option<String>)> = sql
+        .packed(
+            super::Backend::of_connection(tx),
+            "p.id, p.label, p.before_json",
+            "ORDER BY p.id",
+        )
+        .fetch_packed(&mut **tx)
+        .await?;
     let new: Vec<New<'_>> = rows
         .iter()
         .map(|(id, label, before)| New {

@@ -79,7 +79,8 @@ fn sort_columns(sort: UserSort) -> &'static [&'static str] {
     }
 }
 
-#[derive(sqlx::FromRow)]
+/// A page's row ([`Sql::fetch_packed`]: the fields in the statement's order).
+#[derive(Deserialize)]
 struct Row {
     id: i64,
     name: String,
@@ -91,10 +92,10 @@ struct Row {
     created_at: i64,
     is_owner: i64,
     search_key: String,
-    /// JSON `[[on the root account, account, role], …]`, root account first.
-    roles: String,
-    /// JSON `[team, …]` in name order.
-    teams: String,
+    /// `[on the root account, account, role]`, root account first.
+    roles: Vec<(serde_json::Value, String, String)>,
+    /// In name order.
+    teams: Vec<String>,
 }
 
 impl Row {
@@ -103,10 +104,8 @@ impl Row {
     /// column short.
     fn roles(&self) -> (String, String) {
         // SQLite writes the flag as 1 or 0, PostgreSQL as true or false.
-        let held: Vec<(serde_json::Value, String, String)> =
-            serde_json::from_str(&self.roles).unwrap_or_default();
         let held = || {
-            held.iter().map(|(root, a, r)| {
+            self.roles.iter().map(|(root, a, r)| {
                 (
                     root.as_bool().unwrap_or(root.as_i64() == Some(1)),
                     a.as_str(),
@@ -118,10 +117,6 @@ impl Row {
             super::assignments::brief(held()),
             super::assignments::summary(held()),
         )
-    }
-
-    fn teams(&self) -> Vec<String> {
-        serde_json::from_str(&self.teams).unwrap_or_default()
     }
 
     fn key(&self, sort: UserSort) -> Vec<Value> {
@@ -284,7 +279,7 @@ pub async fn page(
                 role,
                 role_detail,
                 is_owner: r.is_owner == 1,
-                teams: r.teams(),
+                teams: r.teams,
                 status: UserStatus::from_key(&r.status).unwrap_or(UserStatus::Deactivated),
                 name: r.name,
                 email: r.email,
@@ -329,7 +324,7 @@ pub async fn export_page(
         .into_iter()
         .map(|r| ExportedUser {
             roles: r.roles().1,
-            teams: r.teams(),
+            teams: r.teams,
             status: UserStatus::from_key(&r.status).unwrap_or(UserStatus::Deactivated),
             name: r.name,
             email: r.email,
@@ -371,7 +366,7 @@ async fn rows(
     let per_page = i64::from(query.per_page);
     let backward = query.before.is_some();
     let (sql, cursor) = page_rows(db, can, query, only).await?;
-    let mut rows: Vec<Row> = sql.fetch_all(db).await?;
+    let mut rows: Vec<Row> = sql.fetch_packed(db).await?;
     let (prev, next) = settle_page(&mut rows, per_page, backward, cursor.is_some(), |r| {
         Cursor {
             sort: query.sort.key().into(),
@@ -474,38 +469,40 @@ async fn page_rows(
     }
     sql.push(&format!(" {} LIMIT ", walk.order)).bind(walk.limit);
 
-    // The rows' roles and teams come with them, aggregated for the page's rows alone (the CTE
-    // is materialised so that they are not computed for every candidate row): one statement
-    // a page instead of three.
-    let mut page = Sql::new("WITH p AS MATERIALIZED (");
-    page.append(&sql).push(&format!(
-        ") SELECT p.*, {}, {} FROM p {}",
+    // The rows' roles and teams come with them, aggregated for the page's rows alone: one
+    // statement a page instead of three, answered as one row ([`Sql::packed`]).
+    let columns = format!(
+        "p.id, p.name, p.email, p.phone, p.job_title, p.status, p.last_seen_at, p.created_at, p.is_owner, \
+         p.search_key, {}, {}",
         held_json(backend),
-        teams_json(backend),
-        walk.order.replace("u.", "p.")
-    ));
-    Ok((page, cursor))
+        teams_json(backend)
+    );
+    Ok((
+        sql.packed(backend, &columns, &walk.order.replace("u.", "p.")),
+        cursor,
+    ))
 }
 
 /// The roles of user `p.id` as a JSON array of `[on the root account, account, role]`, root
-/// account first, then by account name.
+/// account first, then by account name. (SQLite's `json()` keeps it JSON inside the page's
+/// array, not a string.)
 fn held_json(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => {
-            "(SELECT json_group_array(json_array(a.parent_id IS NULL, a.name, r.name)
+            "json((SELECT json_group_array(json_array(a.parent_id IS NULL, a.name, r.name)
                 ORDER BY a.parent_id IS NOT NULL, a.name)
               FROM role_assignments ra
               JOIN roles r ON r.id = ra.role_id
               JOIN accounts a ON a.id = ra.account_id
-              WHERE ra.user_id = p.id) AS roles"
+              WHERE ra.user_id = p.id))"
         }
         Backend::Postgres => {
             "(SELECT COALESCE(json_agg(json_build_array(a.parent_id IS NULL, a.name, r.name)
-                ORDER BY a.parent_id IS NOT NULL, a.name), '[]')::text
+                ORDER BY a.parent_id IS NOT NULL, a.name), '[]')
               FROM role_assignments ra
               JOIN roles r ON r.id = ra.role_id
               JOIN accounts a ON a.id = ra.account_id
-              WHERE ra.user_id = p.id) AS roles"
+              WHERE ra.user_id = p.id)"
         }
     }
 }
@@ -514,14 +511,14 @@ fn held_json(backend: Backend) -> &'static str {
 fn teams_json(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => {
-            "(SELECT json_group_array(t.name ORDER BY t.name)
+            "json((SELECT json_group_array(t.name ORDER BY t.name)
               FROM team_members tm JOIN teams t ON t.id = tm.team_id
-              WHERE tm.user_id = p.id) AS teams"
+              WHERE tm.user_id = p.id))"
         }
         Backend::Postgres => {
-            "(SELECT COALESCE(json_agg(t.name ORDER BY t.name), '[]')::text
+            "(SELECT COALESCE(json_agg(t.name ORDER BY t.name), '[]')
               FROM team_members tm JOIN teams t ON t.id = tm.team_id
-              WHERE tm.user_id = p.id) AS teams"
+              WHERE tm.user_id = p.id)"
         }
     }
 }

@@ -543,11 +543,16 @@ async fn gains(
         .push(&format!(") AND {held} IN ("))
         .list(gaining)
         .push(")");
+    // Thousands of rows each: read packed.
+    let backend = super::Backend::of_connection(tx);
     let ids: Vec<i64> = Sql::new("SELECT v.id ")
         .append(&gainers)
-        .push(" ORDER BY v.id")
-        .scalars(&mut **tx)
-        .await?;
+        .packed(backend, "p.id", "ORDER BY p.id")
+        .fetch_packed::<(i64,)>(&mut **tx)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect();
     let names: Vec<String> = Sql::new("SELECT v.name ")
         .append(&gainers)
         .push(" ORDER BY v.name, v.id LIMIT ")
@@ -560,8 +565,13 @@ async fn gains(
         "SELECT ra.user_id, ra.account_id FROM role_assignments ra WHERE ra.user_id IN (SELECT v.id ",
     )
     .append(&gainers)
-    .push(") ORDER BY ra.user_id, ra.account_id")
-    .fetch_all(&mut **tx)
+    .push(")")
+    .packed(
+        backend,
+        "p.user_id, p.account_id",
+        "ORDER BY p.user_id, p.account_id",
+    )
+    .fetch_packed(&mut **tx)
     .await?;
     let permissions = gained.labels(can.modules());
     let key = token::hash(&serde_json::json!([ids, permissions, places]).to_string());

@@ -629,3 +629,48 @@ async fn signing_out_from_a_foreign_origin_is_refused() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_ne!(app.call("auth/me", &[], Some(&cookie)).await.body, "null");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wrong_passwords_sent_all_at_once_are_counted_one_after_another() {
+    let app = TestApp::spawn().await;
+    let owner = email("owner");
+    app.sign_up("Initech", "Olivia Owner", &owner).await;
+    // Ten guesses at once: each must see the failures of those before it, so only the free
+    // three and the one after them (which starts the waits) are checked; the rest wait.
+    let tries = (0..10).map(|_| app.sign_in_from(ATTACKER, &owner, "Wrong-Password-123", None));
+    let answers = futures_util::future::join_all(tries).await;
+    let checked = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::UNAUTHORIZED)
+        .count();
+    let waiting = answers
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!(
+        (checked, waiting),
+        (4, 6),
+        "{:?}",
+        answers.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT failures FROM login_throttle WHERE key = 'email:{owner} ip:{ATTACKER}'"
+        ))
+        .await,
+        4
+    );
+    // The right password, once the wait is over, gets in and leaves the address's count as
+    // the failures made it.
+    app.sql("UPDATE login_throttle SET last_failure_at = last_failure_at - 2000")
+        .await;
+    let r = app.sign_in_from(ATTACKER, &owner, common::PASSWORD, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT failures FROM login_throttle WHERE key = 'ip:{ATTACKER}'"
+        ))
+        .await,
+        4
+    );
+}

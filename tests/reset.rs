@@ -201,6 +201,17 @@ async fn repeated_reset_requests_for_one_address_stop_sending_links() {
     assert_eq!(emails_to(&app, &c.owner_email).await, 4);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reset_requests_sent_all_at_once_send_no_more_links_than_sent_one_after_another() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let answers = futures_util::future::join_all((0..10).map(|_| request(&app, &c.owner_email))).await;
+    for r in answers {
+        assert_eq!(r.json(), serde_json::json!(RESET_REQUESTED));
+    }
+    assert_eq!(emails_to(&app, &c.owner_email).await, 4);
+}
+
 /// Links end with the password and the status they were sent under: a link that outlived a
 /// new password or a deactivation would let whoever still holds the old email back in.
 #[tokio::test]

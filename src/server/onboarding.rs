@@ -32,19 +32,19 @@ async fn allowed(state: &AppState, keys: &[(String, i64)], now: i64) -> Result<b
     if !state.config.login_throttle {
         return Ok(true);
     }
-    let mut ok = true;
-    for (key, free) in keys {
-        if db::throttle::retry_after(&state.db, key, *free, now)
-            .await?
-            .is_some()
-        {
-            ok = false;
+    let names: Vec<&str> = keys.iter().map(|(key, _)| key.as_str()).collect();
+    let wait = db::throttle::attempt(&state.db, &names, now, |seen| {
+        let waits = seen.iter().zip(keys).filter_map(|(failures, (_, free))| {
+            failures.and_then(|f| f.retry_after(db::throttle::wait_after(f.count, *free), now))
+        });
+        match waits.max() {
+            // A refused try counts too: asking on and on only keeps the links from coming.
+            Some(secs) => db::throttle::Verdict::Wait { secs, counted: true },
+            None => db::throttle::Verdict::Go,
         }
-    }
-    for (key, _) in keys {
-        db::throttle::record_failure(&state.db, key, now).await?;
-    }
-    Ok(ok)
+    })
+    .await?;
+    Ok(wait.is_none())
 }
 
 /// "Forgot password?": emails a one-hour link to the active account with this address, if

@@ -55,41 +55,45 @@ impl Throttle {
         }
     }
 
-    /// Seconds to wait before this attempt may be checked, if any. The same queries run
-    /// whether or not the email has an account.
-    async fn retry_after(&self, db: &db::Db, now: i64) -> Result<Option<u64>, sqlx::Error> {
-        let mut waits = Vec::new();
-        if let Some(on_account) = throttle::failures(db, &self.client, now).await? {
-            let free = FREE_FAILURES_PER_ACCOUNT;
-            waits.push(on_account.retry_after(throttle::wait_after(on_account.count, free), now));
-            if self.address.is_some() {
-                if let Some(all) = throttle::failures(db, &self.account, now).await? {
+    /// Counts this attempt unless it must wait first: answers the seconds to wait, if any.
+    /// The same queries run whether or not the email has an account. Attempts sent at once
+    /// are judged one after another, each seeing those before it ([`throttle::attempt`]).
+    async fn attempt(&self, db: &db::Db, now: i64) -> Result<Option<u64>, sqlx::Error> {
+        let mut keys = vec![self.client.as_str(), self.account.as_str()];
+        keys.extend(self.address.as_deref());
+        let by_address = self.address.is_some();
+        throttle::attempt(db, &keys, now, |seen| {
+            let mut waits = Vec::new();
+            if let Some(on_account) = seen[0] {
+                let free = FREE_FAILURES_PER_ACCOUNT;
+                waits.push(on_account.retry_after(throttle::wait_after(on_account.count, free), now));
+                if let (true, Some(all)) = (by_address, seen[1]) {
                     waits.push(all.retry_after(throttle::soft_wait_after(all.count, free), now));
                 }
             }
-        }
-        if let Some(address) = &self.address {
-            waits.push(throttle::retry_after(db, address, FREE_FAILURES_PER_IP, now).await?);
-        }
-        Ok(waits.into_iter().flatten().max())
-    }
-
-    async fn record_failure(&self, db: &db::Db, now: i64) -> Result<(), sqlx::Error> {
-        for key in [Some(&self.account), Some(&self.client), self.address.as_ref()]
-            .into_iter()
-            .flatten()
-        {
-            throttle::record_failure(db, key, now).await?;
-        }
-        Ok(())
+            if let Some(Some(address)) = seen.get(2) {
+                waits.push(
+                    address.retry_after(throttle::wait_after(address.count, FREE_FAILURES_PER_IP), now),
+                );
+            }
+            match waits.into_iter().flatten().max() {
+                Some(secs) => throttle::Verdict::Wait { secs, counted: false },
+                None => throttle::Verdict::Go,
+            }
+        })
+        .await
     }
 
     /// The right password forgets the account's count and this client's on it; other
     /// clients' counts on the account stay (an attacking address stays locked), and so does
-    /// the address's count across accounts.
+    /// the address's count across accounts, less this attempt's.
     async fn forget(&self, db: &db::Db) -> Result<(), sqlx::Error> {
         throttle::clear(db, &self.account).await?;
-        throttle::clear(db, &self.client).await
+        throttle::clear(db, &self.client).await?;
+        match &self.address {
+            Some(address) => throttle::uncount(db, address).await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -154,8 +158,9 @@ pub async fn sign_in(
         None => None,
     };
     let throttle = Throttle::new(&email, client.ip, known_device);
+    // Counted as a failure before the password is checked, taken back if it is right.
     if state.config.login_throttle {
-        if let Some(secs) = throttle.retry_after(&state.db, now).await? {
+        if let Some(secs) = throttle.attempt(&state.db, now).await? {
             metrics::sign_in_throttled();
             return Err(AppError::TooManyAttempts {
                 retry_after_secs: secs,
@@ -166,13 +171,12 @@ pub async fn sign_in(
     let stored_hash = login.as_ref().and_then(|l| l.password_hash.clone());
     if !password::verify(password_text, stored_hash).await {
         metrics::sign_in_failed();
-        if state.config.login_throttle {
-            throttle.record_failure(&state.db, now).await?;
-        }
         return Err(AppError::BadCredentials);
     }
     let login = login.ok_or(AppError::BadCredentials)?;
-    throttle.forget(&state.db).await?;
+    if state.config.login_throttle {
+        throttle.forget(&state.db).await?;
+    }
     match UserStatus::from_key(&login.status) {
         Some(UserStatus::Active) => {
             let user = UserId(login.id);

@@ -4,6 +4,7 @@
 //! Which keys a sign-in consults, and how, is `server::signin`'s policy.
 
 use super::Db;
+use sqlx::AnyConnection;
 use std::time::Duration;
 
 /// Failures older than this are forgotten at the next failure.
@@ -57,31 +58,85 @@ impl Failures {
     /// Seconds to wait from `now`, if any, when each failure after the last is `wait` long.
     pub fn retry_after(&self, wait: Duration, now: i64) -> Option<u64> {
         let until = self.last_at + wait.as_millis() as i64;
-        (until > now).then(|| ((until - now) as u64).div_ceil(1000))
+        // No wait is no wait, even after a failure stamped a little after `now` (a try that
+        // read the clock later but was counted first, or another instance's clock).
+        (!wait.is_zero() && until > now).then(|| ((until - now) as u64).div_ceil(1000))
     }
 }
 
 /// The failures of `key` within the window, if any.
-pub async fn failures(db: &Db, key: &str, now: i64) -> Result<Option<Failures>, sqlx::Error> {
+async fn failures(conn: &mut AnyConnection, key: &str, now: i64) -> Result<Option<Failures>, sqlx::Error> {
     let row: Option<(i64, i64)> =
         sqlx::query_as("SELECT failures, last_failure_at FROM login_throttle WHERE key = $1")
             .bind(key)
-            .fetch_optional(db)
+            .fetch_optional(conn)
             .await?;
     Ok(row
         .filter(|&(_, last)| last >= now - WINDOW_MS)
         .map(|(count, last_at)| Failures { count, last_at }))
 }
 
-/// Seconds to wait before `key` may try again, if any, on the locking schedule.
-pub async fn retry_after(db: &Db, key: &str, free: i64, now: i64) -> Result<Option<u64>, sqlx::Error> {
-    Ok(failures(db, key, now)
-        .await?
-        .and_then(|f| f.retry_after(wait_after(f.count, free), now)))
+/// Whether a try may go on: `Go` counts it, `Wait` refuses it for so many seconds.
+pub enum Verdict {
+    Go,
+    Wait { secs: u64, counted: bool },
 }
 
-pub async fn record_failure(db: &Db, key: &str, now: i64) -> Result<(), sqlx::Error> {
+/// A try counted before it is judged, so that tries sent at once each see those before
+/// them: in one write transaction (SQLite's write turn; on PostgreSQL an advisory lock per
+/// key, taken in one order, so instances take turns too) the failures of `keys` are read and
+/// `judge`d (in the order given), and the try is counted as a failure on every key unless the
+/// judge refuses it without counting it. A try that then succeeds takes its count back
+/// ([`uncount`]). Answers the judge's wait, if any.
+pub async fn attempt(
+    db: &Db,
+    keys: &[&str],
+    now: i64,
+    judge: impl FnOnce(&[Option<Failures>]) -> Verdict,
+) -> Result<Option<u64>, sqlx::Error> {
+    let (_turn, mut tx) = super::begin_write(db).await?;
+    if super::Backend::of_connection(&tx) == super::Backend::Postgres {
+        let mut ordered = keys.to_vec();
+        ordered.sort_unstable();
+        ordered.dedup();
+        for key in ordered {
+            // pg_advisory_xact_lock returns `void`, which the Any driver cannot decode.
+            sqlx::query(
+                "SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 7))) AS l",
+            )
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let mut seen = Vec::with_capacity(keys.len());
+    for key in keys {
+        seen.push(failures(&mut tx, key, now).await?);
+    }
+    let (wait, count) = match judge(&seen) {
+        Verdict::Go => (None, true),
+        Verdict::Wait { secs, counted } => (Some(secs), counted),
+    };
+    if count {
+        for key in keys {
+            count_failure(&mut tx, key, now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(wait)
+}
+
+/// Takes back the failure a try counted on `key` ([`attempt`]), once it succeeded.
+pub async fn uncount(db: &Db, key: &str) -> Result<(), sqlx::Error> {
     let _turn = super::turn(db).await;
+    sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+        .bind(key)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+async fn count_failure(conn: &mut AnyConnection, key: &str, now: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO login_throttle (key, failures, last_failure_at) VALUES ($1, 1, $2)
          ON CONFLICT (key) DO UPDATE SET
@@ -91,7 +146,7 @@ pub async fn record_failure(db: &Db, key: &str, now: i64) -> Result<(), sqlx::Er
     .bind(key)
     .bind(now)
     .bind(now - WINDOW_MS)
-    .execute(db)
+    .execute(conn)
     .await
     .map(|_| ())
 }
@@ -134,6 +189,17 @@ mod tests {
         assert_eq!(wait_after(6, 3), Duration::from_secs(10));
         assert_eq!(wait_after(7, 3), Duration::from_secs(900));
         assert_eq!(wait_after(70, 3), Duration::from_secs(900));
+    }
+
+    #[test]
+    fn no_wait_is_due_after_a_free_failure_stamped_a_little_after_now() {
+        // A try that read the clock first but was counted after another one.
+        let failures = Failures {
+            count: 2,
+            last_at: 1_005,
+        };
+        assert_eq!(failures.retry_after(wait_after(2, 3), 1_000), None);
+        assert_eq!(failures.retry_after(wait_after(4, 3), 1_000), Some(2));
     }
 
     #[test]

@@ -904,7 +904,8 @@ async fn connections_opened_while_a_change_holds_the_lock_are_ready_at_once() {
 /// Changes and the server's own writes (a session's end, the outbox's claims, the sign-in
 /// throttle) queued behind a long change wait without holding a database connection, so pages
 /// are still answered meanwhile. On SQLite a write waiting for the lock held one of the pool's
-/// four connections: with three waiting, a page had none until one gave up.
+/// four connections: with three waiting, a page had none until one gave up. On PostgreSQL a
+/// change waiting for its company's lock held one of sixteen: twenty changes took them all.
 #[tokio::test]
 async fn pages_are_answered_while_writes_queue_behind_a_long_change() {
     use roster::server::db::{sessions, throttle};
@@ -912,7 +913,7 @@ async fn pages_are_answered_while_writes_queue_behind_a_long_change() {
     let c = app.company("Initech").await;
     let by = owner_by(&app, &c).await;
     let long = Write::begin(app.state.store(), &by).await.unwrap();
-    let mut queued: Vec<_> = (0..3)
+    let mut queued: Vec<_> = (0..20)
         .map(|_| {
             let (state, by) = (app.state.clone(), by.clone());
             tokio::spawn(async move {

@@ -227,18 +227,34 @@ fn sqlite_url(url: &str) -> Result<String, std::io::Error> {
 /// waiting.
 static SQLITE_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// This process's turn at writing (on SQLite; nothing to wait for on PostgreSQL), until dropped.
+/// On PostgreSQL a change waits for its company's lock inside the database, holding one of the
+/// pool's connections meanwhile: `make soak` (two instances, 40 changes a second to one
+/// company) had every connection of both instances waiting so, and pages, which need one
+/// each, waited behind them for seconds, then minutes, while both servers' memory grew past a
+/// gigabyte. A process lets this many of its writes hold a connection at once (a quarter of
+/// its pool, so changes of different companies still run side by side); the others wait
+/// here, holding none.
+const POSTGRES_WRITERS: usize = 4;
+static POSTGRES_TURNS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(POSTGRES_WRITERS);
+
+/// This process's turn at writing, until dropped: SQLite's one, or one of PostgreSQL's few.
 pub struct Turn {
-    _held: Option<tokio::sync::MutexGuard<'static, ()>>,
+    _sqlite: Option<tokio::sync::MutexGuard<'static, ()>>,
+    _postgres: Option<tokio::sync::SemaphorePermit<'static>>,
 }
 
 /// Waits for this process's turn at writing to `db`: taken before a connection by every write,
 /// a transaction ([`begin_write`]) or a statement of its own (the outbox's, a session's end).
 pub async fn turn(db: &Db) -> Turn {
-    Turn {
-        _held: match Backend::of_pool(db) {
-            Backend::Sqlite => Some(SQLITE_TURN.lock().await),
-            Backend::Postgres => None,
+    match Backend::of_pool(db) {
+        Backend::Sqlite => Turn {
+            _sqlite: Some(SQLITE_TURN.lock().await),
+            _postgres: None,
+        },
+        // The semaphore is never closed, so a permit always comes.
+        Backend::Postgres => Turn {
+            _sqlite: None,
+            _postgres: POSTGRES_TURNS.acquire().await.ok(),
         },
     }
 }

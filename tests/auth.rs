@@ -654,10 +654,7 @@ async fn wrong_passwords_sent_all_at_once_are_counted_one_after_another() {
         answers.iter().map(|r| r.status).collect::<Vec<_>>()
     );
     assert_eq!(
-        app.count(&format!(
-            "SELECT failures FROM login_throttle WHERE key = 'email:{owner} ip:{ATTACKER}'"
-        ))
-        .await,
+        failures_on(&app, &format!("email:{owner} ip:{ATTACKER}")).await,
         4
     );
     // The right password, once the wait is over, gets in and leaves the address's count as
@@ -666,11 +663,13 @@ async fn wrong_passwords_sent_all_at_once_are_counted_one_after_another() {
         .await;
     let r = app.sign_in_from(ATTACKER, &owner, common::PASSWORD, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    assert_eq!(
-        app.count(&format!(
-            "SELECT failures FROM login_throttle WHERE key = 'ip:{ATTACKER}'"
-        ))
-        .await,
-        4
-    );
+    assert_eq!(failures_on(&app, &format!("ip:{ATTACKER}")).await, 4);
+}
+
+/// The failures counted on the throttle's `key`.
+async fn failures_on(app: &TestApp, key: &str) -> i64 {
+    app.count(&format!(
+        "SELECT failures FROM login_throttle WHERE key = '{key}'"
+    ))
+    .await
 }

@@ -34,9 +34,10 @@ async fn allowed(state: &AppState, keys: &[(String, i64)], now: i64) -> Result<b
     }
     let names: Vec<&str> = keys.iter().map(|(key, _)| key.as_str()).collect();
     let wait = db::throttle::attempt(&state.db, &names, now, |seen| {
-        let waits = seen.iter().zip(keys).filter_map(|(failures, (_, free))| {
-            failures.and_then(|f| f.retry_after(db::throttle::wait_after(f.count, *free), now))
-        });
+        let waits = seen
+            .iter()
+            .zip(keys)
+            .filter_map(|(failures, (_, free))| failures.and_then(|f| f.wait(*free, now)));
         match waits.max() {
             // A refused try counts too: asking on and on only keeps the links from coming.
             Some(secs) => db::throttle::Verdict::Wait { secs, counted: true },

@@ -61,21 +61,22 @@ impl Throttle {
     async fn attempt(&self, db: &db::Db, now: i64) -> Result<Option<u64>, sqlx::Error> {
         let mut keys = vec![self.client.as_str(), self.account.as_str()];
         keys.extend(self.address.as_deref());
-        let by_address = self.address.is_some();
         throttle::attempt(db, &keys, now, |seen| {
-            let mut waits = Vec::new();
-            if let Some(on_account) = seen[0] {
-                let free = FREE_FAILURES_PER_ACCOUNT;
-                waits.push(on_account.retry_after(throttle::wait_after(on_account.count, free), now));
-                if let (true, Some(all)) = (by_address, seen[1]) {
-                    waits.push(all.retry_after(throttle::soft_wait_after(all.count, free), now));
-                }
-            }
-            if let Some(Some(address)) = seen.get(2) {
-                waits.push(
-                    address.retry_after(throttle::wait_after(address.count, FREE_FAILURES_PER_IP), now),
-                );
-            }
+            // In the keys' order; the address's is there only for a try by address.
+            let (client, account, address) = (seen[0], seen[1], seen.get(2));
+            let free = FREE_FAILURES_PER_ACCOUNT;
+            let waits = [
+                client.and_then(|c| c.wait(free, now)),
+                // The account's own soft wait, only for an address already failing on it.
+                match (client, address, account) {
+                    (Some(_), Some(_), Some(all)) => all.soft_wait(free, now),
+                    _ => None,
+                },
+                address
+                    .copied()
+                    .flatten()
+                    .and_then(|a| a.wait(FREE_FAILURES_PER_IP, now)),
+            ];
             match waits.into_iter().flatten().max() {
                 Some(secs) => throttle::Verdict::Wait { secs, counted: false },
                 None => throttle::Verdict::Go,
@@ -88,12 +89,7 @@ impl Throttle {
     /// clients' counts on the account stay (an attacking address stays locked), and so does
     /// the address's count across accounts, less this attempt's.
     async fn forget(&self, db: &db::Db) -> Result<(), sqlx::Error> {
-        throttle::clear(db, &self.account).await?;
-        throttle::clear(db, &self.client).await?;
-        match &self.address {
-            Some(address) => throttle::uncount(db, address).await,
-            None => Ok(()),
-        }
+        throttle::succeeded(db, &[&self.account, &self.client], self.address.as_deref()).await
     }
 }
 

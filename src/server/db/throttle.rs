@@ -16,7 +16,7 @@ const SOFT_CAP: Duration = Duration::from_secs(30);
 /// How long after the last failure the next attempt must wait, given `failures` so far and
 /// how many failures are `free` before slowing down (more for an IP, which many people can
 /// share). The schedule: 1 s, 3 s, 10 s, then a 15-minute lock.
-pub fn wait_after(failures: i64, free: i64) -> Duration {
+fn wait_after(failures: i64, free: i64) -> Duration {
     match failures - free {
         i64::MIN..=0 => Duration::ZERO,
         1 => Duration::from_secs(1),
@@ -27,7 +27,7 @@ pub fn wait_after(failures: i64, free: i64) -> Duration {
 }
 
 /// The soft schedule: as [`wait_after`], but never more than 30 s, so it cannot lock anyone out.
-pub fn soft_wait_after(failures: i64, free: i64) -> Duration {
+fn soft_wait_after(failures: i64, free: i64) -> Duration {
     wait_after(failures, free).min(SOFT_CAP)
 }
 
@@ -55,8 +55,19 @@ pub struct Failures {
 }
 
 impl Failures {
+    /// Seconds to wait from `now`, if any, on the locking schedule ([`wait_after`]) with
+    /// `free` failures before it starts.
+    pub fn wait(&self, free: i64, now: i64) -> Option<u64> {
+        self.retry_after(wait_after(self.count, free), now)
+    }
+
+    /// Seconds to wait from `now`, if any, on the soft schedule ([`soft_wait_after`]).
+    pub fn soft_wait(&self, free: i64, now: i64) -> Option<u64> {
+        self.retry_after(soft_wait_after(self.count, free), now)
+    }
+
     /// Seconds to wait from `now`, if any, when each failure after the last is `wait` long.
-    pub fn retry_after(&self, wait: Duration, now: i64) -> Option<u64> {
+    fn retry_after(&self, wait: Duration, now: i64) -> Option<u64> {
         let until = self.last_at + wait.as_millis() as i64;
         // No wait is no wait, even after a failure stamped a little after `now` (a try that
         // read the clock later but was counted first, or another instance's clock).
@@ -87,7 +98,7 @@ pub enum Verdict {
 /// key, taken in one order, so instances take turns too) the failures of `keys` are read and
 /// `judge`d (in the order given), and the try is counted as a failure on every key unless the
 /// judge refuses it without counting it. A try that then succeeds takes its count back
-/// ([`uncount`]). Answers the judge's wait, if any.
+/// ([`succeeded`]). Answers the judge's wait, if any.
 pub async fn attempt(
     db: &Db,
     keys: &[&str],
@@ -126,14 +137,23 @@ pub async fn attempt(
     Ok(wait)
 }
 
-/// Takes back the failure a try counted on `key` ([`attempt`]), once it succeeded.
-pub async fn uncount(db: &Db, key: &str) -> Result<(), sqlx::Error> {
-    let _turn = super::turn(db).await;
-    sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
-        .bind(key)
-        .execute(db)
-        .await
-        .map(|_| ())
+/// After a try that succeeded ([`attempt`] counted it as a failure): forgets the counts of
+/// `forgotten`, and takes its one failure back from `taken_back`, in one write.
+pub async fn succeeded(db: &Db, forgotten: &[&str], taken_back: Option<&str>) -> Result<(), sqlx::Error> {
+    let (_turn, mut tx) = super::begin_write(db).await?;
+    for key in forgotten {
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    if let Some(key) = taken_back {
+        sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+            .bind(key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
 }
 
 async fn count_failure(conn: &mut AnyConnection, key: &str, now: i64) -> Result<(), sqlx::Error> {
@@ -149,15 +169,6 @@ async fn count_failure(conn: &mut AnyConnection, key: &str, now: i64) -> Result<
     .execute(conn)
     .await
     .map(|_| ())
-}
-
-pub async fn clear(db: &Db, key: &str) -> Result<(), sqlx::Error> {
-    let _turn = super::turn(db).await;
-    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
-        .bind(key)
-        .execute(db)
-        .await
-        .map(|_| ())
 }
 
 /// Forgets every count about the account `email`: its own and each client's on it (emails
@@ -194,12 +205,13 @@ mod tests {
     #[test]
     fn no_wait_is_due_after_a_free_failure_stamped_a_little_after_now() {
         // A try that read the clock first but was counted after another one.
-        let failures = Failures {
+        let free = Failures {
             count: 2,
             last_at: 1_005,
         };
-        assert_eq!(failures.retry_after(wait_after(2, 3), 1_000), None);
-        assert_eq!(failures.retry_after(wait_after(4, 3), 1_000), Some(2));
+        assert_eq!(free.wait(3, 1_000), None);
+        let waiting = Failures { count: 4, ..free };
+        assert_eq!(waiting.wait(3, 1_000), Some(2));
     }
 
     #[test]

@@ -92,7 +92,7 @@ async fn a_scoped_admin_lists_only_the_users_whose_access_lies_inside_their_acco
     let found = app.list(&r.rita, &[("search", "bea.")]).await;
     assert!(TestApp::listed_emails(&found).is_empty());
     let found = app.list(&r.owner, &[("search", "bea.")]).await;
-    assert_eq!(TestApp::listed_emails(&found), [r.bea_email.clone()]);
+    assert_eq!(TestApp::listed_emails(&found), vec![r.bea_email.clone()]);
     // The account filter offers only Customer A, named by its path.
     let filters = app.call("users/filters", &[], Some(&r.rita)).await.json();
     let accounts: Vec<&str> = filters["accounts"]

@@ -48,6 +48,10 @@ pub enum AppError {
     /// 400: the request itself could not be read (bad encoding, missing arguments).
     #[error("The request could not be read: {0}")]
     BadRequest(String),
+    /// 503: the server is handling as many requests as it may, and this one waited too long
+    /// for its turn (`server::admission`).
+    #[error("Roster is busy right now. Please try again in a moment.")]
+    Busy,
     /// 500: something failed on the server; the details are in the server log.
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
@@ -88,6 +92,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::LinkExpired => StatusCode::GONE,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal | AppError::Network => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -109,6 +114,7 @@ impl AppError {
             AppError::LinkExpired => "LinkExpired",
             AppError::Conflict(_) => "Conflict",
             AppError::BadRequest(_) => "BadRequest",
+            AppError::Busy => "Busy",
             AppError::Internal => "Internal",
             AppError::Network => "Network",
         }

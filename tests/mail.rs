@@ -269,23 +269,97 @@ async fn a_due_message_is_claimed_by_one_worker_only_and_hidden_while_leased() {
     assert_eq!((message.to_email.as_str(), message.attempts), (ana.as_str(), 0));
 
     // Two workers read the same row; the first claim wins, the second finds it changed.
+    let db = &app.state.db;
     let lease = now + 60_000;
-    assert!(outbox::claim(&app.state.db, message, now, lease).await.unwrap());
-    assert!(!outbox::claim(&app.state.db, message, now, lease).await.unwrap());
-    assert!(outbox::due(&app.state.db, now, 10).await.unwrap().is_empty());
-    // When the lease ends (its worker died), the row is due again, for one new claim.
-    let later = outbox::due(&app.state.db, lease, 10).await.unwrap();
-    assert_eq!(later[0].attempts, 1);
-    assert!(outbox::claim(&app.state.db, &later[0], lease, lease + 60_000)
+    assert!(outbox::record_and_claim(db, None, Some(message), now, lease)
         .await
         .unwrap());
+    assert!(!outbox::record_and_claim(db, None, Some(message), now, lease)
+        .await
+        .unwrap());
+    assert!(outbox::due(db, now, 10).await.unwrap().is_empty());
+    // When the lease ends (its worker died), the row is due again, for one new claim.
+    let later = outbox::due(db, lease, 10).await.unwrap();
+    assert_eq!(later[0].attempts, 1);
+    assert!(
+        outbox::record_and_claim(db, None, Some(&later[0]), lease, lease + 60_000)
+            .await
+            .unwrap()
+    );
     // The first worker's late report of its attempt changes nothing.
-    outbox::mark_sent(&app.state.db, message.id, 1, now)
+    let sent = |attempt| outbox::Attempt {
+        id: message.id,
+        attempt,
+        outcome: outbox::Outcome::Sent,
+    };
+    outbox::record_and_claim(db, Some(&sent(1)), None, now, 0)
         .await
         .unwrap();
     assert_eq!(row(&app, &ana).await.sent_at, None);
-    outbox::mark_sent(&app.state.db, message.id, 2, now)
+    outbox::record_and_claim(db, Some(&sent(2)), None, now, 0)
         .await
         .unwrap();
     assert!(row(&app, &ana).await.sent_at.is_some());
+}
+
+/// A worker writes once per message: the end of its last attempt with its claim on the
+/// next. The record stands when the claim is lost to another worker, and a failure records
+/// its error and retry.
+#[tokio::test]
+async fn an_attempt_is_recorded_in_the_write_that_claims_the_next_message() {
+    use roster::server::db::outbox::{self, AfterFailure, Attempt, Outcome};
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    app.sql("UPDATE outbox SET sent_at = 1").await;
+    let (ana, bob, cy) = (email("ana"), email("bob"), email("cy"));
+    for (name, to) in [("Ana Ruiz", &ana), ("Bob Li", &bob), ("Cy Young", &cy)] {
+        add(&app, &c, name, to).await;
+    }
+    let db = &app.state.db;
+    let now = now_ms();
+    let lease = now + 60_000;
+    let due = outbox::due(db, now, 10).await.unwrap();
+    let [a, b, c] = [0, 1, 2].map(|i| due.iter().find(|m| &m.to_email == [&ana, &bob, &cy][i]).unwrap());
+    assert!(outbox::record_and_claim(db, None, Some(a), now, lease)
+        .await
+        .unwrap());
+
+    let a_sent = Attempt {
+        id: a.id,
+        attempt: 1,
+        outcome: Outcome::Sent,
+    };
+    assert!(outbox::record_and_claim(db, Some(&a_sent), Some(b), now, lease)
+        .await
+        .unwrap());
+    assert_eq!(row(&app, &ana).await.sent_at, Some(now));
+    assert_eq!(row(&app, &bob).await.attempts, 1);
+
+    // Another worker has taken Cy's message: Bob's failure is recorded all the same.
+    assert!(outbox::record_and_claim(db, None, Some(c), now, lease)
+        .await
+        .unwrap());
+    let b_failed = Attempt {
+        id: b.id,
+        attempt: 1,
+        outcome: Outcome::Failed {
+            error: "421 try later".into(),
+            then: AfterFailure::RetryAt(now + 30_000),
+        },
+    };
+    assert!(
+        !outbox::record_and_claim(db, Some(&b_failed), Some(c), now, lease)
+            .await
+            .unwrap()
+    );
+    let bob_row = row(&app, &bob).await;
+    assert_eq!(
+        (
+            bob_row.next_attempt_at,
+            bob_row.sent_at,
+            bob_row.last_error.as_deref()
+        ),
+        (now + 30_000, None, Some("421 try later"))
+    );
+    assert_eq!(row(&app, &cy).await.attempts, 1, "claimed once");
 }

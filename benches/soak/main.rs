@@ -10,7 +10,8 @@
 //! server-rendered pages, half as the browser's list calls), 15 % edits (a person's role), 5 %
 //! bulk changes (the ~50 people of a customer account) and invitations of three addresses, with two live-update
 //! subscribers open throughout and the outbox delivered to a real SMTP sink. Each minute it
-//! prints errors, p50 and p99 latency, the servers' RSS, the outbox backlog and the database's
+//! prints the requests refused busy (load shedding's 503) and those that failed, p50 and p99
+//! latency of those served, the servers' RSS, the outbox backlog and the database's
 //! size, and writes them to `target/bench/soak.json`. Goals are printed, not asserted.
 
 #[path = "../scale/http.rs"]
@@ -38,7 +39,26 @@ use tokio::sync::mpsc;
 struct Outcome {
     minute: usize,
     ms: f64,
-    ok: bool,
+    answer: Answer,
+}
+
+/// How a request was answered: served, refused as busy (load shedding: 503), or otherwise
+/// failed.
+#[derive(Clone, Copy, PartialEq)]
+enum Answer {
+    Served,
+    Busy,
+    Failed,
+}
+
+impl Answer {
+    fn of(result: Result<(::http::StatusCode, impl Sized), String>) -> Answer {
+        match result {
+            Ok((status, _)) if status.is_success() => Answer::Served,
+            Ok((::http::StatusCode::SERVICE_UNAVAILABLE, _)) => Answer::Busy,
+            _ => Answer::Failed,
+        }
+    }
 }
 
 #[tokio::main]
@@ -79,7 +99,7 @@ async fn main() {
     }
     let path = out.join("soak.json");
     std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
-    println!("\nGoals: 0 errors and none unanswered within 2 s of its minute's end; p50 and p99 flat from minute to minute; RSS flat after warm-up, ≤ 64 MB; the outbox drained.");
+    println!("\nGoals: 0 errors, none refused busy and none unanswered within 2 s of its minute's end; p50 and p99 flat from minute to minute; RSS flat after warm-up, ≤ 64 MB; the outbox drained.");
     println!("Wrote {}", path.display());
 }
 
@@ -126,10 +146,11 @@ async fn soak(
     let mut rows = Vec::new();
     let mut n: u64 = 0;
     let mut minute_done = 0;
-    // Per minute: requests sent, then the latencies and errors of those answered.
+    // Per minute: requests sent; of those answered, the latencies of the served ones, and
+    // how many were refused busy or failed.
     let mut sent_in = vec![0usize; minutes + 1];
-    let mut answered: Vec<(Vec<f64>, usize)> = vec![(Vec::new(), 0); minutes + 1];
-    println!("\n{name}: minute | sent | unanswered | errors | p50 ms | p99 ms | RSS MB | outbox backlog | database MB");
+    let mut answered: Vec<(Vec<f64>, usize, usize)> = vec![(Vec::new(), 0, 0); minutes + 1];
+    println!("\n{name}: minute | sent | unanswered | busy | errors | p50 ms | p99 ms (served) | RSS MB | outbox backlog | database MB");
     while minute_done < minutes {
         tick.tick().await;
         let minute = (started.elapsed().as_secs() / 60) as usize;
@@ -137,14 +158,17 @@ async fn soak(
             // The minute's requests had their answers, or are late enough to count as errors.
             tokio::time::sleep(Duration::from_secs(2)).await;
             while let Ok(o) = outcomes.try_recv() {
-                let (latencies, errors) = &mut answered[o.minute.min(minutes)];
-                latencies.push(o.ms);
-                *errors += usize::from(!o.ok);
+                let (latencies, busy, errors) = &mut answered[o.minute.min(minutes)];
+                match o.answer {
+                    Answer::Served => latencies.push(o.ms),
+                    Answer::Busy => *busy += 1,
+                    Answer::Failed => *errors += 1,
+                }
             }
-            let (latencies, errors) = &mut answered[minute_done];
-            let errors = *errors;
+            let (latencies, busy, errors) = &mut answered[minute_done];
+            let (busy, errors) = (*busy, *errors);
             latencies.sort_by(f64::total_cmp);
-            let unanswered = sent_in[minute_done] - latencies.len();
+            let unanswered = sent_in[minute_done] - latencies.len() - busy - errors;
             let at = |q: f64| {
                 latencies
                     .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
@@ -159,7 +183,7 @@ async fn soak(
                     .unwrap();
             let size = database_bytes(&db, url).await;
             println!(
-                "{name}: {:>6} | {:>4} | {unanswered:>10} | {errors:>6} | {:>6.2} | {:>6.2} | {:>6.1} | {backlog:>14} | {:>11.1}",
+                "{name}: {:>6} | {:>4} | {unanswered:>10} | {busy:>4} | {errors:>6} | {:>6.2} | {:>15.2} | {:>6.1} | {backlog:>14} | {:>11.1}",
                 minute_done + 1,
                 sent_in[minute_done],
                 at(0.5),
@@ -168,7 +192,7 @@ async fn soak(
                 size as f64 / 1e6
             );
             rows.push(json!({
-                "minute": minute_done + 1, "sent": sent_in[minute_done], "unanswered": unanswered, "errors": errors,
+                "minute": minute_done + 1, "sent": sent_in[minute_done], "unanswered": unanswered, "busy": busy, "errors": errors,
                 "p50_ms": at(0.5), "p99_ms": at(0.99), "rss_bytes": rss,
                 "outbox_backlog": backlog, "database_bytes": size,
             }));
@@ -183,11 +207,11 @@ async fn soak(
         let seed: u64 = rng.gen();
         tokio::spawn(async move {
             let began = Instant::now();
-            let ok = request(&client, &cookie, &big, pick, seed).await;
+            let answer = request(&client, &cookie, &big, pick, seed).await;
             let _ = sent.send(Outcome {
                 minute,
                 ms: began.elapsed().as_secs_f64() * 1e3,
-                ok,
+                answer,
             });
         });
     }
@@ -196,8 +220,8 @@ async fn soak(
     json!({ "database": name, "instances": instances, "rate": rate, "users": people, "minutes": rows })
 }
 
-/// One request of the mix (`pick` of 100); answers whether it succeeded.
-async fn request(client: &Http, cookie: &str, big: &seed::Seeded, pick: u32, seed: u64) -> bool {
+/// One request of the mix (`pick` of 100), and how it was answered.
+async fn request(client: &Http, cookie: &str, big: &seed::Seeded, pick: u32, seed: u64) -> Answer {
     let mut rng = StdRng::seed_from_u64(seed);
     let views: [Vec<(&str, String)>; 7] = [
         vec![("tab", "all".into())],
@@ -219,9 +243,10 @@ async fn request(client: &Http, cookie: &str, big: &seed::Seeded, pick: u32, see
     let (endpoint, fields) = match pick {
         0..=39 => {
             let query: Vec<String> = view.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            return matches!(
-                client.try_get(&format!("/users?{}", query.join("&")), Some(cookie)).await,
-                Ok((status, _)) if status.is_success()
+            return Answer::of(
+                client
+                    .try_get(&format!("/users?{}", query.join("&")), Some(cookie))
+                    .await,
             );
         }
         40..=79 => (
@@ -264,7 +289,7 @@ async fn request(client: &Http, cookie: &str, big: &seed::Seeded, pick: u32, see
             ("invitations/invite", fields)
         }
     };
-    matches!(client.try_call(endpoint, &fields, Some(cookie)).await, Ok((status, _)) if status.is_success())
+    Answer::of(client.try_call(endpoint, &fields, Some(cookie)).await)
 }
 
 /// The database's size on disk: SQLite's file and its write-ahead log, PostgreSQL's database.

@@ -46,6 +46,11 @@ pub struct Config {
     /// `ROSTER_METRICS_ADDR`: where `GET /metrics` is served, apart from the app (and so never
     /// public by accident); `None`, the default, records and serves no metrics.
     pub metrics_addr: Option<SocketAddr>,
+    /// `ROSTER_MAX_CONCURRENT_REQUESTS`: requests handled at once; the rest wait their turn.
+    pub max_concurrent_requests: usize,
+    /// `ROSTER_MAX_QUEUE_MS`: how long a request may wait for its turn before it is answered
+    /// 503 (see `server::admission`).
+    pub max_queue: Duration,
 }
 
 /// `ROSTER_LOG_FORMAT`: how the server writes its log.
@@ -146,6 +151,8 @@ impl Config {
             audit_key_configured: audit_key.is_some(),
             audit_key: audit_key.unwrap_or_else(super::db::chain::AuditKey::generate),
             metrics_addr,
+            max_concurrent_requests: number(&lookup, "ROSTER_MAX_CONCURRENT_REQUESTS", 64)? as usize,
+            max_queue: Duration::from_millis(number(&lookup, "ROSTER_MAX_QUEUE_MS", 1000)?),
         })
     }
 
@@ -434,6 +441,8 @@ mod tests {
         assert_eq!(c.smtp_url, None);
         assert_eq!(c.mail_from.to_string(), "Roster <roster@localhost>");
         assert_eq!(c.metrics_addr, None, "no metrics unless asked for");
+        assert_eq!(c.max_concurrent_requests, 64);
+        assert_eq!(c.max_queue, Duration::from_secs(1));
     }
 
     #[test]

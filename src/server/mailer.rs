@@ -8,8 +8,9 @@
 //! in the database first, so a message goes out once. Delivery is at least once, not exactly
 //! once: a process that dies after the SMTP server accepted a message but before recording
 //! it sends the message again when the claim's lease ends (and so does a worker whose attempt
-//! timed out after the server had the message). A worker sends one message at a time, so a
-//! dead one leaves at most that message to repeat, under its unchanged Message-ID, by which
+//! timed out after the server had the message). A worker sends one message at a time, and
+//! records how it went in the write that claims the next message, so a dead one leaves at
+//! most that message to repeat, under its unchanged Message-ID, by which
 //! receivers can drop the second copy (tests/crash.rs kills the server mid-delivery).
 
 use super::{
@@ -188,64 +189,77 @@ impl Delivery {
         tracing::info!("outbox delivery stopped");
     }
 
-    /// Sends due messages until none is left or `stopped` is set.
+    /// Sends due messages until none is left or `stopped` is set. Each message's claim is
+    /// written with the record of the attempt before it (`outbox::record_and_claim`).
     async fn deliver_due(&self, stopped: &watch::Receiver<bool>) {
-        loop {
-            let batch = match outbox::due(&self.db, now_ms(), BATCH).await {
-                Ok(batch) => batch,
-                Err(error) => {
-                    tracing::warn!(%error, "could not read the outbox");
-                    return;
-                }
-            };
-            let full = batch.len() as i64 == BATCH;
-            for message in batch {
-                if *stopped.borrow() {
-                    return;
-                }
-                if let Err(error) = self.attempt(message).await {
-                    tracing::warn!(%error, "could not update the outbox");
-                    return;
-                }
-            }
-            if !full {
-                return;
+        let mut ended = None;
+        if let Err(error) = self.deliver_batches(stopped, &mut ended).await {
+            tracing::warn!(%error, "could not read or update the outbox");
+        }
+        if let Some(attempt) = ended {
+            if let Err(error) = outbox::record_and_claim(&self.db, Some(&attempt), None, now_ms(), 0).await {
+                tracing::warn!(%error, "could not update the outbox");
             }
         }
     }
 
-    /// One attempt at one message, if this worker wins its claim.
-    async fn attempt(&self, message: outbox::Pending) -> Result<(), sqlx::Error> {
-        let now = now_ms();
-        if !outbox::claim(&self.db, &message, now, now + LEASE.as_millis() as i64).await? {
-            tracing::debug!(id = message.id, "another worker took this email");
-            return Ok(());
-        }
-        let attempt = message.attempts + 1;
-        let (id, kind, to) = (message.id, message.kind.as_str(), message.to_email.as_str());
-        match self.send(&message).await {
-            Ok(()) => {
-                outbox::mark_sent(&self.db, id, attempt, now_ms()).await?;
-                metrics::email_sent();
-                tracing::info!(id, kind, to, attempt, "email sent");
-            }
-            Err(Failure { error, permanent }) => {
+    /// Claims and sends due messages, leaving the last attempt's end in `ended` to record.
+    async fn deliver_batches(
+        &self,
+        stopped: &watch::Receiver<bool>,
+        ended: &mut Option<outbox::Attempt>,
+    ) -> Result<(), sqlx::Error> {
+        loop {
+            let batch = outbox::due(&self.db, now_ms(), BATCH).await?;
+            let full = batch.len() as i64 == BATCH;
+            for message in batch {
+                if *stopped.borrow() {
+                    return Ok(());
+                }
                 let now = now_ms();
-                let give_up = permanent || attempt >= MAX_ATTEMPTS;
-                metrics::email_failed(give_up);
-                if give_up {
-                    outbox::record_failure(&self.db, id, attempt, &error, outbox::AfterFailure::GiveUp, now)
-                        .await?;
-                    tracing::error!(id, kind, to, attempt, %error, "email not sent, and given up");
-                } else {
-                    let delay = retry_delay(attempt);
-                    let then = outbox::AfterFailure::RetryAt(now + delay.as_millis() as i64);
-                    outbox::record_failure(&self.db, id, attempt, &error, then, now).await?;
-                    tracing::warn!(id, kind, to, attempt, %error, retry_in = ?delay, "email not sent; will retry");
+                let lease = now + LEASE.as_millis() as i64;
+                // Recorded with this claim, taken or not; kept for the next one if it fails.
+                let last = ended.take();
+                match outbox::record_and_claim(&self.db, last.as_ref(), Some(&message), now, lease).await {
+                    Ok(true) => *ended = Some(self.attempt(message).await),
+                    Ok(false) => tracing::debug!(id = message.id, "another worker took this email"),
+                    Err(error) => {
+                        *ended = last;
+                        return Err(error);
+                    }
                 }
             }
+            if !full {
+                return Ok(());
+            }
         }
-        Ok(())
+    }
+
+    /// One attempt at a message this worker claimed: how it ended.
+    async fn attempt(&self, message: outbox::Pending) -> outbox::Attempt {
+        let attempt = message.attempts + 1;
+        let (id, kind, to) = (message.id, message.kind.as_str(), message.to_email.as_str());
+        let outcome = match self.send(&message).await {
+            Ok(()) => {
+                metrics::email_sent();
+                tracing::info!(id, kind, to, attempt, "email sent");
+                outbox::Outcome::Sent
+            }
+            Err(Failure { error, permanent }) => {
+                let give_up = permanent || attempt >= MAX_ATTEMPTS;
+                metrics::email_failed(give_up);
+                let then = if give_up {
+                    tracing::error!(id, kind, to, attempt, %error, "email not sent, and given up");
+                    outbox::AfterFailure::GiveUp
+                } else {
+                    let delay = retry_delay(attempt);
+                    tracing::warn!(id, kind, to, attempt, %error, retry_in = ?delay, "email not sent; will retry");
+                    outbox::AfterFailure::RetryAt(now_ms() + delay.as_millis() as i64)
+                };
+                outbox::Outcome::Failed { error, then }
+            }
+        };
+        outbox::Attempt { id, attempt, outcome }
     }
 
     async fn send(&self, message: &outbox::Pending) -> Result<(), Failure> {

@@ -31,6 +31,7 @@ pub const METRICS_PATH: &str = "/metrics";
 
 const HTTP_REQUESTS: &str = "roster_http_requests_total";
 const HTTP_SECONDS: &str = "roster_http_request_duration_seconds";
+const HTTP_SHED: &str = "roster_http_requests_shed_total";
 const SERVER_FN_ERRORS: &str = "roster_server_fn_errors_total";
 const SIGN_IN_FAILURES: &str = "roster_sign_in_failures_total";
 const SIGN_IN_THROTTLED: &str = "roster_sign_in_throttled_total";
@@ -80,6 +81,10 @@ fn describe() {
         HTTP_SECONDS,
         Unit::Seconds,
         "Time to answer a request (its headers), by route template and status"
+    );
+    describe_counter!(
+        HTTP_SHED,
+        "Requests answered 503 unhandled because they waited too long for a place (ROSTER_MAX_QUEUE_MS)"
     );
     describe_counter!(
         SERVER_FN_ERRORS,
@@ -178,6 +183,11 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
     metrics::counter!(HTTP_REQUESTS, &labels).increment(1);
     metrics::histogram!(HTTP_SECONDS, &labels).record(started.elapsed());
     response
+}
+
+/// A request waited too long for a place and was answered 503 unhandled.
+pub fn request_shed() {
+    metrics::counter!(HTTP_SHED).increment(1);
 }
 
 /// A server function answered the error of this kind (an `AppError` variant's name).

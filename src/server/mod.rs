@@ -1,6 +1,7 @@
 //! Everything that runs only on the server.
 
 pub mod access;
+pub mod admission;
 pub mod assets;
 pub mod audit_export;
 pub mod auth;

@@ -2,7 +2,10 @@
 //! around them. `main` and the integration tests both build it here.
 
 use super::{
-    assets, audit_export, auth, csrf, headers, health, host, live, metrics, state::AppState, users_export,
+    admission::{self, Admission},
+    assets, audit_export, auth, csrf, headers, health, host, live, metrics,
+    state::AppState,
+    users_export,
 };
 use crate::{
     app::{shell, App},
@@ -154,6 +157,12 @@ pub fn build(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             host::PublicHost::of(&state.config.public_url),
             host::refuse_misdirected,
+        ))
+        // Before the session's lookup, the first database work; inside the header layers,
+        // so a busy answer has them too.
+        .layer(middleware::from_fn_with_state(
+            Admission::new(state.config.max_concurrent_requests, state.config.max_queue),
+            admission::admit,
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,

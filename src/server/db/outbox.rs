@@ -84,37 +84,23 @@ pub async fn backlog(db: &Db) -> Result<Backlog, sqlx::Error> {
     .await
 }
 
-/// Takes `message` for one attempt, if it is still pending, due and unchanged since it was
-/// read: counts the attempt and keeps other workers off it until `lease_until`. False when
-/// another worker got there first.
-#[tracing::instrument(skip(db, message), fields(id = message.id), err(Debug))]
-pub async fn claim(db: &Db, message: &Pending, now: i64, lease_until: i64) -> Result<bool, sqlx::Error> {
-    let _turn = super::turn(db).await;
-    let claimed = sqlx::query(
-        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1
-         WHERE id = $2 AND attempts = $3 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $4",
-    )
-    .bind(lease_until)
-    .bind(message.id)
-    .bind(message.attempts)
-    .bind(now)
-    .execute(db)
-    .await?
-    .rows_affected();
-    Ok(claimed == 1)
+/// How one attempt at a message ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub id: i64,
+    /// The value of `attempts` after this attempt's claim.
+    pub attempt: i64,
+    pub outcome: Outcome,
 }
 
-/// Records the delivery of the attempt `attempt` (the value of `attempts` after its claim).
-#[tracing::instrument(skip(db), err(Debug))]
-pub async fn mark_sent(db: &Db, id: i64, attempt: i64, now: i64) -> Result<(), sqlx::Error> {
-    let _turn = super::turn(db).await;
-    sqlx::query("UPDATE outbox SET sent_at = $1 WHERE id = $2 AND attempts = $3 AND sent_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .bind(attempt)
-        .execute(db)
-        .await?;
-    Ok(())
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Why it failed, and what happens next.
+    Failed {
+        error: String,
+        then: AfterFailure,
+    },
 }
 
 /// What happens after a failed attempt.
@@ -126,32 +112,81 @@ pub enum AfterFailure {
     GiveUp,
 }
 
-/// Records why the attempt `attempt` failed, and when to retry or that the message is given
-/// up. Does nothing when the row has moved on (another worker's attempt after a lost lease).
-#[tracing::instrument(skip(db), err(Debug))]
-pub async fn record_failure(
+/// A worker's one write per message: records how its last attempt ended (`ended`), then
+/// takes `next` for one attempt if it is still pending, due and unchanged since it was read
+/// (counts the attempt and keeps other workers off it until `lease_until`). Answers whether
+/// `next` was taken (false when another worker got there first, or without `next`).
+///
+/// Both in one transaction, so a worker takes the write turn once per message, not twice
+/// (behind a stream of changes each turn is a wait: `make soak`'s outbox fell behind), and
+/// still holds one claim at a time: a worker that dies leaves at most one message sent and
+/// not recorded.
+#[tracing::instrument(skip_all, fields(ended = ended.map(|a| a.id), next = next.map(|m| m.id)), err(Debug))]
+pub async fn record_and_claim(
     db: &Db,
-    id: i64,
-    attempt: i64,
-    error: &str,
-    then: AfterFailure,
+    ended: Option<&Attempt>,
+    next: Option<&Pending>,
     now: i64,
-) -> Result<(), sqlx::Error> {
-    let _turn = super::turn(db).await;
-    let (next_attempt_at, failed_at) = match then {
-        AfterFailure::RetryAt(at) => (at, None),
-        AfterFailure::GiveUp => (now, Some(now)),
+    lease_until: i64,
+) -> Result<bool, sqlx::Error> {
+    let (_turn, mut tx) = super::begin_write(db).await?;
+    if let Some(attempt) = ended {
+        record(&mut tx, attempt, now).await?;
+    }
+    let claimed = match next {
+        Some(message) => claim(&mut tx, message, now, lease_until).await?,
+        None => false,
     };
-    sqlx::query(
-        "UPDATE outbox SET last_error = $1, next_attempt_at = $2, failed_at = $3
-         WHERE id = $4 AND attempts = $5 AND sent_at IS NULL",
+    tx.commit().await?;
+    Ok(claimed)
+}
+
+async fn claim(
+    tx: &mut Transaction<'_, Any>,
+    message: &Pending,
+    now: i64,
+    lease_until: i64,
+) -> Result<bool, sqlx::Error> {
+    let claimed = sqlx::query(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1
+         WHERE id = $2 AND attempts = $3 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $4",
     )
-    .bind(error)
-    .bind(next_attempt_at)
-    .bind(failed_at)
-    .bind(id)
-    .bind(attempt)
-    .execute(db)
-    .await?;
+    .bind(lease_until)
+    .bind(message.id)
+    .bind(message.attempts)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(claimed == 1)
+}
+
+/// Records `attempt`'s end; does nothing when the row has moved on (another worker's attempt
+/// after a lost lease).
+async fn record(tx: &mut Transaction<'_, Any>, attempt: &Attempt, now: i64) -> Result<(), sqlx::Error> {
+    let query = match &attempt.outcome {
+        Outcome::Sent => {
+            sqlx::query("UPDATE outbox SET sent_at = $1 WHERE id = $2 AND attempts = $3 AND sent_at IS NULL")
+                .bind(now)
+        }
+        Outcome::Failed { error, then } => {
+            let (next_attempt_at, failed_at) = match *then {
+                AfterFailure::RetryAt(at) => (at, None),
+                AfterFailure::GiveUp => (now, Some(now)),
+            };
+            sqlx::query(
+                "UPDATE outbox SET last_error = $1, next_attempt_at = $2, failed_at = $3
+                 WHERE id = $4 AND attempts = $5 AND sent_at IS NULL",
+            )
+            .bind(error.as_str())
+            .bind(next_attempt_at)
+            .bind(failed_at)
+        }
+    };
+    query
+        .bind(attempt.id)
+        .bind(attempt.attempt)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { emailedLink, hydrated, PASSWORD, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 test("an admin adds a user, finds them by search, and the user sets a password from the emailed link", async ({

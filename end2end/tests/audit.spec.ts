@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page } from "@playwright/test";
+import { test } from "./fixtures";
 import { acceptLink, addUser, hydrated, isPhone, openNavigation, rowAction, screenshot, showFilters, signUp, unique, uniqueEmail } from "./helpers";
 
 test("an admin changes a person's role, finds the event on the audit log by person and action, reads its details, and sees it under the person's History", async ({

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { hydrated, isPhone, openNavigation, PASSWORD, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 test("a new company's owner signs up, signs out, signs in and sees themselves as Owner", async ({ page }, info) => {

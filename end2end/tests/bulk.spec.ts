@@ -1,4 +1,5 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page } from "@playwright/test";
+import { test } from "./fixtures";
 import { addUser, isPhone, screenshot, signInAsDemoOwner, signUp, unique, uniqueEmail } from "./helpers";
 
 const row = (page: Page, name: string) => page.getByRole("row", { name: new RegExp(name) });

@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { expect, Page, test, TestInfo } from "@playwright/test";
+import { expect, Page, TestInfo } from "@playwright/test";
+import { test } from "./fixtures";
 import { hydrated, screenshot, signInAsDemoOwner } from "./helpers";
 
 /** Runs axe's WCAG 2 A and AA rules (colour contrast among them) on what the page shows now. */

@@ -1,4 +1,5 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page } from "@playwright/test";
+import { test } from "./fixtures";
 import { hydrated, openNavigation, signUp, unique, uniqueEmail } from "./helpers";
 
 /** Everything the browser reports against the page, across navigations: Content-Security-Policy

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { addPeople, hydrated, rowAction, screenshot, settled, signUp, unique, uniqueEmail } from "./helpers";
 
 test("granting Admin to 6 people names them, says what they gain, and asks for their number", async ({ page }, info) => {

@@ -1,4 +1,5 @@
-import { expect, Page, test, TestInfo } from "@playwright/test";
+import { expect, Page, TestInfo } from "@playwright/test";
+import { test } from "./fixtures";
 import { acceptLink, addUser, hydrated, rowAction, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 /** Whether the page scrolls sideways (it must not). */

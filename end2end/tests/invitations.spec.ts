@@ -1,4 +1,5 @@
-import { Browser, expect, Page, test } from "@playwright/test";
+import { Browser, expect, Page } from "@playwright/test";
+import { test } from "./fixtures";
 import { emailedLink, hydrated, PASSWORD, rowAction, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 /** Types addresses into the "Invite users" dialog and sends them. */

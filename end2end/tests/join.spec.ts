@@ -1,5 +1,6 @@
 import { readFileSync } from "fs";
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { emailedLink, hydrated, openNavigation, PASSWORD, screenshot, signIn, signUp, unique, uniqueEmail } from "./helpers";
 
 // Two browsers, Settings, an emailed link and an approval: more steps than most tests.

@@ -1,4 +1,5 @@
-import { expect, Page, Route, test, TestInfo } from "@playwright/test";
+import { expect, Page, Route, TestInfo } from "@playwright/test";
+import { test } from "./fixtures";
 import { hydrated, isPhone, openNavigation, signUp, unique, uniqueEmail } from "./helpers";
 
 // Every page but the frame is in a WASM module fetched the first time one of its pages is shown

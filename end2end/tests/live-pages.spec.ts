@@ -1,4 +1,5 @@
-import { Browser, expect, Page, test } from "@playwright/test";
+import { Browser, expect, Page } from "@playwright/test";
+import { test } from "./fixtures";
 import { acceptLink, addUser, hydrated, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 // Every admin page follows the other admins' changes through the live stream, without a

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { acceptLink, addUser, hydrated, rowAction, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 // `make test-e2e-postgres` runs this file against two Roster instances on one PostgreSQL

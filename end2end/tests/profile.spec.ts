@@ -1,4 +1,5 @@
-import { Browser, expect, Page, test, TestInfo } from "@playwright/test";
+import { Browser, expect, Page, TestInfo } from "@playwright/test";
+import { test } from "./fixtures";
 import { emailedLink, hydrated, isPhone, PASSWORD, screenshot, signIn, signUp, unique, uniqueEmail } from "./helpers";
 
 /** Signs `email` in with `password` in a new browser context and answers its page. */

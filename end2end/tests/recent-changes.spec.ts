@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { addPeople, hydrated, rowAction, screenshot, settled, signUp, unique, uniqueEmail } from "./helpers";
 
 test("after a reload, an admin undoes a bulk change and a one-person change from Recent changes, and hears who could not be restored", async ({

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { emailedLink, hydrated, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 const NEW_PASSWORD = "Marmalade-Harbour-77-Lynx";

@@ -1,4 +1,5 @@
-import { Browser, expect, Page, test, TestInfo } from "@playwright/test";
+import { Browser, expect, Page, TestInfo } from "@playwright/test";
+import { test } from "./fixtures";
 import { acceptLink, hydrated, openNavigation, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 /** Adds a sub-account under the account named `parent` on /accounts. */

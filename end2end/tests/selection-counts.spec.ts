@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { addPeople, hydrated, settled, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 test("a view of 52 people says so, selects all 52 across pages, and changes every one of them", async ({ page }, info) => {

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { openNavigation, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 test("the owner renames the company and sets how long invitations stay valid", async ({ page }, info) => {

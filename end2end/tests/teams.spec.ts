@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { acceptLink, addUser, hydrated, rowAction, screenshot, showFilters, signUp, unique, uniqueEmail } from "./helpers";
 
 test("an admin creates a team, renames it, adds and removes members, sees them in the users table and deletes it", async ({

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { acceptLink, addUser, emailedLink, rowAction, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 
 test("an admin edits a user, deactivates them while they are signed in elsewhere, reactivates and deletes them", async ({

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
+import { test } from "./fixtures";
 import { addUser, rowAction, screenshot, signInAsDemoOwner, unique, uniqueEmail } from "./helpers";
 
 test("an admin manages a person from their page: teams, the set-up email, role and status, with the same actions as the row menu", async ({
@@ -46,6 +47,22 @@ test("an admin manages a person from their page: teams, the set-up email, role a
   await expect(deactivate).toBeHidden();
   await expect(actions.getByRole("button", { name: "Reactivate" })).toBeVisible();
   await expect(page.getByText("Deactivated", { exact: true })).toBeVisible();
+
+  // Reactivate, then Delete while the page still reloads after the first: the reload must not
+  // swallow the second (the person's page held, then lost, a Delete started before it landed).
+  // The reload and the delete are held so that the delete is in flight when the reload lands.
+  await page.route("**/api/users/get", async (route) => {
+    await new Promise((done) => setTimeout(done, 1500));
+    await route.continue();
+  });
+  await page.route("**/api/users/delete", async (route) => {
+    await new Promise((done) => setTimeout(done, 2000));
+    await route.continue();
+  });
+  await actions.getByRole("button", { name: "Reactivate" }).click();
+  const reactivate = page.getByRole("dialog", { name: "Reactivate user" });
+  await reactivate.getByRole("button", { name: "Reactivate" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "User reactivated." })).toBeVisible();
 
   // Delete leaves their page for the users table.
   await actions.getByRole("button", { name: "Delete" }).click();

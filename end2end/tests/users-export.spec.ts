@@ -1,5 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
-import { Download, expect, Page, test } from "@playwright/test";
+import { Download, expect, Page } from "@playwright/test";
+import { test } from "./fixtures";
 import { readFileSync } from "node:fs";
 import { addUser, hydrated, screenshot, signUp, unique, uniqueEmail } from "./helpers";
 

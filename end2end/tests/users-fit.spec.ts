@@ -1,4 +1,5 @@
-import { expect, Locator, Page, test } from "@playwright/test";
+import { expect, Locator, Page } from "@playwright/test";
+import { test } from "./fixtures";
 import { addUser, isPhone, screenshot, settled, signInAsDemoOwner, signUp, unique, uniqueEmail } from "./helpers";
 
 /** Opens `button`'s menu and checks that all of it is on screen and that the page did not

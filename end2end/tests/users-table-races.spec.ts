@@ -1,4 +1,5 @@
-import { expect, Page, Route, TestInfo, test } from "@playwright/test";
+import { expect, Page, Route, TestInfo } from "@playwright/test";
+import { test } from "./fixtures";
 import {
   addUser,
   hydrated,

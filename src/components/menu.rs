@@ -30,9 +30,10 @@ pub fn MenuButton(
     #[prop(optional, into)]
     disabled: MaybeProp<bool>,
 ) -> impl IntoView {
-    let disabled = Signal::derive(move || disabled.get().unwrap_or(false));
+    // Read with try_*: an effect woken by closing the menu may run after its row went away.
+    let disabled = Signal::derive(move || disabled.try_get().flatten().unwrap_or(false));
     // A disabled menu shows closed (it is not closed by an effect: its row may be going away).
-    let expanded = move || open.get() && !disabled.get();
+    let expanded = move || open.try_get().unwrap_or(false) && !disabled.try_get().unwrap_or(false);
     let button_ref = NodeRef::<html::Button>::new();
     let menu = NodeRef::<html::Div>::new();
     let wrapper = NodeRef::<html::Div>::new();

@@ -57,7 +57,7 @@ pub fn PersonPicker(
             leptos::task::spawn_local(async move {
                 let found = suggest_people(term).await.unwrap_or_default();
                 // Only the answer to the latest search counts.
-                if asked.get_value() == this {
+                if asked.try_get_value() == Some(this) {
                     active.set(None);
                     options.set(found);
                     answered.set(true);

@@ -168,10 +168,11 @@ fn use_new_events(view: Memo<AuditQuery>, page: PageResource) -> (RwSignal<u32>,
     // The newest event the answered first page shows (None: it shows none), if that answer
     // is the view's.
     let shown_top = move || -> Option<(AuditQuery, Option<String>)> {
-        let (asked, result) = page.get_untracked()?;
+        // Also called once a count comes back, when the page may be gone.
+        let (asked, result) = page.try_get_untracked().flatten()?;
         let shown = result.ok()?;
         let first = asked.after.is_none() && asked.before.is_none();
-        (first && asked == view.get_untracked())
+        (first && view.try_with_untracked(|v| *v == asked) == Some(true))
             .then(|| (asked, shown.events.first().map(AuditEvent::cursor)))
     };
     Effect::watch(

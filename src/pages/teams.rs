@@ -67,7 +67,7 @@ pub fn TeamsPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             // A failed refetch keeps the rows shown; the next change tries again.
             if let Ok(rows) = list_teams().await {
-                if asked.get_value() == this {
+                if asked.try_get_value() == Some(this) {
                     latest.set(Some(rows));
                 }
             }

@@ -128,7 +128,9 @@ pub fn RowDialogs(
                 return;
             };
             let n = preview.invitations_withdrawn;
-            let still = pending.with_untracked(|p| p.as_ref().is_some_and(|(_, u)| u.id == id));
+            // The dialog may be gone by now, with the page that opened it.
+            let still =
+                pending.try_with_untracked(|p| p.as_ref().is_some_and(|(_, u)| u.id == id)) == Some(true);
             if n > 0 && still {
                 let noun = if n == 1 { "invitation" } else { "invitations" };
                 withdrawn.set(Some(format!("Their {n} pending {noun} will be withdrawn.")));

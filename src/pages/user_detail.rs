@@ -52,6 +52,10 @@ pub fn UserDetailPage() -> impl IntoView {
     let access_changed = RwSignal::new(0u32);
     // "Reload" after someone else's change: the form opens again on the newest details.
     let reloads = RwSignal::new(0u32);
+    // From a change made on this page until the page shows the user again: the page is
+    // rebuilt then, which would drop an action started in between (a Delete whose success
+    // no longer leads anywhere), so the actions wait.
+    let reloading = RwSignal::new(false);
     let user = Resource::new(
         move || {
             (
@@ -104,10 +108,14 @@ pub fn UserDetailPage() -> impl IntoView {
                 match user.await {
                     Err(error) => view! { <ErrorNotice error /> }.into_any(),
                     Ok(details) => {
-                                                let can_manage = may_manage_users && details.below_viewer;
+                        reloading.set(false);
+                        let can_manage = may_manage_users && details.below_viewer;
                         let is_me = my_id == details.id;
                         let access_editable = can_manage && !details.is_owner && !is_me;
-                        let on_change = Callback::new(move |()| access_changed.update(|n| *n += 1));
+                        let on_change = Callback::new(move |()| {
+                            reloading.set(true);
+                            access_changed.update(|n| *n += 1);
+                        });
                         let above_me = may_manage_users && !details.below_viewer;
                         let opened = details.clone();
                         let current = Signal::derive(move || {
@@ -123,10 +131,13 @@ pub fn UserDetailPage() -> impl IntoView {
                                 now > opened && !ours
                             }
                         });
-                        let on_reload = Callback::new(move |()| reloads.update(|n| *n += 1));
+                        let on_reload = Callback::new(move |()| {
+                            reloading.set(true);
+                            reloads.update(|n| *n += 1);
+                        });
                         view! {
                             <Details details current can_manage above_me i_own update access_editable on_change
-                                live stale by=fresh.by on_reload choices notice />
+                                live stale by=fresh.by on_reload choices notice reloading />
                         }
                         .into_any()
                     }
@@ -166,7 +177,7 @@ fn fresh_details(id: Memo<i64>, live: LiveUpdates) -> Fresh {
             let this = asked.get_value();
             leptos::task::spawn_local(async move {
                 if let Ok(details) = get_user(UserId(user)).await {
-                    if asked.get_value() == this && id.get_untracked() == user {
+                    if asked.try_get_value() == Some(this) && id.try_get_untracked() == Some(user) {
                         fresh.by.set(by);
                         fresh.latest.set(Some(details));
                     }
@@ -207,6 +218,8 @@ fn Details(
     choices: Resource<Option<crate::model::FilterChoices>>,
     /// Where the page says what happened.
     notice: RwSignal<Option<String>>,
+    /// The page is about to be rebuilt on the user's newest details.
+    reloading: RwSignal<bool>,
 ) -> impl IntoView {
     let error = Signal::derive(move || update.value().get().and_then(Result::err));
     let id = details.id.0.to_string();
@@ -228,7 +241,7 @@ fn Details(
                 </p>
             </div>
             <LiveIndicator live />
-            <PersonActions current can_manage i_own on_change choices notice />
+            <PersonActions current can_manage i_own on_change choices notice reloading />
         </div>
         {above_me.then(|| view! {
             <p class="muted" role="note">
@@ -352,6 +365,8 @@ fn PersonActions(
     on_change: Callback<()>,
     choices: Resource<Option<crate::model::FilterChoices>>,
     notice: RwSignal<Option<String>>,
+    /// While true every action waits (see `reloading` on the page).
+    reloading: RwSignal<bool>,
 ) -> impl IntoView {
     let me = use_me().id;
     let navigate = use_navigate();
@@ -408,7 +423,7 @@ fn PersonActions(
     let transfer_to = move || current.with(|c| (c.id != me).then(|| (c.id, c.name.clone())));
     let may_transfer = move || i_own && current.with(|c| c.id == me || c.status == UserStatus::Active);
     view! {
-        <div class="page-actions person-actions" role="group" aria-label="Actions">
+        <fieldset class="page-actions person-actions" aria-label="Actions" disabled=reloading aria-busy=move || reloading.get().then_some("true")>
             {move || (can_manage && !is_me()).then(|| view! {
                 {guarded(RowAction::ChangeRole, "Change role", "secondary")}
                 <button type="button" class="secondary" on:click=move |_| open(RowAction::ChangeTeam)>"Change team"</button>
@@ -430,7 +445,7 @@ fn PersonActions(
                     {move || if is_me() { "Transfer ownership…" } else { "Transfer ownership" }}
                 </button>
             })}
-        </div>
+        </fieldset>
         {move || owner_rule().map(|rule| view! { <p class="owner-rule" id="owner-rule" role="note">{rule}"."</p> })}
         {move || transfer.get().then(|| view! {
             <TransferDialog open=transfer to=transfer_to() on_close=Callback::new(move |()| transfer.set(false)) />

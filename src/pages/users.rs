@@ -86,7 +86,12 @@ fn UsersView(view: Memo<UserListQuery>, page: PageResource) -> impl IntoView {
         leptos::task::spawn_local(async move {
             if let Ok(rows) = list_users(on_screen.clone()).await {
                 // Only the latest answer counts, and only while its view is still on screen.
-                if asked.get_value() == n && page.get_untracked().is_some_and(|(v, _)| v == on_screen) {
+                if asked.try_get_value() == Some(n)
+                    && page
+                        .try_get_untracked()
+                        .flatten()
+                        .is_some_and(|(v, _)| v == on_screen)
+                {
                     fresh.set(Some((on_screen, rows)));
                 }
             }

@@ -9,8 +9,17 @@ use common::{
     Company, TestApp,
 };
 use http::StatusCode;
-use roster::server::mailer::MAX_ATTEMPTS;
-use std::time::{Duration, Instant};
+use roster::{
+    model::{CompanyId, UserId},
+    server::{
+        db::{audit::By, outbox, write::Write, Backend},
+        mailer::MAX_ATTEMPTS,
+    },
+};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 /// Adds an active member, which queues an `account_setup` email to them, and wakes the mailer
 /// the way the server functions do once the change is committed.
@@ -362,4 +371,66 @@ async fn an_attempt_is_recorded_in_the_write_that_claims_the_next_message() {
         (now + 30_000, None, Some("421 try later"))
     );
     assert_eq!(row(&app, &cy).await.attempts, 1, "claimed once");
+}
+
+/// On PostgreSQL a change waits for its company's lock holding one of the process's few write
+/// turns. The outbox locks no company: its writes go on while changes queue for one.
+#[tokio::test]
+async fn the_outbox_writes_while_changes_queue_for_their_companys_lock() {
+    let app = Arc::new(TestApp::spawn().await);
+    if Backend::of_pool(&app.state.db) == Backend::Sqlite {
+        return; // One write at a time there, whatever it changes.
+    }
+    let c = app.company("Initech").await;
+    let ana = email("ana");
+    add(&app, &c, "Ana Ruiz", &ana).await;
+    let by = By {
+        company: CompanyId(app.company_of(&c.owner_email).await),
+        user: UserId(app.user_id(&c.owner_email).await),
+        name: "Olivia Owner".into(),
+        ip: "127.0.0.1".into(),
+        key: app.state.config.audit_key.clone(),
+    };
+    let long = Write::begin(app.state.store(), &by).await.unwrap();
+    // More changes than the process lets wait on a company's lock at once.
+    let queued: Vec<_> = (0..6)
+        .map(|n| {
+            let (app, owner) = (app.clone(), c.owner.clone());
+            tokio::spawn(async move {
+                app.call("teams/create", &[("name", &format!("Shift {n}"))], Some(&owner))
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        queued.iter().all(|q| !q.is_finished()),
+        "the changes wait for the lock"
+    );
+
+    let db = &app.state.db;
+    let now = now_ms();
+    app.sql(&format!(
+        "UPDATE outbox SET attempts = 0, next_attempt_at = 0, sent_at = NULL WHERE to_email = '{ana}'"
+    ))
+    .await;
+    let due = outbox::due(db, now, 100).await.unwrap();
+    let message = due
+        .iter()
+        .find(|m| m.to_email == ana)
+        .expect("Ana's email is due");
+    // A hang guard, not a speed goal: held behind the changes, this waits until `long` ends.
+    let claimed = tokio::time::timeout(
+        Duration::from_secs(10),
+        outbox::record_and_claim(db, None, Some(message), now, now + 60_000),
+    )
+    .await
+    .expect("the outbox's write waited behind the company's changes");
+    claimed.unwrap();
+
+    drop(long);
+    for q in queued {
+        let r = q.await.unwrap();
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
 }

@@ -3,6 +3,7 @@
 
 mod common;
 
+use axum::body::Body;
 use common::TestApp;
 use http::{header, StatusCode};
 use roster::{
@@ -98,4 +99,64 @@ async fn a_request_that_waits_past_the_queue_limit_is_answered_busy_at_once_and_
         "served again once a place is free: {}",
         page.body
     );
+}
+
+/// A call to create a team whose body arrives through `body`.
+fn create_team(app: &TestApp, owner: &str, body: Body) -> http::Request<Body> {
+    http::Request::post("/api/teams/create")
+        .header(header::HOST, app.public_host())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, owner)
+        .header(header::ORIGIN, app.public_origin())
+        .body(body)
+        .unwrap()
+}
+
+/// A request takes its place once its body has arrived: a client sending slowly (dozens of
+/// them, on purpose) would otherwise hold every place and have everyone else turned away.
+#[tokio::test]
+async fn a_request_whose_body_is_still_arriving_holds_no_place() {
+    let app = TestApp::spawn_with(ONE_AT_A_TIME).await;
+    let c = app.company("Initech").await;
+    let (send, parts) = tokio::sync::mpsc::channel::<&'static str>(1);
+    let body = futures_util::stream::unfold(parts, |mut parts| async move {
+        let part = parts.recv().await?;
+        Some((
+            Ok::<_, std::io::Error>(bytes::Bytes::from_static(part.as_bytes())),
+            parts,
+        ))
+    });
+    let slow = app.spawn_request(create_team(&app, &c.owner, Body::from_stream(body)));
+    send.send("name=Night").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let page = app
+        .call("users/list", &[("query[tab]", "all")], Some(&c.owner))
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "served beside it: {}", page.body);
+
+    send.send("%20shift").await.unwrap();
+    drop(send);
+    let created = slow.await.unwrap();
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    let names = app.call("teams/list", &[], Some(&c.owner)).await;
+    assert!(
+        names.body.contains("Night shift"),
+        "its whole body was read: {}",
+        names.body
+    );
+}
+
+/// A body larger than any call needs is refused before it is handled.
+#[tokio::test]
+async fn a_request_body_over_the_limit_is_refused() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let name = "x".repeat(roster::server::admission::MAX_BODY);
+    let body = Body::from(format!("name={name}"));
+    let refused = app
+        .spawn_request(create_team(&app, &c.owner, body))
+        .await
+        .unwrap();
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", refused.body);
 }

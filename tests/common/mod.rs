@@ -274,6 +274,14 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Sends `request` as a task of its own (a request put together by hand: a body that
+    /// arrives slowly, say).
+    pub fn spawn_request(&self, request: Request<Body>) -> tokio::task::JoinHandle<Response> {
+        tokio::spawn(send(self.router.clone(), request))
+    }
+}
+
 /// Sends `request` through `router` and reads the whole answer.
 async fn send(router: Router, request: Request<Body>) -> Response {
     let response = router.oneshot(request).await.unwrap();

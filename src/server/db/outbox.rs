@@ -129,7 +129,7 @@ pub async fn record_and_claim(
     now: i64,
     lease_until: i64,
 ) -> Result<bool, sqlx::Error> {
-    let (_turn, mut tx) = super::begin_write(db).await?;
+    let (_turn, mut tx) = super::begin_write_outside_companies(db).await?;
     if let Some(attempt) = ended {
         record(&mut tx, attempt, now).await?;
     }

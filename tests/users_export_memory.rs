@@ -103,10 +103,11 @@ async fn exporting_10000_users_streams_them_in_bounded_memory() {
     );
     // The header, the owner and every person.
     assert_eq!(lines as i64, USERS + 2);
-    // Holding the export would take at least its size; streaming holds a page of it (0.19 MB
-    // on SQLite, 0.27 MB on PostgreSQL, of 1.5 MB).
+    // Holding the export would take at least its size; streaming holds a page of it (0.22 MB
+    // on SQLite, 0.42 to 0.55 MB on PostgreSQL, whose driver's buffers vary with timing, of
+    // 1.5 MB: a third was too tight a bound and failed about one run in two there).
     assert!(
-        peak < bytes / 3,
+        peak < bytes / 2,
         "the heap grew by {peak} bytes for an export of {bytes} bytes"
     );
     assert!(peak < 1_000_000, "the heap grew by {peak} bytes");

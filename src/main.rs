@@ -1,7 +1,8 @@
+use axum::serve::ListenerExt;
 use roster::server::{
     backup,
     config::{Config, LogFormat},
-    copy, db,
+    connections, copy, db,
     live::Live,
     logs,
     mailer::Mailer,
@@ -172,6 +173,9 @@ async fn run() -> Result<(), String> {
         config.addr
     );
     let metrics_addr = config.metrics_addr;
+    let max_connections = config
+        .max_connections
+        .unwrap_or_else(connections::default_max_open);
     let state = AppState {
         leptos_options,
         db,
@@ -184,6 +188,8 @@ async fn run() -> Result<(), String> {
         serve_metrics(addr, state.clone()).await?;
     }
     let app = router::build(state);
+    // A listener of our own, tapped so that axum gives the client's address as for a TCP one.
+    let listener = connections::Capped::new(listener, max_connections, connections::IDLE).tap_io(|_| ());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async move {
             shutdown_signal().await;

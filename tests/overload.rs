@@ -160,3 +160,19 @@ async fn a_request_body_over_the_limit_is_refused() {
         .unwrap();
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", refused.body);
 }
+
+/// A body declared larger than the limit is refused on its word, before any of it is read:
+/// its sender never gets "100 Continue" and nothing waits for the rest.
+#[tokio::test]
+async fn a_request_declaring_a_body_over_the_limit_is_refused_before_it_is_read() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let never = futures_util::stream::pending::<Result<bytes::Bytes, std::io::Error>>();
+    let mut request = create_team(&app, &c.owner, Body::from_stream(never));
+    let declared = roster::server::admission::MAX_BODY + 1;
+    request
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, declared.into());
+    let refused = app.spawn_request(request).await.unwrap();
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", refused.body);
+}

@@ -5,6 +5,7 @@ import {
   hydrated,
   isPhone,
   screenshot,
+  settled,
   showFilters,
   signInAsDemoOwner,
   signUp,
@@ -149,4 +150,39 @@ test("on a phone the rows are compact cards with the menu at the top right, and 
   expect(menu!.x + menu!.width).toBeLessThanOrEqual(box!.x + box!.width);
   expect(menu!.y - box!.y).toBeLessThan(16);
   await screenshot(page, info, "users-cards");
+});
+
+test("a users page turned away busy asks again by itself, and says so only when it stays busy", async ({ page }) => {
+  await signInAsDemoOwner(page);
+  await hydrated(page);
+  // The server's load shedding, as it answers: 503, Retry-After and the error "Busy".
+  let calls = 0;
+  let busyFor = 1;
+  await page.route("**/api/users/list", async (route) => {
+    calls += 1;
+    if (calls <= busyFor) {
+      await route.fulfill({
+        status: 503,
+        headers: { "retry-after": "1", "content-type": "application/json" },
+        body: '"Busy"',
+      });
+    } else {
+      await route.continue();
+    }
+  });
+
+  await page.getByRole("tab", { name: /^Active/ }).click();
+  await expect(page).toHaveURL(/tab=active/);
+  await settled(page);
+  await expect(page.getByRole("tab", { name: /^Active/ })).toHaveAttribute("aria-selected", "true");
+  await expect(page.getByRole("rowheader").first()).toBeVisible();
+  await expect(page.getByText("Roster is busy")).toHaveCount(0);
+  expect(calls).toBe(2);
+
+  // Still busy after three calls: the page says why.
+  calls = 0;
+  busyFor = 99;
+  await page.getByRole("tab", { name: /^All/ }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Roster is busy right now. Please try again in a moment." })).toBeVisible();
+  expect(calls).toBe(3);
 });

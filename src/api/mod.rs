@@ -12,6 +12,7 @@ pub mod invitations;
 pub mod join;
 pub mod profile;
 pub mod reset;
+pub mod retry;
 pub mod roles;
 pub mod settings;
 pub mod teams;

@@ -5,6 +5,7 @@ use super::users::FilterSelect;
 use crate::{
     api::{
         audit::{count_new_audit_events, list_audit_events},
+        retry::unless_busy,
         users::user_filter_choices,
     },
     components::{
@@ -59,7 +60,10 @@ pub fn AuditLogPage() -> impl IntoView {
     });
     let page: PageResource = Resource::new(
         move || view.get(),
-        |asked| async move { (asked.clone(), list_audit_events(asked).await) },
+        |asked| async move {
+            let answer = unless_busy(|| list_audit_events(asked.clone())).await;
+            (asked, answer)
+        },
     );
     // The account filter offers the accounts of the users table, for those who see it.
     let choices = use_permission(Permission::ViewUsers)

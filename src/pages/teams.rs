@@ -3,6 +3,7 @@
 
 use crate::{
     api::{
+        retry::unless_busy,
         teams::{
             get_team, list_teams, AddTeamMembers, CreateTeam, DeleteTeam, RemoveTeamMembers, RenameTeam,
         },
@@ -58,7 +59,7 @@ pub fn TeamsPage() -> impl IntoView {
     // The first list is rendered on the server; later ones (after a change here, or another
     // admin's, told by the live stream) replace the rows in place, so an open row menu, a
     // dialog and the focus stay where they are.
-    let teams = Resource::new(|| (), |_| list_teams());
+    let teams = Resource::new(|| (), |_| unless_busy(list_teams));
     let latest = RwSignal::new(None::<Vec<TeamRow>>);
     let asked = StoredValue::new(0u64);
     let reload = move || {

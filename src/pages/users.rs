@@ -8,7 +8,10 @@ use super::{
     user_actions::{RowAction, RowActions, RowDialogs},
 };
 use crate::{
-    api::users::{list_users, user_filter_choices},
+    api::{
+        retry::unless_busy,
+        users::{list_users, user_filter_choices},
+    },
     components::{
         me::use_permission,
         notice::{refused_without, ErrorNotice},
@@ -46,7 +49,10 @@ pub fn UsersPage() -> impl IntoView {
     // not (yet) the view in the URL.
     let page = Resource::new(
         move || view.get(),
-        |asked| async move { (asked.clone(), list_users(asked).await) },
+        |asked| async move {
+            let answer = unless_busy(|| list_users(asked.clone())).await;
+            (asked, answer)
+        },
     );
     // Everything that reads the answers lives inside this Transition: a read while a new view
     // loads then waits here, with the table on screen, instead of in the app's Suspense.

@@ -39,9 +39,10 @@ impl Admission {
     }
 }
 
-/// The largest request body: ten thousand ids chosen by hand, or five hundred invitations,
-/// take well under a tenth of it.
-pub const MAX_BODY: usize = 4 << 20;
+/// The largest request body, the most a server function reads anyway (2 MiB):
+/// ten thousand ids chosen by hand, or five hundred invitations, take well under a fifth of
+/// it. Each connection may hold this much while its body arrives.
+pub const MAX_BODY: usize = 2 << 20;
 
 /// How long a request's body may take to arrive.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -73,12 +74,20 @@ async fn arrived(request: Request) -> Result<Request, Response> {
     if request.body().size_hint().exact() == Some(0) {
         return Ok(request);
     }
-    let (parts, body) = request.into_parts();
     let refusal = |status: StatusCode, why: &str| {
         let mut response = Json(AppError::BadRequest(why.into())).into_response();
         *response.status_mut() = status;
         response
     };
+    // Refused on its word, before a byte of it is read (nor "100 Continue" sent).
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY as u64) {
+        return Err(refusal(StatusCode::PAYLOAD_TOO_LARGE, "the request is too large"));
+    }
+    let (parts, body) = request.into_parts();
     match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
         Ok(Ok(bytes)) => Ok(Request::from_parts(parts, Body::from(bytes))),
         // Over the limit, or the client went away (then nobody reads the answer).

@@ -51,6 +51,9 @@ pub struct Config {
     /// `ROSTER_MAX_QUEUE_MS`: how long a request may wait for its turn before it is answered
     /// 503 (see `server::admission`).
     pub max_queue: Duration,
+    /// `ROSTER_MAX_CONNECTIONS`: connections open at once; by default what the open-file
+    /// limit leaves (see `server::connections`).
+    pub max_connections: Option<usize>,
 }
 
 /// `ROSTER_LOG_FORMAT`: how the server writes its log.
@@ -153,6 +156,10 @@ impl Config {
             metrics_addr,
             max_concurrent_requests: number(&lookup, "ROSTER_MAX_CONCURRENT_REQUESTS", 64)? as usize,
             max_queue: Duration::from_millis(number(&lookup, "ROSTER_MAX_QUEUE_MS", 1000)?),
+            max_connections: match lookup("ROSTER_MAX_CONNECTIONS") {
+                Some(_) => Some(number(&lookup, "ROSTER_MAX_CONNECTIONS", 1)? as usize),
+                None => None,
+            },
         })
     }
 
@@ -443,6 +450,7 @@ mod tests {
         assert_eq!(c.metrics_addr, None, "no metrics unless asked for");
         assert_eq!(c.max_concurrent_requests, 64);
         assert_eq!(c.max_queue, Duration::from_secs(1));
+        assert_eq!(c.max_connections, None, "from the open-file limit");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod audit_export;
 pub mod auth;
 pub mod backup;
 pub mod config;
+pub mod connections;
 pub mod copy;
 pub mod counts;
 pub mod csrf;

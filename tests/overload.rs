@@ -176,3 +176,66 @@ async fn a_request_declaring_a_body_over_the_limit_is_refused_before_it_is_read(
     let refused = app.spawn_request(request).await.unwrap();
     assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", refused.body);
 }
+
+/// The bodies being received at once are bounded in bytes: past the bound, a large body's next
+/// bytes wait for room and are answered busy after the queue's wait, while calls with small
+/// bodies are served.
+#[tokio::test]
+async fn bodies_being_received_past_their_bound_are_answered_busy() {
+    use roster::server::admission::{BODIES_RECEIVING, MAX_BODY, UNCOUNTED};
+    let app = TestApp::spawn_with(&[("ROSTER_MAX_QUEUE_MS", "100")]).await;
+    let c = app.company("Initech").await;
+    let mut senders = Vec::new();
+    let mut sending = Vec::new();
+    // Each counts all but its first UNCOUNTED bytes: together they leave less room than
+    // another large body needs.
+    for _ in 0..BODIES_RECEIVING / (MAX_BODY - UNCOUNTED) {
+        let (send, parts) = tokio::sync::mpsc::channel::<bytes::Bytes>(1);
+        let body = futures_util::stream::unfold(parts, |mut parts| async move {
+            let part = parts.recv().await?;
+            Some((Ok::<_, std::io::Error>(part), parts))
+        });
+        sending.push(app.spawn_request(create_team(&app, &c.owner, Body::from_stream(body))));
+        send.send(bytes::Bytes::from(vec![b'x'; MAX_BODY])).await.unwrap();
+        // Room in the channel again: the server has taken the part in (and, in the same
+        // turn of its task on this one-threaded runtime, counted it).
+        drop(send.reserve().await.unwrap());
+        senders.push(send);
+    }
+
+    let one_more = Body::from(format!("name={}", "x".repeat(MAX_BODY / 2)));
+    let refused = app
+        .spawn_request(create_team(&app, &c.owner, one_more))
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.json(), serde_json::json!("Busy"));
+    let page = app
+        .call("users/list", &[("query[tab]", "all")], Some(&c.owner))
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::OK,
+        "a small body needs no room: {}",
+        page.body
+    );
+
+    drop(senders);
+    for request in sending {
+        request.await.unwrap();
+    }
+    let created = app
+        .call("teams/create", &[("name", "Night shift")], Some(&c.owner))
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::OK,
+        "room again once they ended: {}",
+        created.body
+    );
+}

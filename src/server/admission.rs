@@ -28,6 +28,8 @@ use tokio::sync::Semaphore;
 pub struct Admission {
     places: Arc<Semaphore>,
     max_queue: Duration,
+    /// Bytes of bodies being received, at most [`BODIES_RECEIVING`] at once.
+    receiving: Arc<Semaphore>,
 }
 
 impl Admission {
@@ -35,6 +37,7 @@ impl Admission {
         Admission {
             places: Arc::new(Semaphore::new(max_concurrent)),
             max_queue,
+            receiving: Arc::new(Semaphore::new(BODIES_RECEIVING)),
         }
     }
 }
@@ -47,6 +50,17 @@ pub const MAX_BODY: usize = 2 << 20;
 /// How long a request's body may take to arrive.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Bytes of request bodies the process receives at once, counted as they arrive. Without a
+/// bound, 250 connections each sending most of a 4 MiB body took the server past 1 GB. A body
+/// whose next bytes find no room within `ROSTER_MAX_QUEUE_MS` is answered busy, like a request
+/// that found no place.
+pub const BODIES_RECEIVING: usize = 64 << 20;
+
+/// The first bytes of each body are not counted: a call's body is a few hundred bytes, and so
+/// small a body costs what a request's head does, bounded by the connections (see
+/// `server::connections`). Bodies past a full count then still come in.
+pub const UNCOUNTED: usize = 64 << 10;
+
 /// Holds a request's place while it is handled (until its answer's headers are ready).
 pub async fn admit(State(admission): State<Admission>, request: Request, next: Next) -> Response {
     let path = request.uri().path();
@@ -54,9 +68,13 @@ pub async fn admit(State(admission): State<Admission>, request: Request, next: N
         return next.run(request).await;
     }
     let api = path.starts_with("/api/");
-    let request = match arrived(request).await {
+    let request = match arrived(request, &admission).await {
         Ok(request) => request,
-        Err(refusal) => return refusal,
+        Err(Refusal::Busy) => {
+            metrics::request_shed();
+            return busy(api);
+        }
+        Err(Refusal::Answer(answer)) => return answer,
     };
     match tokio::time::timeout(admission.max_queue, admission.places.acquire()).await {
         Ok(Ok(_place)) => next.run(request).await,
@@ -68,8 +86,16 @@ pub async fn admit(State(admission): State<Admission>, request: Request, next: N
     }
 }
 
-/// The request with its whole body read, or the answer to a body too large or too slow.
-async fn arrived(request: Request) -> Result<Request, Response> {
+/// Why a request's body was not taken.
+enum Refusal {
+    /// No room among the bodies being received.
+    Busy,
+    /// Too large, or too slow.
+    Answer(Response),
+}
+
+/// The request with its whole body read, or why not.
+async fn arrived(request: Request, admission: &Admission) -> Result<Request, Refusal> {
     use axum::body::HttpBody as _;
     if request.body().size_hint().exact() == Some(0) {
         return Ok(request);
@@ -84,19 +110,56 @@ async fn arrived(request: Request) -> Result<Request, Response> {
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+    let too_large = || Refusal::Answer(refusal(StatusCode::PAYLOAD_TOO_LARGE, "the request is too large"));
     if declared.is_some_and(|length| length > MAX_BODY as u64) {
-        return Err(refusal(StatusCode::PAYLOAD_TOO_LARGE, "the request is too large"));
+        return Err(too_large());
     }
     let (parts, body) = request.into_parts();
-    match tokio::time::timeout(BODY_TIMEOUT, axum::body::to_bytes(body, MAX_BODY)).await {
+    match tokio::time::timeout(BODY_TIMEOUT, receive(body, admission)).await {
         Ok(Ok(bytes)) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Ok(Err(Received::Busy)) => Err(Refusal::Busy),
         // Over the limit, or the client went away (then nobody reads the answer).
-        Ok(Err(_)) => Err(refusal(StatusCode::PAYLOAD_TOO_LARGE, "the request is too large")),
-        Err(_) => Err(refusal(
+        Ok(Err(Received::TooLarge)) => Err(too_large()),
+        Err(_) => Err(Refusal::Answer(refusal(
             StatusCode::REQUEST_TIMEOUT,
             "the request took too long to arrive",
-        )),
+        ))),
     }
+}
+
+enum Received {
+    Busy,
+    TooLarge,
+}
+
+/// The body's bytes, each part counted among the bodies being received until all have come.
+async fn receive(body: Body, admission: &Admission) -> Result<axum::body::Bytes, Received> {
+    use futures_util::StreamExt as _;
+    let mut parts = body.into_data_stream();
+    let mut received = Vec::new();
+    let mut room: Option<tokio::sync::SemaphorePermit<'_>> = None;
+    while let Some(part) = parts.next().await {
+        let part = part.map_err(|_| Received::TooLarge)?;
+        if received.len() + part.len() > MAX_BODY {
+            return Err(Received::TooLarge);
+        }
+        let counted = (received.len() + part.len()).saturating_sub(UNCOUNTED)
+            - received.len().saturating_sub(UNCOUNTED);
+        if counted > 0 {
+            // At most MAX_BODY, so it always fits once the others are gone.
+            let wanted = admission.receiving.acquire_many(counted as u32);
+            let more = match tokio::time::timeout(admission.max_queue, wanted).await {
+                Ok(Ok(more)) => more,
+                _ => return Err(Received::Busy),
+            };
+            match room.as_mut() {
+                Some(room) => room.merge(more),
+                None => room = Some(more),
+            }
+        }
+        received.extend_from_slice(&part);
+    }
+    Ok(received.into())
 }
 
 /// The server function's error for a call, a short page for a browser's navigation.

@@ -43,6 +43,17 @@ pub const MAX_ATTEMPTS: i64 = 10;
 /// Messages read per query.
 const BATCH: i64 = 50;
 
+/// Counts an attempt in the metrics once its end is recorded: counted when sent, a scrape
+/// could see an email sent and still pending while its record waited for the next claim.
+fn count(attempt: &outbox::Attempt) {
+    match &attempt.outcome {
+        outbox::Outcome::Sent => metrics::email_sent(),
+        outbox::Outcome::Failed { then, .. } => {
+            metrics::email_failed(matches!(then, outbox::AfterFailure::GiveUp))
+        }
+    }
+}
+
 /// The wait before the next attempt, after `attempts` failed ones.
 pub fn retry_delay(attempts: i64) -> Duration {
     match attempts {
@@ -197,8 +208,9 @@ impl Delivery {
             tracing::warn!(%error, "could not read or update the outbox");
         }
         if let Some(attempt) = ended {
-            if let Err(error) = outbox::record_and_claim(&self.db, Some(&attempt), None, now_ms(), 0).await {
-                tracing::warn!(%error, "could not update the outbox");
+            match outbox::record_and_claim(&self.db, Some(&attempt), None, now_ms(), 0).await {
+                Ok(_) => count(&attempt),
+                Err(error) => tracing::warn!(%error, "could not update the outbox"),
             }
         }
     }
@@ -221,8 +233,14 @@ impl Delivery {
                 // Recorded with this claim, taken or not; kept for the next one if it fails.
                 let last = ended.take();
                 match outbox::record_and_claim(&self.db, last.as_ref(), Some(&message), now, lease).await {
-                    Ok(true) => *ended = Some(self.attempt(message).await),
-                    Ok(false) => tracing::debug!(id = message.id, "another worker took this email"),
+                    Ok(claimed) => {
+                        last.iter().for_each(count);
+                        if claimed {
+                            *ended = Some(self.attempt(message).await);
+                        } else {
+                            tracing::debug!(id = message.id, "another worker took this email");
+                        }
+                    }
                     Err(error) => {
                         *ended = last;
                         return Err(error);
@@ -235,19 +253,18 @@ impl Delivery {
         }
     }
 
-    /// One attempt at a message this worker claimed: how it ended.
+    /// One attempt at a message this worker claimed: how it ended (counted in the metrics
+    /// once recorded, see [`count`]).
     async fn attempt(&self, message: outbox::Pending) -> outbox::Attempt {
         let attempt = message.attempts + 1;
         let (id, kind, to) = (message.id, message.kind.as_str(), message.to_email.as_str());
         let outcome = match self.send(&message).await {
             Ok(()) => {
-                metrics::email_sent();
                 tracing::info!(id, kind, to, attempt, "email sent");
                 outbox::Outcome::Sent
             }
             Err(Failure { error, permanent }) => {
                 let give_up = permanent || attempt >= MAX_ATTEMPTS;
-                metrics::email_failed(give_up);
                 let then = if give_up {
                     tracing::error!(id, kind, to, attempt, %error, "email not sent, and given up");
                     outbox::AfterFailure::GiveUp

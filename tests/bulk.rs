@@ -5,10 +5,7 @@ mod common;
 
 use common::{email, Company, TestApp};
 use http::StatusCode;
-use roster::{
-    model::{CompanyId, UserId},
-    server::db::{audit::By, write::Write},
-};
+use roster::server::db::write::Write;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -865,17 +862,6 @@ async fn a_role_change_that_grants_power_names_who_gains_what_and_is_refused_if_
     assert_eq!(app.count(&held).await, 7);
 }
 
-/// The owner of `c`, as a change made directly (not through a server function) takes them.
-async fn owner_by(app: &TestApp, c: &Company) -> By {
-    By {
-        company: CompanyId(app.company_of(&c.owner_email).await),
-        user: UserId(app.user_id(&c.owner_email).await),
-        name: "Olivia Owner".into(),
-        ip: "127.0.0.1".into(),
-        key: app.state.config.audit_key.clone(),
-    }
-}
-
 /// A connection the pool opens while a change holds SQLite's write lock is ready at once.
 /// Opening one gathers the planner's statistics, which takes that lock: a page that needed a
 /// new connection waited for the change (up to SQLite's 5 s busy timeout).
@@ -883,7 +869,7 @@ async fn owner_by(app: &TestApp, c: &Company) -> By {
 async fn connections_opened_while_a_change_holds_the_lock_are_ready_at_once() {
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
-    let by = owner_by(&app, &c).await;
+    let by = app.owner_by(&c).await;
     // A server that has opened only the connections its start needed.
     let fresh = app.spawn_sharing_database(&[]).await;
     let long = Write::begin(app.state.store(), &by).await.unwrap();
@@ -911,7 +897,7 @@ async fn pages_are_answered_while_writes_queue_behind_a_long_change() {
     use roster::server::db::{sessions, throttle};
     let app = TestApp::spawn().await;
     let c = app.company("Initech").await;
-    let by = owner_by(&app, &c).await;
+    let by = app.owner_by(&c).await;
     let long = Write::begin(app.state.store(), &by).await.unwrap();
     let mut queued: Vec<_> = (0..20)
         .map(|_| {

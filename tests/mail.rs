@@ -9,12 +9,9 @@ use common::{
     Company, TestApp,
 };
 use http::StatusCode;
-use roster::{
-    model::{CompanyId, UserId},
-    server::{
-        db::{audit::By, outbox, write::Write, Backend},
-        mailer::MAX_ATTEMPTS,
-    },
+use roster::server::{
+    db::{outbox, write::Write, Backend},
+    mailer::MAX_ATTEMPTS,
 };
 use std::{
     sync::Arc,
@@ -384,13 +381,7 @@ async fn the_outbox_writes_while_changes_queue_for_their_companys_lock() {
     let c = app.company("Initech").await;
     let ana = email("ana");
     add(&app, &c, "Ana Ruiz", &ana).await;
-    let by = By {
-        company: CompanyId(app.company_of(&c.owner_email).await),
-        user: UserId(app.user_id(&c.owner_email).await),
-        name: "Olivia Owner".into(),
-        ip: "127.0.0.1".into(),
-        key: app.state.config.audit_key.clone(),
-    };
+    let by = app.owner_by(&c).await;
     let long = Write::begin(app.state.store(), &by).await.unwrap();
     // More changes than the process lets wait on a company's lock at once.
     let queued: Vec<_> = (0..6)

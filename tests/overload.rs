@@ -4,16 +4,19 @@
 mod common;
 
 use axum::body::Body;
-use common::TestApp;
+use common::{Company, TestApp};
 use http::{header, StatusCode};
-use roster::{
-    model::{CompanyId, UserId},
-    server::db::{audit::By, write::Write},
-};
+use roster::server::db::write::Write;
 use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
+
+/// The owner's users page: how a request without a body is answered.
+async fn users_page(app: &TestApp, c: &Company) -> common::Response {
+    app.call("users/list", &[("query[tab]", "all")], Some(&c.owner))
+        .await
+}
 
 /// One request in progress at a time, and a queue of 100 ms before a request is turned away.
 const ONE_AT_A_TIME: &[(&str, &str)] = &[
@@ -26,13 +29,7 @@ const ONE_AT_A_TIME: &[(&str, &str)] = &[
 async fn a_request_that_waits_past_the_queue_limit_is_answered_busy_at_once_and_the_next_is_served() {
     let app = Arc::new(TestApp::spawn_with(ONE_AT_A_TIME).await);
     let c = app.company("Initech").await;
-    let by = By {
-        company: CompanyId(app.company_of(&c.owner_email).await),
-        user: UserId(app.user_id(&c.owner_email).await),
-        name: "Olivia Owner".into(),
-        ip: "127.0.0.1".into(),
-        key: app.state.config.audit_key.clone(),
-    };
+    let by = app.owner_by(&c).await;
     // A long change holds the company's write turn, so a request that makes a change stays
     // in progress until it ends.
     let long = Write::begin(app.state.store(), &by).await.unwrap();
@@ -50,9 +47,7 @@ async fn a_request_that_waits_past_the_queue_limit_is_answered_busy_at_once_and_
     );
 
     let started = Instant::now();
-    let page = app
-        .call("users/list", &[("query[tab]", "all")], Some(&c.owner))
-        .await;
+    let page = users_page(&app, &c).await;
     assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE, "{}", page.body);
     assert!(
         started.elapsed() < Duration::from_secs(2),
@@ -90,9 +85,7 @@ async fn a_request_that_waits_past_the_queue_limit_is_answered_busy_at_once_and_
         "the change in progress was served: {}",
         created.body
     );
-    let page = app
-        .call("users/list", &[("query[tab]", "all")], Some(&c.owner))
-        .await;
+    let page = users_page(&app, &c).await;
     assert_eq!(
         page.status,
         StatusCode::OK,
@@ -130,9 +123,7 @@ async fn a_request_whose_body_is_still_arriving_holds_no_place() {
     send.send("name=Night").await.unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let page = app
-        .call("users/list", &[("query[tab]", "all")], Some(&c.owner))
-        .await;
+    let page = users_page(&app, &c).await;
     assert_eq!(page.status, StatusCode::OK, "served beside it: {}", page.body);
 
     send.send("%20shift").await.unwrap();
@@ -215,9 +206,7 @@ async fn bodies_being_received_past_their_bound_are_answered_busy() {
         refused.body
     );
     assert_eq!(refused.json(), serde_json::json!("Busy"));
-    let page = app
-        .call("users/list", &[("query[tab]", "all")], Some(&c.owner))
-        .await;
+    let page = users_page(&app, &c).await;
     assert_eq!(
         page.status,
         StatusCode::OK,

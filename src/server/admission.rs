@@ -74,7 +74,10 @@ pub async fn admit(State(admission): State<Admission>, request: Request, next: N
             metrics::request_shed();
             return busy(api);
         }
-        Err(Refusal::Answer(answer)) => return answer,
+        Err(Refusal::TooLarge) => return refused(StatusCode::PAYLOAD_TOO_LARGE, "the request is too large"),
+        Err(Refusal::TooSlow) => {
+            return refused(StatusCode::REQUEST_TIMEOUT, "the request took too long to arrive")
+        }
     };
     match tokio::time::timeout(admission.max_queue, admission.places.acquire()).await {
         Ok(Ok(_place)) => next.run(request).await,
@@ -90,8 +93,16 @@ pub async fn admit(State(admission): State<Admission>, request: Request, next: N
 enum Refusal {
     /// No room among the bodies being received.
     Busy,
-    /// Too large, or too slow.
-    Answer(Response),
+    /// Over the limit, or the client went away (then nobody reads the answer).
+    TooLarge,
+    TooSlow,
+}
+
+/// A request refused before it was handled, with why.
+fn refused(status: StatusCode, why: &str) -> Response {
+    let mut response = Json(AppError::BadRequest(why.into())).into_response();
+    *response.status_mut() = status;
+    response
 }
 
 /// The request with its whole body read, or why not.
@@ -100,57 +111,41 @@ async fn arrived(request: Request, admission: &Admission) -> Result<Request, Ref
     if request.body().size_hint().exact() == Some(0) {
         return Ok(request);
     }
-    let refusal = |status: StatusCode, why: &str| {
-        let mut response = Json(AppError::BadRequest(why.into())).into_response();
-        *response.status_mut() = status;
-        response
-    };
     // Refused on its word, before a byte of it is read (nor "100 Continue" sent).
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
-    let too_large = || Refusal::Answer(refusal(StatusCode::PAYLOAD_TOO_LARGE, "the request is too large"));
     if declared.is_some_and(|length| length > MAX_BODY as u64) {
-        return Err(too_large());
+        return Err(Refusal::TooLarge);
     }
     let (parts, body) = request.into_parts();
-    match tokio::time::timeout(BODY_TIMEOUT, receive(body, admission)).await {
-        Ok(Ok(bytes)) => Ok(Request::from_parts(parts, Body::from(bytes))),
-        Ok(Err(Received::Busy)) => Err(Refusal::Busy),
-        // Over the limit, or the client went away (then nobody reads the answer).
-        Ok(Err(Received::TooLarge)) => Err(too_large()),
-        Err(_) => Err(Refusal::Answer(refusal(
-            StatusCode::REQUEST_TIMEOUT,
-            "the request took too long to arrive",
-        ))),
-    }
-}
-
-enum Received {
-    Busy,
-    TooLarge,
+    let bytes = tokio::time::timeout(BODY_TIMEOUT, receive(body, admission))
+        .await
+        .map_err(|_| Refusal::TooSlow)??;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 /// The body's bytes, each part counted among the bodies being received until all have come.
-async fn receive(body: Body, admission: &Admission) -> Result<axum::body::Bytes, Received> {
+async fn receive(body: Body, admission: &Admission) -> Result<axum::body::Bytes, Refusal> {
     use futures_util::StreamExt as _;
     let mut parts = body.into_data_stream();
     let mut received = Vec::new();
     let mut room: Option<tokio::sync::SemaphorePermit<'_>> = None;
     while let Some(part) = parts.next().await {
-        let part = part.map_err(|_| Received::TooLarge)?;
-        if received.len() + part.len() > MAX_BODY {
-            return Err(Received::TooLarge);
+        let part = part.map_err(|_| Refusal::TooLarge)?;
+        let total = received.len() + part.len();
+        if total > MAX_BODY {
+            return Err(Refusal::TooLarge);
         }
-        let counted = (received.len() + part.len()).saturating_sub(UNCOUNTED)
-            - received.len().saturating_sub(UNCOUNTED);
+        // The part's bytes past the body's first UNCOUNTED.
+        let counted = total.saturating_sub(received.len().max(UNCOUNTED));
         if counted > 0 {
             // At most MAX_BODY, so it always fits once the others are gone.
             let wanted = admission.receiving.acquire_many(counted as u32);
             let more = match tokio::time::timeout(admission.max_queue, wanted).await {
                 Ok(Ok(more)) => more,
-                _ => return Err(Received::Busy),
+                _ => return Err(Refusal::Busy),
             };
             match room.as_mut() {
                 Some(room) => room.merge(more),

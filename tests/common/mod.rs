@@ -275,6 +275,17 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The owner of `c`, as a change made directly (not through a server function) takes them.
+    pub async fn owner_by(&self, c: &Company) -> roster::server::db::audit::By {
+        roster::server::db::audit::By {
+            company: roster::model::CompanyId(self.company_of(&c.owner_email).await),
+            user: roster::model::UserId(self.user_id(&c.owner_email).await),
+            name: "Olivia Owner".into(),
+            ip: "127.0.0.1".into(),
+            key: self.state.config.audit_key.clone(),
+        }
+    }
+
     /// Sends `request` as a task of its own (a request put together by hand: a body that
     /// arrives slowly, say).
     pub fn spawn_request(&self, request: Request<Body>) -> tokio::task::JoinHandle<Response> {

@@ -158,6 +158,7 @@ async fn run() -> Result<(), String> {
         }
     }
     spawn_session_sweeper(db.clone(), config.session_idle);
+    spawn_statistics_refresh(db.clone());
     memory::spawn_trimmer();
     spawn_audit_retention(db.clone(), config.audit_key.clone());
     let (mailer, mail_worker) =
@@ -246,6 +247,21 @@ fn spawn_session_sweeper(db: db::Db, idle: Duration) {
             }
             if let Err(error) = db::quota::sweep(&db, db::now_ms()).await {
                 tracing::warn!(%error, "could not sweep old email counts");
+            }
+        }
+    });
+}
+
+/// SQLite's planner statistics follow the data every minute rather than when a connection
+/// next opens (up to 30 minutes): a company that grew tenfold meanwhile was planned as the
+/// small one it had been (see db::refresh_planner_statistics).
+fn spawn_statistics_refresh(db: db::Db) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            if let Err(error) = db::refresh_planner_statistics(&db).await {
+                tracing::warn!(%error, "could not refresh the planner's statistics");
             }
         }
     });

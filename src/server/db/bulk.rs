@@ -331,7 +331,7 @@ async fn plan(
             unchanged.push("1 = 0");
         }
     };
-    let mut plan = Plan {
+    Ok(Plan {
         selected,
         skips,
         unchanged,
@@ -340,11 +340,32 @@ async fn plan(
         accounts: Vec::new(),
         teams,
         moving,
-    };
-    if let Some((role, name)) = &plan.role {
-        plan.accounts = grantable_where_held(tx, can, (RoleId(*role), name), &plan.changing(), root).await?;
+    })
+}
+
+impl Plan {
+    /// For a role change: finds where it applies to `changing` (a query of the ids it changes)
+    /// and refuses it when that is beyond the caller's reach.
+    async fn reach(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        can: &Can<perm::ManageUsers>,
+        changing: &Sql,
+    ) -> Result<(), AppError> {
+        if let Some((role, name)) = &self.role {
+            self.accounts = grantable_where_held(tx, can, (RoleId(*role), name), changing, self.root).await?;
+        }
+        Ok(())
     }
-    Ok(plan)
+}
+
+/// The ids of the users change `change` changes, once its items are written.
+fn changes_of(change: i64) -> Sql {
+    Sql::new("SELECT user_id FROM bulk_change_items WHERE change_id = ")
+        .bind(change)
+        .push(" AND verdict = ")
+        .bind(CHANGES)
+        .clone()
 }
 
 /// How far above the people it changes a caller must be for an action: team membership
@@ -386,11 +407,7 @@ async fn outcome(
             .bind(change)
             .push(" GROUP BY i.verdict, CASE WHEN i.verdict >= 0 THEN i.user_id END")
             .clone(),
-            Sql::new("SELECT user_id FROM bulk_change_items WHERE change_id = ")
-                .bind(change)
-                .push(" AND verdict = ")
-                .bind(CHANGES)
-                .clone(),
+            changes_of(change),
         ),
         None => (
             Sql::new("SELECT CAST(s.k AS BIGINT), MIN(s.name), COUNT(*) FROM (SELECT u.id, u.name, ")
@@ -591,7 +608,8 @@ pub async fn preview(
     action: &BulkAction,
 ) -> Result<BulkOutcome, AppError> {
     let mut tx = db.begin().await?;
-    let plan = plan(&mut tx, can, selection, action).await?;
+    let mut plan = plan(&mut tx, can, selection, action).await?;
+    plan.reach(&mut tx, can, &plan.changing()).await?;
     let outcome = outcome(&mut tx, can, &plan, action.kind, None).await?;
     tx.rollback().await?;
     Ok(outcome)
@@ -652,7 +670,7 @@ pub async fn apply(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let plan = plan(&mut w.tx, can, selection, action).await?;
+    let mut plan = plan(&mut w.tx, can, selection, action).await?;
     sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
         .bind(company)
         .bind(now - KEEP_MS)
@@ -677,6 +695,7 @@ pub async fn apply(
         .append(&plan.selected)
         .execute(&mut *w.tx)
         .await?;
+    plan.reach(&mut w.tx, can, &changes_of(change)).await?;
     let mut outcome = outcome(&mut w.tx, can, &plan, action.kind, Some(change)).await?;
     if let Some(shown) = &action.gainers {
         if outcome

@@ -106,28 +106,25 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
         Backend::Postgres => url.to_string(),
     };
     let db = AnyPoolOptions::new()
-        .max_connections(if backend == Backend::Sqlite { SQLITE_CONNECTIONS } else { 16 })
+        .max_connections(if backend == Backend::Sqlite {
+            SQLITE_CONNECTIONS
+        } else {
+            16
+        })
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {
                     // WAL lets readers run beside the one writer; NORMAL sync is safe with WAL.
-                    conn.execute("PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-                        .await?;
+                    conn.execute(
+                        "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                    )
+                    .await?;
                     conn.execute(SQLITE_MEMORY).await?;
                     // Nothing else gives SQLite's planner statistics: without them it read a
-                    // filter's 10,000 users by walking the company's 100,000. SQLite's advice for
-                    // long-lived connections, bounded in cost; the pool renews its connections
-                    // every 30 minutes, so the statistics follow the data. Writing them takes
-                    // the write lock: a connection opened for a page while a change holds it
-                    // must not wait (the page waited with it), so it tries once and otherwise
-                    // leaves them to the next connection; only then does it wait for locks.
-                    let optimized = conn
-                        .execute("PRAGMA busy_timeout = 0; PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
-                        .await;
-                    if let Err(error) = optimized {
-                        tracing::debug!(%error, "planner statistics left to the next connection");
-                    }
-                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    // filter's 10,000 users by walking the company's 100,000. A connection
+                    // opened for a page while a change holds the write lock must not wait for
+                    // it (the page waited with it): this tries once.
+                    refresh_statistics_on(conn).await?;
                 }
                 Ok(())
             })
@@ -137,6 +134,72 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbSetupError> {
     migrator(backend).run(&db).await?;
     search::fill_missing(&db).await?;
     Ok(db)
+}
+
+/// SQLite's planner statistics of a table under this many rows are dropped: they describe a
+/// table that has barely begun (a fresh company's), and a plan made for a row or two scans
+/// where an index serves once it has grown. Without them SQLite assumes a large table.
+const SMALL_TABLE: i64 = 1_000;
+
+/// The statistics as stored, to tell whether a refresh changed them ("" before there are any).
+async fn stored_statistics(conn: &mut sqlx::AnyConnection) -> String {
+    sqlx::query_scalar(
+        "SELECT COALESCE(group_concat(s, ';'), '')
+         FROM (SELECT tbl || ':' || COALESCE(idx, '') || ':' || stat AS s FROM sqlite_stat1 ORDER BY s)",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap_or_default()
+}
+
+/// Brings SQLite's planner statistics up to date for every connection of the pool, on `conn`
+/// (when it opens, and every minute: [`refresh_planner_statistics`]). SQLite's advice for
+/// long-lived connections, bounded in cost (`analysis_limit`). A connection reads the
+/// statistics only when it loads the schema, so another's analysis does not reach it: when they
+/// changed, the schema changes too (a table made and dropped), which makes every connection
+/// read them again before its next statement. Analysing takes the write lock; with a change
+/// holding it, this tries once and leaves it to the next refresh.
+async fn refresh_statistics_on(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    conn.execute("PRAGMA busy_timeout = 0").await?;
+    if let Err(error) = analyse(conn).await {
+        tracing::debug!(%error, "planner statistics left to the next refresh");
+    }
+    conn.execute("PRAGMA busy_timeout = 5000").await?;
+    Ok(())
+}
+
+async fn analyse(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
+    let before = stored_statistics(&mut tx).await;
+    (&mut *tx)
+        .execute("PRAGMA analysis_limit = 400; PRAGMA optimize = 0x10002;")
+        .await?;
+    if stored_statistics(&mut tx).await == before {
+        return Ok(()); // nothing analysed
+    }
+    (&mut *tx)
+        .execute(format!("DELETE FROM sqlite_stat1 WHERE CAST(stat AS INTEGER) < {SMALL_TABLE}").as_str())
+        .await?;
+    if stored_statistics(&mut tx).await != before {
+        (&mut *tx)
+            .execute(
+                "CREATE TABLE planner_statistics_changed (x INTEGER); DROP TABLE planner_statistics_changed;",
+            )
+            .await?;
+    }
+    // This connection's own statistics, without the small tables'.
+    (&mut *tx).execute("ANALYZE sqlite_schema").await?;
+    tx.commit().await
+}
+
+/// [`refresh_statistics_on`] a connection of the pool (a no-op on PostgreSQL, whose
+/// autovacuum keeps statistics every session shares). The server runs it every minute.
+pub async fn refresh_planner_statistics(db: &Db) -> Result<(), sqlx::Error> {
+    if Backend::of_pool(db) != Backend::Sqlite {
+        return Ok(());
+    }
+    refresh_statistics_on(&mut *db.acquire().await?).await
 }
 
 /// The migrations of a dialect, as built into the server.

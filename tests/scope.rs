@@ -390,6 +390,27 @@ async fn access_changes_keep_one_assignment_spare_the_owner_and_the_caller_and_g
         "{}",
         promoted.body
     );
+    // Nor in bulk.
+    let bulk = app
+        .call(
+            "users/bulk/apply",
+            &[
+                ("selection[ids][0]", carl.as_str()),
+                ("action[kind]", "change_role"),
+                ("action[role]", admin.as_str()),
+            ],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(bulk.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bulk.body);
+    assert!(bulk.body.contains("allows more than you may do"), "{}", bulk.body);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM role_assignments WHERE user_id = {carl} AND role_id = {admin}"
+        ))
+        .await,
+        0
+    );
     let equal = app
         .call(
             "users/access/grant",

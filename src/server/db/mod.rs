@@ -178,8 +178,16 @@ async fn analyse(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
     if stored_statistics(&mut tx).await == before {
         return Ok(()); // nothing analysed
     }
+    // By table: a partial index's count is its own entries (a few, by design), and an index
+    // without statistics makes `optimize` analyse its whole table again.
     (&mut *tx)
-        .execute(format!("DELETE FROM sqlite_stat1 WHERE CAST(stat AS INTEGER) < {SMALL_TABLE}").as_str())
+        .execute(
+            format!(
+                "DELETE FROM sqlite_stat1 WHERE tbl IN (SELECT tbl FROM sqlite_stat1 GROUP BY tbl
+                   HAVING MAX(CAST(stat AS INTEGER)) < {SMALL_TABLE})"
+            )
+            .as_str(),
+        )
         .await?;
     if stored_statistics(&mut tx).await != before {
         (&mut *tx)

@@ -539,16 +539,10 @@ async fn a_bulk_change_of_a_thousand_users_undoes_exactly_leaving_those_changed_
     let c = app.company("Initech").await;
     let company = app.company_of(&c.owner_email).await;
     let root = app.root_account(&c.owner_email).await;
-    let values: Vec<String> = (0..1_000)
-        .map(|i| {
-            format!("({company}, 'many{i:04}@example.com', 'Many {i:04}', 'active', 0, 0, 'many {i:04}')")
-        })
+    let people: Vec<(String, String)> = (0..1_000)
+        .map(|i| (format!("Many {i:04}"), format!("many{i:04}@example.com")))
         .collect();
-    app.sql(&format!(
-        "INSERT INTO users (company_id, email, name, status, created_at, updated_at, search_key) VALUES {}",
-        values.join(", ")
-    ))
-    .await;
+    app.add_active(company, &people).await;
     app.sql(&format!(
         "INSERT INTO role_assignments (user_id, account_id, role_id)
          SELECT id, {root}, {} FROM users WHERE name LIKE 'Many %'",

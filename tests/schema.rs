@@ -235,14 +235,10 @@ async fn sqlite_gets_planner_statistics_when_the_server_connects() {
     let c = app.company("Initech").await;
     let company = app.company_of(&c.owner_email).await;
     // Statistics of a table under 1,000 rows are dropped (db::SMALL_TABLE).
-    let values: Vec<String> = (0..1_500)
-        .map(|i| format!("({company}, 'stat{i}@example.com', 'Stat {i}', 'active', 0, 0, 'stat {i}')"))
+    let people: Vec<(String, String)> = (0..1_500)
+        .map(|i| (format!("Stat {i}"), format!("stat{i}@example.com")))
         .collect();
-    app.sql(&format!(
-        "INSERT INTO users (company_id, email, name, status, created_at, updated_at, search_key) VALUES {}",
-        values.join(", ")
-    ))
-    .await;
+    app.add_active(company, &people).await;
     // A restart (a new pool) connects to the database as it now is.
     let restarted = app.spawn_sharing_database(&[]).await;
     let analysed = restarted
@@ -272,14 +268,10 @@ async fn every_pooled_connection_plans_with_the_statistics_of_the_data_as_it_is(
         opened.push(app.state.db.acquire().await.unwrap());
     }
     drop(opened);
-    let people: Vec<String> = (0..3_000)
-        .map(|i| format!("({company}, 'grown{i}@example.com', 'Grown {i}', 'active', 0, 0, 'grown {i}')"))
+    let people: Vec<(String, String)> = (0..3_000)
+        .map(|i| (format!("Grown {i}"), format!("grown{i}@example.com")))
         .collect();
-    app.sql(&format!(
-        "INSERT INTO users (company_id, email, name, status, created_at, updated_at, search_key) VALUES {}",
-        people.join(", ")
-    ))
-    .await;
+    app.add_active(company, &people).await;
     app.sql(&format!(
         "INSERT INTO role_assignments (user_id, account_id, role_id)
          SELECT id, {root}, {} FROM users WHERE email LIKE 'grown%'",

@@ -140,8 +140,6 @@ struct Plan {
     unchanged: Sql,
     root: i64,
     role: Option<(i64, String)>,
-    /// For a role change: the accounts where it applies (see `grantable_where_held`).
-    accounts: Vec<String>,
     /// The team ids of the team actions.
     teams: Sql,
     /// The teams of a move.
@@ -337,26 +335,9 @@ async fn plan(
         unchanged,
         root,
         role,
-        accounts: Vec::new(),
         teams,
         moving,
     })
-}
-
-impl Plan {
-    /// For a role change: finds where it applies to `changing` (a query of the ids it changes)
-    /// and refuses it when that is beyond the caller's reach.
-    async fn reach(
-        &mut self,
-        tx: &mut Transaction<'_, Any>,
-        can: &Can<perm::ManageUsers>,
-        changing: &Sql,
-    ) -> Result<(), AppError> {
-        if let Some((role, name)) = &self.role {
-            self.accounts = grantable_where_held(tx, can, (RoleId(*role), name), changing, self.root).await?;
-        }
-        Ok(())
-    }
 }
 
 /// The ids of the users change `change` changes, once its items are written.
@@ -419,6 +400,15 @@ async fn outcome(
             plan.changing(),
         ),
     };
+    // A role change applies on every account where someone it changes holds a role (all the
+    // same role, or they would be skipped), and on the root for anyone with none: refused
+    // when that is beyond the caller's reach (on the change's items once written).
+    let reach = match &plan.role {
+        Some((role, name)) => {
+            grantable_where_held(tx, can, (RoleId(*role), name), &changing, plan.root).await?
+        }
+        None => Vec::new(),
+    };
     let rows: Vec<(i64, Option<String>, i64)> = verdicts.fetch_all(&mut **tx).await?;
     let (mut changed, mut unchanged, mut skipped) = (0, 0, Vec::new());
     for (verdict, name, count) in rows {
@@ -445,14 +435,11 @@ async fn outcome(
     } else {
         0
     };
-    // Where a previewed role change applies: every account on which someone it changes holds
-    // a role (all the same role, or they would be skipped), and the root for anyone with none,
-    // as the plan's reach check found them.
+    // Where a previewed role change applies.
     let (accounts, more_accounts) = if applied.is_none() && changed > 0 {
-        let names = &plan.accounts;
-        let more = names.len().saturating_sub(BulkOutcome::ACCOUNTS_NAMED) as i64;
+        let more = reach.len().saturating_sub(BulkOutcome::ACCOUNTS_NAMED) as i64;
         (
-            names.iter().take(BulkOutcome::ACCOUNTS_NAMED).cloned().collect(),
+            reach.into_iter().take(BulkOutcome::ACCOUNTS_NAMED).collect(),
             more,
         )
     } else {
@@ -608,8 +595,7 @@ pub async fn preview(
     action: &BulkAction,
 ) -> Result<BulkOutcome, AppError> {
     let mut tx = db.begin().await?;
-    let mut plan = plan(&mut tx, can, selection, action).await?;
-    plan.reach(&mut tx, can, &plan.changing()).await?;
+    let plan = plan(&mut tx, can, selection, action).await?;
     let outcome = outcome(&mut tx, can, &plan, action.kind, None).await?;
     tx.rollback().await?;
     Ok(outcome)
@@ -670,7 +656,7 @@ pub async fn apply(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let mut plan = plan(&mut w.tx, can, selection, action).await?;
+    let plan = plan(&mut w.tx, can, selection, action).await?;
     sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
         .bind(company)
         .bind(now - KEEP_MS)
@@ -695,7 +681,6 @@ pub async fn apply(
         .append(&plan.selected)
         .execute(&mut *w.tx)
         .await?;
-    plan.reach(&mut w.tx, can, &changes_of(change)).await?;
     let mut outcome = outcome(&mut w.tx, can, &plan, action.kind, Some(change)).await?;
     if let Some(shown) = &action.gainers {
         if outcome

@@ -446,7 +446,7 @@ async fn outcome(
         (Vec::new(), 0)
     };
     let gains = match &plan.role {
-        Some((role, _)) if changed > 0 => gains(tx, can, *role, &changing).await?,
+        Some((role, _)) if changed > 0 => gains(tx, can, *role, &holders(applied, &changing)).await?,
         _ => None,
     };
     let moved = match &plan.moving {
@@ -494,23 +494,42 @@ async fn outcome(
     })
 }
 
-/// Who a change to `role` gives permissions they do not hold now, among the users
-/// `changing` (a query of their ids), and which. Each of them holds one role, on one or more
-/// accounts (those with different roles are skipped), or none.
+/// Each person a change would change, with the role they hold now (0 for none), as `id` and
+/// `held`: from the change's items once written (they keep the role each held, read in this
+/// transaction), else from the people `changing` (a query of their ids).
+fn holders(applied: Option<i64>, changing: &Sql) -> Sql {
+    match applied {
+        Some(change) => Sql::new(
+            "SELECT i.user_id AS id, COALESCE(i.role_id, 0) AS held FROM bulk_change_items i WHERE i.change_id = ",
+        )
+        .bind(change)
+        .push(" AND i.verdict = ")
+        .bind(CHANGES)
+        .clone(),
+        None => Sql::new(
+            "SELECT v.id AS id, COALESCE((SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = v.id), 0) AS held
+             FROM users v WHERE v.id IN (",
+        )
+        .append(changing)
+        .push(")")
+        .clone(),
+    }
+}
+
+/// Who a change to `role` gives permissions they do not hold now, among `holders` (see
+/// [`holders`]), and which. Each of them holds one role, on one or more accounts (those with
+/// different roles are skipped), or none.
 async fn gains(
     tx: &mut Transaction<'_, Any>,
     can: &Can<perm::ManageUsers>,
     role: i64,
-    changing: &Sql,
+    holders: &Sql,
 ) -> Result<Option<PowerGain>, AppError> {
-    let held = "COALESCE((SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = v.id), 0)";
-    let groups: Vec<(i64, i64)> = Sql::new(&format!(
-        "SELECT {held} AS held, COUNT(*) FROM users v WHERE v.id IN ("
-    ))
-    .append(changing)
-    .push(") GROUP BY held")
-    .fetch_all(&mut **tx)
-    .await?;
+    let groups: Vec<(i64, i64)> = Sql::new("SELECT h.held, COUNT(*) FROM (")
+        .append(holders)
+        .push(") h GROUP BY h.held")
+        .fetch_all(&mut **tx)
+        .await?;
     let mut roles = Sql::new("SELECT id, builtin, permissions FROM roles WHERE company_id = ");
     roles
         .bind(can.company())
@@ -541,44 +560,30 @@ async fn gains(
     if people == 0 {
         return Ok(None);
     }
-    let mut gainers = Sql::new("FROM users v WHERE v.id IN (");
+    let mut gainers = Sql::new("(SELECT h.id FROM (");
     gainers
-        .append(changing)
-        .push(&format!(") AND {held} IN ("))
+        .append(holders)
+        .push(") h WHERE h.held IN (")
         .list(gaining)
-        .push(")");
-    // Thousands of rows each: read packed.
+        .push(")) g");
+    // Who gains and where they hold their roles, read at once (thousands of rows: packed): a
+    // role change rewrites every assignment a person holds, so the same people gaining the
+    // same permissions on more accounts is another confirmation. No role reads as no account.
     let backend = super::Backend::of_connection(tx);
-    let ids: Vec<i64> = Sql::new("SELECT v.id ")
+    let places: Vec<(i64, Option<i64>)> = Sql::new("SELECT g.id, ra.account_id FROM ")
         .append(&gainers)
-        .packed(backend, "p.id", "ORDER BY p.id")
-        .fetch_packed::<(i64,)>(&mut **tx)
-        .await?
-        .into_iter()
-        .map(|(id,)| id)
-        .collect();
-    let names: Vec<String> = Sql::new("SELECT v.name ")
+        .push(" LEFT JOIN role_assignments ra ON ra.user_id = g.id")
+        .packed(backend, "p.id, p.account_id", "ORDER BY p.id, p.account_id")
+        .fetch_packed(&mut **tx)
+        .await?;
+    let names: Vec<String> = Sql::new("SELECT u.name FROM ")
         .append(&gainers)
-        .push(" ORDER BY v.name, v.id LIMIT ")
+        .push(" JOIN users u ON u.id = g.id ORDER BY u.name, u.id LIMIT ")
         .bind(NAMES_SHOWN as i64)
         .scalars(&mut **tx)
         .await?;
-    // Where they hold their roles: a role change rewrites every assignment a person holds, so
-    // the same people gaining the same permissions on more accounts is another confirmation.
-    let places: Vec<(i64, Option<i64>)> = Sql::new(
-        "SELECT ra.user_id, ra.account_id FROM role_assignments ra WHERE ra.user_id IN (SELECT v.id ",
-    )
-    .append(&gainers)
-    .push(")")
-    .packed(
-        backend,
-        "p.user_id, p.account_id",
-        "ORDER BY p.user_id, p.account_id",
-    )
-    .fetch_packed(&mut **tx)
-    .await?;
     let permissions = gained.labels(can.modules());
-    let key = token::hash(&serde_json::json!([ids, permissions, places]).to_string());
+    let key = token::hash(&serde_json::json!([places, permissions]).to_string());
     Ok(Some(PowerGain {
         people,
         names,

@@ -845,3 +845,59 @@ async fn a_password_replaced_through_a_reactivation_link_is_told_to_its_owner() 
             .unwrap();
     assert!(notice.contains("when your account was reactivated"), "{notice}");
 }
+
+/// A single role change's event names the account the role applies on: the one account where
+/// they held a role, the root for someone who held none (they get it there), and none for a
+/// role held on several accounts; its before is the role held, if any.
+#[tokio::test]
+async fn a_role_change_is_audited_with_the_account_it_applies_on_and_the_role_before() {
+    let app = TestApp::spawn().await;
+    let c = app.company("Initech").await;
+    let root = app.root_account(&c.owner_email).await;
+    let branch = app.sub_account(root, "Branch").await;
+    let company = app.company_of(&c.owner_email).await;
+    let people = ["ana", "ben", "cy"].map(|n| (format!("{n} person"), format!("{n}@initech.example")));
+    app.add_active(company, &people).await;
+    let [ana, ben, cy] = [0, 1, 2];
+    let mut ids = Vec::new();
+    for (_, email) in &people {
+        ids.push(app.user_id(email).await);
+    }
+    app.place(ids[ana], &[(branch, c.member_role)]).await;
+    app.place(ids[ben], &[]).await;
+    app.place(ids[cy], &[(root, c.member_role), (branch, c.member_role)])
+        .await;
+    for id in &ids {
+        let r = app
+            .call(
+                "users/change_role",
+                &[("id", &id.to_string()), ("role", &c.admin_role.to_string())],
+                Some(&c.owner),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    // Target, account's id and name, before.
+    type Event = (i64, Option<i64>, Option<String>, Option<String>);
+    let events: Vec<Event> = sqlx::query_as(
+        "SELECT target_user_id, account_ref, account_label, before_json FROM audit_events
+         WHERE action = 'user.role_changed' ORDER BY id",
+    )
+    .fetch_all(&app.state.db)
+    .await
+    .unwrap();
+    let root_name: String = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+        .bind(root)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let member = Some(r#"{"role":"Member"}"#.to_string());
+    assert_eq!(
+        events,
+        [
+            (ids[ana], Some(branch), Some("Branch".to_string()), member.clone()),
+            (ids[ben], Some(root), Some(root_name), None),
+            (ids[cy], None, None, member),
+        ]
+    );
+}

@@ -136,8 +136,7 @@ pub async fn insert(
     let Some(first) = events.first() else {
         return Ok(());
     };
-    let mut head = chain::lock(tx, key, company).await?;
-    let ids = chain::next_ids(tx, events.len()).await?;
+    let (mut head, ids) = chain::lock(tx, key, company, events.len()).await?;
     let sealer = key.sealer();
     let keys = search::EventKeys::new(first.actor_name, first.account.map_or("", |(_, name)| name));
     let mut prev = [0u8; 32];

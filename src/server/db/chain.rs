@@ -212,36 +212,71 @@ pub struct Head {
     pub last_id: i64,
 }
 
-/// Takes the company's turn at writing events and reads where its chain stands.
+/// Takes the company's turn at writing events, reads where its chain stands and draws the ids
+/// of the `n` events about to follow, in one statement (a change holds its company's lock
+/// across its statements: each round trip is time others wait).
 pub async fn lock(
     tx: &mut Transaction<'_, Any>,
     key: &AuditKey,
     company: CompanyId,
-) -> Result<Head, sqlx::Error> {
-    let update = "UPDATE audit_chain SET last_id = last_id WHERE company_id = $1 RETURNING last_id, last_hash, legacy_upto";
-    let mut row: Option<(i64, String, i64)> = sqlx::query_as(update)
-        .bind(company)
-        .fetch_optional(&mut **tx)
-        .await?;
+    n: usize,
+) -> Result<(Head, Vec<i64>), sqlx::Error> {
+    let backend = super::Backend::of_connection(&*tx);
+    // The ids as a JSON array on PostgreSQL (a sequence's values, maybe not consecutive); on
+    // SQLite the last id given, since the head's update took the write lock: no other
+    // connection inserts until the commit, and explicit ids above AUTOINCREMENT's counter move
+    // the counter on.
+    let ids = match backend {
+        super::Backend::Postgres => {
+            "(SELECT COALESCE(json_agg(s.id ORDER BY s.id), '[]')::text
+              FROM (SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS id FROM generate_series(1, $2)) s)"
+        }
+        super::Backend::Sqlite => {
+            "CAST(MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'), 0),
+                      COALESCE((SELECT MAX(id) FROM audit_events), 0)) AS TEXT)"
+        }
+    };
+    let update = format!(
+        "UPDATE audit_chain SET last_id = last_id WHERE company_id = $1
+         RETURNING last_id, last_hash, legacy_upto, {ids}"
+    );
+    let update = || {
+        let mut query = sqlx::query_as::<_, (i64, String, i64, String)>(&update).bind(company);
+        if backend == super::Backend::Postgres {
+            query = query.bind(n as i64);
+        }
+        query
+    };
+    let mut row = update().fetch_optional(&mut **tx).await?;
     if row.is_none() {
         // A company created since migration 0021: its chain starts with its first event.
         sqlx::query("INSERT INTO audit_chain (company_id) VALUES ($1) ON CONFLICT (company_id) DO NOTHING")
             .bind(company)
             .execute(&mut **tx)
             .await?;
-        row = Some(sqlx::query_as(update).bind(company).fetch_one(&mut **tx).await?);
+        row = Some(update().fetch_one(&mut **tx).await?);
     }
-    let (last_id, last_hash, legacy_upto) = row.unwrap_or_default();
+    let (last_id, last_hash, legacy_upto, drawn) = row.unwrap_or_default();
+    let ids = match backend {
+        super::Backend::Postgres => {
+            serde_json::from_str(&drawn).map_err(|e| sqlx::Error::Decode(Box::new(e)))?
+        }
+        super::Backend::Sqlite => {
+            let last: i64 = drawn.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            (1..=n as i64).map(|i| last + i).collect()
+        }
+    };
     let last_hash = if last_hash.is_empty() {
         key.start(company.0, legacy_upto)
     } else {
         last_hash
     };
-    Ok(Head {
+    let head = Head {
         company: company.0,
         last_hash,
         last_id,
-    })
+    };
+    Ok((head, ids))
 }
 
 impl Head {
@@ -254,35 +289,6 @@ impl Head {
             .execute(&mut **tx)
             .await?;
         Ok(())
-    }
-}
-
-/// `n` new event ids in increasing order, drawn while the chain head is held (so no writer of
-/// the same company draws between them and the insert).
-pub async fn next_ids(tx: &mut Transaction<'_, Any>, n: usize) -> Result<Vec<i64>, sqlx::Error> {
-    if n == 0 {
-        return Ok(Vec::new());
-    }
-    match super::Backend::of_connection(&*tx) {
-        super::Backend::Postgres => {
-            sqlx::query_scalar(
-                "SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) FROM generate_series(1, $1) ORDER BY 1",
-            )
-            .bind(n as i64)
-            .fetch_all(&mut **tx)
-            .await
-        }
-        // The head's update took the write lock: no other connection inserts until the commit.
-        // Explicit ids above AUTOINCREMENT's counter move the counter on.
-        super::Backend::Sqlite => {
-            let last: i64 = sqlx::query_scalar(
-                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'audit_events'), 0),
-                            COALESCE((SELECT MAX(id) FROM audit_events), 0))",
-            )
-            .fetch_one(&mut **tx)
-            .await?;
-            Ok((1..=n as i64).map(|i| last + i).collect())
-        }
     }
 }
 

@@ -10,7 +10,7 @@ use super::{
     assignments::set_root_role,
     audit::{By, Target},
     bulk::OneChange,
-    companies::{company_mail_facts, release_squatted, root_account, Claimant},
+    companies::{account_name, company_mail_facts, release_squatted, root_account, Claimant},
     hierarchy::{below, Rank},
     is_unique_violation, now_ms, outbox,
     profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
@@ -361,23 +361,23 @@ pub async fn change_role(
     let role_name = assignable_role(&mut w.tx, can, role, None).await?;
     let root = root_account(&mut w.tx, company).await?;
     grantable_where_held(&mut w.tx, can, (role, &role_name), &Sql::values([user]), root).await?;
-    let roles: Vec<i64> =
-        sqlx::query_scalar("SELECT DISTINCT role_id FROM role_assignments WHERE user_id = $1")
-            .bind(user)
-            .fetch_all(&mut *w.tx)
-            .await?;
-    // The role before, for the audit log's before → after.
-    let before = match roles.as_slice() {
-        [old] => sqlx::query_scalar::<_, String>("SELECT name FROM roles WHERE id = $1")
-            .bind(old)
-            .fetch_optional(&mut *w.tx)
-            .await?
-            .map(|name| json!({ "role": name })),
-        _ => None,
-    };
+    // Every role they hold, where, in one read: the change holds its company's lock, and each
+    // round trip is time the company's other changes wait.
+    let held: Vec<(i64, String, i64, String)> = sqlx::query_as(
+        "SELECT ra.role_id, r.name, a.id, a.name FROM role_assignments ra
+         JOIN roles r ON r.id = ra.role_id JOIN accounts a ON a.id = ra.account_id
+         WHERE ra.user_id = $1 ORDER BY ra.role_id",
+    )
+    .bind(user)
+    .fetch_all(&mut *w.tx)
+    .await?;
+    let mut roles: Vec<i64> = held.iter().map(|(role, ..)| *role).collect();
+    roles.dedup();
     if roles.len() > 1 {
         return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name)));
     }
+    // The role before, for the audit log's before → after.
+    let before = held.first().map(|(_, name, ..)| json!({ "role": name }));
     // Undoable for a day, like a bulk change ("Recent changes").
     let record = OneChange::begin(&mut w, BulkKind::ChangeRole, user).await?;
     // At most one role here: several were refused above, before the change was recorded.
@@ -396,17 +396,20 @@ pub async fn change_role(
         .bind(user)
         .execute(&mut *w.tx)
         .await?;
-    // The account the role applies on, when it is one (the common case: the root account).
-    let on: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT a.id, a.name FROM role_assignments ra JOIN accounts a ON a.id = ra.account_id
-         WHERE ra.user_id = $1 LIMIT 2",
-    )
-    .bind(user)
-    .fetch_all(&mut *w.tx)
-    .await?;
-    let audited = match on.as_slice() {
-        [(id, name)] => Target::user(user, &target.email).on(AccountId(*id), name),
-        _ => Target::user(user, &target.email),
+    // The account the role applies on, when it is one (the common case: the root account,
+    // where someone holding no role is given one).
+    let root_name;
+    let on = match held.as_slice() {
+        [(.., id, name)] => Some((*id, name.as_str())),
+        [] => {
+            root_name = account_name(&mut w.tx, company, root).await?;
+            Some((root, root_name.as_str()))
+        }
+        _ => None,
+    };
+    let audited = match on {
+        Some((id, name)) => Target::user(user, &target.email).on(AccountId(id), name),
+        None => Target::user(user, &target.email),
     };
     w.audit(
         AuditAction::UserRoleChanged,

@@ -94,7 +94,7 @@ pub async fn purge_company(
 ) -> Result<Option<Purged>, sqlx::Error> {
     let (turn, mut tx) = super::begin_write(db).await?;
     // The company's turn at its chain: a writer or another purge waits until this one commits.
-    chain::lock(&mut tx, key, company).await?;
+    chain::lock(&mut tx, key, company, 0).await?;
     let first_recent: Option<i64> =
         sqlx::query_scalar("SELECT MIN(id) FROM audit_events WHERE company_id = $1 AND created_at >= $2")
             .bind(company)

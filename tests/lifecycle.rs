@@ -855,17 +855,15 @@ async fn a_role_change_is_audited_with_the_account_it_applies_on_and_the_role_be
     let c = app.company("Initech").await;
     let root = app.root_account(&c.owner_email).await;
     let branch = app.sub_account(root, "Branch").await;
-    let company = app.company_of(&c.owner_email).await;
-    let people = ["ana", "ben", "cy"].map(|n| (format!("{n} person"), format!("{n}@initech.example")));
-    app.add_active(company, &people).await;
-    let [ana, ben, cy] = [0, 1, 2];
     let mut ids = Vec::new();
-    for (_, email) in &people {
-        ids.push(app.user_id(email).await);
+    for name in ["Ana", "Ben", "Cy"] {
+        let email = email(&name.to_lowercase());
+        ids.push(app.add_user(&c.owner_email, name, &email, "member").await);
     }
-    app.place(ids[ana], &[(branch, c.member_role)]).await;
-    app.place(ids[ben], &[]).await;
-    app.place(ids[cy], &[(root, c.member_role), (branch, c.member_role)])
+    let [ana, ben, cy] = [ids[0], ids[1], ids[2]];
+    app.place(ana, &[(branch, c.member_role)]).await;
+    app.place(ben, &[]).await;
+    app.place(cy, &[(root, c.member_role), (branch, c.member_role)])
         .await;
     for id in &ids {
         let r = app
@@ -895,9 +893,9 @@ async fn a_role_change_is_audited_with_the_account_it_applies_on_and_the_role_be
     assert_eq!(
         events,
         [
-            (ids[ana], Some(branch), Some("Branch".to_string()), member.clone()),
-            (ids[ben], Some(root), Some(root_name), None),
-            (ids[cy], None, None, member),
+            (ana, Some(branch), Some("Branch".to_string()), member.clone()),
+            (ben, Some(root), Some(root_name), None),
+            (cy, None, None, member),
         ]
     );
 }

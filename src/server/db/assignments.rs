@@ -246,7 +246,7 @@ async fn grantable(
     let mut name = String::new();
     for &account in accounts {
         in_scope(tx, can, account).await?;
-        name = assignable_role(tx, can, role, Some(account)).await?;
+        name = assignable_role(tx, can, role, Some(account)).await?.name;
     }
     Ok(name)
 }

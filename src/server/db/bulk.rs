@@ -14,7 +14,7 @@ use super::{
     lifecycle::{NOT_JOINED, SEVERAL_ROLES},
     profile::cancel_email_changes,
     quota::{self, Mailing},
-    roles::{assignable_role, grantable_where_held},
+    roles::{assignable_role, grantable_where_held, Assignable},
     scope::InScope,
     sql::{Sql, Value},
     tokens::{self, TokenPurpose},
@@ -26,7 +26,7 @@ use crate::{
     error::AppError,
     model::{
         AccountId, AuditAction, BulkAction, BulkKind, BulkOutcome, BulkSkip, CompanyId, Grants, LiveEvent,
-        LiveKind, PowerGain, RecentChange, RoleId, Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab,
+        LiveKind, PowerGain, RecentChange, Selection, TeamId, TeamMove, UndoOutcome, UserId, UserTab,
         MAX_SELECTED_IDS, NAMES_SHOWN, UNDO_WINDOW_MS,
     },
     server::{
@@ -139,7 +139,7 @@ struct Plan {
     /// Condition on `u`: selected users already as asked.
     unchanged: Sql,
     root: i64,
-    role: Option<(i64, String)>,
+    role: Option<(i64, Assignable)>,
     /// The team ids of the team actions.
     teams: Sql,
     /// The teams of a move.
@@ -222,8 +222,8 @@ async fn plan(
             let role = action
                 .role
                 .ok_or_else(|| AppError::field("role", "Choose a role."))?;
-            let name = assignable_role(tx, can, role, None).await?;
-            (Some((role.0, name)), Sql::default())
+            let given = assignable_role(tx, can, role, None).await?;
+            (Some((role.0, given)), Sql::default())
         }
         BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => {
             (None, team_list(tx, company, action).await?)
@@ -342,11 +342,18 @@ async fn plan(
 
 /// The ids of the users change `change` changes, once its items are written.
 fn changes_of(change: i64) -> Sql {
-    Sql::new("SELECT user_id FROM bulk_change_items WHERE change_id = ")
-        .bind(change)
-        .push(" AND verdict = ")
-        .bind(CHANGES)
-        .clone()
+    changed_items(change, "user_id")
+}
+
+/// `columns` of the items of change `change` that it changes.
+fn changed_items(change: i64, columns: &str) -> Sql {
+    Sql::new(&format!(
+        "SELECT {columns} FROM bulk_change_items WHERE change_id = "
+    ))
+    .bind(change)
+    .push(" AND verdict = ")
+    .bind(CHANGES)
+    .clone()
 }
 
 /// How far above the people it changes a caller must be for an action: team membership
@@ -404,9 +411,7 @@ async fn outcome(
     // same role, or they would be skipped), and on the root for anyone with none: refused
     // when that is beyond the caller's reach (on the change's items once written).
     let reach = match &plan.role {
-        Some((role, name)) => {
-            grantable_where_held(tx, can, (RoleId(*role), name), &changing, plan.root).await?
-        }
+        Some((_, role)) => grantable_where_held(tx, can, role, &changing, plan.root).await?,
         None => Vec::new(),
     };
     let rows: Vec<(i64, Option<String>, i64)> = verdicts.fetch_all(&mut **tx).await?;
@@ -499,13 +504,7 @@ async fn outcome(
 /// transaction), else from the people `changing` (a query of their ids).
 fn holders(applied: Option<i64>, changing: &Sql) -> Sql {
     match applied {
-        Some(change) => Sql::new(
-            "SELECT i.user_id AS id, COALESCE(i.role_id, 0) AS held FROM bulk_change_items i WHERE i.change_id = ",
-        )
-        .bind(change)
-        .push(" AND i.verdict = ")
-        .bind(CHANGES)
-        .clone(),
+        Some(change) => changed_items(change, "user_id AS id, COALESCE(role_id, 0) AS held"),
         None => Sql::new(
             "SELECT v.id AS id, COALESCE((SELECT MIN(ra.role_id) FROM role_assignments ra WHERE ra.user_id = v.id), 0) AS held
              FROM users v WHERE v.id IN (",
@@ -728,7 +727,7 @@ pub async fn apply(
                 "'{{\"role\":' || COALESCE({}, 'null') || '}}'",
                 json_text("r.name")
             ),
-            Some(serde_json::json!({ "role": plan.role.as_ref().map(|r| r.1.clone()) }).to_string()),
+            Some(serde_json::json!({ "role": plan.role.as_ref().map(|r| r.1.name.clone()) }).to_string()),
         ),
         BulkKind::SetTeams | BulkKind::AddToTeams | BulkKind::RemoveFromTeams => (
             "NULL".to_string(),

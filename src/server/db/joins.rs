@@ -380,7 +380,9 @@ pub async fn approve(
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
     let root = root_account(&mut w.tx, company).await?;
-    let role_name = assignable_role(&mut w.tx, can, approval.role, Some(AccountId(root))).await?;
+    let role_name = assignable_role(&mut w.tx, can, approval.role, Some(AccountId(root)))
+        .await?
+        .name;
     let team_name = match approval.team {
         None => None,
         Some(team) => Some(super::teams::chosen(&mut w.tx, company, team).await?),

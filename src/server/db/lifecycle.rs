@@ -159,7 +159,9 @@ pub async fn create(
     if !super::assignments::reachable(&mut w.tx, can, account).await? {
         return Err(AppError::field("account", "Choose an account you manage."));
     }
-    let role_name = assignable_role(&mut w.tx, can, form.role, Some(account)).await?;
+    let role_name = assignable_role(&mut w.tx, can, form.role, Some(account))
+        .await?
+        .name;
     if let Some(team) = form.team {
         super::teams::chosen(&mut w.tx, company, team).await?;
     }
@@ -358,22 +360,20 @@ pub async fn change_role(
         ));
     }
     below(&mut w.tx, can, owner, user, Rank::Above).await?;
-    let role_name = assignable_role(&mut w.tx, can, role, None).await?;
+    let given = assignable_role(&mut w.tx, can, role, None).await?;
     let root = root_account(&mut w.tx, company).await?;
-    grantable_where_held(&mut w.tx, can, (role, &role_name), &Sql::values([user]), root).await?;
+    grantable_where_held(&mut w.tx, can, &given, &Sql::values([user]), root).await?;
     // Every role they hold, where, in one read: the change holds its company's lock, and each
     // round trip is time the company's other changes wait.
     let held: Vec<(i64, String, i64, String)> = sqlx::query_as(
         "SELECT ra.role_id, r.name, a.id, a.name FROM role_assignments ra
          JOIN roles r ON r.id = ra.role_id JOIN accounts a ON a.id = ra.account_id
-         WHERE ra.user_id = $1 ORDER BY ra.role_id",
+         WHERE ra.user_id = $1",
     )
     .bind(user)
     .fetch_all(&mut *w.tx)
     .await?;
-    let mut roles: Vec<i64> = held.iter().map(|(role, ..)| *role).collect();
-    roles.dedup();
-    if roles.len() > 1 {
+    if held.iter().any(|(role, ..)| *role != held[0].0) {
         return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name)));
     }
     // The role before, for the audit log's before → after.
@@ -381,7 +381,7 @@ pub async fn change_role(
     // Undoable for a day, like a bulk change ("Recent changes").
     let record = OneChange::begin(&mut w, BulkKind::ChangeRole, user).await?;
     // At most one role here: several were refused above, before the change was recorded.
-    if roles.is_empty() {
+    if held.is_empty() {
         set_root_role(&mut w.tx, company, user, role.0).await?;
     } else {
         sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2")
@@ -415,7 +415,7 @@ pub async fn change_role(
         AuditAction::UserRoleChanged,
         audited,
         before,
-        Some(json!({ "role": role_name })),
+        Some(json!({ "role": given.name })),
     )
     .await?;
     record.seal(&mut w).await?;

@@ -491,11 +491,10 @@ fn beyond_reach<'a, P>(can: &Can<P>, grants: &Grants, accounts: &'a [(i64, Strin
 pub(super) async fn grantable_where_held<P>(
     tx: &mut Transaction<'_, Any>,
     can: &Can<P>,
-    (role, name): (RoleId, &str),
+    role: &Assignable,
     users: &Sql,
     root: i64,
 ) -> Result<Vec<String>, AppError> {
-    let grants = grants_of(tx, role, can.modules()).await?;
     let accounts: Vec<(i64, String)> =
         Sql::new("SELECT a.id, a.name FROM accounts a WHERE a.id IN (SELECT COALESCE(ra.account_id, ")
             .bind(root)
@@ -504,11 +503,12 @@ pub(super) async fn grantable_where_held<P>(
             .push(")) ORDER BY CASE WHEN a.parent_id IS NULL THEN 0 ELSE 1 END, a.name_key, a.id")
             .fetch_all(&mut **tx)
             .await?;
-    match beyond_reach(can, &grants, &accounts) {
+    match beyond_reach(can, &role.grants, &accounts) {
         Some(account) => Err(AppError::field(
             "role",
             format!(
-                "You can't give the role {name} on {account}: it allows more than you may do there or on an account below it."
+                "You can't give the role {} on {account}: it allows more than you may do there or on an account below it.",
+                role.name
             ),
         )),
         None => Ok(accounts.into_iter().map(|(_, name)| name).collect()),
@@ -548,13 +548,19 @@ async fn grantable_where_used(
     }
 }
 
+/// A role the caller may give: its name, and what it grants.
+pub(super) struct Assignable {
+    pub name: String,
+    pub grants: Grants,
+}
+
 /// A role of the company that may be given directly (not Owner, which only a transfer gives).
 pub(super) async fn assignable_role<P>(
     tx: &mut Transaction<'_, Any>,
     can: &Can<P>,
     role: RoleId,
     account: Option<AccountId>,
-) -> Result<String, AppError> {
+) -> Result<Assignable, AppError> {
     let row: Option<(String, Option<String>, String)> =
         sqlx::query_as("SELECT name, builtin, permissions FROM roles WHERE id = $1 AND company_id = $2")
             .bind(role)
@@ -568,11 +574,9 @@ pub(super) async fn assignable_role<P>(
             "There is one owner. To make someone the owner, transfer ownership to them.",
         )),
         Some((name, builtin, stored)) => {
-            if can.may_grant(
-                &Grants::of_role(builtin.as_deref(), &stored, can.modules()),
-                account,
-            ) {
-                Ok(name)
+            let grants = Grants::of_role(builtin.as_deref(), &stored, can.modules());
+            if can.may_grant(&grants, account) {
+                Ok(Assignable { name, grants })
             } else {
                 Err(AppError::field(
                     "role",

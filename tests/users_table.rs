@@ -1204,14 +1204,21 @@ async fn one_companys_many_searches_leave_another_companys_kept_counts_standing(
     for n in 0..600 {
         app.list(&theirs, &[("search", &format!("term {n}"))]).await;
     }
-    let counted = app.state.counts.counted();
+    // Whether the view is kept, not whether its counts are reused: those are used for at most
+    // MAX_AGE (5 s), which 600 pages can outlast on a slow machine (602 counts, not 601).
+    let ours_kept = |app: &TestApp| {
+        let kept = app.state.counts.searches_kept();
+        (kept.iter().filter(|s| *s == "person").count(), kept.len())
+    };
+    let (kept, before) = ours_kept(&app);
+    assert_eq!(kept, 1, "our kept counts were forgotten");
     app.list(&ours, &[("search", "PERSON ")]).await;
     assert_eq!(
-        app.state.counts.counted(),
-        counted,
-        "our kept counts were forgotten, or a search typed otherwise was counted as another view"
+        ours_kept(&app),
+        (1, before),
+        "a search typed otherwise was kept as another view"
     );
-    assert!(app.state.counts.searches_kept().len() <= 65);
+    assert!(before <= 65);
 }
 
 #[tokio::test]

@@ -231,8 +231,8 @@ async fn serve_metrics(addr: SocketAddr, state: AppState) -> Result<(), String> 
     Ok(())
 }
 
-/// Deletes expired sessions now and then (expiry itself is checked on every request), and
-/// join requests whose address was never confirmed.
+/// Deletes expired sessions now and then (expiry itself is checked on every request), join
+/// requests whose address was never confirmed, old email counts and undo records past keeping.
 fn spawn_session_sweeper(db: db::Db, idle: Duration) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -247,6 +247,9 @@ fn spawn_session_sweeper(db: db::Db, idle: Duration) {
             }
             if let Err(error) = db::quota::sweep(&db, db::now_ms()).await {
                 tracing::warn!(%error, "could not sweep old email counts");
+            }
+            if let Err(error) = db::bulk::sweep(&db, db::now_ms()).await {
+                tracing::warn!(%error, "could not sweep old undo records");
             }
         }
     });

@@ -7,6 +7,7 @@ mod common;
 
 use common::{email, Company, TestApp};
 use http::StatusCode;
+use roster::server::db;
 use serde_json::{json, Value};
 
 const MINUTE: i64 = 60 * 1000;
@@ -435,4 +436,63 @@ async fn a_scoped_admin_sees_only_changes_about_their_accounts_and_only_names_in
     let mine = recent(&app, &rita_cookie).await;
     assert_eq!(mine[0]["mine"], true);
     assert_eq!(mine[0]["names"], json!(["Person 00"]));
+}
+
+async fn company_id(app: &TestApp, c: &Company) -> i64 {
+    sqlx::query_scalar("SELECT company_id FROM users WHERE email = $1")
+        .bind(&c.owner_email)
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+/// How many undo records (changes, and the people in them) the company keeps.
+async fn kept(app: &TestApp, c: &Company) -> (i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM bulk_changes WHERE company_id = $1),
+                (SELECT COUNT(*) FROM bulk_change_items i JOIN bulk_changes c ON c.id = i.change_id
+                 WHERE c.company_id = $1)",
+    )
+    .bind(company_id(app, c).await)
+    .fetch_one(&app.state.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_sweeper_deletes_every_undo_record_kept_past_the_hour_after_the_window_and_only_those() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (app.company("Hooli").await, app.company("Pied Piper").await);
+    let old = members(&app, &a, "Old", 2).await;
+    bulk(&app, &a.owner, &old, &[("action[kind]", "deactivate")]).await;
+    let elsewhere = members(&app, &b, "Far", 1).await;
+    bulk(&app, &b.owner, &elsewhere, &[("action[kind]", "deactivate")]).await;
+    age_changes(&app, 25 * HOUR + MINUTE).await;
+    // More old ones than one delete takes, to be swept in several.
+    app.sql(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2500)
+         INSERT INTO bulk_changes (company_id, actor_id, kind, created_at)
+         SELECT {}, NULL, 'deactivate', {} FROM n",
+        company_id(&app, &a).await,
+        db::now_ms() - 30 * HOUR
+    ))
+    .await;
+    // A change made an hour ago, and one a minute inside the keeping, stay.
+    let recent_one = members(&app, &a, "New", 1).await;
+    bulk(&app, &a.owner, &recent_one, &[("action[kind]", "deactivate")]).await;
+    let kept_one = members(&app, &a, "Kept", 1).await;
+    let kept_change = bulk(&app, &a.owner, &kept_one, &[("action[kind]", "deactivate")]).await;
+    app.sql(&format!(
+        "UPDATE bulk_changes SET created_at = created_at - {} WHERE id = {kept_change}",
+        25 * HOUR - MINUTE
+    ))
+    .await;
+    assert_eq!(kept(&app, &a).await, (2503, 4));
+    let swept = db::bulk::sweep(&app.state.db, db::now_ms()).await.unwrap();
+    assert_eq!(swept, 2501 + 1);
+    assert_eq!(kept(&app, &a).await, (2, 2));
+    assert_eq!(kept(&app, &b).await, (0, 0));
+    // Nothing is left to sweep.
+    assert_eq!(db::bulk::sweep(&app.state.db, db::now_ms()).await.unwrap(), 0);
+    assert_eq!(recent(&app, &a.owner).await.len(), 2);
 }

@@ -6,7 +6,7 @@ use super::sql::Sql;
 use super::write::{Store, Write};
 use super::{
     audit::{By, Target},
-    companies::{lock_company, owner_of, root_account},
+    companies::{lock_company, owner_of},
     hierarchy::below,
     hierarchy::Rank,
     roles::{assignable_role, grants_of},
@@ -367,7 +367,7 @@ async fn changeable(
     can: &Can<perm::ManageUsers>,
     user: UserId,
 ) -> Result<String, AppError> {
-    let owner = lock_company(tx, can.company()).await?;
+    let owner = lock_company(tx, can.company()).await?.owner;
     may_change(tx, can, owner, user).await
 }
 
@@ -434,14 +434,13 @@ async fn finish(
     Ok(())
 }
 
-/// Gives `user` the role `role` on the root account (replacing the one they had there).
+/// Gives `user` the role `role` on the root account `root` (replacing the one they had there).
 pub(super) async fn set_root_role(
     tx: &mut Transaction<'_, Any>,
-    company: CompanyId,
+    root: i64,
     user: UserId,
     role: i64,
 ) -> Result<(), AppError> {
-    let root = root_account(tx, company).await?;
     let updated =
         sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2 AND account_id = $3")
             .bind(role)

@@ -9,7 +9,7 @@
 
 use super::{
     audit::{By, Each},
-    companies::{account_name, company_mail_facts, lock_company, root_account},
+    companies::{account_name, company_mail_facts, lock_company, Locked},
     hierarchy::{Hierarchy, Rank, OUTRANKED},
     lifecycle::{NOT_JOINED, SEVERAL_ROLES},
     profile::cancel_email_changes,
@@ -38,8 +38,42 @@ use sqlx::{Any, Transaction};
 use std::{borrow::Cow, collections::HashMap};
 
 /// Undo records are kept an hour past the undo window ([`UNDO_WINDOW_MS`], 24 hours), so
-/// "Recent changes" says "Too late to undo" for a while, then swept.
+/// "Recent changes" says "Too late to undo" for a while, then swept ([`sweep`]).
 const KEEP_MS: i64 = UNDO_WINDOW_MS + 3600 * 1000;
+
+/// How many undo records [`sweep`] deletes in one statement.
+const SWEPT_AT_ONCE: i64 = 1_000;
+
+/// Deletes the undo records kept past [`KEEP_MS`] (their items and teams go with them), a
+/// company and [`SWEPT_AT_ONCE`] at a time, each delete a short write of its own. A job's
+/// work, not each change's: a change would spend a round trip on it under its company's lock.
+/// Returns how many it deleted.
+pub async fn sweep(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    let companies: Vec<i64> = sqlx::query_scalar("SELECT id FROM companies")
+        .fetch_all(db)
+        .await?;
+    let mut deleted = 0;
+    for company in companies {
+        loop {
+            let _turn = super::turn(db).await;
+            let n = sqlx::query(
+                "DELETE FROM bulk_changes WHERE id IN (SELECT id FROM bulk_changes
+                 WHERE company_id = $1 AND created_at < $2 ORDER BY created_at LIMIT $3)",
+            )
+            .bind(company)
+            .bind(now - KEEP_MS)
+            .bind(SWEPT_AT_ONCE)
+            .execute(db)
+            .await?
+            .rows_affected();
+            deleted += n;
+            if n < SWEPT_AT_ONCE as u64 {
+                break;
+            }
+        }
+    }
+    Ok(deleted)
+}
 const DAY_MS: i64 = 86_400_000;
 
 /// A SQL string literal of `expr`'s text for JSON: quoted, with `\` and `"` escaped (the
@@ -186,6 +220,7 @@ impl Plan {
 async fn plan(
     tx: &mut Transaction<'_, Any>,
     can: &Can<perm::ManageUsers>,
+    Locked { owner, root }: Locked,
     selection: &Selection,
     action: &BulkAction,
 ) -> Result<Plan, AppError> {
@@ -215,8 +250,6 @@ async fn plan(
             sql
         }
     };
-    let owner = lock_company(tx, company).await?;
-    let root = root_account(tx, company).await?;
     let (role, teams) = match action.kind {
         BulkKind::ChangeRole => {
             let role = action
@@ -599,7 +632,8 @@ pub async fn preview(
     action: &BulkAction,
 ) -> Result<BulkOutcome, AppError> {
     let mut tx = db.begin().await?;
-    let plan = plan(&mut tx, can, selection, action).await?;
+    let locked = lock_company(&mut tx, can.company()).await?;
+    let plan = plan(&mut tx, can, locked, selection, action).await?;
     let outcome = outcome(&mut tx, can, &plan, action.kind, None).await?;
     tx.rollback().await?;
     Ok(outcome)
@@ -660,12 +694,11 @@ pub async fn apply(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let plan = plan(&mut w.tx, can, selection, action).await?;
-    sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
-        .bind(company)
-        .bind(now - KEEP_MS)
-        .execute(&mut *w.tx)
-        .await?;
+    let locked = Locked {
+        owner: w.owner,
+        root: w.root,
+    };
+    let plan = plan(&mut w.tx, can, locked, selection, action).await?;
     let change: i64 = sqlx::query_scalar(
         "INSERT INTO bulk_changes (company_id, actor_id, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -1215,7 +1248,7 @@ pub async fn undo(
         sql.bind(change).push(&format!(" AND i.user_id = {user})"));
         sql
     };
-    let root = root_account(&mut w.tx, company).await?;
+    let root = w.root;
     let root_name = match kind {
         BulkKind::ChangeRole => Some(account_name(&mut w.tx, company, root).await?),
         _ => None,
@@ -1356,11 +1389,6 @@ impl OneChange {
     ) -> Result<OneChange, AppError> {
         let (company, now) = (w.company(), w.now);
         let tx = &mut w.tx;
-        sqlx::query("DELETE FROM bulk_changes WHERE company_id = $1 AND created_at < $2")
-            .bind(company)
-            .bind(now - KEEP_MS)
-            .execute(&mut **tx)
-            .await?;
         let change: i64 = sqlx::query_scalar(
             "INSERT INTO bulk_changes (company_id, actor_id, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )

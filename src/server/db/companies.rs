@@ -445,17 +445,38 @@ pub(super) async fn owner_of(tx: &mut Transaction<'_, Any>, company: CompanyId) 
     owner.map(UserId).ok_or(AppError::Internal)
 }
 
-/// Serialises owner-sensitive changes of one company and returns its current owner.
+/// What a change learns as it takes its company's lock, in the lock's own statement: every
+/// round trip under the lock is time the company's other changes wait.
+#[derive(Clone, Copy)]
+pub(super) struct Locked {
+    /// The company's owner, who can't change before the transaction ends.
+    pub owner: UserId,
+    /// The company's root account (the company itself). On PostgreSQL the statement may read
+    /// it from before its wait for the lock, which is safe only because a root never moves,
+    /// is never deleted and is never replaced.
+    pub root: i64,
+}
+
+/// Serialises owner-sensitive changes of one company and returns its current owner and root
+/// account.
 pub(super) async fn lock_company(
     tx: &mut Transaction<'_, Any>,
     company: CompanyId,
-) -> Result<UserId, AppError> {
-    let owner: Option<i64> =
-        sqlx::query_scalar("UPDATE companies SET owner_id = owner_id WHERE id = $1 RETURNING owner_id")
-            .bind(company)
-            .fetch_one(&mut **tx)
-            .await?;
-    owner.map(UserId).ok_or(AppError::Internal)
+) -> Result<Locked, AppError> {
+    let (owner, root): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "UPDATE companies SET owner_id = owner_id WHERE id = $1
+         RETURNING owner_id, (SELECT id FROM accounts WHERE company_id = $1 AND parent_id IS NULL)",
+    )
+    .bind(company)
+    .fetch_one(&mut **tx)
+    .await?;
+    match (owner, root) {
+        (Some(owner), Some(root)) => Ok(Locked {
+            owner: UserId(owner),
+            root,
+        }),
+        _ => Err(AppError::Internal),
+    }
 }
 
 /// The company's root account (the company itself).

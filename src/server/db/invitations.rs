@@ -861,7 +861,8 @@ pub async fn accept(
                 .bind(company)
                 .fetch_one(&mut *tx)
                 .await?;
-        super::assignments::set_root_role(&mut tx, company, UserId(user), member).await?;
+        let root = root_account(&mut tx, company).await?;
+        super::assignments::set_root_role(&mut tx, root, UserId(user), member).await?;
     }
     sqlx::query(
         "INSERT INTO team_members (team_id, user_id) SELECT team_id, $1 FROM invitation_teams WHERE invitation_id = $2",

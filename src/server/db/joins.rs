@@ -6,7 +6,6 @@
 use super::{
     audit::{self, By, Each, Target},
     bulk::insert_rows,
-    companies::root_account,
     now_ms, outbox,
     roles::assignable_role,
     sql::{Sql, Value},
@@ -379,7 +378,7 @@ pub async fn approve(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let root = root_account(&mut w.tx, company).await?;
+    let root = w.root;
     let role_name = assignable_role(&mut w.tx, can, approval.role, Some(AccountId(root)))
         .await?
         .name;

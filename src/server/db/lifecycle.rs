@@ -10,12 +10,12 @@ use super::{
     assignments::set_root_role,
     audit::{By, Target},
     bulk::OneChange,
-    companies::{account_name, company_mail_facts, release_squatted, root_account, Claimant},
+    companies::{account_name, company_mail_facts, release_squatted, Claimant},
     hierarchy::{below, Rank},
     is_unique_violation, now_ms, outbox,
     profile::{cancel_email_changes, kill_links, start_email_change, EmailChange},
     quota::{self, Mailing},
-    roles::{assignable_role, builtin_role, grantable_where_held},
+    roles::{assignable_role, builtin_role, grantable_on},
     tokens::{self, NewToken, TokenPurpose},
     users::{current, Current},
     write::{Store, Write},
@@ -154,7 +154,7 @@ pub async fn create(
     let now = w.now;
     let account = match form.account {
         Some(account) => account,
-        None => AccountId(root_account(&mut w.tx, company).await?),
+        None => AccountId(w.root),
     };
     if !super::assignments::reachable(&mut w.tx, can, account).await? {
         return Err(AppError::field("account", "Choose an account you manage."));
@@ -361,18 +361,24 @@ pub async fn change_role(
     }
     below(&mut w.tx, can, owner, user, Rank::Above).await?;
     let given = assignable_role(&mut w.tx, can, role, None).await?;
-    let root = root_account(&mut w.tx, company).await?;
-    grantable_where_held(&mut w.tx, can, &given, &Sql::values([user]), root).await?;
-    // Every role they hold, where, in one read: the change holds its company's lock, and each
-    // round trip is time the company's other changes wait.
+    // Every role they hold, where, in one read (the root first, then by name, as
+    // grantable_where_held orders them): the change holds its company's lock, and each round
+    // trip is time the company's other changes wait.
     let held: Vec<(i64, String, i64, String)> = sqlx::query_as(
         "SELECT ra.role_id, r.name, a.id, a.name FROM role_assignments ra
          JOIN roles r ON r.id = ra.role_id JOIN accounts a ON a.id = ra.account_id
-         WHERE ra.user_id = $1",
+         WHERE ra.user_id = $1
+         ORDER BY CASE WHEN a.parent_id IS NULL THEN 0 ELSE 1 END, a.name_key, a.id",
     )
     .bind(user)
     .fetch_all(&mut *w.tx)
     .await?;
+    // Where the role would apply: where they hold theirs, or the root for someone with none.
+    let on: Vec<(i64, String)> = match held.as_slice() {
+        [] => vec![(w.root, account_name(&mut w.tx, company, w.root).await?)],
+        _ => held.iter().map(|(.., id, name)| (*id, name.clone())).collect(),
+    };
+    grantable_on(can, &given, &on)?;
     if held.iter().any(|(role, ..)| *role != held[0].0) {
         return Err(AppError::Conflict(format!("{} {SEVERAL_ROLES}.", target.name)));
     }
@@ -382,7 +388,7 @@ pub async fn change_role(
     let record = OneChange::begin(&mut w, BulkKind::ChangeRole, user).await?;
     // At most one role here: several were refused above, before the change was recorded.
     if held.is_empty() {
-        set_root_role(&mut w.tx, company, user, role.0).await?;
+        set_root_role(&mut w.tx, w.root, user, role.0).await?;
     } else {
         sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2")
             .bind(role)
@@ -398,18 +404,9 @@ pub async fn change_role(
         .await?;
     // The account the role applies on, when it is one (the common case: the root account,
     // where someone holding no role is given one).
-    let root_name;
-    let on = match held.as_slice() {
-        [(.., id, name)] => Some((*id, name.as_str())),
-        [] => {
-            root_name = account_name(&mut w.tx, company, root).await?;
-            Some((root, root_name.as_str()))
-        }
-        _ => None,
-    };
-    let audited = match on {
-        Some((id, name)) => Target::user(user, &target.email).on(AccountId(id), name),
-        None => Target::user(user, &target.email),
+    let audited = match on.as_slice() {
+        [(id, name)] => Target::user(user, &target.email).on(AccountId(*id), name),
+        _ => Target::user(user, &target.email),
     };
     w.audit(
         AuditAction::UserRoleChanged,
@@ -724,8 +721,8 @@ pub async fn transfer_ownership(store: Store<'_>, by: &By, to: UserId) -> Result
         .await?;
     let owner_role = builtin_role(&mut w.tx, company, "owner").await?;
     let admin_role = builtin_role(&mut w.tx, company, "admin").await?;
-    set_root_role(&mut w.tx, company, to, owner_role).await?;
-    set_root_role(&mut w.tx, company, by.user, admin_role).await?;
+    set_root_role(&mut w.tx, w.root, to, owner_role).await?;
+    set_root_role(&mut w.tx, w.root, by.user, admin_role).await?;
     cancel_email_changes(&mut w.tx, &Sql::values([to, by.user]), now).await?;
     w.audit(
         AuditAction::CompanyOwnershipTransferred,

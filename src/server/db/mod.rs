@@ -348,7 +348,8 @@ async fn turn_outside_companies(db: &Db) -> Turn {
 /// A transaction that changes data, in its [`turn`] and holding the write lock from its start.
 /// On SQLite (WAL), a transaction that reads first and writes later fails with "database is
 /// locked" when another writer committed in between, whatever the busy timeout; taking the
-/// lock first makes it wait its turn instead. On PostgreSQL the statement does nothing. Keep
+/// lock first makes it wait its turn instead. PostgreSQL has no such lock, so it is not sent
+/// there (a round trip of every write, for nothing). Keep
 /// the turn until the transaction ends: `let (_turn, mut tx) = begin_write(db).await?;`.
 pub async fn begin_write(db: &Db) -> Result<(Turn, sqlx::Transaction<'static, sqlx::Any>), sqlx::Error> {
     let asked = std::time::Instant::now();
@@ -371,9 +372,11 @@ async fn begin_in_turn(
 ) -> Result<(Turn, sqlx::Transaction<'static, sqlx::Any>), sqlx::Error> {
     let mut tx = db.begin().await?;
     crate::server::metrics::write_began(asked.elapsed());
-    sqlx::query("UPDATE companies SET id = id WHERE id = -1")
-        .execute(&mut *tx)
-        .await?;
+    if matches!(Backend::of_pool(db), Backend::Sqlite) {
+        sqlx::query("UPDATE companies SET id = id WHERE id = -1")
+            .execute(&mut *tx)
+            .await?;
+    }
     Ok((turn, tx))
 }
 

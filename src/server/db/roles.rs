@@ -200,7 +200,7 @@ async fn holders_below(
     id: RoleId,
     now: i64,
 ) -> Result<(), AppError> {
-    let owner = lock_company(tx, can.company()).await?;
+    let owner = lock_company(tx, can.company()).await?.owner;
     let mut holders = Sql::new("SELECT ra.user_id FROM role_assignments ra WHERE ra.role_id = ");
     holders.bind(id);
     let mut among = Sql::new("u.id IN (");
@@ -503,7 +503,18 @@ pub(super) async fn grantable_where_held<P>(
             .push(")) ORDER BY CASE WHEN a.parent_id IS NULL THEN 0 ELSE 1 END, a.name_key, a.id")
             .fetch_all(&mut **tx)
             .await?;
-    match beyond_reach(can, &role.grants, &accounts) {
+    grantable_on(can, role, &accounts)?;
+    Ok(accounts.into_iter().map(|(_, name)| name).collect())
+}
+
+/// Refuses role `role` unless the caller may give it on each of `accounts` (id, name), the
+/// first refused named.
+pub(super) fn grantable_on<P>(
+    can: &Can<P>,
+    role: &Assignable,
+    accounts: &[(i64, String)],
+) -> Result<(), AppError> {
+    match beyond_reach(can, &role.grants, accounts) {
         Some(account) => Err(AppError::field(
             "role",
             format!(
@@ -511,7 +522,7 @@ pub(super) async fn grantable_where_held<P>(
                 role.name
             ),
         )),
-        None => Ok(accounts.into_iter().map(|(_, name)| name).collect()),
+        None => Ok(()),
     }
 }
 

@@ -41,6 +41,8 @@ pub struct Write<'a> {
     pub now: i64,
     /// The company's owner, read under the lock, so it cannot change before the commit.
     pub owner: UserId,
+    /// The company's root account, read with the owner.
+    pub root: i64,
     out: &'a dyn Outlet,
     events: Vec<LiveEvent>,
     mail: bool,
@@ -55,12 +57,13 @@ impl<'a> Write<'a> {
     /// changes of one company take their turns in one order and never deadlock.
     pub async fn begin(store: Store<'a>, by: &'a By) -> Result<Write<'a>, AppError> {
         let (turn, mut tx) = super::begin_write(store.db).await?;
-        let owner = super::companies::lock_company(&mut tx, by.company).await?;
+        let locked = super::companies::lock_company(&mut tx, by.company).await?;
         Ok(Write {
             tx,
             by,
             now: now_ms(),
-            owner,
+            owner: locked.owner,
+            root: locked.root,
             out: store.out,
             events: Vec::new(),
             mail: false,

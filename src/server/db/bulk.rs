@@ -40,6 +40,7 @@ use std::{borrow::Cow, collections::HashMap};
 /// Undo records are kept an hour past the undo window ([`UNDO_WINDOW_MS`], 24 hours), so
 /// "Recent changes" says "Too late to undo" for a while, then swept ([`sweep`]).
 const KEEP_MS: i64 = UNDO_WINDOW_MS + 3600 * 1000;
+const DAY_MS: i64 = 86_400_000;
 
 /// How many undo records [`sweep`] deletes in one statement.
 const SWEPT_AT_ONCE: i64 = 1_000;
@@ -74,7 +75,6 @@ pub async fn sweep(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
     }
     Ok(deleted)
 }
-const DAY_MS: i64 = 86_400_000;
 
 /// A SQL string literal of `expr`'s text for JSON: quoted, with `\` and `"` escaped (the
 /// values come from validated names, which hold no control characters).
@@ -694,11 +694,7 @@ pub async fn apply(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let locked = Locked {
-        owner: w.owner,
-        root: w.root,
-    };
-    let plan = plan(&mut w.tx, can, locked, selection, action).await?;
+    let plan = plan(&mut w.tx, can, w.locked, selection, action).await?;
     let change: i64 = sqlx::query_scalar(
         "INSERT INTO bulk_changes (company_id, actor_id, kind, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -1077,7 +1073,7 @@ pub async fn undo(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let owner = w.owner;
+    let owner = w.locked.owner;
     // A change the caller does not know of (Recent changes does not show it) is not found,
     // not even counted.
     let mut sql = Sql::new(
@@ -1248,7 +1244,7 @@ pub async fn undo(
         sql.bind(change).push(&format!(" AND i.user_id = {user})"));
         sql
     };
-    let root = w.root;
+    let root = w.locked.root;
     let root_name = match kind {
         BulkKind::ChangeRole => Some(account_name(&mut w.tx, company, root).await?),
         _ => None,

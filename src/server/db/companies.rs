@@ -448,7 +448,7 @@ pub(super) async fn owner_of(tx: &mut Transaction<'_, Any>, company: CompanyId) 
 /// What a change learns as it takes its company's lock, in the lock's own statement: every
 /// round trip under the lock is time the company's other changes wait.
 #[derive(Clone, Copy)]
-pub(super) struct Locked {
+pub struct Locked {
     /// The company's owner, who can't change before the transaction ends.
     pub owner: UserId,
     /// The company's root account (the company itself). On PostgreSQL the statement may read

@@ -378,7 +378,7 @@ pub async fn approve(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let root = w.root;
+    let root = w.locked.root;
     let role_name = assignable_role(&mut w.tx, can, approval.role, Some(AccountId(root)))
         .await?
         .name;

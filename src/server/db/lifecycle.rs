@@ -154,7 +154,7 @@ pub async fn create(
     let now = w.now;
     let account = match form.account {
         Some(account) => account,
-        None => AccountId(w.root),
+        None => AccountId(w.locked.root),
     };
     if !super::assignments::reachable(&mut w.tx, can, account).await? {
         return Err(AppError::field("account", "Choose an account you manage."));
@@ -255,7 +255,7 @@ pub async fn update(
     let job_title = job_title.as_str();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let owner = w.owner;
+    let owner = w.locked.owner;
     let before = current(&mut w.tx, company, can.scope(), edit.id).await?;
     below(&mut w.tx, can, owner, edit.id, Rank::Above).await?;
     let updated = sqlx::query(
@@ -348,7 +348,7 @@ pub async fn change_role(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let owner = w.owner;
+    let owner = w.locked.owner;
     let target = current(&mut w.tx, company, can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
@@ -375,7 +375,10 @@ pub async fn change_role(
     .await?;
     // Where the role would apply: where they hold theirs, or the root for someone with none.
     let on: Vec<(i64, String)> = match held.as_slice() {
-        [] => vec![(w.root, account_name(&mut w.tx, company, w.root).await?)],
+        [] => vec![(
+            w.locked.root,
+            account_name(&mut w.tx, company, w.locked.root).await?,
+        )],
         _ => held.iter().map(|(.., id, name)| (*id, name.clone())).collect(),
     };
     grantable_on(can, &given, &on)?;
@@ -388,7 +391,7 @@ pub async fn change_role(
     let record = OneChange::begin(&mut w, BulkKind::ChangeRole, user).await?;
     // At most one role here: several were refused above, before the change was recorded.
     if held.is_empty() {
-        set_root_role(&mut w.tx, w.root, user, role.0).await?;
+        set_root_role(&mut w.tx, w.locked.root, user, role.0).await?;
     } else {
         sqlx::query("UPDATE role_assignments SET role_id = $1 WHERE user_id = $2")
             .bind(role)
@@ -433,7 +436,7 @@ pub async fn set_teams(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let owner = w.owner;
+    let owner = w.locked.owner;
     let target = current(&mut w.tx, company, can.scope(), user).await?;
     below(&mut w.tx, can, owner, user, Rank::AtLeast).await?;
     let mut names = Vec::with_capacity(teams.len());
@@ -492,7 +495,7 @@ pub async fn deactivate(
     }
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let owner = w.owner;
+    let owner = w.locked.owner;
     let target = current(&mut w.tx, company, can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
@@ -541,7 +544,7 @@ pub async fn reactivate(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let owner = w.owner;
+    let owner = w.locked.owner;
     let target = current(&mut w.tx, company, can.scope(), user).await?;
     below(&mut w.tx, can, owner, user, Rank::Above).await?;
     if target.status != UserStatus::Deactivated.key() {
@@ -580,7 +583,7 @@ pub async fn resend_setup(
     let company = can.company();
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let owner = w.owner;
+    let owner = w.locked.owner;
     let target = current(&mut w.tx, company, can.scope(), user).await?;
     below(&mut w.tx, can, owner, user, Rank::Above).await?;
     if target.status != UserStatus::Active.key() {
@@ -662,7 +665,7 @@ pub async fn delete(
         return Err(AppError::Conflict("You can't delete yourself.".into()));
     }
     let mut w = Write::begin(store, by).await?;
-    let owner = w.owner;
+    let owner = w.locked.owner;
     let target = current(&mut w.tx, company, can.scope(), user).await?;
     if user == owner {
         return Err(AppError::Conflict(OWNER_RULE.into()));
@@ -702,7 +705,7 @@ pub async fn transfer_ownership(store: Store<'_>, by: &By, to: UserId) -> Result
     let company = by.company;
     let mut w = Write::begin(store, by).await?;
     let now = w.now;
-    let owner = w.owner;
+    let owner = w.locked.owner;
     if owner != by.user {
         return Err(AppError::Forbidden);
     }
@@ -721,8 +724,8 @@ pub async fn transfer_ownership(store: Store<'_>, by: &By, to: UserId) -> Result
         .await?;
     let owner_role = builtin_role(&mut w.tx, company, "owner").await?;
     let admin_role = builtin_role(&mut w.tx, company, "admin").await?;
-    set_root_role(&mut w.tx, w.root, to, owner_role).await?;
-    set_root_role(&mut w.tx, w.root, by.user, admin_role).await?;
+    set_root_role(&mut w.tx, w.locked.root, to, owner_role).await?;
+    set_root_role(&mut w.tx, w.locked.root, by.user, admin_role).await?;
     cancel_email_changes(&mut w.tx, &Sql::values([to, by.user]), now).await?;
     w.audit(
         AuditAction::CompanyOwnershipTransferred,

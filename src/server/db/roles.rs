@@ -484,7 +484,7 @@ fn beyond_reach<'a, P>(can: &Can<P>, grants: &Grants, accounts: &'a [(i64, Strin
         .map(|(_, name)| name.as_str())
 }
 
-/// Refuses role `role` (named `name`) unless the caller may give it on every account where
+/// Refuses role `role` unless the caller may give it on every account where
 /// the users `users` (a query of ids) hold a role, or on `root` for those holding none: a
 /// role change applies on those accounts and below. Returns those accounts' names, the root
 /// first, then by name: where the change applies.

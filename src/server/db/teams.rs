@@ -403,7 +403,7 @@ async fn refuse_outranked(
     can: &Can<perm::ManageTeams>,
     among: &Sql,
 ) -> Result<(), AppError> {
-    Hierarchy::load(&mut w.tx, can, w.owner, Rank::AtLeast)
+    Hierarchy::load(&mut w.tx, can, w.locked.owner, Rank::AtLeast)
         .await?
         .refuse(&mut w.tx, among, "")
         .await

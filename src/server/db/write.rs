@@ -7,11 +7,12 @@
 
 use super::{
     audit::{self, By, Target},
+    companies::Locked,
     now_ms, outbox, Db,
 };
 use crate::{
     error::AppError,
-    model::{AuditAction, CompanyId, LiveEvent, LiveKind, UserId},
+    model::{AuditAction, CompanyId, LiveEvent, LiveKind},
     server::mail::Message,
 };
 use sqlx::{Any, Transaction};
@@ -39,10 +40,9 @@ pub struct Write<'a> {
     pub by: &'a By,
     /// The time of the change, the same in every row and event it writes.
     pub now: i64,
-    /// The company's owner, read under the lock, so it cannot change before the commit.
-    pub owner: UserId,
-    /// The company's root account, read with the owner.
-    pub root: i64,
+    /// The company's owner and root account, read as it took the company's lock: the owner
+    /// can't change before the commit.
+    pub locked: Locked,
     out: &'a dyn Outlet,
     events: Vec<LiveEvent>,
     mail: bool,
@@ -62,8 +62,7 @@ impl<'a> Write<'a> {
             tx,
             by,
             now: now_ms(),
-            owner: locked.owner,
-            root: locked.root,
+            locked,
             out: store.out,
             events: Vec::new(),
             mail: false,

@@ -239,6 +239,30 @@ async fn measure_database(report: &mut Report, name: &'static str, url: &str, pe
         json!({ "server": single.json() }),
     );
 
+    // A page load: the same first page rendered to HTML, with the filters' choices and the
+    // data the browser hydrates from. The soak's page loads cost this, not the JSON above.
+    let rendered = {
+        let (http, cookie) = (http.clone(), cookie.clone());
+        load_from(CLIENTS, REQUESTS / 4, move || {
+            let (http, cookie) = (http.clone(), cookie.clone());
+            async move {
+                let (status, _) = http.try_get("/users", Some(&cookie)).await.unwrap();
+                assert!(status.is_success(), "/users answered {status}");
+            }
+        })
+        .await
+    };
+    report.add(
+        "Users page of 50 server-rendered (a page load), 16 clients",
+        name,
+        format!(
+            "p50 {:.2} ms, p99 {:.2} ms, {:.0} req/s",
+            rendered.p50, rendered.p99, rendered.rps
+        ),
+        "(no goal)",
+        json!({ "server": rendered.json() }),
+    );
+
     eprintln!("== {name}: bulk change of 10,000 users");
     bulk_change(report, name, &http, &cookie, &db, &big).await;
 

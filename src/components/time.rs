@@ -53,11 +53,12 @@ pub fn use_time_zone() -> Signal<String> {
 }
 
 /// A relative time whose exact value, in the person's time zone, shows on hover and on
-/// keyboard focus.
+/// keyboard focus. Only its texts follow `now` and the zone: a table renders it twice a row.
 #[component]
 pub fn RelativeTime(
     /// The server's "now", Unix ms.
-    now: i64,
+    #[prop(into)]
+    now: Signal<i64>,
     /// The moment to show, Unix ms; `None` shows "Never".
     at: Option<i64>,
 ) -> impl IntoView {
@@ -67,8 +68,8 @@ pub fn RelativeTime(
             let exact = move || zone.with(|zone| exact_in(at, zone));
             view! {
                 <time datetime=rfc3339(at) title=exact tabindex="0">
-                    {relative(now, at)}
-                    <span class="visually-hidden">{move || format!(" ({})", exact())}</span>
+                    {move || relative(now.get(), at)}
+                    <span class="visually-hidden">" (" {exact} ")"</span>
                 </time>
             }
             .into_any()

@@ -754,18 +754,16 @@ fn UserTableRow(
         <tr role="row">
             {check}
             <th scope="row" role="rowheader" class="col-name">
-                <A href=format!("/users/{}", user.id) attr:class="row-link clip" attr:title=name_title>{user.name}</A>
+                // A plain link (the router still navigates in place): `A`'s active-link
+                // tracking costs every row and means nothing here.
+                <a href=format!("/users/{}", user.id) class="row-link clip" title=name_title>{user.name}</a>
             </th>
-            <td role="cell" class="col-email"><Clip text=user.email /></td>
-            <td role="cell" class="col-role col-meta"><Brief brief=user.role full=user.role_detail /></td>
-            <TeamsCell teams=user.teams />
-            <td role="cell" class="col-status col-meta"><StatusBadge status=user.status /></td>
-            <td role="cell" class="col-time fold-2">
-                {move || view! { <RelativeTime now=now.get() at=last_seen /> }}
-            </td>
-            <td role="cell" class="col-time fold-1">
-                {move || view! { <RelativeTime now=now.get() at=Some(created) /> }}
-            </td>
+            <td role="cell" class="col-email">{clip(user.email)}</td>
+            <td role="cell" class="col-role col-meta">{brief(user.role, user.role_detail)}</td>
+            {teams_cell(user.teams)}
+            <td role="cell" class="col-status col-meta">{status_badge(user.status)}</td>
+            <td role="cell" class="col-time fold-2"><RelativeTime now at=last_seen /></td>
+            <td role="cell" class="col-time fold-1"><RelativeTime now at=Some(created) /></td>
             {actions}
         </tr>
     }
@@ -834,9 +832,10 @@ fn InvitationTableRow(
     // The date its status calls for: "Expires in 6 days", "Expired yesterday", "Accepted …",
     // "Withdrawn …".
     let (word, moment) = i.moment();
-    let when = move || moment.map(|at| view! { <RelativeTime now=now.get() at=Some(at) /> });
+    let when = moment
+        .map(|at| view! { <span class="when">{format!("{word} ")}<RelativeTime now at=Some(at) /></span> });
     // The name typed with the address, over the address.
-    let name = (!i.name.is_empty()).then(|| view! { <Clip text=i.name.clone() /> });
+    let name = (!i.name.is_empty()).then(|| clip(i.name.clone()));
     let named = name.is_some();
     let access: Vec<String> = i.access.iter().map(ToString::to_string).collect();
     // Erased: the row's full type nests too deep for the release build.
@@ -845,17 +844,17 @@ fn InvitationTableRow(
             {check}
             <th scope="row" role="rowheader" class="col-name col-invitee">
                 {name}
-                <span class:invitee-email=named><Clip text=i.email /></span>
+                <span class:invitee-email=named>{clip(i.email)}</span>
             </th>
             <td role="cell" class="col-access">
-                {access.into_iter().map(|a| view! { <Clip text=a /> }).collect_view()}
+                {access.into_iter().map(clip).collect_view()}
             </td>
-            <TeamsCell teams=i.teams />
-            <td role="cell" class="col-by fold-2"><span class="narrow-only">"Invited by "</span><Clip text=i.invited_by /></td>
-            <td role="cell" class="col-time fold-1">{move || view! { <RelativeTime now=now.get() at=Some(sent) /> }}</td>
+            {teams_cell(i.teams)}
+            <td role="cell" class="col-by fold-2"><span class="narrow-only">"Invited by "</span>{clip(i.invited_by)}</td>
+            <td role="cell" class="col-time fold-1"><RelativeTime now at=Some(sent) /></td>
             <td role="cell" class="col-when col-meta">
                 <span class=format!("status status-{}", i.status.key())>{i.status.label()}</span>
-                {moment.map(|_| view! { <span class="when">{format!("{word} ")}{when}</span> })}
+                {when}
             </td>
             {actions}
         </tr>
@@ -863,15 +862,13 @@ fn InvitationTableRow(
     .into_any()
 }
 
+// The cells below are functions, not components: a table draws them on every row, and a
+// component is a type-erased view of its own (an allocation and an indirection each), which
+// made up much of the server's time rendering the users page.
+
 /// A cell's text in a few words (cut to the column), with the full text on hover and for
 /// screen readers when the few words leave something out.
-#[component]
-fn Brief(
-    /// What the cell shows.
-    brief: String,
-    /// Everything, when `brief` is a summary of it.
-    full: String,
-) -> impl IntoView {
+fn brief(brief: String, full: String) -> impl IntoView {
     let more = (full != brief).then(|| view! { <span class="visually-hidden">{format!(": {full}")}</span> });
     view! {
         <span class="clip" title=full>{brief}{more}</span>
@@ -879,27 +876,24 @@ fn Brief(
 }
 
 /// Text cut to its column, whole on hover.
-#[component]
-fn Clip(text: String) -> impl IntoView {
+fn clip(text: String) -> impl IntoView {
     let title = text.clone();
     view! { <span class="clip" title=title>{text}</span> }
 }
 
 /// The Team column: the teams' names, or a dash (left out of a phone's card).
-#[component]
-fn TeamsCell(teams: Vec<String>) -> impl IntoView {
+fn teams_cell(teams: Vec<String>) -> impl IntoView {
     let none = teams.is_empty();
     let text = if none { "—".to_string() } else { teams.join(", ") };
     view! {
         <td role="cell" class="col-team col-meta" class:no-team=none>
-            <Clip text=text />
+            {clip(text)}
         </td>
     }
 }
 
 /// A user's status as a dot and a word, the full wording on hover.
-#[component]
-fn StatusBadge(status: UserStatus) -> impl IntoView {
+fn status_badge(status: UserStatus) -> impl IntoView {
     view! {
         <span class=format!("status status-{}", status.key()) title=status.label()>{status.short_label()}</span>
     }
